@@ -33,7 +33,7 @@ func NewBuild(number, revision uint32) Build {
 //	26100             build (revision 0)
 //
 // Surrounding space is ignored. Each part is a decimal number that fits in
-// 32 bits. The error is a *ParseError wrapping ErrSyntax or ErrRange.
+// 32 bits, and the build number is not 0. The error is a *ParseError wrapping ErrSyntax or ErrRange.
 func ParseBuild(s string) (Build, error) {
 	t := strings.TrimSpace(s)
 	parts := strings.Split(t, ".")
@@ -48,16 +48,23 @@ func ParseBuild(s string) (Build, error) {
 		}
 		nums[i] = n
 	}
+	var b Build
 	switch len(parts) {
 	case 4:
-		return Build{nums[0], nums[1], nums[2], nums[3]}, nil
+		b = Build{nums[0], nums[1], nums[2], nums[3]}
 	case 3:
-		return Build{nums[0], nums[1], nums[2], 0}, nil
+		b = Build{nums[0], nums[1], nums[2], 0}
 	case 2:
-		return NewBuild(nums[0], nums[1]), nil
+		b = NewBuild(nums[0], nums[1])
 	default: // 1
-		return NewBuild(nums[0], 0), nil
+		b = NewBuild(nums[0], 0)
 	}
+	if b.Number == 0 {
+		// No Windows release has build number 0, and the zero Build means
+		// "unknown": a parse must never produce it.
+		return Build{}, parseErr("build", s, fmt.Errorf("%w: build number 0", ErrRange))
+	}
+	return b, nil
 }
 
 // parseUint32 accepts only plain decimal digits: no sign, no space, no

@@ -1,4 +1,4 @@
-# generates enums.go; run: python3 gen_enums.py > enums.go && gofmt -w enums.go
+# Generates enums.go (run by go generate from this folder).
 E = [
  ("Edition", "edition", "what a device's EditionID or marketing name says: the SKU of Windows it runs", [
   ("EditionHome","home","Home","Windows 11 Home (EditionID Core)",["Core","CoreSingleLanguage","CoreCountrySpecific","CoreN"]),
@@ -112,4 +112,6 @@ func (v *{T}) UnmarshalText(text []byte) error {{
 	return nil
 }}
 ''')
-print("".join(out))
+import subprocess
+open("enums.go", "w").write("".join(out))
+subprocess.run(["gofmt", "-w", "enums.go"], check=True)

@@ -1,0 +1,31 @@
+package hotpatch
+
+// A Source is a document that a catalog row, a release or a rule rests on.
+type Source struct {
+	Tag   string // short tag used in rows, as in the domain notes: "S3"
+	Title string
+	URL   string
+	// FirstParty reports whether Microsoft wrote it. Third-party sources are
+	// weaker; facts that rest on them alone are marked unconfirmed.
+	FirstParty bool
+}
+
+// Sources lists the documents this package's data cites, by tag. The tags
+// are those of patchmodel's domain notes (shared/domain/hotpatch.md §0).
+var Sources = map[string]Source{
+	"S1d": {"S1d", "Hotpatch updates (Windows Autopatch), ms.date 07/04/2025", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S2":  {"S2", "Hotpatch updates – Update schedules (Microsoft Learn training)", "https://learn.microsoft.com/en-us/training/modules/hotpatch-updates/3-update-schedules", true},
+	"S3":  {"S3", "Windows Server release information (hotpatch calendar), page dated 2026-05-12", "https://learn.microsoft.com/en-us/windows/release-health/windows-server-release-info", true},
+	"S4b": {"S4b", "Enable Hotpatch for Azure Arc-enabled servers, ms.date 10/30/2025", "https://learn.microsoft.com/windows-server/get-started/enable-hotpatch-azure-arc-enabled-servers", true},
+	"S5b": {"S5b", "Hotpatch for virtual machines, ms.date 10/14/2024", "https://learn.microsoft.com/windows-server/get-started/hotpatch", true},
+	"S17": {"S17", "Update release cycle for Windows clients", "https://learn.microsoft.com/windows/deployment/update/release-cycle", true},
+	"S18": {"S18", "Windows Autopatch groups and quality update documentation", "https://learn.microsoft.com/windows/deployment/windows-autopatch/", true},
+	"S21": {"S21", "WindowsBuildTracker build database (refreshed from Windows release health)", "https://github.com/bm2025bm/WindowsBuildTracker", false},
+	"S22": {"S22", "Release notes for Hotpatch on Windows 11 Enterprise, version 24H2 and 25H2 (titles quoted by a scraper)", "https://support.microsoft.com/en-us/topic/release-notes-for-hotpatch-on-windows-11-enterprise-version-24h2-c0906ee6-5e62-498f-bd5a-8f4966349f3c", false},
+	"S23": {"S23", "Windows news and forum articles quoting KB titles (low confidence)", "", false},
+	"S24": {"S24", "endpointweekly: Hotpatch Windows 11 2026 schedule (26 June 2026)", "https://endpointweekly.com/blog/hotpatch-windows-11-2026-schedule-june-july-baseline.html", false},
+	"S30": {"S30", "CVE records (CVEProject/cvelistV5)", "https://github.com/CVEProject/cvelistV5", false},
+	"S31": {"S31", "WindowsOSBuild PowerShell module", "https://github.com/AshleyHow/WindowsOSBuild", false},
+	"S33": {"S33", "M365 message center: Hotpatch eligibility and prerequisites", "", true},
+	"S34": {"S34", "Forum reports on KB5070881 removing Server 2025 from hotpatch", "", false},
+}
