@@ -109,3 +109,6 @@ func (b Build) Release(e Edition) (Release, error) {
 func (e Edition) IsServer() bool {
 	return e == EditionServerStandard || e == EditionServerDatacenter || e == EditionServerAzureEdition
 }
+
+// Server reports whether t is a Windows Server track.
+func (t Track) Server() bool { return t == TrackServer2025 || t == TrackServer2022 }

@@ -1,0 +1,82 @@
+// Quickstart is a newcomer's first run of patchmodel: it parses Windows
+// builds (from the command line, or built-in samples), says which release
+// each is, looks it up in the catalog of real hotpatch releases, and shows
+// why "revision ≥ fixed revision" is the wrong security check for a
+// hotpatched machine.
+//
+//	go run ./examples/quickstart
+//	go run ./examples/quickstart 10.0.26100.4851 26100.32772 20348.3989
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+func main() {
+	builds := os.Args[1:]
+	if len(builds) == 0 {
+		builds = []string{"10.0.26100.4851", "26100.4946", "26200.7092", "26100.32772", "20348.3989", "26100.4900", "10.0.abc"}
+	}
+	section("Builds and the catalog")
+	for _, s := range builds {
+		describe(s)
+	}
+	section("Hotpatch-aware security level")
+	protection()
+}
+
+func section(title string) { fmt.Printf("\n== %s ==\n", title) }
+
+func describe(s string) {
+	b, err := hotpatch.ParseBuild(s)
+	if err != nil {
+		fmt.Printf("%-14s %v\n", s, err)
+		return
+	}
+	u, err := hotpatch.Embedded().ByBuild(b)
+	if err != nil {
+		fmt.Printf("%-14s %-38s not in the catalog\n", b.Short(), releases(b, nil))
+		return
+	}
+	restart := "no restart"
+	if u.Restart {
+		restart = "restart"
+	}
+	fmt.Printf("%-14s %-38s %v %-8v %v, %s\n", b.Short(), releases(b, u.Tracks), u.KB, u.Kind, u.Released, restart)
+}
+
+// releases names the releases build b can be: on a server track only the
+// server release, on a client track only the client one, else both.
+func releases(b hotpatch.Build, tracks []hotpatch.Track) string {
+	var names []string
+	for _, e := range []hotpatch.Edition{hotpatch.EditionEnterprise, hotpatch.EditionServerDatacenter} {
+		if len(tracks) > 0 && !slices.ContainsFunc(tracks, func(t hotpatch.Track) bool { return t.Server() == e.IsServer() }) {
+			continue
+		}
+		if r, err := b.Release(e); err == nil {
+			names = append(names, r.String())
+		}
+	}
+	if len(names) == 0 {
+		return "unknown release"
+	}
+	return strings.Join(names, " / ")
+}
+
+func protection() {
+	c := hotpatch.Embedded()
+	have := hotpatch.MustParseBuild("26100.4851") // August 2025 hotpatch
+	fixed := hotpatch.MustParseBuild("26100.4946") // August 2025 cumulative update
+	ok, _ := c.Protected(have, fixed)
+	fmt.Printf("A device at %s, a fix shipped in %s:\n", have.Short(), fixed.Short())
+	fmt.Printf("  revision check says protected: %v\n", have.Compare(fixed) >= 0)
+	fmt.Printf("  catalog says protected:        %v (both carry the August 2025 security fixes)\n", ok)
+	gap := hotpatch.MustParseBuild("26100.4900")
+	ok, err := c.Protected(gap, fixed)
+	fmt.Printf("  a build the catalog lacks, %s: %v (%v)\n", gap.Short(), ok, err)
+}
