@@ -27,7 +27,9 @@ type Release struct {
 func (r Release) String() string { return r.Product.String() + " " + r.Version }
 
 // server reports whether editions of this release are server editions.
-func (r Release) server() bool { return r.Product == ProductWindowsServer || r.Product == ProductAzureLocal }
+func (r Release) server() bool {
+	return r.Product == ProductWindowsServer || r.Product == ProductAzureLocal
+}
 
 // releases is the Windows build number map of the domain notes (§6).
 var releases = []Release{

@@ -70,7 +70,7 @@ func releases(b hotpatch.Build, tracks []hotpatch.Track) string {
 
 func protection() {
 	c := hotpatch.Embedded()
-	have := hotpatch.MustParseBuild("26100.4851") // August 2025 hotpatch
+	have := hotpatch.MustParseBuild("26100.4851")  // August 2025 hotpatch
 	fixed := hotpatch.MustParseBuild("26100.4946") // August 2025 cumulative update
 	ok, _ := c.Protected(have, fixed)
 	fmt.Printf("A device at %s, a fix shipped in %s:\n", have.Short(), fixed.Short())
