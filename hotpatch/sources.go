@@ -13,6 +13,18 @@ type Source struct {
 // Sources lists the documents this package's data cites, by tag. The tags
 // are those of patchmodel's domain notes (shared/domain/hotpatch.md §0).
 var Sources = map[string]Source{
+	"S1":  {"S1", "Hotpatch updates (Windows Autopatch), all versions of the page", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S1a": {"S1a", "Hotpatch updates (public preview), ms.date 11/19/2024", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S1b": {"S1b", "Hotpatch updates, ms.date 12/17/2024 (device OS prerequisites added)", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S1c": {"S1c", "Hotpatch updates, ms.date 04/11/2025", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S1e": {"S1e", "Hotpatch updates, 2026 rendering", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
+	"S4a": {"S4a", "Enable Hotpatch for Azure Arc-enabled servers (preview), ms.date 02/26/2025", "https://learn.microsoft.com/windows-server/get-started/enable-hotpatch-azure-arc-enabled-servers", true},
+	"S5a": {"S5a", "Hotpatch for virtual machines, ms.date 07/27/2023", "https://learn.microsoft.com/windows-server/get-started/hotpatch", true},
+	"S6":  {"S6", "What is Azure Edition for Windows Server?", "https://learn.microsoft.com/windows-server/get-started/azure-edition", true},
+	"S7":  {"S7", "MC1247859: Windows Autopatch is enabling hotpatch updates by default (and press reports)", "https://www.helpnetsecurity.com/?p=361036", true},
+	"S8":  {"S8", "Windows Server blog 2025-04-24: Tired of all the restarts? Get hotpatching for Windows Server (via press reports)", "https://winbuzzer.com/2025/04/28/", false},
+	"S9":  {"S9", "Azure Arc hotpatch for Windows Server 2025 is now free (third-party report)", "https://cloudservus.com/blog/azure-arc-hotpatch-for-windows-server-2025-is-now-free", false},
+	"S20": {"S20", "Mondoo mql provider: hotpatch detection and eligibility code", "", false},
 	"S1d": {"S1d", "Hotpatch updates (Windows Autopatch), ms.date 07/04/2025", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
 	"S2":  {"S2", "Hotpatch updates – Update schedules (Microsoft Learn training)", "https://learn.microsoft.com/en-us/training/modules/hotpatch-updates/3-update-schedules", true},
 	"S3":  {"S3", "Windows Server release information (hotpatch calendar), page dated 2026-05-12", "https://learn.microsoft.com/en-us/windows/release-health/windows-server-release-info", true},
