@@ -1,0 +1,194 @@
+package cadence
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+func mustCalendar(t testing.TB, track hotpatch.Track, opts CalendarOptions) *Calendar {
+	t.Helper()
+	c, err := NewCalendar(track, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func date(y int, m time.Month, d int) hotpatch.Date { return hotpatch.Date{Year: y, Month: m, Day: d} }
+
+// TestCalendarMatchesCatalog2025 checks every month of 2025 on every track
+// against the catalog's baseline and hotpatch rows: same day, kind and KB.
+func TestCalendarMatchesCatalog2025(t *testing.T) {
+	cat := hotpatch.Embedded()
+	for _, track := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+		c := mustCalendar(t, track, CalendarOptions{})
+		want := map[time.Month]hotpatch.Update{}
+		for u := range cat.Track(track) {
+			if u.Released.Year == 2025 && (u.Kind == hotpatch.KindBaseline || u.Kind == hotpatch.KindHotpatch) {
+				want[u.Released.Month] = u
+			}
+		}
+		if len(want) != 12 {
+			t.Fatalf("%v: catalog has %d months of 2025, want 12", track, len(want))
+		}
+		for m := time.January; m <= time.December; m++ {
+			r, err := c.Month(2025, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := want[m]
+			if r.Day != u.Released || r.Kind != u.Kind || r.KB != u.KB || r.Origin != OriginCatalog || r.Restart != u.Restart {
+				t.Errorf("%v 2025-%02d: got %v restart=%v, catalog %v", track, m, r, r.Restart, u)
+			}
+			if r.Kind != PlannedKind(m) {
+				t.Errorf("%v 2025-%02d: %v, but the 2025 history followed the plan (%v)", track, m, r.Kind, PlannedKind(m))
+			}
+		}
+	}
+}
+
+func TestCalendarUnplannedBaseline(t *testing.T) {
+	c := mustCalendar(t, hotpatch.TrackServer2022, CalendarOptions{})
+	r, _ := c.Month(2024, time.August)
+	if r.Kind != hotpatch.KindBaseline || !r.Unplanned() || r.KB != 5041160 {
+		t.Errorf("Server 2022 2024-08 = %v, want the unplanned baseline KB5041160 [S3]", r)
+	}
+}
+
+func TestCalendarUnconfirmed(t *testing.T) {
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
+	r, _ := c.Month(2026, time.June)
+	if r.Kind != hotpatch.KindHotpatch || r.Origin != OriginRule || r.Note == "" {
+		t.Errorf("default 2026-06 = %v (note %q), want the planned hotpatch with a note", r, r.Note)
+	}
+	c = mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{ApplyUnconfirmed: true})
+	r, _ = c.Month(2026, time.June)
+	if r.Kind != hotpatch.KindBaseline || !r.Unplanned() || r.Unconfirmed == "" {
+		t.Errorf("ApplyUnconfirmed 2026-06 = %v, want the unconfirmed unplanned baseline", r)
+	}
+}
+
+func TestCalendarProjects(t *testing.T) {
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
+	seq, err := c.Releases(date(2030, 1, 1), date(2030, 12, 31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r := range seq {
+		n++
+		if r.Origin != OriginRule || r.Kind != PlannedKind(r.Day.Month) || r.Restart != (r.Kind == hotpatch.KindBaseline) {
+			t.Errorf("projected %v restart=%v", r, r.Restart)
+		}
+		pt, _ := PatchTuesday(r.Day.Year, r.Day.Month)
+		if hotpatch.DateOf(pt) != r.Day {
+			t.Errorf("projected %v is not on Patch Tuesday %v", r, pt)
+		}
+	}
+	if n != 12 {
+		t.Errorf("2030 has %d releases, want 12", n)
+	}
+}
+
+func TestCalendarOutOfBandOrder(t *testing.T) {
+	c := mustCalendar(t, hotpatch.TrackServer2025, CalendarOptions{})
+	seq, _ := c.Releases(date(2026, 1, 1), date(2026, 1, 31))
+	var got []hotpatch.KB
+	for r := range seq {
+		got = append(got, r.KB)
+	}
+	want := []hotpatch.KB{5073379, 5077793, 5078135}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("Server 2025 January 2026 = %v, want %v", got, want)
+	}
+	c = mustCalendar(t, hotpatch.TrackServer2025, CalendarOptions{NoOutOfBand: true})
+	seq, _ = c.Releases(date(2026, 1, 1), date(2026, 1, 31))
+	n := 0
+	for range seq {
+		n++
+	}
+	if n != 1 {
+		t.Errorf("NoOutOfBand: %d releases in January 2026, want 1", n)
+	}
+}
+
+func TestCalendarOverrides(t *testing.T) {
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{Overrides: []Override{
+		{Year: 2027, Month: time.May, Kind: hotpatch.KindBaseline, KB: 1234567, Note: "zero-day"},
+		{Year: 2027, Month: time.May, Kind: hotpatch.KindBaseline}, // agrees: fine
+		{Year: 2027, Month: time.May, Kind: hotpatch.KindOutOfBand, Day: date(2027, 5, 20), Restart: hotpatch.False},
+	}})
+	r, _ := c.Month(2027, time.May)
+	if r.Kind != hotpatch.KindBaseline || r.Origin != OriginOverride || !r.Restart || !r.Unplanned() {
+		t.Errorf("overridden 2027-05 = %v", r)
+	}
+	seq, _ := c.Releases(date(2027, 5, 1), date(2027, 5, 31))
+	var rs []Release
+	for r := range seq {
+		rs = append(rs, r)
+	}
+	if len(rs) != 2 || rs[1].Kind != hotpatch.KindOutOfBand || rs[1].Restart {
+		t.Errorf("May 2027 = %v, want the baseline and a no-restart out-of-band release", rs)
+	}
+}
+
+func TestCalendarBadOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		os   []Override
+		as   any
+	}{
+		{"month 13", []Override{{Year: 2026, Month: 13, Kind: hotpatch.KindBaseline}}, new(*MonthError)},
+		{"hotpatch restarts", []Override{{Year: 2026, Month: 5, Kind: hotpatch.KindHotpatch, Restart: hotpatch.True}}, nil},
+		{"baseline without restart", []Override{{Year: 2026, Month: 1, Kind: hotpatch.KindBaseline, Restart: hotpatch.False}}, nil},
+		{"day in another month", []Override{{Year: 2026, Month: 5, Kind: hotpatch.KindOutOfBand, Day: date(2026, 6, 2)}}, nil},
+		{"no such day", []Override{{Year: 2026, Month: 2, Kind: hotpatch.KindOutOfBand, Day: date(2026, 2, 30)}}, new(*DateError)},
+		{"out of band without day", []Override{{Year: 2026, Month: 5, Kind: hotpatch.KindOutOfBand}}, nil},
+		{"monthly off Patch Tuesday", []Override{{Year: 2026, Month: 5, Kind: hotpatch.KindBaseline, Day: date(2026, 5, 13)}}, nil},
+		{"LCU kind", []Override{{Year: 2026, Month: 5, Kind: hotpatch.KindLCU}}, nil},
+		{"two kinds for one month", []Override{
+			{Year: 2026, Month: 5, Kind: hotpatch.KindBaseline},
+			{Year: 2026, Month: 5, Kind: hotpatch.KindHotpatch},
+		}, nil},
+	} {
+		_, err := NewCalendar(hotpatch.TrackWindows11, CalendarOptions{Overrides: tc.os})
+		var oe *OverrideError
+		if !errors.As(err, &oe) || oe.Index != len(tc.os)-1 {
+			t.Errorf("%s: error = %v, want *OverrideError at %d", tc.name, err, len(tc.os)-1)
+			continue
+		}
+		if tc.as != nil && !errors.As(err, tc.as) {
+			t.Errorf("%s: error = %v, want it to wrap %T", tc.name, err, tc.as)
+		}
+	}
+}
+
+func TestCalendarBadInput(t *testing.T) {
+	if _, err := NewCalendar(hotpatch.TrackUnknown, CalendarOptions{}); !errors.Is(err, hotpatch.ErrUnknown) {
+		t.Errorf("NewCalendar(TrackUnknown) error = %v, want hotpatch.ErrUnknown", err)
+	}
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
+	var me *MonthError
+	if _, err := c.Month(2026, 0); !errors.As(err, &me) {
+		t.Errorf("Month(2026, 0) error = %v, want *MonthError", err)
+	}
+	var re *RangeError
+	if _, err := c.Releases(date(2026, 2, 1), date(2026, 1, 31)); !errors.As(err, &re) {
+		t.Errorf("Releases backwards: error = %v, want *RangeError", err)
+	}
+}
+
+func TestPlannedKind(t *testing.T) {
+	baselines := 0
+	for m := time.January; m <= time.December; m++ {
+		if PlannedKind(m) == hotpatch.KindBaseline {
+			baselines++
+		}
+	}
+	if baselines != 4 || PlannedKind(time.April) != hotpatch.KindBaseline || PlannedKind(time.June) != hotpatch.KindHotpatch || PlannedKind(0) != hotpatch.KindUnknown {
+		t.Error("PlannedKind does not follow the quarterly rule")
+	}
+}
