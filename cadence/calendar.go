@@ -52,7 +52,9 @@ func (o Origin) String() string { return enumName(originNames, "Origin", int(o))
 func (o Origin) MarshalText() ([]byte, error) { return enumMarshal(originNames, "Origin", int(o)) }
 
 // UnmarshalText accepts the String form.
-func (o *Origin) UnmarshalText(b []byte) error { return enumUnmarshal(originNames, "Origin", b, (*uint8)(o)) }
+func (o *Origin) UnmarshalText(b []byte) error {
+	return enumUnmarshal(originNames, "Origin", b, (*uint8)(o))
+}
 
 // A Release is one entry of a track's calendar: the Patch Tuesday release of
 // a month, or an out-of-band release.

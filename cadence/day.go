@@ -20,7 +20,7 @@ func dayOf(y int, m time.Month, d int) day {
 		y--
 	}
 	era := floorDiv(y, 400)
-	yoe := y - era*400 // [0, 399]
+	yoe := y - era*400  // [0, 399]
 	mp := (mm + 9) % 12 // March = 0
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
