@@ -1,0 +1,308 @@
+package binarydiff
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+
+	"golang.org/x/exp/mmap"
+)
+
+// Format is the container format of a binary.
+type Format uint8
+
+const (
+	FormatUnknown Format = iota
+	FormatPE             // PE/COFF image (PE32+ for x86-64)
+)
+
+var formatNames = [...]string{"unknown", "pe"}
+
+func (f Format) String() string { return enumString(formatNames[:], int(f)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (f Format) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (f *Format) UnmarshalText(b []byte) error {
+	return enumParse(formatNames[:], "format", b, (*uint8)(f))
+}
+
+// Arch is the instruction set of a binary's code.
+type Arch uint8
+
+const (
+	ArchUnknown Arch = iota
+	ArchAMD64        // x86-64
+	ArchARM64
+	Arch386
+)
+
+var archNames = [...]string{"unknown", "amd64", "arm64", "386"}
+
+func (a Arch) String() string { return enumString(archNames[:], int(a)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Arch) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Arch) UnmarshalText(b []byte) error { return enumParse(archNames[:], "arch", b, (*uint8)(a)) }
+
+// Source says how a function was discovered. Sources are listed cheapest
+// and most reliable first; a function found by several keeps the first.
+type Source uint8
+
+const (
+	SourcePdata      Source = iota + 1 // exception directory (.pdata RUNTIME_FUNCTION)
+	SourceExport                       // export table
+	SourceSymbol                       // COFF symbol table
+	SourceEntry                        // image entry point
+	SourceCallTarget                   // target of a direct call (E8 rel32) from another function
+)
+
+var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget"}
+
+func (s Source) String() string { return enumString(sourceNames[:], int(s)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Source) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Source) UnmarshalText(b []byte) error {
+	return enumParse(sourceNames[:], "source", b, (*uint8)(s))
+}
+
+// SectionFlags describe what a section holds and how it is mapped.
+type SectionFlags uint8
+
+const (
+	SectionExec  SectionFlags = 1 << iota // contains executable code
+	SectionWrite                          // writable when loaded
+	SectionRead                           // readable when loaded
+	SectionBSS                            // uninitialized data only, no file bytes
+)
+
+// Section is a loaded section of a binary. For PE images the fields come
+// from the IMAGE_SECTION_HEADER.
+type Section struct {
+	Name     string       // section name, with long COFF names resolved
+	RVA      uint32       // VirtualAddress: address relative to ImageBase
+	Size     uint32       // VirtualSize: size when loaded
+	Offset   int64        // PointerToRawData: file offset of the section's bytes
+	FileSize uint32       // bytes present in the file, clipped to the file and to Size
+	Flags    SectionFlags // derived from the section characteristics
+}
+
+// Contains reports whether rva falls inside the loaded section.
+func (s *Section) Contains(rva uint32) bool { return rva >= s.RVA && rva-s.RVA < s.Size }
+
+// Range is a half-open address range [RVA, RVA+Size).
+type Range struct {
+	RVA  uint32 `json:"rva"`
+	Size uint32 `json:"size"`
+}
+
+// End returns the first RVA after the range.
+func (r Range) End() uint32 { return r.RVA + r.Size }
+
+// Function is one function found in a binary. Functions are sorted by RVA
+// and do not overlap.
+type Function struct {
+	RVA       uint32  // entry point, relative to ImageBase
+	Size      uint32  // bytes of the main body starting at RVA
+	Name      string  // "" when no export or symbol names it; not unique
+	Source    Source  // how the function was discovered
+	Fragments []Range // other ranges of the same function (chained unwind info), sorted
+}
+
+// Warning reports a problem in an image that did not stop it from being
+// parsed: the affected item was skipped or clipped.
+type Warning struct {
+	Off int64  // file offset of the offending structure, -1 if unknown
+	Msg string // what was wrong and what was done about it
+}
+
+func (w Warning) String() string {
+	if w.Off < 0 {
+		return w.Msg
+	}
+	return fmt.Sprintf("offset %#x: %s", w.Off, w.Msg)
+}
+
+// Binary is a parsed executable image: its sections, its functions and
+// their fingerprints. A Binary is immutable once returned by Open or Parse
+// and safe for concurrent use.
+type Binary struct {
+	Format    Format
+	Arch      Arch
+	ImageBase uint64    // preferred load address
+	Entry     uint32    // entry point RVA, 0 if none (typical for DLLs without DllMain)
+	Sections  []Section // in header order
+	Functions []Function
+	Warnings  []Warning
+
+	r      io.ReaderAt
+	size   int64
+	closer io.Closer
+
+	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
+	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
+	fps     []fingerprint     // one per function
+	calls   []int32           // callee indices of all functions, sliced by fingerprint.calls
+	code    isa
+}
+
+// ErrUnsupportedFormat is returned (wrapped) for inputs that are not a
+// supported executable: anything but PE32+ x86-64 for now, including ELF,
+// PE32 and PE32+ for Arm64.
+var ErrUnsupportedFormat = errors.New("binarydiff: unsupported binary format")
+
+// FormatError reports a malformed input: what was wrong at which offset.
+type FormatError struct {
+	Off int64  // file offset of the malformed structure
+	Msg string // description of the problem
+	Val any    // the offending value, if any
+}
+
+func (e *FormatError) Error() string {
+	msg := "binarydiff: " + e.Msg
+	if e.Val != nil {
+		msg += fmt.Sprintf(" '%v'", e.Val)
+	}
+	return msg + fmt.Sprintf(" at offset %#x", e.Off)
+}
+
+// Open memory-maps the file at path and parses it. The Binary reads the
+// mapping lazily; call Close to release it.
+func Open(path string) (*Binary, error) {
+	m, err := mmap.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("binarydiff: %w", err)
+	}
+	b, err := Parse(m, int64(m.Len()))
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b.closer = m
+	return b, nil
+}
+
+// Parse parses a binary held by r, which must stay readable for the life of
+// the Binary. Parsing reads the headers and metadata, discovers functions
+// and fingerprints them with GOMAXPROCS workers.
+func Parse(r io.ReaderAt, size int64) (*Binary, error) {
+	var magic [4]byte
+	if _, err := r.ReadAt(magic[:], 0); err != nil {
+		return nil, &FormatError{Off: 0, Msg: "file too short for a magic number"}
+	}
+	switch {
+	case magic[0] == 'M' && magic[1] == 'Z':
+		return parsePE(r, size, runtime.GOMAXPROCS(0))
+	case string(magic[:]) == "\x7fELF":
+		return nil, fmt.Errorf("ELF: %w", ErrUnsupportedFormat)
+	}
+	return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
+}
+
+// Close releases the memory mapping of a Binary returned by Open. It is a
+// no-op for a Binary returned by Parse.
+func (b *Binary) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	c := b.closer
+	b.closer = nil
+	return c.Close()
+}
+
+// Section returns the section containing rva, or nil.
+func (b *Binary) Section(rva uint32) *Section {
+	i := sort.Search(len(b.Sections), func(i int) bool { return b.Sections[i].RVA+b.Sections[i].Size > rva })
+	for ; i < len(b.Sections); i++ {
+		if b.Sections[i].Contains(rva) {
+			return &b.Sections[i]
+		}
+		if b.Sections[i].RVA > rva {
+			break
+		}
+	}
+	// Section tables are usually sorted; fall back to a scan if this one is not.
+	for i := range b.Sections {
+		if b.Sections[i].Contains(rva) {
+			return &b.Sections[i]
+		}
+	}
+	return nil
+}
+
+// FunctionAt returns the index of the function whose main body or fragment
+// contains rva, or -1.
+func (b *Binary) FunctionAt(rva uint32) int {
+	i := sort.Search(len(b.Functions), func(i int) bool { return b.Functions[i].RVA > rva }) - 1
+	if i >= 0 && rva-b.Functions[i].RVA < b.Functions[i].Size {
+		return i
+	}
+	return -1
+}
+
+// functionStart returns the index of the function starting exactly at rva, or -1.
+func (b *Binary) functionStart(rva uint32) int {
+	i := sort.Search(len(b.Functions), func(i int) bool { return b.Functions[i].RVA >= rva })
+	if i < len(b.Functions) && b.Functions[i].RVA == rva {
+		return i
+	}
+	return -1
+}
+
+// readRVA reads len(p) bytes at rva. Bytes past the section's file data
+// (but inside its virtual size) read as zero.
+func (b *Binary) readRVA(p []byte, rva uint32) error {
+	s := b.Section(rva)
+	if s == nil {
+		return fmt.Errorf("rva %#x outside any section", rva)
+	}
+	off := rva - s.RVA
+	if uint64(off)+uint64(len(p)) > uint64(s.Size) {
+		return fmt.Errorf("rva %#x+%d crosses the end of section %s", rva, len(p), s.Name)
+	}
+	n := 0
+	if off < s.FileSize {
+		n = min(len(p), int(s.FileSize-off))
+		if _, err := b.r.ReadAt(p[:n], s.Offset+int64(off)); err != nil && !(errors.Is(err, io.EOF)) {
+			return err
+		}
+	}
+	clear(p[n:])
+	return nil
+}
+
+func enumString(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("%d", i)
+}
+
+func enumParse(names []string, what string, b []byte, dst *uint8) error {
+	for i, n := range names {
+		if n == string(b) {
+			*dst = uint8(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("binarydiff: unknown %s %q", what, b)
+}
+
+func (f SectionFlags) String() string {
+	var parts []string
+	for i, n := range []string{"exec", "write", "read", "bss"} {
+		if f&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, "|")
+}

@@ -1,0 +1,155 @@
+package binarydiff
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+)
+
+// DefaultThreshold is the minimum similarity for a Changed match made by
+// the structural, call-graph, alignment and similarity passes when
+// Options.Threshold is zero.
+const DefaultThreshold = 0.5
+
+// Options tune Diff. The zero value is ready to use.
+type Options struct {
+	// IgnoreSymbols makes Diff ignore function names from exports and
+	// symbols, as if both binaries were stripped.
+	IgnoreSymbols bool
+	// Threshold is the minimum similarity in (0,1] for a pair made by a
+	// non-exact pass; 0 means DefaultThreshold. Name, exact and normalized
+	// matches are certain and not subject to it.
+	Threshold float64
+	// Workers bounds the goroutines Diff uses; 0 means GOMAXPROCS. The
+	// result does not depend on it.
+	Workers int
+	// Progress, if set, is called from the calling goroutine after each
+	// stage of the diff.
+	Progress func(Progress)
+}
+
+// Progress reports how far Diff has got.
+type Progress struct {
+	Stage   string // "match:<pass>", "classify" or "sections"
+	Matched int    // function pairs made so far
+	Total   int    // functions on the side with fewer functions: the most pairs possible
+}
+
+// ErrMismatchedArch is returned when the two binaries have different
+// formats or architectures.
+var ErrMismatchedArch = errors.New("binarydiff: binaries differ in format or architecture")
+
+// Diff pairs the functions of old and new and classifies every function of
+// both. It returns ctx.Err() if ctx is cancelled. The same inputs always
+// give the same Result, whatever opts.Workers.
+func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) {
+	if old.Format != new.Format || old.Arch != new.Arch {
+		return nil, ErrMismatchedArch
+	}
+	if opts.Threshold <= 0 {
+		opts.Threshold = DefaultThreshold
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	m := newMatcher(ctx, old, new, opts)
+	if err := m.run(); err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Old:       imageInfo(old),
+		New:       imageInfo(new),
+		Functions: m.classify(),
+	}
+	for _, fd := range res.Functions {
+		res.Summary.add(fd.Kind)
+	}
+	m.progress("classify")
+	secs, err := diffSections(ctx, old, new, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	res.Sections = secs
+	m.progress("sections")
+	return res, nil
+}
+
+func imageInfo(b *Binary) ImageInfo {
+	return ImageInfo{Format: b.Format, Arch: b.Arch, ImageBase: b.ImageBase, Entry: b.Entry, Functions: len(b.Functions), Warnings: len(b.Warnings)}
+}
+
+// classify turns the pairing into the ordered list of FunctionDiffs: old
+// functions in address order (paired or Removed), then Added functions in
+// address order.
+func (m *matcher) classify() []FunctionDiff {
+	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
+	for oi, ni := range m.o2n {
+		of := &m.old.Functions[oi]
+		if ni < 0 {
+			out = append(out, FunctionDiff{Kind: Removed, Old: m.ref(m.old, oi)})
+			continue
+		}
+		nf := &m.new.Functions[ni]
+		fd := FunctionDiff{Old: m.ref(m.old, oi), New: m.ref(m.new, int(ni)), Pass: m.pass[oi]}
+		if m.old.fps[oi].norm == m.new.fps[ni].norm && m.calleesAgree(oi, int(ni)) {
+			fd.Kind, fd.Similarity = Identical, 1
+			if of.RVA != nf.RVA {
+				fd.Kind = Moved
+			}
+		} else {
+			fd.Kind = Changed
+			fd.Similarity = min(m.similarity(oi, int(ni)), maxChangedSimilarity)
+		}
+		out = append(out, fd)
+	}
+	for ni, oi := range m.n2o {
+		if oi < 0 {
+			out = append(out, FunctionDiff{Kind: Added, New: m.ref(m.new, ni)})
+		}
+	}
+	return out
+}
+
+// maxChangedSimilarity keeps a Changed pair's similarity below 1, the
+// value reserved for Identical and Moved.
+const maxChangedSimilarity = 0.999
+
+func (m *matcher) ref(b *Binary, i int) *FuncRef {
+	f := &b.Functions[i]
+	r := &FuncRef{RVA: f.RVA, Size: f.Size}
+	if !m.opts.IgnoreSymbols {
+		r.Name = f.Name
+	}
+	return r
+}
+
+// calleesAgree reports whether the direct calls of two functions with the
+// same normalized code go to functions paired with each other. The
+// normalized hash replaces callees by a marker, so that moved callees do
+// not change it; this check catches a call retargeted to another function.
+func (m *matcher) calleesAgree(oi, ni int) bool {
+	co, cn := m.old.callees(oi), m.new.callees(ni)
+	if len(co) != len(cn) {
+		return false
+	}
+	for k := range co {
+		a, b := co[k], cn[k]
+		if a >= 0 && m.o2n[a] >= 0 && m.o2n[a] != b {
+			return false
+		}
+		if b >= 0 && m.n2o[b] >= 0 && m.n2o[b] != a {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[K ~uint64 | ~uint32, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,274 @@
+package binarydiff
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// maxDiscoveryRounds bounds the call-target discovery: each round decodes
+// the functions found by the previous one.
+const maxDiscoveryRounds = 8
+
+// candidate is a function start seen in metadata, before extents are known.
+type candidate struct {
+	rva   uint32
+	size  uint32 // 0 when the metadata gives no size (exports, symbols, entry, call targets)
+	src   Source
+	name  string
+	frags []Range
+}
+
+// discovery collects function starts from cheapest to dearest source, then
+// decodes them (fingerprinting at the same time) to find call targets.
+type discovery struct {
+	b     *Binary
+	cands map[uint32]*candidate
+}
+
+func newDiscovery(b *Binary) *discovery {
+	return &discovery{b: b, cands: make(map[uint32]*candidate)}
+}
+
+// add records a function start. The first source to see a start keeps it;
+// later sources may only add a name or a size.
+func (d *discovery) add(rva, size uint32, src Source, name string) {
+	c := d.cands[rva]
+	if c == nil {
+		d.cands[rva] = &candidate{rva: rva, size: size, src: src, name: name}
+		return
+	}
+	if c.name == "" {
+		c.name = name
+	}
+	if c.size == 0 {
+		c.size = size
+	}
+}
+
+func (d *discovery) addFragment(root uint32, r Range) {
+	if c := d.cands[root]; c != nil {
+		c.frags = append(c.frags, r)
+	}
+}
+
+// run turns candidates into Functions and fingerprints them. Functions the
+// metadata does not size are decoded up to the next known start and cut
+// after their last reachable instruction; direct call targets in code no
+// function covers become new functions, for a bounded number of rounds.
+func (d *discovery) run(workers int) error {
+	b := d.b
+	sized, open := d.split()
+	funcs := make([]Function, 0, len(sized)+len(open))
+	for _, c := range sized {
+		funcs = append(funcs, Function{RVA: c.rva, Size: c.size, Name: c.name, Source: c.src, Fragments: c.frags})
+	}
+	cov := newCoverage(funcs)
+	limits := map[uint32]uint32{}
+	pending := d.admit(open, cov, limits)
+
+	b.Functions = funcs
+	b.fps = make([]fingerprint, len(funcs))
+	todo := make([]int, len(funcs))
+	for i := range todo {
+		todo[i] = i
+	}
+	for round := 0; ; round++ {
+		for _, c := range pending {
+			b.Functions = append(b.Functions, Function{RVA: c.rva, Name: c.name, Source: c.src})
+			b.fps = append(b.fps, fingerprint{})
+			todo = append(todo, len(b.Functions)-1)
+		}
+		fingerprintAll(b, todo, limits, workers)
+		cov = newCoverage(b.Functions)
+		if round == maxDiscoveryRounds {
+			break
+		}
+		var targets []*candidate
+		seen := map[uint32]bool{}
+		for _, i := range todo {
+			for _, t := range b.fps[i].callRVAs {
+				if seen[t] || cov.covers(t) || d.cands[t] != nil {
+					continue
+				}
+				seen[t] = true
+				if s := b.Section(t); s == nil || s.Flags&SectionExec == 0 || t-s.RVA >= s.FileSize {
+					continue
+				}
+				c := &candidate{rva: t, src: SourceCallTarget}
+				d.cands[t] = c
+				targets = append(targets, c)
+			}
+		}
+		if len(targets) == 0 {
+			break
+		}
+		slices.SortFunc(targets, func(x, y *candidate) int { return cmpU32(x.rva, y.rva) })
+		todo = todo[:0]
+		pending = d.admit(targets, cov, limits)
+	}
+	d.finish()
+	return nil
+}
+
+// split separates sized candidates (pdata) from open ones and sorts both.
+func (d *discovery) split() (sized, open []*candidate) {
+	for _, c := range d.cands {
+		if c.size > 0 {
+			sized = append(sized, c)
+		} else {
+			open = append(open, c)
+		}
+	}
+	byRVA := func(x, y *candidate) int { return cmpU32(x.rva, y.rva) }
+	slices.SortFunc(sized, byRVA)
+	slices.SortFunc(open, byRVA)
+	for _, c := range sized {
+		slices.SortFunc(c.frags, func(x, y Range) int { return cmpU32(x.RVA, y.RVA) })
+		c.size = d.clipToFile(c.rva, c.size)
+		kept := c.frags[:0]
+		for _, f := range c.frags {
+			if f.Size = d.clipToFile(f.RVA, f.Size); f.Size > 0 {
+				kept = append(kept, f)
+			}
+		}
+		c.frags = kept
+	}
+	return sized, open
+}
+
+// clipToFile limits [rva, rva+size) to the file-backed bytes of its section.
+func (d *discovery) clipToFile(rva, size uint32) uint32 {
+	s := d.b.Section(rva)
+	if s == nil || rva-s.RVA >= s.FileSize {
+		return 0
+	}
+	return min(size, s.FileSize-(rva-s.RVA))
+}
+
+// admit keeps the open candidates that start in file-backed executable
+// bytes no function covers, and sets how far each may extend: to the next
+// known start or the end of its section's file data.
+func (d *discovery) admit(open []*candidate, cov *coverage, limits map[uint32]uint32) []*candidate {
+	var kept []*candidate
+	for _, c := range open {
+		s := d.b.Section(c.rva)
+		if s == nil || s.Flags&SectionExec == 0 || c.rva-s.RVA >= s.FileSize || cov.covers(c.rva) {
+			if c.name != "" {
+				// A name for a covered address only counts at a function start.
+				if k := cov.startAt(c.rva); k != nil && k.Name == "" {
+					k.Name = c.name
+				}
+			}
+			delete(d.cands, c.rva)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	for i, c := range kept {
+		s := d.b.Section(c.rva)
+		limit := s.RVA + s.FileSize
+		if next := cov.nextStart(c.rva); next < limit {
+			limit = next
+		}
+		if i+1 < len(kept) && kept[i+1].rva < limit {
+			limit = kept[i+1].rva
+		}
+		limits[c.rva] = limit - c.rva
+	}
+	return kept
+}
+
+// finish sorts functions by RVA (carrying fingerprints along), drops empty
+// ones and resolves call targets to function indices.
+func (d *discovery) finish() {
+	b := d.b
+	idx := make([]int, len(b.Functions))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(x, y int) bool { return b.Functions[idx[x]].RVA < b.Functions[idx[y]].RVA })
+	funcs := make([]Function, 0, len(idx))
+	fps := make([]fingerprint, 0, len(idx))
+	for _, i := range idx {
+		if b.Functions[i].Size == 0 {
+			b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("function at %#x has no decodable bytes; dropped", b.Functions[i].RVA)})
+			continue
+		}
+		funcs = append(funcs, b.Functions[i])
+		fps = append(fps, b.fps[i])
+	}
+	b.Functions, b.fps = funcs, fps
+	total := 0
+	for i := range b.fps {
+		total += len(b.fps[i].callRVAs)
+	}
+	b.calls = make([]int32, 0, total)
+	for i := range b.fps {
+		fp := &b.fps[i]
+		fp.callOff = uint32(len(b.calls))
+		for _, t := range fp.callRVAs {
+			b.calls = append(b.calls, int32(b.functionStart(t)))
+		}
+		fp.callN = uint32(len(b.calls)) - fp.callOff
+		fp.callRVAs = nil
+	}
+}
+
+// coverage answers "is this RVA inside a known function" over main bodies
+// and fragments.
+type coverage struct {
+	ranges []covRange // sorted by RVA, non-overlapping
+}
+
+type covRange struct {
+	Range
+	fn *Function // set for main bodies only, for naming
+}
+
+func newCoverage(funcs []Function) *coverage {
+	c := &coverage{}
+	for i := range funcs {
+		c.ranges = append(c.ranges, covRange{Range{funcs[i].RVA, funcs[i].Size}, &funcs[i]})
+		for _, f := range funcs[i].Fragments {
+			c.ranges = append(c.ranges, covRange{Range: f})
+		}
+	}
+	slices.SortFunc(c.ranges, func(x, y covRange) int { return cmpU32(x.RVA, y.RVA) })
+	return c
+}
+
+func (c *coverage) find(rva uint32) int {
+	return sort.Search(len(c.ranges), func(i int) bool { return c.ranges[i].RVA > rva }) - 1
+}
+
+func (c *coverage) covers(rva uint32) bool {
+	i := c.find(rva)
+	return i >= 0 && rva-c.ranges[i].RVA < c.ranges[i].Size
+}
+
+func (c *coverage) startAt(rva uint32) *Function {
+	i := c.find(rva)
+	if i >= 0 && c.ranges[i].RVA == rva {
+		return c.ranges[i].fn
+	}
+	return nil
+}
+
+func (c *coverage) nextStart(rva uint32) uint32 {
+	i := c.find(rva) + 1
+	if i < len(c.ranges) {
+		return c.ranges[i].RVA
+	}
+	return ^uint32(0)
+}
+
+func cmpU32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,121 @@
+// Package binarydiff tells which functions differ between two versions of
+// an executable image, fast and exactly.
+//
+// # Model
+//
+// [Open] or [Parse] reads an image into a [Binary]: its sections and its
+// functions, each with a fingerprint. [Diff] pairs the functions of two
+// Binaries one-to-one and classifies every function of both sides exactly
+// once ([Result]). [Explain] gives the instruction-level diff of one pair.
+//
+// This version reads PE32+ images for x86-64 (EXE, DLL, SYS). Other inputs
+// (ELF, PE32, PE32+ for Arm64) fail with [ErrUnsupportedFormat]; malformed
+// inputs fail with a [*FormatError], or parse with [Warning]s when the rest
+// of the image is sound. Parsing never allocates more than the file size
+// for any single structure, whatever the headers claim.
+//
+// # Function discovery
+//
+// Functions come from the image's own metadata, cheapest first (the
+// [Source] of each Function records which):
+//
+//  1. the exception directory (.pdata RUNTIME_FUNCTION entries). Entries
+//     whose UNWIND_INFO has UNW_FLAG_CHAININFO are fragments of the function
+//     they chain to ([Function.Fragments]), not functions; cyclic or
+//     over-deep chains produce a Warning;
+//  2. the export table and the COFF symbol table, which name functions
+//     and add the ones .pdata lacks. Names are hints, never keys:
+//     duplicates are legal (static functions);
+//  3. the entry point;
+//  4. targets of direct calls (E8 rel32) in executable bytes no function
+//     covers (leaf functions without unwind data), for a few rounds.
+//
+// Functions without a size from metadata extend to their last reachable
+// instruction before the next known function.
+//
+// # Fingerprints
+//
+// Each function is decoded once, with a table-driven x86-64 length decoder
+// (internal/x86, cross-checked against golang.org/x/arch/x86/x86asm by a
+// property test, which it falls back to for rare opcodes). Per function:
+//
+//   - an exact hash (xxh3 of the raw bytes);
+//   - a normalized hash: xxh3 of the instruction stream in which every
+//     operand that encodes an address is replaced by what it means. A
+//     relative branch becomes its kind and condition plus the index of the
+//     target instruction when the target is inside the function, or a
+//     marker for "another function" (calls) or "outside" (tail jumps). A
+//     RIP-relative operand, or an absolute address fixed up by a base
+//     relocation (IMAGE_REL_BASED_DIR64), becomes the imported symbol name
+//     for an import address table slot, an instruction index inside the
+//     function, a marker for code, or the name of the data section it points
+//     into. Opcodes, registers and immediates are kept. So code that merely
+//     moved, or whose callees or data moved, hashes equal; a changed
+//     immediate, register or instruction does not;
+//   - a loose hash without immediates and displacements, the referenced
+//     strings, constants, instruction/block/edge counts, direct callees and
+//     a 16-bin MinHash sketch of instruction bigrams for similarity.
+//
+// Callee identity is not hashed (callee addresses and even names change
+// between versions). Instead, after matching, a pair with equal normalized
+// hashes is Identical or Moved only if each call site calls functions that
+// were paired with each other; a call retargeted to a different function
+// makes the pair Changed.
+//
+// # Matching
+//
+// Passes run from most to least certain; each pairs only functions left
+// unpaired, accepts a key only when it is unique on both sides, and
+// records its [Pass] in the result:
+//
+//	name        same name (unless Options.IgnoreSymbols); duplicated names by name+code, then by position
+//	exact       same raw bytes
+//	normalized  same normalized code
+//	structural  same loose code; same strings and shape; same shape and constants; same shape
+//	callgraph   unpaired callees/callers of a pair, propagated to a fixed point
+//	alignment   unpaired functions between two consecutive pairs, aligned in address order
+//	similarity  best MinHash+shape similarity among the 16 closest candidates by size
+//
+// Non-exact passes only pair above Options.Threshold. No pass compares all
+// functions with all: the last two are bounded by gap size (64) and
+// candidate count (16).
+//
+// # Classification
+//
+//	identical  paired, same normalized code, same RVA
+//	moved      paired, same normalized code, different RVA
+//	changed    paired, normalized code (or a call site's callee) differs
+//	added      only in the new image
+//	removed    only in the old image
+//
+// # JSON
+//
+// A [Result] marshals as follows; these names are stable:
+//
+//	{
+//	  "old": {"format": "pe", "arch": "amd64", "image_base": 5368709120, "entry": 4096, "functions": 1954, "warnings": 0},
+//	  "new": {…same…},
+//	  "functions": [
+//	    {"kind": "changed",                      // identical|moved|changed|added|removed
+//	     "old": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for added; name omitted if unknown
+//	     "new": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for removed
+//	     "similarity": 0.95,                     // 1 for identical/moved, [0,1) for changed, 0 for added/removed
+//	     "pass": "name"},                        // name|exact|normalized|structural|callgraph|alignment|similarity, "" if unpaired
+//	    …
+//	  ],
+//	  "summary": {"identical": 1953, "moved": 0, "changed": 1, "added": 0, "removed": 0},
+//	  "sections": [
+//	    {"name": ".rdata", "kind": "changed",    // identical|moved|changed|added|removed
+//	     "old": {"rva": 675840, "size": 904872}, "new": {…},
+//	     "changed": [{"off": 1234, "size": 1}],  // offsets from the section start
+//	     "changed_bytes": 1},
+//	    …
+//	  ]
+//	}
+//
+// "functions" lists old functions in address order (paired or removed),
+// then added functions in address order. "sections" covers every
+// non-executable section except .pdata and .reloc, paired by name; 8-byte
+// pointers covered by base relocations at the same offset on both sides
+// are masked.
+package binarydiff

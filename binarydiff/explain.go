@@ -1,0 +1,258 @@
+package binarydiff
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
+)
+
+// LineOp says on which side(s) an instruction of an Explanation appears.
+type LineOp uint8
+
+const (
+	LineEqual  LineOp = iota // on both sides, same normalized form
+	LineDelete               // only in the old function
+	LineInsert               // only in the new function
+)
+
+var lineOpNames = [...]string{"equal", "delete", "insert"}
+
+func (o LineOp) String() string { return enumString(lineOpNames[:], int(o)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (o LineOp) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (o *LineOp) UnmarshalText(b []byte) error {
+	return enumParse(lineOpNames[:], "line op", b, (*uint8)(o))
+}
+
+// Explanation is an instruction-level diff of one function pair.
+type Explanation struct {
+	Old   *FuncRef `json:"old,omitempty"`
+	New   *FuncRef `json:"new,omitempty"`
+	Lines []Line   `json:"lines"`
+	// Similarity is 2·equal/(old+new instructions): 1 when only addresses
+	// differ, 0 when nothing is shared.
+	Similarity float64 `json:"similarity"`
+	Deleted    int     `json:"deleted"`
+	Inserted   int     `json:"inserted"`
+}
+
+// Line is one instruction of an Explanation. OldRVA is 0 for inserted and
+// NewRVA for deleted instructions (no code lives at RVA 0 in an image).
+type Line struct {
+	Op     LineOp `json:"op"`
+	OldRVA uint32 `json:"old_rva,omitempty"`
+	NewRVA uint32 `json:"new_rva,omitempty"`
+	Text   string `json:"text"` // Intel-syntax disassembly (the new side for LineEqual)
+}
+
+// String formats the explanation like a unified diff, one instruction per
+// line with the RVAs of both sides.
+func (e *Explanation) String() string {
+	var sb strings.Builder
+	for _, l := range e.Lines {
+		c := byte(' ')
+		switch l.Op {
+		case LineDelete:
+			c = '-'
+		case LineInsert:
+			c = '+'
+		}
+		rva := func(v uint32, ok bool) string {
+			if !ok {
+				return "        "
+			}
+			return fmt.Sprintf("%08x", v)
+		}
+		fmt.Fprintf(&sb, "%c %s %s  %s\n", c, rva(l.OldRVA, l.Op != LineInsert), rva(l.NewRVA, l.Op != LineDelete), l.Text)
+	}
+	return sb.String()
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// decoded is one side of an explanation: instructions, their interned
+// tokens and basic-block starts.
+type decoded struct {
+	b      *Binary
+	code   []byte
+	rvas   []uint32
+	lens   []uint8
+	toks   []uint32
+	offs   []uint32 // offset of each instruction in code
+	blocks []int    // index of each block's first instruction, plus len(toks)
+}
+
+// Explain returns the instruction-level diff of a function pair from the
+// Result of Diff(old, new). For an Added or Removed function it lists the
+// function's instructions as inserted or deleted. Functions are decoded
+// again (once each); matching basic blocks are aligned first, then the
+// instructions of unmatched blocks with Myers' algorithm over interned
+// normalized instruction tokens, so moved branch targets and callees do
+// not show as differences.
+func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
+	intern := map[uint64]uint32{}
+	x := &explainer{e: &Explanation{Old: d.Old, New: d.New}}
+	x.a.blocks, x.b.blocks = []int{0}, []int{0}
+	if d.Old != nil {
+		if err := x.a.load(old, d.Old.RVA, intern); err != nil {
+			return nil, fmt.Errorf("old: %w", err)
+		}
+	}
+	if d.New != nil {
+		if err := x.b.load(new, d.New.RVA, intern); err != nil {
+			return nil, fmt.Errorf("new: %w", err)
+		}
+	}
+	a, b := &x.a, &x.b
+	// Basic-block alignment first: whole blocks are tokens too.
+	i, j := 0, 0 // block cursors
+	for _, blk := range myers.Diff(a.blockTokens(intern), b.blockTokens(intern)) {
+		switch blk.Op {
+		case myers.Equal:
+			x.flush()
+			for n := 0; n < blk.N; n++ {
+				x.equalRun(a.blocks[i], a.blocks[i+1], b.blocks[j])
+				i, j = i+1, j+1
+			}
+		case myers.Delete:
+			x.open(a.blocks[i], b.blocks[j])
+			i += blk.N
+			x.ao[1] = a.blocks[i]
+		case myers.Insert:
+			x.open(a.blocks[i], b.blocks[j])
+			j += blk.N
+			x.bo[1] = b.blocks[j]
+		}
+	}
+	x.flush()
+	e := x.e
+	if n := len(a.toks) + len(b.toks); n > 0 {
+		e.Similarity = float64(n-e.Deleted-e.Inserted) / float64(n)
+	}
+	return e, nil
+}
+
+// explainer builds an Explanation; ao and bo are the instruction ranges of
+// unmatched blocks waiting to be diffed instruction by instruction.
+type explainer struct {
+	e       *Explanation
+	a, b    decoded
+	ao, bo  [2]int
+	pending bool
+}
+
+func (x *explainer) open(ai, bj int) {
+	if !x.pending {
+		x.ao, x.bo, x.pending = [2]int{ai, ai}, [2]int{bj, bj}, true
+	}
+}
+
+// equalRun emits instructions a[lo:hi] paired with b from blo on.
+func (x *explainer) equalRun(lo, hi, blo int) {
+	for k := lo; k < hi; k++ {
+		bk := blo + (k - lo)
+		x.e.Lines = append(x.e.Lines, Line{Op: LineEqual, OldRVA: x.a.rvas[k], NewRVA: x.b.rvas[bk], Text: x.b.text(bk)})
+	}
+}
+
+// flush diffs the pending unmatched instructions of both sides.
+func (x *explainer) flush() {
+	if !x.pending {
+		return
+	}
+	x.pending = false
+	a, b, e := &x.a, &x.b, x.e
+	i, j := x.ao[0], x.bo[0]
+	for _, ed := range myers.Diff(a.toks[x.ao[0]:x.ao[1]], b.toks[x.bo[0]:x.bo[1]]) {
+		for n := 0; n < ed.N; n++ {
+			switch ed.Op {
+			case myers.Equal:
+				e.Lines = append(e.Lines, Line{Op: LineEqual, OldRVA: a.rvas[i], NewRVA: b.rvas[j], Text: b.text(j)})
+				i, j = i+1, j+1
+			case myers.Delete:
+				e.Lines = append(e.Lines, Line{Op: LineDelete, OldRVA: a.rvas[i], Text: a.text(i)})
+				e.Deleted++
+				i++
+			case myers.Insert:
+				e.Lines = append(e.Lines, Line{Op: LineInsert, NewRVA: b.rvas[j], Text: b.text(j)})
+				e.Inserted++
+				j++
+			}
+		}
+	}
+}
+
+// text disassembles instruction k.
+func (d *decoded) text(k int) string {
+	off := d.offs[k]
+	return d.b.code.disasm(d.b, d.code[off:off+uint32(d.lens[k])], d.rvas[k])
+}
+
+// load decodes the function starting at rva.
+func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
+	fi := b.functionStart(rva)
+	if fi < 0 {
+		return fmt.Errorf("no function at rva %#x", rva)
+	}
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	f := b.Functions[fi] // a copy: fingerprint may write Size for open functions
+	var fp fingerprint
+	b.code.fingerprint(b, &f, 0, s, &fp)
+	d.b = b
+	d.blocks = d.blocks[:0]
+	d.code = append([]byte(nil), s.code[:len(s.code)]...)
+	n := len(s.insts)
+	d.rvas = make([]uint32, n)
+	d.lens = make([]uint8, n)
+	d.toks = make([]uint32, n)
+	for k := range s.insts {
+		off := s.insts[k].off
+		ri := s.rangeOf(off)
+		d.rvas[k] = s.ranges[ri].RVA + (off - s.bases[ri])
+		d.lens[k] = s.insts[k].Len
+		id, ok := intern[s.toks[k]]
+		if !ok {
+			id = uint32(len(intern))
+			intern[s.toks[k]] = id
+		}
+		d.toks[k] = id
+		if s.leader[k] {
+			d.blocks = append(d.blocks, k)
+		}
+	}
+	d.blocks = append(d.blocks, n)
+	// Keep instruction offsets for text: code holds the ranges back to back.
+	d.offs = make([]uint32, n)
+	for k := range s.insts {
+		d.offs[k] = s.insts[k].off
+	}
+	return nil
+}
+
+// blockTokens interns each basic block's token sequence.
+func (d *decoded) blockTokens(intern map[uint64]uint32) []uint32 {
+	if len(d.blocks) == 0 {
+		return nil
+	}
+	out := make([]uint32, len(d.blocks)-1)
+	for i := range out {
+		h := uint64(0x9E3779B97F4A7C15)
+		for _, t := range d.toks[d.blocks[i]:d.blocks[i+1]] {
+			h = mix64(h ^ uint64(t))
+		}
+		h ^= 1 << 63 // keep block tokens apart from instruction tokens
+		id, ok := intern[h]
+		if !ok {
+			id = uint32(len(intern))
+			intern[h] = id
+		}
+		out[i] = id
+	}
+	return out
+}

@@ -1,0 +1,456 @@
+package binarydiff
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/zeebo/xxh3"
+)
+
+// matcher pairs functions one-to-one. o2n and n2o hold the partner index
+// or -1; pass records which pass made each pair (by old index).
+type matcher struct {
+	ctx      context.Context
+	old, new *Binary
+	opts     Options
+	o2n, n2o []int32
+	pass     []Pass
+	matched  int
+}
+
+func newMatcher(ctx context.Context, old, new *Binary, opts Options) *matcher {
+	m := &matcher{
+		ctx: ctx, old: old, new: new, opts: opts,
+		o2n:  make([]int32, len(old.Functions)),
+		n2o:  make([]int32, len(new.Functions)),
+		pass: make([]Pass, len(old.Functions)),
+	}
+	for i := range m.o2n {
+		m.o2n[i] = -1
+	}
+	for i := range m.n2o {
+		m.n2o[i] = -1
+	}
+	return m
+}
+
+func (m *matcher) pair(oi, ni int, p Pass) {
+	m.o2n[oi], m.n2o[ni], m.pass[oi] = int32(ni), int32(oi), p
+	m.matched++
+}
+
+func (m *matcher) progress(stage string) {
+	if m.opts.Progress != nil {
+		m.opts.Progress(Progress{Stage: stage, Matched: m.matched, Total: min(len(m.o2n), len(m.n2o))})
+	}
+}
+
+// run executes the passes from most to least certain.
+func (m *matcher) run() error {
+	type step struct {
+		pass Pass
+		run  func()
+	}
+	steps := []step{
+		{PassName, func() { m.namePass(); m.nameScopedPass() }},
+		{PassExact, func() {
+			m.uniqueKeyPass(PassExact, func(fp *fingerprint, f *Function) (uint64, bool) { return fp.exact ^ uint64(f.Size), true }, nil)
+		}},
+		{PassNormalized, func() {
+			m.uniqueKeyPass(PassNormalized, func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.norm, true }, nil)
+		}},
+		{PassStructural, m.structuralPasses},
+		{PassCallGraph, m.callGraphPass},
+		{PassAlignment, m.alignmentPass},
+		{PassSimilarity, m.similarityPass},
+	}
+	for _, s := range steps {
+		if err := m.ctx.Err(); err != nil {
+			return err
+		}
+		if s.pass == PassName && m.opts.IgnoreSymbols {
+			continue
+		}
+		s.run()
+		m.progress("match:" + s.pass.String())
+	}
+	// A second call-graph and alignment round picks up what the later
+	// passes anchored.
+	m.callGraphPass()
+	m.alignmentPass()
+	return m.ctx.Err()
+}
+
+// keyFunc computes a pass key for a function; ok=false leaves it out.
+type keyFunc func(fp *fingerprint, f *Function) (uint64, bool)
+
+// uniqueKeyPass pairs functions whose key is unique among the unpaired
+// functions of each side. accept, if set, can veto a pair.
+func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) bool) {
+	type slot struct {
+		idx   int32
+		count int32
+	}
+	collect := func(b *Binary, partner []int32) map[uint64]slot {
+		keys := make(map[uint64]slot)
+		for i := range b.Functions {
+			if partner[i] >= 0 {
+				continue
+			}
+			k, ok := key(&b.fps[i], &b.Functions[i])
+			if !ok {
+				continue
+			}
+			s := keys[k]
+			keys[k] = slot{int32(i), s.count + 1}
+		}
+		return keys
+	}
+	ok, nk := collect(m.old, m.o2n), collect(m.new, m.n2o)
+	for oi := range m.o2n {
+		if m.o2n[oi] >= 0 {
+			continue
+		}
+		k, has := key(&m.old.fps[oi], &m.old.Functions[oi])
+		if !has {
+			continue
+		}
+		so, sn := ok[k], nk[k]
+		if so.count != 1 || sn.count != 1 {
+			continue
+		}
+		if accept != nil && !accept(oi, int(sn.idx)) {
+			continue
+		}
+		m.pair(oi, int(sn.idx), p)
+	}
+}
+
+// namePass pairs functions by name when the name is unique on both sides.
+func (m *matcher) namePass() {
+	m.uniqueKeyPass(PassName, func(_ *fingerprint, f *Function) (uint64, bool) {
+		return xxh3.HashString(f.Name), f.Name != ""
+	}, func(oi, ni int) bool { return m.old.Functions[oi].Name == m.new.Functions[ni].Name })
+}
+
+// nameScopedPass pairs functions that share a duplicated name (statics) by
+// name and code together, then by name and position among the namesakes
+// when both sides have the same number of them.
+func (m *matcher) nameScopedPass() {
+	named := func(fp *fingerprint, f *Function) (uint64, bool) {
+		return xxh3.HashString(f.Name) ^ fp.norm, f.Name != ""
+	}
+	m.uniqueKeyPass(PassName, named, func(oi, ni int) bool { return m.old.Functions[oi].Name == m.new.Functions[ni].Name })
+	groups := func(b *Binary, partner []int32) map[string][]int {
+		g := map[string][]int{}
+		for i := range b.Functions {
+			if partner[i] < 0 && b.Functions[i].Name != "" {
+				g[b.Functions[i].Name] = append(g[b.Functions[i].Name], i)
+			}
+		}
+		return g
+	}
+	og, ng := groups(m.old, m.o2n), groups(m.new, m.n2o)
+	for oi := range m.o2n {
+		name := m.old.Functions[oi].Name
+		if m.o2n[oi] >= 0 || name == "" {
+			continue
+		}
+		a, b := og[name], ng[name]
+		if len(a) == 0 || len(a) != len(b) {
+			continue
+		}
+		for k := range a {
+			if m.o2n[a[k]] < 0 && m.n2o[b[k]] < 0 && m.similarity(a[k], b[k]) >= m.opts.Threshold {
+				m.pair(a[k], b[k], PassName)
+			}
+		}
+		og[name] = nil
+	}
+}
+
+// structuralPasses pair by keys that survive small edits, from most to
+// least specific, each checked against the threshold.
+func (m *matcher) structuralPasses() {
+	accept := func(oi, ni int) bool { return m.similarity(oi, ni) >= m.opts.Threshold }
+	keys := []keyFunc{
+		// Same code apart from immediates and displacements.
+		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.loose, true },
+		// Same referenced strings and shape.
+		func(fp *fingerprint, _ *Function) (uint64, bool) {
+			return mix64(fp.strs ^ uint64(fp.blocks)<<32 ^ uint64(fp.edges)), fp.nstrs > 0
+		},
+		// Same strings alone.
+		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.strs, fp.nstrs > 0 },
+		// Same shape (Halvar's triple plus size) and constants.
+		func(fp *fingerprint, _ *Function) (uint64, bool) {
+			return mix64(uint64(fp.blocks)<<40^uint64(fp.edges)<<20^uint64(fp.callN)) ^ mix64(uint64(fp.insns)) ^ fp.consts, fp.insns > 8
+		},
+		// Same shape alone.
+		func(fp *fingerprint, _ *Function) (uint64, bool) {
+			return mix64(uint64(fp.blocks)<<40 ^ uint64(fp.edges)<<20 ^ uint64(fp.callN)), fp.blocks > 2
+		},
+	}
+	for _, k := range keys {
+		m.uniqueKeyPass(PassStructural, k, accept)
+	}
+}
+
+// similarity scores two functions in [0,1]: 1 for equal normalized code,
+// otherwise a blend of instruction-bigram overlap (MinHash) and of how
+// close their shapes are.
+func (m *matcher) similarity(oi, ni int) float64 {
+	a, b := &m.old.fps[oi], &m.new.fps[ni]
+	if a.norm == b.norm {
+		return 1
+	}
+	ratio := func(x, y uint32) float64 {
+		if x == y {
+			return 1
+		}
+		return float64(min(x, y)) / float64(max(x, y))
+	}
+	shape := (ratio(a.insns, b.insns) + ratio(a.blocks, b.blocks) + ratio(a.edges, b.edges) + ratio(a.callN, b.callN)) / 4
+	s := 0.6*sketchSimilarity(a, b) + 0.4*shape
+	if a.loose == b.loose {
+		s = max(s, 0.95) // only immediates or displacements differ
+	}
+	return math.Round(s*1000) / 1000
+}
+
+// callGraphPass propagates pairs along the call graph to a fixed point:
+// for each pair, its unpaired callees (and callers) are paired when they
+// are the only unpaired ones, or by call-site position when both sides
+// make the same number of calls.
+func (m *matcher) callGraphPass() {
+	callersOld, callersNew := callers(m.old), callers(m.new)
+	work := make([]int32, 0, m.matched)
+	for oi, ni := range m.o2n {
+		if ni >= 0 {
+			work = append(work, int32(oi))
+		}
+	}
+	var uo, un []int32
+	try := func(a, b []int32) {
+		uo, un = unpaired(uo[:0], a, m.o2n), unpaired(un[:0], b, m.n2o)
+		if len(uo) == 0 || len(un) == 0 {
+			return
+		}
+		if len(uo) == 1 && len(un) == 1 {
+			if m.similarity(int(uo[0]), int(un[0])) >= m.opts.Threshold {
+				m.pair(int(uo[0]), int(un[0]), PassCallGraph)
+				work = append(work, uo[0])
+			}
+			return
+		}
+		if len(a) != len(b) {
+			return
+		}
+		for k := range a {
+			x, y := a[k], b[k]
+			if x >= 0 && y >= 0 && m.o2n[x] < 0 && m.n2o[y] < 0 && m.similarity(int(x), int(y)) >= m.opts.Threshold {
+				m.pair(int(x), int(y), PassCallGraph)
+				work = append(work, x)
+			}
+		}
+	}
+	for steps := 0; len(work) > 0; steps++ {
+		if steps&1023 == 0 && m.ctx.Err() != nil {
+			return
+		}
+		oi := work[len(work)-1]
+		work = work[:len(work)-1]
+		ni := m.o2n[oi]
+		try(m.old.callees(int(oi)), m.new.callees(int(ni)))
+		try(callersOld.of(int(oi)), callersNew.of(int(ni)))
+	}
+}
+
+// unpaired appends the distinct unpaired functions among ids.
+func unpaired(dst, ids []int32, partner []int32) []int32 {
+	for _, id := range ids {
+		if id >= 0 && partner[id] < 0 && !slices.Contains(dst, id) {
+			dst = append(dst, id)
+		}
+	}
+	return dst
+}
+
+// callerIndex is the reverse call graph in compressed form.
+type callerIndex struct {
+	start []int32
+	ids   []int32
+}
+
+func (c *callerIndex) of(i int) []int32 { return c.ids[c.start[i]:c.start[i+1]] }
+
+func callers(b *Binary) *callerIndex {
+	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
+	for i := range b.Functions {
+		for _, t := range b.callees(i) {
+			if t >= 0 {
+				c.start[t+1]++
+			}
+		}
+	}
+	for i := 1; i < len(c.start); i++ {
+		c.start[i] += c.start[i-1]
+	}
+	c.ids = make([]int32, c.start[len(c.start)-1])
+	fill := slices.Clone(c.start[:len(b.Functions)])
+	for i := range b.Functions {
+		for _, t := range b.callees(i) {
+			if t >= 0 {
+				c.ids[fill[t]] = int32(i)
+				fill[t]++
+			}
+		}
+	}
+	return c
+}
+
+// maxGap bounds the functions on each side of a gap that alignment and
+// similarity compare exhaustively.
+const maxGap = 64
+
+// alignmentPass pairs unpaired functions lying between two consecutive
+// pairs whose order agrees on both sides (Diaphora's "locally affine"
+// functions, BinDiff's address sequence): the old and new gaps are aligned
+// in address order, keeping pairs above the threshold.
+func (m *matcher) alignmentPass() {
+	prevO, prevN := -1, -1
+	flush := func(oHi, nHi int) {
+		if oHi-prevO-1 > 0 && nHi-prevN-1 > 0 {
+			m.alignGap(prevO+1, oHi, prevN+1, nHi)
+		}
+	}
+	for oi, ni := range m.o2n {
+		if ni < 0 {
+			continue
+		}
+		if int(ni) > prevN {
+			flush(oi, int(ni))
+			prevO, prevN = oi, int(ni)
+		}
+	}
+	flush(len(m.o2n), len(m.n2o))
+}
+
+// alignGap aligns old[olo:ohi] with new[nlo:nhi] (skipping paired ones) by
+// an order-preserving maximum-similarity alignment.
+func (m *matcher) alignGap(olo, ohi, nlo, nhi int) {
+	var os, ns []int
+	for i := olo; i < ohi; i++ {
+		if m.o2n[i] < 0 {
+			os = append(os, i)
+		}
+	}
+	for i := nlo; i < nhi; i++ {
+		if m.n2o[i] < 0 {
+			ns = append(ns, i)
+		}
+	}
+	if len(os) == 0 || len(ns) == 0 || len(os) > maxGap || len(ns) > maxGap {
+		return
+	}
+	// score[i][j]: best total over os[i:], ns[j:].
+	w := len(ns) + 1
+	score := make([]float64, (len(os)+1)*w)
+	sim := make([]float64, len(os)*len(ns))
+	for i := range os {
+		for j := range ns {
+			sim[i*len(ns)+j] = m.similarity(os[i], ns[j])
+		}
+	}
+	for i := len(os) - 1; i >= 0; i-- {
+		for j := len(ns) - 1; j >= 0; j-- {
+			best := max(score[(i+1)*w+j], score[i*w+j+1])
+			if s := sim[i*len(ns)+j]; s >= m.opts.Threshold {
+				best = max(best, s+score[(i+1)*w+j+1])
+			}
+			score[i*w+j] = best
+		}
+	}
+	for i, j := 0, 0; i < len(os) && j < len(ns); {
+		s := sim[i*len(ns)+j]
+		switch {
+		case s >= m.opts.Threshold && score[i*w+j] == s+score[(i+1)*w+j+1]:
+			m.pair(os[i], ns[j], PassAlignment)
+			i, j = i+1, j+1
+		case score[i*w+j] == score[(i+1)*w+j]:
+			i++
+		default:
+			j++
+		}
+	}
+}
+
+// similarityPass pairs what is left by best similarity, comparing each old
+// function only with the maxCandidates unpaired new functions closest to
+// it in instruction count, so the pass stays O(n log n).
+func (m *matcher) similarityPass() {
+	const maxCandidates = 16
+	var ns []int
+	for ni, oi := range m.n2o {
+		if oi < 0 {
+			ns = append(ns, ni)
+		}
+	}
+	if len(ns) == 0 {
+		return
+	}
+	insns := func(ni int) uint32 { return m.new.fps[ni].insns }
+	slices.SortStableFunc(ns, func(a, b int) int { return cmpU32(insns(a), insns(b)) })
+	type cand struct {
+		s      float64
+		oi, ni int
+	}
+	var cands []cand
+	for oi := range m.o2n {
+		if m.o2n[oi] >= 0 {
+			continue
+		}
+		if oi&1023 == 0 && m.ctx.Err() != nil {
+			return
+		}
+		n := m.old.fps[oi].insns
+		at, _ := slices.BinarySearchFunc(ns, n, func(ni int, n uint32) int { return cmpU32(insns(ni), n) })
+		lo, hi := at, at // window [lo,hi) grows towards the closer neighbour
+		for hi-lo < maxCandidates && (lo > 0 || hi < len(ns)) {
+			if lo == 0 || hi < len(ns) && absDiff(insns(ns[hi]), n) <= absDiff(insns(ns[lo-1]), n) {
+				hi++
+			} else {
+				lo--
+			}
+		}
+		for _, ni := range ns[lo:hi] {
+			if s := m.similarity(oi, ni); s >= m.opts.Threshold {
+				cands = append(cands, cand{s, oi, ni})
+			}
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
+		case a.oi != b.oi:
+			return a.oi - b.oi
+		}
+		return a.ni - b.ni
+	})
+	for _, c := range cands {
+		if m.o2n[c.oi] < 0 && m.n2o[c.ni] < 0 {
+			m.pair(c.oi, c.ni, PassSimilarity)
+		}
+	}
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}

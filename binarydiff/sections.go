@@ -1,0 +1,166 @@
+package binarydiff
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// sectionChunk is how many bytes of a section are compared at a time.
+const sectionChunk = 64 << 10
+
+// skipSection reports whether a section is left out of the data diff:
+// code (diffed function by function) and tables derived from code layout.
+func skipSection(s *Section) bool {
+	return s.Flags&SectionExec != 0 || s.Name == ".pdata" || s.Name == ".reloc"
+}
+
+// diffSections compares the non-code sections of two images, pairing them
+// by name and by position among sections of the same name.
+func diffSections(ctx context.Context, old, new *Binary, workers int) ([]SectionDiff, error) {
+	type key struct {
+		name string
+		nth  int
+	}
+	index := func(b *Binary) (map[key]int, []key) {
+		seen := map[string]int{}
+		m := map[key]int{}
+		var order []key
+		for i := range b.Sections {
+			s := &b.Sections[i]
+			if skipSection(s) {
+				continue
+			}
+			k := key{s.Name, seen[s.Name]}
+			seen[s.Name]++
+			m[k] = i
+			order = append(order, k)
+		}
+		return m, order
+	}
+	om, oorder := index(old)
+	nm, norder := index(new)
+	var out []SectionDiff
+	type job struct{ out, oi, ni int }
+	var jobs []job
+	for _, k := range oorder {
+		os := &old.Sections[om[k]]
+		ni, ok := nm[k]
+		if !ok {
+			out = append(out, SectionDiff{Name: k.name, Kind: Removed, Old: &Range{os.RVA, os.Size}})
+			continue
+		}
+		ns := &new.Sections[ni]
+		out = append(out, SectionDiff{Name: k.name, Old: &Range{os.RVA, os.Size}, New: &Range{ns.RVA, ns.Size}})
+		jobs = append(jobs, job{len(out) - 1, om[k], ni})
+	}
+	for _, k := range norder {
+		if _, ok := om[k]; !ok {
+			ns := &new.Sections[nm[k]]
+			out = append(out, SectionDiff{Name: k.name, Kind: Added, New: &Range{ns.RVA, ns.Size}})
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, max(1, workers))
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := compareSection(ctx, old, new, &old.Sections[j.oi], &new.Sections[j.ni], &out[j.out])
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// compareSection fills d with the byte ranges where two sections differ.
+// An 8-byte pointer that the base relocations of both images fix up at the
+// same offset is masked: it holds an address, which moves with the code.
+func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *SectionDiff) error {
+	size := max(os.Size, ns.Size)
+	common := min(os.Size, ns.Size)
+	orel := relocsIn(old.relocs, os.RVA, os.RVA+os.Size)
+	nrel := relocsIn(new.relocs, ns.RVA, ns.RVA+ns.Size)
+	masked := func(off uint32) bool {
+		for len(orel) > 0 && orel[0]-os.RVA+8 <= off {
+			orel = orel[1:]
+		}
+		for len(nrel) > 0 && nrel[0]-ns.RVA+8 <= off {
+			nrel = nrel[1:]
+		}
+		return len(orel) > 0 && len(nrel) > 0 && orel[0]-os.RVA == nrel[0]-ns.RVA && orel[0]-os.RVA <= off
+	}
+	ob := make([]byte, sectionChunk)
+	nb := make([]byte, sectionChunk)
+	mark := func(off uint32) {
+		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size == off {
+			d.Changed[k].Size++
+			return
+		}
+		d.Changed = append(d.Changed, ByteRange{Off: off, Size: 1})
+	}
+	// Past both sections' file data every byte reads as zero on both sides.
+	end := min(common, max(os.FileSize, ns.FileSize))
+	for off := uint32(0); off < end; off += sectionChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(sectionChunk, end-off)
+		if err := readSection(old, os, ob[:n], off); err != nil {
+			return err
+		}
+		if err := readSection(new, ns, nb[:n], off); err != nil {
+			return err
+		}
+		if string(ob[:n]) == string(nb[:n]) {
+			continue
+		}
+		for i := uint32(0); i < n; i++ {
+			if ob[i] != nb[i] && !masked(off+i) {
+				mark(off + i)
+			}
+		}
+	}
+	if size > common {
+		d.Changed = append(d.Changed, ByteRange{Off: common, Size: size - common})
+	}
+	for _, r := range d.Changed {
+		d.ChangedBytes += r.Size
+	}
+	switch {
+	case d.ChangedBytes > 0:
+		d.Kind = Changed
+	case os.RVA != ns.RVA:
+		d.Kind = Moved
+	default:
+		d.Kind = Identical
+	}
+	return nil
+}
+
+// readSection reads section bytes at offset off; bytes past the file data
+// read as zero.
+func readSection(b *Binary, s *Section, p []byte, off uint32) error {
+	n := 0
+	if off < s.FileSize {
+		n = min(len(p), int(s.FileSize-off))
+		if got, err := b.r.ReadAt(p[:n], s.Offset+int64(off)); err != nil && got < n {
+			return fmt.Errorf("section %s: %w", s.Name, err)
+		}
+	}
+	clear(p[n:])
+	return nil
+}
