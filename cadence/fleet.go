@@ -1,0 +1,217 @@
+package cadence
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"runtime"
+	"sync"
+
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+// FleetOptions configure Simulation.Fleet.
+type FleetOptions struct {
+	// Workers bounds the goroutines that simulate; 0 means GOMAXPROCS.
+	// The report does not depend on it.
+	Workers int
+
+	// Progress, if not nil, is called from one goroutine with the number
+	// of devices read so far, after each batch of devices.
+	Progress func(devices int)
+}
+
+// A FleetReport compares a fleet's restarts and exposure with hotpatch as
+// the devices' eligibility allows (On) and with hotpatch off for every
+// device (Off), over the same releases, rings and absences.
+type FleetReport struct {
+	From, To hotpatch.Date
+	Years    float64 // length of the period, in years of 365.2425 days
+	Releases int     // releases in the period
+	Devices  int
+	Eligible int // devices with Eligible set
+	On, Off  Summary
+}
+
+// A Summary describes one side of a FleetReport.
+type Summary struct {
+	// Restarts is the total number of restarts in the fleet.
+	Restarts int64
+
+	// RestartsPerDeviceYear is the distribution over devices of each
+	// device's restarts divided by Years.
+	RestartsPerDeviceYear Distribution
+
+	// DaysToProtection is the distribution over (device, release) pairs of
+	// the days from the release to the device's protection, for the pairs
+	// protected within the period.
+	DaysToProtection Distribution
+
+	// Unprotected counts (device, release) pairs not protected by the end
+	// of the period: recent releases, and devices that were offline.
+	Unprotected int64
+}
+
+// A Distribution summarizes a sample. Percentiles are nearest-rank: P90 is
+// the smallest value with at least 90% of the sample at or below it.
+type Distribution struct {
+	N                   int64
+	Mean, P50, P90, P99 float64
+}
+
+// tally accumulates one side of a fleet. Its histograms are exact integer
+// counts, so merging tallies in any order gives the same report.
+type tally struct {
+	days        []int64 // days[n]: pairs protected n days after release
+	restarts    []int64 // restarts[n]: devices with n restarts
+	unprotected int64
+}
+
+func (s *Simulation) newTally() *tally {
+	return &tally{days: make([]int64, s.end-s.start+1), restarts: make([]int64, len(s.rels)+1)}
+}
+
+func (t *tally) merge(u *tally) {
+	for i, n := range u.days {
+		t.days[i] += n
+	}
+	for i, n := range u.restarts {
+		t.restarts[i] += n
+	}
+	t.unprotected += u.unprotected
+}
+
+func (t *tally) summary(years float64) Summary {
+	r := distribution(t.restarts, 1/years)
+	var total int64
+	for n, c := range t.restarts {
+		total += int64(n) * c
+	}
+	return Summary{
+		Restarts:              total,
+		RestartsPerDeviceYear: r,
+		DaysToProtection:      distribution(t.days, 1),
+		Unprotected:           t.unprotected,
+	}
+}
+
+// distribution summarizes a histogram whose bucket i holds value i*scale.
+func distribution(h []int64, scale float64) Distribution {
+	var n, sum int64
+	for v, c := range h {
+		n += c
+		sum += int64(v) * c
+	}
+	if n == 0 {
+		return Distribution{}
+	}
+	rank := func(p float64) float64 {
+		need := int64(p*float64(n) + 0.999999999) // ceil, robust to p*n rounding
+		if need < 1 {
+			need = 1
+		}
+		var cum int64
+		for v, c := range h {
+			if cum += c; cum >= need {
+				return float64(v) * scale
+			}
+		}
+		return float64(len(h)-1) * scale
+	}
+	return Distribution{N: n, Mean: float64(sum) / float64(n) * scale, P50: rank(0.50), P90: rank(0.90), P99: rank(0.99)}
+}
+
+const fleetBatch = 512
+
+// Fleet simulates every device twice, as given (On) and with hotpatch off
+// (Off: Eligible false), and reports both. It reads devices once, in one
+// goroutine, validates each (a bad ring or availability is an error naming
+// the device's position and ID) and spreads the simulation over
+// FleetOptions.Workers goroutines. The report is the same for any number of
+// workers. Fleet stops early with ctx's error when ctx is done.
+func (s *Simulation) Fleet(ctx context.Context, devices iter.Seq[Device], opts FleetOptions) (*FleetReport, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	work := make(chan []Device, workers)
+	spare := make(chan []Device, 2*workers)
+	on, off := make([]*tally, workers), make([]*tally, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		on[w], off[w] = s.newTally(), s.newTally()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range work {
+				for i := range batch {
+					d := &batch[i]
+					s.run(d, nil, on[w])
+					d.Eligible = false
+					s.run(d, nil, off[w])
+				}
+				select {
+				case spare <- batch[:0]:
+				default:
+				}
+			}
+		}()
+	}
+
+	var (
+		n, eligible int
+		err         error
+		batch       = make([]Device, 0, fleetBatch)
+	)
+	send := func() bool {
+		select {
+		case work <- batch:
+		case <-ctx.Done():
+			err = ctx.Err()
+			return false
+		}
+		if opts.Progress != nil {
+			opts.Progress(n)
+		}
+		select {
+		case batch = <-spare:
+		default:
+			batch = make([]Device, 0, fleetBatch)
+		}
+		return true
+	}
+	for d := range devices {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		if verr := d.Validate(); verr != nil {
+			err = fmt.Errorf("cadence: device %d (%s): %w", n, d.ID, verr)
+			break
+		}
+		if d.Eligible {
+			eligible++
+		}
+		n++
+		if batch = append(batch, d); len(batch) == fleetBatch && !send() {
+			break
+		}
+	}
+	if err == nil && len(batch) > 0 {
+		send()
+	}
+	close(work)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	for w := 1; w < workers; w++ {
+		on[0].merge(on[w])
+		off[0].merge(off[w])
+	}
+	years := s.Years()
+	return &FleetReport{
+		From: s.from, To: s.to, Years: years, Releases: len(s.rels),
+		Devices: n, Eligible: eligible,
+		On: on[0].summary(years), Off: off[0].summary(years),
+	}, nil
+}

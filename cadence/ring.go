@@ -1,0 +1,78 @@
+package cadence
+
+// A Ring is a deployment ring: the Windows Update ring policy settings that
+// decide when a device in it is offered a quality update and when it must
+// restart [S18]. All durations are whole days.
+//
+// The zero Ring offers every update on release day and restarts at once,
+// like Autopatch's Test ring.
+type Ring struct {
+	Name string
+
+	// Deferral is the number of days after Patch Tuesday before the update
+	// is offered (CSP Update/DeferQualityUpdatesPeriodInDays), 0 to 30.
+	Deferral int
+
+	// Deadline is the number of days after the offer before a restart is
+	// forced (CSP Update/ConfigureDeadlineForQualityUpdates), 0 or more.
+	Deadline int
+
+	// Grace is the minimum number of days after a device installs before an
+	// automatic restart; it extends the deadline for devices that come
+	// online late (CSP Update/ConfigureDeadlineGracePeriod), 0 to 7.
+	Grace int
+}
+
+// SourceRings is the source of the Autopatch ring settings: the Windows
+// Autopatch documentation [S18] (feature-update-policies.md, 09/16/2024, and
+// the quality update overviews).
+const SourceRings = "S18"
+
+// AutopatchRings returns the deployment rings of a default Windows Autopatch
+// group, Test, Ring1, Ring2, Ring3 and Last, with the quality update
+// settings of the "Windows Autopatch Update Policy - default - <ring>"
+// policies [S18]:
+//
+//	ring   deferral  deadline  grace
+//	Test   0         0         0
+//	Ring1  1         2         2
+//	Ring2  6         2         2
+//	Ring3  9         5         2
+//	Last   11        3         2
+//
+// Autopatch splits devices between Ring1, Ring2 and Ring3 as 1%, 9% and 90%
+// by default (third-party capture of the Autopatch API); Test and Last are
+// assigned by hand. The slice is new on each call.
+func AutopatchRings() []Ring {
+	return []Ring{
+		{Name: "Test", Deferral: 0, Deadline: 0, Grace: 0},
+		{Name: "Ring1", Deferral: 1, Deadline: 2, Grace: 2},
+		{Name: "Ring2", Deferral: 6, Deadline: 2, Grace: 2},
+		{Name: "Ring3", Deferral: 9, Deadline: 5, Grace: 2},
+		{Name: "Last", Deferral: 11, Deadline: 3, Grace: 2},
+	}
+}
+
+// Limits of the ring settings [S18, S19].
+const (
+	MaxDeferral = 30 // Update/DeferQualityUpdatesPeriodInDays; Graph qualityUpdateRing.deferralInDays 0–30
+	MaxGrace    = 7  // Update/ConfigureDeadlineGracePeriod 0–7
+)
+
+// Validate reports a setting out of range as a *RingError: a negative
+// value, a deferral over MaxDeferral or a grace period over MaxGrace.
+func (r Ring) Validate() error {
+	switch {
+	case r.Deferral < 0:
+		return &RingError{Ring: r.Name, Setting: "deferral", Days: r.Deferral, Reason: "negative"}
+	case r.Deferral > MaxDeferral:
+		return &RingError{Ring: r.Name, Setting: "deferral", Days: r.Deferral, Reason: "over the 30-day maximum"}
+	case r.Deadline < 0:
+		return &RingError{Ring: r.Name, Setting: "deadline", Days: r.Deadline, Reason: "negative"}
+	case r.Grace < 0:
+		return &RingError{Ring: r.Name, Setting: "grace period", Days: r.Grace, Reason: "negative"}
+	case r.Grace > MaxGrace:
+		return &RingError{Ring: r.Name, Setting: "grace period", Days: r.Grace, Reason: "over the 7-day maximum"}
+	}
+	return nil
+}
