@@ -389,7 +389,15 @@ func decodeVEX(code []byte) (inst Inst, ok bool) {
 		}
 		mmap, p = code[1]&0x1F, 3
 	case 0x62:
-		return inst, false // EVEX: left to x86asm (which reports it as bad)
+		// EVEX: 62 P0 P1 P2; the map is in P0[2:0] (1-3 AVX-512, 5-6
+		// FP16). Compressed disp8 does not change the length.
+		if n < 6 {
+			return inst, false
+		}
+		mmap, p = code[1]&7, 4
+		if mmap == 5 || mmap == 6 {
+			mmap = 2 // no immediates, like the 0F38 map
+		}
 	}
 	if mmap < 1 || mmap > 3 {
 		return inst, false
@@ -397,7 +405,7 @@ func decodeVEX(code []byte) (inst Inst, ok bool) {
 	inst.OpOff = uint8(p)
 	op := code[p]
 	p++
-	if mmap == 1 && op == 0x77 { // VZEROUPPER, VZEROALL
+	if mmap == 1 && op == 0x77 && code[0] != 0x62 { // VZEROUPPER, VZEROALL
 		inst.Len = uint8(p)
 		return inst, true
 	}
@@ -451,9 +459,9 @@ func decodeVEX(code []byte) (inst Inst, ok bool) {
 func decodeSlow(code []byte) Inst {
 	xi, err := x86asm.Decode(code, 64)
 	if err != nil || xi.Len == 0 {
-		// x86asm v0.23 knows only part of the VEX space; the tables still
+		// x86asm v0.23 knows only part of the VEX space and no EVEX; the tables still
 		// give a length, which keeps the linear sweep in sync.
-		if len(code) > 0 && (code[0] == 0xC4 || code[0] == 0xC5) {
+		if len(code) > 0 && (code[0] == 0xC4 || code[0] == 0xC5 || code[0] == 0x62) {
 			if n := min(len(code), 15); n > 0 {
 				if inst, ok := decodeVEX(code[:n]); ok {
 					return inst
