@@ -1,0 +1,389 @@
+package eligibility
+
+import (
+	"cmp"
+	"context"
+	"iter"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+// FleetOptions adjust Fleet. The zero FleetOptions is a good default.
+type FleetOptions struct {
+	// Workers is the number of goroutines evaluating devices; ≤ 0 means
+	// runtime.GOMAXPROCS(0). The report does not depend on it.
+	Workers int
+
+	// BatchSize is the number of devices handed to a worker at a time;
+	// ≤ 0 means 1024. Memory is bounded by about 3 × Workers batches.
+	BatchSize int
+
+	// Verdict, if not nil, is called with every device's verdict, in the
+	// order the devices were read, from the goroutine that called Fleet.
+	Verdict func(*Verdict)
+
+	// Progress, if not nil, is called after each batch with the number of
+	// devices evaluated so far, from the goroutine that called Fleet.
+	Progress func(devices int)
+}
+
+// A Report summarizes the verdicts on a fleet. It round-trips through
+// encoding/json.
+type Report struct {
+	AsOf   hotpatch.Date `json:"asOf"`
+	Stance Stance        `json:"stance"`
+	Month  string        `json:"month,omitempty"` // release month of the offers, "2026-05"
+
+	Devices     int `json:"devices"` // devices evaluated
+	Eligible    int `json:"eligible"`
+	NotEligible int `json:"notEligible"`
+	Undecided   int `json:"unknown"`
+
+	// This month's update: devices that take it without a restart, with
+	// one, or for which that is unknown.
+	NoRestart      int `json:"noRestart"`
+	Restart        int `json:"restart"`
+	RestartUnknown int `json:"restartUnknown"`
+
+	// Tracks counts devices by the policy they were evaluated under.
+	Tracks []TrackCount `json:"tracks"`
+
+	// Rules counts, per rule ID, the devices that failed it or for which it
+	// was unknown, most failures first.
+	Rules []RuleCount `json:"rules"`
+
+	// Remedies counts, per rule ID that has a Fix, the devices that fail
+	// the rule and how many of them the remedy alone would make eligible,
+	// most unlocked first.
+	Remedies []Remedy `json:"remedies"`
+
+	// Input describes the inventory the devices came from, if the caller
+	// sets it (see Inventory.Summary).
+	Input *InputSummary `json:"input,omitempty"`
+}
+
+// A TrackCount is the number of devices evaluated under one track's policy.
+type TrackCount struct {
+	Track       hotpatch.Track `json:"track"`
+	Devices     int            `json:"devices"`
+	Eligible    int            `json:"eligible"`
+	NotEligible int            `json:"notEligible"`
+	Undecided   int            `json:"unknown"`
+}
+
+// A RuleCount is how one rule fared across a fleet.
+type RuleCount struct {
+	Rule     string `json:"rule"`
+	Title    string `json:"title"`
+	Failed   int    `json:"failed"`
+	Unknown  int    `json:"unknown"`
+	Disputed int    `json:"disputed"` // of Failed and Unknown, how many were disputed
+	Source   string `json:"source"`
+	URL      string `json:"url,omitempty"`
+}
+
+// A Remedy is what fixing one rule's fact would do for a fleet: "enabling
+// VBS on Devices devices makes Unlocks of them eligible". Unlocks is counted
+// by evaluating each failing device again with the fact fixed (Rule.Fix).
+type Remedy struct {
+	Rule    string `json:"rule"`
+	Remedy  string `json:"remedy"`
+	Devices int    `json:"devices"` // devices that fail the rule
+	Unlocks int    `json:"unlocks"` // of them, eligible once it is fixed
+}
+
+// evaluator is the allocation-free form of Evaluator that *Policy and
+// *Policies have.
+type evaluator interface {
+	evaluate(d *hotpatch.Device, v *Verdict)
+}
+
+type wrapped struct{ Evaluator }
+
+func (w wrapped) evaluate(d *hotpatch.Device, v *Verdict) { *v = w.Evaluate(*d) }
+
+// Fleet evaluates every device of devices under e and summarizes the
+// verdicts. Devices are read once, in order, and evaluated concurrently in
+// batches by a bounded number of workers; the report is the same whatever
+// the number of workers. Fleet stops early with ctx's error if ctx is
+// cancelled; the report then covers the devices evaluated so far.
+func Fleet(ctx context.Context, e Evaluator, devices iter.Seq[hotpatch.Device], o FleetOptions) (*Report, error) {
+	ev, ok := e.(evaluator)
+	if !ok {
+		ev = wrapped{e}
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	size := o.BatchSize
+	if size <= 0 {
+		size = 1024
+	}
+
+	work := make(chan *batch, workers)
+	order := make(chan *batch, 2*workers)
+	pool := sync.Pool{New: func() any {
+		return &batch{devices: make([]hotpatch.Device, 0, size), verdicts: make([]Verdict, size)}
+	}}
+	tallies := make([]*tally, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		t := &tally{}
+		tallies[w] = t
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				t.batch(ev, b)
+				close(b.done)
+			}
+		}()
+	}
+
+	// The producer reads devices into batches; the caller's goroutine
+	// consumes finished batches in order.
+	prodCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer close(order)
+		defer close(work)
+		b := pool.Get().(*batch)
+		b.reset()
+		send := func() bool {
+			select {
+			case order <- b:
+			case <-prodCtx.Done():
+				return false
+			}
+			work <- b
+			return true
+		}
+		for d := range devices {
+			b.devices = append(b.devices, d)
+			if len(b.devices) == size {
+				if !send() {
+					return
+				}
+				b = pool.Get().(*batch)
+				b.reset()
+			}
+		}
+		if len(b.devices) > 0 {
+			send()
+		}
+	}()
+
+	n := 0
+	var err error
+	for b := range order {
+		<-b.done
+		if err == nil {
+			if o.Verdict != nil {
+				for i := range b.devices {
+					o.Verdict(&b.verdicts[i])
+				}
+			}
+			n += len(b.devices)
+			if o.Progress != nil {
+				o.Progress(n)
+			}
+			if err = ctx.Err(); err != nil {
+				stop()
+			}
+		}
+		pool.Put(b)
+	}
+	wg.Wait()
+
+	total := &tally{}
+	for _, t := range tallies {
+		total.add(t)
+	}
+	return total.report(e), err
+}
+
+type batch struct {
+	devices  []hotpatch.Device
+	verdicts []Verdict
+	done     chan struct{}
+}
+
+func (b *batch) reset() {
+	b.devices = b.devices[:0]
+	b.done = make(chan struct{})
+}
+
+// A tally accumulates counts; tallies add up, so the order in which
+// devices are counted does not matter.
+type tally struct {
+	status   [3]int // by Status
+	restart  [3]int // by hotpatch.Tri of Offer.Restart
+	policies []*policyTally
+}
+
+type policyTally struct {
+	p                 *Policy
+	status            [3]int
+	fail, unknown     [MaxRules]int
+	disputed          [MaxRules]int
+	fixDevs, unlocked [MaxRules]int
+}
+
+func (t *tally) of(p *Policy) *policyTally {
+	for _, pt := range t.policies {
+		if pt.p == p {
+			return pt
+		}
+	}
+	pt := &policyTally{p: p}
+	t.policies = append(t.policies, pt)
+	return pt
+}
+
+func (t *tally) batch(ev evaluator, b *batch) {
+	var fixed Verdict
+	var cur *policyTally
+	for i := range b.devices {
+		v := &b.verdicts[i]
+		ev.evaluate(&b.devices[i], v)
+		t.status[v.Status]++
+		t.restart[v.offerCase().restart()]++
+		if v.policy == nil {
+			continue
+		}
+		if cur == nil || cur.p != v.policy {
+			cur = t.of(v.policy)
+		}
+		cur.status[v.Status]++
+		for j := range v.Len() {
+			f := v.findings[j]
+			switch f.Outcome {
+			case Pass:
+				continue
+			case Fail:
+				cur.fail[j]++
+			case Unknown:
+				cur.unknown[j]++
+			}
+			if f.Disputed {
+				cur.disputed[j]++
+			}
+		}
+		if v.Status != NotEligible {
+			continue
+		}
+		for j := range v.Len() {
+			r := &v.policy.rules[j]
+			if v.findings[j].Outcome != Fail || r.Fix == nil {
+				continue
+			}
+			cur.fixDevs[j]++
+			d := b.devices[i]
+			r.Fix(&d)
+			ev.evaluate(&d, &fixed)
+			if fixed.Status == Eligible {
+				cur.unlocked[j]++
+			}
+		}
+	}
+}
+
+func (t *tally) add(u *tally) {
+	for i := range t.status {
+		t.status[i] += u.status[i]
+		t.restart[i] += u.restart[i]
+	}
+	for _, pu := range u.policies {
+		pt := t.of(pu.p)
+		for i := range pt.status {
+			pt.status[i] += pu.status[i]
+		}
+		for j := range MaxRules {
+			pt.fail[j] += pu.fail[j]
+			pt.unknown[j] += pu.unknown[j]
+			pt.disputed[j] += pu.disputed[j]
+			pt.fixDevs[j] += pu.fixDevs[j]
+			pt.unlocked[j] += pu.unlocked[j]
+		}
+	}
+}
+
+func (t *tally) report(e Evaluator) *Report {
+	r := &Report{
+		Devices:        t.status[0] + t.status[1] + t.status[2],
+		Eligible:       t.status[Eligible],
+		NotEligible:    t.status[NotEligible],
+		Undecided:      t.status[Undecided],
+		NoRestart:      t.restart[hotpatch.False],
+		Restart:        t.restart[hotpatch.True],
+		RestartUnknown: t.restart[hotpatch.Unknown],
+		Tracks:         []TrackCount{},
+		Rules:          []RuleCount{},
+		Remedies:       []Remedy{},
+	}
+	var first *Policy
+	switch e := e.(type) {
+	case *Policy:
+		first = e
+	case *Policies:
+		first = e.pick(&hotpatch.Device{})
+	}
+	if first != nil {
+		r.AsOf, r.Stance = first.asOf, first.opts.Disputed
+		if m := first.train.month; m.KB != 0 {
+			y, mo := m.Month()
+			r.Month = monthString(y, mo)
+		}
+	}
+	// Policies in track order, so that titles and sources come from a
+	// deterministic policy whatever order the workers met them in.
+	slices.SortFunc(t.policies, func(a, b *policyTally) int { return cmp.Compare(a.p.track, b.p.track) })
+	rules := map[string]*RuleCount{}
+	remedies := map[string]*Remedy{}
+	for _, pt := range t.policies {
+		r.Tracks = append(r.Tracks, TrackCount{
+			Track: pt.p.track, Devices: pt.status[0] + pt.status[1] + pt.status[2],
+			Eligible: pt.status[Eligible], NotEligible: pt.status[NotEligible], Undecided: pt.status[Undecided],
+		})
+		for j := range pt.p.rules {
+			rule := &pt.p.rules[j]
+			rc := rules[rule.ID]
+			if rc == nil {
+				rc = &RuleCount{Rule: rule.ID, Title: rule.Title, Source: rule.Source, URL: rule.URL}
+				rules[rule.ID] = rc
+			}
+			rc.Failed += pt.fail[j]
+			rc.Unknown += pt.unknown[j]
+			rc.Disputed += pt.disputed[j]
+			if rule.Fix == nil || pt.fixDevs[j] == 0 {
+				continue
+			}
+			rm := remedies[rule.ID]
+			if rm == nil {
+				rm = &Remedy{Rule: rule.ID, Remedy: rule.Remedy}
+				remedies[rule.ID] = rm
+			}
+			rm.Devices += pt.fixDevs[j]
+			rm.Unlocks += pt.unlocked[j]
+		}
+	}
+	for _, rc := range rules {
+		if rc.Failed+rc.Unknown > 0 {
+			r.Rules = append(r.Rules, *rc)
+		}
+	}
+	slices.SortFunc(r.Rules, func(a, b RuleCount) int {
+		return cmp.Or(cmp.Compare(b.Failed, a.Failed), cmp.Compare(b.Unknown, a.Unknown), cmp.Compare(a.Rule, b.Rule))
+	})
+	for _, rm := range remedies {
+		r.Remedies = append(r.Remedies, *rm)
+	}
+	slices.SortFunc(r.Remedies, func(a, b Remedy) int {
+		return cmp.Or(cmp.Compare(b.Unlocks, a.Unlocks), cmp.Compare(b.Devices, a.Devices), cmp.Compare(a.Rule, b.Rule))
+	})
+	return r
+}
