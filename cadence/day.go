@@ -75,3 +75,15 @@ func monthOf(y int, m time.Month) monthIndex { return monthIndex(y*12 + int(m) -
 func (i monthIndex) split() (int, time.Month) {
 	return floorDiv(int(i), 12), time.Month(floorMod(int(i), 12) + 1)
 }
+
+// near returns the date of day n given that day ref is date r: within the
+// same month it adds the difference, and only otherwise converts in full.
+// The simulation's dates are mostly a few days after a Patch Tuesday (the
+// 8th to the 14th), so most take the short path.
+func near(r hotpatch.Date, ref, n day) hotpatch.Date {
+	if d := r.Day + int(n-ref); d >= 1 && d <= 28 {
+		r.Day = d
+		return r
+	}
+	return n.date()
+}

@@ -141,6 +141,13 @@ func TestDayRoundTrip(t *testing.T) {
 			t.Fatalf("day %d (%v) weekday %v, want %v", n, d, n.weekday(), want)
 		}
 	}
+	for ref := day(20000); ref < 20400; ref += 13 {
+		for n := ref - 40; n < ref+40; n++ {
+			if got, want := near(ref.date(), ref, n), n.date(); got != want {
+				t.Fatalf("near(%v, %d, %d) = %v, want %v", ref.date(), ref, n, got, want)
+			}
+		}
+	}
 	if d := dayOf(1970, time.January, 1); d != 0 {
 		t.Errorf("1970-01-01 = day %d, want 0", d)
 	}

@@ -2,6 +2,7 @@ package cadence
 
 import (
 	"fmt"
+	"iter"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -142,10 +143,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 }
 
 // An Outcome is what happened to one release on one device. Dates that did
-// not happen within the simulated period are zero.
+// not happen within the simulated period are zero. An Outcome holds no
+// pointers, so a Timeline costs the garbage collector nothing to scan.
 type Outcome struct {
-	Release Release
-	Action  Action
+	Released hotpatch.Date // the release day, Timeline.Releases[i].Day
+	Action   Action
 
 	Offered   hotpatch.Date // the ring offered the release
 	Installed hotpatch.Date // the device installed it
@@ -156,16 +158,33 @@ type Outcome struct {
 	// hotpatch, the restart day of an update that needs a restart.
 	Protected hotpatch.Date
 
-	// DaysToProtection is Protected minus the release day, or -1 when the
-	// device was not protected by the end of the period.
+	// DaysToProtection is Protected minus Released, or -1 when the device
+	// was not protected by the end of the period.
 	DaysToProtection int
 }
 
 // A Timeline is one device's simulated period.
 type Timeline struct {
 	From, To hotpatch.Date
-	Outcomes []Outcome // one per release in the period, in release order
-	Restarts int       // restarts within the period
+
+	// Releases are the releases of the period, in order; Outcomes[i] is
+	// what became of Releases[i]. Releases is shared by every Timeline of
+	// a Simulation and must not be modified.
+	Releases []Release
+	Outcomes []Outcome
+
+	Restarts int // restarts within the period
+}
+
+// All returns each release with its outcome, in release order.
+func (t Timeline) All() iter.Seq2[Release, Outcome] {
+	return func(yield func(Release, Outcome) bool) {
+		for i, o := range t.Outcomes {
+			if !yield(t.Releases[i], o) {
+				return
+			}
+		}
+	}
 }
 
 // A Simulation replays a track's calendar over a period for devices. It is
@@ -265,10 +284,20 @@ func (s *Simulation) Timeline(d Device) (Timeline, error) {
 	}
 	out := make([]Outcome, len(s.rels))
 	for i := range out {
-		out[i] = Outcome{Release: s.releases[i], DaysToProtection: -1}
+		out[i] = Outcome{Released: s.releases[i].Day, DaysToProtection: -1}
 	}
 	n := s.run(&d, out, nil)
-	return Timeline{From: s.from, To: s.to, Outcomes: out, Restarts: n}, nil
+	return Timeline{From: s.from, To: s.to, Releases: s.releases, Outcomes: out, Restarts: n}, nil
+}
+
+// Restarts returns the number of restarts of d in the period, as Timeline
+// counts them, without building a timeline: it allocates nothing. A bad
+// ring or availability is an error, as for Timeline.
+func (s *Simulation) Restarts(d Device) (int, error) {
+	if err := d.Validate(); err != nil {
+		return 0, err
+	}
+	return s.run(&d, nil, nil), nil
 }
 
 // run simulates d and returns its restarts. It fills out, if not nil, and
@@ -291,7 +320,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 			break
 		}
 		if out != nil {
-			out[i].Offered = offer.date()
+			out[i].Offered = near(out[i].Released, r.day, offer)
 		}
 		act, restart, next := st.take(r, catchUp)
 		if act == ActionSkipped {
@@ -312,7 +341,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		}
 		if out != nil {
 			out[i].Action = act
-			out[i].Installed = inst.date()
+			out[i].Installed = near(out[i].Released, r.day, inst)
 		}
 		done := inst
 		if restart {
@@ -324,15 +353,19 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 			}
 			restarts++
 			if out != nil {
-				out[i].Restarted = done.date()
+				out[i].Restarted = near(out[i].Released, r.day, done)
 			}
 		}
 		st = next
 		free = done
+		var doneDate hotpatch.Date
+		if out != nil {
+			doneDate = near(out[i].Released, r.day, done)
+		}
 		for k := pending; k <= i; k++ {
 			days := int(done - s.rels[k].day)
 			if out != nil {
-				out[k].Protected = done.date()
+				out[k].Protected = doneDate
 				out[k].DaysToProtection = days
 			}
 			if acc != nil {

@@ -1,0 +1,281 @@
+package cadence_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/cadence/cadencetest"
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+var tracks = []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022}
+
+// simulation draws a track, calendar options, a period of up to three years
+// between 2024 and 2029, and simulation options.
+func simulation(t *rapid.T, calOpts cadence.CalendarOptions) *cadence.Simulation {
+	track := rapid.SampledFrom(tracks).Draw(t, "track")
+	calOpts.ApplyUnconfirmed = rapid.Bool().Draw(t, "applyUnconfirmed")
+	cal, err := cadence.NewCalendar(track, calOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := hotpatch.Date{Year: 2024, Month: time.January, Day: 1}.AddDays(rapid.IntRange(0, 5*365).Draw(t, "start"))
+	end := start.AddDays(rapid.IntRange(0, 3*365).Draw(t, "length"))
+	opts := cadence.Options{
+		MissedBaseline: rapid.SampledFrom([]cadence.MissedBaseline{cadence.CatchUpBaseline, cadence.LCUUntilBaseline}).Draw(t, "missed"),
+		Restart:        rapid.SampledFrom([]cadence.RestartPolicy{cadence.RestartAtDeadline, cadence.RestartOnInstall}).Draw(t, "restart"),
+	}
+	s, err := cadence.NewSimulation(cal, start, end, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func timeline(t *rapid.T, s *cadence.Simulation, d cadence.Device) cadence.Timeline {
+	tl, err := s.Timeline(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tl
+}
+
+// With hotpatch on, a device never restarts more than with hotpatch off,
+// for the same device, ring and absences.
+func TestPropHotpatchNeverRestartsMore(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		d := cadencetest.Device().Draw(t, "device")
+		d.Eligible = true
+		on := timeline(t, s, d)
+		d.Eligible = false
+		off := timeline(t, s, d)
+		if on.Restarts > off.Restarts {
+			t.Fatalf("hotpatch on: %d restarts, off: %d", on.Restarts, off.Restarts)
+		}
+	})
+}
+
+// An eligible, always-on device on the current baseline restarts exactly at
+// baselines and installs every other release as a hotpatch.
+func TestPropRestartsExactlyAtBaselines(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{NoOutOfBand: true})
+		d := cadence.Device{Eligible: true, Ring: cadencetest.Ring().Draw(t, "ring")}
+		tl := timeline(t, s, d)
+		restarts := 0
+		for i, o := range tl.Outcomes {
+			r := tl.Releases[i]
+			switch r.Kind {
+			case hotpatch.KindBaseline:
+				if !o.Restarted.IsZero() {
+					restarts++
+				} else if o.Action != cadence.ActionNone && o.Action != cadence.ActionBaseline {
+					t.Fatalf("outcome %d: baseline %v taken as %v", i, r, o.Action)
+				}
+				if o.Restarted.IsZero() && i+1 < len(tl.Outcomes) && !tl.Outcomes[i+1].Installed.IsZero() {
+					t.Fatalf("outcome %d: baseline %v not restarted, but a later release installed", i, r)
+				}
+			case hotpatch.KindHotpatch:
+				if !o.Restarted.IsZero() || (o.Action != cadence.ActionHotpatch && o.Action != cadence.ActionNone) {
+					t.Fatalf("outcome %d: hotpatch %v: %v, restarted %v", i, r, o.Action, o.Restarted)
+				}
+			}
+		}
+		if restarts != tl.Restarts {
+			t.Fatalf("%d restarts, %d at baselines", tl.Restarts, restarts)
+		}
+	})
+}
+
+// Exposure is never negative and never exceeds the gap from the release to
+// the first install at or after it taking effect; unprotected releases are
+// the last ones; events are in order.
+func TestPropExposure(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		tl := timeline(t, s, cadencetest.Device().Draw(t, "device"))
+		unprotected := false
+		for i, o := range tl.Outcomes {
+			if o.DaysToProtection < 0 {
+				if o.DaysToProtection != -1 || !o.Protected.IsZero() {
+					t.Fatalf("outcome %d: unprotected with %d days, protected %v", i, o.DaysToProtection, o.Protected)
+				}
+				unprotected = true
+				continue
+			}
+			if unprotected {
+				t.Fatalf("outcome %d protected after an unprotected release", i)
+			}
+			if o.Protected.DaysSince(o.Released) != o.DaysToProtection {
+				t.Fatalf("outcome %d: %d days, but protected %v for release %v", i, o.DaysToProtection, o.Protected, o.Released)
+			}
+			// The first install at or after i that took effect.
+			gap := -1
+			for j, p := range tl.Outcomes[i:] {
+				if eff := effective(tl.Releases[i+j], p); !eff.IsZero() {
+					gap = eff.DaysSince(o.Released)
+					break
+				}
+			}
+			if gap < 0 || o.DaysToProtection > gap {
+				t.Fatalf("outcome %d: %d days to protection, gap to next install %d", i, o.DaysToProtection, gap)
+			}
+		}
+		for i, o := range tl.Outcomes {
+			if !o.Offered.IsZero() && o.Offered.Before(o.Released) ||
+				!o.Installed.IsZero() && o.Installed.Before(o.Offered) ||
+				!o.Restarted.IsZero() && o.Restarted.Before(o.Installed) ||
+				o.Installed.After(tl.To) || o.Restarted.After(tl.To) {
+				t.Fatalf("outcome %d out of order: %+v", i, o)
+			}
+		}
+	})
+}
+
+// effective returns the day an installed release took effect: its restart,
+// or its install if it needs none; zero if it did not.
+func effective(r cadence.Release, o cadence.Outcome) hotpatch.Date {
+	if o.Installed.IsZero() {
+		return hotpatch.Date{}
+	}
+	if !o.Restarted.IsZero() {
+		return o.Restarted
+	}
+	if o.Action == cadence.ActionHotpatch || (o.Action == cadence.ActionOutOfBand && !r.Restart) {
+		return o.Installed
+	}
+	return hotpatch.Date{} // installed, restart pending past the end
+}
+
+// A timeline is a function of the device, its seed included.
+func TestPropDeterministic(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		d := cadencetest.Device().Draw(t, "device")
+		if diff := cmp.Diff(timeline(t, s, d), timeline(t, s, d)); diff != "" {
+			t.Fatalf("two runs differ:\n%s", diff)
+		}
+		day := hotpatch.Date{Year: 2026, Month: time.March, Day: 1}.AddDays(rapid.IntRange(0, 1000).Draw(t, "day"))
+		if d.Online.Online(day) != d.Online.Online(day) {
+			t.Fatal("Online differs between calls")
+		}
+	})
+}
+
+// A fleet report does not depend on the number of workers, and is the same
+// for the same seed.
+func TestPropFleetWorkerIndependent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		spec := cadencetest.FleetSpec{
+			Devices:     rapid.IntRange(0, 3000).Draw(t, "devices"),
+			Seed:        rapid.Uint64().Draw(t, "seed"),
+			Eligible:    rapid.Float64Range(0, 1).Draw(t, "eligible"),
+			Behind:      rapid.Float64Range(0, 1).Draw(t, "behind"),
+			WorkingDays: rapid.Float64Range(0, 1).Draw(t, "workingDays"),
+			DayOff:      rapid.Float64Range(0, 0.3).Draw(t, "dayOff"),
+			WeekOff:     rapid.Float64Range(0, 0.3).Draw(t, "weekOff"),
+		}
+		var first *cadence.FleetReport
+		for _, w := range []int{1, 2, 3, 8} {
+			r, err := s.Fleet(context.Background(), cadencetest.Fleet(spec), cadence.FleetOptions{Workers: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = r
+				continue
+			}
+			if diff := cmp.Diff(first, r); diff != "" {
+				t.Fatalf("workers=%d differs from workers=1:\n%s", w, diff)
+			}
+		}
+		if first.Devices != spec.Devices {
+			t.Fatalf("report has %d devices, want %d", first.Devices, spec.Devices)
+		}
+		if first.On.Restarts > first.Off.Restarts {
+			t.Fatalf("fleet: %d restarts with hotpatch, %d without", first.On.Restarts, first.Off.Restarts)
+		}
+	})
+}
+
+// Bad input is an error, never a panic.
+func TestPropBadInputNoPanic(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		d := cadence.Device{
+			Ring: cadence.Ring{
+				Deferral: rapid.IntRange(-100, 100).Draw(t, "deferral"),
+				Deadline: rapid.IntRange(-100, 100).Draw(t, "deadline"),
+				Grace:    rapid.IntRange(-100, 100).Draw(t, "grace"),
+			},
+			Online: cadence.Availability{DayOff: rapid.Float64Range(-2, 2).Draw(t, "dayOff")},
+		}
+		_, err := s.Timeline(d)
+		if (d.Ring.Validate() != nil || d.Online.Validate() != nil) != (err != nil) {
+			t.Fatalf("Timeline error %v for ring %+v, availability %+v", err, d.Ring, d.Online)
+		}
+	})
+}
+
+func TestNegativeDeferral(t *testing.T) {
+	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cadence.NewSimulation(cal, hotpatch.Date{Year: 2026, Month: 1, Day: 1}, hotpatch.Date{Year: 2026, Month: 12, Day: 31}, cadence.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := cadence.Device{Device: hotpatch.Device{ID: "pc-7"}, Ring: cadence.Ring{Name: "Broken", Deferral: -1}}
+	var re *cadence.RingError
+	if _, err := s.Timeline(bad); !errors.As(err, &re) || re.Setting != "deferral" || re.Days != -1 {
+		t.Errorf("Timeline with deferral -1: error %v, want *RingError", err)
+	}
+	fleet := func(yield func(cadence.Device) bool) {
+		_ = yield(cadence.Device{}) && yield(bad)
+	}
+	if _, err := s.Fleet(context.Background(), fleet, cadence.FleetOptions{}); !errors.As(err, &re) {
+		t.Errorf("Fleet with deferral -1: error %v, want *RingError", err)
+	}
+	var ae *cadence.AvailabilityError
+	if _, err := s.Timeline(cadence.Device{Online: cadence.Availability{WeekOff: 1.5}}); !errors.As(err, &ae) {
+		t.Errorf("Timeline with WeekOff 1.5: error %v, want *AvailabilityError", err)
+	}
+	var rg *cadence.RangeError
+	if _, err := cadence.NewSimulation(cal, hotpatch.Date{Year: 2026, Month: 2, Day: 1}, hotpatch.Date{Year: 2026, Month: 1, Day: 1}, cadence.Options{}); !errors.As(err, &rg) {
+		t.Errorf("NewSimulation backwards: error %v, want *RangeError", err)
+	}
+}
+
+func TestFleetCanceled(t *testing.T) {
+	cal, _ := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	s, _ := cadence.NewSimulation(cal, hotpatch.Date{Year: 2026, Month: 1, Day: 1}, hotpatch.Date{Year: 2026, Month: 12, Day: 31}, cadence.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Fleet(ctx, cadencetest.Fleet(cadencetest.FleetSpec{Devices: 10000}), cadence.FleetOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Fleet with a canceled context: error %v", err)
+	}
+}
+
+// Restarts agrees with Timeline.
+func TestPropRestartsMatchesTimeline(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		d := cadencetest.Device().Draw(t, "device")
+		n, err := s.Restarts(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl := timeline(t, s, d); tl.Restarts != n {
+			t.Fatalf("Restarts = %d, Timeline.Restarts = %d", n, tl.Restarts)
+		}
+	})
+}
