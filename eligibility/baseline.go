@@ -186,7 +186,7 @@ func (tr *train) findMonth(rows []hotpatch.Update) {
 }
 
 // check is the baseline rule's Check.
-func (tr *train) check(d *hotpatch.Device) Finding {
+func (tr *train) check(d hotpatch.Device) Finding {
 	b := d.Build
 	switch {
 	case tr.baseline.KB == 0:

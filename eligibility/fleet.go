@@ -246,6 +246,7 @@ func (t *tally) of(p *Policy) *policyTally {
 
 func (t *tally) batch(ev evaluator, b *batch) {
 	var fixed Verdict
+	fix := new(hotpatch.Device) // Fix takes a pointer; one scratch device per batch
 	var cur *policyTally
 	for i := range b.devices {
 		v := &b.verdicts[i]
@@ -282,9 +283,9 @@ func (t *tally) batch(ev evaluator, b *batch) {
 				continue
 			}
 			cur.fixDevs[j]++
-			d := b.devices[i]
-			r.Fix(&d)
-			ev.evaluate(&d, &fixed)
+			*fix = b.devices[i]
+			r.Fix(fix)
+			ev.evaluate(fix, &fixed)
 			if fixed.Status == Eligible {
 				cur.unlocked[j]++
 			}

@@ -123,7 +123,7 @@ type Inventory struct {
 	err      error
 
 	seed maphash.Seed
-	seen map[uint64]int32 // ID hash → line first seen
+	seen idSet // hashes of the IDs seen, with their lines
 }
 
 // InputSummary describes an inventory after reading, for a Report.
@@ -161,12 +161,12 @@ type rowErrorJSON struct {
 // ReadCSV returns an Inventory that reads CSV from r. The first record is
 // the header.
 func ReadCSV(r io.Reader) *Inventory {
-	return &Inventory{read: (*Inventory).readCSV, src: r, seed: maphash.MakeSeed(), seen: map[uint64]int32{}}
+	return &Inventory{read: (*Inventory).readCSV, src: r, seed: maphash.MakeSeed()}
 }
 
 // ReadJSON returns an Inventory that reads JSON from r.
 func ReadJSON(r io.Reader) *Inventory {
-	return &Inventory{read: (*Inventory).readJSON, src: r, seed: maphash.MakeSeed(), seen: map[uint64]int32{}}
+	return &Inventory{read: (*Inventory).readJSON, src: r, seed: maphash.MakeSeed()}
 }
 
 // Devices returns the devices of the good rows, in file order. It can be
@@ -229,13 +229,11 @@ func (inv *Inventory) finish(line int, d *hotpatch.Device, yield func(hotpatch.D
 		inv.reject(&RowError{Line: line, Err: ErrMissingID})
 		return true
 	}
-	h := maphash.String(inv.seed, d.ID)
-	if first, dup := inv.seen[h]; dup {
+	if first := inv.seen.add(maphash.String(inv.seed, d.ID), int32(line)); first != 0 {
 		inv.reject(&RowError{Line: line, Column: "id",
 			Err: fmt.Errorf("%w %q, first on line %d", ErrDuplicate, d.ID, first)})
 		return true
 	}
-	inv.seen[h] = int32(line)
 	return yield(*d)
 }
 

@@ -180,7 +180,7 @@ func (p *Policy) evaluate(d *hotpatch.Device, v *Verdict) {
 	v.n = uint8(len(p.rules))
 	fail, unknown := false, false
 	for i := range p.rules {
-		f := p.rules[i].Check(d).resolve(p.opts.Disputed)
+		f := p.rules[i].Check(*d).resolve(p.opts.Disputed)
 		v.findings[i] = f
 		switch f.Outcome {
 		case Fail:

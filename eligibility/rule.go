@@ -9,8 +9,9 @@ import (
 // in force, how to check it and how to fix a device that fails it.
 //
 // A Rule's Check must be a pure function of the device: it must not keep
-// state between calls or allocate, because a policy evaluates millions of
-// devices with it, concurrently.
+// state between calls, and should not allocate, because a policy evaluates
+// millions of devices with it, concurrently. It takes the device by value so
+// that evaluating a device on the stack allocates nothing.
 type Rule struct {
 	// ID is a short stable name, such as "vbs" or "license". Rules with
 	// the same ID replace each other in a policy; reports group by it.
@@ -39,8 +40,10 @@ type Rule struct {
 	// Remedy says what an administrator does to make a failing device pass.
 	Remedy string `json:"remedy"`
 
-	// Check evaluates the rule on a device.
-	Check func(d *hotpatch.Device) Finding `json:"-"`
+	// Check evaluates the rule on a device. Its Finding's Why is a
+	// constant phrase; Fact adds the device's values when a reason is
+	// rendered.
+	Check func(d hotpatch.Device) Finding `json:"-"`
 
 	// Fact renders the device facts the rule reads, such as "VBS Not
 	// enabled", so that a reason names the device's actual values. It is

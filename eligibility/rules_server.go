@@ -92,7 +92,7 @@ func server2022Rules() []Rule {
 			Source: "S5b S3",
 			From:   server2022Start,
 			Remedy: "run Windows Server 2022 Datacenter: Azure Edition from a hotpatch marketplace image",
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				switch {
 				case d.Build.IsZero():
 					return UnknownBecause("the installed build is not known")
@@ -109,7 +109,7 @@ func server2022Rules() []Rule {
 			Source: "S5b S6",
 			From:   server2022Start,
 			Remedy: "redeploy as Datacenter: Azure Edition from a hotpatch marketplace image",
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				switch d.Edition {
 				case hotpatch.EditionServerAzureEdition:
 					return PassBecause("Datacenter: Azure Edition")
@@ -134,7 +134,7 @@ func serverPolicyRule(source string, from, until hotpatch.Date, title, dispute s
 		Until:   until,
 		Dispute: dispute,
 		Remedy:  "enable Hotpatch for the machine (Azure portal → Azure Arc → Machines → Hotpatch; on Azure, the VM's patch settings)",
-		Check: func(d *hotpatch.Device) Finding {
+		Check: func(d hotpatch.Device) Finding {
 			return checkTri(d.HotpatchPolicy,
 				"Hotpatch is enabled for the machine",
 				"Hotpatch is not enabled for the machine",
@@ -145,7 +145,7 @@ func serverPolicyRule(source string, from, until hotpatch.Date, title, dispute s
 	}
 }
 
-func checkServer2025OS(d *hotpatch.Device) Finding {
+func checkServer2025OS(d hotpatch.Device) Finding {
 	b := d.Build
 	switch {
 	case b.IsZero():
@@ -158,7 +158,7 @@ func checkServer2025OS(d *hotpatch.Device) Finding {
 	return FailBecause("not Windows Server 2025 (26100)")
 }
 
-func checkServer2025Edition(d *hotpatch.Device) Finding {
+func checkServer2025Edition(d hotpatch.Device) Finding {
 	switch d.Edition {
 	case hotpatch.EditionServerStandard, hotpatch.EditionServerDatacenter, hotpatch.EditionServerAzureEdition:
 		return PassBecause("a supported edition")
@@ -168,7 +168,7 @@ func checkServer2025Edition(d *hotpatch.Device) Finding {
 	return FailBecause("not a Windows Server edition")
 }
 
-func checkSecureBoot(d *hotpatch.Device) Finding {
+func checkSecureBoot(d hotpatch.Device) Finding {
 	switch {
 	case d.Firmware == hotpatch.FirmwareBIOS:
 		return FailBecause("legacy BIOS: VBS needs UEFI with Secure Boot")
@@ -180,7 +180,7 @@ func checkSecureBoot(d *hotpatch.Device) Finding {
 	return UnknownBecause("the firmware or Secure Boot state is not known")
 }
 
-func checkServer2025Management(d *hotpatch.Device) Finding {
+func checkServer2025Management(d hotpatch.Device) Finding {
 	switch {
 	case d.Edition == hotpatch.EditionServerAzureEdition:
 		return PassBecause("Azure Edition needs no Azure Arc: hotpatch is on by default")

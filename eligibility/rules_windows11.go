@@ -32,7 +32,7 @@ func windows11Rules() []Rule {
 			Source: "S1a S1d",
 			From:   windows11Start, Until: windows11v25H2,
 			Remedy: "upgrade to Windows 11 24H2 and install the latest baseline",
-			Check:  func(d *hotpatch.Device) Finding { return checkClientOS(d, false) },
+			Check:  func(d hotpatch.Device) Finding { return checkClientOS(d, false) },
 			Fact:   buildFact,
 		},
 		{
@@ -42,7 +42,7 @@ func windows11Rules() []Rule {
 			From:    windows11v25H2,
 			Dispute: "whether 26H1 (28000) and 26H2 (26300) receive hotpatches is not documented [S30]",
 			Remedy:  "upgrade to Windows 11 24H2 or 25H2 and install the latest baseline",
-			Check:   func(d *hotpatch.Device) Finding { return checkClientOS(d, true) },
+			Check:   func(d hotpatch.Device) Finding { return checkClientOS(d, true) },
 			Fact:    buildFact,
 		},
 		{
@@ -73,7 +73,7 @@ func windows11Rules() []Rule {
 			Source: "S2 S1c",
 			From:   windows11Start, Until: arm64GA,
 			Remedy: "hotpatch needs an x64 or Arm64 device",
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				return checkClientArch(d, "Arm64 is supported in public preview")
 			},
 			Fact: archFact,
@@ -84,7 +84,7 @@ func windows11Rules() []Rule {
 			Source: "S2 S1d",
 			From:   arm64GA,
 			Remedy: "hotpatch needs an x64 or Arm64 device",
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				return checkClientArch(d, "Arm64 follows the same release cycle")
 			},
 			Fact: archFact,
@@ -118,7 +118,7 @@ func windows11Rules() []Rule {
 			Source: "S1a S1d",
 			From:   windows11Start, Until: hotpatchDefaultOn,
 			Remedy: `assign a Windows quality update policy with "When available, apply without restarting the device (Hotpatch)" = Allow`,
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				return checkTri(d.HotpatchPolicy,
 					"a quality update policy with hotpatch on is assigned",
 					"no quality update policy with hotpatch on is assigned",
@@ -133,7 +133,7 @@ func windows11Rules() []Rule {
 			Source: "S7 S1d",
 			From:   hotpatchDefaultOn,
 			Remedy: `assign a Windows quality update policy with hotpatch allowed, or remove the policy or tenant setting that blocks it`,
-			Check: func(d *hotpatch.Device) Finding {
+			Check: func(d hotpatch.Device) Finding {
 				return checkTri(d.HotpatchPolicy,
 					"hotpatch is on for the device",
 					"hotpatch is off for the device (a quality update policy or the tenant setting blocks it)",
@@ -156,7 +156,7 @@ func archFact(d *hotpatch.Device) string { return "arch " + d.Arch.String() }
 
 func policyFact(d *hotpatch.Device) string { return "hotpatch policy " + d.HotpatchPolicy.String() }
 
-func checkClientOS(d *hotpatch.Device, allow25H2 bool) Finding {
+func checkClientOS(d hotpatch.Device, allow25H2 bool) Finding {
 	b := d.Build
 	switch {
 	case b.IsZero():
@@ -179,7 +179,7 @@ func checkClientOS(d *hotpatch.Device, allow25H2 bool) Finding {
 	return UnknownBecause("not a release build the hotpatch documentation names (Insider?)")
 }
 
-func checkClientEdition(d *hotpatch.Device) Finding {
+func checkClientEdition(d hotpatch.Device) Finding {
 	switch d.Edition {
 	case hotpatch.EditionEnterprise, hotpatch.EditionEducation, hotpatch.EditionEnterpriseMultiSession:
 		return PassBecause("an eligible edition")
@@ -195,7 +195,7 @@ func checkClientEdition(d *hotpatch.Device) Finding {
 	return UnknownBecause("the edition is not known")
 }
 
-func checkClientLicense(d *hotpatch.Device) Finding {
+func checkClientLicense(d hotpatch.Device) Finding {
 	switch d.License {
 	case hotpatch.LicenseE3, hotpatch.LicenseE5, hotpatch.LicenseF3, hotpatch.LicenseA3,
 		hotpatch.LicenseA5, hotpatch.LicenseBusinessPremium, hotpatch.LicenseWindows365Enterprise:
@@ -206,7 +206,7 @@ func checkClientLicense(d *hotpatch.Device) Finding {
 	return UnknownBecause("the license is not known")
 }
 
-func checkClientArch(d *hotpatch.Device, arm64 string) Finding {
+func checkClientArch(d hotpatch.Device, arm64 string) Finding {
 	switch d.Arch {
 	case hotpatch.ArchX64:
 		return PassBecause("x64 is supported")
@@ -218,7 +218,7 @@ func checkClientArch(d *hotpatch.Device, arm64 string) Finding {
 	return UnknownBecause("the architecture is not known")
 }
 
-func checkCHPE(d *hotpatch.Device) Finding {
+func checkCHPE(d hotpatch.Device) Finding {
 	switch {
 	case d.Arch == hotpatch.ArchArm64 || d.Arch == hotpatch.ArchUnknown:
 		switch d.CHPEDisabled {
@@ -235,7 +235,7 @@ func checkCHPE(d *hotpatch.Device) Finding {
 	return PassBecause("not Arm64: CHPE does not apply")
 }
 
-func checkClientManagement(d *hotpatch.Device) Finding {
+func checkClientManagement(d hotpatch.Device) Finding {
 	switch d.Management {
 	case hotpatch.ManagementIntune, hotpatch.ManagementAutopatch:
 		return PassBecause("managed by Intune")
@@ -263,7 +263,7 @@ func vbsRule(source string, from hotpatch.Date) Rule {
 	}
 }
 
-func checkVBS(d *hotpatch.Device) Finding {
+func checkVBS(d hotpatch.Device) Finding {
 	switch d.VBS {
 	case hotpatch.VBSRunning:
 		return PassBecause("VBS is running")
