@@ -1,0 +1,298 @@
+// Command simulate checks the promise of hotpatch against a fleet: it
+// simulates every device's updates over a period, with hotpatch as each
+// device's eligibility allows and with hotpatch off, and prints restarts per
+// device-year and days from release to protection side by side.
+//
+// Usage:
+//
+//	go run ./examples/simulate [flags] [inventory.csv|inventory.json]
+//
+// With an inventory (the schema of eligibility.Inventory; samples in
+// examples/fleet/testdata), each device is judged by the eligibility policy
+// of its track as of -asof and simulated on that track's calendar:
+//
+//	go run ./examples/simulate examples/fleet/testdata/inventory.csv
+//
+// Without one, it simulates a synthetic fleet of -devices devices of which
+// a share -eligible is eligible:
+//
+//	go run ./examples/simulate -devices 100000 -eligible 0.7 -years 3
+//
+// Devices are spread over the Autopatch rings Ring1, Ring2 and Ring3 as
+// 1%, 9% and 90% [S18]. The -online pattern says when they are online:
+// always, workdays (Monday to Friday), or mixed (80% on workdays only, and
+// every device away 5% of days and 4% of weeks, at random per -seed).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"iter"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/cadence/cadencetest"
+	"github.com/patchmodel/patchmodel/eligibility"
+	"github.com/patchmodel/patchmodel/hotpatch"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "simulate:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	from, to    hotpatch.Date
+	asOf        hotpatch.Date
+	online      string
+	seed        uint64
+	calendar    cadence.CalendarOptions
+	options     cadence.Options
+	timelines   int
+	workers     int
+	devices     int
+	eligible    float64
+	behind      float64
+	track       hotpatch.Track
+	inventory   string
+	showSummary bool
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fromText := fs.String("from", "2026-06-01", "first simulated `day`; devices start in the state -asof judged")
+	years := fs.Int("years", 3, "length of the period in `years`")
+	asOfText := fs.String("asof", "2026-05-20", "judge eligibility by the rules in force on this `day`")
+	online := fs.String("online", "mixed", "when devices are online: always, workdays or mixed")
+	seed := fs.Uint64("seed", 1, "seed of random absences and of the synthetic fleet")
+	missed := fs.String("missed", "catch-up-baseline", "what a device off the baseline gets in a hotpatch month: catch-up-baseline [S7] or lcu-until-baseline [S1a–S1d]")
+	restart := fs.String("restart", "at-deadline", "when devices restart: at-deadline or on-install")
+	unconfirmed := fs.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed (e.g. the reported June 2026 client baseline)")
+	timelines := fs.Int("timelines", 0, "also print the timelines of the first `n` devices of each track")
+	workers := fs.Int("workers", 0, "simulation goroutines (0: one per CPU)")
+	devices := fs.Int("devices", 100000, "synthetic fleet: number of devices")
+	eligible := fs.Float64("eligible", 0.7, "synthetic fleet: share of eligible devices")
+	behind := fs.Float64("behind", 0.05, "synthetic fleet: share of devices off the baseline at the start")
+	trackText := fs.String("track", "windows11", "synthetic fleet: track (windows11, server2025, server2022)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: simulate [flags] [inventory.csv|inventory.json]\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return fmt.Errorf("want at most one inventory file, got %d arguments", fs.NArg())
+	}
+	c := config{online: *online, seed: *seed, timelines: *timelines, workers: *workers,
+		devices: *devices, eligible: *eligible, behind: *behind, inventory: fs.Arg(0)}
+	var err error
+	if c.from, err = hotpatch.ParseDate(*fromText); err != nil {
+		return err
+	}
+	if *years < 1 || *years > 50 {
+		return fmt.Errorf("-years %d: want 1 to 50", *years)
+	}
+	c.to = hotpatch.Date{Year: c.from.Year + *years, Month: c.from.Month, Day: c.from.Day}.AddDays(-1)
+	if c.asOf, err = hotpatch.ParseDate(*asOfText); err != nil {
+		return err
+	}
+	if err := c.options.MissedBaseline.UnmarshalText([]byte(*missed)); err != nil {
+		return err
+	}
+	if err := c.options.Restart.UnmarshalText([]byte(*restart)); err != nil {
+		return err
+	}
+	if _, err := c.availability("x"); err != nil {
+		return err
+	}
+	c.calendar.ApplyUnconfirmed = *unconfirmed
+	if c.track, err = hotpatch.ParseTrack(*trackText); err != nil || c.track == hotpatch.TrackUnknown {
+		return fmt.Errorf("-track %q: want windows11, server2025 or server2022", *trackText)
+	}
+
+	fleets, err := c.fleets(stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Simulated %v to %v; online: %s; missed baseline: %v; restart: %v\n",
+		c.from, c.to, c.online, c.options.MissedBaseline, c.options.Restart)
+	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+		if devs := fleets[t]; len(devs) > 0 {
+			if err := c.simulate(stdout, t, devs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fleets returns the devices to simulate, by track.
+func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, error) {
+	out := map[hotpatch.Track][]cadence.Device{}
+	if c.inventory == "" {
+		spec := cadencetest.FleetSpec{Devices: c.devices, Seed: c.seed, Eligible: c.eligible, Behind: c.behind}
+		for d := range cadencetest.Fleet(spec) {
+			d.Online, _ = c.availability(d.ID)
+			out[c.track] = append(out[c.track], d)
+		}
+		return out, nil
+	}
+	f, err := os.Open(c.inventory)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	inv := eligibility.ReadCSV(f)
+	if strings.HasSuffix(strings.ToLower(c.inventory), ".json") {
+		inv = eligibility.ReadJSON(f)
+	}
+	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{})
+	if err != nil {
+		return nil, err
+	}
+	rings := cadence.AutopatchRings()
+	for d := range cadence.Devices(inv.Devices(), policies, nil) {
+		t := eligibility.TrackOf(&d.Device)
+		if t == hotpatch.TrackUnknown {
+			continue // not a hotpatch OS: nothing to compare
+		}
+		d.Ring = rings[ringOf(d.ID)]
+		d.Online, _ = c.availability(d.ID)
+		out[t] = append(out[t], d)
+	}
+	if err := inv.Err(); err != nil {
+		return nil, err
+	}
+	if n := inv.Rejected(); n > 0 {
+		fmt.Fprintf(stderr, "simulate: %d inventory rows rejected (see examples/fleet for details)\n", n)
+	}
+	return out, nil
+}
+
+var idSeed = maphash.MakeSeed()
+
+// ringOf spreads devices over Ring1, Ring2 and Ring3 as 1%, 9% and 90%, by
+// a hash of the device ID that is fixed within one run.
+func ringOf(id string) int {
+	switch h := maphash.String(idSeed, id) % 100; {
+	case h < 1:
+		return 1
+	case h < 10:
+		return 2
+	}
+	return 3
+}
+
+// availability returns the online pattern of device id.
+func (c *config) availability(id string) (cadence.Availability, error) {
+	seed := c.seed ^ fnv(id)
+	switch c.online {
+	case "always":
+		return cadence.AlwaysOn, nil
+	case "workdays":
+		return cadence.Availability{WorkingDays: true}, nil
+	case "mixed":
+		return cadence.Availability{WorkingDays: seed%5 != 0, DayOff: 0.05, WeekOff: 0.04, Seed: seed}, nil
+	}
+	return cadence.Availability{}, fmt.Errorf("-online %q: want always, workdays or mixed", c.online)
+}
+
+// fnv is FNV-1a, a stable hash, so that a device's absences depend only on
+// its ID and the seed.
+func fnv(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (c *config) simulate(w io.Writer, t hotpatch.Track, devs []cadence.Device) error {
+	cal, err := cadence.NewCalendar(t, c.calendar)
+	if err != nil {
+		return err
+	}
+	sim, err := cadence.NewSimulation(cal, c.from, c.to, c.options)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := sim.Fleet(context.Background(), slice(devs), cadence.FleetOptions{Workers: c.workers})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(w, "\n%v: %d devices, %d eligible; %d releases in %.2f years (simulated twice in %v)\n",
+		t, rep.Devices, rep.Eligible, rep.Releases, rep.Years, elapsed.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tmean\tp50\tp90\tp99\t")
+	row := func(name string, d cadence.Distribution) {
+		fmt.Fprintf(tw, "%s\t%.2f\t%.1f\t%.1f\t%.1f\t\n", name, d.Mean, d.P50, d.P90, d.P99)
+	}
+	row("restarts per device-year, hotpatch on", rep.On.RestartsPerDeviceYear)
+	row("restarts per device-year, hotpatch off", rep.Off.RestartsPerDeviceYear)
+	row("days to protection, hotpatch on", rep.On.DaysToProtection)
+	row("days to protection, hotpatch off", rep.Off.DaysToProtection)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if off := rep.Off.RestartsPerDeviceYear.Mean; off > 0 {
+		fmt.Fprintf(w, "hotpatch removes %.0f%% of restarts for this fleet (the \"12 to 4\" claim is 67%% for a fleet that is all eligible and always on time [S2])\n",
+			100*(1-rep.On.RestartsPerDeviceYear.Mean/off))
+	}
+	fmt.Fprintf(w, "not yet protected at the end: %d (device, release) pairs on, %d off\n", rep.On.Unprotected, rep.Off.Unprotected)
+	for i := range min(c.timelines, len(devs)) {
+		if err := printTimeline(w, sim, devs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func slice(devs []cadence.Device) iter.Seq[cadence.Device] {
+	return func(yield func(cadence.Device) bool) {
+		for _, d := range devs {
+			if !yield(d) {
+				return
+			}
+		}
+	}
+}
+
+func printTimeline(w io.Writer, sim *cadence.Simulation, d cadence.Device) error {
+	tl, err := sim.Timeline(d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n  %s (%s, eligible %v, behind %v): %d restarts\n", d.ID, d.Ring.Name, d.Eligible, d.Behind, tl.Restarts)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  release\tkind\tKB\taction\toffered\tinstalled\trestarted\tdays to protection")
+	for r, o := range tl.All() {
+		days := "-"
+		if o.DaysToProtection >= 0 {
+			days = fmt.Sprint(o.DaysToProtection)
+		}
+		fmt.Fprintf(tw, "  %v\t%v\t%s\t%v\t%s\t%s\t%s\t%s\n", r.Day, r.Kind, dash(r.KB.String()), o.Action,
+			dash(o.Offered.String()), dash(o.Installed.String()), dash(o.Restarted.String()), days)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
