@@ -176,7 +176,11 @@ func (tr *train) findMonth(rows []hotpatch.Update) {
 		switch u.Kind {
 		case hotpatch.KindBaseline:
 			tr.monthBaseline = u
-			tr.monthBaselineUnconfirmed = u.Unconfirmed != "" || len(u.Builds) == 0
+			// The quarterly plan makes January, April, July and October
+			// baseline months [S1c, S2]; a baseline in another month that
+			// rests on a weak source leaves the month's kind in doubt.
+			planned := (m-1)%3 == 0
+			tr.monthBaselineUnconfirmed = !planned && (u.Unconfirmed != "" || len(u.Builds) == 0)
 		case hotpatch.KindHotpatch:
 			tr.monthHP = u
 		case hotpatch.KindLCU:

@@ -127,9 +127,9 @@ func (v *Verdict) onlyBaselineFails() bool {
 
 // Offer says which update the device receives this month and whether it
 // restarts. See the Offer type for the rules.
-func (v *Verdict) Offer() Offer {
+func (v *Verdict) Offer() (o Offer) {
 	c := v.offerCase()
-	o := Offer{Restart: c.restart()}
+	o.Restart = c.restart()
 	if v.policy == nil {
 		o.Why = "no policy"
 		return o
