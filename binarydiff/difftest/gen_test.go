@@ -55,7 +55,7 @@ func TestMutations(t *testing.T) {
 				}
 				n := func(s []string) int { return len(s) }
 				switch k {
-				case difftest.ChangeImmediate, difftest.ChangeRegister, difftest.InsertInsn, difftest.DeleteInsn:
+				case difftest.ChangeImmediate, difftest.ChangeRegister, difftest.InsertInsn, difftest.DeleteInsn, difftest.Retarget:
 					if n(tr.Changed) != 1 || n(tr.Added)+n(tr.Removed)+n(tr.ChangedData) != 0 {
 						t.Fatalf("truth %+v", tr)
 					}

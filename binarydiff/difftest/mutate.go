@@ -23,15 +23,16 @@ const (
 	ShiftCode                       // all code moves by a multiple of the function alignment; no code changes
 	ChangeData                      // one data item's bytes change (or one pointer in it is retargeted); no code changes
 	InsertData                      // a data item is inserted, moving the data after it; no code changes
+	Retarget                        // one function Changed: a reference (call, address taken, load, store) goes to another function or data item
 	numMutations
 )
 
 // Mutations lists every Mutation.
 var Mutations = []Mutation{ChangeImmediate, ChangeRegister, InsertInsn, DeleteInsn,
-	InsertFunc, DeleteFunc, ReorderFuncs, ShiftCode, ChangeData, InsertData}
+	InsertFunc, DeleteFunc, ReorderFuncs, ShiftCode, ChangeData, InsertData, Retarget}
 
 var mutationNames = [...]string{"change-immediate", "change-register", "insert-insn", "delete-insn",
-	"insert-func", "delete-func", "reorder-funcs", "shift-code", "change-data", "insert-data"}
+	"insert-func", "delete-func", "reorder-funcs", "shift-code", "change-data", "insert-data", "retarget"}
 
 func (m Mutation) String() string {
 	if m < numMutations {
@@ -321,12 +322,57 @@ func (m *mutator) apply(k Mutation) bool {
 		}
 		d.Bytes[src.intn(len(d.Bytes))] ^= byte(1 + src.intn(255))
 		return true
+	case Retarget:
+		i := m.pick(m.funcsWith(func(in Insn) bool { return in.Target != "" }))
+		if i < 0 {
+			return false
+		}
+		return m.editFunc(i, func(f *Func) {
+			var at []int
+			for j, in := range f.Body {
+				if in.Target != "" {
+					at = append(at, j)
+				}
+			}
+			in := &f.Body[at[src.intn(len(at))]]
+			m.retarget(in)
+		})
 	case InsertData:
 		d := genData(src, m.fresh("newdata"), m.names)
 		im.Data = slices.Insert(im.Data, src.intn(len(im.Data)+1), d)
 		return true
 	}
 	return false
+}
+
+// retarget points in at another function or data item (or another
+// offset in the same one) of a kind its Op accepts.
+func (m *mutator) retarget(in *Insn) {
+	src := m.src
+	var cands []Insn
+	for _, name := range m.names {
+		if in.Op != Load && in.Op != Store && name != in.Target {
+			cands = append(cands, Insn{Target: name})
+		}
+	}
+	if in.Op != Call && in.Op != TailJmp {
+		for _, d := range m.im.Data {
+			if in.Op == Store && !d.Writable {
+				continue
+			}
+			for off := int32(0); off+8 <= int32(len(d.Bytes)); off += 8 {
+				if d.Name != in.Target || off != in.Addend {
+					cands = append(cands, Insn{Target: d.Name, Addend: off})
+				}
+			}
+		}
+	}
+	if len(cands) == 0 {
+		in.Addend += 8 // past the only candidate: still a different address
+		return
+	}
+	c := cands[src.intn(len(cands))]
+	in.Target, in.Addend = c.Target, c.Addend
 }
 
 // deleteFunc removes function i; every reference to it, in code or data,
