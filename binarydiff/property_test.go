@@ -1,0 +1,497 @@
+package binarydiff_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/patchmodel/patchmodel/binarydiff"
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+	"pgregory.net/rapid"
+)
+
+// The properties below check Diff against the ground truth of difftest:
+// generated PE images whose functions, and what a mutation did to them,
+// are known exactly.
+
+// tb is what the helpers need of *testing.T, *testing.B and *rapid.T.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// build builds im and parses the result.
+func build(t tb, im *difftest.Image) (*difftest.Layout, *binarydiff.Binary) {
+	t.Helper()
+	l, err := im.Build()
+	if err != nil {
+		t.Fatalf("difftest build: %v", err)
+	}
+	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return l, b
+}
+
+func diff(t tb, old, new *binarydiff.Binary, opts binarydiff.Options) *binarydiff.Result {
+	t.Helper()
+	res, err := binarydiff.Diff(context.Background(), old, new, opts)
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	return res
+}
+
+// checkAccounting checks the invariants of any Result: every function of
+// both sides exactly once, kinds consistent with their sides, RVAs and
+// similarity, the summary counting the functions.
+func checkAccounting(t tb, old, new *binarydiff.Binary, res *binarydiff.Result) {
+	t.Helper()
+	seen := [2]map[uint32]int{{}, {}}
+	var sum binarydiff.Summary
+	count := map[binarydiff.Kind]int{}
+	for _, fd := range res.Functions {
+		count[fd.Kind]++
+		for side, ref := range []*binarydiff.FuncRef{fd.Old, fd.New} {
+			if ref != nil {
+				seen[side][ref.RVA]++
+			}
+		}
+		switch {
+		case fd.Kind == binarydiff.Added && (fd.Old != nil || fd.New == nil),
+			fd.Kind == binarydiff.Removed && (fd.New != nil || fd.Old == nil),
+			fd.Kind != binarydiff.Added && fd.Kind != binarydiff.Removed && (fd.Old == nil || fd.New == nil):
+			t.Fatalf("%v with sides %v %v", fd.Kind, fd.Old, fd.New)
+		case fd.Kind == binarydiff.Identical && fd.Old.RVA != fd.New.RVA,
+			fd.Kind == binarydiff.Moved && fd.Old.RVA == fd.New.RVA:
+			t.Errorf("%v pair at %#x and %#x", fd.Kind, fd.Old.RVA, fd.New.RVA)
+		case (fd.Kind == binarydiff.Identical || fd.Kind == binarydiff.Moved) && fd.Similarity != 1,
+			fd.Kind == binarydiff.Changed && (fd.Similarity < 0 || fd.Similarity >= 1):
+			t.Errorf("%v pair %v %v with similarity %v", fd.Kind, fd.Old, fd.New, fd.Similarity)
+		}
+	}
+	for side, b := range []*binarydiff.Binary{old, new} {
+		if len(seen[side]) != len(b.Functions) {
+			t.Errorf("side %d: %d functions in the result, %d in the binary", side, len(seen[side]), len(b.Functions))
+		}
+		for _, f := range b.Functions {
+			if seen[side][f.RVA] != 1 {
+				t.Errorf("side %d: function %#x %q appears %d times", side, f.RVA, f.Name, seen[side][f.RVA])
+			}
+		}
+	}
+	sum = binarydiff.Summary{Identical: count[binarydiff.Identical], Moved: count[binarydiff.Moved],
+		Changed: count[binarydiff.Changed], Added: count[binarydiff.Added], Removed: count[binarydiff.Removed]}
+	if sum != res.Summary {
+		t.Errorf("summary %+v, counted %+v", res.Summary, sum)
+	}
+}
+
+// checkDiscovery checks that Parse found exactly the functions the builder
+// placed, with their names when the image names them.
+func checkDiscovery(t tb, im *difftest.Image, l *difftest.Layout, b *binarydiff.Binary) {
+	t.Helper()
+	if len(b.Functions) != len(l.Funcs) {
+		t.Fatalf("found %d functions, built %d: %v", len(b.Functions), len(l.Funcs), funcList(b))
+	}
+	placed := slices.Clone(l.Funcs)
+	sort.Slice(placed, func(i, j int) bool { return placed[i].RVA < placed[j].RVA })
+	named := im.Symbols
+	for i, f := range b.Functions {
+		p := placed[i]
+		src := im.Funcs[slices.IndexFunc(im.Funcs, func(f difftest.Func) bool { return f.Name == p.Name })]
+		size := f.Size
+		for _, r := range f.Fragments {
+			size += r.Size
+		}
+		if f.RVA != p.RVA || size != p.Size {
+			t.Errorf("function %d at %#x (%d bytes in %d fragments), built %s at %#x (%d bytes)", i, f.RVA, f.Size, len(f.Fragments), p.Name, p.RVA, p.Size)
+		}
+		if (named || src.Export) && f.Name != p.Name {
+			t.Errorf("function at %#x named %q, want %q", f.RVA, f.Name, p.Name)
+		}
+	}
+}
+
+func funcList(b *binarydiff.Binary) string {
+	var s []string
+	for _, f := range b.Functions {
+		s = append(s, fmt.Sprintf("%#x+%d", f.RVA, f.Size))
+	}
+	return strings.Join(s, " ")
+}
+
+// outcome is what the result says about one function name of the truth.
+type outcome struct {
+	kind binarydiff.Kind
+	peer string // name of the function on the other side, by layout
+}
+
+// outcomes names each function diff through the layouts: a pair is keyed
+// by its old name, an addition by its new name.
+func outcomes(t tb, res *binarydiff.Result, lo, ln *difftest.Layout) (old, new map[string]outcome) {
+	t.Helper()
+	nameAt := func(l *difftest.Layout, ref *binarydiff.FuncRef) string {
+		p, ok := l.FuncAt(ref.RVA)
+		if !ok || p.RVA != ref.RVA {
+			t.Fatalf("result names a function at %#x that was not built", ref.RVA)
+		}
+		return p.Name
+	}
+	old, new = map[string]outcome{}, map[string]outcome{}
+	for _, fd := range res.Functions {
+		var on, nn string
+		if fd.Old != nil {
+			on = nameAt(lo, fd.Old)
+		}
+		if fd.New != nil {
+			nn = nameAt(ln, fd.New)
+		}
+		if fd.Old != nil {
+			old[on] = outcome{fd.Kind, nn}
+		}
+		if fd.New != nil {
+			new[nn] = outcome{fd.Kind, on}
+		}
+	}
+	return old, new
+}
+
+// checkTruth compares a result with the ground truth of the pair.
+func checkTruth(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *difftest.Layout) {
+	t.Helper()
+	tr := p.Truth()
+	old, new := outcomes(t, res, lo, ln)
+	var errs []string
+	expect := func(name string, got outcome, want binarydiff.Kind, peer string) {
+		if got.kind != want || got.peer != peer {
+			errs = append(errs, fmt.Sprintf("%s: got %v (paired with %q), want %v (paired with %q)", name, got.kind, got.peer, want, peer))
+		}
+	}
+	for _, name := range tr.Unchanged {
+		a, _ := lo.Func(name)
+		b, _ := ln.Func(name)
+		want := binarydiff.Identical
+		if a.RVA != b.RVA {
+			want = binarydiff.Moved
+		}
+		expect(name, old[name], want, name)
+	}
+	for _, name := range tr.Changed {
+		expect(name, old[name], binarydiff.Changed, name)
+	}
+	for _, name := range tr.Removed {
+		expect(name, old[name], binarydiff.Removed, "")
+	}
+	for _, name := range tr.Added {
+		expect(name, new[name], binarydiff.Added, "")
+	}
+	if len(errs) > 0 {
+		t.Fatalf("mutations %v, truth %+v:\n%s\nold image:\n%s\nnew image:\n%s", p.Mutations, tr, strings.Join(errs, "\n"), dump(p.Old, lo), dump(p.New, ln))
+	}
+}
+
+// dump lists the functions of an image with their code, for failure messages.
+func dump(im *difftest.Image, l *difftest.Layout) string {
+	var s strings.Builder
+	for i, f := range im.Funcs {
+		fmt.Fprintf(&s, "  %s @%#x+%d frame=%d saved=%v chain=%d:", f.Name, l.Funcs[i].RVA, l.Funcs[i].Size, f.Frame, f.Saved, f.Chain)
+		for _, in := range f.Body {
+			fmt.Fprintf(&s, " %v;", in)
+		}
+		s.WriteByte('\n')
+	}
+	for i, d := range im.Data {
+		fmt.Fprintf(&s, "  %s @%#x % x ptrs=%v\n", d.Name, l.Data[i].RVA, d.Bytes, d.Ptrs)
+	}
+	return s.String()
+}
+
+// TestPropertyDiscovery: Parse finds exactly the built functions, at their
+// RVAs, with their sizes (including chained fragments) and names.
+func TestPropertyDiscovery(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := difftest.Config{Exports: rapid.Bool().Draw(t, "exports"), Symbols: rapid.Bool().Draw(t, "symbols")}
+		im := difftest.ImageGen(cfg).Draw(t, "image")
+		l, b := build(t, im)
+		checkDiscovery(t, im, l, b)
+	})
+}
+
+// TestPropertySelfDiff: diff(a, a) is all Identical, with and without names.
+func TestPropertySelfDiff(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		im := difftest.ImageGen(difftest.Config{Symbols: true}).Draw(t, "image")
+		_, a := build(t, im)
+		_, b := build(t, im) // a second parse: no shared state
+		for _, ignore := range []bool{false, true} {
+			res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+			checkAccounting(t, a, b, res)
+			if res.Summary.Identical != len(a.Functions) {
+				t.Fatalf("IgnoreSymbols=%v: summary %+v for %d functions", ignore, res.Summary, len(a.Functions))
+			}
+			for _, s := range res.Sections {
+				if s.Kind != binarydiff.Identical {
+					t.Fatalf("section %s is %v", s.Name, s.Kind)
+				}
+			}
+		}
+	})
+}
+
+// TestPropertyMutations: with names, the result is exactly the truth:
+// mutated functions Changed, inserted Added, deleted Removed, and the
+// others Identical or Moved (never Changed) however code and data moved.
+func TestPropertyMutations(t *testing.T) {
+	for _, kinds := range append(singles(difftest.Mutations), difftest.Mutations) {
+		t.Run(name(kinds), func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				cfg := difftest.Config{Exports: rapid.Bool().Draw(t, "exports")}
+				cfg.Symbols = !cfg.Exports || rapid.Bool().Draw(t, "symbols")
+				p := difftest.PairGen(cfg, kinds...).Draw(t, "pair")
+				lo, a := build(t, p.Old)
+				ln, b := build(t, p.New)
+				res := diff(t, a, b, binarydiff.Options{})
+				checkAccounting(t, a, b, res)
+				checkTruth(t, p, res, lo, ln)
+			})
+		})
+	}
+}
+
+func singles(kinds []difftest.Mutation) [][]difftest.Mutation {
+	var out [][]difftest.Mutation
+	for _, k := range kinds {
+		out = append(out, []difftest.Mutation{k})
+	}
+	return out
+}
+
+func name(kinds []difftest.Mutation) string {
+	if len(kinds) == len(difftest.Mutations) {
+		return "all"
+	}
+	var s []string
+	for _, k := range kinds {
+		s = append(s, k.String())
+	}
+	return strings.Join(s, "+")
+}
+
+// TestPropertyMutationsStripped: without names, changes that keep every
+// function in place in address order are still told apart exactly.
+// Insertion and deletion are drawn separately, so that no removed function
+// sits where an added one could take its place.
+func TestPropertyMutationsStripped(t *testing.T) {
+	for _, kinds := range [][]difftest.Mutation{
+		{difftest.ChangeImmediate, difftest.ChangeRegister, difftest.InsertInsn, difftest.DeleteInsn, difftest.ShiftCode, difftest.ChangeData, difftest.InsertData},
+		{difftest.InsertFunc, difftest.ShiftCode, difftest.ChangeImmediate},
+		{difftest.DeleteFunc, difftest.ShiftCode},
+		{difftest.ReorderFuncs, difftest.ShiftCode, difftest.InsertData},
+	} {
+		t.Run(name(kinds), func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				p := difftest.PairGen(difftest.Config{Symbols: true, MinFuncs: 3}, kinds...).Draw(t, "pair")
+				lo, a := build(t, p.Old)
+				ln, b := build(t, p.New)
+				res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: true})
+				checkAccounting(t, a, b, res)
+				for _, fd := range res.Functions {
+					for _, r := range []*binarydiff.FuncRef{fd.Old, fd.New} {
+						if r != nil && r.Name != "" {
+							t.Fatalf("IgnoreSymbols result names %#x %q", r.RVA, r.Name)
+						}
+					}
+				}
+				checkTruth(t, p, res, lo, ln)
+			})
+		})
+	}
+}
+
+// TestPropertySwap: diff(new, old) is diff(old, new) with sides swapped:
+// Added and Removed exchange, pairs stay pairs of the same kind.
+func TestPropertySwap(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := difftest.PairGen(difftest.Config{Symbols: true}).Draw(t, "pair")
+		_, a := build(t, p.Old)
+		_, b := build(t, p.New)
+		ignore := rapid.Bool().Draw(t, "ignore symbols")
+		fwd := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+		back := diff(t, b, a, binarydiff.Options{IgnoreSymbols: ignore})
+		swap := map[binarydiff.Kind]binarydiff.Kind{binarydiff.Added: binarydiff.Removed, binarydiff.Removed: binarydiff.Added}
+		key := func(o, n *binarydiff.FuncRef) string {
+			r := func(f *binarydiff.FuncRef) string {
+				if f == nil {
+					return "-"
+				}
+				return fmt.Sprintf("%#x", f.RVA)
+			}
+			return r(o) + "→" + r(n)
+		}
+		want := map[string]binarydiff.Kind{}
+		for _, fd := range fwd.Functions {
+			k := fd.Kind
+			if s, ok := swap[k]; ok {
+				k = s
+			}
+			want[key(fd.New, fd.Old)] = k
+		}
+		for _, fd := range back.Functions {
+			if k, ok := want[key(fd.Old, fd.New)]; !ok || k != fd.Kind {
+				t.Errorf("backward %s is %v; forward had %v (found %v)", key(fd.Old, fd.New), fd.Kind, k, ok)
+			}
+		}
+		if len(back.Functions) != len(fwd.Functions) {
+			t.Errorf("%d diffs forward, %d backward", len(fwd.Functions), len(back.Functions))
+		}
+	})
+}
+
+// TestPropertyWorkersAndJSON: the JSON of a result is byte-identical for 1
+// and 3 workers, and the result round-trips through encoding/json.
+func TestPropertyWorkersAndJSON(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := difftest.PairGen(difftest.Config{Exports: true, MaxFuncs: 60}).Draw(t, "pair")
+		_, a := build(t, p.Old)
+		_, b := build(t, p.New)
+		ignore := rapid.Bool().Draw(t, "ignore symbols")
+		one := diff(t, a, b, binarydiff.Options{Workers: 1, IgnoreSymbols: ignore})
+		three := diff(t, a, b, binarydiff.Options{Workers: 3, IgnoreSymbols: ignore})
+		j1, err := json.Marshal(one)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		j3, _ := json.Marshal(three)
+		if !bytes.Equal(j1, j3) {
+			t.Fatalf("1 and 3 workers differ:\n%s\n%s", j1, j3)
+		}
+		var back binarydiff.Result
+		if err := json.Unmarshal(j1, &back); err != nil {
+			t.Fatalf("unmarshal: %v", err)
+		}
+		if d := cmp.Diff(one, &back); d != "" {
+			t.Fatalf("round trip (-want +got):\n%s", d)
+		}
+		var generic struct {
+			Functions []map[string]any `json:"functions"`
+			Summary   map[string]int   `json:"summary"`
+		}
+		if err := json.Unmarshal(j1, &generic); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range generic.Functions {
+			switch f["kind"] {
+			case "identical", "moved", "changed", "added", "removed":
+			default:
+				t.Fatalf("kind %v in %v", f["kind"], f)
+			}
+		}
+		if len(generic.Summary) != 5 {
+			t.Fatalf("summary %v", generic.Summary)
+		}
+	})
+}
+
+// TestPropertyExplain: every Changed pair of a mutated image explains
+// without error, and the explanation is not empty.
+func TestPropertyExplain(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := difftest.PairGen(difftest.Config{Symbols: true}, difftest.ChangeImmediate, difftest.ChangeRegister, difftest.InsertInsn, difftest.DeleteInsn).Draw(t, "pair")
+		_, a := build(t, p.Old)
+		_, b := build(t, p.New)
+		res := diff(t, a, b, binarydiff.Options{})
+		for _, fd := range res.Functions {
+			if fd.Kind != binarydiff.Changed {
+				continue
+			}
+			x, err := binarydiff.Explain(a, b, fd)
+			if err != nil {
+				t.Fatalf("Explain(%v→%v): %v", fd.Old, fd.New, err)
+			}
+			if x.String() == "" {
+				t.Fatalf("empty explanation of %v→%v", fd.Old, fd.New)
+			}
+		}
+	})
+}
+
+// TestLeafFoundByCall: a leaf without unwind info is found as the target
+// of a call, and a change to it is reported.
+func TestLeafFoundByCall(t *testing.T) {
+	im := &difftest.Image{Symbols: true, Funcs: []difftest.Func{
+		{Name: "caller", Frame: 0x28, Body: []difftest.Insn{{Op: difftest.Call, Target: "leaf"}}},
+		{Name: "leaf", NoUnwind: true, Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 41}}},
+		{Name: "other", Frame: 8, Body: []difftest.Insn{{Op: difftest.XorReg, Dst: difftest.RAX, Src: difftest.RAX}}},
+	}}
+	next := im.Clone()
+	next.Funcs[1].Body[0].Imm = 42
+	for _, ignore := range []bool{false, true} {
+		lo, a := build(t, im)
+		ln, b := build(t, next)
+		checkDiscovery(t, im, lo, a)
+		res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+		checkAccounting(t, a, b, res)
+		checkTruth(t, &difftest.Pair{Old: im, New: next}, res, lo, ln)
+	}
+}
+
+// TestRetargetIsChanged: code whose reference goes to another function or
+// data item is Changed, whatever the instruction that holds the reference.
+// Every other function, and the targets, stay Identical.
+func TestRetargetIsChanged(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		old, new difftest.Insn
+		dropG    bool // g is removed from the new image
+	}{
+		{"call", difftest.Insn{Op: difftest.Call, Target: "g"}, difftest.Insn{Op: difftest.Call, Target: "h"}, false},
+		{"tail jmp", difftest.Insn{Op: difftest.TailJmp, Target: "g"}, difftest.Insn{Op: difftest.TailJmp, Target: "h"}, false},
+		{"lea of a function", difftest.Insn{Op: difftest.Lea, Target: "g"}, difftest.Insn{Op: difftest.Lea, Target: "h"}, false},
+		{"mov imm64 of a function", difftest.Insn{Op: difftest.MovAbs, Target: "g"}, difftest.Insn{Op: difftest.MovAbs, Target: "h"}, false},
+		{"load of another data item", difftest.Insn{Op: difftest.Load, Target: "x"}, difftest.Insn{Op: difftest.Load, Target: "y"}, false},
+		{"load at another offset", difftest.Insn{Op: difftest.Load, Target: "x"}, difftest.Insn{Op: difftest.Load, Target: "x", Addend: 8}, false},
+		{"store to another data item", difftest.Insn{Op: difftest.Store, Target: "w"}, difftest.Insn{Op: difftest.Store, Target: "v"}, false},
+		{"lea of read-only data instead of writable", difftest.Insn{Op: difftest.Lea, Target: "x"}, difftest.Insn{Op: difftest.Lea, Target: "w"}, false},
+		{"call of a removed function", difftest.Insn{Op: difftest.Call, Target: "g"}, difftest.Insn{Op: difftest.Call, Target: "h"}, true},
+		{"lea of a removed function", difftest.Insn{Op: difftest.Lea, Target: "g"}, difftest.Insn{Op: difftest.Lea, Target: "h"}, true},
+		{"mov imm64 of a removed function", difftest.Insn{Op: difftest.MovAbs, Target: "g"}, difftest.Insn{Op: difftest.MovAbs, Target: "h"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mk := func(ref difftest.Insn, dropG bool) *difftest.Image {
+				im := &difftest.Image{Symbols: true,
+					Funcs: []difftest.Func{
+						{Name: "f", Frame: 0x28, Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RCX, Imm: 1}, ref}},
+						{Name: "g", Frame: 8, Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 2}}},
+						{Name: "h", Frame: 8, Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 3}}},
+					},
+					Data: []difftest.Data{
+						{Name: "x", Bytes: []byte("0123456789abcdef")},
+						{Name: "y", Bytes: []byte("fedcba9876543210")},
+						{Name: "w", Bytes: make([]byte, 16), Writable: true},
+						{Name: "v", Bytes: make([]byte, 16), Writable: true},
+					}}
+				if dropG {
+					im.Funcs = slices.Delete(im.Funcs, 1, 2)
+				}
+				return im
+			}
+			p := &difftest.Pair{Old: mk(c.old, false), New: mk(c.new, c.dropG)}
+			lo, a := build(t, p.Old)
+			ln, b := build(t, p.New)
+			for _, ignore := range []bool{false, true} {
+				res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+				checkAccounting(t, a, b, res)
+				checkTruth(t, p, res, lo, ln)
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+// Version 2 of the Go program of realbin_test.go; see v1.go.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+//go:noinline
+func scale(x int) int { return x*3 + 9 }
+
+//go:noinline
+func checksum(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+//go:noinline
+func clamp(x, lo, hi int) int {
+	if x < lo {
+		return lo
+	}
+	if x > hi {
+		return hi
+	}
+	if x == 3 {
+		return 4
+	}
+	return x
+}
+
+//go:noinline
+func greet(name string) string { return "hello, " + name }
+
+//go:noinline
+func fresh(x int) int { return x<<2 | 1 }
+
+func main() {
+	n := len(os.Args)
+	fmt.Println(scale(n), checksum([]byte(os.Args[0])), clamp(n, 2, 5), greet("world"), fresh(n))
+}
