@@ -51,11 +51,12 @@ type Report struct {
 	// Tracks counts devices by the policy they were evaluated under.
 	Tracks []TrackCount `json:"tracks"`
 
-	// Rules counts, per rule ID, the devices that failed it or for which it
-	// was unknown, most failures first.
+	// Rules counts, per track and rule, the devices that failed the rule
+	// or for which it was unknown, most failures first.
 	Rules []RuleCount `json:"rules"`
 
-	// Remedies counts, per rule ID that has a Fix, the devices that fail
+	// Remedies counts, per remedy (rules of several tracks with the same
+	// ID and remedy, such as "vbs", count together), the devices that fail
 	// the rule and how many of them the remedy alone would make eligible,
 	// most unlocked first.
 	Remedies []Remedy `json:"remedies"`
@@ -76,7 +77,8 @@ type TrackCount struct {
 
 // A RuleCount is how one rule fared across a fleet.
 type RuleCount struct {
-	Rule     string `json:"rule"`
+	Track    hotpatch.Track `json:"track"`
+	Rule     string         `json:"rule"`
 	Title    string `json:"title"`
 	Failed   int    `json:"failed"`
 	Unknown  int    `json:"unknown"`
@@ -343,8 +345,12 @@ func (t *tally) report(e Evaluator) *Report {
 	// Policies in track order, so that titles and sources come from a
 	// deterministic policy whatever order the workers met them in.
 	slices.SortFunc(t.policies, func(a, b *policyTally) int { return cmp.Compare(a.p.track, b.p.track) })
-	rules := map[string]*RuleCount{}
-	remedies := map[string]*Remedy{}
+	type ruleKey struct {
+		track hotpatch.Track
+		id    string
+	}
+	rules := map[ruleKey]*RuleCount{}
+	remedies := map[[2]string]*Remedy{}
 	for _, pt := range t.policies {
 		r.Tracks = append(r.Tracks, TrackCount{
 			Track: pt.p.track, Devices: pt.status[0] + pt.status[1] + pt.status[2],
@@ -352,10 +358,11 @@ func (t *tally) report(e Evaluator) *Report {
 		})
 		for j := range pt.p.rules {
 			rule := &pt.p.rules[j]
-			rc := rules[rule.ID]
+			key := ruleKey{pt.p.track, rule.ID}
+			rc := rules[key]
 			if rc == nil {
-				rc = &RuleCount{Rule: rule.ID, Title: rule.Title, Source: rule.Source, URL: rule.URL}
-				rules[rule.ID] = rc
+				rc = &RuleCount{Track: pt.p.track, Rule: rule.ID, Title: rule.Title, Source: rule.Source, URL: rule.URL}
+				rules[key] = rc
 			}
 			rc.Failed += pt.fail[j]
 			rc.Unknown += pt.unknown[j]
@@ -363,10 +370,10 @@ func (t *tally) report(e Evaluator) *Report {
 			if rule.Fix == nil || pt.fixDevs[j] == 0 {
 				continue
 			}
-			rm := remedies[rule.ID]
+			rm := remedies[[2]string{rule.ID, rule.Remedy}]
 			if rm == nil {
 				rm = &Remedy{Rule: rule.ID, Remedy: rule.Remedy}
-				remedies[rule.ID] = rm
+				remedies[[2]string{rule.ID, rule.Remedy}] = rm
 			}
 			rm.Devices += pt.fixDevs[j]
 			rm.Unlocks += pt.unlocked[j]
@@ -378,13 +385,15 @@ func (t *tally) report(e Evaluator) *Report {
 		}
 	}
 	slices.SortFunc(r.Rules, func(a, b RuleCount) int {
-		return cmp.Or(cmp.Compare(b.Failed, a.Failed), cmp.Compare(b.Unknown, a.Unknown), cmp.Compare(a.Rule, b.Rule))
+		return cmp.Or(cmp.Compare(b.Failed, a.Failed), cmp.Compare(b.Unknown, a.Unknown),
+			cmp.Compare(a.Track, b.Track), cmp.Compare(a.Rule, b.Rule))
 	})
 	for _, rm := range remedies {
 		r.Remedies = append(r.Remedies, *rm)
 	}
 	slices.SortFunc(r.Remedies, func(a, b Remedy) int {
-		return cmp.Or(cmp.Compare(b.Unlocks, a.Unlocks), cmp.Compare(b.Devices, a.Devices), cmp.Compare(a.Rule, b.Rule))
+		return cmp.Or(cmp.Compare(b.Unlocks, a.Unlocks), cmp.Compare(b.Devices, a.Devices),
+			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Remedy, b.Remedy))
 	})
 	return r
 }

@@ -48,9 +48,9 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	if len(r.Rules) > 0 {
 		p("\nRules that keep devices out, by devices failing:\n")
-		p("  %-12s %7s %8s %9s  %s\n", "rule", "failed", "unknown", "disputed", "requirement [sources]")
+		p("  %-12s %-12s %7s %8s %9s  %s\n", "track", "rule", "failed", "unknown", "disputed", "requirement [sources]")
 		for _, rc := range r.Rules {
-			p("  %-12s %7d %8d %9d  %s [%s]\n", rc.Rule, rc.Failed, rc.Unknown, rc.Disputed, rc.Title, rc.Source)
+			p("  %-12s %-12s %7d %8d %9d  %s [%s]\n", trackShort(rc.Track), rc.Rule, rc.Failed, rc.Unknown, rc.Disputed, rc.Title, rc.Source)
 		}
 	}
 
