@@ -146,8 +146,7 @@ func (a *Action) UnmarshalText(b []byte) error {
 // not happen within the simulated period are zero. An Outcome holds no
 // pointers, so a Timeline costs the garbage collector nothing to scan.
 type Outcome struct {
-	Released hotpatch.Date // the release day, Timeline.Releases[i].Day
-	Action   Action
+	Action Action
 
 	Offered   hotpatch.Date // the ring offered the release
 	Installed hotpatch.Date // the device installed it
@@ -158,8 +157,8 @@ type Outcome struct {
 	// hotpatch, the restart day of an update that needs a restart.
 	Protected hotpatch.Date
 
-	// DaysToProtection is Protected minus Released, or -1 when the device
-	// was not protected by the end of the period.
+	// DaysToProtection is Protected minus the release day, or -1 when the
+	// device was not protected by the end of the period.
 	DaysToProtection int
 }
 
@@ -284,7 +283,7 @@ func (s *Simulation) Timeline(d Device) (Timeline, error) {
 	}
 	out := make([]Outcome, len(s.rels))
 	for i := range out {
-		out[i] = Outcome{Released: s.releases[i].Day, DaysToProtection: -1}
+		out[i].DaysToProtection = -1
 	}
 	n := s.run(&d, out, nil)
 	return Timeline{From: s.from, To: s.to, Releases: s.releases, Outcomes: out, Restarts: n}, nil
@@ -320,7 +319,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 			break
 		}
 		if out != nil {
-			out[i].Offered = near(out[i].Released, r.day, offer)
+			out[i].Offered = near(s.releases[i].Day, r.day, offer)
 		}
 		act, restart, next := st.take(r, catchUp)
 		if act == ActionSkipped {
@@ -341,7 +340,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		}
 		if out != nil {
 			out[i].Action = act
-			out[i].Installed = near(out[i].Released, r.day, inst)
+			out[i].Installed = near(s.releases[i].Day, r.day, inst)
 		}
 		done := inst
 		if restart {
@@ -353,14 +352,14 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 			}
 			restarts++
 			if out != nil {
-				out[i].Restarted = near(out[i].Released, r.day, done)
+				out[i].Restarted = near(s.releases[i].Day, r.day, done)
 			}
 		}
 		st = next
 		free = done
 		var doneDate hotpatch.Date
 		if out != nil {
-			doneDate = near(out[i].Released, r.day, done)
+			doneDate = near(s.releases[i].Day, r.day, done)
 		}
 		for k := pending; k <= i; k++ {
 			days := int(done - s.rels[k].day)

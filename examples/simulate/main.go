@@ -50,20 +50,19 @@ func main() {
 }
 
 type config struct {
-	from, to    hotpatch.Date
-	asOf        hotpatch.Date
-	online      string
-	seed        uint64
-	calendar    cadence.CalendarOptions
-	options     cadence.Options
-	timelines   int
-	workers     int
-	devices     int
-	eligible    float64
-	behind      float64
-	track       hotpatch.Track
-	inventory   string
-	showSummary bool
+	from, to  hotpatch.Date
+	asOf      hotpatch.Date
+	online    string
+	seed      uint64
+	calendar  cadence.CalendarOptions
+	options   cadence.Options
+	timelines int
+	workers   int
+	devices   int
+	eligible  float64
+	behind    float64
+	track     hotpatch.Track
+	inventory string
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
