@@ -1,6 +1,7 @@
 package cadence
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 
@@ -216,6 +217,9 @@ type simRelease struct {
 // in force on from, or a hotpatch on it (unless Device.Behind). A range
 // whose end is before its start is a *RangeError.
 func NewSimulation(cal *Calendar, from, to hotpatch.Date, opts Options) (*Simulation, error) {
+	if cal == nil {
+		return nil, errors.New("cadence: NewSimulation: nil calendar")
+	}
 	start, end, err := span(from, to)
 	if err != nil {
 		return nil, err

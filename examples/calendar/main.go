@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -78,7 +79,8 @@ func run(w io.Writer, year int, tracks []hotpatch.Track, opts cadence.CalendarOp
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "%v — %d\n", t, year)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		var table bytes.Buffer
+		tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "day\trelease (PT)\tkind\trestart\tKB\tbuild\tLCU instead\tfrom\tnotes")
 		var notes []string
 		for r := range rs {
@@ -88,6 +90,9 @@ func run(w io.Writer, year int, tracks []hotpatch.Track, opts cadence.CalendarOp
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		for line := range strings.Lines(table.String()) {
+			fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 		}
 		for i, s := range notes {
 			fmt.Fprintf(w, "  [%d] %s\n", i+1, s)
