@@ -79,12 +79,12 @@ type TrackCount struct {
 type RuleCount struct {
 	Track    hotpatch.Track `json:"track"`
 	Rule     string         `json:"rule"`
-	Title    string `json:"title"`
-	Failed   int    `json:"failed"`
-	Unknown  int    `json:"unknown"`
-	Disputed int    `json:"disputed"` // of Failed and Unknown, how many were disputed
-	Source   string `json:"source"`
-	URL      string `json:"url,omitempty"`
+	Title    string         `json:"title"`
+	Failed   int            `json:"failed"`
+	Unknown  int            `json:"unknown"`
+	Disputed int            `json:"disputed"` // of Failed and Unknown, how many were disputed
+	Source   string         `json:"source"`
+	URL      string         `json:"url,omitempty"`
 }
 
 // A Remedy is what fixing one rule's fact would do for a fleet: "enabling

@@ -468,7 +468,6 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 		if err == io.EOF {
 			return
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			inv.rows++
@@ -480,6 +479,7 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 			return
 		}
 		inv.rows++
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
 			inv.reject(&RowError{Line: line,
 				Err: fmt.Errorf("%w: %d, the header has %d", ErrFieldCount, len(rec), len(header))})
