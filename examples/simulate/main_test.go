@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestSynthetic(t *testing.T) {
+	var out, errs bytes.Buffer
+	args := []string{"-devices", "2000", "-eligible", "1", "-behind", "0", "-online", "always", "-timelines", "1"}
+	if err := run(args, &out, &errs); err != nil {
+		t.Fatalf("run: %v\n%s", err, errs.String())
+	}
+	// An all-eligible, always-on fleet takes 4 restarts a year instead of 12 [S2].
+	for _, want := range []string{"2000 devices, 2000 eligible", "hotpatch removes 67% of restarts"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestInventory(t *testing.T) {
+	const inv = "../fleet/testdata/inventory.csv"
+	if _, err := os.Stat(inv); err != nil {
+		t.Skip("no sample inventory:", err)
+	}
+	var out, errs bytes.Buffer
+	if err := run([]string{"-years", "1", inv}, &out, &errs); err != nil {
+		t.Fatalf("run: %v\n%s", err, errs.String())
+	}
+	if !strings.Contains(out.String(), "Windows 11 (24H2 and later): ") {
+		t.Errorf("no Windows 11 section:\n%s", out.String())
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-online", "sometimes"},
+		{"-missed", "whatever"},
+		{"-years", "0"},
+		{"-from", "2026-02-30"},
+		{"-track", "windows10"},
+	} {
+		var out, errs bytes.Buffer
+		if err := run(args, &out, &errs); err == nil {
+			t.Errorf("run(%q) succeeded", args)
+		}
+	}
+}
