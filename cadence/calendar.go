@@ -66,8 +66,10 @@ type Release struct {
 	// Tuesday release and hotpatch.KindOutOfBand for an out-of-band one.
 	Kind hotpatch.Kind
 
-	// Planned is what the quarterly rule planned for the month (PlannedKind).
-	// A Baseline whose Planned is Hotpatch is an unplanned baseline [S5a].
+	// Planned is what the quarterly rule planned for a Patch Tuesday
+	// release's month (PlannedKind), and hotpatch.KindOutOfBand for an
+	// out-of-band release. A Baseline whose Planned is Hotpatch is an
+	// unplanned baseline [S5a].
 	Planned hotpatch.Kind
 
 	// Restart reports whether installing the release restarts a device that
@@ -242,9 +244,9 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-func (c *Calendar) addOverrides(os []Override) error {
+func (c *Calendar) addOverrides(overrides []Override) error {
 	set := map[monthIndex]int{} // month → index of the override that set it
-	for n, o := range os {
+	for n, o := range overrides {
 		if err := checkOverride(o); err != nil {
 			return &OverrideError{Index: n, Override: o, Err: err}
 		}
@@ -259,8 +261,8 @@ func (c *Calendar) addOverrides(os []Override) error {
 			c.oob = append(c.oob, r)
 			continue
 		}
-		if prev, ok := set[i]; ok && os[prev].Kind != o.Kind {
-			return &OverrideError{Index: n, Override: o, Err: fmt.Errorf("contradicts override %d (%v)", prev, os[prev])}
+		if prev, ok := set[i]; ok && overrides[prev].Kind != o.Kind {
+			return &OverrideError{Index: n, Override: o, Err: fmt.Errorf("contradicts override %d (%v)", prev, overrides[prev])}
 		}
 		set[i] = n
 		r.Day = patchTuesday(i).date()

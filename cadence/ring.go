@@ -14,7 +14,7 @@ type Ring struct {
 	Deferral int
 
 	// Deadline is the number of days after the offer before a restart is
-	// forced (CSP Update/ConfigureDeadlineForQualityUpdates), 0 or more.
+	// forced (CSP Update/ConfigureDeadlineForQualityUpdates), 0 to 30.
 	Deadline int
 
 	// Grace is the minimum number of days after a device installs before an
@@ -53,14 +53,16 @@ func AutopatchRings() []Ring {
 	}
 }
 
-// Limits of the ring settings [S18, S19].
+// Limits of the ring settings [S18, S19]. MaxDeadline is the range of the
+// Policy CSP setting, which the domain notes do not record.
 const (
 	MaxDeferral = 30 // Update/DeferQualityUpdatesPeriodInDays; Graph qualityUpdateRing.deferralInDays 0–30
+	MaxDeadline = 30 // Update/ConfigureDeadlineForQualityUpdates 0–30
 	MaxGrace    = 7  // Update/ConfigureDeadlineGracePeriod 0–7
 )
 
 // Validate reports a setting out of range as a *RingError: a negative
-// value, a deferral over MaxDeferral or a grace period over MaxGrace.
+// value, or one over MaxDeferral, MaxDeadline or MaxGrace.
 func (r Ring) Validate() error {
 	switch {
 	case r.Deferral < 0:
@@ -69,6 +71,8 @@ func (r Ring) Validate() error {
 		return &RingError{Ring: r.Name, Setting: "deferral", Days: r.Deferral, Reason: "over the 30-day maximum"}
 	case r.Deadline < 0:
 		return &RingError{Ring: r.Name, Setting: "deadline", Days: r.Deadline, Reason: "negative"}
+	case r.Deadline > MaxDeadline:
+		return &RingError{Ring: r.Name, Setting: "deadline", Days: r.Deadline, Reason: "over the 30-day maximum"}
 	case r.Grace < 0:
 		return &RingError{Ring: r.Name, Setting: "grace period", Days: r.Grace, Reason: "negative"}
 	case r.Grace > MaxGrace:

@@ -316,6 +316,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 	}
 	free := s.start // the device can install from this day on
 	pending := 0    // first release not yet protected
+	blocked := false // the device installs nothing more in the period
 	for i := range s.rels {
 		r := &s.rels[i]
 		offer := max(r.day, r.cycle+deferral)
@@ -324,6 +325,9 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		}
 		if out != nil {
 			out[i].Offered = near(s.releases[i].Day, r.day, offer)
+		}
+		if blocked {
+			continue
 		}
 		act, restart, next := st.take(r, catchUp)
 		if act == ActionSkipped {
@@ -334,7 +338,8 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		}
 		inst := p.firstOnline(max(offer, free), s.end)
 		if inst > s.end {
-			break
+			blocked = true // offline until the end
+			continue
 		}
 		if j := s.nextFor(i, &st); j < len(s.rels) && max(s.rels[j].day, s.rels[j].cycle+deferral) <= inst {
 			if out != nil {
@@ -351,7 +356,8 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 			if !eager {
 				done = p.firstOnline(max(offer+deadline, inst+grace), s.end)
 				if done > s.end {
-					break
+					blocked = true // the restart is still pending at the end
+					continue
 				}
 			}
 			restarts++
@@ -363,7 +369,10 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		free = done
 		var doneDate hotpatch.Date
 		if out != nil {
-			doneDate = near(s.releases[i].Day, r.day, done)
+			doneDate = out[i].Installed
+			if restart {
+				doneDate = out[i].Restarted
+			}
 		}
 		for k := pending; k <= i; k++ {
 			days := int(done - s.rels[k].day)

@@ -23,7 +23,7 @@ func Ring() *rapid.Generator[cadence.Ring] {
 		return cadence.Ring{
 			Name:     "custom",
 			Deferral: rapid.IntRange(0, cadence.MaxDeferral).Draw(t, "deferral"),
-			Deadline: rapid.IntRange(0, 30).Draw(t, "deadline"),
+			Deadline: rapid.IntRange(0, cadence.MaxDeadline).Draw(t, "deadline"),
 			Grace:    rapid.IntRange(0, cadence.MaxGrace).Draw(t, "grace"),
 		}
 	})
