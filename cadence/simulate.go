@@ -314,8 +314,8 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 	if d.Behind {
 		st.base = -1
 	}
-	free := s.start // the device can install from this day on
-	pending := 0    // first release not yet protected
+	free := s.start  // the device can install from this day on
+	pending := 0     // first release not yet protected
 	blocked := false // the device installs nothing more in the period
 	for i := range s.rels {
 		r := &s.rels[i]
