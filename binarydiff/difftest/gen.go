@@ -123,6 +123,9 @@ type gen struct {
 	names []string // functions that code may reference
 	seen  map[string]bool
 	tag   int32
+
+	writable []int // indices of the writable data items, for len(im.Data) == ndata
+	ndata    int
 }
 
 var nonvolatile = []Reg{RBX, RBP, RDI, RSI, R12, R13, R14, R15}
@@ -190,11 +193,13 @@ func (g *gen) imm() int32 {
 
 // insn draws one instruction of a body of n instructions.
 func (g *gen) insn(n int) Insn {
-	src := g.src
-	data, writable := g.im.Data, -1
-	for i, d := range data {
-		if d.Writable {
-			writable = i
+	src, data := g.src, g.im.Data
+	if g.ndata != len(data) || g.writable == nil {
+		g.ndata, g.writable = len(data), []int{}
+		for i, d := range data {
+			if d.Writable {
+				g.writable = append(g.writable, i)
+			}
 		}
 	}
 	for {
@@ -213,8 +218,8 @@ func (g *gen) insn(n int) Insn {
 				return Insn{Op: Load, Dst: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(len(d.Bytes)/8))}
 			}
 		case Store:
-			if writable >= 0 {
-				d := data[writable]
+			if len(g.writable) > 0 {
+				d := data[g.writable[src.intn(len(g.writable))]]
 				return Insn{Op: Store, Src: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(len(d.Bytes)/8))}
 			}
 		case Lea, MovAbs:

@@ -1,6 +1,7 @@
 package difftest_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -146,5 +147,27 @@ func TestRandomImage(t *testing.T) {
 	}
 	if c, _ := difftest.RandomImage(2, cfg).Build(); string(c.Bytes) == string(l.Bytes) {
 		t.Error("seeds 1 and 2 give the same image")
+	}
+}
+
+func TestRandomPair(t *testing.T) {
+	cfg := difftest.Config{MinFuncs: 300, MaxFuncs: 300, Symbols: true}
+	p := difftest.RandomPair(7, cfg, 20)
+	q := difftest.RandomPair(7, cfg, 20)
+	if len(p.Mutations) == 0 || fmt.Sprint(p.Mutations) != fmt.Sprint(q.Mutations) {
+		t.Fatalf("mutations %v and %v", p.Mutations, q.Mutations)
+	}
+	tr := p.Truth()
+	if len(tr.Changed)+len(tr.Added)+len(tr.Removed)+len(tr.ChangedData) == 0 && !slices.ContainsFunc(p.Mutations, func(m difftest.Mutation) bool {
+		return m == difftest.ShiftCode || m == difftest.ReorderFuncs || m == difftest.InsertData
+	}) {
+		t.Errorf("%d mutations %v changed nothing", len(p.Mutations), p.Mutations)
+	}
+	for _, im := range []*difftest.Image{p.Old, p.New} {
+		l, err := im.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		verify(t, im, l)
 	}
 }

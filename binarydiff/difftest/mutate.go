@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"pgregory.net/rapid"
@@ -123,6 +124,26 @@ func PairGen(cfg Config, kinds ...Mutation) *rapid.Generator[*Pair] {
 		}
 		return p
 	})
+}
+
+// RandomPair returns a pair made like [PairGen]'s, deterministically from
+// seed and without rapid, by n mutations drawn from kinds (all of
+// [Mutations] if none are given): for benchmarks and large images.
+func RandomPair(seed uint64, cfg Config, n int, kinds ...Mutation) *Pair {
+	if len(kinds) == 0 {
+		kinds = Mutations
+	}
+	old := RandomImage(seed, cfg)
+	src := randSource{rand.New(rand.NewPCG(seed, seed^0xC2B2AE3D27D4EB4F))}
+	p := &Pair{Old: old, New: old.Clone()}
+	m := newMutator(src, cfg.withDefaults(), p.New)
+	for ; n > 0; n-- {
+		k := kinds[src.intn(len(kinds))]
+		if m.apply(k) {
+			p.Mutations = append(p.Mutations, k)
+		}
+	}
+	return p
 }
 
 // Apply applies a mutation of kind m to im, drawing its choices from t. It
@@ -381,11 +402,16 @@ func (m *mutator) deleteFunc(i int) bool {
 	im, src := m.im, m.src
 	gone := im.Funcs[i].Name
 	others := slices.Delete(slices.Clone(m.names), i, i+1)
-	saved := im.Clone()
+	type edit struct {
+		i int
+		f Func
+	}
+	var undo []edit
 	for j := range im.Funcs {
 		if j == i || !slices.ContainsFunc(im.Funcs[j].Body, func(in Insn) bool { return in.Target == gone }) {
 			continue
 		}
+		undo = append(undo, edit{j, im.Funcs[j]})
 		if !m.editFunc(j, func(f *Func) {
 			for k := range f.Body {
 				if f.Body[k].Target == gone {
@@ -393,7 +419,9 @@ func (m *mutator) deleteFunc(i int) bool {
 				}
 			}
 		}) {
-			*im = *saved
+			for _, u := range undo {
+				im.Funcs[u.i] = u.f
+			}
 			return false
 		}
 	}
