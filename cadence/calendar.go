@@ -59,8 +59,8 @@ func (o *Origin) UnmarshalText(b []byte) error {
 // A Release is one entry of a track's calendar: the Patch Tuesday release of
 // a month, or an out-of-band release.
 type Release struct {
-	Track hotpatch.Track
-	Day   hotpatch.Date // release day (Pacific time)
+	Track hotpatch.Track // the track the release is for
+	Day   hotpatch.Date  // release day (Pacific time)
 
 	// Kind is hotpatch.KindBaseline or hotpatch.KindHotpatch for a Patch
 	// Tuesday release and hotpatch.KindOutOfBand for an out-of-band one.
@@ -84,7 +84,7 @@ type Release struct {
 	// In a baseline month the baseline is the LCU, and LCU is zero.
 	LCU hotpatch.KB
 
-	Origin      Origin
+	Origin      Origin // where the entry comes from
 	Source      string // source tags, e.g. "S3"
 	Unconfirmed string // non-empty when the entry rests on a weak source
 	Note        string // anything else worth showing, such as a catalog row left out
@@ -116,8 +116,8 @@ func (r Release) String() string {
 // Patch Tuesday release, or adds an out-of-band release. Overrides win over
 // the catalog and the rule.
 type Override struct {
-	Year  int
-	Month time.Month
+	Year  int        // the month the override is about
+	Month time.Month // January..December
 
 	// Kind is hotpatch.KindBaseline or hotpatch.KindHotpatch to set the
 	// month's Patch Tuesday release, or hotpatch.KindOutOfBand to add a

@@ -25,12 +25,12 @@ type FleetOptions struct {
 // the devices' eligibility allows (On) and with hotpatch off for every
 // device (Off), over the same releases, rings and absences.
 type FleetReport struct {
-	From, To hotpatch.Date
-	Years    float64 // length of the period, in years of 365.2425 days
-	Releases int     // releases in the period
-	Devices  int
-	Eligible int // devices with Eligible set
-	On, Off  Summary
+	From, To hotpatch.Date // the simulated period, both days included
+	Years    float64       // length of the period, in years of 365.2425 days
+	Releases int           // releases in the period
+	Devices  int           // devices simulated
+	Eligible int           // devices with Eligible set
+	On, Off  Summary       // hotpatch as eligibility allows; hotpatch off for all
 }
 
 // A Summary describes one side of a FleetReport.
@@ -55,8 +55,8 @@ type Summary struct {
 // A Distribution summarizes a sample. Percentiles are nearest-rank: P90 is
 // the smallest value with at least 90% of the sample at or below it.
 type Distribution struct {
-	N                   int64
-	Mean, P50, P90, P99 float64
+	N                   int64   // size of the sample
+	Mean, P50, P90, P99 float64 // mean, median, 90th and 99th percentiles
 }
 
 // tally accumulates one side of a fleet. Its histograms are exact integer

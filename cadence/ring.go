@@ -7,7 +7,7 @@ package cadence
 // The zero Ring offers every update on release day and restarts at once,
 // like Autopatch's Test ring.
 type Ring struct {
-	Name string
+	Name string // such as "Ring1"; used in errors and output
 
 	// Deferral is the number of days after Patch Tuesday before the update
 	// is offered (CSP Update/DeferQualityUpdatesPeriodInDays), 0 to 30.

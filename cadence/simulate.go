@@ -82,8 +82,8 @@ func (p *RestartPolicy) UnmarshalText(b []byte) error {
 // Options configure a Simulation. The zero value uses the documented
 // defaults.
 type Options struct {
-	MissedBaseline MissedBaseline
-	Restart        RestartPolicy
+	MissedBaseline MissedBaseline // what a device off the baseline gets in a hotpatch month
+	Restart        RestartPolicy  // when a device restarts
 }
 
 // A Device is a device to simulate: its facts, its static hotpatch
@@ -104,8 +104,8 @@ type Device struct {
 	// the simulation starts; by default it is.
 	Behind bool
 
-	Ring   Ring
-	Online Availability
+	Ring   Ring         // the deployment ring the device is in
+	Online Availability // the days the device is online
 }
 
 // Validate checks the device's ring and availability.
@@ -147,7 +147,7 @@ func (a *Action) UnmarshalText(b []byte) error {
 // not happen within the simulated period are zero. An Outcome holds no
 // pointers, so a Timeline costs the garbage collector nothing to scan.
 type Outcome struct {
-	Action Action
+	Action Action // what the device did with the release
 
 	Offered   hotpatch.Date // the ring offered the release
 	Installed hotpatch.Date // the device installed it
@@ -165,13 +165,13 @@ type Outcome struct {
 
 // A Timeline is one device's simulated period.
 type Timeline struct {
-	From, To hotpatch.Date
+	From, To hotpatch.Date // the simulated period, both days included
 
 	// Releases are the releases of the period, in order; Outcomes[i] is
 	// what became of Releases[i]. Releases is shared by every Timeline of
 	// a Simulation and must not be modified.
 	Releases []Release
-	Outcomes []Outcome
+	Outcomes []Outcome // one per release
 
 	Restarts int // restarts within the period
 }

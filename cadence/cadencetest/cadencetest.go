@@ -60,8 +60,8 @@ func Device() *rapid.Generator[cadence.Device] {
 // A FleetSpec describes a synthetic fleet. Shares are probabilities per
 // device.
 type FleetSpec struct {
-	Devices int
-	Seed    uint64
+	Devices int    // number of devices
+	Seed    uint64 // selects every random draw
 
 	Eligible    float64 // share of devices that are eligible for hotpatch
 	Behind      float64 // share that start off the current baseline
@@ -74,8 +74,8 @@ type FleetSpec struct {
 	// the default dynamic split Ring1 1%, Ring2 9%, Ring3 90% (Test and
 	// Last are assigned by hand in Autopatch, so they get none). Nil
 	// Weights with Rings set means equal shares.
-	Rings   []cadence.Ring
-	Weights []float64
+	Rings   []cadence.Ring // rings to assign
+	Weights []float64      // share of devices per ring
 }
 
 // Fleet returns the devices of spec. The sequence is a pure function of
