@@ -303,13 +303,43 @@ type parsed struct {
 }
 
 // A parser parses the cells of one field, remembering the values it has
-// seen: inventories repeat a few spellings millions of times.
+// seen: inventories repeat a few spellings millions of times. The first few
+// spellings are kept in a slice, which a short scan searches faster than a
+// map; builds, which vary more, spill into the map.
 type parser struct {
 	f     field
+	few   []cached
 	cache map[string]parsed
 }
 
-const maxCache = 4096
+type cached struct {
+	text string
+	v    parsed
+}
+
+const (
+	maxFew   = 16
+	maxCache = 4096
+)
+
+func (p *parser) lookup(text string) (parsed, bool) {
+	for i := range p.few {
+		if p.few[i].text == text {
+			return p.few[i].v, true
+		}
+	}
+	v, ok := p.cache[text]
+	return v, ok
+}
+
+func (p *parser) remember(text string, v parsed) {
+	switch {
+	case len(p.few) < maxFew:
+		p.few = append(p.few, cached{strings.Clone(text), v})
+	case len(p.cache) < maxCache:
+		p.cache[strings.Clone(text)] = v
+	}
+}
 
 func (p *parser) set(d *hotpatch.Device, text string) error {
 	switch p.f {
@@ -320,15 +350,13 @@ func (p *parser) set(d *hotpatch.Device, text string) error {
 		d.Name = strings.TrimSpace(text)
 		return nil
 	}
-	v, ok := p.cache[text]
+	v, ok := p.lookup(text)
 	if !ok {
 		var err error
 		if v, err = parseField(p.f, text); err != nil {
 			return err
 		}
-		if len(p.cache) < maxCache {
-			p.cache[text] = v
-		}
+		p.remember(text, v)
 	}
 	switch p.f {
 	case fieldBuild:
