@@ -23,6 +23,7 @@ type FleetOptions struct {
 
 	// Verdict, if not nil, is called with every device's verdict, in the
 	// order the devices were read, from the goroutine that called Fleet.
+	// The *Verdict is reused after the call returns: copy it to keep it.
 	Verdict func(*Verdict)
 
 	// Progress, if not nil, is called after each batch with the number of

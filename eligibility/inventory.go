@@ -3,6 +3,7 @@ package eligibility
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -174,7 +175,7 @@ func ReadJSON(r io.Reader) *Inventory {
 func (inv *Inventory) Devices() iter.Seq[hotpatch.Device] {
 	return func(yield func(hotpatch.Device) bool) {
 		if inv.used {
-			inv.err = cmpOr(inv.err, errors.New("eligibility: inventory read twice"))
+			inv.err = cmp.Or(inv.err, errors.New("eligibility: inventory read twice"))
 			return
 		}
 		inv.used = true

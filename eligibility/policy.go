@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -221,7 +222,7 @@ func ForAll(asOf hotpatch.Date, o Options) (*Policies, error) {
 	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
 		p, err := NewPolicy(t, asOf, o)
 		if err != nil {
-			first = cmpOr(first, err)
+			first = cmp.Or(first, err)
 			continue
 		}
 		ps.byTrack[t] = p
@@ -230,13 +231,6 @@ func ForAll(asOf hotpatch.Date, o Options) (*Policies, error) {
 		return nil, first
 	}
 	return ps, nil
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // Policy returns the policy for track t, or nil if there is none.

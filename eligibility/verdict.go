@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"cmp"
 	"encoding/json"
 	"iter"
 	"strings"
@@ -90,7 +91,7 @@ func (v *Verdict) Results() []Result {
 			res.Reason = r.Fact(&v.Device) + ": " + f.Why
 		}
 		if f.Disputed {
-			res.Disputed = cmpOrString(r.Dispute, "the sources disagree")
+			res.Disputed = cmp.Or(r.Dispute, "the sources disagree")
 		}
 		if f.Outcome != Pass {
 			res.Remedy = r.Remedy
@@ -98,13 +99,6 @@ func (v *Verdict) Results() []Result {
 		rs = append(rs, res)
 	}
 	return rs
-}
-
-func cmpOrString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Blocking returns the IDs of the rules that did not pass, in rule order.
