@@ -33,7 +33,7 @@ type train struct {
 	monthBaselineUnconfirmed bool
 
 	// Precomputed reasons, so that checking allocates nothing.
-	passWhy, passDisputedWhy, olderWhy, newerWhy, noBaselineWhy string
+	passWhy, passDisputedWhy, olderWhy, newerWhy, noBaselineWhy, lastOlderWhy string
 }
 
 // offTrain says why a build is off the train; ambiguous builds are brought
@@ -119,6 +119,7 @@ func newTrain(c *hotpatch.Catalog, t hotpatch.Track, asOf hotpatch.Date) *train 
 				bl.KB, tr.newer.KB, tr.newer.Released)
 		}
 		tr.olderWhy = fmt.Sprintf("older than the latest baseline %v (%v)", bl.KB, bl.Released)
+		tr.lastOlderWhy = fmt.Sprintf("the last baseline installed is older than the latest baseline %v (%v)", bl.KB, bl.Released)
 		tr.newerWhy = fmt.Sprintf("a build the catalog does not hold, newer than the baseline %v", bl.KB)
 	}
 	tr.findMonth(rows)
@@ -196,7 +197,7 @@ func (tr *train) check(d hotpatch.Device) Finding {
 	case tr.baseline.KB == 0:
 		return UnknownBecause(tr.noBaselineWhy)
 	case b.IsZero():
-		return UnknownBecause("the installed build is not known")
+		return tr.checkLastBaseline(d.LastBaseline)
 	}
 	for _, o := range tr.on {
 		if o.build == b {
@@ -221,6 +222,22 @@ func (tr *train) check(d hotpatch.Device) Finding {
 	return UnknownBecause(tr.newerWhy)
 }
 
+// checkLastBaseline judges a device whose installed build is unknown by the
+// last baseline it installed: an older baseline means it has not installed
+// the latest one; the latest one says nothing about what came after it.
+func (tr *train) checkLastBaseline(last hotpatch.Build) Finding {
+	bl := tr.on[0].build
+	switch {
+	case last.IsZero():
+		return UnknownBecause("the installed build is not known")
+	case tr.baseline.Brings(last):
+		return UnknownBecause("the last baseline installed is the latest, but the installed build is not known")
+	case last.Major == bl.Major && last.Minor == bl.Minor && slices.Contains(tr.numbers, last.Number) && last.Revision < bl.Revision:
+		return FailBecause(tr.lastOlderWhy)
+	}
+	return UnknownBecause("the installed build is not known, and the last baseline is not one of this track")
+}
+
 // baselineRule returns the rule "on the latest baseline" for tr.
 func baselineRule(tr *train, from hotpatch.Date) Rule {
 	return Rule{
@@ -232,20 +249,26 @@ func baselineRule(tr *train, from hotpatch.Date) Rule {
 			"or the baseline and then hotpatches [S7]",
 		Remedy: "install the latest baseline (one restart); hotpatches follow",
 		Check:  tr.check,
-		Fact:   buildFact,
+		Fact: func(d *hotpatch.Device) string {
+			if d.Build.IsZero() && !d.LastBaseline.IsZero() {
+				return "build unknown, last baseline " + d.LastBaseline.Short()
+			}
+			return buildFact(d)
+		},
 		Fix: func(d *hotpatch.Device) {
 			if tr.baseline.KB == 0 {
 				return
 			}
 			// Keep the device's feature release (24H2 or 25H2) where the
 			// baseline brings both.
+			number := d.Build.Number
+			d.Build = tr.baseline.Build()
 			for _, b := range tr.baseline.Builds {
-				if b.Number == d.Build.Number {
+				if b.Number == number {
 					d.Build = b
-					return
 				}
 			}
-			d.Build = tr.baseline.Build()
+			d.LastBaseline = d.Build
 		},
 	}
 }

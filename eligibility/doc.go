@@ -76,8 +76,10 @@
 // that a Windows Server 2022 VM was created from one of the hotpatch
 // marketplace images [S5b], that a Windows 11 license is actually assigned
 // in the tenant (licenses are checked in the cloud [S20]), Insider builds, or
-// Azure subscription state. "On the latest baseline" is judged from the
-// installed build against the catalog: a build the catalog does not hold is
+// Azure subscription state, nor the architecture of servers (the sources
+// name none for Windows Server). "On the latest baseline" is judged from the
+// installed build against the catalog (or, when the build is unknown, from
+// the last baseline installed, which can only show a device is behind): a build the catalog does not hold is
 // Unknown, never guessed from neighbouring revisions, and a build two
 // releases share (Windows Server 2025 26100.6905, from KB5070881 and
 // KB5070893 [S4b]) is Unknown. The embedded catalog ends where the domain

@@ -81,12 +81,15 @@ func TestFixNeverWorsens(t *testing.T) {
 // the fact for this device (Azure Edition needs no Arc management; a known
 // non-Arm64 device needs no CHPE fact).
 var unknowing = map[string]func(d *hotpatch.Device) (ok bool){
-	"os":       func(d *hotpatch.Device) bool { d.Build = hotpatch.Build{}; return true },
-	"baseline": func(d *hotpatch.Device) bool { d.Build = hotpatch.Build{}; return true },
-	"edition":  func(d *hotpatch.Device) bool { d.Edition = hotpatch.EditionUnknown; return true },
-	"license":  func(d *hotpatch.Device) bool { d.License = hotpatch.LicenseUnknown; return true },
-	"vbs":      func(d *hotpatch.Device) bool { d.VBS = hotpatch.VBSUnknown; return true },
-	"arch":     func(d *hotpatch.Device) bool { d.Arch = hotpatch.ArchUnknown; return true },
+	"os": func(d *hotpatch.Device) bool { d.Build = hotpatch.Build{}; return true },
+	"baseline": func(d *hotpatch.Device) bool {
+		d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.Build{}
+		return true
+	},
+	"edition": func(d *hotpatch.Device) bool { d.Edition = hotpatch.EditionUnknown; return true },
+	"license": func(d *hotpatch.Device) bool { d.License = hotpatch.LicenseUnknown; return true },
+	"vbs":     func(d *hotpatch.Device) bool { d.VBS = hotpatch.VBSUnknown; return true },
+	"arch":    func(d *hotpatch.Device) bool { d.Arch = hotpatch.ArchUnknown; return true },
 	"chpe": func(d *hotpatch.Device) bool {
 		d.CHPEDisabled = hotpatch.Unknown
 		return d.Arch == hotpatch.ArchArm64 || d.Arch == hotpatch.ArchUnknown

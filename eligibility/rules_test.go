@@ -185,6 +185,12 @@ func TestWindows11Rules(t *testing.T) {
 		{"unknown build", "baseline", zero, func(d *hotpatch.Device) { d.Build = hotpatch.Build{} }, Unknown, false},
 		{"S24 UNCONFIRMED June 2026 baseline", "baseline", june2026, build("26100.8390"), Unknown, true},
 		{"S21 Sep 2025 hotpatch on July baseline", "baseline", sep2025, build("26100.6508"), Pass, false},
+		{"S1d last baseline older, build unknown", "baseline", zero, func(d *hotpatch.Device) {
+			d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.MustParseBuild("26100.7623")
+		}, Fail, false},
+		{"last baseline current, build unknown", "baseline", zero, func(d *hotpatch.Device) {
+			d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.MustParseBuild("26100.8246")
+		}, Unknown, false},
 	})
 }
 
