@@ -34,11 +34,12 @@ type FleetOptions struct {
 // A Report summarizes the verdicts on a fleet. It round-trips through
 // encoding/json.
 type Report struct {
-	AsOf   hotpatch.Date `json:"asOf"`
-	Stance Stance        `json:"stance"`
+	AsOf   hotpatch.Date `json:"asOf"`            // the day whose rules applied
+	Stance Stance        `json:"stance"`          // how disputed questions were counted
 	Month  string        `json:"month,omitempty"` // release month of the offers, "2026-05"
 
-	Devices     int `json:"devices"` // devices evaluated
+	// Devices evaluated, and how many of them got each status.
+	Devices     int `json:"devices"`
 	Eligible    int `json:"eligible"`
 	NotEligible int `json:"notEligible"`
 	Undecided   int `json:"unknown"`

@@ -46,6 +46,7 @@ type RowError struct {
 	Err    error
 }
 
+// Error returns "line 12: column edition: …".
 func (e *RowError) Error() string {
 	if e.Column == "" {
 		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
@@ -53,6 +54,7 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("line %d: column %s: %v", e.Line, e.Column, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *RowError) Unwrap() error { return e.Err }
 
 // MaxProblems is the number of rejected rows an Inventory keeps for

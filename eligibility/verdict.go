@@ -151,12 +151,12 @@ func deviceName(d *hotpatch.Device) string {
 // An Explanation is a verdict rendered for people and programs: the form a
 // Verdict takes in JSON, which round-trips through encoding/json.
 type Explanation struct {
-	Device    string         `json:"device"`
-	Track     hotpatch.Track `json:"track"`
-	AsOf      hotpatch.Date  `json:"asOf"`
+	Device    string         `json:"device"` // name [ID]
+	Track     hotpatch.Track `json:"track"`  // the policy's track
+	AsOf      hotpatch.Date  `json:"asOf"`   // the policy's day
 	Status    Status         `json:"status"`
-	Results   []Result       `json:"results"`
-	Stance    Stance         `json:"stance"`
+	Results   []Result       `json:"results"` // in rule order
+	Stance    Stance         `json:"stance"`  // how disputed findings were resolved
 	ThisMonth *Offer         `json:"thisMonth,omitempty"`
 }
 
