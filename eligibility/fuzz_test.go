@@ -67,6 +67,7 @@ func FuzzReadJSON(f *testing.F) {
 		"\xef\xbb\xbf[\n{\"deviceName\": \"n\", \"osVersion\": \"10.0.99.1\"}\n]",
 		`[{"id": "a"}`,
 		`[] trailing`,
+		`{"@odata.context": "x", "value": [{"id": "g", "osVersion": "10.0.26100.1"}, {"id": 1}], "@odata.nextLink": "y"}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -107,8 +107,9 @@ const MaxProblems = 100
 // a few bytes per device; two different IDs with the same hash (about 1 in
 // 10^7 for a million devices) would be reported as duplicates.
 //
-// A JSON inventory is an array of objects, or a sequence of objects (one per
-// line, as in NDJSON). It is read into memory whole; a CSV inventory is
+// A JSON inventory is an array of objects, a sequence of objects (one per
+// line, as in NDJSON), or a Microsoft Graph list response whose "value" is
+// the array (as GET /deviceManagement/managedDevices returns). It is read into memory whole; a CSV inventory is
 // streamed. A syntax error that leaves the rest of a file unreadable ends
 // the stream; Err reports it.
 type Inventory struct {
@@ -548,18 +549,26 @@ func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 		return
 	}
 	lines := lineCounter{data: data, line: 1}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	fail := func(err error) {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			err = fmt.Errorf("line %d: %w", lines.at(int(se.Offset)), err)
-		}
-		inv.err = fmt.Errorf("eligibility: JSON inventory: %w", err)
-	}
 	start := skipSpace(data, 0)
 	if start == len(data) {
 		return // no devices
+	}
+	// A Microsoft Graph response, {"@odata.context": …, "value": [ … ]}:
+	// read the array, and ignore what surrounds it.
+	wrapped := false
+	if off, ok := graphValue(data[start:]); ok {
+		start, wrapped = start+off, true
+	}
+	base := start
+	dec := json.NewDecoder(bytes.NewReader(data[base:]))
+	dec.UseNumber()
+	at := func() int { return base + int(dec.InputOffset()) }
+	fail := func(err error) {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			err = fmt.Errorf("line %d: %w", lines.at(base+int(se.Offset)), err)
+		}
+		inv.err = fmt.Errorf("eligibility: JSON inventory: %w", err)
 	}
 	inArray := data[start] == '['
 	if inArray {
@@ -569,8 +578,8 @@ func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 		}
 	}
 	known := map[string]*parser{}
-	for inArray && dec.More() || !inArray && skipSpace(data, int(dec.InputOffset())) < len(data) {
-		off := skipSpace(data, int(dec.InputOffset()))
+	for inArray && dec.More() || !inArray && skipSpace(data, at()) < len(data) {
+		off := skipSpace(data, at())
 		if inArray && off < len(data) && data[off] == ',' {
 			off = skipSpace(data, off+1)
 		}
@@ -594,10 +603,31 @@ func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 			fail(err)
 			return
 		}
-		if off := skipSpace(data, int(dec.InputOffset())); off < len(data) {
+		if off := skipSpace(data, at()); off < len(data) && !wrapped {
 			fail(fmt.Errorf("line %d: data after the array", lines.at(off)))
 		}
 	}
+}
+
+// graphValue reports whether data holds a Microsoft Graph list response, an
+// object whose "value" is an array, and where in data that array starts.
+func graphValue(data []byte) (int, bool) {
+	if len(data) == 0 || data[0] != '{' {
+		return 0, false
+	}
+	var obj map[string]json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&obj); err != nil {
+		return 0, false
+	}
+	v, ok := obj["value"]
+	if !ok || len(v) == 0 || v[0] != '[' {
+		return 0, false
+	}
+	// The raw value is a copy of the bytes of data that held it.
+	if i := bytes.Index(data, v); i >= 0 {
+		return i, true
+	}
+	return 0, false
 }
 
 func (inv *Inventory) parseObject(line int, raw json.RawMessage, known map[string]*parser, d *hotpatch.Device) bool {

@@ -197,3 +197,24 @@ func TestOnReject(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+func TestReadJSONGraphResponse(t *testing.T) {
+	in := "{\n  \"@odata.context\": \"https://graph.microsoft.com/beta/$metadata#deviceManagement/managedDevices\",\n" +
+		"  \"value\": [\n" +
+		"    {\"id\": \"g1\", \"deviceName\": \"PC1\", \"osVersion\": \"10.0.26100.8246\", \"skuFamily\": \"Enterprise\", \"processorArchitecture\": \"x64\"},\n" + // line 4
+		"    {\"id\": \"g2\", \"deviceName\": \"PC2\", \"osVersion\": \"10.0.26100.8246\", \"skuFamily\": \"Ultimate\"}\n" + // line 5
+		"  ],\n  \"@odata.nextLink\": \"https://graph.microsoft.com/beta/next\"\n}\n"
+	inv := ReadJSON(strings.NewReader(in))
+	ds := readAll(inv)
+	if inv.Err() != nil || len(ds) != 1 || ds[0].ID != "g1" || ds[0].Arch != hotpatch.ArchX64 {
+		t.Fatalf("devices %+v, err %v", ds, inv.Err())
+	}
+	if !slices.Equal(problemLines(inv), []int{5}) {
+		t.Errorf("problems %v", inv.Problems())
+	}
+	// An object without "value" is one device.
+	inv = ReadJSON(strings.NewReader(`{"id": "solo", "value": 3}`))
+	if ds := readAll(inv); len(ds) != 1 || ds[0].ID != "solo" {
+		t.Errorf("single object: %+v, %v", ds, inv.Err())
+	}
+}
