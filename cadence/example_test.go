@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchmodel/patchmodel/cadence"
 	"github.com/patchmodel/patchmodel/cadence/cadencetest"
+	"github.com/patchmodel/patchmodel/eligibility"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -155,4 +156,37 @@ func ExampleSimulation_Fleet() {
 	// Output:
 	// hotpatch on : restarts/device-year mean 6.3 p90 12; days to protection mean 11.4 p50 10 p90 14 p99 20
 	// hotpatch off: restarts/device-year mean 12.0 p90 12; days to protection mean 13.7 p50 14 p90 15 p99 20
+}
+
+func ExampleFromVerdict() {
+	asOf := hotpatch.Date{Year: 2026, Month: time.May, Day: 20}
+	policy, err := eligibility.For(hotpatch.TrackWindows11, asOf)
+	if err != nil {
+		panic(err)
+	}
+	laptop := hotpatch.Device{
+		ID: "FIN-LT-002", Build: hotpatch.MustParseBuild("10.0.26100.8246"), // the April 2026 baseline
+		Edition: hotpatch.EditionEnterprise, Arch: hotpatch.ArchX64, Firmware: hotpatch.FirmwareUEFI,
+		SecureBoot: hotpatch.True, VBS: hotpatch.VBSRunning, Management: hotpatch.ManagementIntune,
+		License: hotpatch.LicenseE3, HotpatchPolicy: hotpatch.True,
+	}
+	v := policy.Evaluate(laptop)
+	d := cadence.FromVerdict(&v)
+	d.Ring = cadence.AutopatchRings()[2] // Ring2
+
+	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sim, err := cadence.NewSimulation(cal, hotpatch.Date{Year: 2026, Month: time.June, Day: 1}, hotpatch.Date{Year: 2027, Month: time.May, Day: 31}, cadence.Options{})
+	if err != nil {
+		panic(err)
+	}
+	tl, err := sim.Timeline(d)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s: %v, eligible %v, behind %v: %d restarts in a year\n", d.ID, v.Status, d.Eligible, d.Behind, tl.Restarts)
+	// Output:
+	// FIN-LT-002: eligible, eligible true, behind false: 4 restarts in a year
 }
