@@ -2,8 +2,11 @@ package cadence
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -191,4 +194,52 @@ func TestPlannedKind(t *testing.T) {
 	if baselines != 4 || PlannedKind(time.April) != hotpatch.KindBaseline || PlannedKind(time.June) != hotpatch.KindHotpatch || PlannedKind(0) != hotpatch.KindUnknown {
 		t.Error("PlannedKind does not follow the quarterly rule")
 	}
+}
+
+// Any list of overrides gives a calendar or an *OverrideError, never a
+// panic; a calendar from valid overrides yields each month once.
+func TestPropOverridesNoPanic(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 6).Draw(t, "n")
+		var overrides []Override
+		for i := range n {
+			y := rapid.IntRange(2024, 2028).Draw(t, fmt.Sprint("year", i))
+			m := time.Month(rapid.IntRange(-1, 14).Draw(t, fmt.Sprint("month", i)))
+			o := Override{
+				Year: y, Month: m,
+				Kind:    hotpatch.Kind(rapid.IntRange(0, 6).Draw(t, fmt.Sprint("kind", i))),
+				Restart: hotpatch.Tri(rapid.IntRange(0, 2).Draw(t, fmt.Sprint("restart", i))),
+			}
+			if rapid.Bool().Draw(t, fmt.Sprint("hasDay", i)) {
+				o.Day = hotpatch.Date{Year: y, Month: m, Day: rapid.IntRange(0, 32).Draw(t, fmt.Sprint("day", i))}
+			}
+			overrides = append(overrides, o)
+		}
+		c, err := NewCalendar(hotpatch.TrackWindows11, CalendarOptions{Overrides: overrides})
+		if err != nil {
+			var oe *OverrideError
+			if !errors.As(err, &oe) {
+				t.Fatalf("error %v is not an *OverrideError", err)
+			}
+			return
+		}
+		seq, err := c.Releases(date(2024, 1, 1), date(2028, 12, 31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		monthly := map[[2]int]int{}
+		for r := range seq {
+			if r.Kind != hotpatch.KindOutOfBand {
+				monthly[[2]int{r.Day.Year, int(r.Day.Month)}]++
+			}
+		}
+		for k, n := range monthly {
+			if n != 1 {
+				t.Fatalf("month %v has %d Patch Tuesday releases", k, n)
+			}
+		}
+		if len(monthly) != 60 {
+			t.Fatalf("%d months with a Patch Tuesday release, want 60", len(monthly))
+		}
+	})
 }
