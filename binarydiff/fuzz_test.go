@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
@@ -80,6 +82,9 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	return seeds
 }
 
+// hangLimit is how long one fuzz input may take before it counts as a hang.
+const hangLimit = 60 * time.Second
+
 // FuzzParse feeds arbitrary bytes to Parse, then diffs and explains what
 // parsed: no panic, no hang, an error of the documented kinds, and
 // allocation bounded by a small multiple of the input.
@@ -88,6 +93,13 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Go's fuzzer has no per-input deadline: a hang would stall it
+		// silently. Crashing the worker instead makes the fuzzer save the
+		// input. The limit is far beyond any sound run, even under -race.
+		watchdog := time.AfterFunc(hangLimit, func() {
+			panic(fmt.Sprintf("binarydiff hangs on a %d-byte input", len(data)))
+		})
+		defer watchdog.Stop()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		b, err := binarydiff.Parse(bytes.NewReader(data), int64(len(data)))

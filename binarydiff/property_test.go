@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,6 +20,16 @@ import (
 // The properties below check Diff against the ground truth of difftest:
 // generated PE images whose functions, and what a mutation did to them,
 // are known exactly.
+
+func init() {
+	// rapid shrinks a failure for up to 30 s by default; with several
+	// properties failing at once that would blow the package's time
+	// budget, and 5 s finds small cases for these generators. The
+	// command-line flag still overrides.
+	if err := flag.Set("rapid.shrinktime", "5s"); err != nil {
+		panic(err)
+	}
+}
 
 // tb is what the helpers need of *testing.T, *testing.B and *rapid.T.
 type tb interface {
@@ -317,14 +328,64 @@ func TestPropertyMutationsStripped(t *testing.T) {
 	}
 }
 
+// TestPropertyDataSections: a data item whose bytes changed lies in a
+// changed byte range of its section's diff, and one whose bytes did not
+// change (even though code moved and pointers to code changed value) does
+// not. Items whose pointers were retargeted are not judged: masking
+// relocated pointers hides them by design.
+func TestPropertyDataSections(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := difftest.PairGen(difftest.Config{MaxData: 8}, difftest.ChangeData, difftest.ShiftCode).Draw(t, "pair")
+		_, a := build(t, p.Old)
+		ln, b := build(t, p.New)
+		res := diff(t, a, b, binarydiff.Options{})
+		secs := map[string]binarydiff.SectionDiff{}
+		for _, s := range res.Sections {
+			secs[s.Name] = s
+		}
+		for i, d := range p.New.Data {
+			o := p.Old.Data[i] // ChangeData and ShiftCode keep the data items in place
+			if !slices.Equal(o.Ptrs, d.Ptrs) {
+				continue
+			}
+			placed := ln.Data[i]
+			var sec difftest.Placed
+			for _, s := range ln.Sections {
+				if placed.RVA >= s.RVA && placed.RVA < s.End() {
+					sec = s
+				}
+			}
+			sd, ok := secs[sec.Name]
+			if !ok {
+				t.Fatalf("no section diff for %s (holding %s)", sec.Name, d.Name)
+			}
+			lo, hi := placed.RVA-sec.RVA, placed.End()-sec.RVA
+			covered := false
+			for _, r := range sd.Changed {
+				if r.Off < hi && r.Off+r.Size > lo {
+					covered = true
+				}
+			}
+			if want := !bytes.Equal(o.Bytes, d.Bytes); covered != want {
+				t.Fatalf("mutations %v: %s at %s+%#x..%#x changed=%v, section diff %v %+v", p.Mutations, d.Name, sec.Name, lo, hi, want, sd.Kind, sd.Changed)
+			}
+		}
+	})
+}
+
 // TestPropertySwap: diff(new, old) is diff(old, new) with sides swapped:
 // Added and Removed exchange, pairs stay pairs of the same kind.
 func TestPropertySwap(t *testing.T) {
+	for _, ignore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("IgnoreSymbols=%v", ignore), func(t *testing.T) { propertySwap(t, ignore) })
+	}
+}
+
+func propertySwap(t *testing.T, ignore bool) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := difftest.PairGen(difftest.Config{Symbols: true}).Draw(t, "pair")
-		_, a := build(t, p.Old)
-		_, b := build(t, p.New)
-		ignore := rapid.Bool().Draw(t, "ignore symbols")
+		lo, a := build(t, p.Old)
+		ln, b := build(t, p.New)
 		fwd := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
 		back := diff(t, b, a, binarydiff.Options{IgnoreSymbols: ignore})
 		swap := map[binarydiff.Kind]binarydiff.Kind{binarydiff.Added: binarydiff.Removed, binarydiff.Removed: binarydiff.Added}
@@ -345,13 +406,17 @@ func TestPropertySwap(t *testing.T) {
 			}
 			want[key(fd.New, fd.Old)] = k
 		}
+		var errs []string
 		for _, fd := range back.Functions {
 			if k, ok := want[key(fd.Old, fd.New)]; !ok || k != fd.Kind {
-				t.Errorf("backward %s is %v; forward had %v (found %v)", key(fd.Old, fd.New), fd.Kind, k, ok)
+				errs = append(errs, fmt.Sprintf("backward %s is %v; forward it was %v (paired the same: %v)", key(fd.Old, fd.New), fd.Kind, k, ok))
 			}
 		}
 		if len(back.Functions) != len(fwd.Functions) {
-			t.Errorf("%d diffs forward, %d backward", len(fwd.Functions), len(back.Functions))
+			errs = append(errs, fmt.Sprintf("%d diffs forward, %d backward", len(fwd.Functions), len(back.Functions)))
+		}
+		if len(errs) > 0 {
+			t.Fatalf("IgnoreSymbols=%v, mutations %v:\n%s\nold image:\n%s\nnew image:\n%s", ignore, p.Mutations, strings.Join(errs, "\n"), dump(p.Old, lo), dump(p.New, ln))
 		}
 	})
 }
