@@ -1,0 +1,534 @@
+package binarydiff
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/zeebo/xxh3"
+)
+
+// ImageFacts are the facts of an image, beyond its functions, that decide
+// whether a change to it can be applied in memory: what the loader and
+// the runtime read once at load time (imports, exports, TLS, the entry
+// point and initialization routines), the load configuration (CFG, CHPE,
+// the hotpatch table) and where loader metadata sits among the data.
+type ImageFacts struct {
+	Format             Format
+	Machine            uint16 // PE FileHeader.Machine, or ELF e_machine
+	TimeDateStamp      uint32 // PE FileHeader.TimeDateStamp: with CheckSum, how a hotpatch names its base image
+	CheckSum           uint32 // PE OptionalHeader.CheckSum
+	Characteristics    uint16 // PE FileHeader.Characteristics
+	DllCharacteristics uint16 // PE OptionalHeader.DllCharacteristics
+	Entry              uint32 // entry point RVA, 0 if none
+	ImageBase          uint64
+
+	LoadConfig *LoadConfig   `json:",omitempty"` // nil when the image has no load configuration directory
+	HotPatch   *HotPatchInfo `json:",omitempty"` // non-nil when the image is itself a hotpatch image
+	CHPE       CHPE          // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
+
+	Exports []Export `json:",omitempty"` // sorted by name, then ordinal
+	Imports []string `json:",omitempty"` // "dll!name" or "dll!#ordinal" (ELF: undefined dynamic symbols), sorted, unique
+	TLS     *TLS     `json:",omitempty"` // nil when the image has no TLS directory
+	// Init lists the RVAs of routines the loader runs before or beside the
+	// entry point: PE TLS callbacks, ELF DT_INIT and .init_array entries.
+	Init []uint32 `json:",omitempty"`
+	// Metadata lists the RVA ranges of loader, unwind and debug metadata
+	// inside non-code sections (export, import, resource, exception and
+	// debug directories, unwind information, guard tables): they change
+	// with the code layout and are not data the program reads.
+	Metadata []Range `json:",omitempty"`
+	Warnings []Warning
+
+	ptrSize uint32   // bytes of an absolute address
+	relocs  []uint32 // RVAs of absolute addresses fixed up at load, sorted
+}
+
+// IsHotpatch reports whether the image is itself a hotpatch image: its
+// load configuration points to an IMAGE_HOT_PATCH_INFO (hotpatch.md §7.4).
+func (f *ImageFacts) IsHotpatch() bool {
+	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
+}
+
+// Export is one entry of an export table (or an exported ELF dynamic
+// symbol).
+type Export struct {
+	Name      string `json:"name,omitempty"` // "" for an export by ordinal only
+	Ordinal   uint32 `json:"ordinal,omitempty"`
+	RVA       uint32 `json:"rva"`                 // 0 for a forwarder
+	Forwarder string `json:"forwarder,omitempty"` // "dll.name" of a forwarded export
+}
+
+// TLS describes an image's thread-local storage: the template copied into
+// every new thread, and the callbacks run at thread and process start.
+type TLS struct {
+	Template        Range    `json:"template"` // RVA range of the initialized template
+	ZeroFill        uint32   `json:"zero_fill"`
+	Characteristics uint32   `json:"characteristics"`
+	Callbacks       []uint32 `json:"callbacks,omitempty"` // RVAs
+	Hash            uint64   `json:"hash"`                // xxh3 of the template bytes
+}
+
+// Limits on tables read for the facts; real images stay far below.
+const (
+	maxTLSCallbacks = 1024
+	maxImports      = 1 << 20
+	maxDebugEntries = 64
+	maxUnwindWalk   = 1 << 22
+)
+
+// Facts reads the image facts of b. For a PE image it parses the
+// headers, load configuration, exports, imports, TLS and metadata ranges
+// again from the image's bytes; problems that leave the rest readable are
+// Warnings on the returned facts.
+func (b *Binary) Facts() (*ImageFacts, error) {
+	switch b.Format {
+	case FormatPE:
+		return ReadPEFacts(b.r, b.size)
+	}
+	if f, ok := b.formatFacts(); ok {
+		return f, nil
+	}
+	return nil, fmt.Errorf("facts of a %v image: %w", b.Format, ErrUnsupportedFormat)
+}
+
+// formatFacts is the hook through which formats other than PE provide
+// their facts; see elf.go.
+var formatFactsHooks []func(b *Binary) (*ImageFacts, bool)
+
+func (b *Binary) formatFacts() (*ImageFacts, bool) {
+	for _, h := range formatFactsHooks {
+		if f, ok := h(b); ok {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// ReadPEFacts reads the image facts of a PE image of any machine (PE32 or
+// PE32+) held by r.
+func ReadPEFacts(r interface {
+	ReadAt(p []byte, off int64) (int, error)
+}, size int64) (*ImageFacts, error) {
+	im, err := readPEImage(r, size)
+	if err != nil {
+		return nil, err
+	}
+	f := &ImageFacts{
+		Format: FormatPE, Machine: im.machine, TimeDateStamp: im.stamp, CheckSum: im.checksum,
+		Characteristics: im.chars, DllCharacteristics: im.dllChars, Entry: im.entry, ImageBase: im.base,
+		ptrSize: im.ptrSize(),
+	}
+	fr := &factsReader{im: im, f: f}
+	fr.resolveLongNames()
+	fr.loadConfig()
+	fr.exports()
+	fr.imports()
+	fr.tls()
+	fr.relocs()
+	fr.metadata()
+	f.CHPE = chpeKind(im.machine, f.LoadConfig)
+	return f, nil
+}
+
+type factsReader struct {
+	im *peImage
+	f  *ImageFacts
+}
+
+func (fr *factsReader) warn(format string, args ...any) {
+	fr.f.Warnings = append(fr.f.Warnings, Warning{Off: -1, Msg: fmt.Sprintf(format, args...)})
+}
+
+// dir returns the bytes of data directory i, or nil (with a warning when
+// the directory is present but unreadable).
+func (fr *factsReader) dir(i int, name string) []byte {
+	d := fr.im.dirs[i]
+	if d.VirtualAddress == 0 || d.Size == 0 {
+		return nil
+	}
+	p, err := fr.im.rvaBytes(d.VirtualAddress, d.Size)
+	if err != nil {
+		fr.warn("%s directory: %v; ignored", name, err)
+		return nil
+	}
+	return p
+}
+
+// resolveLongNames replaces "/n" section names by their COFF string table
+// entry (MinGW names its debug sections that way).
+func (fr *factsReader) resolveLongNames() {
+	im := fr.im
+	hdrOff := int64(0)
+	if dos, err := im.read(0x3c, 4, "e_lfanew"); err == nil {
+		hdrOff = int64(binary.LittleEndian.Uint32(dos)) + 4
+	}
+	fh, err := im.read(hdrOff, sizeofFileHeader, "file header")
+	if err != nil {
+		return
+	}
+	symPtr, nsyms := int64(binary.LittleEndian.Uint32(fh[8:])), int64(binary.LittleEndian.Uint32(fh[12:]))
+	if symPtr == 0 {
+		return
+	}
+	strOff := symPtr + nsyms*sizeofCOFFSymbol
+	hdr, err := im.read(strOff, 4, "string table size")
+	if err != nil {
+		return
+	}
+	tab, err := im.read(strOff, int(binary.LittleEndian.Uint32(hdr)), "string table")
+	if err != nil {
+		return
+	}
+	for i := range im.secs {
+		s := &im.secs[i]
+		if !strings.HasPrefix(s.Name, "/") {
+			continue
+		}
+		if n, err := strconv.Atoi(s.Name[1:]); err == nil && n >= 4 && n < len(tab) {
+			name := tab[n:]
+			if j := bytes.IndexByte(name, 0); j >= 0 {
+				s.Name = string(name[:j])
+			}
+		}
+	}
+}
+
+func (fr *factsReader) loadConfig() {
+	p := fr.dir(IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, "load config")
+	if p == nil {
+		return
+	}
+	// Some linkers record 64 or 0x40 as the directory size; the structure's
+	// own Size field is authoritative (bounded by its section).
+	if len(p) >= 4 {
+		if n := binary.LittleEndian.Uint32(p); n > uint32(len(p)) {
+			p = fr.im.upTo(fr.im.dirs[IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG].VirtualAddress, n)
+		}
+	}
+	lc, warns, err := ParseLoadConfig(p, fr.im.plus)
+	fr.f.Warnings = append(fr.f.Warnings, warns...)
+	if err != nil {
+		fr.warn("load config: %v; ignored", err)
+		return
+	}
+	fr.f.LoadConfig = lc
+	if lc.HotPatchTableOffset == 0 {
+		return
+	}
+	hp := fr.im.upTo(lc.HotPatchTableOffset, 1<<20)
+	if hp == nil {
+		fr.warn("hotpatch table at %#x outside any section", lc.HotPatchTableOffset)
+		return
+	}
+	info, err := ParseHotPatchInfo(hp)
+	if err != nil {
+		fr.warn("hotpatch table at %#x: %v", lc.HotPatchTableOffset, err)
+		return
+	}
+	fr.f.HotPatch = info
+}
+
+func (fr *factsReader) exports() {
+	d := fr.im.dirs[IMAGE_DIRECTORY_ENTRY_EXPORT]
+	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_EXPORT, "export")
+	if len(raw) < 40 {
+		return
+	}
+	base := binary.LittleEndian.Uint32(raw[16:])
+	nf := binary.LittleEndian.Uint32(raw[20:])
+	nn := binary.LittleEndian.Uint32(raw[24:])
+	if limit := uint32(fr.im.size / 4); nf > limit || nn > limit {
+		fr.warn("export directory: counts %d/%d exceed the file size; ignored", nf, nn)
+		return
+	}
+	funcs, err := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[28:]), 4*nf)
+	if err != nil {
+		fr.warn("export address table: %v; ignored", err)
+		return
+	}
+	names, err1 := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[32:]), 4*nn)
+	ords, err2 := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[36:]), 2*nn)
+	if err1 != nil || err2 != nil {
+		nn = 0
+	}
+	name := make([]string, nf)
+	for i := uint32(0); i < nn; i++ {
+		o := uint32(binary.LittleEndian.Uint16(ords[2*i:]))
+		if o < nf {
+			name[o], _ = fr.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
+		}
+	}
+	inDir := func(rva uint32) bool { return rva >= d.VirtualAddress && rva-d.VirtualAddress < d.Size }
+	for o := uint32(0); o < nf; o++ {
+		rva := binary.LittleEndian.Uint32(funcs[4*o:])
+		if rva == 0 {
+			continue
+		}
+		e := Export{Name: name[o], Ordinal: base + o, RVA: rva}
+		if inDir(rva) {
+			e.Forwarder, _ = fr.im.cString(rva, 512)
+			e.RVA = 0
+		}
+		fr.f.Exports = append(fr.f.Exports, e)
+	}
+	slices.SortFunc(fr.f.Exports, func(a, b Export) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return cmpU32(a.Ordinal, b.Ordinal)
+	})
+}
+
+func (fr *factsReader) imports() {
+	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import")
+	ps := fr.im.ptrSize()
+	ord := uint64(1) << (8*ps - 1)
+	var out []string
+	for off := 0; off+sizeofImportDescriptor <= len(raw) && len(out) < maxImports; off += sizeofImportDescriptor {
+		e := raw[off:]
+		ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
+		if ilt == 0 && nameRVA == 0 && iat == 0 {
+			break
+		}
+		dll, ok := fr.im.cString(nameRVA, 256)
+		if !ok {
+			fr.warn("import descriptor %d: unreadable DLL name; skipped", off/sizeofImportDescriptor)
+			continue
+		}
+		dll = strings.ToLower(dll)
+		if ilt == 0 {
+			ilt = iat
+		}
+		thunks := fr.im.upTo(ilt, ps*maxImports)
+		for i := uint32(0); (i+1)*ps <= uint32(len(thunks)) && len(out) < maxImports; i++ {
+			t := fr.im.ptr(thunks[i*ps:])
+			if t == 0 {
+				break
+			}
+			if t&ord != 0 {
+				out = append(out, dll+"!#"+strconv.Itoa(int(t&0xffff)))
+			} else if sym, ok := fr.im.cString(uint32(t)+2, 512); ok {
+				out = append(out, dll+"!"+sym)
+			}
+		}
+	}
+	slices.Sort(out)
+	fr.f.Imports = slices.Compact(out)
+}
+
+func (fr *factsReader) tls() {
+	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_TLS, "TLS")
+	ps := int(fr.im.ptrSize())
+	if len(raw) < 4*ps+8 {
+		return
+	}
+	start, end := fr.im.ptr(raw), fr.im.ptr(raw[ps:])
+	cbs := fr.im.ptr(raw[3*ps:])
+	t := &TLS{ZeroFill: binary.LittleEndian.Uint32(raw[4*ps:]), Characteristics: binary.LittleEndian.Uint32(raw[4*ps+4:])}
+	if s, ok := fr.im.vaToRVA(start); ok && end >= start && end-start < 1<<32 {
+		t.Template = Range{RVA: s, Size: uint32(end - start)}
+		if p, err := fr.im.rvaBytes(s, t.Template.Size); err == nil {
+			t.Hash = xxh3.Hash(p)
+		} else {
+			fr.warn("TLS template: %v", err)
+		}
+	}
+	if rva, ok := fr.im.vaToRVA(cbs); ok && cbs != 0 {
+		p := fr.im.upTo(rva, uint32(ps*maxTLSCallbacks))
+		for i := 0; (i+1)*ps <= len(p); i++ {
+			va := fr.im.ptr(p[i*ps:])
+			if va == 0 {
+				break
+			}
+			if cb, ok := fr.im.vaToRVA(va); ok {
+				t.Callbacks = append(t.Callbacks, cb)
+			}
+		}
+	}
+	fr.f.TLS = t
+	fr.f.Init = append(fr.f.Init, t.Callbacks...)
+}
+
+func (fr *factsReader) relocs() {
+	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
+	var out []uint32
+	for off := 0; off+8 <= len(raw); {
+		page := binary.LittleEndian.Uint32(raw[off:])
+		size := int(binary.LittleEndian.Uint32(raw[off+4:]))
+		if size < 8 || size > len(raw)-off {
+			fr.warn("base relocation block at +%#x: size %d out of range; rest ignored", off, size)
+			break
+		}
+		for i := off + 8; i+2 <= off+size; i += 2 {
+			e := binary.LittleEndian.Uint16(raw[i:])
+			if t := e >> 12; t == IMAGE_REL_BASED_DIR64 || t == IMAGE_REL_BASED_HIGHLOW {
+				out = append(out, page+uint32(e&0xfff))
+			}
+		}
+		off += size
+	}
+	slices.Sort(out)
+	fr.f.relocs = slices.Compact(out)
+}
+
+// metadataSection reports whether a whole section holds loader, unwind or
+// debug metadata rather than program data.
+func metadataSection(name string) bool {
+	switch name {
+	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab":
+		return true
+	}
+	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")
+}
+
+func (fr *factsReader) metadata() {
+	im, f := fr.im, fr.f
+	var ms []Range
+	add := func(rva, size uint32) {
+		if size > 0 && uint64(rva)+uint64(size) <= 1<<32 {
+			ms = append(ms, Range{rva, size})
+		}
+	}
+	for _, i := range []int{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_DIRECTORY_ENTRY_RESOURCE,
+		IMAGE_DIRECTORY_ENTRY_EXCEPTION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_DEBUG,
+		IMAGE_DIRECTORY_ENTRY_TLS, IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, IMAGE_DIRECTORY_ENTRY_IAT, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT} {
+		add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
+	}
+	// Debug data (CodeView records carry a per-build GUID).
+	if dbg := fr.dir(IMAGE_DIRECTORY_ENTRY_DEBUG, "debug"); dbg != nil {
+		for off := 0; off+28 <= len(dbg) && off/28 < maxDebugEntries; off += 28 {
+			add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
+		}
+	}
+	// Import lookup tables and hint/name entries.
+	if raw := fr.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import"); raw != nil {
+		ps := im.ptrSize()
+		ord := uint64(1) << (8*ps - 1)
+		for off := 0; off+sizeofImportDescriptor <= len(raw); off += sizeofImportDescriptor {
+			e := raw[off:]
+			ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
+			if ilt == 0 && nameRVA == 0 && iat == 0 {
+				break
+			}
+			if dll, ok := im.cString(nameRVA, 256); ok {
+				add(nameRVA, uint32(len(dll))+1)
+			}
+			for _, tab := range []uint32{ilt, iat} {
+				thunks := im.upTo(tab, ps*maxImports)
+				n := uint32(0)
+				for ; (n+1)*ps <= uint32(len(thunks)); n++ {
+					t := im.ptr(thunks[n*ps:])
+					if t == 0 {
+						break
+					}
+					if t&ord == 0 && t < 1<<32 {
+						if sym, ok := im.cString(uint32(t)+2, 512); ok {
+							add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
+						}
+					}
+				}
+				add(tab, (n+1)*ps)
+			}
+		}
+	}
+	// Unwind information of x64 and Arm64 exception directories.
+	if pd := fr.dir(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception"); pd != nil {
+		switch im.machine {
+		case IMAGE_FILE_MACHINE_AMD64:
+			for off := 0; off+12 <= len(pd) && off/12 < maxUnwindWalk; off += 12 {
+				ua := binary.LittleEndian.Uint32(pd[off+8:])
+				if ua&1 != 0 {
+					continue
+				}
+				if h := im.upTo(ua, 4); len(h) == 4 {
+					n := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
+					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
+						n += 12
+					} else if flags&3 != 0 {
+						n += 4 // exception handler RVA; its language-specific data is not sized
+					}
+					add(ua, n)
+				}
+			}
+		case IMAGE_FILE_MACHINE_ARM64:
+			for off := 0; off+8 <= len(pd) && off/8 < maxUnwindWalk; off += 8 {
+				w := binary.LittleEndian.Uint32(pd[off+4:])
+				if w&3 == 0 {
+					if n, ok := arm64XdataSize(im.upTo(w, 8)); ok {
+						add(w, n)
+					}
+				}
+			}
+		}
+	}
+	// Guard tables list function RVAs: they change whenever code moves.
+	if lc := f.LoadConfig; lc != nil {
+		stride := uint64(lc.guardStride())
+		for _, t := range [][2]uint64{{lc.GuardCFFunctionTable, lc.GuardCFFunctionCount}, {lc.GuardEHContinuationTable, lc.GuardEHContinuationCount}} {
+			if rva, ok := im.vaToRVA(t[0]); ok && t[0] != 0 && t[1] < 1<<28 {
+				add(rva, uint32(min(t[1]*stride, 1<<31)))
+			}
+		}
+	}
+	for _, s := range im.secs {
+		if metadataSection(s.Name) {
+			add(s.RVA, s.Size)
+		}
+	}
+	f.Metadata = mergeRanges(ms)
+}
+
+// arm64XdataSize returns the size of an Arm64 .xdata record from its
+// header words: the header (one or two words), the epilog scopes, the
+// unwind code words, and the exception handler RVA if X is set.
+func arm64XdataSize(h []byte) (uint32, bool) {
+	if len(h) < 4 {
+		return 0, false
+	}
+	w := binary.LittleEndian.Uint32(h)
+	epilogs, words := w>>22&0x1f, w>>27&0x1f
+	n := uint32(4)
+	if epilogs == 0 && words == 0 {
+		if len(h) < 8 {
+			return 0, false
+		}
+		w2 := binary.LittleEndian.Uint32(h[4:])
+		epilogs, words = w2&0xffff, w2>>16&0xff
+		n = 8
+	}
+	if w>>21&1 == 0 { // E clear: epilog scopes follow
+		n += 4 * epilogs
+	}
+	n += 4 * words
+	if w>>20&1 != 0 { // X: exception handler RVA (and data of unknown size)
+		n += 4
+	}
+	return n, true
+}
+
+// mergeRanges sorts ranges and merges overlapping or adjacent ones.
+func mergeRanges(rs []Range) []Range {
+	slices.SortFunc(rs, func(a, b Range) int { return cmpU32(a.RVA, b.RVA) })
+	out := rs[:0]
+	for _, r := range rs {
+		if k := len(out) - 1; k >= 0 && uint64(r.RVA) <= uint64(out[k].RVA)+uint64(out[k].Size) {
+			if end := uint64(r.RVA) + uint64(r.Size); end > uint64(out[k].RVA)+uint64(out[k].Size) {
+				out[k].Size = uint32(min(end-uint64(out[k].RVA), 1<<32-1))
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// inRanges reports whether rva lies in one of the sorted, merged ranges.
+func inRanges(rs []Range, rva uint32) bool {
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].RVA > rva }) - 1
+	return i >= 0 && rva-rs[i].RVA < rs[i].Size
+}

@@ -1,0 +1,1080 @@
+package binarydiff
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Hotpatchability assessment.
+//
+// The model is in-place function replacement, the mechanism Windows
+// hotpatch (hotpatch.md §7), Linux livepatch/kpatch and Ksplice share: the
+// old image stays loaded with its data; each changed function of the old
+// image is redirected, by a jump written at its entry, to its new version
+// loaded beside it; new functions are loaded beside it too. Only code is
+// replaced. So a change is Patchable when everything that differs is
+// function bodies and new functions, and every changed function has room
+// for the redirecting jump. Each rule below names what breaks that model
+// and why; a Finding carries the rule, the way kpatch's create-diff-object
+// names each "unreconcilable difference" (binary-diffing.md §6.1).
+//
+//	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
+//	                   at another function or datum). The running image keeps its data:
+//	                   "Data stays in the base image; patched functions reach mutable globals
+//	                   through __ref_ indirection (no in-place data-layout change)" (§7.3,
+//	                   §7.6 [S12]); kpatch rejects a changed .data/.bss section ("kpatch patches
+//	                   functions, not data"; §8, binary-diffing.md §6.1).
+//	data-resized       A data section grew, shrank, appeared or vanished (bytes of loader
+//	                   metadata aside): globals were added, removed or moved, a data-layout
+//	                   change (§7.6; kpatch "object size mismatch", "new globals").
+//	rodata-changed     Read-only data changed and no changed or added function is the only
+//	                   user of it: unchanged code that reads it would keep the old constants,
+//	                   so the change cannot be delivered by replacing functions. When only
+//	                   changed or added functions refer to it, the patch can carry its own
+//	                   copy: a warning with the same rule asks for review.
+//	tls-changed        The TLS template or zero-fill size changed: the loader copies it into
+//	                   every thread at creation; running threads keep the old one.
+//	imports-changed    An import was added or removed. The loader binds imports at load
+//	                   time; legacy hotpatching excluded "patches that modify a file's export
+//	                   table or import table" (§7.6 [S16]).
+//	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
+//	                   names another function (§7.6 [S16]; kpatch "Version disagreement for
+//	                   symbol" for exported symbols).
+//	entry-changed      The entry point moved to another function, or its code changed: it has
+//	                   already run (kpatch: __init functions cannot be patched, §8).
+//	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
+//	                   DT_INIT, a Go package init) changed, was added or removed: it has
+//	                   already run, and its effects stay (§8, kpatch patch-author guide).
+//	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
+//	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
+//	                   the padding before the function (§7.2; MSVC guarantees a 2-byte first
+//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64, §7.3).
+//	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
+//	                   and the filler after it; a function smaller than that with less than
+//	                   5 bytes of padding before it cannot be redirected.
+//	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
+//	                   redirect must overwrite its first instructions in place, which is not
+//	                   the atomic two-byte write of §7.2.
+//	removed-referenced A removed function is still referenced by data the old image keeps (a
+//	                   pointer in a data section), or by code that is not replaced: the old
+//	                   function stays reachable, so its removal is not delivered (kpatch:
+//	                   "removed functions remain as dead code", §8).
+//	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
+//	                   Arm64 cannot be serviced by hotpatch" (§7.6 [S1]).
+//	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
+//	                   configuration has a HotPatchTableOffset, §7.4): diff base images.
+//	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
+//	                   be read; the rules that need them were not applied.
+//
+// Moved functions and whole sections that moved without a change in
+// content are not findings: patched code reaches base data through
+// indirection (§7.3), so only the layout inside data matters. Loader
+// metadata (export, import, resource, exception, debug directories, unwind
+// information, guard tables, base relocations) changes with the code
+// layout and is masked from the data rules.
+//
+// Limits: the assessment sees what the binaries show. It cannot know
+// that a change in semantics of data (a struct's meaning) is compatible,
+// which kpatch leaves to a human ("Do not blindly apply patches", §8); it
+// does not model the consistency question (a changed function on some
+// thread's stack); Go binaries are NotPatchable whenever code changes,
+// because their runtime metadata (pclntab, in read-only data) changes and
+// only the unchanged runtime reads it — which is true of the Go runtime.
+
+// Verdict is the outcome of a hotpatchability assessment.
+type Verdict uint8
+
+const (
+	// NotPatchable: at least one Finding.
+	NotPatchable Verdict = iota
+	// Patchable: only function bodies changed and new functions were added,
+	// each changed function has room for a redirecting jump.
+	Patchable
+)
+
+var verdictNames = [...]string{"not-patchable", "patchable"}
+
+func (v Verdict) String() string { return enumString(verdictNames[:], int(v)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	return enumParse(verdictNames[:], "verdict", b, (*uint8)(v))
+}
+
+// Rule names a hotpatchability rule; see the list above Verdict.
+type Rule uint8
+
+const (
+	RuleNone Rule = iota
+	RuleDataChanged
+	RuleDataResized
+	RuleRodataChanged
+	RuleTLSChanged
+	RuleImportsChanged
+	RuleExportsChanged
+	RuleEntryChanged
+	RuleInitChanged
+	RuleNoRoomForJump
+	RuleUnpaddedEntry
+	RuleRemovedReferenced
+	RuleCHPEImage
+	RuleHotpatchImage
+	RuleFactsUnavailable
+)
+
+var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",
+	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
+	"unpadded-entry", "removed-referenced", "chpe-image", "hotpatch-image", "facts-unavailable"}
+
+func (r Rule) String() string { return enumString(ruleNames[:], int(r)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (r *Rule) UnmarshalText(b []byte) error { return enumParse(ruleNames[:], "rule", b, (*uint8)(r)) }
+
+// Finding is one cause that prevents a hotpatch (or, among an
+// Assessment's Warnings, one thing to review).
+type Finding struct {
+	Rule     Rule   `json:"rule"`
+	Image    string `json:"image"`              // "old" or "new": the image RVA and Section refer to
+	RVA      uint32 `json:"rva"`                // address of the cause, 0 if none
+	Section  string `json:"section,omitempty"`  // section holding RVA
+	Function string `json:"function,omitempty"` // function concerned: its name, or sub_<rva>
+	Message  string `json:"message"`
+}
+
+func (f Finding) String() string {
+	var b strings.Builder
+	b.WriteString(f.Rule.String())
+	b.WriteString(": ")
+	if f.Function != "" {
+		fmt.Fprintf(&b, "%s: ", f.Function)
+	}
+	b.WriteString(f.Message)
+	if f.RVA != 0 || f.Section != "" {
+		fmt.Fprintf(&b, " (%s rva %#x", f.Image, f.RVA)
+		if f.Section != "" {
+			fmt.Fprintf(&b, " in %s", f.Section)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Assessment says whether a diff can be applied as an in-memory hotpatch,
+// and why not. It satisfies package eligibility's Assessment interface
+// (Patchable and Blockers) without either package importing the other.
+type Assessment struct {
+	Verdict  Verdict       `json:"verdict"`
+	Findings []Finding     `json:"findings,omitempty"` // causes of NotPatchable, by rule then address
+	Warnings []Finding     `json:"warnings,omitempty"` // things to review; they do not change the verdict
+	Old      *ImageFacts   `json:"old_facts,omitempty"`
+	New      *ImageFacts   `json:"new_facts,omitempty"`
+	Padding  []PaddingInfo `json:"padding,omitempty"` // room for the redirect of each changed function, in the old image
+}
+
+// PaddingInfo is the room a redirecting jump has at one old function.
+type PaddingInfo struct {
+	RVA    uint32 `json:"rva"`    // entry of the old function
+	Size   uint32 `json:"size"`   // its size
+	Before uint32 `json:"before"` // 0xCC/0x90 filler bytes right before the entry (at most 64)
+	After  uint32 `json:"after"`  // filler bytes (int3, nop, multi-byte nop, zero) right after its body
+}
+
+// Patchable reports whether every change can be hotpatched.
+func (a *Assessment) Patchable() bool { return a.Verdict == Patchable }
+
+// Blockers describes each Finding in one line; empty when Patchable.
+func (a *Assessment) Blockers() []string {
+	out := make([]string, len(a.Findings))
+	for i, f := range a.Findings {
+		out[i] = f.String()
+	}
+	return out
+}
+
+// Rules returns the distinct rules of the Findings, in order.
+func (a *Assessment) Rules() []Rule {
+	var rs []Rule
+	for _, f := range a.Findings {
+		if !slices.Contains(rs, f.Rule) {
+			rs = append(rs, f.Rule)
+		}
+	}
+	slices.Sort(rs)
+	return rs
+}
+
+// maxFindingsPerRule bounds the findings of one rule; one more finding
+// says how many were left out.
+const maxFindingsPerRule = 64
+
+// Hotpatchability assesses whether the change from old to new that r
+// describes can be applied in memory by function replacement. old and new
+// must be the binaries r was computed from.
+func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
+	h := &assessor{res: r, old: old, new: new, a: &Assessment{}}
+	h.run()
+	return h.a
+}
+
+type assessor struct {
+	res      *Result
+	old, new *Binary
+	a        *Assessment
+	of, nf   *ImageFacts
+	oldFD    map[uint32]int // old function RVA → index in res.Functions
+	newFD    map[uint32]int
+	counts   map[Rule]int
+	wcounts  map[Rule]int
+}
+
+func (h *assessor) run() {
+	h.index()
+	var err error
+	if h.of, err = h.old.Facts(); err != nil {
+		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
+		h.of = nil
+	}
+	if h.nf, err = h.new.Facts(); err != nil {
+		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
+		h.nf = nil
+	}
+	h.a.Old, h.a.New = h.of, h.nf
+	h.imageKinds()
+	h.entry()
+	if h.of != nil && h.nf != nil {
+		h.imports()
+		h.exports()
+		h.tls()
+		h.init()
+	}
+	h.initByName()
+	h.data()
+	h.removed()
+	h.room()
+	sortFindings(h.a.Findings)
+	sortFindings(h.a.Warnings)
+	if len(h.a.Findings) == 0 {
+		h.a.Verdict = Patchable
+	}
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Rule != b.Rule {
+			return int(a.Rule) - int(b.Rule)
+		}
+		if a.Image != b.Image {
+			return strings.Compare(a.Image, b.Image)
+		}
+		return cmpU32(a.RVA, b.RVA)
+	})
+}
+
+func (h *assessor) index() {
+	h.oldFD = make(map[uint32]int, len(h.res.Functions))
+	h.newFD = make(map[uint32]int, len(h.res.Functions))
+	for i, fd := range h.res.Functions {
+		if fd.Old != nil {
+			h.oldFD[fd.Old.RVA] = i
+		}
+		if fd.New != nil {
+			h.newFD[fd.New.RVA] = i
+		}
+	}
+}
+
+func (h *assessor) find(f Finding) {
+	if h.counts == nil {
+		h.counts = map[Rule]int{}
+	}
+	h.counts[f.Rule]++
+	switch n := h.counts[f.Rule]; {
+	case n <= maxFindingsPerRule:
+		h.a.Findings = append(h.a.Findings, f)
+	case n == maxFindingsPerRule+1:
+		h.a.Findings = append(h.a.Findings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more findings of this rule left out"})
+	}
+}
+
+func (h *assessor) warn(f Finding) {
+	if h.wcounts == nil {
+		h.wcounts = map[Rule]int{}
+	}
+	h.wcounts[f.Rule]++
+	switch n := h.wcounts[f.Rule]; {
+	case n <= maxFindingsPerRule:
+		h.a.Warnings = append(h.a.Warnings, f)
+	case n == maxFindingsPerRule+1:
+		h.a.Warnings = append(h.a.Warnings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more warnings of this rule left out"})
+	}
+}
+
+// fdAt returns the diff of the function of side b starting at rva.
+func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
+	m := h.oldFD
+	if b == h.new {
+		m = h.newFD
+	}
+	i, ok := m[rva]
+	if !ok {
+		return FunctionDiff{}, false
+	}
+	return h.res.Functions[i], true
+}
+
+// fdContaining returns the diff of the function of side b containing rva,
+// and the offset of rva in it.
+func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bool) {
+	i := b.FunctionAt(rva)
+	if i < 0 {
+		return FunctionDiff{}, 0, false
+	}
+	fd, ok := h.fdAt(b, b.Functions[i].RVA)
+	return fd, rva - b.Functions[i].RVA, ok
+}
+
+// funcName names function i of b for a finding.
+func (h *assessor) funcName(b *Binary, rva uint32) string {
+	if fd, ok := h.fdAt(b, rva); ok {
+		ref := fd.Old
+		if b == h.new {
+			ref = fd.New
+		}
+		if ref != nil && ref.Name != "" {
+			return ref.Name
+		}
+	}
+	return fmt.Sprintf("sub_%x", rva)
+}
+
+func secName(b *Binary, rva uint32) string {
+	if s := b.Section(rva); s != nil {
+		return s.Name
+	}
+	return ""
+}
+
+func (h *assessor) imageKinds() {
+	for _, side := range []struct {
+		name string
+		f    *ImageFacts
+	}{{"old", h.of}, {"new", h.nf}} {
+		f := side.f
+		if f == nil {
+			continue
+		}
+		if f.IsHotpatch() {
+			msg := fmt.Sprintf("the %s image is itself a hotpatch image (hotpatch table at %#x", side.name, f.LoadConfig.HotPatchTableOffset)
+			if f.HotPatch != nil {
+				msg += fmt.Sprintf(", sequence %d, %d base images", f.HotPatch.SequenceNumber, len(f.HotPatch.Bases))
+			}
+			h.warn(Finding{Rule: RuleHotpatchImage, Image: side.name, RVA: f.LoadConfig.HotPatchTableOffset, Message: msg + "); diff base images"})
+		}
+		switch f.CHPE {
+		case CHPENone:
+		case CHPEX86:
+			h.find(Finding{Rule: RuleCHPEImage, Image: side.name, Message: "x86 CHPE image: CHPE binaries on Arm64 cannot be serviced by hotpatch"})
+		default:
+			h.warn(Finding{Rule: RuleCHPEImage, Image: side.name, Message: fmt.Sprintf("%v image: hybrid Arm64 code; hotpatch support for it is not documented", f.CHPE)})
+		}
+	}
+}
+
+func (h *assessor) entry() {
+	old, new := h.old, h.new
+	if old.Entry == 0 && new.Entry == 0 {
+		return
+	}
+	oi, ni := old.functionStart(old.Entry), new.functionStart(new.Entry)
+	if oi < 0 || ni < 0 {
+		if (oi < 0) != (ni < 0) || old.Entry != new.Entry {
+			h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry),
+				Message: fmt.Sprintf("entry point %#x → %#x, not both at a known function", old.Entry, new.Entry)})
+		}
+		return
+	}
+	fd, ok := h.fdAt(old, old.Entry)
+	switch {
+	case !ok:
+	case fd.New == nil || fd.New.RVA != new.Entry:
+		h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry), Function: h.funcName(new, new.Entry),
+			Message: fmt.Sprintf("the entry point is now another function (old entry %s)", h.funcName(old, old.Entry))})
+	case fd.Kind == Changed:
+		h.find(Finding{Rule: RuleEntryChanged, Image: "old", RVA: old.Entry, Section: secName(old, old.Entry), Function: h.funcName(old, old.Entry),
+			Message: "the entry point routine changed; it has already run"})
+	}
+}
+
+func (h *assessor) imports() {
+	added, removed := setDiff(h.of.Imports, h.nf.Imports)
+	for _, s := range added {
+		h.find(Finding{Rule: RuleImportsChanged, Image: "new", Message: "import added: " + s})
+	}
+	for _, s := range removed {
+		h.find(Finding{Rule: RuleImportsChanged, Image: "old", Message: "import removed: " + s})
+	}
+}
+
+// setDiff returns the strings only in b (added) and only in a (removed);
+// both are sorted.
+func setDiff(a, b []string) (added, removed []string) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			removed = append(removed, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			added = append(added, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return added, removed
+}
+
+func exportKey(e Export) string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return fmt.Sprintf("#%d", e.Ordinal)
+}
+
+func (h *assessor) exports() {
+	om := map[string]Export{}
+	for _, e := range h.of.Exports {
+		om[exportKey(e)] = e
+	}
+	seen := map[string]bool{}
+	for _, ne := range h.nf.Exports {
+		k := exportKey(ne)
+		seen[k] = true
+		oe, ok := om[k]
+		switch {
+		case !ok:
+			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: "export added: " + k})
+		case oe.Forwarder != ne.Forwarder:
+			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Message: fmt.Sprintf("export %s forwarded to %q, was %q", k, ne.Forwarder, oe.Forwarder)})
+		case ne.Forwarder == "" && !h.sameTarget(oe.RVA, ne.RVA):
+			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: fmt.Sprintf("export %s now names other code or data (%#x, was %#x)", k, ne.RVA, oe.RVA)})
+		}
+	}
+	for _, oe := range h.of.Exports {
+		if k := exportKey(oe); !seen[k] {
+			h.find(Finding{Rule: RuleExportsChanged, Image: "old", RVA: oe.RVA, Section: secName(h.old, oe.RVA), Message: "export removed: " + k})
+		}
+	}
+}
+
+// sameTarget reports whether old address a and new address b denote the
+// same thing: the same offset in paired functions, or the same offset in
+// data sections of the same name.
+func (h *assessor) sameTarget(a, b uint32) bool {
+	if fd, off, ok := h.fdContaining(h.old, a); ok {
+		return fd.New != nil && b == fd.New.RVA+off
+	}
+	if h.new.FunctionAt(b) >= 0 {
+		return false
+	}
+	os, ns := h.old.Section(a), h.new.Section(b)
+	if os == nil || ns == nil {
+		return a == b
+	}
+	return os.Name == ns.Name && a-os.RVA == b-ns.RVA
+}
+
+func (h *assessor) tls() {
+	o, n := h.of.TLS, h.nf.TLS
+	switch {
+	case o == nil && n == nil:
+	case o == nil || n == nil:
+		h.find(Finding{Rule: RuleTLSChanged, Image: "new", Message: "TLS directory added or removed"})
+	case o.Template.Size != n.Template.Size || o.ZeroFill != n.ZeroFill:
+		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA),
+			Message: fmt.Sprintf("TLS template %d+%d bytes, was %d+%d", n.Template.Size, n.ZeroFill, o.Template.Size, o.ZeroFill)})
+	case o.Hash != n.Hash:
+		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA), Message: "TLS template contents changed"})
+	}
+}
+
+// init checks the initialization routines the image facts list (TLS
+// callbacks, ELF init arrays): same count, each paired and unchanged.
+func (h *assessor) init() {
+	o, n := h.of.Init, h.nf.Init
+	if len(o) != len(n) {
+		h.find(Finding{Rule: RuleInitChanged, Image: "new", Message: fmt.Sprintf("%d initialization routines, was %d", len(n), len(o))})
+	}
+	for k := range min(len(o), len(n)) {
+		fd, off, ok := h.fdContaining(h.old, o[k])
+		switch {
+		case !ok:
+		case fd.New == nil || fd.New.RVA+off != n[k]:
+			h.find(Finding{Rule: RuleInitChanged, Image: "new", RVA: n[k], Section: secName(h.new, n[k]), Function: h.funcName(h.new, n[k]),
+				Message: fmt.Sprintf("initialization routine %d is now another function", k)})
+		case fd.Kind == Changed:
+			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: o[k], Section: secName(h.old, o[k]), Function: h.funcName(h.old, o[k]),
+				Message: fmt.Sprintf("initialization routine %d changed; it has already run", k)})
+		}
+	}
+}
+
+// isInitName reports whether a function name is an initializer by
+// convention: Go package initializers (pkg.init, pkg.init.0), C++ static
+// constructors (_GLOBAL__sub_I_*), ELF _init.
+func isInitName(name string) bool {
+	if strings.HasPrefix(name, "_GLOBAL__sub_I_") || name == "_init" {
+		return true
+	}
+	i := strings.LastIndex(name, ".init")
+	if i <= 0 {
+		return false
+	}
+	rest := name[i+len(".init"):]
+	if rest == "" {
+		return true
+	}
+	if rest[0] != '.' || len(rest) == 1 {
+		return false
+	}
+	for _, c := range rest[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *assessor) initByName() {
+	for _, fd := range h.res.Functions {
+		if fd.Kind != Changed {
+			continue
+		}
+		name := h.old.Functions[max(0, h.old.functionStart(fd.Old.RVA))].Name
+		if isInitName(name) {
+			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
+				Message: "an initializer changed; it has already run"})
+		}
+	}
+}
+
+// metadata returns the metadata ranges of side b, or nil.
+func (h *assessor) metadata(b *Binary) []Range {
+	f := h.of
+	if b == h.new {
+		f = h.nf
+	}
+	if f == nil {
+		return nil
+	}
+	return f.Metadata
+}
+
+// dataBytes counts the bytes of s that are not loader metadata.
+func dataBytes(s *Section, meta []Range) uint64 {
+	n := uint64(s.Size)
+	end := uint64(s.RVA) + uint64(s.Size)
+	for _, m := range meta {
+		lo, hi := max(uint64(m.RVA), uint64(s.RVA)), min(uint64(m.RVA)+uint64(m.Size), end)
+		if lo < hi {
+			n -= hi - lo
+		}
+	}
+	return n
+}
+
+// sectionPair finds the old and new Section of a SectionDiff.
+func (h *assessor) sectionPair(sd *SectionDiff) (os, ns *Section) {
+	if sd.Old != nil {
+		os = h.old.Section(sd.Old.RVA)
+	}
+	if sd.New != nil {
+		ns = h.new.Section(sd.New.RVA)
+	}
+	return os, ns
+}
+
+// data applies data-changed, data-resized and rodata-changed to the
+// section diffs of the result plus the retargeted pointers.
+func (h *assessor) data() {
+	om, nm := h.metadata(h.old), h.metadata(h.new)
+	var refs *refIndex
+	for k := range h.res.Sections {
+		sd := &h.res.Sections[k]
+		if metadataSection(sd.Name) {
+			continue
+		}
+		os, ns := h.sectionPair(sd)
+		if os != nil && os.Flags&SectionExec != 0 || ns != nil && ns.Flags&SectionExec != 0 {
+			continue
+		}
+		var od, nd uint64
+		if os != nil {
+			od = dataBytes(os, om)
+		}
+		if ns != nil {
+			nd = dataBytes(ns, nm)
+		}
+		switch {
+		case od != nd && (os == nil || ns == nil):
+			what := "added"
+			s, img := ns, "new"
+			if ns == nil {
+				what, s, img = "removed", os, "old"
+			}
+			h.find(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Section: sd.Name, Message: fmt.Sprintf("data section %s with %d bytes of data", what, max(od, nd))})
+			continue
+		case od != nd:
+			h.find(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name, Message: fmt.Sprintf("data section %s holds %d bytes of data, was %d", sd.Name, nd, od)})
+		}
+		if os == nil || ns == nil {
+			continue
+		}
+		changed := h.changedData(sd, os, ns, om, nm)
+		if len(changed) == 0 {
+			continue
+		}
+		if os.Flags&SectionWrite != 0 || ns.Flags&SectionWrite != 0 {
+			r := changed[0]
+			h.find(Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + r.Off, Section: sd.Name,
+				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
+			continue
+		}
+		if refs == nil {
+			refs = h.newRefIndex()
+		}
+		if changed = h.dropCodeOffsets(os, ns, changed, refs); len(changed) > 0 {
+			h.rodata(sd.Name, ns, changed, refs)
+		}
+	}
+}
+
+func sumBytes(rs []ByteRange) uint64 {
+	var n uint64
+	for _, r := range rs {
+		n += uint64(r.Size)
+	}
+	return n
+}
+
+// changedData returns the changed byte ranges of a section pair that are
+// data, not metadata, adding relocated pointers that now point at
+// something else (the section diff masks them).
+func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range) []ByteRange {
+	var out []ByteRange
+	keep := func(off, size uint32) {
+		for i := off; i < off+size; i++ {
+			if i < os.Size && inRanges(om, os.RVA+i) || i < ns.Size && inRanges(nm, ns.RVA+i) {
+				continue
+			}
+			if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == i {
+				out[k].Size++
+			} else {
+				out = append(out, ByteRange{Off: i, Size: 1})
+			}
+		}
+	}
+	common := min(os.Size, ns.Size)
+	for _, r := range sd.Changed {
+		if r.Off >= common { // growth: data-resized decides
+			continue
+		}
+		keep(r.Off, min(r.Size, common-r.Off))
+	}
+	for _, off := range h.retargeted(os, ns) {
+		keep(off, h.ptrSize())
+	}
+	slices.SortFunc(out, func(a, b ByteRange) int { return cmpU32(a.Off, b.Off) })
+	return out
+}
+
+func (h *assessor) ptrSize() uint32 {
+	if h.of != nil && h.of.ptrSize != 0 {
+		return h.of.ptrSize
+	}
+	return 8
+}
+
+func (h *assessor) relocs(b *Binary) []uint32 {
+	f := h.of
+	if b == h.new {
+		f = h.nf
+	}
+	if f != nil && f.relocs != nil {
+		return f.relocs
+	}
+	return b.relocs
+}
+
+// retargeted returns the offsets in a section pair of relocated pointers
+// present at the same offset on both sides whose targets differ.
+func (h *assessor) retargeted(os, ns *Section) []uint32 {
+	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
+	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
+	ps := h.ptrSize()
+	var out []uint32
+	var ob, nb [8]byte
+	for len(orel) > 0 && len(nrel) > 0 {
+		oo, no := orel[0]-os.RVA, nrel[0]-ns.RVA
+		switch {
+		case oo < no:
+			orel = orel[1:]
+			continue
+		case no < oo:
+			nrel = nrel[1:]
+			continue
+		}
+		orel, nrel = orel[1:], nrel[1:]
+		if h.old.readRVA(ob[:ps], os.RVA+oo) != nil || h.new.readRVA(nb[:ps], ns.RVA+no) != nil {
+			continue
+		}
+		ov, nv := leUint(ob[:ps]), leUint(nb[:ps])
+		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
+			if ov-h.old.ImageBase != nv-h.new.ImageBase {
+				out = append(out, oo)
+			}
+			continue
+		}
+		if !h.sameTarget(uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)) {
+			out = append(out, oo)
+		}
+	}
+	return out
+}
+
+func leUint(p []byte) uint64 {
+	var v uint64
+	for i := len(p) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(p[i])
+	}
+	return v
+}
+
+// refIndex lists the data references of the new image's functions by
+// address, with whether the referring function is changed or added.
+type refIndex struct {
+	rvas    []uint32
+	patched []bool // referring function is Changed or Added
+}
+
+func (h *assessor) newRefIndex() *refIndex {
+	type ref struct {
+		rva     uint32
+		patched bool
+	}
+	var refs []ref
+	if len(h.new.fps) == len(h.new.Functions) {
+		for i := range h.new.Functions {
+			fd, ok := h.fdAt(h.new, h.new.Functions[i].RVA)
+			patched := ok && (fd.Kind == Changed || fd.Kind == Added)
+			for _, r := range h.new.dataRefs(i) {
+				refs = append(refs, ref{r, patched})
+			}
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b ref) int { return cmpU32(a.rva, b.rva) })
+	ix := &refIndex{}
+	for _, r := range refs {
+		ix.rvas = append(ix.rvas, r.rva)
+		ix.patched = append(ix.patched, r.patched)
+	}
+	return ix
+}
+
+// owners returns whether the data at [lo, hi) is referred to at all, and
+// whether only by patched functions. The referrers of a changed range are
+// the references inside it, or else those of the nearest referenced
+// address before it (the start of the datum the range is part of).
+func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
+	i := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] >= lo })
+	j := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] >= hi })
+	if i == j {
+		if i == 0 || ix.rvas[i-1] < secStart {
+			return false, false
+		}
+		at := ix.rvas[i-1]
+		j = i
+		i = sort.Search(len(ix.rvas), func(k int) bool { return ix.rvas[k] >= at })
+	}
+	for k := i; k < j; k++ {
+		if !ix.patched[k] {
+			return true, false
+		}
+	}
+	return true, true
+}
+
+// dropCodeOffsets removes from the changed ranges of a read-only section
+// the 32-bit words that hold code addresses which changed only because the
+// code moved: image-relative RVAs (MSVC jump tables, SEH scope tables) and
+// offsets relative to the start of their table (GCC jump tables), the
+// table being the nearest address before the word that code refers to.
+func (h *assessor) dropCodeOffsets(os, ns *Section, changed []ByteRange, refs *refIndex) []ByteRange {
+	var out []ByteRange
+	var ob, nb [4]byte
+	derived := func(off uint32) bool {
+		if off+4 > os.Size || off+4 > ns.Size || h.old.readRVA(ob[:], os.RVA+off) != nil || h.new.readRVA(nb[:], ns.RVA+off) != nil {
+			return false
+		}
+		ov, nv := uint32(leUint(ob[:])), uint32(leUint(nb[:]))
+		if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
+			return true
+		}
+		base, ok := refs.before(ns.RVA+off, ns.RVA)
+		if !ok {
+			return false
+		}
+		to, tn := os.RVA+(base-ns.RVA)+ov, base+nv // wrapping adds a signed offset
+		return h.old.FunctionAt(to) >= 0 && h.sameTarget(to, tn)
+	}
+	for _, r := range changed {
+		var keep []uint32
+		for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
+			if !derived(w) {
+				keep = append(keep, w)
+			}
+		}
+		for _, w := range keep {
+			lo, hi := max(w, r.Off), min(w+4, r.Off+r.Size)
+			if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == lo {
+				out[k].Size += hi - lo
+			} else {
+				out = append(out, ByteRange{Off: lo, Size: hi - lo})
+			}
+		}
+	}
+	return out
+}
+
+// before returns the nearest referenced address at or before rva, not
+// before lo.
+func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
+	i := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] > rva })
+	if i == 0 || ix.rvas[i-1] < lo {
+		return 0, false
+	}
+	return ix.rvas[i-1], true
+}
+
+// clusterGap is how far apart two changed byte ranges of one section may
+// be and still be reported as one finding.
+const clusterGap = 16
+
+func (h *assessor) rodata(name string, ns *Section, changed []ByteRange, refs *refIndex) {
+	type cluster struct {
+		ByteRange
+		bytes uint32
+	}
+	var cs []cluster
+	for _, r := range changed {
+		if k := len(cs) - 1; k >= 0 && r.Off-(cs[k].Off+cs[k].Size) <= clusterGap {
+			cs[k].Size = r.Off + r.Size - cs[k].Off
+			cs[k].bytes += r.Size
+			continue
+		}
+		cs = append(cs, cluster{r, r.Size})
+	}
+	for _, c := range cs {
+		r := c.ByteRange
+		lo := ns.RVA + r.Off
+		referenced, onlyPatched := refs.owners(lo, lo+r.Size, ns.RVA)
+		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: lo, Section: name}
+		if referenced && onlyPatched {
+			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", c.bytes, r.Off, r.Off+r.Size)
+			h.warn(f)
+			continue
+		}
+		f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", c.bytes, r.Off, r.Off+r.Size)
+		h.find(f)
+	}
+}
+
+// removed flags removed functions still reachable in the old image: from
+// pointers in its data, or from old code that is not replaced.
+func (h *assessor) removed() {
+	old := h.old
+	gone := map[int]bool{}
+	for _, fd := range h.res.Functions {
+		if fd.Kind == Removed {
+			if i := old.functionStart(fd.Old.RVA); i >= 0 {
+				gone[i] = true
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	om := h.metadata(old)
+	ps := h.ptrSize()
+	var buf [8]byte
+	for _, rva := range h.relocs(old) {
+		s := old.Section(rva)
+		if s == nil || s.Flags&SectionExec != 0 || metadataSection(s.Name) || inRanges(om, rva) {
+			continue
+		}
+		if old.readRVA(buf[:ps], rva) != nil {
+			continue
+		}
+		v := leUint(buf[:ps])
+		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
+			continue
+		}
+		if i := old.FunctionAt(uint32(v - old.ImageBase)); i >= 0 && gone[i] {
+			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: s.Name, Function: h.funcName(old, old.Functions[i].RVA),
+				Message: "a removed function is still pointed to by data of the old image"})
+		}
+	}
+	if len(old.fps) != len(old.Functions) {
+		return
+	}
+	for i := range old.Functions {
+		fd, ok := h.fdAt(old, old.Functions[i].RVA)
+		if !ok || fd.Kind == Changed || fd.Kind == Removed {
+			continue
+		}
+		for _, c := range old.callees(i) {
+			if c >= 0 && gone[int(c)] {
+				h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
+					Function: h.funcName(old, old.Functions[c].RVA), Message: fmt.Sprintf("a removed function is still called by unchanged %s", h.funcName(old, old.Functions[i].RVA))})
+			}
+		}
+	}
+}
+
+// Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
+// short jump at an entry that hops into the padding (§7.2).
+const (
+	jumpSizeX86   = 5
+	jumpSizeArm64 = 4
+	shortJumpSize = 2
+	maxPadScan    = 64
+)
+
+func (h *assessor) room() {
+	old := h.old
+	jump := uint32(jumpSizeX86)
+	if old.Arch == ArchARM64 {
+		jump = jumpSizeArm64
+	}
+	for _, fd := range h.res.Functions {
+		if fd.Kind != Changed {
+			continue
+		}
+		i := old.functionStart(fd.Old.RVA)
+		if i < 0 {
+			continue
+		}
+		p := old.padding(i)
+		h.a.Padding = append(h.a.Padding, p)
+		name := h.funcName(old, p.RVA)
+		padded := old.Arch != ArchARM64 && p.Before >= jumpSizeX86 && p.Size >= shortJumpSize
+		switch {
+		case padded:
+		case p.Size+p.After >= jump:
+			if old.Arch != ArchARM64 {
+				h.warn(Finding{Rule: RuleUnpaddedEntry, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
+					Message: fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)})
+			}
+		default:
+			h.find(Finding{Rule: RuleNoRoomForJump, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
+				Message: fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)})
+		}
+	}
+}
+
+// padding measures the filler around function i: single-byte int3 (0xCC)
+// or nop (0x90) before its entry, up to the previous function or 64
+// bytes; filler of any kind (int3, nop, multi-byte nop, zero) after its
+// body up to the next function or the section end.
+func (b *Binary) padding(i int) PaddingInfo {
+	f := &b.Functions[i]
+	p := PaddingInfo{RVA: f.RVA, Size: f.Size}
+	s := b.Section(f.RVA)
+	if s == nil {
+		return p
+	}
+	lo := s.RVA
+	if i > 0 && b.Functions[i-1].RVA+b.Functions[i-1].Size > lo && b.Functions[i-1].RVA < f.RVA {
+		lo = b.Functions[i-1].RVA + b.Functions[i-1].Size
+	}
+	if f.RVA > lo {
+		n := min(f.RVA-lo, maxPadScan)
+		buf := make([]byte, n)
+		if b.readRVA(buf, f.RVA-n) == nil {
+			for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
+				p.Before++
+			}
+		}
+	}
+	end := f.RVA + f.Size
+	for _, fr := range f.Fragments { // a chained fragment right after the body is more of it
+		if fr.RVA == end {
+			end = fr.End()
+		}
+	}
+	p.Size = end - f.RVA
+	hi := min(s.RVA+s.FileSize, s.RVA+s.Size)
+	if i+1 < len(b.Functions) && b.Functions[i+1].RVA < hi && b.Functions[i+1].RVA >= end {
+		hi = b.Functions[i+1].RVA
+	}
+	if hi > end {
+		n := min(hi-end, maxPadScan)
+		buf := make([]byte, n)
+		if b.readRVA(buf, end) == nil {
+			p.After = fillerLen(buf)
+		}
+	}
+	return p
+}
+
+// fillerLen returns the length of the run of padding at the start of p:
+// int3, nop, zero bytes and the multi-byte nops compilers align with
+// (66* [2E] 0F 1F modrm …, 66 90).
+func fillerLen(p []byte) uint32 {
+	n := 0
+	for n < len(p) {
+		c := p[n]
+		if c == 0xCC || c == 0x90 || c == 0x00 {
+			n++
+			continue
+		}
+		k := n
+		for k < len(p) && (p[k] == 0x66 || p[k] == 0x2E) {
+			k++
+		}
+		if k < len(p) && p[k] == 0x90 && k > n {
+			n = k + 1
+			continue
+		}
+		if k+2 < len(p) && p[k] == 0x0F && p[k+1] == 0x1F {
+			modrm := p[k+2]
+			l := k + 3
+			if modrm>>6 != 3 && modrm&7 == 4 {
+				l++ // SIB
+			}
+			switch modrm >> 6 {
+			case 1:
+				l++
+			case 2:
+				l += 4
+			}
+			if l > len(p) {
+				break
+			}
+			n = l
+			continue
+		}
+		break
+	}
+	return uint32(n)
+}

@@ -1,0 +1,215 @@
+package binarydiff_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/patchmodel/patchmodel/binarydiff"
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+	"pgregory.net/rapid"
+)
+
+// hpBuild builds im and parses it.
+func hpBuild(t tb, im *difftest.Image) (*difftest.Layout, *binarydiff.Binary) {
+	t.Helper()
+	l, err := im.Build()
+	if err != nil {
+		t.Fatalf("difftest build: %v", err)
+	}
+	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return l, b
+}
+
+func hpAssess(t tb, old, new *binarydiff.Binary) (*binarydiff.Result, *binarydiff.Assessment) {
+	t.Helper()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	return res, res.Hotpatchability(old, new)
+}
+
+func entryName(im *difftest.Image) string {
+	if im.Entry != "" {
+		return im.Entry
+	}
+	return im.Funcs[0].Name
+}
+
+// expectedRules derives, from the ground truth of a single mutation and the
+// layout of the old image, the rules an assessment must report (want) and
+// those it may report besides (may).
+//
+// Which functions changed is taken from the result (functions are named,
+// from the COFF symbols), so that a matching error of the differ, which
+// its own property tests track, does not show here as an assessment
+// error; the data and layout rules are checked against the ground truth.
+func expectedRules(k difftest.Mutation, cfg difftest.Config, old, new *difftest.Image, lo *difftest.Layout, res *binarydiff.Result) (want, may map[binarydiff.Rule]bool) {
+	want, may = map[binarydiff.Rule]bool{}, map[binarydiff.Rule]bool{}
+	tr := difftest.Compare(old, new)
+	var changed []string
+	var addedOrRemoved bool
+	for _, fd := range res.Functions {
+		switch fd.Kind {
+		case binarydiff.Changed:
+			changed = append(changed, fd.Old.Name)
+		case binarydiff.Added, binarydiff.Removed:
+			addedOrRemoved = true
+		}
+	}
+	if entryName(old) != entryName(new) || slices.Contains(changed, entryName(old)) {
+		want[binarydiff.RuleEntryChanged] = true
+	}
+	if cfg.Exports && addedOrRemoved {
+		want[binarydiff.RuleExportsChanged] = true
+	}
+	for _, name := range changed {
+		if noRoom(old, lo, name) {
+			want[binarydiff.RuleNoRoomForJump] = true
+		}
+	}
+	switch k {
+	case difftest.ChangeData:
+		for _, name := range tr.ChangedData {
+			for _, d := range old.Data {
+				if d.Name == name && d.Writable {
+					want[binarydiff.RuleDataChanged] = true
+				} else if d.Name == name {
+					want[binarydiff.RuleRodataChanged] = true
+				}
+			}
+		}
+	case difftest.InsertData:
+		want[binarydiff.RuleDataResized] = true
+		may[binarydiff.RuleDataChanged] = true
+		may[binarydiff.RuleRodataChanged] = true
+	case difftest.DeleteFunc:
+		for _, gone := range tr.Removed {
+			for _, d := range old.Data {
+				for _, p := range d.Ptrs {
+					if p.Target == gone {
+						want[binarydiff.RuleRemovedReferenced] = true
+						may[binarydiff.RuleRodataChanged] = true // the pointer was retargeted
+					}
+				}
+			}
+		}
+	}
+	return want, may
+}
+
+// noRoom reports from the layout whether function name of im lacks room
+// for a redirect: fewer than 5 bytes of int3 padding before it (or a body
+// under 2 bytes), and fewer than 5 bytes of body plus padding after it.
+func noRoom(im *difftest.Image, l *difftest.Layout, name string) bool {
+	i := slices.IndexFunc(l.Funcs, func(p difftest.Placed) bool { return p.Name == name })
+	p := l.Funcs[i]
+	text := l.Sections[0]
+	before := p.RVA - text.RVA
+	if i > 0 {
+		before = p.RVA - l.Funcs[i-1].End()
+	}
+	after := uint32(0)
+	if i+1 < len(l.Funcs) {
+		after = l.Funcs[i+1].RVA - p.End()
+	}
+	return !(min(before, 64) >= 5 && p.Size >= 2) && p.Size+after < 5
+}
+
+func ruleSet(a *binarydiff.Assessment) map[binarydiff.Rule]bool {
+	m := map[binarydiff.Rule]bool{}
+	for _, r := range a.Rules() {
+		m[r] = true
+	}
+	return m
+}
+
+func TestHotpatchabilitySelf(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		im := difftest.ImageGen(difftest.Config{Symbols: true, Exports: rapid.Bool().Draw(t, "exports")}).Draw(t, "image")
+		_, b := hpBuild(t, im)
+		_, a := hpAssess(t, b, b)
+		if !a.Patchable() || len(a.Findings) > 0 || len(a.Warnings) > 0 {
+			t.Fatalf("self diff: %v findings %v warnings %v", a.Verdict, a.Findings, a.Warnings)
+		}
+	})
+}
+
+// TestHotpatchabilityMutations checks the assessment against the ground
+// truth of every difftest mutation: Patchable for those that touch only
+// function bodies (unless the changed function is the entry point or has
+// no room for a jump), NotPatchable with the right rule for the
+// data and layout mutations.
+func TestHotpatchabilityMutations(t *testing.T) {
+	for _, k := range difftest.Mutations {
+		t.Run(k.String(), func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				cfg := difftest.Config{Symbols: true, Exports: rapid.Bool().Draw(t, "exports")}
+				old := difftest.ImageGen(cfg).Draw(t, "old")
+				new := old.Clone()
+				if !k.Apply(t, new, cfg) {
+					t.Skip("mutation not applicable")
+				}
+				lo, ob := hpBuild(t, old)
+				_, nb := hpBuild(t, new)
+				res, a := hpAssess(t, ob, nb)
+				want, may := expectedRules(k, cfg, old, new, lo, res)
+				got := ruleSet(a)
+				for r := range want {
+					if !got[r] {
+						t.Errorf("missing finding %v\nfindings: %v\nwarnings: %v\nsummary %+v", r, a.Blockers(), a.Warnings, res.Summary)
+					}
+				}
+				for r := range got {
+					if !want[r] && !may[r] {
+						t.Errorf("unexpected finding %v\nfindings: %v\nsummary %+v", r, a.Blockers(), res.Summary)
+					}
+				}
+				if a.Patchable() != (len(a.Findings) == 0) {
+					t.Errorf("verdict %v with %d findings", a.Verdict, len(a.Findings))
+				}
+			})
+		})
+	}
+}
+
+func TestHotpatchabilityJSON(t *testing.T) {
+	p := difftest.RandomPair(7, difftest.Config{MinFuncs: 20, Exports: true}, 3)
+	_, ob := hpBuild(t, p.Old)
+	_, nb := hpBuild(t, p.New)
+	_, a := hpAssess(t, ob, nb)
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back binarydiff.Assessment
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(&back)
+	if !bytes.Equal(data, again) {
+		t.Errorf("JSON does not round-trip:\n%s\n%s", data, again)
+	}
+}
+
+func TestFindingString(t *testing.T) {
+	f := binarydiff.Finding{Rule: binarydiff.RuleDataChanged, Image: "new", RVA: 0x3010, Section: ".data", Message: "writable data changed"}
+	if got, want := f.String(), "data-changed: writable data changed (new rva 0x3010 in .data)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	for r := binarydiff.RuleDataChanged; r <= binarydiff.RuleFactsUnavailable; r++ {
+		var back binarydiff.Rule
+		text, _ := r.MarshalText()
+		if err := back.UnmarshalText(text); err != nil || back != r || strings.HasPrefix(r.String(), "1") {
+			t.Errorf("rule %d: %q %v", r, text, err)
+		}
+	}
+
+}

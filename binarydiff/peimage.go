@@ -1,0 +1,235 @@
+package binarydiff
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// More PE/COFF constants, named as in the Microsoft PE Format specification
+// and winnt.h (SDK 10.0.26100.0).
+const (
+	IMAGE_FILE_MACHINE_ARM64EC = 0xa641
+	IMAGE_FILE_MACHINE_ARM64X  = 0xa64e
+
+	IMAGE_DIRECTORY_ENTRY_RESOURCE     = 2
+	IMAGE_DIRECTORY_ENTRY_DEBUG        = 6
+	IMAGE_DIRECTORY_ENTRY_TLS          = 9
+	IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG  = 10
+	IMAGE_DIRECTORY_ENTRY_IAT          = 12
+	IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT = 13
+)
+
+// peImage is a bounded reader of the PE headers of any machine and either
+// optional header (PE32 or PE32+). Function discovery for PE32+ x86-64 has
+// its own reader (pe.go); this one serves the image facts of the
+// hotpatchability assessment, which must also read PE32 and Arm64 images.
+type peImage struct {
+	r        io.ReaderAt
+	size     int64
+	machine  uint16
+	plus     bool // PE32+ (64-bit pointers)
+	stamp    uint32
+	chars    uint16
+	dllChars uint16
+	checksum uint32
+	entry    uint32
+	base     uint64
+	dirs     [16]dataDirectory
+	secs     []Section
+}
+
+func readPEImage(r io.ReaderAt, size int64) (*peImage, error) {
+	im := &peImage{r: r, size: size}
+	dos, err := im.read(0, 0x40, "DOS header")
+	if err != nil {
+		return nil, err
+	}
+	if dos[0] != 'M' || dos[1] != 'Z' {
+		return nil, fmt.Errorf("magic % x: %w", dos[:2], ErrUnsupportedFormat)
+	}
+	lfanew := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
+	hdr, err := im.read(lfanew, 4+sizeofFileHeader, "PE signature and file header")
+	if err != nil {
+		return nil, err
+	}
+	if string(hdr[:4]) != "PE\x00\x00" {
+		return nil, &FormatError{Off: lfanew, Msg: "invalid PE signature", Val: fmt.Sprintf("% x", hdr[:4])}
+	}
+	fh := hdr[4:]
+	im.machine = binary.LittleEndian.Uint16(fh[0:])
+	nsec := int(binary.LittleEndian.Uint16(fh[2:]))
+	im.stamp = binary.LittleEndian.Uint32(fh[4:])
+	optSize := int(binary.LittleEndian.Uint16(fh[16:]))
+	im.chars = binary.LittleEndian.Uint16(fh[18:])
+	optOff := lfanew + 4 + sizeofFileHeader
+	opt, err := im.read(optOff, optSize, "optional header")
+	if err != nil {
+		return nil, err
+	}
+	if len(opt) < 2 {
+		return nil, &FormatError{Off: optOff, Msg: "optional header too small", Val: optSize}
+	}
+	var dirOff int
+	switch m := binary.LittleEndian.Uint16(opt); m {
+	case IMAGE_NT_OPTIONAL_HDR64_MAGIC:
+		im.plus, dirOff = true, 112
+		if len(opt) < dirOff {
+			return nil, &FormatError{Off: optOff, Msg: "PE32+ optional header too small", Val: optSize}
+		}
+		im.base = binary.LittleEndian.Uint64(opt[24:])
+	case IMAGE_NT_OPTIONAL_HDR32_MAGIC:
+		dirOff = 96
+		if len(opt) < dirOff {
+			return nil, &FormatError{Off: optOff, Msg: "PE32 optional header too small", Val: optSize}
+		}
+		im.base = uint64(binary.LittleEndian.Uint32(opt[28:]))
+	default:
+		return nil, &FormatError{Off: optOff, Msg: "invalid optional header magic", Val: m}
+	}
+	im.entry = binary.LittleEndian.Uint32(opt[16:])
+	im.checksum = binary.LittleEndian.Uint32(opt[64:])
+	im.dllChars = binary.LittleEndian.Uint16(opt[70:])
+	ndirs := int(binary.LittleEndian.Uint32(opt[dirOff-4:]))
+	ndirs = min(ndirs, 16, (len(opt)-dirOff)/8)
+	for i := 0; i < ndirs; i++ {
+		im.dirs[i] = dataDirectory{
+			VirtualAddress: binary.LittleEndian.Uint32(opt[dirOff+8*i:]),
+			Size:           binary.LittleEndian.Uint32(opt[dirOff+8*i+4:]),
+		}
+	}
+	shOff := optOff + int64(optSize)
+	sh, err := im.read(shOff, nsec*sizeofSectionHeader, "section table")
+	if err != nil {
+		return nil, err
+	}
+	im.secs = make([]Section, 0, nsec)
+	for i := 0; i < nsec; i++ {
+		h := sh[i*sizeofSectionHeader:]
+		s := Section{
+			Name:   strings.TrimRight(string(h[:8]), "\x00"),
+			Size:   binary.LittleEndian.Uint32(h[8:]),
+			RVA:    binary.LittleEndian.Uint32(h[12:]),
+			Offset: int64(binary.LittleEndian.Uint32(h[20:])),
+		}
+		raw := binary.LittleEndian.Uint32(h[16:])
+		ch := binary.LittleEndian.Uint32(h[36:])
+		if ch&(IMAGE_SCN_MEM_EXECUTE|IMAGE_SCN_CNT_CODE) != 0 {
+			s.Flags |= SectionExec
+		}
+		if ch&IMAGE_SCN_MEM_WRITE != 0 {
+			s.Flags |= SectionWrite
+		}
+		if ch&IMAGE_SCN_MEM_READ != 0 {
+			s.Flags |= SectionRead
+		}
+		if ch&IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
+			s.Flags |= SectionBSS
+			raw = 0
+		}
+		if s.Size == 0 {
+			s.Size = raw
+		}
+		s.FileSize = min(raw, s.Size)
+		if s.Offset > size {
+			s.FileSize = 0
+		} else {
+			s.FileSize = uint32(min(int64(s.FileSize), size-s.Offset))
+		}
+		if uint64(s.RVA)+uint64(s.Size) > 1<<32 {
+			s.Size = ^s.RVA
+			s.FileSize = min(s.FileSize, s.Size)
+		}
+		im.secs = append(im.secs, s)
+	}
+	return im, nil
+}
+
+// read reads n bytes at off; n is bounded by the file size before any
+// allocation.
+func (im *peImage) read(off int64, n int, what string) ([]byte, error) {
+	if off < 0 || n < 0 || off > im.size || int64(n) > im.size-off {
+		return nil, &FormatError{Off: off, Msg: what + " outside the file", Val: n}
+	}
+	p := make([]byte, n)
+	if _, err := im.r.ReadAt(p, off); err != nil && err != io.EOF {
+		return nil, &FormatError{Off: off, Msg: "reading " + what + ": " + err.Error()}
+	}
+	return p, nil
+}
+
+func (im *peImage) section(rva uint32) *Section {
+	for i := range im.secs {
+		if im.secs[i].Contains(rva) {
+			return &im.secs[i]
+		}
+	}
+	return nil
+}
+
+// rvaBytes reads n bytes at rva inside one section; bytes past the
+// section's file data read as zero. n is bounded by the section size and
+// the file size.
+func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
+	s := im.section(rva)
+	if s == nil {
+		return nil, fmt.Errorf("rva %#x outside any section", rva)
+	}
+	off := rva - s.RVA
+	if uint64(off)+uint64(n) > uint64(s.Size) {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) crosses the end of section %q", rva, n, s.Name)
+	}
+	if int64(n) > im.size {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
+	}
+	p := make([]byte, n)
+	if off < s.FileSize {
+		k := min(n, s.FileSize-off)
+		if _, err := im.r.ReadAt(p[:k], s.Offset+int64(off)); err != nil && err != io.EOF {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// upTo reads at most n bytes at rva, stopping at the end of its section.
+func (im *peImage) upTo(rva, n uint32) []byte {
+	s := im.section(rva)
+	if s == nil {
+		return nil
+	}
+	p, _ := im.rvaBytes(rva, min(n, s.RVA+s.Size-rva))
+	return p
+}
+
+func (im *peImage) cString(rva uint32, max uint32) (string, bool) {
+	p := im.upTo(rva, max)
+	if i := slices.Index(p, 0); i >= 0 {
+		return string(p[:i]), true
+	}
+	return "", false
+}
+
+func (im *peImage) ptrSize() uint32 {
+	if im.plus {
+		return 8
+	}
+	return 4
+}
+
+func (im *peImage) ptr(p []byte) uint64 {
+	if im.plus {
+		return binary.LittleEndian.Uint64(p)
+	}
+	return uint64(binary.LittleEndian.Uint32(p))
+}
+
+// vaToRVA converts a virtual address at the preferred base to an RVA.
+func (im *peImage) vaToRVA(va uint64) (uint32, bool) {
+	if va < im.base || va-im.base >= 1<<32 {
+		return 0, false
+	}
+	return uint32(va - im.base), true
+}
