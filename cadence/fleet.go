@@ -105,11 +105,8 @@ func distribution(h []int64, scale float64) Distribution {
 	if n == 0 {
 		return Distribution{}
 	}
-	rank := func(p float64) float64 {
-		need := int64(p*float64(n) + 0.999999999) // ceil, robust to p*n rounding
-		if need < 1 {
-			need = 1
-		}
+	rank := func(percent int64) float64 {
+		need := max((percent*n+99)/100, 1) // ⌈percent·n/100⌉
 		var cum int64
 		for v, c := range h {
 			if cum += c; cum >= need {
@@ -118,7 +115,7 @@ func distribution(h []int64, scale float64) Distribution {
 		}
 		return float64(len(h)-1) * scale
 	}
-	return Distribution{N: n, Mean: float64(sum) / float64(n) * scale, P50: rank(0.50), P90: rank(0.90), P99: rank(0.99)}
+	return Distribution{N: n, Mean: float64(sum) / float64(n) * scale, P50: rank(50), P90: rank(90), P99: rank(99)}
 }
 
 const fleetBatch = 512
@@ -164,6 +161,9 @@ func (s *Simulation) Fleet(ctx context.Context, devices iter.Seq[Device], opts F
 		batch       = make([]Device, 0, fleetBatch)
 	)
 	send := func() bool {
+		if err = ctx.Err(); err != nil {
+			return false
+		}
 		select {
 		case work <- batch:
 		case <-ctx.Done():
@@ -181,9 +181,6 @@ func (s *Simulation) Fleet(ctx context.Context, devices iter.Seq[Device], opts F
 		return true
 	}
 	for d := range devices {
-		if err = ctx.Err(); err != nil {
-			break
-		}
 		if verr := d.Validate(); verr != nil {
 			err = fmt.Errorf("cadence: device %d (%s): %w", n, d.ID, verr)
 			break

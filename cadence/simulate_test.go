@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 
 	"github.com/patchmodel/patchmodel/cadence"
@@ -284,4 +285,34 @@ func TestPropRestartsMatchesTimeline(t *testing.T) {
 			t.Fatalf("Restarts = %d, Timeline.Restarts = %d", n, tl.Restarts)
 		}
 	})
+}
+
+func TestDistribution(t *testing.T) {
+	// 100 always-on devices in the Test ring: 90 eligible with 4 restarts
+	// in the year, 10 not eligible with 12.
+	cal, _ := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	s, err := cadence.NewSimulation(cal, hotpatch.Date{Year: 2026, Month: 1, Day: 1}, hotpatch.Date{Year: 2026, Month: 12, Day: 31}, cadence.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet := func(yield func(cadence.Device) bool) {
+		for i := range 100 {
+			if !yield(cadence.Device{Eligible: i < 90}) {
+				return
+			}
+		}
+	}
+	rep, err := s.Fleet(context.Background(), fleet, cadence.FleetOptions{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	years := rep.Years
+	want := cadence.Distribution{N: 100, Mean: (90*4 + 10*12) / 100.0 / years, P50: 4 / years, P90: 4 / years, P99: 12 / years}
+	if diff := cmp.Diff(want, rep.On.RestartsPerDeviceYear, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
+		t.Errorf("restarts per device-year (-want +got):\n%s", diff)
+	}
+	// Test ring, always on: protected on release day, every release.
+	if d := rep.On.DaysToProtection; d.N != 1200 || d.Mean != 0 || d.P99 != 0 {
+		t.Errorf("days to protection = %+v, want 1200 zeros", d)
+	}
 }
