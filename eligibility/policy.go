@@ -53,15 +53,14 @@ func For(t hotpatch.Track, asOf hotpatch.Date) (*Policy, error) {
 // The error wraps ErrNoProgram for a date before the track's hotpatch program
 // began, or names an unknown track.
 func NewPolicy(t hotpatch.Track, asOf hotpatch.Date, o Options) (*Policy, error) {
-	var all []Rule
 	var start hotpatch.Date
 	switch t {
 	case hotpatch.TrackWindows11:
-		all, start = windows11Rules(), windows11Start
+		start = windows11Start
 	case hotpatch.TrackServer2025:
-		all, start = server2025Rules(), server2025Start
+		start = server2025Start
 	case hotpatch.TrackServer2022:
-		all, start = server2022Rules(), server2022Start
+		start = server2022Start
 	default:
 		return nil, fmt.Errorf("eligibility: no rules for track %v", t)
 	}
@@ -72,15 +71,34 @@ func NewPolicy(t hotpatch.Track, asOf hotpatch.Date, o Options) (*Policy, error)
 		o.Catalog = hotpatch.Embedded()
 	}
 	p := &Policy{track: t, asOf: asOf, opts: o, train: newTrain(o.Catalog, t, asOf)}
-	for _, r := range append(all, baselineRule(p.train, start)) {
+	base := baselineRule(p.train, start)
+	base.URL = firstURL(base.Source)
+	for _, r := range append(Rules(t), base) {
 		if r.InForce(asOf) {
-			if r.URL == "" {
-				r.URL = firstURL(r.Source)
-			}
 			p.rules = append(p.rules, r)
 		}
 	}
 	return p, nil
+}
+
+// Rules returns every version of every built-in rule of track t, in force
+// on any day, in evaluation order — the history of Microsoft's conditions
+// as this package knows it. The baseline rule, which depends on a catalog
+// and a day, is not among them. It returns nil for an unknown track.
+func Rules(t hotpatch.Track) []Rule {
+	var rs []Rule
+	switch t {
+	case hotpatch.TrackWindows11:
+		rs = windows11Rules()
+	case hotpatch.TrackServer2025:
+		rs = server2025Rules()
+	case hotpatch.TrackServer2022:
+		rs = server2022Rules()
+	}
+	for i := range rs {
+		rs[i].URL = firstURL(rs[i].Source)
+	}
+	return rs
 }
 
 // Track returns the policy's track.

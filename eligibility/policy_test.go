@@ -288,3 +288,28 @@ func TestCatalogOption(t *testing.T) {
 		t.Errorf("WithOptions(Catalog): %v, want fail", got)
 	}
 }
+
+// TestRuleHistory checks the rule tables as data: the versions of one rule
+// follow each other without gap or overlap, so exactly one is in force on
+// any day after the first.
+func TestRuleHistory(t *testing.T) {
+	for _, track := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+		byID := map[string][]Rule{}
+		for _, r := range Rules(track) {
+			byID[r.ID] = append(byID[r.ID], r)
+		}
+		for id, vs := range byID {
+			for i := 1; i < len(vs); i++ {
+				if vs[i-1].Until.IsZero() || vs[i-1].Until != vs[i].From {
+					t.Errorf("%v rule %q: version %d ends %v, version %d starts %v", track, id, i-1, vs[i-1].Until, i, vs[i].From)
+				}
+			}
+			if !vs[len(vs)-1].Until.IsZero() {
+				t.Errorf("%v rule %q ends on %v with no successor", track, id, vs[len(vs)-1].Until)
+			}
+		}
+	}
+	if Rules(hotpatch.TrackUnknown) != nil {
+		t.Error("Rules(TrackUnknown) is not nil")
+	}
+}

@@ -70,8 +70,8 @@ func (r *Rule) InForce(day hotpatch.Date) bool {
 // A Finding is what a rule's Check says: the outcome and why, in a constant
 // phrase that does not repeat the device's value (Rule.Fact renders that).
 type Finding struct {
-	Outcome Outcome `json:"outcome"`
 	Why     string  `json:"why"`
+	Outcome Outcome `json:"outcome"`
 
 	// Disputed marks an Unknown outcome that is unknown because the sources
 	// disagree, not because a fact is missing. A policy's Stance may turn
