@@ -495,35 +495,97 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 		inv.err = err
 		return
 	}
+	// One goroutine splits records while this one parses them, so that a
+	// large file uses two cores. Records travel in batches; the channel's
+	// capacity bounds the memory.
+	batches := make(chan *csvBatch, 4)
+	done := make(chan struct{})
+	defer close(done)
+	go splitCSV(cr, batches, done)
+	for b := range batches {
+		for _, r := range b.rows {
+			inv.rows++
+			if r.err != nil {
+				inv.reject(&RowError{Line: r.line, Err: r.err})
+				continue
+			}
+			rec := b.cells[r.start:r.end]
+			if len(rec) != len(header) {
+				inv.reject(&RowError{Line: r.line,
+					Err: fmt.Errorf("%w: %d, the header has %d", ErrFieldCount, len(rec), len(header))})
+				continue
+			}
+			var d hotpatch.Device
+			if !inv.parseRow(r.line, ps, header, rec, &d) {
+				continue
+			}
+			if !inv.finish(r.line, &d, yield) {
+				return
+			}
+		}
+		if b.err != nil {
+			inv.err = b.err
+			return
+		}
+	}
+}
+
+// A csvBatch is a run of CSV records: each row's fields are
+// cells[start:end], or err says why the record did not parse. A batch with
+// a non-nil err ends the stream.
+type csvBatch struct {
+	rows  []csvRecord
+	cells []string
+	err   error
+}
+
+type csvRecord struct {
+	line       int
+	start, end int
+	err        error
+}
+
+const csvBatchRows = 512
+
+// splitCSV reads records from cr into batches until the input ends, an I/O
+// error occurs or done is closed.
+func splitCSV(cr *csv.Reader, out chan<- *csvBatch, done <-chan struct{}) {
+	defer close(out)
+	b := &csvBatch{}
+	send := func() bool {
+		select {
+		case out <- b:
+			b = &csvBatch{rows: make([]csvRecord, 0, csvBatchRows), cells: make([]string, 0, cap(b.cells))}
+			return true
+		case <-done:
+			return false
+		}
+	}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return
+			break
 		}
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			inv.rows++
-			inv.reject(&RowError{Line: pe.StartLine, Err: pe.Err})
-			continue
+		switch {
+		case errors.As(err, &pe):
+			b.rows = append(b.rows, csvRecord{line: pe.StartLine, err: pe.Err})
+		case err != nil:
+			b.err = err
+			send()
+			return
+		default:
+			line, _ := cr.FieldPos(0)
+			start := len(b.cells)
+			b.cells = append(b.cells, rec...)
+			b.rows = append(b.rows, csvRecord{line: line, start: start, end: len(b.cells)})
 		}
-		if err != nil {
-			inv.err = err
+		if len(b.rows) == csvBatchRows && !send() {
 			return
 		}
-		inv.rows++
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			inv.reject(&RowError{Line: line,
-				Err: fmt.Errorf("%w: %d, the header has %d", ErrFieldCount, len(rec), len(header))})
-			continue
-		}
-		var d hotpatch.Device
-		if !inv.parseRow(line, ps, header, rec, &d) {
-			continue
-		}
-		if !inv.finish(line, &d, yield) {
-			return
-		}
+	}
+	if len(b.rows) > 0 {
+		send()
 	}
 }
 
