@@ -1,10 +1,13 @@
 package eligibility
 
 import (
+	"bytes"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -217,4 +220,27 @@ func TestReadJSONGraphResponse(t *testing.T) {
 	if ds := readAll(inv); len(ds) != 1 || ds[0].ID != "solo" {
 		t.Errorf("single object: %+v, %v", ds, inv.Err())
 	}
+}
+
+// TestReadCSVStopEarlyLarge breaks out of a large inventory and checks that
+// the goroutine splitting records stops.
+func TestReadCSVStopEarlyLarge(t *testing.T) {
+	before := runtime.NumGoroutine()
+	inv := ReadCSV(bytes.NewReader(syntheticCSV(20_000, 1)))
+	n := 0
+	for range inv.Devices() {
+		if n++; n == 10 {
+			break
+		}
+	}
+	if inv.Rows() != 10 {
+		t.Errorf("rows after break: %d", inv.Rows())
+	}
+	for range 100 {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("goroutines: %d before, %d after", before, runtime.NumGoroutine())
 }
