@@ -13,9 +13,10 @@ import (
 // policy's rule order, and the overall Status: Eligible if every rule
 // passed, NotEligible if any failed, Undecided otherwise.
 //
-// A Verdict holds no pointers into the device's inventory and is cheap to
-// copy; its reasons are rendered only when asked for (Results, String,
-// MarshalJSON). The zero Verdict has no rules and is Undecided.
+// A Verdict is a plain value, made without allocating: the findings sit in
+// a fixed-size array and their reasons are rendered only when asked for
+// (Results, String, MarshalJSON). The zero Verdict has no rules and is
+// Undecided.
 type Verdict struct {
 	Status Status
 	Device hotpatch.Device // the device evaluated
@@ -31,7 +32,8 @@ func (v *Verdict) Policy() *Policy { return v.policy }
 // Len returns the number of rules evaluated.
 func (v *Verdict) Len() int { return int(v.n) }
 
-// Rule returns the i'th rule evaluated, 0 ≤ i < Len.
+// Rule returns the i'th rule evaluated, 0 ≤ i < Len. The rule belongs to
+// the policy and must not be modified.
 func (v *Verdict) Rule(i int) *Rule { return &v.policy.rules[i] }
 
 // Finding returns the finding of the i'th rule, 0 ≤ i < Len.
@@ -40,7 +42,8 @@ func (v *Verdict) Finding(i int) Finding { return v.findings[i] }
 // Eligible reports whether the status is Eligible.
 func (v *Verdict) Eligible() bool { return v.Status == Eligible }
 
-// Findings returns each rule with its finding, in rule order.
+// Findings returns each rule with its finding, in rule order. The rules
+// belong to the policy and must not be modified.
 func (v *Verdict) Findings() iter.Seq2[*Rule, Finding] {
 	return func(yield func(*Rule, Finding) bool) {
 		for i := range v.Len() {
