@@ -3,11 +3,11 @@ package eligibility
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"iter"
-	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/patchmodel/patchmodel/eligibility/eligibilitytest"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -80,95 +80,17 @@ func BenchmarkReadCSV1M(b *testing.B) {
 }
 
 // generate yields n synthetic devices, the same for the same seed.
-func generate(n int, seed uint64) iter.Seq[hotpatch.Device] {
-	return func(yield func(hotpatch.Device) bool) {
-		r := rand.New(rand.NewPCG(seed, seed))
-		for i := range n {
-			if !yield(synthetic(r, i)) {
-				return
-			}
-		}
-	}
-}
+func generate(n int, seed uint64) iter.Seq[hotpatch.Device] { return eligibilitytest.Fleet(n, seed) }
 
 func syntheticDevices(n int, seed uint64) []hotpatch.Device {
-	var ds []hotpatch.Device
-	for d := range generate(n, seed) {
-		ds = append(ds, d)
-	}
-	return ds
+	return slices.Collect(generate(n, seed))
 }
 
-var (
-	synthClientBuilds = []hotpatch.Build{
-		hotpatch.MustParseBuild("26100.8246"), hotpatch.MustParseBuild("26100.8390"), hotpatch.MustParseBuild("26200.8390"),
-		hotpatch.MustParseBuild("26100.8457"), hotpatch.MustParseBuild("26100.7623"), hotpatch.MustParseBuild("22631.4317"),
-	}
-	synthServerBuilds = []hotpatch.Build{
-		hotpatch.MustParseBuild("26100.32690"), hotpatch.MustParseBuild("26100.32772"), hotpatch.MustParseBuild("20348.5074"),
-	}
-	synthIDs = func() []string {
-		ids := make([]string, 1<<16)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("DEV-%05d", i)
-		}
-		return ids
-	}()
-)
-
-// synthetic returns a plausible device: mostly eligible Windows 11
-// clients, with the usual gaps and failures, and some servers.
-func synthetic(r *rand.Rand, i int) hotpatch.Device {
-	pick := func(pct int) bool { return r.IntN(100) < pct }
-	d := hotpatch.Device{
-		ID:             synthIDs[i&(1<<16-1)],
-		Build:          synthClientBuilds[r.IntN(len(synthClientBuilds))],
-		Edition:        hotpatch.EditionEnterprise,
-		Arch:           hotpatch.ArchX64,
-		Firmware:       hotpatch.FirmwareUEFI,
-		SecureBoot:     hotpatch.True,
-		VBS:            hotpatch.VBSRunning,
-		Management:     hotpatch.ManagementIntune,
-		License:        hotpatch.LicenseE3,
-		HotpatchPolicy: hotpatch.True,
-	}
-	switch {
-	case pick(10):
-		d.Build = synthServerBuilds[r.IntN(len(synthServerBuilds))]
-		d.Edition = []hotpatch.Edition{hotpatch.EditionServerStandard, hotpatch.EditionServerDatacenter, hotpatch.EditionServerAzureEdition}[r.IntN(3)]
-		d.Management = hotpatch.ManagementAzureArc
-		d.License = hotpatch.LicenseUnknown
-	case pick(10):
-		d.Edition = hotpatch.EditionPro
-	}
-	if pick(15) {
-		d.VBS = hotpatch.VBS(r.IntN(3))
-	}
-	if pick(5) {
-		d.Arch, d.CHPEDisabled = hotpatch.ArchArm64, hotpatch.Tri(r.IntN(3))
-	}
-	if pick(5) {
-		d.License = hotpatch.License(r.IntN(10))
-	}
-	if pick(5) {
-		d.HotpatchPolicy = hotpatch.Tri(r.IntN(3))
-	}
-	if pick(3) {
-		d.Management = hotpatch.Management(r.IntN(8))
-	}
-	return d
-}
-
-// syntheticCSV renders n synthetic devices as a CSV inventory with
-// Intune-style headers.
+// syntheticCSV renders n synthetic devices as a CSV inventory.
 func syntheticCSV(n int, seed uint64) []byte {
 	var b bytes.Buffer
-	b.WriteString("Device ID,Device name,OS version,SkuFamily,Processor architecture,VBS state,Firmware type,Secure Boot,Managed by,License,hotpatchEnabled,HotPatchRestrictions\r\n")
-	i := 0
-	for d := range generate(n, seed) {
-		fmt.Fprintf(&b, "%s-%d,\"%s, host\",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n",
-			d.ID, i, d.ID, d.Build, d.Edition, d.Arch, d.VBS, d.Firmware, d.SecureBoot, d.Management, d.License, d.HotpatchPolicy, d.CHPEDisabled)
-		i++
+	if err := eligibilitytest.WriteCSV(&b, generate(n, seed)); err != nil {
+		panic(err)
 	}
 	return b.Bytes()
 }
