@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -47,10 +48,22 @@ var (
 	}
 )
 
+// id returns "DEV-0000042" for 42, with one allocation.
+func id(i int) string {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(i), 10)
+	var buf [32]byte
+	b := append(buf[:0], "DEV-"...)
+	for range 7 - len(d) {
+		b = append(b, '0')
+	}
+	return string(append(b, d...))
+}
+
 func device(r *rand.Rand, i int) hotpatch.Device {
 	pick := func(pct int) bool { return r.IntN(100) < pct }
 	d := hotpatch.Device{
-		ID:             fmt.Sprintf("DEV-%07d", i),
+		ID:             id(i),
 		Build:          clientBuilds[r.IntN(len(clientBuilds))],
 		Edition:        hotpatch.EditionEnterprise,
 		Arch:           hotpatch.ArchX64,

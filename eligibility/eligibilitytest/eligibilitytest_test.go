@@ -40,3 +40,16 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestIDs(t *testing.T) {
+	var first string
+	for d := range eligibilitytest.Fleet(43, 1) {
+		if first == "" {
+			first = d.ID
+		}
+		if d.ID == "DEV-0000042" {
+			return
+		}
+	}
+	t.Errorf("no DEV-0000042; first ID %q", first)
+}
