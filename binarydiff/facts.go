@@ -123,7 +123,7 @@ func ReadPEFacts(r interface {
 		Characteristics: im.chars, DllCharacteristics: im.dllChars, Entry: im.entry, ImageBase: im.base,
 		ptrSize: im.ptrSize(),
 	}
-	fr := &factsReader{im: im, f: f}
+	fr := &factsReader{im: im, f: f, budget: int(min(size/2, 4*maxImports)) + 1024}
 	fr.resolveLongNames()
 	fr.loadConfig()
 	fr.exports()
@@ -138,6 +138,15 @@ func ReadPEFacts(r interface {
 type factsReader struct {
 	im *peImage
 	f  *ImageFacts
+	// budget bounds the table entries walked in all: descriptors may
+	// share tables, so per-table bounds alone would be quadratic.
+	budget int
+}
+
+// spend takes one unit of the walk budget, reporting false when it is gone.
+func (fr *factsReader) spend() bool {
+	fr.budget--
+	return fr.budget >= 0
 }
 
 func (fr *factsReader) warn(format string, args ...any) {
@@ -259,7 +268,7 @@ func (fr *factsReader) exports() {
 	name := make([]string, nf)
 	for i := uint32(0); i < nn; i++ {
 		o := uint32(binary.LittleEndian.Uint16(ords[2*i:]))
-		if o < nf {
+		if o < nf && fr.spend() {
 			name[o], _ = fr.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
 		}
 	}
@@ -289,7 +298,7 @@ func (fr *factsReader) imports() {
 	ps := fr.im.ptrSize()
 	ord := uint64(1) << (8*ps - 1)
 	var out []string
-	for off := 0; off+sizeofImportDescriptor <= len(raw) && len(out) < maxImports; off += sizeofImportDescriptor {
+	for off := 0; off+sizeofImportDescriptor <= len(raw) && fr.budget > 0; off += sizeofImportDescriptor {
 		e := raw[off:]
 		ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
 		if ilt == 0 && nameRVA == 0 && iat == 0 {
@@ -304,21 +313,39 @@ func (fr *factsReader) imports() {
 		if ilt == 0 {
 			ilt = iat
 		}
-		thunks := fr.im.upTo(ilt, ps*maxImports)
-		for i := uint32(0); (i+1)*ps <= uint32(len(thunks)) && len(out) < maxImports; i++ {
-			t := fr.im.ptr(thunks[i*ps:])
-			if t == 0 {
-				break
-			}
+		fr.thunks(ilt, func(t uint64) {
 			if t&ord != 0 {
 				out = append(out, dll+"!#"+strconv.Itoa(int(t&0xffff)))
 			} else if sym, ok := fr.im.cString(uint32(t)+2, 512); ok {
 				out = append(out, dll+"!"+sym)
 			}
-		}
+		})
 	}
 	slices.Sort(out)
 	fr.f.Imports = slices.Compact(out)
+}
+
+// thunks calls fn with each nonzero entry of the thunk table at rva, in
+// order, reading the table a piece at a time, until the table ends, its
+// section ends or the walk budget is spent. It returns the entries seen.
+func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
+	ps := fr.im.ptrSize()
+	const piece = 64
+	n := uint32(0)
+	for {
+		p := fr.im.upTo(rva+n*ps, piece*ps)
+		for i := uint32(0); (i+1)*ps <= uint32(len(p)); i++ {
+			t := fr.im.ptr(p[i*ps:])
+			if t == 0 || !fr.spend() {
+				return n
+			}
+			fn(t)
+			n++
+		}
+		if uint32(len(p)) < piece*ps {
+			return n
+		}
+	}
 }
 
 func (fr *factsReader) tls() {
@@ -409,7 +436,7 @@ func (fr *factsReader) metadata() {
 	if raw := fr.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import"); raw != nil {
 		ps := im.ptrSize()
 		ord := uint64(1) << (8*ps - 1)
-		for off := 0; off+sizeofImportDescriptor <= len(raw); off += sizeofImportDescriptor {
+		for off := 0; off+sizeofImportDescriptor <= len(raw) && fr.budget > 0; off += sizeofImportDescriptor {
 			e := raw[off:]
 			ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
 			if ilt == 0 && nameRVA == 0 && iat == 0 {
@@ -419,19 +446,13 @@ func (fr *factsReader) metadata() {
 				add(nameRVA, uint32(len(dll))+1)
 			}
 			for _, tab := range []uint32{ilt, iat} {
-				thunks := im.upTo(tab, ps*maxImports)
-				n := uint32(0)
-				for ; (n+1)*ps <= uint32(len(thunks)); n++ {
-					t := im.ptr(thunks[n*ps:])
-					if t == 0 {
-						break
-					}
+				n := fr.thunks(tab, func(t uint64) {
 					if t&ord == 0 && t < 1<<32 {
 						if sym, ok := im.cString(uint32(t)+2, 512); ok {
 							add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
 						}
 					}
-				}
+				})
 				add(tab, (n+1)*ps)
 			}
 		}
