@@ -151,7 +151,8 @@ type Binary struct {
 	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
 	fps     []fingerprint     // one per function
-	calls   []int32           // callee indices of all functions, sliced by fingerprint.calls
+	calls   []int32           // callee indices of all functions, sliced by fingerprint.callOff/callN
+	drefs   []uint32          // data references of all functions, sliced by fingerprint.drefOff/drefN
 	code    isa
 }
 

@@ -92,7 +92,7 @@ func (m *matcher) classify() []FunctionDiff {
 		}
 		nf := &m.new.Functions[ni]
 		fd := FunctionDiff{Old: m.ref(m.old, oi), New: m.ref(m.new, int(ni)), Pass: m.pass[oi]}
-		if m.old.fps[oi].norm == m.new.fps[ni].norm && m.calleesAgree(oi, int(ni)) {
+		if m.old.fps[oi].norm == m.new.fps[ni].norm && m.calleesAgree(oi, int(ni)) && m.dataAgree(oi, int(ni)) {
 			fd.Kind, fd.Similarity = Identical, 1
 			if of.RVA != nf.RVA {
 				fd.Kind = Moved
@@ -124,10 +124,12 @@ func (m *matcher) ref(b *Binary, i int) *FuncRef {
 	return r
 }
 
-// calleesAgree reports whether the direct calls of two functions with the
-// same normalized code go to functions paired with each other. The
-// normalized hash replaces callees by a marker, so that moved callees do
-// not change it; this check catches a call retargeted to another function.
+// calleesAgree reports whether the calls and function references of two
+// functions with the same normalized code go to functions paired with each
+// other. The normalized hash replaces callees by a marker, so that moved
+// callees do not change it; this check catches a call or function pointer
+// retargeted to another function, including to an added one or from a
+// removed one.
 func (m *matcher) calleesAgree(oi, ni int) bool {
 	co, cn := m.old.callees(oi), m.new.callees(ni)
 	if len(co) != len(cn) {
@@ -135,10 +137,46 @@ func (m *matcher) calleesAgree(oi, ni int) bool {
 	}
 	for k := range co {
 		a, b := co[k], cn[k]
-		if a >= 0 && m.o2n[a] >= 0 && m.o2n[a] != b {
+		if (a < 0) != (b < 0) || a >= 0 && m.o2n[a] != b {
 			return false
 		}
-		if b >= 0 && m.n2o[b] >= 0 && m.n2o[b] != a {
+	}
+	return true
+}
+
+// dataAgree reports whether the data references of two functions with the
+// same normalized code refer to the same data: the same offset of a section
+// whose layout did not move there, or data that moved with its section
+// (see dataMap). The normalized hash keeps only the section name, so that
+// data moving does not change it; this check catches a reference
+// retargeted to other data.
+func (m *matcher) dataAgree(oi, ni int) bool {
+	ro, rn := m.old.dataRefs(oi), m.new.dataRefs(ni)
+	if len(ro) != len(rn) {
+		return false
+	}
+	for k := range ro {
+		a, b := ro[k], rn[k]
+		os, ns := m.old.Section(a), m.new.Section(b)
+		if os == nil || ns == nil {
+			if a != b {
+				return false
+			}
+			continue
+		}
+		oa, nb := a-os.RVA, b-ns.RVA
+		if oa == nb {
+			continue
+		}
+		if m.dmaps == nil {
+			m.dmaps = map[*Section]*dataMap{}
+		}
+		dm := m.dmaps[os]
+		if dm == nil {
+			dm = newDataMap(m.old, m.new, os, ns)
+			m.dmaps[os] = dm
+		}
+		if !dm.agrees(oa, int64(nb)) {
 			return false
 		}
 	}

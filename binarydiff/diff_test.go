@@ -52,10 +52,10 @@ func TestDiffGoProgram(t *testing.T) {
 	}
 	fds := byName(res)
 	want := map[string]Kind{
-		"main.check":   Changed,
-		"main.gone":    Removed,
-		"main.added":   Added,
-		"main.main":    Changed,
+		"main.check": Changed,
+		"main.gone":  Removed,
+		"main.added": Added,
+		"main.main":  Changed,
 	}
 	if k := fds["main.compute"].Kind; k != Identical && k != Moved {
 		t.Errorf("main.compute: %v, want identical or moved", k)

@@ -201,7 +201,7 @@ func (d *discovery) finish() {
 	b.Functions, b.fps = funcs, fps
 	total := 0
 	for i := range b.fps {
-		total += len(b.fps[i].callRVAs)
+		total += len(b.fps[i].callRVAs) + len(b.fps[i].refRVAs)
 	}
 	b.calls = make([]int32, 0, total)
 	for i := range b.fps {
@@ -210,8 +210,14 @@ func (d *discovery) finish() {
 		for _, t := range fp.callRVAs {
 			b.calls = append(b.calls, int32(b.functionStart(t)))
 		}
+		for _, t := range fp.refRVAs {
+			b.calls = append(b.calls, int32(b.functionStart(t)))
+		}
 		fp.callN = uint32(len(b.calls)) - fp.callOff
-		fp.callRVAs = nil
+		fp.drefOff = uint32(len(b.drefs))
+		b.drefs = append(b.drefs, fp.dataRVAs...)
+		fp.drefN = uint32(len(fp.dataRVAs))
+		fp.callRVAs, fp.refRVAs, fp.dataRVAs = nil, nil, nil
 	}
 }
 

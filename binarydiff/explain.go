@@ -222,7 +222,7 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 			intern[s.toks[k]] = id
 		}
 		d.toks[k] = id
-		if s.leader[k] {
+		if s.leaderAt(k) {
 			d.blocks = append(d.blocks, k)
 		}
 	}

@@ -14,7 +14,8 @@ const sketchBins = 16
 type fingerprint struct {
 	exact  uint64 // xxh3 of the raw bytes
 	norm   uint64 // xxh3 of the normalized instruction stream (see doc.go)
-	loose  uint64 // xxh3 of the instruction stream without immediates, displacements and targets
+	loose  uint64 // hash of the instruction stream without immediates, displacements and targets
+	mnem   uint64 // hash of the mnemonic stream: no registers, immediates, displacements or targets
 	insns  uint32 // instructions decoded
 	blocks uint32 // basic blocks
 	edges  uint32 // intra-function control-flow edges
@@ -25,15 +26,26 @@ type fingerprint struct {
 	sketch [sketchBins]uint32
 
 	callRVAs []uint32 // direct call targets in call-site order, during discovery
-	callOff  uint32   // then: callees as indices into Binary.calls
+	refRVAs  []uint32 // code addresses referenced by operands (function pointers), in order
+	dataRVAs []uint32 // data addresses referenced by operands, in order
+	drefOff  uint32   // then: data references as a slice of Binary.drefs
+	drefN    uint32
+	callOff  uint32 // then: callees and referenced functions as indices into Binary.calls
 	callN    uint32
 }
 
 // callees returns the indices of the functions f calls directly, in
-// call-site order; -1 marks a call to an address that starts no function.
+// call-site order, then of the functions whose address it takes, in order;
+// -1 marks an address that starts no function.
 func (b *Binary) callees(i int) []int32 {
 	fp := &b.fps[i]
 	return b.calls[fp.callOff : fp.callOff+fp.callN]
+}
+
+// dataRefs returns the data addresses function i refers to, in order.
+func (b *Binary) dataRefs(i int) []uint32 {
+	fp := &b.fps[i]
+	return b.drefs[fp.drefOff : fp.drefOff+fp.drefN]
 }
 
 // isa decodes and fingerprints functions of one instruction set. It is the
@@ -50,15 +62,17 @@ type isa interface {
 // scratch is per-worker reusable memory, so fingerprinting allocates
 // nothing per instruction.
 type scratch struct {
-	code   []byte
-	ranges []Range
-	bases  []uint32 // offset of each range in code
-	insts  []insn
-	norm   []byte
-	loose  []byte
-	leader []bool
-	toks   []uint64 // per-instruction hash of the normalized form
-	str    [64]byte
+	code    []byte
+	ranges  []Range
+	bases   []uint32 // offset of each range in code
+	insts   []insn
+	norm    []byte
+	toks    []uint64 // per-instruction hash of the normalized form
+	starts  []uint64 // bitset over code offsets: an instruction starts here
+	targets []uint64 // bitset: an intra-function branch targets this offset
+	after   []uint64 // bitset: the previous instruction transfers control
+	sec     *Section // last section an operand pointed into
+	str     [64]byte
 }
 
 // fingerprintAll fingerprints the functions todo with a bounded pool of
@@ -69,6 +83,9 @@ func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, workers int
 		workers = 1
 	}
 	const chunk = 32
+	if len(todo) == 0 {
+		return
+	}
 	workers = min(workers, (len(todo)+chunk-1)/chunk)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -125,8 +142,8 @@ func hashToken(p []byte) uint64 {
 }
 
 // addSketch folds an instruction-bigram hash into a one-permutation MinHash.
+// h must already be well mixed.
 func (fp *fingerprint) addSketch(h uint64) {
-	h = mix64(h)
 	bin := h >> 60
 	if v := uint32(h); v < fp.sketch[bin] {
 		fp.sketch[bin] = v

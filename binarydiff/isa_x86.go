@@ -3,7 +3,7 @@ package binarydiff
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"math/bits"
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/x86"
 	"github.com/zeebo/xxh3"
@@ -23,8 +23,7 @@ type insn struct {
 // replaced by a tag byte and what the address means.
 const (
 	tagBranch    = 0xF1 // relative branch: kind, condition, target tag
-	tagIntra     = 0x01 // target: instruction index in this function
-	tagIntraMid  = 0x02 // target: byte offset in this function, not an instruction start
+	tagIntra     = 0x01 // target: byte offset in this function
 	tagCallOut   = 0x03 // target: another function (callee identity is checked after matching)
 	tagJumpOut   = 0x04 // target: code outside this function (tail call)
 	tagImport    = 0x05 // data: import address table slot, by imported name
@@ -32,6 +31,7 @@ const (
 	tagSection   = 0x07 // data: address in a non-code section, by section name
 	tagNowhere   = 0x08 // data: address outside every section
 	tagOperand   = 0xF2 // instruction with address operands replaced; followed by the tags
+	tagPointer   = 0xF3 // relocated 64-bit pointer in code; followed by its target's tag
 	stringMinLen = 4
 )
 
@@ -41,6 +41,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		fp.sketch[i] = ^uint32(0)
 	}
 	open := limit > 0
+	s.sec = nil
 	s.ranges = s.ranges[:0]
 	if open {
 		s.ranges = append(s.ranges, Range{f.RVA, limit})
@@ -50,36 +51,166 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	}
 	total := 0
 	s.bases = s.bases[:0]
+	lo, hi := f.RVA, f.RVA
 	for _, r := range s.ranges {
 		s.bases = append(s.bases, uint32(total))
 		total += int(r.Size)
+		lo, hi = min(lo, r.RVA), max(hi, r.End())
 	}
-	if cap(s.code) < total {
-		s.code = make([]byte, total)
+	// 16 spare bytes let tokens be read as two 64-bit words at any offset.
+	if cap(s.code) < total+16 {
+		s.code = make([]byte, total+16)
 	}
 	code := s.code[:total]
+	clear(s.code[total : total+16])
 	for i, r := range s.ranges {
 		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
 			clear(code[s.bases[i] : s.bases[i]+r.Size])
 		}
 	}
+	words := (total + 64) / 64
+	if cap(s.starts) < words {
+		s.starts = make([]uint64, words)
+		s.targets = make([]uint64, words)
+		s.after = make([]uint64, words)
+	}
+	starts, targets, after := s.starts[:words], s.targets[:words], s.after[:words]
+	clear(starts)
+	clear(targets)
+	clear(after)
 
-	// Pass 1: decode every instruction once.
 	s.insts = s.insts[:0]
+	s.norm = s.norm[:0]
+	s.toks = s.toks[:0]
+	relocs := relocsIn(b.relocs, lo, hi)
+	var prevTok, loose, mnem uint64
+	var jccIntra, jccOut, jmpIntra uint32
 	for ri, r := range s.ranges {
 		base := s.bases[ri]
 		end := base + r.Size
 		var reach uint32 // farthest forward intra-range branch target (open functions)
 		for off := base; off < end; {
-			in := x86.Decode(code[off:end])
-			s.insts = append(s.insts, insn{in, off})
 			pc := r.RVA + (off - base)
-			if open && (in.Kind == x86.Jcc || in.Kind == x86.Jmp) {
-				if t, ok := in.Target(code[off:], uint64(pc)); ok && t > uint64(pc) && t < uint64(r.RVA)+uint64(r.Size) {
-					reach = max(reach, uint32(t)-r.RVA+base)
+			for len(relocs) > 0 && relocs[0] < pc {
+				relocs = relocs[1:]
+			}
+			// An absolute pointer in code (a table such as MinGW's
+			// __CTOR_LIST__) is one token; an instruction may not run into one.
+			var in x86.Inst
+			ptr := len(relocs) > 0 && relocs[0] == pc && off+8 <= end
+			if ptr {
+				in = x86.Inst{Len: 8}
+			} else {
+				in = x86.Decode(code[off:end])
+				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+8 > pc+uint32(in.Len) {
+					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
 				}
 			}
-			off += uint32(in.Len)
+			s.insts = append(s.insts, insn{in, off})
+			setBit(starts, off)
+			n := uint32(in.Len)
+			lw, hw := load16(s.code[off:])
+			m1, m2 := lenMask(n)
+			lw, hw = lw&m1, hw&m2
+			var tok uint64
+			switch {
+			case ptr:
+				start := len(s.norm)
+				s.norm = append(s.norm, tagPointer)
+				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, fp, nil, nil)
+				relocs = relocs[1:]
+				tok = hashToken(s.norm[start:])
+				loose = mix64(loose ^ tok)
+				mnem = mix64(mnem ^ tagPointer)
+			case in.RelSize > 0:
+				start := len(s.norm)
+				s.norm = append(s.norm, tagBranch, byte(in.Kind), in.Cond)
+				t, _ := in.Target(code[off:], uint64(pc))
+				if toff, inside := s.offsetOf(t); inside {
+					s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), toff)
+					setBit(targets, toff)
+					switch {
+					case in.Kind == x86.Jcc:
+						jccIntra++
+					case in.Kind == x86.Jmp:
+						jmpIntra++
+					}
+					if open && t > uint64(pc) {
+						reach = max(reach, toff)
+					}
+				} else {
+					switch in.Kind {
+					case x86.Call:
+						s.norm = append(s.norm, tagCallOut)
+						if t < 1<<32 {
+							fp.callRVAs = append(fp.callRVAs, uint32(t))
+						}
+					default:
+						if in.Kind == x86.Jcc {
+							jccOut++
+						}
+						s.norm = append(s.norm, tagJumpOut)
+						if t < 1<<32 {
+							fp.refRVAs = append(fp.refRVAs, uint32(t)) // tail call: checked like a callee
+						}
+					}
+				}
+				tok = hashToken(s.norm[start:])
+				loose = mix64(loose ^ tok)
+				mnem = mix64(mnem ^ uint64(in.Kind)<<8 ^ uint64(in.Cond))
+			default:
+				for len(relocs) > 0 && relocs[0] < pc {
+					relocs = relocs[1:]
+				}
+				nrel := 0
+				for nrel < len(relocs) && relocs[nrel]+8 <= pc+n {
+					nrel++
+				}
+				raw := code[off : off+n]
+				if !in.RIP && nrel == 0 {
+					s.norm = append(s.norm, raw...)
+					tok = mix64(lw*0x9E3779B97F4A7C15 ^ bits.RotateLeft64(hw*0xbf58476d1ce4e5b9, 31) ^ uint64(n))
+				} else {
+					start := len(s.norm)
+					s.norm = append(s.norm, tagOperand)
+					at := len(s.norm)
+					s.norm = append(s.norm, raw...)
+					if in.RIP {
+						clear(s.norm[at+int(in.DispOff) : at+int(in.DispOff)+4])
+						t, _ := in.RIPTarget(raw, uint64(pc))
+						s.appendData(b, t, fp, raw, &in)
+					}
+					for _, r := range relocs[:nrel] {
+						o := at + int(r-pc)
+						va := binary.LittleEndian.Uint64(s.norm[o:])
+						clear(s.norm[o : o+8])
+						s.appendData(b, va-b.ImageBase, fp, nil, &in)
+					}
+					relocs = relocs[nrel:]
+					tok = hashToken(s.norm[start:])
+				}
+				// The loose form drops displacements and immediates.
+				f1, f2 := fieldMask(in.DispOff, in.DispSize)
+				g1, g2 := fieldMask(in.ImmOff, in.ImmSize)
+				loose = mix64(loose ^ (lw&^f1&^g1)*0x9E3779B97F4A7C15 ^ bits.RotateLeft64((hw&^f2&^g2)*0xbf58476d1ce4e5b9, 31) ^ uint64(n))
+				mnem = mix64(mnem ^ mnemonic(&in, lw, hw))
+				if in.ImmSize >= 2 {
+					if v := immValue(lw, hw, in.ImmOff, in.ImmSize); v >= 0x100 {
+						fp.consts += mix64(v)
+					}
+				}
+			}
+			s.toks = append(s.toks, tok)
+			fp.addSketch(tok)
+			fp.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
+			prevTok = tok
+			off += n
+			if in.Kind != x86.Plain && in.Kind != x86.Call && in.Kind != x86.CallIndirect && in.Kind != x86.Bad {
+				setBit(after, off)
+			}
+			if in.Kind == x86.Bad {
+				fp.bad++
+			}
 			if open && terminates(in.Kind) && reach <= off {
 				// Nothing reachable follows: the function ends here, and
 				// whatever comes next is padding or another function.
@@ -93,123 +224,109 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		}
 	}
 	fp.exact = xxh3.Hash(code)
+	fp.norm = xxh3.Hash(s.norm)
+	fp.loose = loose
+	fp.mnem = mnem
 	fp.insns = uint32(len(s.insts))
 
-	// Pass 2: normalize operands, find blocks, hash.
-	n := len(s.insts)
-	if cap(s.leader) < n+1 {
-		s.leader = make([]bool, n+1)
+	// Blocks start at the entry, at branch targets and after transfers of
+	// control; edges are taken branches plus fall-throughs into targets.
+	var blocks, fallInto uint32
+	if len(s.insts) > 0 {
+		setBit(after, 0)
 	}
-	leader := s.leader[:n+1]
-	clear(leader)
-	if n > 0 {
-		leader[0] = true
+	for w := range starts {
+		st := starts[w]
+		blocks += uint32(bits.OnesCount64(st & (targets[w] | after[w])))
+		fallInto += uint32(bits.OnesCount64(st & targets[w] &^ after[w]))
 	}
-	s.norm = s.norm[:0]
-	s.loose = s.loose[:0]
-	s.toks = s.toks[:0]
-	relocs := relocsIn(b.relocs, f.RVA, f.RVA+uint32(total))
-	var prevTok uint64
-	for k := range s.insts {
-		in := &s.insts[k].Inst
-		off := s.insts[k].off
-		ri := s.rangeOf(off)
-		pc := s.ranges[ri].RVA + (off - s.bases[ri])
-		raw := code[off : off+uint32(in.Len)]
-		start := len(s.norm)
-		if in.Kind == x86.Bad {
-			fp.bad++
-		}
-		if in.RelSize > 0 {
-			s.norm = append(s.norm, tagBranch, byte(in.Kind), in.Cond)
-			t, _ := in.Target(raw, uint64(pc))
-			if idx, mid, inside := s.locate(t); inside {
-				if mid {
-					s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntraMid), idx)
-				} else {
-					s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), idx)
-					leader[idx] = true
-				}
-			} else if in.Kind == x86.Call {
-				s.norm = append(s.norm, tagCallOut)
-				if t < 1<<32 {
-					fp.callRVAs = append(fp.callRVAs, uint32(t))
-				}
-			} else {
-				s.norm = append(s.norm, tagJumpOut)
-			}
-			s.loose = append(s.loose, tagBranch, byte(in.Kind), in.Cond)
-		} else {
-			// Find absolute addresses fixed up by base relocations in this instruction.
-			for len(relocs) > 0 && relocs[0] < pc {
-				relocs = relocs[1:]
-			}
-			nrel := 0
-			for nrel < len(relocs) && relocs[nrel]+8 <= pc+uint32(in.Len) {
-				nrel++
-			}
-			if !in.RIP && nrel == 0 {
-				s.norm = append(s.norm, raw...)
-			} else {
-				s.norm = append(s.norm, tagOperand)
-				at := len(s.norm)
-				s.norm = append(s.norm, raw...)
-				if in.RIP {
-					clear(s.norm[at+int(in.DispOff) : at+int(in.DispOff)+4])
-					t, _ := in.RIPTarget(raw, uint64(pc))
-					s.appendData(b, t, fp, raw, in)
-				}
-				for _, r := range relocs[:nrel] {
-					o := at + int(r-pc)
-					va := binary.LittleEndian.Uint64(s.norm[o:])
-					clear(s.norm[o : o+8])
-					s.appendData(b, va-b.ImageBase, fp, nil, in)
-				}
-				relocs = relocs[nrel:]
-			}
-			s.loose = appendMasked(s.loose, raw, in)
-			if in.ImmSize > 0 && in.ImmSize <= 8 {
-				var v uint64
-				for i := int(in.ImmSize) - 1; i >= 0; i-- {
-					v = v<<8 | uint64(raw[int(in.ImmOff)+i])
-				}
-				if v >= 0x100 {
-					fp.consts += mix64(v)
-				}
-			}
-		}
-		tok := hashToken(s.norm[start:])
-		s.toks = append(s.toks, tok)
-		fp.addSketch(prevTok*31 + tok)
-		prevTok = tok
-		if ends := in.Kind != x86.Plain && in.Kind != x86.Call && in.Kind != x86.CallIndirect; ends && k+1 < n {
-			leader[k+1] = true
-		}
-	}
-	fp.norm = xxh3.Hash(s.norm)
-	fp.loose = xxh3.Hash(s.loose)
+	fp.blocks = blocks
+	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
+}
 
-	// Blocks and edges.
-	for k := 0; k < n; k++ {
-		if leader[k] {
-			fp.blocks++
-		}
-		if k+1 < n && !leader[k+1] {
-			continue // not the last instruction of a block
-		}
-		in := &s.insts[k].Inst
-		switch in.Kind {
-		case x86.Jcc:
-			fp.edges += 2
-		case x86.Jmp:
-			fp.edges++
-		case x86.Ret, x86.Trap, x86.JmpIndirect:
-		default:
-			if k+1 < n {
-				fp.edges++
-			}
+// leaderAt reports whether instruction k starts a basic block, from the
+// bitsets of the last fingerprint call.
+func (s *scratch) leaderAt(k int) bool {
+	off := s.insts[k].off
+	return k == 0 || getBit(s.targets, off) || getBit(s.after, off)
+}
+
+// mnemonic reduces an instruction to its prefixes, opcode and ModRM mode:
+// registers (REX.RXB, ModRM reg/rm, SIB), displacements and immediates are
+// dropped, so a changed register or constant keeps the same mnemonic.
+func mnemonic(in *x86.Inst, lw, hw uint64) uint64 {
+	end := uint32(in.Len)
+	if in.ModRM > 0 {
+		end = uint32(in.ModRM)
+	}
+	m1, m2 := lenMask(end)
+	a, b := lw&m1, hw&m2
+	if o := uint32(in.OpOff); o > 0 && o <= 8 {
+		if rex := byte(a >> (8 * (o - 1))); rex&0xF0 == 0x40 {
+			a &^= 7 << (8 * (o - 1))
 		}
 	}
+	var mod uint64
+	if in.ModRM > 0 && in.ModRM < 16 {
+		c := byte(lw >> (8 * (in.ModRM & 7)))
+		if in.ModRM >= 8 {
+			c = byte(hw >> (8 * (in.ModRM - 8)))
+		}
+		mod = uint64(c>>6) + 1
+	}
+	return a*0x9E3779B97F4A7C15 ^ bits.RotateLeft64(b*0xbf58476d1ce4e5b9, 31) ^ mod<<56
+}
+
+func setBit(b []uint64, i uint32) { b[i>>6] |= 1 << (i & 63) }
+
+func getBit(b []uint64, i uint32) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+
+// load16 reads 16 bytes as two little-endian words.
+func load16(p []byte) (uint64, uint64) {
+	return binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:])
+}
+
+// lenMask returns the masks keeping the first n (<= 16) bytes of two words.
+func lenMask(n uint32) (uint64, uint64) {
+	if n >= 8 {
+		return ^uint64(0), ^uint64(0) >> (64 - 8*(n-8)) &^ boolMask(n == 8)
+	}
+	return ^uint64(0) >> (64 - 8*n) &^ boolMask(n == 0), 0
+}
+
+// boolMask is all ones if b.
+func boolMask(b bool) uint64 {
+	if b {
+		return ^uint64(0)
+	}
+	return 0
+}
+
+// fieldMask returns the masks covering bytes [off, off+size) of two words.
+func fieldMask(off, size uint8) (uint64, uint64) {
+	if size == 0 {
+		return 0, 0
+	}
+	a1, a2 := lenMask(uint32(off) + uint32(size))
+	b1, b2 := lenMask(uint32(off))
+	return a1 &^ b1, a2 &^ b2
+}
+
+// immValue extracts an immediate of size bytes at off from two words.
+func immValue(lw, hw uint64, off, size uint8) uint64 {
+	var v uint64
+	if off >= 8 {
+		v = hw >> (8 * (off - 8))
+	} else {
+		v = lw >> (8 * off)
+		if off > 0 {
+			v |= hw << (64 - 8*off)
+		}
+	}
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v
 }
 
 func (amd64) disasm(b *Binary, code []byte, rva uint32) string {
@@ -249,33 +366,24 @@ func (s *scratch) rangeOf(off uint32) int {
 	return 0
 }
 
-// locate maps an address to this function: the index of the instruction
-// starting there (mid=false), or the byte offset when no instruction starts
-// there (mid=true). inside is false for addresses outside the function.
-func (s *scratch) locate(t uint64) (idx uint32, mid, inside bool) {
+// offsetOf maps an address to its offset in this function's code; inside
+// is false for addresses outside the function. Offsets, unlike addresses,
+// do not change when the function moves.
+func (s *scratch) offsetOf(t uint64) (off uint32, inside bool) {
 	for i, r := range s.ranges {
 		if t >= uint64(r.RVA) && t < uint64(r.RVA)+uint64(r.Size) {
-			off := s.bases[i] + uint32(t) - r.RVA
-			k := sort.Search(len(s.insts), func(k int) bool { return s.insts[k].off >= off })
-			if k < len(s.insts) && s.insts[k].off == off {
-				return uint32(k), false, true
-			}
-			return off, true, true
+			return s.bases[i] + uint32(t) - r.RVA, true
 		}
 	}
-	return 0, false, false
+	return 0, false
 }
 
 // appendData appends the identity of a data address: what it refers to,
 // never the address itself. raw and in are the referencing instruction,
 // used to recognise string references (LEA).
 func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, in *x86.Inst) {
-	if idx, mid, inside := s.locate(t); inside {
-		tag := byte(tagIntra)
-		if mid {
-			tag = tagIntraMid
-		}
-		s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tag), idx)
+	if off, inside := s.offsetOf(t); inside {
+		s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), off)
 		return
 	}
 	if t >= 1<<32 {
@@ -287,14 +395,20 @@ func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, i
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagImport), xxh3.HashString(name))
 		return
 	}
-	sec := b.Section(rva)
+	sec := s.sec
+	if sec == nil || !sec.Contains(rva) {
+		sec = b.Section(rva)
+		s.sec = sec
+	}
 	switch {
 	case sec == nil:
 		s.norm = append(s.norm, tagNowhere)
 	case sec.Flags&SectionExec != 0:
 		s.norm = append(s.norm, tagCode)
+		fp.refRVAs = append(fp.refRVAs, rva)
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
+		fp.dataRVAs = append(fp.dataRVAs, rva)
 		if raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva, fp)
 		}
@@ -320,20 +434,4 @@ func (s *scratch) addString(b *Binary, sec *Section, rva uint32, fp *fingerprint
 			return
 		}
 	}
-}
-
-// appendMasked appends an instruction without its displacement, immediate
-// and relative-target bytes.
-func appendMasked(dst, raw []byte, in *x86.Inst) []byte {
-	for i := 0; i < len(raw); i++ {
-		switch {
-		case in.DispSize > 0 && i == int(in.DispOff):
-			i += int(in.DispSize) - 1
-		case in.ImmSize > 0 && i == int(in.ImmOff):
-			i += int(in.ImmSize) - 1
-		default:
-			dst = append(dst, raw[i])
-		}
-	}
-	return dst
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
 	"github.com/zeebo/xxh3"
 )
 
@@ -17,6 +18,9 @@ type matcher struct {
 	o2n, n2o []int32
 	pass     []Pass
 	matched  int
+	dmaps    map[*Section]*dataMap // by old section, built on demand
+	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new
+	scratch  *scratch
 }
 
 func newMatcher(ctx context.Context, old, new *Binary, opts Options) *matcher {
@@ -33,6 +37,18 @@ func newMatcher(ctx context.Context, old, new *Binary, opts Options) *matcher {
 		m.n2o[i] = -1
 	}
 	return m
+}
+
+// namesDiffer reports whether both functions are named, differently, and
+// names are in use: then only exact passes may pair them.
+func (m *matcher) namesDiffer(oi, ni int) bool {
+	a, b := m.old.Functions[oi].Name, m.new.Functions[ni].Name
+	return !m.opts.IgnoreSymbols && a != "" && b != "" && a != b
+}
+
+// plausible reports whether a non-exact pass may pair oi and ni.
+func (m *matcher) plausible(oi, ni int) bool {
+	return !m.namesDiffer(oi, ni) && m.similarity(oi, ni) >= m.opts.Threshold
 }
 
 func (m *matcher) pair(oi, ni int, p Pass) {
@@ -54,8 +70,12 @@ func (m *matcher) run() error {
 	}
 	steps := []step{
 		{PassName, func() { m.namePass(); m.nameScopedPass() }},
+		// Same bytes and same meaning: equal bytes alone can mean another
+		// thing once moved (a RIP-relative operand reaching another slot).
 		{PassExact, func() {
-			m.uniqueKeyPass(PassExact, func(fp *fingerprint, f *Function) (uint64, bool) { return fp.exact ^ uint64(f.Size), true }, nil)
+			m.uniqueKeyPass(PassExact, func(fp *fingerprint, f *Function) (uint64, bool) {
+				return fp.exact ^ mix64(fp.norm^uint64(f.Size)), true
+			}, nil)
 		}},
 		{PassNormalized, func() {
 			m.uniqueKeyPass(PassNormalized, func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.norm, true }, nil)
@@ -173,10 +193,12 @@ func (m *matcher) nameScopedPass() {
 // structuralPasses pair by keys that survive small edits, from most to
 // least specific, each checked against the threshold.
 func (m *matcher) structuralPasses() {
-	accept := func(oi, ni int) bool { return m.similarity(oi, ni) >= m.opts.Threshold }
+	accept := m.plausible
 	keys := []keyFunc{
 		// Same code apart from immediates and displacements.
 		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.loose, true },
+		// Same code apart from registers and constants.
+		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.mnem, true },
 		// Same referenced strings and shape.
 		func(fp *fingerprint, _ *Function) (uint64, bool) {
 			return mix64(fp.strs ^ uint64(fp.blocks)<<32 ^ uint64(fp.edges)), fp.nstrs > 0
@@ -197,26 +219,81 @@ func (m *matcher) structuralPasses() {
 	}
 }
 
-// similarity scores two functions in [0,1]: 1 for equal normalized code,
-// otherwise a blend of instruction-bigram overlap (MinHash) and of how
-// close their shapes are.
+// similarity scores two functions in [0,1]: 1 for equal normalized code;
+// for small functions the share of equal instructions in a Myers diff of
+// their normalized instruction tokens; for larger ones a blend of
+// instruction-bigram overlap (MinHash) and of how close their shapes are.
+// Equal code up to constants (or registers) scores at least 0.95 (0.9).
 func (m *matcher) similarity(oi, ni int) float64 {
 	a, b := &m.old.fps[oi], &m.new.fps[ni]
 	if a.norm == b.norm {
 		return 1
 	}
-	ratio := func(x, y uint32) float64 {
-		if x == y {
-			return 1
+	var s float64
+	if a.insns <= maxTokenSimInsns && b.insns <= maxTokenSimInsns {
+		ta, tb := m.tokens(m.old, 0, oi), m.tokens(m.new, 1, ni)
+		eq := 0
+		for _, e := range myers.Diff(ta, tb) {
+			if e.Op == myers.Equal {
+				eq += e.N
+			}
 		}
-		return float64(min(x, y)) / float64(max(x, y))
+		if n := len(ta) + len(tb); n > 0 {
+			s = float64(2*eq) / float64(n)
+			// Containment: code inserted into (or deleted from) a small
+			// function keeps all of the smaller side.
+			if k := min(len(ta), len(tb)); k > 0 {
+				s = max(s, containmentWeight*float64(eq)/float64(k))
+			}
+		}
+	} else {
+		ratio := func(x, y uint32) float64 {
+			if x == y {
+				return 1
+			}
+			return float64(min(x, y)) / float64(max(x, y))
+		}
+		shape := (ratio(a.insns, b.insns) + ratio(a.blocks, b.blocks) + ratio(a.edges, b.edges) + ratio(a.callN, b.callN)) / 4
+		s = 0.6*sketchSimilarity(a, b) + 0.4*shape
 	}
-	shape := (ratio(a.insns, b.insns) + ratio(a.blocks, b.blocks) + ratio(a.edges, b.edges) + ratio(a.callN, b.callN)) / 4
-	s := 0.6*sketchSimilarity(a, b) + 0.4*shape
-	if a.loose == b.loose {
+	switch {
+	case a.loose == b.loose:
 		s = max(s, 0.95) // only immediates or displacements differ
+	case a.mnem == b.mnem:
+		s = max(s, 0.9) // only registers, immediates or displacements differ
 	}
 	return math.Round(s*1000) / 1000
+}
+
+// containmentWeight scales the share of the smaller function found in the
+// larger one, so that pure insertions score high but below equal code.
+const containmentWeight = 0.75
+
+// maxTokenSimInsns is the largest function compared instruction by
+// instruction; beyond it the sketch estimate is good and Myers costly.
+const maxTokenSimInsns = 256
+
+// tokens returns the normalized instruction tokens of function i of b,
+// decoding it on first use.
+func (m *matcher) tokens(b *Binary, side, i int) []uint32 {
+	if t, ok := m.toks[side][int32(i)]; ok {
+		return t
+	}
+	if m.toks[side] == nil {
+		m.toks[side] = map[int32][]uint32{}
+	}
+	if m.scratch == nil {
+		m.scratch = &scratch{}
+	}
+	f := b.Functions[i] // a copy: fingerprint may write Size for open functions
+	var fp fingerprint
+	b.code.fingerprint(b, &f, 0, m.scratch, &fp)
+	t := make([]uint32, len(m.scratch.toks))
+	for k, h := range m.scratch.toks {
+		t[k] = uint32(h ^ h>>32)
+	}
+	m.toks[side][int32(i)] = t
+	return t
 }
 
 // callGraphPass propagates pairs along the call graph to a fixed point:
@@ -238,7 +315,7 @@ func (m *matcher) callGraphPass() {
 			return
 		}
 		if len(uo) == 1 && len(un) == 1 {
-			if m.similarity(int(uo[0]), int(un[0])) >= m.opts.Threshold {
+			if m.plausible(int(uo[0]), int(un[0])) {
 				m.pair(int(uo[0]), int(un[0]), PassCallGraph)
 				work = append(work, uo[0])
 			}
@@ -249,7 +326,7 @@ func (m *matcher) callGraphPass() {
 		}
 		for k := range a {
 			x, y := a[k], b[k]
-			if x >= 0 && y >= 0 && m.o2n[x] < 0 && m.n2o[y] < 0 && m.similarity(int(x), int(y)) >= m.opts.Threshold {
+			if x >= 0 && y >= 0 && m.o2n[x] < 0 && m.n2o[y] < 0 && m.plausible(int(x), int(y)) {
 				m.pair(int(x), int(y), PassCallGraph)
 				work = append(work, x)
 			}
@@ -360,7 +437,9 @@ func (m *matcher) alignGap(olo, ohi, nlo, nhi int) {
 	sim := make([]float64, len(os)*len(ns))
 	for i := range os {
 		for j := range ns {
-			sim[i*len(ns)+j] = m.similarity(os[i], ns[j])
+			if !m.namesDiffer(os[i], ns[j]) {
+				sim[i*len(ns)+j] = m.similarity(os[i], ns[j])
+			}
 		}
 	}
 	for i := len(os) - 1; i >= 0; i-- {
@@ -425,6 +504,9 @@ func (m *matcher) similarityPass() {
 			}
 		}
 		for _, ni := range ns[lo:hi] {
+			if m.namesDiffer(oi, ni) {
+				continue
+			}
 			if s := m.similarity(oi, ni); s >= m.opts.Threshold {
 				cands = append(cands, cand{s, oi, ni})
 			}

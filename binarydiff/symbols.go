@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 )
@@ -42,7 +43,7 @@ func (pf *peFile) coffString(off uint32) (string, bool) {
 		return "", false
 	}
 	s := pf.strtab[off:]
-	if i := strings.IndexByte(string(s), 0); i >= 0 {
+	if i := bytes.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
 	return string(s), true

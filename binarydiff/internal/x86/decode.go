@@ -194,15 +194,26 @@ func bad() Inst { return Inst{Len: 1, Kind: Bad} }
 // decodeFast decodes the common encodings from the tables; ok is false when
 // the instruction needs the full decoder.
 func decodeFast(code []byte) (inst Inst, ok bool) {
-	n := len(code)
-	if n > 15 {
-		n = 15
+	if len(code) >= 16 {
+		inst, ok = decode16((*[16]byte)(code))
+		return inst, ok
 	}
+	// Near the end of the input, decode from a zero-padded copy and check
+	// the instruction fits.
+	var buf [16]byte
+	copy(buf[:], code)
+	inst, ok = decode16(&buf)
+	return inst, ok && int(inst.Len) <= len(code)
+}
+
+// decode16 decodes from a 16-byte window; indexes are masked so the
+// compiler drops bounds checks. No instruction is longer than 15 bytes.
+func decode16(c *[16]byte) (inst Inst, ok bool) {
 	p := 0
 	var opsize16, addr32, rexW bool
 prefixes:
-	for p < n {
-		switch code[p] {
+	for p < 14 {
+		switch c[p&15] {
 		case 0x66:
 			opsize16 = true
 		case 0x67:
@@ -213,60 +224,40 @@ prefixes:
 		}
 		p++
 	}
-	if p >= n {
-		return inst, false
-	}
-	if code[p]&0xF0 == 0x40 { // REX
-		rexW = code[p]&8 != 0
+	if c[p&15]&0xF0 == 0x40 { // REX
+		rexW = c[p&15]&8 != 0
 		p++
-		if p >= n {
-			return inst, false
-		}
 	}
-	op := code[p]
+	op := c[p&15]
 	inst.OpOff = uint8(p)
 	twoB := false
 	var flags uint8
-	switch {
-	case op == 0xC4 || op == 0xC5 || op == 0x62:
+	switch op {
+	case 0xC4, 0xC5, 0x62:
 		return inst, false // x86asm first, see decodeSlow
-	case op == 0x0F:
+	case 0x0F:
 		p++
-		if p >= n {
-			return inst, false
-		}
-		op = code[p]
+		op = c[p&15]
 		twoB = true
-		switch op {
-		case 0x38:
-			return inst, false
-		case 0x3A:
-			return inst, false
-		case 0x0F: // 3DNow!
-			return inst, false
-		}
 		flags = twoByte[op]
-		if flags&fRel32 != 0 {
+		switch {
+		case op == 0x38 || op == 0x3A || op == 0x0F: // 3-byte maps and 3DNow!
+			return inst, false
+		case flags&fRel32 != 0:
 			inst.Kind, inst.Cond = Jcc, op&0xF
-		}
-		if op == 0x0B {
+		case op == 0x0B:
 			inst.Kind = Trap
 		}
 	default:
 		flags = oneByte[op]
-		switch {
-		case op >= 0x70 && op <= 0x7F:
-			inst.Kind, inst.Cond = Jcc, op&0xF
-		case op >= 0xE0 && op <= 0xE3:
-			inst.Kind, inst.Cond = Jcc, 0x10|op&3
-		case op == 0xE8:
-			inst.Kind = Call
-		case op == 0xE9 || op == 0xEB:
-			inst.Kind = Jmp
-		case op == 0xC2 || op == 0xC3 || op == 0xCA || op == 0xCB || op == 0xCF:
-			inst.Kind = Ret
-		case op == 0xCC || op == 0xF4:
-			inst.Kind = Trap
+		if k := oneByteKind[op]; k != Plain {
+			inst.Kind = k
+			switch {
+			case op >= 0x70 && op <= 0x7F:
+				inst.Cond = op & 0xF
+			case op >= 0xE0 && op <= 0xE3:
+				inst.Cond = 0x10 | op&3
+			}
 		}
 	}
 	if flags&fUnknown != 0 {
@@ -274,42 +265,42 @@ prefixes:
 	}
 	p++
 	if flags&fModRM != 0 {
-		if p >= n {
-			return inst, false
-		}
-		modrm := code[p]
+		modrm := c[p&15]
 		inst.ModRM = uint8(p)
 		p++
 		mod, reg, rm := modrm>>6, (modrm>>3)&7, modrm&7
-		if op == 0xFF && !twoB {
-			switch reg {
-			case 2, 3:
-				inst.Kind = CallIndirect
-			case 4, 5:
-				inst.Kind = JmpIndirect
-			case 7:
-				return inst, false
+		if !twoB {
+			switch op {
+			case 0xFF:
+				switch reg {
+				case 2, 3:
+					inst.Kind = CallIndirect
+				case 4, 5:
+					inst.Kind = JmpIndirect
+				case 7:
+					return inst, false
+				}
+			case 0xF6:
+				if reg < 2 {
+					flags |= fImm8
+				}
+			case 0xF7:
+				if reg < 2 {
+					flags |= fImmZ
+				}
+			case 0xC6, 0xC7:
+				if reg != 0 {
+					return inst, false // XABORT, XBEGIN
+				}
+			case 0xFE:
+				if reg > 1 {
+					return inst, false
+				}
 			}
-		}
-		if (op == 0xF6 || op == 0xF7) && !twoB && reg < 2 {
-			if op == 0xF6 {
-				flags |= fImm8
-			} else {
-				flags |= fImmZ
-			}
-		}
-		if (op == 0xC6 || op == 0xC7) && !twoB && reg != 0 {
-			return inst, false // XABORT, XBEGIN
-		}
-		if op == 0xFE && !twoB && reg > 1 {
-			return inst, false
 		}
 		if mod != 3 {
 			if rm == 4 {
-				if p >= n {
-					return inst, false
-				}
-				sib := code[p]
+				sib := c[p&15]
 				p++
 				if sib&7 == 5 && mod == 0 {
 					inst.DispOff, inst.DispSize = uint8(p), 4
@@ -325,6 +316,10 @@ prefixes:
 			}
 			p += int(inst.DispSize)
 		}
+	}
+	if flags&(fMoffs|fImm16|fImm8|fImmZ|fRel8|fRel32) == 0 {
+		inst.Len = uint8(p)
+		return inst, p <= 15
 	}
 	if flags&fMoffs != 0 {
 		inst.DispOff, inst.DispSize = uint8(p), 8
@@ -365,12 +360,25 @@ prefixes:
 		inst.RelOff, inst.RelSize = uint8(p), uint8(size)
 		p += size
 	}
-	if p > n {
-		return inst, false
-	}
 	inst.Len = uint8(p)
-	return inst, true
+	return inst, p <= 15
 }
+
+// oneByteKind is the control-flow kind of each primary opcode (FF is
+// refined by its ModRM reg field).
+var oneByteKind = func() (k [256]Kind) {
+	for op := 0x70; op <= 0x7F; op++ {
+		k[op] = Jcc
+	}
+	for op := 0xE0; op <= 0xE3; op++ {
+		k[op] = Jcc
+	}
+	k[0xE8] = Call
+	k[0xE9], k[0xEB] = Jmp, Jmp
+	k[0xC2], k[0xC3], k[0xCA], k[0xCB], k[0xCF] = Ret, Ret, Ret, Ret, Ret
+	k[0xCC], k[0xF4] = Trap, Trap
+	return k
+}()
 
 // decodeVEX decodes a VEX (C4, C5) or EVEX (62) encoded instruction at code[0].
 func decodeVEX(code []byte) (inst Inst, ok bool) {
