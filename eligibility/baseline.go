@@ -207,14 +207,14 @@ func (tr *train) check(d hotpatch.Device) Finding {
 			return PassBecause(tr.passWhy)
 		}
 	}
+	if b.Major != 10 || b.Minor != 0 || !slices.Contains(tr.numbers, b.Number) {
+		return UnknownBecause("not a build of this track")
+	}
 	if o, ok := tr.off[b]; ok {
 		if o.ambiguous {
 			return UnknownBecause(o.why)
 		}
 		return FailBecause(o.why)
-	}
-	if b.Major != 10 || b.Minor != 0 || !slices.Contains(tr.numbers, b.Number) {
-		return UnknownBecause("not a build of this track")
 	}
 	if b.Revision < tr.on[0].build.Revision {
 		return FailBecause(tr.olderWhy)

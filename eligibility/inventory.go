@@ -499,9 +499,10 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 	// large file uses two cores. Records travel in batches; the channel's
 	// capacity bounds the memory.
 	batches := make(chan *csvBatch, 4)
+	free := make(chan *csvBatch, 6)
 	done := make(chan struct{})
 	defer close(done)
-	go splitCSV(cr, batches, done)
+	go splitCSV(cr, batches, free, done)
 	for b := range batches {
 		for _, r := range b.rows {
 			inv.rows++
@@ -527,6 +528,12 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 			inv.err = b.err
 			return
 		}
+		// The devices yielded keep their strings, not the batch: it can
+		// carry the next records.
+		select {
+		case free <- b:
+		default:
+		}
 	}
 }
 
@@ -548,18 +555,24 @@ type csvRecord struct {
 const csvBatchRows = 512
 
 // splitCSV reads records from cr into batches until the input ends, an I/O
-// error occurs or done is closed.
-func splitCSV(cr *csv.Reader, out chan<- *csvBatch, done <-chan struct{}) {
+// error occurs or done is closed. It reuses the batches that come back on
+// free.
+func splitCSV(cr *csv.Reader, out chan<- *csvBatch, free <-chan *csvBatch, done <-chan struct{}) {
 	defer close(out)
 	b := &csvBatch{}
 	send := func() bool {
 		select {
 		case out <- b:
-			b = &csvBatch{rows: make([]csvRecord, 0, csvBatchRows), cells: make([]string, 0, cap(b.cells))}
-			return true
 		case <-done:
 			return false
 		}
+		select {
+		case b = <-free:
+			b.rows, b.cells = b.rows[:0], b.cells[:0]
+		default:
+			b = &csvBatch{rows: make([]csvRecord, 0, csvBatchRows), cells: make([]string, 0, cap(b.cells))}
+		}
+		return true
 	}
 	for {
 		rec, err := cr.Read()
