@@ -46,6 +46,19 @@ func BenchmarkTimelineDeviceYear(b *testing.B) {
 	}
 }
 
+// BenchmarkTimelineIntoDeviceYear is BenchmarkTimelineDeviceYear reusing
+// one Timeline: no allocation at all.
+func BenchmarkTimelineIntoDeviceYear(b *testing.B) {
+	s := benchSimulation(b, 1)
+	var tl cadence.Timeline
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.TimelineInto(&tl, benchDevice); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkTimelineDevice3Years is BenchmarkTimelineDeviceYear over three
 // years: the allocation count stays at one.
 func BenchmarkTimelineDevice3Years(b *testing.B) {

@@ -282,15 +282,31 @@ func (s *Simulation) Years() float64 { return float64(s.end-s.start+1) / 365.242
 //
 // Restarts follow Options.Restart.
 func (s *Simulation) Timeline(d Device) (Timeline, error) {
-	if err := d.Validate(); err != nil {
+	var t Timeline
+	if err := s.TimelineInto(&t, d); err != nil {
 		return Timeline{}, err
 	}
-	out := make([]Outcome, len(s.rels))
+	return t, nil
+}
+
+// TimelineInto is Timeline writing into t and reusing the storage of
+// t.Outcomes: a caller that simulates devices one after another with one
+// Timeline allocates nothing. On error t is unchanged.
+func (s *Simulation) TimelineInto(t *Timeline, d Device) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	out := t.Outcomes[:0]
+	if cap(out) < len(s.rels) {
+		out = make([]Outcome, 0, len(s.rels))
+	}
+	out = out[:len(s.rels)]
 	for i := range out {
-		out[i].DaysToProtection = -1
+		out[i] = Outcome{DaysToProtection: -1}
 	}
 	n := s.run(&d, out, nil)
-	return Timeline{From: s.from, To: s.to, Releases: s.releases, Outcomes: out, Restarts: n}, nil
+	*t = Timeline{From: s.from, To: s.to, Releases: s.releases, Outcomes: out, Restarts: n}
+	return nil
 }
 
 // Restarts returns the number of restarts of d in the period, as Timeline

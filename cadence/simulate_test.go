@@ -272,6 +272,23 @@ func TestFleetCanceled(t *testing.T) {
 	}
 }
 
+// TimelineInto gives what Timeline gives, whatever the Timeline held.
+func TestPropTimelineInto(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		var reused cadence.Timeline
+		for range 3 {
+			d := cadencetest.Device().Draw(t, "device")
+			if err := s.TimelineInto(&reused, d); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(timeline(t, s, d), reused); diff != "" {
+				t.Fatalf("TimelineInto differs from Timeline:\n%s", diff)
+			}
+		}
+	})
+}
+
 // Restarts agrees with Timeline.
 func TestPropRestartsMatchesTimeline(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
