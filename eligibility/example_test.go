@@ -89,7 +89,7 @@ pc-6,10.0.26100.8246,Windows 11 Ultimate,x64,Running,Intune,E3,true
 	//   not eligible        3   60.0%
 	//   unknown             1   20.0%
 	//
-	// This month's update (2026-05): 1 without a restart, 3 with a restart, 1 unknown
+	// This month's update (2026-05): 1 without a restart (or already installed), 3 with a restart, 1 unknown
 	//
 	// By track:            devices  eligible  not eligible  unknown
 	//   Windows 11                5         1             3        1

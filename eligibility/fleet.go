@@ -44,8 +44,9 @@ type Report struct {
 	NotEligible int `json:"notEligible"`
 	Undecided   int `json:"unknown"`
 
-	// This month's update: devices that take it without a restart, with
-	// one, or for which that is unknown.
+	// This month's update (see Offer): devices that take it without a
+	// restart or already run it, devices that restart for it, and devices
+	// for which that is unknown.
 	NoRestart      int `json:"noRestart"`
 	Restart        int `json:"restart"`
 	RestartUnknown int `json:"restartUnknown"`

@@ -35,7 +35,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("  unknown       %7d  %6s\n", r.Undecided, percent(r.Undecided, r.Devices))
 
 	if r.Month != "" {
-		p("\nThis month's update (%s): %d without a restart, %d with a restart, %d unknown\n",
+		p("\nThis month's update (%s): %d without a restart (or already installed), %d with a restart, %d unknown\n",
 			r.Month, r.NoRestart, r.Restart, r.RestartUnknown)
 	}
 
