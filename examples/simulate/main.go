@@ -26,6 +26,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"hash/maphash"
@@ -57,6 +58,7 @@ type config struct {
 	calendar  cadence.CalendarOptions
 	options   cadence.Options
 	timelines int
+	json      bool
 	workers   int
 	devices   int
 	eligible  float64
@@ -77,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	restart := fs.String("restart", "at-deadline", "when devices restart: at-deadline or on-install")
 	unconfirmed := fs.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed (e.g. the reported June 2026 client baseline)")
 	timelines := fs.Int("timelines", 0, "also print the timelines of the first `n` devices of each track")
+	asJSON := fs.Bool("json", false, "print the fleet reports as JSON, one object per track")
 	workers := fs.Int("workers", 0, "simulation goroutines (0: one per CPU)")
 	devices := fs.Int("devices", 100000, "synthetic fleet: number of devices")
 	eligible := fs.Float64("eligible", 0.7, "synthetic fleet: share of eligible devices")
@@ -93,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("want at most one inventory file, got %d arguments", fs.NArg())
 	}
-	c := config{online: *online, seed: *seed, timelines: *timelines, workers: *workers,
+	c := config{online: *online, seed: *seed, timelines: *timelines, json: *asJSON, workers: *workers,
 		devices: *devices, eligible: *eligible, behind: *behind, inventory: fs.Arg(0)}
 	var err error
 	if c.from, err = hotpatch.ParseDate(*fromText); err != nil {
@@ -124,8 +127,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Simulated %v to %v; online: %s; missed baseline: %v; restart: %v\n",
-		c.from, c.to, c.online, c.options.MissedBaseline, c.options.Restart)
+	if !c.json {
+		fmt.Fprintf(stdout, "Simulated %v to %v; online: %s; missed baseline: %v; restart: %v\n",
+			c.from, c.to, c.online, c.options.MissedBaseline, c.options.Restart)
+	}
 	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
 		if devs := fleets[t]; len(devs) > 0 {
 			if err := c.simulate(stdout, t, devs); err != nil {
@@ -233,6 +238,16 @@ func (c *config) simulate(w io.Writer, t hotpatch.Track, devs []cadence.Device) 
 		return err
 	}
 	elapsed := time.Since(start)
+	if c.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Track   hotpatch.Track       `json:"track"`
+			Options cadence.Options      `json:"options"`
+			Online  string               `json:"online"`
+			Report  *cadence.FleetReport `json:"report"`
+		}{t, c.options, c.online, rep})
+	}
 	fmt.Fprintf(w, "\n%v: %d devices, %d eligible; %d releases in %.2f years (simulated twice in %v)\n",
 		t, rep.Devices, rep.Eligible, rep.Releases, rep.Years, elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/patchmodel/patchmodel/cadence"
 )
 
 func TestSynthetic(t *testing.T) {
@@ -18,6 +21,23 @@ func TestSynthetic(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run([]string{"-devices", "100", "-json"}, &out, &errs); err != nil {
+		t.Fatalf("run: %v\n%s", err, errs.String())
+	}
+	var got struct {
+		Track  string
+		Report cadence.FleetReport
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	if got.Track != "windows11" || got.Report.Devices != 100 {
+		t.Errorf("JSON report: track %q, %d devices", got.Track, got.Report.Devices)
 	}
 }
 
