@@ -11,6 +11,7 @@
 //
 //	go run ./examples/fleet examples/fleet/testdata/inventory.csv
 //	go run ./examples/fleet -json examples/fleet/testdata/inventory.json
+//	go run ./examples/fleet -rules
 package main
 
 import (
@@ -43,12 +44,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	stanceText := fs.String("disputed", "unknown", "how to count disputed questions: unknown, strict or lenient")
 	verdicts := fs.Bool("verdicts", false, "also print every device's verdict and this month's offer")
 	workers := fs.Int("workers", 0, "evaluation goroutines (0: one per CPU)")
+	rules := fs.Bool("rules", false, "print every version of every rule, with dates and sources, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n")
+		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rules {
+		printRules(stdout)
+		return nil
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -114,4 +120,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return inv.Err()
+}
+
+// printRules prints the rule tables: which conditions applied when, and
+// where they come from.
+func printRules(w io.Writer) {
+	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+		fmt.Fprintf(w, "%v\n", t)
+		for _, r := range eligibility.Rules(t) {
+			from, until := r.From.String(), r.Until.String()
+			if until == "" {
+				until = "now"
+			}
+			fmt.Fprintf(w, "  %-11s %s – %-10s  %s [%s]\n", r.ID, from, until, r.Title, r.Source)
+			if r.Dispute != "" {
+				fmt.Fprintf(w, "  %-11s disputed: %s\n", "", r.Dispute)
+			}
+		}
+		fmt.Fprintf(w, "  %-11s always       on the latest baseline release, from the release catalog\n\n", "baseline")
+	}
 }

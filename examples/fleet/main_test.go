@@ -58,3 +58,15 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRules(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run([]string{"-rules"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Windows Server 2025", "2026-05-19", "disputed:", "baseline"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-rules output lacks %q", want)
+		}
+	}
+}
