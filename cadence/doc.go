@@ -69,8 +69,11 @@
 //     modelled, nor the health monitor that falls back to the LCU [S1c], nor
 //     expedited releases or paused rings [S18].
 //   - Whether Microsoft offers standard out-of-band updates (restart) to
-//     hotpatch devices is UNCONFIRMED [S34]; the simulation offers them to
-//     every device, and CalendarOptions.NoOutOfBand leaves them out.
+//     hotpatch devices is UNCONFIRMED: offering one to them is called a
+//     mistake [S34], so by default they go only to devices not on hotpatch;
+//     Options.OutOfBandToHotpatch offers them to all, knocking hotpatch
+//     devices off until the next baseline [S4b]. CalendarOptions.NoOutOfBand
+//     leaves out-of-band releases out altogether.
 //   - Eligibility is static over the period: a device does not gain or
 //     lose a licence, VBS or its policy while simulated. A verdict that is
 //     undecided counts as not eligible.

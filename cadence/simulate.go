@@ -84,6 +84,15 @@ func (p *RestartPolicy) UnmarshalText(b []byte) error {
 type Options struct {
 	MissedBaseline MissedBaseline // what a device off the baseline gets in a hotpatch month
 	Restart        RestartPolicy  // when a device restarts
+
+	// OutOfBandToHotpatch offers out-of-band releases that need a restart
+	// (standard cumulative updates) to devices on hotpatch too, which then
+	// take standard updates until the next baseline [S4b]. By default they
+	// go only to devices not on hotpatch: Microsoft calls offering one to
+	// hotpatch machines a mistake [S34], and hotpatches after such a
+	// release still build on the baseline before it [S3]. UNCONFIRMED as a
+	// general rule.
+	OutOfBandToHotpatch bool
 }
 
 // A Device is a device to simulate: its facts, its static hotpatch
@@ -207,9 +216,6 @@ type simRelease struct {
 	// base numbers the baseline in force: 0 is the one before the
 	// period; each baseline in the period starts a new number.
 	base int32
-	// afterBaseline: an out-of-band release in a baseline month after
-	// that month's baseline, which keeps devices on the new baseline.
-	afterBaseline bool
 }
 
 // NewSimulation prepares the simulation of cal's releases from from to to,
@@ -230,7 +236,7 @@ func NewSimulation(cal *Calendar, from, to hotpatch.Date, opts Options) (*Simula
 	s := &Simulation{cal: cal, from: from, to: to, start: start, end: end, opts: opts}
 	s.releases = cal.between(from, to, start, end)
 	s.rels = make([]simRelease, len(s.releases))
-	base, baseMonth := int32(0), monthIndex(-1)
+	base := int32(0)
 	for i, r := range s.releases {
 		n := dayOfDate(r.Day)
 		m := monthOf(r.Day.Year, r.Day.Month)
@@ -240,11 +246,9 @@ func NewSimulation(cal *Calendar, from, to hotpatch.Date, opts Options) (*Simula
 		}
 		if r.Kind == hotpatch.KindBaseline {
 			base++
-			baseMonth = m
 		}
 		s.rels[i] = simRelease{
 			day: n, cycle: cycle, kind: r.Kind, restart: r.Restart, base: base,
-			afterBaseline: r.Kind == hotpatch.KindOutOfBand && baseMonth == m,
 		}
 	}
 	return s, nil
@@ -275,10 +279,10 @@ func (s *Simulation) Years() float64 { return float64(s.end-s.start+1) / 365.242
 //     Options.MissedBaseline;
 //   - after installing a non-hotpatch update in a hotpatch month, an
 //     eligible device takes standard updates until the next baseline [S4b];
-//   - an out-of-band release that needs a restart: installed by every
-//     device (UNCONFIRMED whether Microsoft offers standard out-of-band
-//     updates to hotpatch devices [S34]); one that needs none is a hotpatch,
-//     offered only to devices on hotpatch.
+//   - an out-of-band release that needs a restart is a standard update,
+//     offered to devices not on hotpatch (and, with
+//     Options.OutOfBandToHotpatch, to every device); one that needs none
+//     is a hotpatch, offered only to devices on its baseline's train.
 //
 // Restarts follow Options.Restart.
 func (s *Simulation) Timeline(d Device) (Timeline, error) {
@@ -325,7 +329,6 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 	p := d.Online.compile()
 	deferral, deadline, grace := day(d.Ring.Deferral), day(d.Ring.Deadline), day(d.Ring.Grace)
 	eager := s.opts.Restart == RestartOnInstall
-	catchUp := s.opts.MissedBaseline == CatchUpBaseline
 	st := devState{eligible: d.Eligible}
 	if d.Behind {
 		st.base = -1
@@ -345,7 +348,7 @@ func (s *Simulation) run(d *Device, out []Outcome, acc *tally) (restarts int) {
 		if blocked {
 			continue
 		}
-		act, restart, next := st.take(r, catchUp)
+		act, restart, next := st.take(r, &s.opts)
 		if act == ActionSkipped {
 			if out != nil {
 				out[i].Action = ActionSkipped
@@ -416,10 +419,12 @@ type devState struct {
 	base     int32 // the baseline the device runs; -1 if none known
 }
 
-// take returns what the device does with r, whether that restarts, and the
-// state after. ActionSkipped means r is not offered to the device.
-func (st devState) take(r *simRelease, catchUp bool) (Action, bool, devState) {
+// take returns what the device does with r under opts, whether that
+// restarts, and the state after. ActionSkipped means r is not offered to
+// the device.
+func (st devState) take(r *simRelease, opts *Options) (Action, bool, devState) {
 	next := st
+	onHotpatch := st.eligible && !st.offTrain
 	switch r.kind {
 	case hotpatch.KindBaseline:
 		next.base, next.offTrain = r.base, false
@@ -428,25 +433,27 @@ func (st devState) take(r *simRelease, catchUp bool) (Action, bool, devState) {
 		switch {
 		case !st.eligible:
 			return ActionLCU, true, next
-		case !st.offTrain && st.base == r.base:
+		case onHotpatch && st.base == r.base:
 			return ActionHotpatch, false, next
-		case !st.offTrain && catchUp:
+		case onHotpatch && opts.MissedBaseline == CatchUpBaseline:
 			next.base = r.base
 			return ActionCatchUp, true, next
 		}
 		next.offTrain = true
 		return ActionLCU, true, next
 	}
-	// Out of band.
+	// Out of band: a hotpatch goes to devices on the train of its baseline,
+	// a standard update to devices not on hotpatch.
 	if !r.restart {
-		if st.eligible && !st.offTrain && st.base == r.base {
+		if onHotpatch && st.base == r.base {
 			return ActionOutOfBand, false, next
 		}
 		return ActionSkipped, false, next
 	}
-	if r.afterBaseline {
-		next.base, next.offTrain = r.base, false
-	} else if st.eligible {
+	if onHotpatch {
+		if !opts.OutOfBandToHotpatch {
+			return ActionSkipped, false, next
+		}
 		next.offTrain = true
 	}
 	return ActionOutOfBand, true, next
@@ -456,7 +463,7 @@ func (st devState) take(r *simRelease, catchUp bool) (Action, bool, devState) {
 // a device in state st, or len(s.rels).
 func (s *Simulation) nextFor(i int, st *devState) int {
 	for j := i + 1; j < len(s.rels); j++ {
-		if act, _, _ := st.take(&s.rels[j], true); act != ActionSkipped {
+		if act, _, _ := st.take(&s.rels[j], &s.opts); act != ActionSkipped {
 			return j
 		}
 	}

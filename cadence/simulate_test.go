@@ -3,6 +3,7 @@ package cadence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,8 +30,9 @@ func simulation(t *rapid.T, calOpts cadence.CalendarOptions) *cadence.Simulation
 	start := hotpatch.Date{Year: 2024, Month: time.January, Day: 1}.AddDays(rapid.IntRange(0, 5*365).Draw(t, "start"))
 	end := start.AddDays(rapid.IntRange(0, 3*365).Draw(t, "length"))
 	opts := cadence.Options{
-		MissedBaseline: rapid.SampledFrom([]cadence.MissedBaseline{cadence.CatchUpBaseline, cadence.LCUUntilBaseline}).Draw(t, "missed"),
-		Restart:        rapid.SampledFrom([]cadence.RestartPolicy{cadence.RestartAtDeadline, cadence.RestartOnInstall}).Draw(t, "restart"),
+		MissedBaseline:      rapid.SampledFrom([]cadence.MissedBaseline{cadence.CatchUpBaseline, cadence.LCUUntilBaseline}).Draw(t, "missed"),
+		Restart:             rapid.SampledFrom([]cadence.RestartPolicy{cadence.RestartAtDeadline, cadence.RestartOnInstall}).Draw(t, "restart"),
+		OutOfBandToHotpatch: rapid.Bool().Draw(t, "oobToHotpatch"),
 	}
 	s, err := cadence.NewSimulation(cal, start, end, opts)
 	if err != nil {
@@ -331,5 +333,44 @@ func TestDistribution(t *testing.T) {
 	// Test ring, always on: protected on release day, every release.
 	if d := rep.On.DaysToProtection; d.N != 1200 || d.Mean != 0 || d.P99 != 0 {
 		t.Errorf("days to protection = %+v, want 1200 zeros", d)
+	}
+}
+
+// Windows Server 2025, January–February 2026: a baseline, two standard
+// out-of-band updates (restart) and a hotpatch [S3].
+func TestOutOfBandChannels(t *testing.T) {
+	cal, err := cadence.NewCalendar(hotpatch.TrackServer2025, cadence.CalendarOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := hotpatch.Date{Year: 2026, Month: 1, Day: 1}, hotpatch.Date{Year: 2026, Month: 2, Day: 28}
+	actions := func(opts cadence.Options, d cadence.Device) string {
+		s, err := cadence.NewSimulation(cal, from, to, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, err := s.Timeline(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var as []string
+		for _, o := range tl.Outcomes {
+			as = append(as, o.Action.String())
+		}
+		return fmt.Sprint(as, " restarts=", tl.Restarts)
+	}
+	test := cadence.Device{Eligible: true} // Test ring, always on
+	for _, tc := range []struct {
+		opts cadence.Options
+		d    cadence.Device
+		want string
+	}{
+		{cadence.Options{}, test, "[baseline skipped skipped hotpatch] restarts=1"},
+		{cadence.Options{OutOfBandToHotpatch: true}, test, "[baseline out-of-band out-of-band lcu] restarts=4"},
+		{cadence.Options{}, cadence.Device{}, "[baseline out-of-band out-of-band lcu] restarts=4"},
+	} {
+		if got := actions(tc.opts, tc.d); got != tc.want {
+			t.Errorf("options %+v, eligible %v: %s, want %s", tc.opts, tc.d.Eligible, got, tc.want)
+		}
 	}
 }
