@@ -77,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of random absences and of the synthetic fleet")
 	missed := fs.String("missed", "catch-up-baseline", "what a device off the baseline gets in a hotpatch month: catch-up-baseline [S7] or lcu-until-baseline [S1a–S1d]")
 	restart := fs.String("restart", "at-deadline", "when devices restart: at-deadline or on-install")
+	oobToHotpatch := fs.Bool("oob-to-hotpatch", false, "offer standard out-of-band updates to hotpatch devices too (UNCONFIRMED; off by default [S34])")
 	unconfirmed := fs.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed (e.g. the reported June 2026 client baseline)")
 	timelines := fs.Int("timelines", 0, "also print the timelines of the first `n` devices of each track")
 	asJSON := fs.Bool("json", false, "print the fleet reports as JSON, one object per track")
@@ -119,6 +120,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c.calendar.ApplyUnconfirmed = *unconfirmed
+	c.options.OutOfBandToHotpatch = *oobToHotpatch
 	if c.track, err = hotpatch.ParseTrack(*trackText); err != nil || c.track == hotpatch.TrackUnknown {
 		return fmt.Errorf("-track %q: want windows11, server2025 or server2022", *trackText)
 	}
