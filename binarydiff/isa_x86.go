@@ -120,8 +120,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, fp, nil, nil)
 				relocs = relocs[1:]
 				tok = hashToken(s.norm[start:])
-				loose = mix64(loose ^ tok)
-				mnem = mix64(mnem ^ tagPointer)
+				loose = step(loose, tok)
+				mnem = step(mnem, tagPointer)
 			case in.RelSize > 0:
 				start := len(s.norm)
 				s.norm = append(s.norm, tagBranch, byte(in.Kind), in.Cond)
@@ -156,8 +156,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					}
 				}
 				tok = hashToken(s.norm[start:])
-				loose = mix64(loose ^ tok)
-				mnem = mix64(mnem ^ uint64(in.Kind)<<8 ^ uint64(in.Cond))
+				loose = step(loose, tok)
+				mnem = step(mnem, uint64(in.Kind)<<8^uint64(in.Cond))
 			default:
 				for len(relocs) > 0 && relocs[0] < pc {
 					relocs = relocs[1:]
@@ -169,7 +169,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				raw := code[off : off+n]
 				if !in.RIP && nrel == 0 {
 					s.norm = append(s.norm, raw...)
-					tok = mix64(lw*0x9E3779B97F4A7C15 ^ bits.RotateLeft64(hw*0xbf58476d1ce4e5b9, 31) ^ uint64(n))
+					tok = wordsHash(lw, hw, n)
 				} else {
 					start := len(s.norm)
 					s.norm = append(s.norm, tagOperand)
@@ -192,8 +192,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				// The loose form drops displacements and immediates.
 				f1, f2 := fieldMask(in.DispOff, in.DispSize)
 				g1, g2 := fieldMask(in.ImmOff, in.ImmSize)
-				loose = mix64(loose ^ (lw&^f1&^g1)*0x9E3779B97F4A7C15 ^ bits.RotateLeft64((hw&^f2&^g2)*0xbf58476d1ce4e5b9, 31) ^ uint64(n))
-				mnem = mix64(mnem ^ mnemonic(&in, lw, hw))
+				loose = step(loose, wordsHash(lw&^f1&^g1, hw&^f2&^g2, n))
+				mnem = step(mnem, mnemonic(&in, lw, hw))
 				if in.ImmSize >= 2 {
 					if v := immValue(lw, hw, in.ImmOff, in.ImmSize); v >= 0x100 {
 						fp.consts += mix64(v)
@@ -202,7 +202,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			}
 			s.toks = append(s.toks, tok)
 			fp.addSketch(tok)
-			fp.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
+			fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
 			prevTok = tok
 			off += n
 			if in.Kind != x86.Plain && in.Kind != x86.Call && in.Kind != x86.CallIndirect && in.Kind != x86.Bad {
@@ -225,8 +225,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	}
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
-	fp.loose = loose
-	fp.mnem = mnem
+	fp.loose = mix64(loose)
+	fp.mnem = mix64(mnem)
 	fp.insns = uint32(len(s.insts))
 
 	// Blocks start at the entry, at branch targets and after transfers of
@@ -249,6 +249,17 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 func (s *scratch) leaderAt(k int) bool {
 	off := s.insts[k].off
 	return k == 0 || getBit(s.targets, off) || getBit(s.after, off)
+}
+
+// step folds a token into a running order-dependent hash; the final value
+// goes through mix64.
+func step(h, v uint64) uint64 { return bits.RotateLeft64(h^v, 27) * 0x9E3779B97F4A7C15 }
+
+// wordsHash hashes an instruction of n bytes held (masked) in two words.
+func wordsHash(lw, hw uint64, n uint32) uint64 {
+	h := (lw ^ uint64(n)<<59) * 0x9E3779B97F4A7C15
+	h ^= bits.RotateLeft64(hw*0xbf58476d1ce4e5b9, 31)
+	return h ^ h>>29
 }
 
 // mnemonic reduces an instruction to its prefixes, opcode and ModRM mode:
