@@ -265,8 +265,58 @@ const (
 	numFields
 )
 
-var fieldNames = [numFields]string{"", "id", "name", "build", "edition", "arch", "firmware", "secureBoot", "vbs",
-	"virtualizationExtensions", "slat", "chpeDisabled", "management", "license", "hotpatchPolicy", "lastBaseline"}
+// A fieldSpec says how to parse one field's text and where the value goes.
+// ID and name are kept as text and have neither.
+type fieldSpec struct {
+	name  string
+	parse func(text string) (parsed, error)
+	set   func(d *hotpatch.Device, v parsed)
+}
+
+// fields is the inventory schema.
+var fields = [numFields]fieldSpec{
+	fieldID:   {name: "id"},
+	fieldName: {name: "name"},
+	fieldBuild: {"build", parseBuildField,
+		func(d *hotpatch.Device, v parsed) { d.Build = v.b }},
+	fieldEdition: {"edition", enumParser(hotpatch.ParseEdition),
+		func(d *hotpatch.Device, v parsed) { d.Edition = hotpatch.Edition(v.u) }},
+	fieldArch: {"arch", enumParser(hotpatch.ParseArch),
+		func(d *hotpatch.Device, v parsed) { d.Arch = hotpatch.Arch(v.u) }},
+	fieldFirmware: {"firmware", enumParser(hotpatch.ParseFirmware),
+		func(d *hotpatch.Device, v parsed) { d.Firmware = hotpatch.Firmware(v.u) }},
+	fieldSecureBoot: {"secureBoot", enumParser(hotpatch.ParseTri),
+		func(d *hotpatch.Device, v parsed) { d.SecureBoot = hotpatch.Tri(v.u) }},
+	fieldVBS: {"vbs", enumParser(hotpatch.ParseVBS),
+		func(d *hotpatch.Device, v parsed) { d.VBS = hotpatch.VBS(v.u) }},
+	fieldVirtExt: {"virtualizationExtensions", enumParser(hotpatch.ParseTri),
+		func(d *hotpatch.Device, v parsed) { d.VirtualizationExtensions = hotpatch.Tri(v.u) }},
+	fieldSLAT: {"slat", enumParser(hotpatch.ParseTri),
+		func(d *hotpatch.Device, v parsed) { d.SLAT = hotpatch.Tri(v.u) }},
+	fieldCHPE: {"chpeDisabled", enumParser(hotpatch.ParseTri),
+		func(d *hotpatch.Device, v parsed) { d.CHPEDisabled = hotpatch.Tri(v.u) }},
+	fieldManagement: {"management", enumParser(hotpatch.ParseManagement),
+		func(d *hotpatch.Device, v parsed) { d.Management = hotpatch.Management(v.u) }},
+	fieldLicense: {"license", enumParser(hotpatch.ParseLicense),
+		func(d *hotpatch.Device, v parsed) { d.License = hotpatch.License(v.u) }},
+	fieldPolicy: {"hotpatchPolicy", enumParser(hotpatch.ParseTri),
+		func(d *hotpatch.Device, v parsed) { d.HotpatchPolicy = hotpatch.Tri(v.u) }},
+	fieldLastBaseline: {"lastBaseline", parseBuildField,
+		func(d *hotpatch.Device, v parsed) { d.LastBaseline = v.b }},
+}
+
+// enumParser adapts a hotpatch parser of a one-byte enumeration.
+func enumParser[T ~uint8](parse func(string) (T, error)) func(string) (parsed, error) {
+	return func(text string) (parsed, error) {
+		v, err := parse(text)
+		return parsed{u: uint8(v)}, err
+	}
+}
+
+func parseBuildField(text string) (parsed, error) {
+	b, err := parseBuild(text)
+	return parsed{b: b}, err
+}
 
 // fieldAliases maps folded column names (lower-case letters and digits) to
 // fields.
@@ -355,82 +405,17 @@ func (p *parser) set(d *hotpatch.Device, text string) error {
 		d.Name = strings.TrimSpace(text)
 		return nil
 	}
+	spec := &fields[p.f]
 	v, ok := p.lookup(text)
 	if !ok {
 		var err error
-		if v, err = parseField(p.f, text); err != nil {
+		if v, err = spec.parse(text); err != nil {
 			return err
 		}
 		p.remember(text, v)
 	}
-	switch p.f {
-	case fieldBuild:
-		d.Build = v.b
-	case fieldLastBaseline:
-		d.LastBaseline = v.b
-	case fieldEdition:
-		d.Edition = hotpatch.Edition(v.u)
-	case fieldArch:
-		d.Arch = hotpatch.Arch(v.u)
-	case fieldFirmware:
-		d.Firmware = hotpatch.Firmware(v.u)
-	case fieldVBS:
-		d.VBS = hotpatch.VBS(v.u)
-	case fieldManagement:
-		d.Management = hotpatch.Management(v.u)
-	case fieldLicense:
-		d.License = hotpatch.License(v.u)
-	case fieldSecureBoot:
-		d.SecureBoot = hotpatch.Tri(v.u)
-	case fieldVirtExt:
-		d.VirtualizationExtensions = hotpatch.Tri(v.u)
-	case fieldSLAT:
-		d.SLAT = hotpatch.Tri(v.u)
-	case fieldCHPE:
-		d.CHPEDisabled = hotpatch.Tri(v.u)
-	case fieldPolicy:
-		d.HotpatchPolicy = hotpatch.Tri(v.u)
-	}
+	spec.set(d, v)
 	return nil
-}
-
-func parseField(f field, text string) (parsed, error) {
-	var u uint8
-	var err error
-	switch f {
-	case fieldBuild, fieldLastBaseline:
-		b, err := parseBuild(text)
-		return parsed{b: b}, err
-	case fieldEdition:
-		var v hotpatch.Edition
-		v, err = hotpatch.ParseEdition(text)
-		u = uint8(v)
-	case fieldArch:
-		var v hotpatch.Arch
-		v, err = hotpatch.ParseArch(text)
-		u = uint8(v)
-	case fieldFirmware:
-		var v hotpatch.Firmware
-		v, err = hotpatch.ParseFirmware(text)
-		u = uint8(v)
-	case fieldVBS:
-		var v hotpatch.VBS
-		v, err = hotpatch.ParseVBS(text)
-		u = uint8(v)
-	case fieldManagement:
-		var v hotpatch.Management
-		v, err = hotpatch.ParseManagement(text)
-		u = uint8(v)
-	case fieldLicense:
-		var v hotpatch.License
-		v, err = hotpatch.ParseLicense(text)
-		u = uint8(v)
-	default: // the Tri fields
-		var v hotpatch.Tri
-		v, err = hotpatch.ParseTri(text)
-		u = uint8(v)
-	}
-	return parsed{u: u}, err
 }
 
 // parseBuild parses a build and rejects builds no Windows release has.
@@ -459,7 +444,7 @@ func (inv *Inventory) columns(names []string) ([]*parser, error) {
 			continue
 		}
 		if at[f] != 0 {
-			return nil, fmt.Errorf("eligibility: columns %d and %d both give %s", at[f], i+1, fieldNames[f])
+			return nil, fmt.Errorf("eligibility: columns %d and %d both give %s", at[f], i+1, fields[f].name)
 		}
 		at[f] = i + 1
 		ps[i] = &parser{f: f, cache: map[string]parsed{}}
@@ -733,7 +718,7 @@ func (inv *Inventory) parseObject(line int, raw json.RawMessage, known map[strin
 		}
 		if by[p.f] != "" {
 			inv.reject(&RowError{Line: line, Column: k,
-				Err: fmt.Errorf("%q and %q both give %s", by[p.f], k, fieldNames[p.f])})
+				Err: fmt.Errorf("%q and %q both give %s", by[p.f], k, fields[p.f].name)})
 			return false
 		}
 		by[p.f] = k
