@@ -313,10 +313,6 @@ func enumParser[T ~uint8](parse func(string) (T, error)) func(string) (parsed, e
 	}
 }
 
-func parseBuildField(text string) (parsed, error) {
-	b, err := parseBuild(text)
-	return parsed{b: b}, err
-}
 
 // fieldAliases maps folded column names (lower-case letters and digits) to
 // fields.
@@ -418,19 +414,19 @@ func (p *parser) set(d *hotpatch.Device, text string) error {
 	return nil
 }
 
-// parseBuild parses a build and rejects builds no Windows release has.
-func parseBuild(text string) (hotpatch.Build, error) {
+// parseBuildField parses a build and rejects builds no Windows release has.
+func parseBuildField(text string) (parsed, error) {
 	if strings.TrimSpace(text) == "" {
-		return hotpatch.Build{}, nil
+		return parsed{}, nil
 	}
 	b, err := hotpatch.ParseBuild(text)
 	if err != nil {
-		return b, err
+		return parsed{}, err
 	}
 	if b.Major != 10 || b.Minor != 0 || b.Number < 10240 {
-		return hotpatch.Build{}, fmt.Errorf("%w %q: Windows 10 and later are 10.0.10240 and up", ErrImpossibleBuild, text)
+		return parsed{}, fmt.Errorf("%w %q: Windows 10 and later are 10.0.10240 and up", ErrImpossibleBuild, text)
 	}
-	return b, nil
+	return parsed{b: b}, nil
 }
 
 // columns maps header names to parsers.
