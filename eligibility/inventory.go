@@ -313,7 +313,6 @@ func enumParser[T ~uint8](parse func(string) (T, error)) func(string) (parsed, e
 	}
 }
 
-
 // fieldAliases maps folded column names (lower-case letters and digits) to
 // fields.
 var fieldAliases = map[string]field{
