@@ -28,6 +28,9 @@ var (
 	ErrDuplicate = errors.New("duplicate device ID")
 	// ErrMissingID reports a row with neither an ID nor a name.
 	ErrMissingID = errors.New("no device ID or name")
+	// ErrNotWindows reports a row about a device that does not run
+	// Windows, by its OS column (Intune exports list every platform).
+	ErrNotWindows = errors.New("not a Windows device")
 	// ErrImpossibleBuild reports a build no Windows release has: not
 	// 10.0.x, or a build number below 10240 (Windows 10 RTM).
 	ErrImpossibleBuild = errors.New("impossible build")
@@ -73,6 +76,7 @@ const MaxProblems = 100
 //
 //	id                        Device ID, DeviceId, Intune device ID, managedDeviceId
 //	name                      Device name, deviceName, Computer name, Hostname
+//	os                        OS, operatingSystem: Windows or empty, else the row is rejected
 //	build                     OS version, osVersion, OS build (10.0.26100.2894 or 26100.2894)
 //	edition                   EditionID, SkuFamily, OS edition
 //	arch                      Architecture, Processor architecture, processorArchitecture
@@ -96,10 +100,12 @@ const MaxProblems = 100
 // # Bad rows
 //
 // A row is rejected, with its line number and reason (a *RowError), when a
-// value does not parse (an unknown edition, an impossible build), when a CSV
-// row has more or fewer fields than the header, when it has neither an ID
-// nor a name (the name stands in for a missing ID), or when its ID was seen
-// on an earlier row. Every data row is either yielded as a device or
+// value does not parse (an unknown edition, an impossible build), when its
+// OS is not Windows (ErrNotWindows), when a CSV row has more or fewer
+// fields than the header, when it has neither an ID nor a name (the name
+// stands in for a missing ID), or when its ID was seen on an earlier row.
+// Cells are checked in schema order, so the reason does not depend on the
+// order of the columns. Every data row is either yielded as a device or
 // rejected: Rows() == devices yielded + Rejected(). A UTF-8 byte order mark,
 // CRLF line ends and quoted fields are accepted.
 //
@@ -125,6 +131,7 @@ type Inventory struct {
 	rejected int
 	problems []*RowError
 	ignored  []string
+	order    []int // CSV columns in schema order
 	err      error
 
 	seed maphash.Seed
@@ -249,6 +256,7 @@ const (
 	fieldNone field = iota
 	fieldID
 	fieldName
+	fieldOS
 	fieldBuild
 	fieldEdition
 	fieldArch
@@ -277,6 +285,8 @@ type fieldSpec struct {
 var fields = [numFields]fieldSpec{
 	fieldID:   {name: "id"},
 	fieldName: {name: "name"},
+	fieldOS: {"os", parseOS,
+		func(*hotpatch.Device, parsed) {}},
 	fieldBuild: {"build", parseBuildField,
 		func(d *hotpatch.Device, v parsed) { d.Build = v.b }},
 	fieldEdition: {"edition", enumParser(hotpatch.ParseEdition),
@@ -331,6 +341,7 @@ var fieldAliases = map[string]field{
 	"license": fieldLicense, "licence": fieldLicense,
 	"hotpatchpolicy": fieldPolicy, "hotpatchenabled": fieldPolicy, "ishotpatchenabled": fieldPolicy,
 	"lastbaseline": fieldLastBaseline,
+	"os":           fieldOS, "operatingsystem": fieldOS,
 }
 
 func fold(s string) string {
@@ -413,6 +424,15 @@ func (p *parser) set(d *hotpatch.Device, text string) error {
 	return nil
 }
 
+// parseOS accepts Windows, or no value: Intune exports list phones and Macs
+// too, and their OS versions are not Windows builds.
+func parseOS(text string) (parsed, error) {
+	if k := fold(text); k != "" && !strings.HasPrefix(k, "windows") {
+		return parsed{}, fmt.Errorf("%w: %q", ErrNotWindows, text)
+	}
+	return parsed{}, nil
+}
+
 // parseBuildField parses a build and rejects builds no Windows release has.
 func parseBuildField(text string) (parsed, error) {
 	if strings.TrimSpace(text) == "" {
@@ -446,6 +466,11 @@ func (inv *Inventory) columns(names []string) ([]*parser, error) {
 	}
 	if at[fieldID] == 0 && at[fieldName] == 0 {
 		return nil, errors.New("eligibility: the header has no id or name column")
+	}
+	for _, col := range at {
+		if col != 0 {
+			inv.order = append(inv.order, col-1)
+		}
 	}
 	return ps, nil
 }
@@ -583,12 +608,13 @@ func splitCSV(cr *csv.Reader, out chan<- *csvBatch, free <-chan *csvBatch, done 
 	}
 }
 
+// parseRow parses the cells of a row in schema order (see fields), so that
+// a row's first problem is reported the same way whatever the column order:
+// a phone is "not a Windows device" before its OS version is an impossible
+// build.
 func (inv *Inventory) parseRow(line int, ps []*parser, header, rec []string, d *hotpatch.Device) bool {
-	for i, p := range ps {
-		if p == nil {
-			continue
-		}
-		if err := p.set(d, rec[i]); err != nil {
+	for _, i := range inv.order {
+		if err := ps[i].set(d, rec[i]); err != nil {
 			inv.reject(&RowError{Line: line, Column: header[i], Err: err})
 			return false
 		}
@@ -694,10 +720,13 @@ func (inv *Inventory) parseObject(line int, raw json.RawMessage, known map[strin
 		inv.reject(&RowError{Line: line, Err: ErrNotObject})
 		return false
 	}
-	// Keys in sorted order, so that the row's first problem does not
-	// depend on map order.
+	// Keys in schema order, then by name, so that the row's first problem
+	// does not depend on map order.
+	keys := slices.SortedFunc(maps.Keys(obj), func(a, b string) int {
+		return cmp.Or(cmp.Compare(schemaRank(a), schemaRank(b)), cmp.Compare(a, b))
+	})
 	var by [numFields]string
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
+	for _, k := range keys {
 		p, ok := known[k]
 		if !ok {
 			f := fieldAliases[fold(k)]
@@ -736,6 +765,14 @@ func (inv *Inventory) parseObject(line int, raw json.RawMessage, known map[strin
 		}
 	}
 	return true
+}
+
+// schemaRank orders JSON keys by their field, unknown keys last.
+func schemaRank(key string) field {
+	if f := fieldAliases[fold(key)]; f != fieldNone {
+		return f
+	}
+	return numFields
 }
 
 func skipSpace(data []byte, i int) int {

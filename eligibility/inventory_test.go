@@ -244,3 +244,23 @@ func TestReadCSVStopEarlyLarge(t *testing.T) {
 	}
 	t.Errorf("goroutines: %d before, %d after", before, runtime.NumGoroutine())
 }
+
+// TestReadNonWindows checks that an Intune export's phones and Macs are
+// rejected as such, before their OS versions are judged as builds.
+func TestReadNonWindows(t *testing.T) {
+	in := "Device name,OS version,OS\nPC,10.0.26100.8246,Windows\nphone,17.5.1,iOS\nmac,14.5,macOS\n"
+	inv := ReadCSV(strings.NewReader(in))
+	ds := readAll(inv)
+	if len(ds) != 1 || inv.Rejected() != 2 {
+		t.Fatalf("devices %d, problems %v", len(ds), inv.Problems())
+	}
+	for _, p := range inv.Problems() {
+		if !errors.Is(p, ErrNotWindows) || p.Column != "OS" {
+			t.Errorf("%v: want ErrNotWindows in column OS", p)
+		}
+	}
+	inv = ReadJSON(strings.NewReader(`[{"deviceName": "phone", "osVersion": "17.5.1", "operatingSystem": "iOS"}]`))
+	if ds := readAll(inv); len(ds) != 0 || len(inv.Problems()) != 1 || !errors.Is(inv.Problems()[0], ErrNotWindows) {
+		t.Errorf("JSON: %d devices, problems %v", len(ds), inv.Problems())
+	}
+}
