@@ -131,7 +131,8 @@ type Inventory struct {
 	rejected int
 	problems []*RowError
 	ignored  []string
-	order    []int // CSV columns in schema order
+	order    []int           // CSV columns in schema order
+	row      hotpatch.Device // the row being parsed, kept here so it is not allocated per row
 	err      error
 
 	seed maphash.Seed
@@ -522,11 +523,12 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 					Err: fmt.Errorf("%w: %d, the header has %d", ErrFieldCount, len(rec), len(header))})
 				continue
 			}
-			var d hotpatch.Device
-			if !inv.parseRow(r.line, ps, header, rec, &d) {
+			d := &inv.row
+			*d = hotpatch.Device{}
+			if !inv.parseRow(r.line, ps, header, rec, d) {
 				continue
 			}
-			if !inv.finish(r.line, &d, yield) {
+			if !inv.finish(r.line, d, yield) {
 				return
 			}
 		}
@@ -672,11 +674,12 @@ func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 			return
 		}
 		inv.rows++
-		var d hotpatch.Device
-		if !inv.parseObject(line, raw, known, &d) {
+		d := &inv.row
+		*d = hotpatch.Device{}
+		if !inv.parseObject(line, raw, known, d) {
 			continue
 		}
-		if !inv.finish(line, &d, yield) {
+		if !inv.finish(line, d, yield) {
 			return
 		}
 	}
