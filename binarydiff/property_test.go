@@ -560,3 +560,44 @@ func TestRetargetIsChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestDataMovedIsNotChanged: code whose data moved (something was inserted
+// before it in the same section) is not Changed, whatever the data looks
+// like and however far it moved.
+func TestDataMovedIsNotChanged(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		data     difftest.Data
+		inserted difftest.Data
+		ref      difftest.Op
+	}{
+		{"zero byte after a pointer", difftest.Data{Name: "x", Bytes: []byte{0}, Align: 1},
+			difftest.Data{Name: "new", Bytes: make([]byte, 8), Ptrs: []difftest.Ptr{{Target: "f"}}}, difftest.Load},
+		{"string after a string", difftest.Data{Name: "x", Bytes: []byte("hello, world\x00"), Align: 1},
+			difftest.Data{Name: "new", Bytes: []byte("abc"), Align: 1}, difftest.Lea},
+		{"word after a word", difftest.Data{Name: "x", Bytes: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
+			difftest.Data{Name: "new", Bytes: []byte{8, 7, 6, 5, 4, 3, 2, 1}}, difftest.Load},
+		{"zero words after zero words", difftest.Data{Name: "x", Bytes: make([]byte, 16)},
+			difftest.Data{Name: "new", Bytes: make([]byte, 24)}, difftest.Load},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			old := &difftest.Image{Symbols: true,
+				Funcs: []difftest.Func{
+					{Name: "f", Frame: 8, Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RCX, Imm: 1}}},
+					{Name: "g", Frame: 8, Body: []difftest.Insn{{Op: c.ref, Dst: difftest.RAX, Target: "x"}}},
+				},
+				Data: []difftest.Data{c.data, {Name: "y", Bytes: []byte("other data\x00"), Align: 1}},
+			}
+			new := old.Clone()
+			new.Data = append([]difftest.Data{c.inserted}, new.Data...)
+			p := &difftest.Pair{Old: old, New: new}
+			lo, a := build(t, p.Old)
+			ln, b := build(t, p.New)
+			for _, ignore := range []bool{false, true} {
+				res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+				checkAccounting(t, a, b, res)
+				checkTruth(t, p, res, lo, ln)
+			}
+		})
+	}
+}

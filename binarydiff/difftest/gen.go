@@ -104,13 +104,20 @@ func genData(src source, name string, funcs []string) Data {
 	for i := range d.Bytes {
 		d.Bytes[i] = byte(src.intn(256))
 	}
-	switch src.intn(3) {
+	switch src.intn(4) {
 	case 0:
 		d.Writable = true
 	case 1: // a pointer table into code
 		for off := 0; off < len(d.Bytes); off += 8 {
 			d.Ptrs = append(d.Ptrs, Ptr{Offset: uint32(off), Target: funcs[src.intn(len(funcs))]})
 		}
+	case 2: // a string: any length, byte aligned, so data after it shifts by any amount
+		d.Bytes = make([]byte, 1+src.intn(48))
+		for i := range d.Bytes {
+			d.Bytes[i] = byte(' ' + src.intn(95))
+		}
+		d.Bytes[len(d.Bytes)-1] = 0
+		d.Align = 1
 	}
 	return d
 }
@@ -215,12 +222,12 @@ func (g *gen) insn(n int) Insn {
 		case Load:
 			if len(data) > 0 {
 				d := data[src.intn(len(data))]
-				return Insn{Op: Load, Dst: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(len(d.Bytes)/8))}
+				return Insn{Op: Load, Dst: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(max(len(d.Bytes)/8, 1)))}
 			}
 		case Store:
 			if len(g.writable) > 0 {
 				d := data[g.writable[src.intn(len(g.writable))]]
-				return Insn{Op: Store, Src: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(len(d.Bytes)/8))}
+				return Insn{Op: Store, Src: g.reg(), Target: d.Name, Addend: int32(8 * src.intn(max(len(d.Bytes)/8, 1)))}
 			}
 		case Lea, MovAbs:
 			if len(data) > 0 && src.intn(2) == 0 {

@@ -51,6 +51,7 @@ type Data struct {
 	Bytes    []byte // contents; must not be empty
 	Ptrs     []Ptr
 	Writable bool
+	Align    uint32 // alignment in the section, a power of two; default 8
 }
 
 // Ptr is an absolute pointer inside a [Data] item: the 8 bytes at Offset
@@ -187,6 +188,9 @@ func (im *Image) resolve() (map[string]symbol, error) {
 		}
 		if len(d.Bytes) == 0 {
 			return nil, fmt.Errorf("data %q is empty", d.Name)
+		}
+		if d.Align&(d.Align-1) != 0 || d.Align > sectionAlignment {
+			return nil, fmt.Errorf("data %q: alignment %d is not a power of two up to %d", d.Name, d.Align, sectionAlignment)
 		}
 		for _, p := range d.Ptrs {
 			if uint64(p.Offset)+8 > uint64(len(d.Bytes)) {

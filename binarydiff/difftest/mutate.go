@@ -381,7 +381,7 @@ func (m *mutator) retarget(in *Insn) {
 			if in.Op == Store && !d.Writable {
 				continue
 			}
-			for off := int32(0); off+8 <= int32(len(d.Bytes)); off += 8 {
+			for off := int32(0); off < int32(len(d.Bytes)); off += 8 {
 				if d.Name != in.Target || off != in.Addend {
 					cands = append(cands, Insn{Target: d.Name, Addend: off})
 				}

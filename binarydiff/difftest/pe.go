@@ -152,7 +152,11 @@ func (b *builder) build() error {
 		if d.Writable {
 			s = data
 		}
-		s.vsize = alignUp(s.vsize, 8)
+		align := d.Align
+		if align == 0 {
+			align = 8
+		}
+		s.vsize = alignUp(s.vsize, align)
 		b.dataOff[i], b.dataSec[i] = s.vsize, s
 		s.vsize += uint32(len(d.Bytes))
 	}
