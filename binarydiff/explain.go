@@ -109,6 +109,7 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 		}
 	}
 	a, b := &x.a, &x.b
+	x.e.Lines = make([]Line, 0, len(a.toks)+len(b.toks))
 	// Basic-block alignment first: whole blocks are tokens too.
 	i, j := 0, 0 // block cursors
 	for _, blk := range myers.Diff(a.blockTokens(intern), b.blockTokens(intern)) {

@@ -53,16 +53,22 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 		}
 		rfs = append(rfs, rf)
 	}
+	pf.addRuntimeFunctions(d, rfs, pf.chainedParent)
+}
+
+// addRuntimeFunctions sorts and checks RUNTIME_FUNCTION entries, then adds
+// one function per primary entry and attaches chained entries (found by
+// parentOf) to their root as fragments.
+func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, parentOf func(runtimeFunction) (uint32, bool)) {
 	if !slices.IsSortedFunc(rfs, cmpRF) {
 		pf.warn(-1, "pdata entries not sorted by address; sorted")
 		slices.SortStableFunc(rfs, cmpRF)
 	}
 	// Drop entries overlapping their predecessor: the table must partition code.
 	kept := rfs[:0]
-	for i, rf := range rfs {
+	for _, rf := range rfs {
 		if len(kept) > 0 && rf.BeginAddress < kept[len(kept)-1].EndAddress {
 			pf.warn(-1, "pdata entry [%#x,%#x) overlaps [%#x,%#x); skipped", rf.BeginAddress, rf.EndAddress, kept[len(kept)-1].BeginAddress, kept[len(kept)-1].EndAddress)
-			_ = i
 			continue
 		}
 		kept = append(kept, rf)
@@ -80,7 +86,7 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 	parent := make([]int32, len(rfs))
 	for i := range rfs {
 		parent[i] = -1
-		if pb, ok := pf.chainedParent(rfs[i]); ok {
+		if pb, ok := parentOf(rfs[i]); ok {
 			if j := find(pb); j >= 0 && j != i {
 				parent[i] = int32(j)
 			} else {

@@ -61,10 +61,13 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	maxD := min(n+m, MaxD)
 	off := maxD + 1
 	v := make([]int, 2*maxD+3)
-	var trace [][]int
+	// trace holds, for each d, V before step d over k in [-d-1, d+1]
+	// (2d+3 entries), back to back.
+	var trace []int
+	start := func(d int) int { return d * (d + 2) } // sum of (2i+3) for i < d
 	found := -1
 	for d := 0; d <= maxD && found < 0; d++ {
-		trace = append(trace, append([]int(nil), v[off-d-1:off+d+2]...))
+		trace = append(trace, v[off-d-1:off+d+2]...)
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || k != d && v[off+k-1] < v[off+k+1] {
@@ -90,7 +93,7 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	var rev []Edit
 	x, y := n, m
 	for d := found; d > 0; d-- {
-		prev := trace[d] // V before step d, covering k in [-d-1, d+1]
+		prev := trace[start(d) : start(d)+2*d+3] // V before step d, covering k in [-d-1, d+1]
 		at := func(k int) int { return prev[k+d+1] }
 		k := x - y
 		var pk int

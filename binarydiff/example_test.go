@@ -1,0 +1,131 @@
+package binarydiff_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+
+	"github.com/patchmodel/patchmodel/binarydiff"
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+)
+
+// exampleImages builds two versions of a tiny PE32+ image in memory: in the
+// new one, check compares with 11 instead of 10 and a helper was added.
+func exampleImages() (old, new *binarydiff.Binary) {
+	v1 := &difftest.Image{
+		Funcs: []difftest.Func{
+			{Name: "main", Frame: 0x28, Export: true, Body: []difftest.Insn{
+				{Op: difftest.Load, Dst: difftest.RCX, Target: "limit"},
+				{Op: difftest.Call, Target: "check"},
+			}},
+			{Name: "check", Export: true, Body: []difftest.Insn{
+				{Op: difftest.CmpImm, Dst: difftest.RCX, Imm: 10},
+				{Op: difftest.Jcc, Cond: 5, Label: 3},
+				{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 1},
+			}},
+		},
+		Data: []difftest.Data{{Name: "limit", Bytes: []byte{10, 0, 0, 0, 0, 0, 0, 0}}},
+	}
+	v2 := v1.Clone()
+	v2.Funcs[1].Body[0].Imm = 11
+	v2.Funcs = append(v2.Funcs, difftest.Func{Name: "helper", Export: true, Body: []difftest.Insn{
+		{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 42},
+	}})
+	return parse(v1), parse(v2)
+}
+
+func parse(im *difftest.Image) *binarydiff.Binary {
+	l, err := im.Build()
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
+}
+
+func Example() {
+	old, new := exampleImages()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", res.Summary)
+	for _, fd := range res.Functions {
+		switch fd.Kind {
+		case binarydiff.Added:
+			fmt.Println(fd.Kind, fd.New.Name)
+		default:
+			fmt.Println(fd.Kind, fd.Old.Name, fd.Pass)
+		}
+	}
+	// Output:
+	// {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// identical main name
+	// changed check name
+	// added helper
+}
+
+// ExampleExplain prints the instruction-level diff of a changed function.
+func ExampleExplain() {
+	old, new := exampleImages()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, fd := range res.Functions {
+		if fd.Kind != binarydiff.Changed {
+			continue
+		}
+		e, err := binarydiff.Explain(old, new, fd)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Print(e)
+	}
+	// Output:
+	// - 00001020           cmp rcx, 0xa
+	// +          00001020  cmp rcx, 0xb
+	//   00001024 00001024  jnz 0x102d
+	//   00001026 00001026  mov rax, 0x1
+	//   0000102d 0000102d  ret
+}
+
+// ExampleOptions diffs as if both images were stripped of names.
+func ExampleOptions() {
+	old, new := exampleImages()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, fd := range res.Functions {
+		if fd.Kind == binarydiff.Changed {
+			fmt.Printf("changed %#x (%s pass, similarity %.2f)\n", fd.Old.RVA, fd.Pass, fd.Similarity)
+		}
+	}
+	// Output:
+	// changed 0x1020 (structural pass, similarity 0.95)
+}
+
+// ExampleResult_json shows the stable JSON form of a function diff.
+func ExampleResult_json() {
+	old, new := exampleImages()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	js, err := json.Marshal(res.Functions[1])
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(js))
+	js, _ = json.Marshal(res.Summary)
+	fmt.Println(string(js))
+	// Output:
+	// {"kind":"changed","old":{"rva":4128,"size":14,"name":"check"},"new":{"rva":4128,"size":14,"name":"check"},"similarity":0.95,"pass":"name"}
+	// {"identical":1,"moved":0,"changed":1,"added":1,"removed":0}
+}

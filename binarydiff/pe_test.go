@@ -1,0 +1,164 @@
+package binarydiff
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"testing"
+)
+
+func fxBytes(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(fxBuild(t, fxV1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func parseRaw(raw []byte) (*Binary, error) { return Parse(bytes.NewReader(raw), int64(len(raw))) }
+
+func TestParseGoProgram(t *testing.T) {
+	b := fxOpen(t, fxV1)
+	if b.Format != FormatPE || b.Arch != ArchAMD64 || b.ImageBase == 0 || b.Entry == 0 {
+		t.Fatalf("header: %v %v %#x %#x", b.Format, b.Arch, b.ImageBase, b.Entry)
+	}
+	if len(b.Warnings) != 0 {
+		t.Errorf("warnings: %v", b.Warnings)
+	}
+	names := map[string]int{}
+	for i, f := range b.Functions {
+		names[f.Name]++
+		if f.Size == 0 {
+			t.Errorf("%s at %#x: empty", f.Name, f.RVA)
+		}
+		if i > 0 && b.Functions[i-1].RVA+b.Functions[i-1].Size > f.RVA {
+			t.Errorf("%s at %#x overlaps its predecessor", f.Name, f.RVA)
+		}
+		if s := b.Section(f.RVA); s == nil || s.Flags&SectionExec == 0 {
+			t.Errorf("%s at %#x: not in code", f.Name, f.RVA)
+		}
+	}
+	for _, n := range []string{"main.main", "main.check", "main.compute", "runtime.mallocgc"} {
+		if names[n] == 0 {
+			t.Errorf("%s not found", n)
+		}
+	}
+	if b.FunctionAt(b.Entry) < 0 {
+		t.Errorf("entry %#x in no function", b.Entry)
+	}
+}
+
+func TestParseUnsupported(t *testing.T) {
+	for name, raw := range map[string][]byte{
+		"elf":   []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+		"macho": {0xcf, 0xfa, 0xed, 0xfe, 0, 0, 0, 0},
+	} {
+		if _, err := parseRaw(raw); !errors.Is(err, ErrUnsupportedFormat) {
+			t.Errorf("%s: %v, want ErrUnsupportedFormat", name, err)
+		}
+	}
+	// The fixture with its machine changed to Arm64 and to i386.
+	for _, machine := range []uint16{IMAGE_FILE_MACHINE_ARM64, IMAGE_FILE_MACHINE_I386} {
+		raw := fxBytes(t)
+		lfanew := binary.LittleEndian.Uint32(raw[0x3c:])
+		binary.LittleEndian.PutUint16(raw[lfanew+4:], machine)
+		if _, err := parseRaw(raw); !errors.Is(err, ErrUnsupportedFormat) {
+			t.Errorf("machine %#x: %v, want ErrUnsupportedFormat", machine, err)
+		}
+	}
+}
+
+// TestParseTruncated cuts the image at many lengths: every cut gives an
+// error or a Binary, never a panic.
+func TestParseTruncated(t *testing.T) {
+	raw := fxBytes(t)
+	var formatErrors int
+	for _, n := range []int{0, 1, 2, 0x3c, 0x40, 0x80, 0x100, 0x200, 0x400, 0x1000, len(raw) / 3, len(raw) / 2, len(raw) - 1} {
+		_, err := parseRaw(raw[:n])
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			formatErrors++
+		}
+	}
+	if formatErrors == 0 {
+		t.Error("no truncation gave a FormatError")
+	}
+}
+
+// TestParseHostileHeaders sets header fields to absurd values.
+func TestParseHostileHeaders(t *testing.T) {
+	base := fxBytes(t)
+	lfanew := int(binary.LittleEndian.Uint32(base[0x3c:]))
+	opt := lfanew + 4 + sizeofFileHeader
+	nsec := int(binary.LittleEndian.Uint16(base[lfanew+6:]))
+	optSize := int(binary.LittleEndian.Uint16(base[lfanew+4+16:]))
+	sh := opt + optSize
+	dir := func(i int) int { return opt + 112 + 8*i }
+	cases := map[string]func(raw []byte){
+		"e_lfanew past end":     func(raw []byte) { binary.LittleEndian.PutUint32(raw[0x3c:], 0xfffffff0) },
+		"65535 sections":        func(raw []byte) { binary.LittleEndian.PutUint16(raw[lfanew+6:], 0xffff) },
+		"optional header 0":     func(raw []byte) { binary.LittleEndian.PutUint16(raw[lfanew+4+16:], 0) },
+		"4G symbols":            func(raw []byte) { binary.LittleEndian.PutUint32(raw[lfanew+4+12:], 0xffffffff) },
+		"section data past end": func(raw []byte) { binary.LittleEndian.PutUint32(raw[sh+20:], 0x7fffffff) },
+		"section 4G virtual":    func(raw []byte) { binary.LittleEndian.PutUint32(raw[sh+8:], 0xffffffff) },
+		"pdata 4G": func(raw []byte) {
+			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_EXCEPTION)+4:], 0xfffffff0)
+		},
+		"reloc 4G": func(raw []byte) {
+			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_BASERELOC)+4:], 0xfffffff0)
+		},
+		"imports 4G": func(raw []byte) {
+			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_IMPORT)+4:], 0xfffffff0)
+		},
+		"sections overlap": func(raw []byte) {
+			if nsec > 1 {
+				copy(raw[sh+sizeofSectionHeader+12:sh+sizeofSectionHeader+16], raw[sh+12:sh+16])
+			}
+		},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			raw := bytes.Clone(base)
+			mutate(raw)
+			b, err := parseRaw(raw)
+			if err == nil && b == nil {
+				t.Fatal("nil Binary without error")
+			}
+		})
+	}
+}
+
+// TestParsePdataChains builds pdata tables by hand: overlapping entries,
+// a chain to a missing parent and a cycle produce warnings, and chained
+// entries become fragments.
+func TestParsePdataChains(t *testing.T) {
+	b := &Binary{Sections: []Section{{Name: ".text", RVA: 0x1000, Size: 0x1000, Flags: SectionExec}}}
+	rfs := []runtimeFunction{
+		{0x1000, 0x1010, 0}, // primary
+		{0x1020, 0x1030, 0}, // fragment of 0x1000
+		{0x1028, 0x1040, 0}, // overlaps the previous: skipped
+		{0x1100, 0x1110, 0}, // cycle with 0x1200
+		{0x1200, 0x1210, 0},
+	}
+	parents := map[uint32]uint32{0x1020: 0x1000, 0x1100: 0x1200, 0x1200: 0x1100}
+	pf := &peFile{b: b}
+	d := newDiscovery(b)
+	pf.addRuntimeFunctions(d, rfs, func(rf runtimeFunction) (uint32, bool) {
+		p, ok := parents[rf.BeginAddress]
+		return p, ok
+	})
+	if c := d.cands[0x1000]; c == nil || len(c.frags) != 1 || c.frags[0] != (Range{0x1020, 0x10}) {
+		t.Errorf("0x1000: %+v", c)
+	}
+	if d.cands[0x1020] != nil || d.cands[0x1028] != nil {
+		t.Error("fragment or overlapping entry became a function")
+	}
+	if d.cands[0x1100] == nil || d.cands[0x1200] == nil {
+		t.Error("cyclic entries dropped")
+	}
+	if len(b.Warnings) < 3 {
+		t.Errorf("warnings: %v", b.Warnings)
+	}
+}
