@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"iter"
 	"os"
@@ -186,12 +185,10 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 	return out, nil
 }
 
-var idSeed = maphash.MakeSeed()
-
 // ringOf spreads devices over Ring1, Ring2 and Ring3 as 1%, 9% and 90%, by
-// a hash of the device ID that is fixed within one run.
+// a stable hash of the device ID, so a device keeps its ring from run to run.
 func ringOf(id string) int {
-	switch h := maphash.String(idSeed, id) % 100; {
+	switch h := fnv(id) % 100; {
 	case h < 1:
 		return 1
 	case h < 10:
