@@ -2,7 +2,12 @@ package binarydiff_test
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
@@ -37,6 +42,7 @@ func FuzzPEFacts(f *testing.F) {
 	}
 	f.Add(l.Bytes)
 	f.Fuzz(func(t *testing.T, p []byte) {
+		defer watch(len(p))()
 		facts, err := binarydiff.ReadPEFacts(bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			return
@@ -45,4 +51,59 @@ func FuzzPEFacts(f *testing.F) {
 			t.Fatalf("%d imports, %d exports from %d bytes", len(facts.Imports), len(facts.Exports), len(p))
 		}
 	})
+}
+
+// elfSeeds returns small gcc-built ELF files (an executable and an
+// object) when gcc is installed.
+func elfSeeds(f *testing.F) [][]byte {
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		return nil
+	}
+	dir := f.TempDir()
+	src := filepath.Join(dir, "t.c")
+	code := "static int h(int x){return x*7;}\nint g[2]={1,2};\nint add(int a){return h(a)+g[a&1];}\nvoid _start(void){for(;;)add(3);}\n"
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	var out [][]byte
+	for _, args := range [][]string{{"-Os", "-nostdlib", "-static-pie", "-o", filepath.Join(dir, "t"), src}, {"-Os", "-c", "-ffunction-sections", "-o", filepath.Join(dir, "t.o"), src}} {
+		if exec.Command(gcc, args...).Run() != nil {
+			continue
+		}
+		if p, err := os.ReadFile(args[len(args)-2]); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FuzzELF parses mutated ELF files: a typed error or a Binary, no panic,
+// no hang, memory bounded by the input.
+func FuzzELF(f *testing.F) {
+	for _, p := range elfSeeds(f) {
+		f.Add(p)
+	}
+	f.Add([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		defer watch(len(p))()
+		b, err := binarydiff.ParseELF(bytes.NewReader(p), int64(len(p)))
+		if err != nil {
+			return
+		}
+		if len(b.Functions) > len(p) {
+			t.Fatalf("%d functions from %d bytes", len(b.Functions), len(p))
+		}
+		if _, err := b.Facts(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// watch crashes the fuzz worker if the call it guards runs for more than
+// 10 s: Go's fuzzer has no per-input deadline and would stall silently,
+// while a crash makes it save the input. It returns the stop function.
+func watch(n int) func() {
+	t := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on a %d-byte input", n)) })
+	return func() { t.Stop() }
 }

@@ -1,0 +1,673 @@
+package binarydiff
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/patchmodel/patchmodel/binarydiff/internal/ehframe"
+	"github.com/zeebo/xxh3"
+)
+
+// ELF support: x86-64 executables, shared objects and relocatable objects.
+//
+// Sections with SHF_ALLOC become Sections at their address minus the
+// lowest PT_LOAD address (the ImageBase). A relocatable object (.o) has no
+// addresses: its allocated sections are laid out in header order, aligned,
+// from RVA 0x1000, and its relocations are applied to an in-memory copy of
+// them, so that code is fingerprinted as it would be once linked. Each
+// undefined symbol gets a 16-byte stub (jmp [rip+slot]) named sym@plt and
+// an 8-byte slot named by the symbol, the way a linker's PLT and GOT
+// would: calls to a different external function are then calls to a
+// different function.
+//
+// Functions come from .symtab and .dynsym (STT_FUNC and STT_GNU_IFUNC
+// with their sizes), then from .eh_frame FDEs for code no symbol covers
+// (all of it in a stripped binary), then the entry point, then direct call
+// targets. Duplicate names of local functions are qualified by the source
+// file of their STT_FILE scope ("file.c:name"), and by an ordinal
+// ("name#2") if still ambiguous, as klp-build does (binary-diffing.md
+// §6.2).
+
+// More formats and sources than the x64 PE differ's.
+const (
+	FormatELF Format = 2 // ELF executable, shared object or relocatable object
+
+	SourceEHFrame Source = 6 // .eh_frame FDE
+	SourcePclntab Source = 7 // Go pclntab function table
+)
+
+const (
+	elfStubSize  = 16
+	maxELFStubs  = 1 << 16
+	relImageBase = 0x1000 // RVA of the first section of a relocatable object
+	maxELFAlign  = 4096
+)
+
+// elfImage is a parsed ELF file and the layout of its sections.
+type elfImage struct {
+	f      *elf.File
+	size   int64
+	base   uint64   // lowest PT_LOAD address, page aligned (0 for ET_REL)
+	rel    bool     // ET_REL: addresses are synthetic
+	secRVA []uint32 // per section index: RVA, or noRVA
+	syms   []elf.Symbol
+	dsyms  []elf.Symbol
+	stubs  map[string]uint32 // undefined symbol → stub RVA (ET_REL)
+	slots  map[string]uint32 // undefined symbol → slot RVA (ET_REL)
+	// absRelocs are the RVAs of 64-bit absolute addresses: R_X86_64_64
+	// fields of a relocatable object, R_X86_64_RELATIVE and R_X86_64_64
+	// dynamic relocations of an executable or shared object.
+	absRelocs []uint32
+	warns     []Warning
+}
+
+const noRVA = ^uint32(0)
+
+// relReader is the in-memory, relocated copy of a relocatable object's
+// allocated sections (file offset = RVA), keeping the original file for
+// the image facts.
+type relReader struct {
+	*bytes.Reader
+	orig io.ReaderAt
+	size int64
+}
+
+func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
+	defer func() {
+		if p := recover(); p != nil { // debug/elf on hostile input
+			im, err = nil, &FormatError{Off: -1, Msg: fmt.Sprintf("ELF: %v", p)}
+		}
+	}()
+	f, err := elf.NewFile(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return nil, &FormatError{Off: 0, Msg: "ELF: " + err.Error()}
+	}
+	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB || f.Machine != elf.EM_X86_64 {
+		return nil, fmt.Errorf("ELF %v %v %v: %w", f.Class, f.Data, f.Machine, ErrUnsupportedFormat)
+	}
+	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
+	im.syms, _ = f.Symbols()
+	im.dsyms, _ = f.DynamicSymbols()
+	im.layout()
+	return im, nil
+}
+
+func (im *elfImage) warn(format string, args ...any) {
+	im.warns = append(im.warns, Warning{Off: -1, Msg: fmt.Sprintf(format, args...)})
+}
+
+// layout assigns every allocated section its RVA.
+func (im *elfImage) layout() {
+	f := im.f
+	im.secRVA = make([]uint32, len(f.Sections))
+	for i := range im.secRVA {
+		im.secRVA[i] = noRVA
+	}
+	if im.rel {
+		next := uint64(relImageBase)
+		for i, s := range f.Sections {
+			if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Size > uint64(im.size) && s.Type != elf.SHT_NOBITS {
+				continue
+			}
+			a := min(max(s.Addralign, 1), maxELFAlign)
+			next = (next + a - 1) &^ (a - 1)
+			if next+s.Size >= 1<<31 {
+				im.warn("section %s: layout past 2 GiB; ignored", s.Name)
+				continue
+			}
+			im.secRVA[i] = uint32(next)
+			next += s.Size
+		}
+		return
+	}
+	im.base = ^uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			im.base = min(im.base, p.Vaddr&^0xfff)
+		}
+	}
+	if im.base == ^uint64(0) {
+		im.base = 0
+	}
+	for i, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Flags&elf.SHF_TLS != 0 && s.Type == elf.SHT_NOBITS {
+			continue // .tbss overlaps the sections after it
+		}
+		if s.Addr < im.base || s.Addr-im.base+s.Size >= 1<<32 {
+			im.warn("section %s at %#x outside 4 GiB of the image base; ignored", s.Name, s.Addr)
+			continue
+		}
+		im.secRVA[i] = uint32(s.Addr - im.base)
+	}
+}
+
+// rva converts a symbol's value to an RVA, or noRVA.
+func (im *elfImage) symRVA(s elf.Symbol) uint32 {
+	if s.Section == elf.SHN_UNDEF || s.Section >= elf.SHN_LORESERVE || int(s.Section) >= len(im.secRVA) {
+		return noRVA
+	}
+	base := im.secRVA[s.Section]
+	if base == noRVA {
+		return noRVA
+	}
+	if im.rel {
+		if s.Value >= im.f.Sections[s.Section].Size+1 {
+			return noRVA
+		}
+		return base + uint32(s.Value)
+	}
+	if s.Value < im.base || s.Value-im.base >= 1<<32 {
+		return noRVA
+	}
+	return uint32(s.Value - im.base)
+}
+
+// ParseELF parses an ELF x86-64 executable, shared object or relocatable
+// object held by r, as Parse does for PE images.
+func ParseELF(r io.ReaderAt, size int64) (*Binary, error) {
+	return parseELF(r, size, runtime.GOMAXPROCS(0))
+}
+
+func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
+	im, err := newELFImage(r, size)
+	if err != nil {
+		return nil, err
+	}
+	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}}
+	if im.rel {
+		rr, err := im.relocate(r)
+		if err != nil {
+			return nil, err
+		}
+		b.r, b.size = rr, rr.Size()
+	}
+	im.sections(b)
+	im.dynRelocs(b)
+	if !im.rel && im.f.Entry >= im.base && im.f.Entry-im.base < 1<<32 {
+		b.Entry = uint32(im.f.Entry - im.base)
+	}
+	d := newDiscovery(b)
+	im.functions(b, d)
+	if b.Entry != 0 {
+		d.add(b.Entry, 0, SourceEntry, "")
+	}
+	b.Warnings = append(b.Warnings, im.warns...)
+	if err := d.run(workers); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// sections fills b.Sections from the allocated sections (and the stub and
+// slot sections of a relocatable object), sorted by RVA.
+func (im *elfImage) sections(b *Binary) {
+	for i, s := range im.f.Sections {
+		rva := im.secRVA[i]
+		if rva == noRVA {
+			continue
+		}
+		sec := Section{Name: s.Name, RVA: rva, Size: uint32(s.Size), Offset: int64(s.Offset), Flags: SectionRead}
+		if im.rel {
+			sec.Offset = int64(rva)
+		}
+		if s.Flags&elf.SHF_EXECINSTR != 0 {
+			sec.Flags |= SectionExec
+		}
+		if s.Flags&elf.SHF_WRITE != 0 {
+			sec.Flags |= SectionWrite
+		}
+		if s.Type == elf.SHT_NOBITS {
+			sec.Flags |= SectionBSS
+		} else if sec.Offset <= b.size {
+			sec.FileSize = uint32(min(int64(sec.Size), b.size-sec.Offset))
+		}
+		b.Sections = append(b.Sections, sec)
+	}
+	if im.rel && len(im.stubs) > 0 {
+		stubs, slots := im.stubRange()
+		b.Sections = append(b.Sections,
+			Section{Name: ".plt", RVA: stubs.RVA, Size: stubs.Size, Offset: int64(stubs.RVA), FileSize: stubs.Size, Flags: SectionExec | SectionRead},
+			Section{Name: ".got", RVA: slots.RVA, Size: slots.Size, Offset: int64(slots.RVA), FileSize: slots.Size, Flags: SectionRead | SectionWrite})
+	}
+	slices.SortStableFunc(b.Sections, func(x, y Section) int { return cmpU32(x.RVA, y.RVA) })
+	// Drop sections overlapping their predecessor: lookups need a partition.
+	kept := b.Sections[:0]
+	for _, s := range b.Sections {
+		if k := len(kept) - 1; k >= 0 && uint64(kept[k].RVA)+uint64(kept[k].Size) > uint64(s.RVA) {
+			im.warn("section %s overlaps %s; ignored", s.Name, kept[k].Name)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	b.Sections = kept
+}
+
+// stubRange returns where the stubs and the slots of a relocatable
+// object's undefined symbols are: after its last section.
+func (im *elfImage) stubRange() (stubs, slots Range) {
+	end := uint32(relImageBase)
+	for i, rva := range im.secRVA {
+		if rva != noRVA {
+			end = max(end, rva+uint32(im.f.Sections[i].Size))
+		}
+	}
+	n := uint32(len(im.stubs))
+	stubs = Range{RVA: (end + 0xfff) &^ 0xfff, Size: n * elfStubSize}
+	slots = Range{RVA: (stubs.End() + 0xfff) &^ 0xfff, Size: n * 8}
+	return stubs, slots
+}
+
+// relocate builds the relocated in-memory image of a relocatable object.
+func (im *elfImage) relocate(orig io.ReaderAt) (*relReader, error) {
+	f := im.f
+	// Undefined symbols referenced by relocations get stubs, in order.
+	im.stubs, im.slots = map[string]uint32{}, map[string]uint32{}
+	var undef []string
+	type rela struct {
+		target int // section index relocated
+		off    uint64
+		sym    uint32
+		typ    elf.R_X86_64
+		addend int64
+	}
+	var relas []rela
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_RELA || int(s.Info) >= len(f.Sections) || im.secRVA[s.Info] == noRVA {
+			continue
+		}
+		if s.Size > uint64(im.size) {
+			im.warn("%s: %d bytes past the file; ignored", s.Name, s.Size)
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			im.warn("%s: %v; ignored", s.Name, err)
+			continue
+		}
+		for k := 0; k+24 <= len(data); k += 24 {
+			info := binary.LittleEndian.Uint64(data[k+8:])
+			r := rela{target: int(s.Info), off: binary.LittleEndian.Uint64(data[k:]), sym: uint32(info >> 32), typ: elf.R_X86_64(info & 0xffffffff), addend: int64(binary.LittleEndian.Uint64(data[k+16:]))}
+			relas = append(relas, r)
+			if r.sym > 0 && int(r.sym) <= len(im.syms) {
+				if sym := im.syms[r.sym-1]; sym.Section == elf.SHN_UNDEF && sym.Name != "" || sym.Section == elf.SHN_COMMON {
+					if _, ok := im.stubs[sym.Name]; !ok && len(undef) < maxELFStubs {
+						im.stubs[sym.Name] = 0
+						undef = append(undef, sym.Name)
+					}
+				}
+			}
+		}
+	}
+	stubs, slots := Range{}, Range{}
+	if len(undef) > 0 {
+		for i, name := range undef { // sizes first, so stubRange sees the count
+			im.stubs[name] = uint32(i)
+		}
+		stubs, slots = im.stubRange()
+	}
+	end := uint32(relImageBase)
+	for i, rva := range im.secRVA {
+		if rva != noRVA {
+			end = max(end, rva+uint32(f.Sections[i].Size))
+		}
+	}
+	if len(undef) > 0 {
+		end = slots.End()
+	}
+	if int64(end) > 4*im.size+1<<20 {
+		return nil, &FormatError{Off: -1, Msg: "relocatable object lays out larger than its file", Val: end}
+	}
+	buf := make([]byte, end)
+	for i, s := range f.Sections {
+		rva := im.secRVA[i]
+		if rva == noRVA || s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		n := min(s.Size, uint64(im.size)-min(s.Offset, uint64(im.size)))
+		if _, err := orig.ReadAt(buf[rva:rva+uint32(n)], int64(s.Offset)); err != nil && err != io.EOF {
+			return nil, &FormatError{Off: int64(s.Offset), Msg: "reading section " + s.Name + ": " + err.Error()}
+		}
+	}
+	for i, name := range undef {
+		st, sl := stubs.RVA+uint32(i)*elfStubSize, slots.RVA+uint32(i)*8
+		im.stubs[name], im.slots[name] = st, sl
+		p := buf[st : st+elfStubSize]
+		p[0], p[1] = 0xFF, 0x25 // jmp [rip+slot]
+		binary.LittleEndian.PutUint32(p[2:], sl-(st+6))
+		for k := 6; k < elfStubSize; k++ {
+			p[k] = 0xCC
+		}
+	}
+	for _, r := range relas {
+		ts := f.Sections[r.target]
+		if r.off >= ts.Size || ts.Type == elf.SHT_NOBITS {
+			continue
+		}
+		P := uint64(im.secRVA[r.target]) + r.off
+		var S uint64
+		switch {
+		case r.sym == 0:
+		case int(r.sym) > len(im.syms):
+			continue
+		default:
+			sym := im.syms[r.sym-1]
+			if st, ok := im.stubs[sym.Name]; ok && (sym.Section == elf.SHN_UNDEF || sym.Section == elf.SHN_COMMON) {
+				S = uint64(st)
+				if r.typ == elf.R_X86_64_GOTPCREL || r.typ == elf.R_X86_64_GOTPCRELX || r.typ == elf.R_X86_64_REX_GOTPCRELX {
+					S = uint64(im.slots[sym.Name])
+				}
+			} else if sym.Section == elf.SHN_ABS {
+				S = sym.Value
+			} else if rva := im.symRVA(sym); rva != noRVA {
+				S = uint64(rva)
+			} else {
+				continue
+			}
+		}
+		v := S + uint64(r.addend)
+		switch r.typ {
+		case elf.R_X86_64_64:
+			if P+8 <= uint64(len(buf)) {
+				binary.LittleEndian.PutUint64(buf[P:], v)
+				im.absRelocs = append(im.absRelocs, uint32(P))
+			}
+		case elf.R_X86_64_PC32, elf.R_X86_64_PLT32, elf.R_X86_64_GOTPCREL, elf.R_X86_64_GOTPCRELX, elf.R_X86_64_REX_GOTPCRELX:
+			if P+4 <= uint64(len(buf)) {
+				binary.LittleEndian.PutUint32(buf[P:], uint32(v-P))
+			}
+		case elf.R_X86_64_32, elf.R_X86_64_32S:
+			if P+4 <= uint64(len(buf)) {
+				binary.LittleEndian.PutUint32(buf[P:], uint32(v))
+			}
+		case elf.R_X86_64_PC64:
+			if P+8 <= uint64(len(buf)) {
+				binary.LittleEndian.PutUint64(buf[P:], v-P)
+			}
+		}
+	}
+	return &relReader{Reader: bytes.NewReader(buf), orig: orig, size: im.size}, nil
+}
+
+// dynRelocs reads the dynamic relocations of an executable or shared
+// object: R_X86_64_RELATIVE and R_X86_64_64 fields hold addresses (masked
+// like PE base relocations); R_X86_64_GLOB_DAT and R_X86_64_JUMP_SLOT
+// fields are GOT slots of named symbols (identities, like PE import
+// address table slots). For a relocatable object it records the stubs'
+// slots.
+func (im *elfImage) dynRelocs(b *Binary) {
+	b.imports = map[uint32]string{}
+	if im.rel {
+		for name, sl := range im.slots {
+			b.imports[sl] = name
+		}
+		for name, st := range im.stubs {
+			b.imports[st] = name // a call to a stub calls name
+		}
+		b.relocs = slices.Compact(slices.Sorted(slices.Values(im.absRelocs)))
+		return
+	}
+	for _, s := range im.f.Sections {
+		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
+			continue
+		}
+		if s.Size > uint64(im.size) {
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			im.warn("%s: %v; ignored", s.Name, err)
+			continue
+		}
+		for k := 0; k+24 <= len(data); k += 24 {
+			off := binary.LittleEndian.Uint64(data[k:])
+			info := binary.LittleEndian.Uint64(data[k+8:])
+			if off < im.base || off-im.base >= 1<<32 {
+				continue
+			}
+			rva := uint32(off - im.base)
+			switch elf.R_X86_64(info & 0xffffffff) {
+			case elf.R_X86_64_RELATIVE, elf.R_X86_64_64:
+				im.absRelocs = append(im.absRelocs, rva)
+			case elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT:
+				if i := int(info >> 32); i > 0 && i <= len(im.dsyms) {
+					b.imports[rva] = im.dsyms[i-1].Name
+				}
+			}
+		}
+	}
+	slices.Sort(im.absRelocs)
+	b.relocs = slices.Compact(im.absRelocs)
+}
+
+// elfFunc is a function symbol before it is handed to discovery.
+type elfFunc struct {
+	rva, size uint32
+	name      string
+	file      string // STT_FILE scope of a local symbol
+	local     bool
+	src       Source
+}
+
+// functions adds the functions of the symbol tables, then the .eh_frame
+// FDEs no symbol covers, then (for a relocatable object) the stubs.
+func (im *elfImage) functions(b *Binary, d *discovery) {
+	var fs []elfFunc
+	exec := func(rva uint32) bool {
+		s := b.Section(rva)
+		return s != nil && s.Flags&SectionExec != 0
+	}
+	for _, tab := range [][]elf.Symbol{im.syms, im.dsyms} {
+		file := ""
+		for _, s := range tab {
+			t := elf.ST_TYPE(s.Info)
+			if t == elf.STT_FILE {
+				file = s.Name
+				continue
+			}
+			if t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC {
+				continue
+			}
+			rva := im.symRVA(s)
+			if rva == noRVA || !exec(rva) || s.Size >= 1<<32 {
+				continue
+			}
+			fs = append(fs, elfFunc{rva: rva, size: uint32(s.Size), name: s.Name, file: file, local: elf.ST_BIND(s.Info) == elf.STB_LOCAL, src: SourceSymbol})
+		}
+	}
+	// The first symbol at an address names it; a sized one wins.
+	slices.SortStableFunc(fs, func(x, y elfFunc) int {
+		if c := cmpU32(x.rva, y.rva); c != 0 {
+			return c
+		}
+		return cmpU32(y.size, x.size)
+	})
+	fs = slices.CompactFunc(fs, func(x, y elfFunc) bool { return x.rva == y.rva })
+	qualifyNames(fs)
+	fs = append(fs, im.fdeFuncs(b, fs, exec)...)
+	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	// Sized functions must not overlap: a symbol inside another is a label.
+	end := uint64(0)
+	for _, f := range fs {
+		if uint64(f.rva) < end {
+			continue
+		}
+		d.add(f.rva, f.size, f.src, f.name)
+		if f.size > 0 {
+			end = uint64(f.rva) + uint64(f.size)
+		}
+	}
+	if im.rel {
+		for name, st := range im.stubs {
+			d.add(st, elfStubSize, SourceSymbol, name+"@plt")
+		}
+	}
+}
+
+// qualifyNames makes duplicated names distinct: local functions get their
+// file scope, then every remaining duplicate an ordinal in address order.
+func qualifyNames(fs []elfFunc) {
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.name]++
+	}
+	for i := range fs {
+		if count[fs[i].name] > 1 && fs[i].local && fs[i].file != "" {
+			fs[i].name = fs[i].file + ":" + fs[i].name
+		}
+	}
+	clear(count)
+	for _, f := range fs {
+		count[f.name]++
+	}
+	seen := map[string]int{}
+	for i := range fs {
+		if n := fs[i].name; count[n] > 1 {
+			seen[n]++
+			if seen[n] > 1 {
+				fs[i].name = fmt.Sprintf("%s#%d", n, seen[n])
+			}
+		}
+	}
+}
+
+// fdeFuncs returns the .eh_frame FDE ranges that start in code no symbol
+// covers.
+func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []elfFunc {
+	var sec *elf.Section
+	var idx int
+	for i, s := range im.f.Sections {
+		if s.Name == ".eh_frame" && im.secRVA[i] != noRVA && s.Type != elf.SHT_NOBITS {
+			sec, idx = s, i
+		}
+	}
+	if sec == nil {
+		return nil
+	}
+	rva := im.secRVA[idx]
+	data := make([]byte, min(sec.Size, uint64(b.size)))
+	if err := b.readRVA(data, rva); err != nil {
+		im.warn(".eh_frame: %v", err)
+		return nil
+	}
+	// FDE addresses are absolute: the section's address is its RVA plus
+	// the image base (0 for a relocatable object, whose copy is relocated).
+	fdes, errs := ehframe.Parse(data, b.ImageBase+uint64(rva), 8)
+	for _, err := range errs {
+		im.warn(".eh_frame: %v", err)
+	}
+	covered := func(r uint32) bool {
+		i := sort.Search(len(fs), func(i int) bool { return fs[i].rva > r }) - 1
+		return i >= 0 && (fs[i].rva == r || r-fs[i].rva < fs[i].size)
+	}
+	var out []elfFunc
+	for _, f := range fdes {
+		if f.Begin < b.ImageBase || f.Begin-b.ImageBase >= 1<<32 || f.Size >= 1<<32 {
+			continue
+		}
+		r := uint32(f.Begin - b.ImageBase)
+		if !exec(r) || covered(r) {
+			continue
+		}
+		out = append(out, elfFunc{rva: r, size: uint32(f.Size), src: SourceEHFrame})
+	}
+	return out
+}
+
+func init() {
+	formatFactsHooks = append(formatFactsHooks, elfFacts)
+}
+
+// elfFacts reads the image facts of an ELF Binary: exported and imported
+// dynamic symbols, the PT_TLS template, the initialization routines
+// (DT_INIT, .init_array, .preinit_array) and the metadata sections.
+func elfFacts(b *Binary) (*ImageFacts, bool) {
+	if b.Format != FormatELF {
+		return nil, false
+	}
+	r, size := b.r, b.size
+	if rr, ok := b.r.(*relReader); ok {
+		r, size = rr.orig, rr.size
+	}
+	im, err := newELFImage(r, size)
+	if err != nil {
+		return &ImageFacts{Format: FormatELF, Warnings: []Warning{{Off: -1, Msg: err.Error()}}}, true
+	}
+	f := &ImageFacts{Format: FormatELF, Machine: uint16(im.f.Machine), Entry: b.Entry, ImageBase: im.base, ptrSize: 8, relocs: b.relocs}
+	if !im.rel {
+		for _, s := range im.dsyms {
+			switch {
+			case s.Section == elf.SHN_UNDEF && s.Name != "":
+				f.Imports = append(f.Imports, s.Name)
+			case elf.ST_BIND(s.Info) != elf.STB_LOCAL && s.Name != "":
+				if rva := im.symRVA(s); rva != noRVA {
+					f.Exports = append(f.Exports, Export{Name: s.Name, RVA: rva})
+				}
+			}
+		}
+		slices.Sort(f.Imports)
+		f.Imports = slices.Compact(f.Imports)
+		slices.SortFunc(f.Exports, func(a, b Export) int { return strings.Compare(a.Name, b.Name) })
+	}
+	for _, p := range im.f.Progs {
+		if p.Type != elf.PT_TLS || p.Vaddr < im.base || p.Filesz > p.Memsz || p.Filesz >= 1<<32 || p.Memsz-p.Filesz >= 1<<32 {
+			continue
+		}
+		t := &TLS{Template: Range{RVA: uint32(p.Vaddr - im.base), Size: uint32(p.Filesz)}, ZeroFill: uint32(p.Memsz - p.Filesz)}
+		if p.Filesz <= uint64(size) {
+			buf := make([]byte, p.Filesz)
+			if _, err := r.ReadAt(buf, int64(p.Off)); err == nil || err == io.EOF {
+				t.Hash = xxh3.Hash(buf)
+			}
+		}
+		f.TLS = t
+	}
+	// Initialization routines: DT_INIT, then .preinit_array and .init_array.
+	if !im.rel {
+		if v, err := im.f.DynValue(elf.DT_INIT); err == nil && len(v) > 0 && v[0] >= im.base {
+			f.Init = append(f.Init, uint32(v[0]-im.base))
+		}
+		for _, name := range []string{".preinit_array", ".init_array"} {
+			s := im.f.Section(name)
+			if s == nil || s.Type == elf.SHT_NOBITS || s.Size > uint64(size) || s.Size/8 > maxTLSCallbacks {
+				continue
+			}
+			data, err := s.Data()
+			if err != nil {
+				continue
+			}
+			for k := 0; k+8 <= len(data); k += 8 {
+				if v := binary.LittleEndian.Uint64(data[k:]); v >= im.base && v-im.base < 1<<32 {
+					f.Init = append(f.Init, uint32(v-im.base))
+				}
+			}
+		}
+	}
+	var ms []Range
+	for _, s := range b.Sections {
+		if metadataSection(s.Name) || elfMetadataSection(s.Name) {
+			ms = append(ms, Range{s.RVA, s.Size})
+		}
+	}
+	f.Metadata = mergeRanges(ms)
+	f.Warnings = im.warns
+	return f, true
+}
+
+// elfMetadataSection reports whether an ELF section holds linker, loader
+// or unwind metadata rather than program data.
+func elfMetadataSection(name string) bool {
+	switch name {
+	case ".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynamic", ".dynsym", ".dynstr", ".got", ".got.plt",
+		".plt", ".plt.got", ".plt.sec", ".gnu.hash", ".hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d",
+		".interp", ".init_array", ".fini_array", ".preinit_array", ".comment", ".note.gnu.property", ".note.gnu.build-id", ".note.ABI-tag":
+		return true
+	}
+	return strings.HasPrefix(name, ".rela") || strings.HasPrefix(name, ".rel.") || strings.HasPrefix(name, ".note")
+}

@@ -1,0 +1,205 @@
+package binarydiff_test
+
+import (
+	"context"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/patchmodel/patchmodel/binarydiff"
+)
+
+// ELF real compiler output: versions of a small C program built with gcc,
+// as an executable (PIE), stripped, and as a relocatable object with
+// -ffunction-sections. Ground truth comes from the source: which functions
+// each version changes, and which data.
+
+const elfBase = `#include <stdio.h>
+#define N __attribute__((noinline, noclone))
+int counter = 5;
+static const char *names[] = {"alpha", "beta"};
+N int scale(int x) { return x * 3 + 7; }
+N int clamp(int x, int lo, int hi) { if (x < lo) return lo; if (x > hi) return hi; return x; }
+N int legacy(int x) { return x ^ 0x5a5a; }
+N const char *pick(int i) { return names[i & 1]; }
+int main(int argc, char **argv) {
+	counter += argc;
+	printf("%d %d %s %d %d\n", scale(argc), clamp(argc, 2, 5), pick(argc), legacy(argc), counter);
+	return 0;
+}
+`
+
+// elfVariants are edits of elfBase: the functions they change (Changed,
+// Added, Removed by name) and the rule an assessment must report (none for
+// a body-only change).
+var elfVariants = map[string]struct {
+	edit                    func(string) string
+	changed, added, removed []string
+	rule                    binarydiff.Rule
+}{
+	"body": {
+		edit: func(s string) string {
+			s = strings.Replace(s, "x * 3 + 7", "x * 3 + 9", 1)
+			s = strings.Replace(s, "if (x > hi) return hi;", "if (x > hi) return hi; if (x == 3) return 4;", 1)
+			s = strings.Replace(s, "N int legacy(int x) { return x ^ 0x5a5a; }", "N int fresh(int x) { return (x << 2) | 1; }", 1)
+			return strings.Replace(s, "legacy(argc)", "fresh(argc)", 1)
+		},
+		changed: []string{"clamp", "main", "scale"}, added: []string{"fresh"}, removed: []string{"legacy"},
+	},
+	"data": {
+		edit: func(s string) string { return strings.Replace(s, "int counter = 5;", "int counter = 6;", 1) },
+		rule: binarydiff.RuleDataChanged,
+	},
+	"rodata": {
+		edit: func(s string) string { return strings.Replace(s, `"alpha"`, `"alphA"`, 1) },
+		rule: binarydiff.RuleRodataChanged,
+	},
+}
+
+func gccPath(t *testing.T) string {
+	t.Helper()
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found: apt-get install -y gcc")
+	}
+	return cc
+}
+
+// gccBuild compiles src with gcc and args into dir/name.
+func gccBuild(t *testing.T, dir, name, src string, args ...string) string {
+	t.Helper()
+	c := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	cmd := exec.Command(gccPath(t), append(append([]string{"-O2"}, args...), "-o", out, c)...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s: %v\n%s", name, err, msg)
+	}
+	return out
+}
+
+func parseELFFile(t *testing.T, path string) *binarydiff.Binary {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := binarydiff.ParseELF(strings.NewReader(string(data)), int64(len(data)))
+	if err != nil {
+		t.Fatalf("ParseELF %s: %v", path, err)
+	}
+	return b
+}
+
+// kinds returns the names of the functions of each kind but Identical and
+// Moved, sorted.
+func kinds(res *binarydiff.Result) map[binarydiff.Kind][]string {
+	got := map[binarydiff.Kind][]string{}
+	for _, fd := range res.Functions {
+		ref := fd.Old
+		if ref == nil {
+			ref = fd.New
+		}
+		if fd.Kind != binarydiff.Identical && fd.Kind != binarydiff.Moved && !strings.HasSuffix(ref.Name, "@plt") {
+			got[fd.Kind] = append(got[fd.Kind], ref.Name)
+		}
+	}
+	for _, v := range got {
+		sort.Strings(v)
+	}
+	return got
+}
+
+func TestELFReal(t *testing.T) {
+	dir := t.TempDir()
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{
+		{"exec", nil},
+		{"object", []string{"-c", "-ffunction-sections", "-fdata-sections"}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			old := parseELFFile(t, gccBuild(t, dir, mode.name+"-base", elfBase, mode.args...))
+			for vname, v := range elfVariants {
+				t.Run(vname, func(t *testing.T) {
+					new := parseELFFile(t, gccBuild(t, dir, mode.name+"-"+vname, v.edit(elfBase), mode.args...))
+					res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := kinds(res)
+					for kind, want := range map[binarydiff.Kind][]string{binarydiff.Changed: v.changed, binarydiff.Added: v.added, binarydiff.Removed: v.removed} {
+						if !slices.Equal(got[kind], want) {
+							t.Errorf("%v: got %v, want %v", kind, got[kind], want)
+						}
+					}
+					a := res.Hotpatchability(old, new)
+					switch {
+					case v.rule == binarydiff.RuleNone && !a.Patchable():
+						t.Errorf("body change not patchable: %v", a.Blockers())
+					case v.rule != binarydiff.RuleNone && !slices.Contains(a.Rules(), v.rule):
+						t.Errorf("want %v, got %v %v", v.rule, a.Verdict, a.Blockers())
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestELFStripped checks that a stripped executable's functions are found
+// from .eh_frame: every sized function symbol of the unstripped build
+// starts a discovered function.
+func TestELFStripped(t *testing.T) {
+	dir := t.TempDir()
+	path := gccBuild(t, dir, "full", elfBase)
+	strip, err := exec.LookPath("strip")
+	if err != nil {
+		t.Skip("strip not found")
+	}
+	stripped := filepath.Join(dir, "stripped")
+	if msg, err := exec.Command(strip, "-o", stripped, path).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, msg)
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := parseELFFile(t, stripped)
+	starts := map[uint32]binarydiff.Source{}
+	for _, fn := range b.Functions {
+		starts[fn.RVA] = fn.Source
+		if fn.Name != "" {
+			t.Errorf("stripped binary names %s", fn.Name)
+		}
+	}
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Size == 0 || s.Section == elf.SHN_UNDEF || s.Name == "_init" || s.Name == "_fini" {
+			continue
+		}
+		if _, ok := starts[uint32(s.Value-b.ImageBase)]; !ok {
+			t.Errorf("function %s at %#x not discovered", s.Name, s.Value)
+		}
+	}
+	n := 0
+	for _, src := range starts {
+		if src == binarydiff.SourceEHFrame {
+			n++
+		}
+	}
+	if n < 5 {
+		t.Errorf("only %d functions from .eh_frame", n)
+	}
+}
