@@ -587,15 +587,16 @@ func splitCSV(cr *csv.Reader, out chan<- *csvBatch, free <-chan *csvBatch, done 
 		if err == io.EOF {
 			break
 		}
-		var pe *csv.ParseError
-		switch {
-		case errors.As(err, &pe):
+		if err != nil {
+			// Declared here, not per record: errors.As makes it escape.
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				b.err = err
+				send()
+				return
+			}
 			b.rows = append(b.rows, csvRecord{line: pe.StartLine, err: pe.Err})
-		case err != nil:
-			b.err = err
-			send()
-			return
-		default:
+		} else {
 			line, _ := cr.FieldPos(0)
 			start := len(b.cells)
 			b.cells = append(b.cells, rec...)
