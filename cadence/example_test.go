@@ -190,3 +190,28 @@ func ExampleFromVerdict() {
 	// Output:
 	// FIN-LT-002: eligible, eligible true, behind false: 4 restarts in a year
 }
+
+func ExampleTimeline_Events() {
+	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sim, err := cadence.NewSimulation(cal, hotpatch.Date{Year: 2025, Month: time.January, Day: 1}, hotpatch.Date{Year: 2025, Month: time.February, Day: 28}, cadence.Options{})
+	if err != nil {
+		panic(err)
+	}
+	tl, err := sim.Timeline(cadence.Device{Eligible: true, Ring: cadence.AutopatchRings()[1]}) // Ring1
+	if err != nil {
+		panic(err)
+	}
+	for e := range tl.Events() {
+		r := tl.Releases[e.Release]
+		fmt.Println(e.Day, e.Kind, r.Kind, r.KB)
+	}
+	// Output:
+	// 2025-01-15 offered Baseline KB5050009
+	// 2025-01-15 installed Baseline KB5050009
+	// 2025-01-17 restarted Baseline KB5050009
+	// 2025-02-12 offered Hotpatch KB5052105
+	// 2025-02-12 installed Hotpatch KB5052105
+}

@@ -374,3 +374,35 @@ func TestOutOfBandChannels(t *testing.T) {
 		}
 	}
 }
+
+// Events lists every dated step once, in order of day.
+func TestPropEvents(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := simulation(t, cadence.CalendarOptions{})
+		tl := timeline(t, s, cadencetest.Device().Draw(t, "device"))
+		want := 0
+		for _, o := range tl.Outcomes {
+			for _, d := range []hotpatch.Date{o.Offered, o.Installed, o.Restarted} {
+				if !d.IsZero() {
+					want++
+				}
+			}
+		}
+		var prev cadence.Event
+		n := 0
+		for e := range tl.Events() {
+			o := tl.Outcomes[e.Release]
+			if d := map[cadence.EventKind]hotpatch.Date{cadence.EventOffered: o.Offered, cadence.EventInstalled: o.Installed, cadence.EventRestarted: o.Restarted}[e.Kind]; d != e.Day {
+				t.Fatalf("event %+v: outcome says %v", e, d)
+			}
+			if n > 0 && (e.Day.Before(prev.Day) || e.Day == prev.Day && e.Kind < prev.Kind) {
+				t.Fatalf("event %+v after %+v", e, prev)
+			}
+			prev = e
+			n++
+		}
+		if n != want {
+			t.Fatalf("%d events, want %d", n, want)
+		}
+	})
+}
