@@ -39,13 +39,18 @@
 //     "Enterprise" in 2026, while Business Premium, an eligible license,
 //     licenses Pro [S1c, S1d, S1e, S20];
 //   - IoT Enterprise and Enterprise LTSC 2024, named only by third parties [S23];
-//   - co-management and hybrid join: Microsoft requires only Intune and a
-//     Windows quality update policy; third parties disagree [S1, S23];
+//   - co-management: Microsoft requires only Intune and a Windows quality
+//     update policy; third parties disagree [S1, S23] (hybrid join is
+//     disputed too, but hotpatch.Device has no join fact, so no rule reads
+//     it);
 //   - Windows 11 26H1 (28000) and 26H2 (26300) [S30];
 //   - what a device off the baseline receives in a hotpatch month: the LCU
 //     [S1a–S1d] or the baseline, then hotpatches [S7] (see [Offer]);
 //   - catalog rows marked unconfirmed, such as the June 2026 client baseline
-//     reported by one source [S24].
+//     reported by one source [S24]. A baseline row marked unconfirmed counts
+//     as confirmed once a confirmed hotpatch row names it as its baseline
+//     (the April 2026 client baseline KB5083769, named by the May 2026
+//     hotpatch KB5089466 [S22]).
 //
 // [Options].Disputed (a [Stance]) turns disputed findings into Fail (Strict)
 // or Pass (Lenient); the mark stays in the verdict so reports can say so.
