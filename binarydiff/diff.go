@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"slices"
 )
 
 // DefaultThreshold is the minimum similarity for a Changed match made by
@@ -181,13 +180,4 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys[K ~uint64 | ~uint32, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -42,25 +42,46 @@
 //   - an exact hash (xxh3 of the raw bytes);
 //   - a normalized hash: xxh3 of the instruction stream in which every
 //     operand that encodes an address is replaced by what it means. A
-//     relative branch becomes its kind and condition plus the index of the
-//     target instruction when the target is inside the function, or a
-//     marker for "another function" (calls) or "outside" (tail jumps). A
-//     RIP-relative operand, or an absolute address fixed up by a base
-//     relocation (IMAGE_REL_BASED_DIR64), becomes the imported symbol name
-//     for an import address table slot, an instruction index inside the
+//     relative branch becomes its kind and condition plus the target's byte
+//     offset in the function when the target is inside it, or a marker for
+//     "another function" (calls) or "outside" (tail jumps). A RIP-relative
+//     operand, or an absolute address fixed up by a base relocation
+//     (IMAGE_REL_BASED_DIR64, also a bare pointer in code), becomes the
+//     imported name for an import address table slot, an offset inside the
 //     function, a marker for code, or the name of the data section it points
 //     into. Opcodes, registers and immediates are kept. So code that merely
 //     moved, or whose callees or data moved, hashes equal; a changed
 //     immediate, register or instruction does not;
-//   - a loose hash without immediates and displacements, the referenced
-//     strings, constants, instruction/block/edge counts, direct callees and
-//     a 16-bin MinHash sketch of instruction bigrams for similarity.
+//   - a loose hash without immediates and displacements, a mnemonic hash
+//     without registers either, the referenced strings, constants,
+//     instruction/block/edge counts, direct callees, function pointers and
+//     data references, and a 16-bin MinHash sketch of instructions and
+//     instruction bigrams for similarity.
 //
-// Callee identity is not hashed (callee addresses and even names change
-// between versions). Instead, after matching, a pair with equal normalized
-// hashes is Identical or Moved only if each call site calls functions that
-// were paired with each other; a call retargeted to a different function
-// makes the pair Changed.
+// Callee and data identity are not hashed: addresses change between
+// versions and names may be absent. Instead, after matching, a pair with
+// equal normalized hashes is Identical or Moved only if
+//
+//   - each call, tail call and function pointer goes to functions that were
+//     paired with each other (a call retargeted to another function, or to
+//     an added or from a removed one, makes the pair Changed), and
+//   - each data reference points to the same data: the same offset, or an
+//     offset the data could have moved to. Where data moved is inferred per
+//     section from its contents as 8-byte words (relocated pointers
+//     masked): the common prefix stayed, the common suffix moved by the size
+//     difference, and words unique on both sides anchor the rest, as in
+//     patience diff. Between two anchors a reference may shift by any
+//     amount between theirs, provided the word it points to is the same (or
+//     changed in place). A reference retargeted to other data in a section
+//     that did not move is Changed; in runs of equal words around an
+//     insertion a retarget can go unnoticed.
+//
+// Similarity (0..1) of two functions: for functions of up to 256
+// instructions, the share of equal normalized instruction tokens in a Myers
+// diff (2·equal/total), or 0.75·equal/smaller when that is higher (code
+// inserted into a small function); for larger ones 0.6·MinHash estimate +
+// 0.4·shape (instruction, block, edge and callee count ratios). Equal code
+// up to constants scores at least 0.95, up to registers and constants 0.9.
 //
 // # Matching
 //
@@ -69,22 +90,23 @@
 // records its [Pass] in the result:
 //
 //	name        same name (unless Options.IgnoreSymbols); duplicated names by name+code, then by position
-//	exact       same raw bytes
+//	exact       same raw bytes and same normalized code
 //	normalized  same normalized code
 //	structural  same loose code; same strings and shape; same shape and constants; same shape
 //	callgraph   unpaired callees/callers of a pair, propagated to a fixed point
 //	alignment   unpaired functions between two consecutive pairs, aligned in address order
 //	similarity  best MinHash+shape similarity among the 16 closest candidates by size
 //
-// Non-exact passes only pair above Options.Threshold. No pass compares all
-// functions with all: the last two are bounded by gap size (64) and
-// candidate count (16).
+// Non-exact passes only pair above Options.Threshold, and, unless
+// IgnoreSymbols, never pair two functions named differently. No pass
+// compares all functions with all: the last two are bounded by gap size
+// (64) and candidate count (16).
 //
 // # Classification
 //
 //	identical  paired, same normalized code, same RVA
 //	moved      paired, same normalized code, different RVA
-//	changed    paired, normalized code (or a call site's callee) differs
+//	changed    paired, normalized code differs, or a callee or data reference was retargeted
 //	added      only in the new image
 //	removed    only in the old image
 //
@@ -118,4 +140,12 @@
 // non-executable section except .pdata and .reloc, paired by name; 8-byte
 // pointers covered by base relocations at the same offset on both sides
 // are masked.
+//
+// # Limits
+//
+// Functions are decoded linearly (data embedded in code, such as
+// jump tables, is decoded as if it were code, deterministically); jump
+// tables of 32-bit RVAs are not normalized, so a function whose jump table
+// moved reports Changed; stripped images whose changed function was
+// rewritten by the compiler (low similarity) report Removed + Added.
 package binarydiff

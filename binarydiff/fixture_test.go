@@ -90,7 +90,10 @@ func fxBuildPath(src string) (string, error) {
 }
 
 func fxDoBuild(src string) (string, error) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return "", err
+	}
 	sum := sha256.Sum256([]byte(runtime.Version() + "\x00" + src))
 	key := hex.EncodeToString(sum[:8])
 	base, err := os.UserCacheDir()
