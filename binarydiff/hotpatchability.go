@@ -625,26 +625,33 @@ func (h *assessor) data() {
 		if ns != nil {
 			nd = dataBytes(ns, nm)
 		}
+		writable := os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0
+		var changed []ByteRange
 		switch {
-		case od != nd && (os == nil || ns == nil):
-			what := "added"
-			s, img := ns, "new"
+		case od == nd:
+		case writable && (os == nil || ns == nil):
+			what, s, img := "added", ns, "new"
 			if ns == nil {
 				what, s, img = "removed", os, "old"
 			}
-			h.find(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Section: sd.Name, Message: fmt.Sprintf("data section %s with %d bytes of data", what, max(od, nd))})
+			h.find(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s with %d bytes of data", what, max(od, nd))})
 			continue
-		case od != nd:
-			h.find(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name, Message: fmt.Sprintf("data section %s holds %d bytes of data, was %d", sd.Name, nd, od)})
+		case writable:
+			h.find(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d", sd.Name, nd, od)})
+		case ns == nil:
+			continue // read-only data no code of the new image can refer to
+		case os == nil:
+			changed = nonMetadata(ns, nm, 0, ns.Size) // new constants
+		case ns.Size > os.Size:
+			changed = nonMetadata(ns, nm, os.Size, ns.Size) // constants appended
 		}
-		if os == nil || ns == nil {
-			continue
+		if os != nil && ns != nil {
+			changed = append(h.changedData(sd, os, ns, om, nm), changed...)
 		}
-		changed := h.changedData(sd, os, ns, om, nm)
 		if len(changed) == 0 {
 			continue
 		}
-		if os.Flags&SectionWrite != 0 || ns.Flags&SectionWrite != 0 {
+		if writable {
 			r := changed[0]
 			h.find(Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + r.Off, Section: sd.Name,
 				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
@@ -653,10 +660,30 @@ func (h *assessor) data() {
 		if refs == nil {
 			refs = h.newRefIndex()
 		}
-		if changed = h.dropCodeOffsets(os, ns, changed, refs); len(changed) > 0 {
+		if os != nil {
+			changed = h.dropCodeOffsets(os, ns, changed, refs)
+		}
+		if len(changed) > 0 {
 			h.rodata(sd.Name, ns, changed, refs)
 		}
 	}
+}
+
+// nonMetadata returns the offsets in [lo, hi) of section s that are not
+// loader metadata, as ranges.
+func nonMetadata(s *Section, meta []Range, lo, hi uint32) []ByteRange {
+	var out []ByteRange
+	for off := lo; off < hi; off++ {
+		if inRanges(meta, s.RVA+off) {
+			continue
+		}
+		if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == off {
+			out[k].Size++
+		} else {
+			out = append(out, ByteRange{Off: off, Size: 1})
+		}
+	}
+	return out
 }
 
 func sumBytes(rs []ByteRange) uint64 {

@@ -79,15 +79,23 @@ func expectedRules(k difftest.Mutation, cfg difftest.Config, old, new *difftest.
 	case difftest.ChangeData:
 		for _, name := range tr.ChangedData {
 			for _, d := range old.Data {
-				if d.Name == name && d.Writable {
+				switch {
+				case d.Name != name:
+				case d.Writable:
 					want[binarydiff.RuleDataChanged] = true
-				} else if d.Name == name {
+				case len(changed) == 0 && !addedOrRemoved:
 					want[binarydiff.RuleRodataChanged] = true
+				default: // changed code may be the only user: a warning then
+					may[binarydiff.RuleRodataChanged] = true
 				}
 			}
 		}
 	case difftest.InsertData:
-		want[binarydiff.RuleDataResized] = true
+		for _, d := range new.Data {
+			if !slices.ContainsFunc(old.Data, func(o difftest.Data) bool { return o.Name == d.Name }) && d.Writable {
+				want[binarydiff.RuleDataResized] = true
+			}
+		}
 		may[binarydiff.RuleDataChanged] = true
 		may[binarydiff.RuleRodataChanged] = true
 	case difftest.DeleteFunc:
