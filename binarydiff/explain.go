@@ -204,6 +204,7 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	defer scratchPool.Put(s)
 	f := b.Functions[fi] // a copy: fingerprint may write Size for open functions
 	var fp fingerprint
+	s.keep = true
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
 	d.blocks = d.blocks[:0]

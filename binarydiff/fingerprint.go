@@ -72,6 +72,7 @@ type scratch struct {
 	targets []uint64 // bitset: an intra-function branch targets this offset
 	after   []uint64 // bitset: the previous instruction transfers control
 	sec     *Section // last section an operand pointed into
+	keep    bool     // keep insts and toks (for Explain and token similarity)
 	str     [64]byte
 }
 

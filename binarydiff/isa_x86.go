@@ -106,7 +106,10 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
 				}
 			}
-			s.insts = append(s.insts, insn{in, off})
+			if s.keep {
+				s.insts = append(s.insts, insn{in, off})
+			}
+			fp.insns++
 			setBit(starts, off)
 			n := uint32(in.Len)
 			lw, hw := load16(s.code[off:])
@@ -200,7 +203,9 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					}
 				}
 			}
-			s.toks = append(s.toks, tok)
+			if s.keep {
+				s.toks = append(s.toks, tok)
+			}
 			fp.addSketch(tok)
 			fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
 			prevTok = tok
@@ -227,12 +232,11 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	fp.norm = xxh3.Hash(s.norm)
 	fp.loose = mix64(loose)
 	fp.mnem = mix64(mnem)
-	fp.insns = uint32(len(s.insts))
 
 	// Blocks start at the entry, at branch targets and after transfers of
 	// control; edges are taken branches plus fall-throughs into targets.
 	var blocks, fallInto uint32
-	if len(s.insts) > 0 {
+	if fp.insns > 0 {
 		setBit(after, 0)
 	}
 	for w := range starts {

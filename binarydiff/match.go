@@ -283,7 +283,7 @@ func (m *matcher) tokens(b *Binary, side, i int) []uint32 {
 		m.toks[side] = map[int32][]uint32{}
 	}
 	if m.scratch == nil {
-		m.scratch = &scratch{}
+		m.scratch = &scratch{keep: true}
 	}
 	f := b.Functions[i] // a copy: fingerprint may write Size for open functions
 	var fp fingerprint

@@ -182,8 +182,11 @@ func init() {
 // Decode decodes the instruction at the start of code. It never fails: an
 // undecodable byte is returned as a one-byte instruction of Kind Bad.
 func Decode(code []byte) Inst {
-	inst, ok := decodeFast(code)
-	if ok {
+	if len(code) >= 16 {
+		if inst, ok := decode16((*[16]byte)(code)); ok {
+			return inst
+		}
+	} else if inst, ok := decodeFast(code); ok {
 		return inst
 	}
 	return decodeSlow(code)
