@@ -8,6 +8,75 @@ import (
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
+// A Report summarizes the verdicts on a fleet. It round-trips through
+// encoding/json.
+type Report struct {
+	AsOf   hotpatch.Date `json:"asOf"`            // the day whose rules applied
+	Stance Stance        `json:"stance"`          // how disputed questions were counted
+	Month  string        `json:"month,omitempty"` // release month of the offers, "2026-05"
+
+	// Devices evaluated, and how many of them got each status.
+	Devices     int `json:"devices"`
+	Eligible    int `json:"eligible"`
+	NotEligible int `json:"notEligible"`
+	Undecided   int `json:"unknown"`
+
+	// This month's update (see Offer): devices that take it without a
+	// restart or already run it, devices that restart for it, and devices
+	// for which that is unknown.
+	NoRestart      int `json:"noRestart"`
+	Restart        int `json:"restart"`
+	RestartUnknown int `json:"restartUnknown"`
+
+	// Tracks counts devices by the policy they were evaluated under.
+	Tracks []TrackCount `json:"tracks"`
+
+	// Rules counts, per track and rule, the devices that failed the rule
+	// or for which it was unknown, most failures first.
+	Rules []RuleCount `json:"rules"`
+
+	// Remedies counts, per remedy (rules of several tracks with the same
+	// ID and remedy, such as "vbs", count together), the devices that fail
+	// the rule and how many of them the remedy alone would make eligible,
+	// most unlocked first.
+	Remedies []Remedy `json:"remedies"`
+
+	// Input describes the inventory the devices came from, if the caller
+	// sets it (see Inventory.Summary).
+	Input *InputSummary `json:"input,omitempty"`
+}
+
+// A TrackCount is the number of devices evaluated under one track's policy.
+type TrackCount struct {
+	Track       hotpatch.Track `json:"track"`
+	Devices     int            `json:"devices"`
+	Eligible    int            `json:"eligible"`
+	NotEligible int            `json:"notEligible"`
+	Undecided   int            `json:"unknown"`
+}
+
+// A RuleCount is how one rule fared across a fleet.
+type RuleCount struct {
+	Track    hotpatch.Track `json:"track"`
+	Rule     string         `json:"rule"`
+	Title    string         `json:"title"`
+	Failed   int            `json:"failed"`
+	Unknown  int            `json:"unknown"`
+	Disputed int            `json:"disputed"` // of Failed and Unknown, how many were disputed
+	Source   string         `json:"source"`
+	URL      string         `json:"url,omitempty"`
+}
+
+// A Remedy is what fixing one rule's fact would do for a fleet: "enabling
+// VBS on Devices devices makes Unlocks of them eligible". Unlocks is counted
+// by evaluating each failing device again with the fact fixed (Rule.Fix).
+type Remedy struct {
+	Rule    string `json:"rule"`
+	Remedy  string `json:"remedy"`
+	Devices int    `json:"devices"` // devices that fail the rule
+	Unlocks int    `json:"unlocks"` // of them, eligible once it is fixed
+}
+
 // WriteText writes the report for people: the counts, the rules that keep
 // devices out ranked by devices affected, and the remedies ranked by the
 // devices they would make eligible.
