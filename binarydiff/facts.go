@@ -407,7 +407,7 @@ func (fr *factsReader) relocs() {
 // debug metadata rather than program data.
 func metadataSection(name string) bool {
 	switch name {
-	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab":
+	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame":
 		return true
 	}
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")

@@ -1,0 +1,218 @@
+package binarydiff
+
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/patchmodel/patchmodel/binarydiff/internal/x86"
+	"github.com/zeebo/xxh3"
+)
+
+// A generic fingerprinter for instruction sets genInsn by golang.org/x/arch
+// (x86 in 32-bit mode, Arm64): each ISA turns one instruction into a
+// genInsn value — its length, control-flow kind, branch target, the byte
+// fields that hold addresses and the addresses they mean — and this file
+// builds the same fingerprint as the x86-64 fingerprinter from it (see
+// doc.go, Fingerprints).
+
+// genInsn is one instruction as the generic fingerprinter needs it.
+type genInsn struct {
+	len    uint32
+	kind   x86.Kind // control-flow kind, shared with the x86-64 decoder
+	cond   uint32   // condition, and for Arm64 the register a CBZ/TBZ tests
+	target uint64   // branch target, when kind has one (Jcc, Jmp, Call)
+	// addrs are the address operands: the bits of the instruction that
+	// encode the address (a mask over its bytes) and the address meant.
+	addrs  [2]addrField
+	naddrs int
+	loose  uint64 // the instruction without immediates, displacements and targets
+	mnem   uint64 // the operation alone
+	imm    uint64 // a constant operand worth keeping (>= 0x100), 0 if none
+	lea    bool   // the address operand is taken (a string reference when it points at one)
+}
+
+type addrField struct {
+	mask uint64 // bits of the instruction's first 8 bytes that encode the address
+	va   uint64 // address meant (absolute, not an RVA)
+}
+
+// decoder decodes one instruction of code at address pc (an RVA) into d.
+// prev carries state between instructions of one function (Arm64 ADRP).
+type decoder interface {
+	decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeState)
+}
+
+// decodeState is per-function decoder state.
+type decodeState struct {
+	page [32]uint64 // Arm64: page address last loaded by ADRP into each register, 0 if none
+}
+
+// genericFingerprint fingerprints function f with decoder dec; see isa.
+func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint) {
+	*fp = fingerprint{}
+	for i := range fp.sketch {
+		fp.sketch[i] = ^uint32(0)
+	}
+	open := limit > 0
+	s.sec = nil
+	s.ranges = s.ranges[:0]
+	if open {
+		s.ranges = append(s.ranges, Range{f.RVA, limit})
+	} else {
+		s.ranges = append(s.ranges, Range{f.RVA, f.Size})
+		s.ranges = append(s.ranges, f.Fragments...)
+	}
+	total := 0
+	s.bases = s.bases[:0]
+	for _, r := range s.ranges {
+		s.bases = append(s.bases, uint32(total))
+		total += int(r.Size)
+	}
+	if cap(s.code) < total+16 {
+		s.code = make([]byte, total+16)
+	}
+	code := s.code[:total]
+	clear(s.code[total : total+16])
+	for i, r := range s.ranges {
+		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
+			clear(code[s.bases[i] : s.bases[i]+r.Size])
+		}
+	}
+	words := (total + 64) / 64
+	if cap(s.starts) < words {
+		s.starts = make([]uint64, words)
+		s.targets = make([]uint64, words)
+		s.after = make([]uint64, words)
+	}
+	starts, targets, after := s.starts[:words], s.targets[:words], s.after[:words]
+	clear(starts)
+	clear(targets)
+	clear(after)
+	s.insts, s.norm, s.toks = s.insts[:0], s.norm[:0], s.toks[:0]
+	var st decodeState
+	var d genInsn
+	var prevTok, loose, mnem uint64
+	var jccIntra, jccOut, jmpIntra, ninsts uint32
+	for ri, r := range s.ranges {
+		base := s.bases[ri]
+		end := base + r.Size
+		var reach uint32
+		for off := base; off < end; {
+			pc := r.RVA + (off - base)
+			d = genInsn{}
+			dec.decode(b, code[off:end], pc, &d, &st)
+			n := max(d.len, 1)
+			if off+n > end {
+				n, d.kind = end-off, x86.Bad
+			}
+			ninsts++
+			if s.keep {
+				s.insts = append(s.insts, insn{x86.Inst{Len: uint8(n), Kind: d.kind}, off})
+			}
+			setBit(starts, off)
+			raw := code[off : off+n]
+			start := len(s.norm)
+			switch {
+			case d.kind == x86.Jcc || d.kind == x86.Jmp || d.kind == x86.Call:
+				s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagBranch, byte(d.kind)), d.cond)
+				t := d.target - b.ImageBase
+				if toff, inside := s.offsetOf(t); inside && d.target >= b.ImageBase {
+					s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), toff)
+					setBit(targets, toff)
+					switch d.kind {
+					case x86.Jcc:
+						jccIntra++
+					case x86.Jmp:
+						jmpIntra++
+					}
+					if open && t > uint64(pc) {
+						reach = max(reach, toff)
+					}
+				} else {
+					switch d.kind {
+					case x86.Call:
+						if name, ok := b.imports[uint32(t)]; ok && t < 1<<32 {
+							s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagImport), xxh3.HashString(name))
+						} else {
+							s.norm = append(s.norm, tagCallOut)
+						}
+						if t < 1<<32 {
+							fp.callRVAs = append(fp.callRVAs, uint32(t))
+						}
+					case x86.Jcc:
+						jccOut++
+						s.norm = append(s.norm, tagJumpOut)
+					default:
+						s.norm = append(s.norm, tagJumpOut)
+					}
+				}
+				mnem = mix64(mnem ^ uint64(d.kind)<<8 ^ uint64(d.cond))
+			case d.naddrs > 0:
+				s.norm = append(s.norm, tagOperand)
+				var w [8]byte
+				copy(w[:], raw)
+				v := binary.LittleEndian.Uint64(w[:])
+				for _, a := range d.addrs[:d.naddrs] {
+					v &^= a.mask
+				}
+				s.norm = binary.LittleEndian.AppendUint64(s.norm, v)
+				if len(raw) > 8 {
+					s.norm = append(s.norm, raw[8:]...)
+				}
+				for _, a := range d.addrs[:d.naddrs] {
+					var in *x86.Inst
+					var lea []byte
+					if d.lea {
+						in, lea = &x86.Inst{}, []byte{0x8D}
+					}
+					s.appendData(b, a.va-b.ImageBase, fp, lea, in)
+				}
+				mnem = mix64(mnem ^ d.mnem)
+			default:
+				s.norm = append(s.norm, raw...)
+				mnem = mix64(mnem ^ d.mnem)
+			}
+			tok := hashToken(s.norm[start:])
+			loose = mix64(loose ^ d.loose ^ uint64(d.kind))
+			if d.imm >= 0x100 {
+				fp.consts += mix64(d.imm)
+			}
+			if s.keep {
+				s.toks = append(s.toks, tok)
+			}
+			fp.addSketch(tok)
+			fp.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
+			prevTok = tok
+			off += n
+			if d.kind != x86.Plain && d.kind != x86.Call && d.kind != x86.CallIndirect && d.kind != x86.Bad {
+				setBit(after, off)
+			}
+			if d.kind == x86.Bad {
+				fp.bad++
+			}
+			if open && terminates(d.kind) && reach <= off {
+				end = off
+			}
+		}
+		if open {
+			f.Size = end - base
+			total = int(end)
+			code = code[:total]
+		}
+	}
+	fp.exact = xxh3.Hash(code)
+	fp.norm = xxh3.Hash(s.norm)
+	fp.loose = loose
+	fp.mnem = mnem
+	fp.insns = ninsts
+	var blocks, fallInto uint32
+	if ninsts > 0 {
+		setBit(after, 0)
+	}
+	for w := range starts {
+		blocks += uint32(bits.OnesCount64(starts[w] & (targets[w] | after[w])))
+		fallInto += uint32(bits.OnesCount64(starts[w] & targets[w] &^ after[w]))
+	}
+	fp.blocks = blocks
+	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
+}

@@ -1,0 +1,142 @@
+package binarydiff
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"testing"
+
+	"golang.org/x/exp/mmap"
+)
+
+// Real PE32 (x86) and PE32+ Arm64 images built here from the two versions
+// of testdata/realbin, whose source changes scale, clamp and main, removes
+// legacy and adds fresh.
+
+func openOther(t *testing.T, path string) *Binary {
+	t.Helper()
+	m, err := mmap.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	b, err := parsePEOther(m, int64(m.Len()), runtime.GOMAXPROCS(0))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}
+
+// otherKinds returns the names of the functions of each kind but
+// Identical and Moved, sorted, leaving out the names in ignore.
+func otherKinds(res *Result, ignore ...string) map[Kind][]string {
+	got := map[Kind][]string{}
+	for _, fd := range res.Functions {
+		ref := fd.Old
+		if ref == nil {
+			ref = fd.New
+		}
+		if fd.Kind != Identical && fd.Kind != Moved && !slices.Contains(ignore, ref.Name) {
+			got[fd.Kind] = append(got[fd.Kind], ref.Name)
+		}
+	}
+	for _, v := range got {
+		sort.Strings(v)
+	}
+	return got
+}
+
+func checkOther(t *testing.T, old, new string, arch Arch, changed, added, removed []string, ignore ...string) *Assessment {
+	t.Helper()
+	a, b := openOther(t, old), openOther(t, new)
+	if a.Arch != arch || len(a.Functions) < 10 {
+		t.Fatalf("%v image with %d functions", a.Arch, len(a.Functions))
+	}
+	res, err := Diff(context.Background(), a, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := otherKinds(res, ignore...)
+	for kind, want := range map[Kind][]string{Changed: changed, Added: added, Removed: removed} {
+		if !slices.Equal(got[kind], want) {
+			t.Errorf("%v: got %v, want %v", kind, got[kind], want)
+		}
+	}
+	return res.Hotpatchability(a, b)
+}
+
+func TestPE32Real(t *testing.T) {
+	cc, err := exec.LookPath("i686-w64-mingw32-gcc")
+	if err != nil {
+		t.Skip("i686-w64-mingw32-gcc not found: apt-get install -y gcc-mingw-w64-i686")
+	}
+	dir := t.TempDir()
+	var out [2]string
+	for i, v := range []string{"v1", "v2"} {
+		out[i] = filepath.Join(dir, v+".exe")
+		if msg, err := exec.Command(cc, "-O2", "-o", out[i], filepath.Join("testdata", "realbin", v+".c")).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, msg)
+		}
+	}
+	a := checkOther(t, out[0], out[1], Arch386, []string{"_clamp", "_main", "_scale"}, []string{"_fresh"}, []string{"_legacy"})
+	if !a.Patchable() {
+		t.Errorf("C body changes not patchable: %v", a.Blockers())
+	}
+	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 || len(a.Old.Imports) == 0 || a.Old.TLS == nil {
+		t.Errorf("facts: machine %#x, %d imports, TLS %v", a.Old.Machine, len(a.Old.Imports), a.Old.TLS)
+	}
+}
+
+// buildGoWindows builds testdata/realbin/<version>.go for windows/goarch.
+func buildGoWindows(t *testing.T, dir, version, goarch string, ldflags string) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	src := filepath.Join(dir, version)
+	os.MkdirAll(src, 0o755)
+	code, err := os.ReadFile(filepath.Join("testdata", "realbin", version+".go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "main.go"), code, 0o644)
+	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module realbin\n\ngo 1.24\n"), 0o644)
+	out := filepath.Join(dir, version+"-"+goarch+".exe")
+	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags="+ldflags, "-o", out, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", version, err, msg)
+	}
+	return out
+}
+
+func TestPEArm64Real(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	dir := t.TempDir()
+	old, new := buildGoWindows(t, dir, "v1", "arm64", ""), buildGoWindows(t, dir, "v2", "arm64", "")
+	// The Go linker puts the build ID at runtime.text, which .pdata
+	// covers on arm64: its bytes change with every build.
+	a := checkOther(t, old, new, ArchARM64, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"}, "runtime.text")
+	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || a.Old.CHPE != CHPENone {
+		t.Errorf("facts: machine %#x, CHPE %v", a.Old.Machine, a.Old.CHPE)
+	}
+	// Go's runtime metadata changes with the code (see the assessment's
+	// limits): a Go binary is not patchable by function replacement.
+	if a.Patchable() {
+		t.Errorf("Go arm64 change assessed patchable")
+	}
+	// Go's windows/arm64 linker writes no exception directory: the
+	// functions come from the COFF symbol table.
+	b := openOther(t, old)
+	if i := slices.IndexFunc(b.Functions, func(f Function) bool { return f.Name == "main.scale" }); i < 0 || b.Functions[i].Size < 8 {
+		t.Errorf("main.scale not found with a size")
+	}
+}
