@@ -2,12 +2,14 @@ package binarydiff
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"golang.org/x/exp/mmap"
@@ -53,7 +55,7 @@ func otherKinds(res *Result, ignore ...string) map[Kind][]string {
 func checkOther(t *testing.T, old, new string, arch Arch, changed, added, removed []string, ignore ...string) *Assessment {
 	t.Helper()
 	a, b := openOther(t, old), openOther(t, new)
-	if a.Arch != arch || len(a.Functions) < 10 {
+	if a.Arch != arch || len(a.Functions) < 3 {
 		t.Fatalf("%v image with %d functions", a.Arch, len(a.Functions))
 	}
 	res, err := Diff(context.Background(), a, b, Options{})
@@ -138,5 +140,52 @@ func TestPEArm64Real(t *testing.T) {
 	b := openOther(t, old)
 	if i := slices.IndexFunc(b.Functions, func(f Function) bool { return f.Name == "main.scale" }); i < 0 || b.Functions[i].Size < 8 {
 		t.Errorf("main.scale not found with a size")
+	}
+}
+
+const a64Src = `static volatile int sink;
+#define E __declspec(dllexport) __attribute__((noinline))
+E int scale(int x) { return x * 3 + 7; }
+E int clamp(int x, int lo, int hi) { if (x < lo) return lo; if (x > hi) return hi; return x; }
+E int big(int x) { int a[64]; for (int i = 0; i < 64; i++) a[i] = x + i; sink = a[x & 63]; return a[3]; }
+E int mainCRTStartup(void) { sink = scale(sink) + clamp(sink, 2, 5) + big(sink); return 0; }
+`
+
+// TestPEArm64Pdata builds Arm64 PE images with clang and lld-link (the
+// MSVC ABI, which writes .pdata), and checks the functions found from
+// the exception directory and the changed set.
+func TestPEArm64Pdata(t *testing.T) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		t.Skip("clang not found: apt-get install -y clang lld")
+	}
+	if _, err := exec.LookPath("lld-link"); err != nil {
+		t.Skip("lld-link not found: apt-get install -y lld")
+	}
+	dir := t.TempDir()
+	var out [2]string
+	for i, src := range []string{a64Src, strings.NewReplacer("x * 3 + 7", "x * 3 + 9", "if (x > hi) return hi;", "if (x > hi) return hi; if (x == 3) return 4;").Replace(a64Src)} {
+		c := filepath.Join(dir, fmt.Sprintf("v%d.c", i))
+		os.WriteFile(c, []byte(src), 0o644)
+		out[i] = filepath.Join(dir, fmt.Sprintf("v%d.exe", i))
+		cmd := exec.Command(clang, "--target=aarch64-pc-windows-msvc", "-O2", "-fuse-ld=lld", "-nostdlib",
+			"-Wl,/entry:mainCRTStartup", "-Wl,/subsystem:console", "-o", out[i], c)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("clang: %v\n%s", err, msg)
+		}
+	}
+	b := openOther(t, out[0])
+	n := 0
+	for _, f := range b.Functions {
+		if f.Source == SourcePdata {
+			n++
+		}
+	}
+	if n < 2 {
+		t.Errorf("%d functions from .pdata: %+v", n, b.Functions)
+	}
+	a := checkOther(t, out[0], out[1], ArchARM64, []string{"clamp", "scale"}, nil, nil)
+	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
+		t.Errorf("facts: machine %#x, exports %v", a.Old.Machine, a.Old.Exports)
 	}
 }
