@@ -111,12 +111,13 @@ func sectionBytes(b *Binary, s *Section) []byte {
 
 // agrees reports whether old offset a may have become new offset b. In the
 // common prefix data stayed; in the common suffix it moved by the size
-// difference. Elsewhere the shift must lie between the shifts of the
+// difference. Elsewhere: the bytes at a found at b, and no longer at a,
+// moved there. Otherwise the shift must lie between the shifts of the
 // anchors around a (the section's start counts as an anchor that did not
-// move, its end as one that moved by the size difference), and the bytes
-// there must be the same unless they changed in place. Equal bytes around
-// an insertion make its exact place unknowable, so any shift in that range
-// is accepted; in an unchanged section the range is {0}.
+// move, its end as one that moved by the size difference): equal bytes
+// around an insertion make its exact place unknowable, so any shift in
+// that range is accepted when the bytes agree, or when they changed in
+// place. In an unchanged section the range is {0}.
 func (m *dataMap) agrees(a uint32, b int64) bool {
 	d := b - int64(a)
 	if a < m.prefix && d == 0 || a >= m.oldSize-min(m.suffix, m.oldSize) && a < m.oldSize && d == m.sizeDelta {
@@ -124,6 +125,10 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 	}
 	if a >= uint32(len(m.ob)) || b < 0 || b >= int64(len(m.nb)) {
 		return false
+	}
+	moved := m.same(a, d)
+	if moved && (d == 0 || !m.same(a, 0)) {
+		return true
 	}
 	prevD, nextD := int64(0), m.sizeDelta
 	i := sort.Search(len(m.anchors), func(i int) bool { return m.anchors[i].old > a })
@@ -139,12 +144,12 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 	if d < min(prevD, nextD) || d > max(prevD, nextD) {
 		return false
 	}
-	if m.same(a, d) {
+	if moved {
 		return true
 	}
 	// The bytes changed. Accept unless an unchanged copy of them sits at
 	// one of the other possible shifts: then the reference was retargeted.
-	for _, c := range [2]int64{prevD, nextD} {
+	for _, c := range [3]int64{0, prevD, nextD} {
 		if c != d && m.same(a, c) {
 			return false
 		}

@@ -24,6 +24,7 @@ type fingerprint struct {
 	nstrs  uint32
 	consts uint64 // sum of mixed immediates >= 0x100 (order-independent)
 	sketch [sketchBins]uint32
+	full   bool // loose, mnem, strs, consts and sketch are set
 
 	callRVAs []uint32 // direct call targets in call-site order, during discovery
 	refRVAs  []uint32 // code addresses referenced by operands (function pointers), in order
@@ -72,7 +73,8 @@ type scratch struct {
 	targets []uint64 // bitset: an intra-function branch targets this offset
 	after   []uint64 // bitset: the previous instruction transfers control
 	sec     *Section // last section an operand pointed into
-	keep    bool     // keep insts and toks (for Explain and token similarity)
+	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
+	full    bool     // compute the secondary features too
 	str     [64]byte
 }
 
@@ -105,6 +107,41 @@ func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, workers int
 					limit = limits[f.RVA]
 				}
 				b.code.fingerprint(b, f, limit, s, &b.fps[i])
+			}
+		}
+	}
+	wg.Add(workers)
+	for w := 1; w < workers; w++ {
+		go work()
+	}
+	work()
+	wg.Wait()
+}
+
+// fullFingerprints computes complete fingerprints (with the secondary
+// features) of functions idx of b into out[k] for idx[k], with a bounded
+// pool of workers.
+func fullFingerprints(b *Binary, idx []int, out []fingerprint, workers int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	const chunk = 32
+	workers = max(1, min(workers, (len(idx)+chunk-1)/chunk))
+	work := func() {
+		defer wg.Done()
+		s := &scratch{full: true}
+		for {
+			lo := int(next.Add(chunk)) - chunk
+			if lo >= len(idx) {
+				return
+			}
+			for k := lo; k < min(lo+chunk, len(idx)); k++ {
+				f := b.Functions[idx[k]] // a copy: sizes are final
+				fp := &out[k]
+				b.code.fingerprint(b, &f, 0, s, fp)
+				fp.callRVAs, fp.refRVAs, fp.dataRVAs = nil, nil, nil
+				// Keep the resolved graph of the parsed fingerprint.
+				orig := &b.fps[idx[k]]
+				fp.callOff, fp.callN, fp.drefOff, fp.drefN = orig.callOff, orig.callN, orig.drefOff, orig.drefN
 			}
 		}
 	}

@@ -41,6 +41,10 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		fp.sketch[i] = ^uint32(0)
 	}
 	open := limit > 0
+	// Secondary features (loose and mnemonic hashes, sketch, constants,
+	// strings) are only needed for functions the exact passes leave
+	// unpaired; Diff computes them on demand.
+	full := s.full || s.keep
 	s.sec = nil
 	s.ranges = s.ranges[:0]
 	if open {
@@ -112,9 +116,12 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			fp.insns++
 			setBit(starts, off)
 			n := uint32(in.Len)
-			lw, hw := load16(s.code[off:])
-			m1, m2 := lenMask(n)
-			lw, hw = lw&m1, hw&m2
+			var lw, hw uint64
+			if full {
+				lw, hw = load16(s.code[off:])
+				m1, m2 := lenMask(n)
+				lw, hw = lw&m1, hw&m2
+			}
 			var tok uint64
 			switch {
 			case ptr:
@@ -122,9 +129,11 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				s.norm = append(s.norm, tagPointer)
 				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, fp, nil, nil)
 				relocs = relocs[1:]
-				tok = hashToken(s.norm[start:])
-				loose = step(loose, tok)
-				mnem = step(mnem, tagPointer)
+				if full {
+					tok = hashToken(s.norm[start:])
+					loose = step(loose, tok)
+					mnem = step(mnem, tagPointer)
+				}
 			case in.RelSize > 0:
 				start := len(s.norm)
 				s.norm = append(s.norm, tagBranch, byte(in.Kind), in.Cond)
@@ -158,9 +167,11 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 						}
 					}
 				}
-				tok = hashToken(s.norm[start:])
-				loose = step(loose, tok)
-				mnem = step(mnem, uint64(in.Kind)<<8^uint64(in.Cond))
+				if full {
+					tok = hashToken(s.norm[start:])
+					loose = step(loose, tok)
+					mnem = step(mnem, uint64(in.Kind)<<8^uint64(in.Cond))
+				}
 			default:
 				for len(relocs) > 0 && relocs[0] < pc {
 					relocs = relocs[1:]
@@ -172,7 +183,9 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				raw := code[off : off+n]
 				if !in.RIP && nrel == 0 {
 					s.norm = append(s.norm, raw...)
-					tok = wordsHash(lw, hw, n)
+					if full {
+						tok = wordsHash(lw, hw, n)
+					}
 				} else {
 					start := len(s.norm)
 					s.norm = append(s.norm, tagOperand)
@@ -190,25 +203,31 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 						s.appendData(b, va-b.ImageBase, fp, nil, &in)
 					}
 					relocs = relocs[nrel:]
-					tok = hashToken(s.norm[start:])
+					if full {
+						tok = hashToken(s.norm[start:])
+					}
 				}
-				// The loose form drops displacements and immediates.
-				f1, f2 := fieldMask(in.DispOff, in.DispSize)
-				g1, g2 := fieldMask(in.ImmOff, in.ImmSize)
-				loose = step(loose, wordsHash(lw&^f1&^g1, hw&^f2&^g2, n))
-				mnem = step(mnem, mnemonic(&in, lw, hw))
-				if in.ImmSize >= 2 {
-					if v := immValue(lw, hw, in.ImmOff, in.ImmSize); v >= 0x100 {
-						fp.consts += mix64(v)
+				if full {
+					// The loose form drops displacements and immediates.
+					f1, f2 := fieldMask(in.DispOff, in.DispSize)
+					g1, g2 := fieldMask(in.ImmOff, in.ImmSize)
+					loose = step(loose, wordsHash(lw&^f1&^g1, hw&^f2&^g2, n))
+					mnem = step(mnem, mnemonic(&in, lw, hw))
+					if in.ImmSize >= 2 {
+						if v := immValue(lw, hw, in.ImmOff, in.ImmSize); v >= 0x100 {
+							fp.consts += mix64(v)
+						}
 					}
 				}
 			}
-			if s.keep {
-				s.toks = append(s.toks, tok)
+			if full {
+				if s.keep {
+					s.toks = append(s.toks, tok)
+				}
+				fp.addSketch(tok)
+				fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
+				prevTok = tok
 			}
-			fp.addSketch(tok)
-			fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
-			prevTok = tok
 			off += n
 			if in.Kind != x86.Plain && in.Kind != x86.Call && in.Kind != x86.CallIndirect && in.Kind != x86.Bad {
 				setBit(after, off)
@@ -230,8 +249,11 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	}
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
-	fp.loose = mix64(loose)
-	fp.mnem = mix64(mnem)
+	if full {
+		fp.loose = mix64(loose)
+		fp.mnem = mix64(mnem)
+		fp.full = true
+	}
 
 	// Blocks start at the entry, at branch targets and after transfers of
 	// control; edges are taken branches plus fall-throughs into targets.
@@ -424,7 +446,7 @@ func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, i
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
 		fp.dataRVAs = append(fp.dataRVAs, rva)
-		if raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
+		if s.full && raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva, fp)
 		}
 	}

@@ -21,6 +21,47 @@ type matcher struct {
 	dmaps    map[*Section]*dataMap // by old section, built on demand
 	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new
 	scratch  *scratch
+	fullAt   [2][]int32       // per side: index into full, -1 if the parsed fingerprint is used
+	full     [2][]fingerprint // complete fingerprints of functions left unpaired by the exact passes
+}
+
+// fp returns the most complete fingerprint of function i of a side.
+func (m *matcher) fp(side, i int) *fingerprint {
+	if at := m.fullAt[side]; at != nil && at[i] >= 0 {
+		return &m.full[side][at[i]]
+	}
+	if side == 0 {
+		return &m.old.fps[i]
+	}
+	return &m.new.fps[i]
+}
+
+// completeFeatures computes the secondary features of the functions the
+// exact passes left unpaired, in parallel: the structural and similarity
+// passes need them, and in a typical diff they are few.
+func (m *matcher) completeFeatures() {
+	for side, b := range [2]*Binary{m.old, m.new} {
+		partner := m.o2n
+		if side == 1 {
+			partner = m.n2o
+		}
+		var idx []int
+		for i := range b.Functions {
+			if partner[i] < 0 && !b.fps[i].full {
+				idx = append(idx, i)
+			}
+		}
+		at := make([]int32, len(b.Functions))
+		for i := range at {
+			at[i] = -1
+		}
+		for k, i := range idx {
+			at[i] = int32(k)
+		}
+		m.full[side] = make([]fingerprint, len(idx))
+		fullFingerprints(b, idx, m.full[side], m.opts.Workers)
+		m.fullAt[side] = at
+	}
 }
 
 func newMatcher(ctx context.Context, old, new *Binary, opts Options) *matcher {
@@ -69,7 +110,11 @@ func (m *matcher) run() error {
 		run  func()
 	}
 	steps := []step{
-		{PassName, func() { m.namePass(); m.nameScopedPass() }},
+		{PassName, func() {
+			if !m.opts.IgnoreSymbols {
+				m.namePass()
+			}
+		}},
 		// Same bytes and same meaning: equal bytes alone can mean another
 		// thing once moved (a RIP-relative operand reaching another slot).
 		{PassExact, func() {
@@ -80,6 +125,12 @@ func (m *matcher) run() error {
 		{PassNormalized, func() {
 			m.uniqueKeyPass(PassNormalized, func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.norm, true }, nil)
 		}},
+		{PassName, func() {
+			m.completeFeatures()
+			if !m.opts.IgnoreSymbols {
+				m.nameScopedPass()
+			}
+		}},
 		{PassStructural, m.structuralPasses},
 		{PassCallGraph, m.callGraphPass},
 		{PassAlignment, m.alignmentPass},
@@ -88,9 +139,6 @@ func (m *matcher) run() error {
 	for _, s := range steps {
 		if err := m.ctx.Err(); err != nil {
 			return err
-		}
-		if s.pass == PassName && m.opts.IgnoreSymbols {
-			continue
 		}
 		s.run()
 		m.progress("match:" + s.pass.String())
@@ -112,13 +160,13 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		idx   int32
 		count int32
 	}
-	collect := func(b *Binary, partner []int32) map[uint64]slot {
+	collect := func(side int, b *Binary, partner []int32) map[uint64]slot {
 		keys := make(map[uint64]slot)
 		for i := range b.Functions {
 			if partner[i] >= 0 {
 				continue
 			}
-			k, ok := key(&b.fps[i], &b.Functions[i])
+			k, ok := key(m.fp(side, i), &b.Functions[i])
 			if !ok {
 				continue
 			}
@@ -127,12 +175,12 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		}
 		return keys
 	}
-	ok, nk := collect(m.old, m.o2n), collect(m.new, m.n2o)
+	ok, nk := collect(0, m.old, m.o2n), collect(1, m.new, m.n2o)
 	for oi := range m.o2n {
 		if m.o2n[oi] >= 0 {
 			continue
 		}
-		k, has := key(&m.old.fps[oi], &m.old.Functions[oi])
+		k, has := key(m.fp(0, oi), &m.old.Functions[oi])
 		if !has {
 			continue
 		}
@@ -225,7 +273,7 @@ func (m *matcher) structuralPasses() {
 // instruction-bigram overlap (MinHash) and of how close their shapes are.
 // Equal code up to constants (or registers) scores at least 0.95 (0.9).
 func (m *matcher) similarity(oi, ni int) float64 {
-	a, b := &m.old.fps[oi], &m.new.fps[ni]
+	a, b := m.fp(0, oi), m.fp(1, ni)
 	if a.norm == b.norm {
 		return 1
 	}
