@@ -56,74 +56,90 @@ func newTrain(c *hotpatch.Catalog, t hotpatch.Track, asOf hotpatch.Date) *train 
 			rows = append(rows, u)
 		}
 	}
-	// The latest baseline with builds; a newer one without builds is noted.
-	for i := len(rows) - 1; i >= 0; i-- {
-		u := rows[i]
-		if u.Kind != hotpatch.KindBaseline {
-			continue
-		}
-		if len(u.Builds) == 0 {
-			if tr.newer.KB == 0 {
-				tr.newer = u
-			}
-			continue
-		}
-		tr.baseline = u
-		break
-	}
 	tr.noBaselineWhy = fmt.Sprintf("the catalog holds no %v baseline released by %v", t, asOf)
+	tr.findBaseline(rows)
 	if tr.baseline.KB != 0 {
-		bl := tr.baseline
-		// A baseline row marked unconfirmed is confirmed by a confirmed
-		// hotpatch row that names it as its baseline.
-		blUnconfirmed := bl.Unconfirmed != "" && !slices.ContainsFunc(rows, func(u hotpatch.Update) bool {
-			return u.Baseline == bl.KB && u.Unconfirmed == ""
-		})
-		for _, b := range bl.Builds {
-			tr.on = append(tr.on, onTrain{b, blUnconfirmed})
-			if !slices.Contains(tr.numbers, b.Number) {
-				tr.numbers = append(tr.numbers, b.Number)
-			}
-		}
-		offKB := map[hotpatch.Build]hotpatch.KB{}
-		for _, u := range rows {
-			switch {
-			case u.KB == bl.KB:
-			case u.Baseline == bl.KB && !u.Restart:
-				for _, b := range u.Builds {
-					tr.on = append(tr.on, onTrain{b, u.Unconfirmed != "" || blUnconfirmed})
-				}
-			default:
-				for _, b := range u.Builds {
-					if prev, dup := offKB[b]; dup {
-						// Two releases bring one build (an out-of-band
-						// re-release): the build does not say which was
-						// installed.
-						tr.off[b] = offTrain{fmt.Sprintf("build brought by both %v and %v; which one is installed decides", prev, u.KB), true}
-						continue
-					}
-					offKB[b] = u.KB
-					tr.off[b] = offTrain{why: offWhy(u, bl)}
-				}
-			}
-		}
-		// A build on the train is never off it, even if another row
-		// (an out-of-band re-release) brings it too.
-		for _, o := range tr.on {
-			delete(tr.off, o.build)
-		}
-		tr.passWhy = fmt.Sprintf("on the latest baseline %v (%v) or a hotpatch built on it", bl.KB, bl.Released)
-		tr.passDisputedWhy = tr.passWhy + ", but that row of the catalog is UNCONFIRMED"
-		if tr.newer.KB != 0 {
-			tr.passDisputedWhy = fmt.Sprintf("on baseline %v, but a newer baseline %v (%v) is reported by one source only — UNCONFIRMED",
-				bl.KB, tr.newer.KB, tr.newer.Released)
-		}
-		tr.olderWhy = fmt.Sprintf("older than the latest baseline %v (%v)", bl.KB, bl.Released)
-		tr.lastOlderWhy = fmt.Sprintf("the last baseline installed is older than the latest baseline %v (%v)", bl.KB, bl.Released)
-		tr.newerWhy = fmt.Sprintf("a build the catalog does not hold, newer than the baseline %v", bl.KB)
+		tr.sortBuilds(rows)
+		tr.phrase()
 	}
 	tr.findMonth(rows)
 	return tr
+}
+
+// findBaseline finds the latest baseline with builds in rows, and notes a
+// newer one that the catalog records without builds.
+func (tr *train) findBaseline(rows []hotpatch.Update) {
+	for i := len(rows) - 1; i >= 0; i-- {
+		u := rows[i]
+		switch {
+		case u.Kind != hotpatch.KindBaseline:
+		case len(u.Builds) == 0:
+			if tr.newer.KB == 0 {
+				tr.newer = u
+			}
+		default:
+			tr.baseline = u
+			return
+		}
+	}
+}
+
+// sortBuilds puts the builds of rows on the train of the baseline (the
+// baseline and the hotpatches built on it) or off it, with the reason.
+func (tr *train) sortBuilds(rows []hotpatch.Update) {
+	bl := tr.baseline
+	// A baseline row marked unconfirmed is confirmed by a confirmed
+	// hotpatch row that names it as its baseline.
+	blUnconfirmed := bl.Unconfirmed != "" && !slices.ContainsFunc(rows, func(u hotpatch.Update) bool {
+		return u.Baseline == bl.KB && u.Unconfirmed == ""
+	})
+	for _, b := range bl.Builds {
+		tr.on = append(tr.on, onTrain{b, blUnconfirmed})
+		if !slices.Contains(tr.numbers, b.Number) {
+			tr.numbers = append(tr.numbers, b.Number)
+		}
+	}
+	offKB := map[hotpatch.Build]hotpatch.KB{}
+	for _, u := range rows {
+		switch {
+		case u.KB == bl.KB:
+		case u.Baseline == bl.KB && !u.Restart:
+			for _, b := range u.Builds {
+				tr.on = append(tr.on, onTrain{b, u.Unconfirmed != "" || blUnconfirmed})
+			}
+		default:
+			for _, b := range u.Builds {
+				if prev, dup := offKB[b]; dup {
+					// Two releases bring one build (an out-of-band
+					// re-release): the build does not say which was
+					// installed.
+					tr.off[b] = offTrain{fmt.Sprintf("build brought by both %v and %v; which one is installed decides", prev, u.KB), true}
+					continue
+				}
+				offKB[b] = u.KB
+				tr.off[b] = offTrain{why: offWhy(u, bl)}
+			}
+		}
+	}
+	// A build on the train is never off it, even if another row (an
+	// out-of-band re-release) brings it too.
+	for _, o := range tr.on {
+		delete(tr.off, o.build)
+	}
+}
+
+// phrase renders the reasons check gives, once per policy.
+func (tr *train) phrase() {
+	bl := tr.baseline
+	tr.passWhy = fmt.Sprintf("on the latest baseline %v (%v) or a hotpatch built on it", bl.KB, bl.Released)
+	tr.passDisputedWhy = tr.passWhy + ", but that row of the catalog is UNCONFIRMED"
+	if tr.newer.KB != 0 {
+		tr.passDisputedWhy = fmt.Sprintf("on baseline %v, but a newer baseline %v (%v) is reported by one source only — UNCONFIRMED",
+			bl.KB, tr.newer.KB, tr.newer.Released)
+	}
+	tr.olderWhy = fmt.Sprintf("older than the latest baseline %v (%v)", bl.KB, bl.Released)
+	tr.lastOlderWhy = fmt.Sprintf("the last baseline installed is older than the latest baseline %v (%v)", bl.KB, bl.Released)
+	tr.newerWhy = fmt.Sprintf("a build the catalog does not hold, newer than the baseline %v", bl.KB)
 }
 
 func offWhy(u, bl hotpatch.Update) string {
