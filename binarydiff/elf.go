@@ -195,6 +195,7 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	}
 	d := newDiscovery(b)
 	im.functions(b, d)
+	addGoFuncs(b, d)
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}

@@ -65,6 +65,7 @@ func parsePEOther(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	}
 	pf.exports(d)
 	pf.symbols(d)
+	addGoFuncs(b, d)
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}

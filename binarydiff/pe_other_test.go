@@ -108,10 +108,14 @@ func buildGoWindows(t *testing.T, dir, version, goarch string, ldflags string) s
 	}
 	os.WriteFile(filepath.Join(src, "main.go"), code, 0o644)
 	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module realbin\n\ngo 1.24\n"), 0o644)
-	out := filepath.Join(dir, version+"-"+goarch+".exe")
+	out := filepath.Join(dir, version+"-"+goarch+"-"+strings.ReplaceAll(ldflags, " ", "")+os.Getenv("GOOS")+".exe")
 	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags="+ldflags, "-o", out, ".")
 	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
+	goos := os.Getenv("GOOS")
+	if goos == "" {
+		goos = "windows"
+	}
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", version, err, msg)
 	}

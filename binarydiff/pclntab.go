@@ -1,0 +1,203 @@
+package binarydiff
+
+import (
+	"bytes"
+	"debug/gosym"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Go binaries carry their function table in the pclntab, which the
+// runtime needs and stripping (-ldflags=-s -w) keeps: it names every Go
+// function and gives its extent, whatever the container format. It is
+// the .gopclntab section of an ELF file, or runtime.pclntab inside the
+// read-only data of a PE image, found by its header: a magic number
+// (0xfffffff1 for Go 1.20+, 0xfffffff0 for 1.18-1.19, 0xfffffffa for
+// 1.16-1.17, 0xfffffffb for 1.2-1.15), two zero bytes, the instruction
+// size quantum (1, 2 or 4) and the pointer size (4 or 8). debug/gosym
+// decodes it once the header and the function count have been checked
+// against the bytes present.
+
+// Pclntab magic numbers, as in the Go runtime (internal/abi).
+const (
+	go12PclntabMagic  = 0xfffffffb
+	go116PclntabMagic = 0xfffffffa
+	go118PclntabMagic = 0xfffffff0
+	go120PclntabMagic = 0xfffffff1
+	maxPclntabScan    = 64 // candidate headers checked per image
+)
+
+// ErrNoPclntab is returned (wrapped) when a binary has no Go pclntab.
+var ErrNoPclntab = errors.New("binarydiff: no Go pclntab")
+
+// GoFunc is a function named by a Go pclntab.
+type GoFunc struct {
+	Entry uint64 // address of the first instruction
+	End   uint64 // address after the last one
+	Name  string
+}
+
+// ParsePclntab decodes a Go pclntab (starting at its header; trailing
+// bytes are ignored) for code whose text starts at address text. A
+// malformed or truncated table gives a *FormatError, never a panic or an
+// allocation larger than data allows.
+func ParsePclntab(data []byte, text uint64) (funcs []GoFunc, err error) {
+	if err := checkPclntab(data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			funcs, err = nil, &FormatError{Off: -1, Msg: fmt.Sprintf("pclntab: %v", p)}
+		}
+	}()
+	lt := gosym.NewLineTable(data, text)
+	tab, err := gosym.NewTable(nil, lt)
+	if err != nil {
+		return nil, &FormatError{Off: -1, Msg: "pclntab: " + err.Error()}
+	}
+	funcs = make([]GoFunc, 0, len(tab.Funcs))
+	for _, f := range tab.Funcs {
+		if f.End > f.Entry {
+			funcs = append(funcs, GoFunc{Entry: f.Entry, End: f.End, Name: f.Name})
+		}
+	}
+	return funcs, nil
+}
+
+// checkPclntab validates a pclntab header and bounds its function count
+// by the bytes present (every function takes at least 8 bytes of the
+// function table), so that gosym allocates nothing absurd.
+func checkPclntab(data []byte) error {
+	if len(data) < 16 {
+		return &FormatError{Off: -1, Msg: "pclntab shorter than its header", Val: len(data)}
+	}
+	magic := binary.LittleEndian.Uint32(data)
+	switch magic {
+	case go12PclntabMagic, go116PclntabMagic, go118PclntabMagic, go120PclntabMagic:
+	default:
+		return &FormatError{Off: -1, Msg: "pclntab magic", Val: fmt.Sprintf("%#x", magic)}
+	}
+	quantum, ptr := data[6], int(data[7])
+	if data[4] != 0 || data[5] != 0 || quantum != 1 && quantum != 2 && quantum != 4 || ptr != 4 && ptr != 8 {
+		return &FormatError{Off: -1, Msg: "pclntab header"}
+	}
+	if len(data) < 8+8*ptr {
+		return &FormatError{Off: -1, Msg: "pclntab header truncated", Val: len(data)}
+	}
+	word := func(i int) uint64 {
+		if ptr == 4 {
+			return uint64(binary.LittleEndian.Uint32(data[8+4*i:]))
+		}
+		return binary.LittleEndian.Uint64(data[8+8*i:])
+	}
+	nfunc := word(0)
+	if nfunc == 0 || nfunc > uint64(len(data))/8 {
+		return &FormatError{Off: -1, Msg: "pclntab function count exceeds its bytes", Val: nfunc}
+	}
+	if magic == go118PclntabMagic || magic == go120PclntabMagic {
+		// Offsets of funcnametab, cutab, filetab, pctab and functab
+		// (header words 3..7) must lie inside the table.
+		for i := 3; i <= 7; i++ {
+			if word(i) >= uint64(len(data)) {
+				return &FormatError{Off: -1, Msg: fmt.Sprintf("pclntab offset %d past its end", i), Val: word(i)}
+			}
+		}
+		if word(7)+(2*nfunc+1)*4 > uint64(len(data)) {
+			return &FormatError{Off: -1, Msg: "pclntab function table truncated", Val: nfunc}
+		}
+	}
+	return nil
+}
+
+// findPclntab returns the bytes of b's pclntab (from its header to the end
+// of its section) and the address of the text it describes.
+func findPclntab(b *Binary) ([]byte, uint64, error) {
+	text := ^uint64(0)
+	for _, s := range b.Sections {
+		if s.Flags&SectionExec != 0 {
+			text = min(text, b.ImageBase+uint64(s.RVA))
+		}
+	}
+	if text == ^uint64(0) {
+		return nil, 0, ErrNoPclntab
+	}
+	read := func(s *Section) []byte {
+		p := make([]byte, min(int64(s.FileSize), b.size))
+		if b.readRVA(p, s.RVA) != nil {
+			return nil
+		}
+		return p
+	}
+	for i := range b.Sections {
+		if s := &b.Sections[i]; s.Name == ".gopclntab" {
+			p := read(s)
+			if err := checkPclntab(p); err != nil {
+				return nil, 0, err
+			}
+			return p, text, nil
+		}
+	}
+	var lastErr error = ErrNoPclntab
+	tries := 0
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&(SectionExec|SectionBSS) != 0 || s.FileSize < 16 || metadataSection(s.Name) {
+			continue
+		}
+		p := read(s)
+		for off := 0; off+16 <= len(p) && tries < maxPclntabScan; {
+			k := bytes.Index(p[off:], []byte{0xff, 0xff, 0xff})
+			if k < 0 {
+				break
+			}
+			at := off + k - 1
+			off += k + 1
+			if at < 0 || at%4 != 0 || len(p)-at < 16 {
+				continue
+			}
+			if m := binary.LittleEndian.Uint32(p[at:]); m != go120PclntabMagic && m != go118PclntabMagic && m != go116PclntabMagic && m != go12PclntabMagic {
+				continue
+			}
+			tries++
+			if err := checkPclntab(p[at:]); err != nil {
+				lastErr = err
+				continue
+			}
+			return p[at:], text, nil
+		}
+	}
+	return nil, 0, lastErr
+}
+
+// addGoFuncs names and sizes functions from b's pclntab, if it has one:
+// functions already found get their name; Go functions the metadata
+// missed are added. A malformed pclntab is a warning.
+func addGoFuncs(b *Binary, d *discovery) {
+	data, text, err := findPclntab(b)
+	if errors.Is(err, ErrNoPclntab) {
+		return
+	}
+	var funcs []GoFunc
+	if err == nil {
+		funcs, err = ParsePclntab(data, text)
+	}
+	if err != nil {
+		b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("Go pclntab: %v; names not read", err)})
+		return
+	}
+	for _, f := range funcs {
+		if f.Entry < b.ImageBase || f.End-b.ImageBase > 1<<32 {
+			continue
+		}
+		rva := uint32(f.Entry - b.ImageBase)
+		if s := b.Section(rva); s == nil || s.Flags&SectionExec == 0 {
+			continue
+		}
+		if c := d.cands[rva]; c != nil && c.size > 0 {
+			d.add(rva, 0, SourcePclntab, f.Name) // sized by better metadata: only the name
+			continue
+		}
+		d.add(rva, uint32(f.End-f.Entry), SourcePclntab, f.Name)
+	}
+}
