@@ -181,8 +181,7 @@ func (t *tally) of(p *Policy) *policyTally {
 }
 
 func (t *tally) batch(ev evaluator, b *batch) {
-	var fixed Verdict
-	fix := new(hotpatch.Device) // Fix takes a pointer; one scratch device per batch
+	s := &scratch{}
 	var cur *policyTally
 	for i := range b.devices {
 		v := &b.verdicts[i]
@@ -195,36 +194,52 @@ func (t *tally) batch(ev evaluator, b *batch) {
 		if cur == nil || cur.p != v.policy {
 			cur = t.of(v.policy)
 		}
-		cur.status[v.Status]++
-		for j := range v.Len() {
-			f := v.findings[j]
-			switch f.Outcome {
-			case Pass:
-				continue
-			case Fail:
-				cur.fail[j]++
-			case Unknown:
-				cur.unknown[j]++
-			}
-			if f.Disputed {
-				cur.disputed[j]++
-			}
+		cur.count(v)
+		if v.Status == NotEligible {
+			cur.remedies(ev, &b.devices[i], v, s)
 		}
-		if v.Status != NotEligible {
+	}
+}
+
+// scratch is a worker's room for evaluating fixed devices without
+// allocating per device.
+type scratch struct {
+	device  hotpatch.Device
+	verdict Verdict
+}
+
+// count counts the findings of v.
+func (pt *policyTally) count(v *Verdict) {
+	pt.status[v.Status]++
+	for j, f := range v.findings[:v.Len()] {
+		switch f.Outcome {
+		case Pass:
+			continue
+		case Fail:
+			pt.fail[j]++
+		case Unknown:
+			pt.unknown[j]++
+		}
+		if f.Disputed {
+			pt.disputed[j]++
+		}
+	}
+}
+
+// remedies evaluates d again with each failing rule's fact fixed, one at a
+// time, and counts the rules whose fix alone makes d eligible.
+func (pt *policyTally) remedies(ev evaluator, d *hotpatch.Device, v *Verdict, s *scratch) {
+	for j, f := range v.findings[:v.Len()] {
+		r := &v.policy.rules[j]
+		if f.Outcome != Fail || r.Fix == nil {
 			continue
 		}
-		for j := range v.Len() {
-			r := &v.policy.rules[j]
-			if v.findings[j].Outcome != Fail || r.Fix == nil {
-				continue
-			}
-			cur.fixDevs[j]++
-			*fix = b.devices[i]
-			r.Fix(fix)
-			ev.evaluate(fix, &fixed)
-			if fixed.Status == Eligible {
-				cur.unlocked[j]++
-			}
+		pt.fixDevs[j]++
+		s.device = *d
+		r.Fix(&s.device)
+		ev.evaluate(&s.device, &s.verdict)
+		if s.verdict.Status == Eligible {
+			pt.unlocked[j]++
 		}
 	}
 }
