@@ -19,7 +19,8 @@ type dataMap struct {
 	prefix, suffix uint32 // bytes of common prefix and suffix
 	oldSize        uint32
 	sizeDelta      int64
-	anchors        []dataAnchor // by old offset, strictly increasing in both
+	anchors        []dataAnchor // by old offset, strictly increasing in both; see buildAnchors
+	built          bool         // anchors computed
 	ob, nb         []byte       // the contents of both sections
 }
 
@@ -48,25 +49,32 @@ func newDataMap(old, new *Binary, os, ns *Section) *dataMap {
 		s++
 	}
 	m.prefix, m.suffix = uint32(p), uint32(s)
-	s = min(s, len(ob)-p, len(nb)-p)
-	words := func(b []byte, lo, hi int) map[uint64]int32 {
-		pos := make(map[uint64]int32)
-		for i := (lo + 7) &^ 7; i+8 <= hi; i += 8 {
-			w := binary.LittleEndian.Uint64(b[i:])
-			if _, dup := pos[w]; dup {
-				pos[w] = -1
-			} else {
-				pos[w] = int32(i)
-			}
-		}
-		return pos
-	}
-	op, np := words(ob, p, len(ob)-s), words(nb, p, len(nb)-s)
+	return m
+}
+
+// buildAnchors finds the unique aligned words of both sections between the
+// common prefix and suffix whose order agrees. It runs on first need: most
+// references are settled by the prefix, the suffix or their own bytes.
+func (m *dataMap) buildAnchors() {
+	m.built = true
+	ob, nb := m.ob, m.nb
+	p := int(m.prefix)
+	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
+	op := uniqueWords(ob, p, len(ob)-s)
+	np := uniqueWords(nb, p, len(nb)-s)
+	// Merge the two lists (sorted by word hash) into pairs of positions.
 	type pair struct{ o, n int32 }
 	var pairs []pair
-	for w, oi := range op {
-		if ni, ok := np[w]; ok && oi >= 0 && ni >= 0 {
-			pairs = append(pairs, pair{oi, ni})
+	for x, y := 0, 0; x < len(op) && y < len(np); {
+		hx, hy := op[x]>>wordPosBits, np[y]>>wordPosBits
+		switch {
+		case hx < hy:
+			x++
+		case hx > hy:
+			y++
+		default:
+			pairs = append(pairs, pair{int32(op[x]&wordPosMask) * 8, int32(np[y]&wordPosMask) * 8})
+			x, y = x+1, y+1
 		}
 	}
 	slices.SortFunc(pairs, func(x, y pair) int { return int(x.o - y.o) })
@@ -90,7 +98,64 @@ func newDataMap(old, new *Binary, os, ns *Section) *dataMap {
 		}
 		slices.Reverse(m.anchors)
 	}
-	return m
+}
+
+const (
+	wordPosBits = 24 // positions of aligned words: up to 128 MiB of data
+	wordPosMask = 1<<wordPosBits - 1
+)
+
+// uniqueWords returns, sorted, hash<<24|position for each aligned 8-byte
+// word in b[lo:hi] that occurs once there (by a 40-bit hash of its value).
+// A radix sort keeps this linear: a data map may cover megabytes.
+func uniqueWords(b []byte, lo, hi int) []uint64 {
+	var keys []uint64
+	for i := (lo + 7) &^ 7; i+8 <= hi && i>>3 <= wordPosMask; i += 8 {
+		h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
+		keys = append(keys, h<<wordPosBits|uint64(i>>3))
+	}
+	keys = radixSort(keys)
+	out := keys[:0]
+	for k := 0; k < len(keys); {
+		h := keys[k] >> wordPosBits
+		e := k + 1
+		for e < len(keys) && keys[e]>>wordPosBits == h {
+			e++
+		}
+		if e == k+1 {
+			out = append(out, keys[k])
+		}
+		k = e
+	}
+	return out
+}
+
+// radixSort sorts 64-bit keys by 16-bit digits, least significant first.
+func radixSort(a []uint64) []uint64 {
+	if len(a) < 256 {
+		slices.Sort(a)
+		return a
+	}
+	b := make([]uint64, len(a))
+	var count [1 << 16]int
+	for shift := 0; shift < 64; shift += 16 {
+		clear(count[:])
+		for _, v := range a {
+			count[v>>shift&0xffff]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, v := range a {
+			d := v >> shift & 0xffff
+			b[count[d]] = v
+			count[d]++
+		}
+		a, b = b, a
+	}
+	return a
 }
 
 // sectionBytes reads a section's initialized bytes, relocated pointers
@@ -129,6 +194,9 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 	moved := m.same(a, d)
 	if moved && (d == 0 || !m.same(a, 0)) {
 		return true
+	}
+	if !m.built {
+		m.buildAnchors()
 	}
 	prevD, nextD := int64(0), m.sizeDelta
 	i := sort.Search(len(m.anchors), func(i int) bool { return m.anchors[i].old > a })
