@@ -88,7 +88,9 @@ func (d *discovery) run(workers int) error {
 		seen := map[uint32]bool{}
 		for _, i := range todo {
 			for _, t := range b.fps[i].callRVAs {
-				if seen[t] || cov.covers(t) || d.cands[t] != nil {
+				// Most targets start a known function: settle those by map
+				// lookups before searching the coverage.
+				if d.cands[t] != nil || seen[t] || cov.covers(t) {
 					continue
 				}
 				seen[t] = true
@@ -199,19 +201,31 @@ func (d *discovery) finish() {
 		fps = append(fps, b.fps[i])
 	}
 	b.Functions, b.fps = funcs, fps
-	total := 0
+	total, totalData := 0, 0
 	for i := range b.fps {
 		total += len(b.fps[i].callRVAs) + len(b.fps[i].refRVAs)
+		totalData += len(b.fps[i].dataRVAs)
+	}
+	start := make(map[uint32]int32, len(b.Functions))
+	for i := range b.Functions {
+		start[b.Functions[i].RVA] = int32(i)
+	}
+	index := func(rva uint32) int32 {
+		if i, ok := start[rva]; ok {
+			return i
+		}
+		return -1
 	}
 	b.calls = make([]int32, 0, total)
+	b.drefs = make([]uint32, 0, totalData)
 	for i := range b.fps {
 		fp := &b.fps[i]
 		fp.callOff = uint32(len(b.calls))
 		for _, t := range fp.callRVAs {
-			b.calls = append(b.calls, int32(b.functionStart(t)))
+			b.calls = append(b.calls, index(t))
 		}
 		for _, t := range fp.refRVAs {
-			b.calls = append(b.calls, int32(b.functionStart(t)))
+			b.calls = append(b.calls, index(t))
 		}
 		fp.callN = uint32(len(b.calls)) - fp.callOff
 		fp.drefOff = uint32(len(b.drefs))
