@@ -213,6 +213,7 @@ func checkTruth(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *difftest
 // dump lists the functions of an image with their code, for failure messages.
 func dump(im *difftest.Image, l *difftest.Layout) string {
 	var s strings.Builder
+	fmt.Fprintf(&s, "  layout: xdata=%v align=%d textpad=%d dll=%v symbols=%v\n", im.XData, im.FuncAlign, im.TextPad, im.DLL, im.Symbols)
 	for i, f := range im.Funcs {
 		fmt.Fprintf(&s, "  %s @%#x+%d frame=%d saved=%v chain=%d:", f.Name, l.Funcs[i].RVA, l.Funcs[i].Size, f.Frame, f.Saved, f.Chain)
 		for _, in := range f.Body {
@@ -221,7 +222,7 @@ func dump(im *difftest.Image, l *difftest.Layout) string {
 		s.WriteByte('\n')
 	}
 	for i, d := range im.Data {
-		fmt.Fprintf(&s, "  %s @%#x % x ptrs=%v\n", d.Name, l.Data[i].RVA, d.Bytes, d.Ptrs)
+		fmt.Fprintf(&s, "  %s @%#x % x ptrs=%v align=%d\n", d.Name, l.Data[i].RVA, d.Bytes, d.Ptrs, d.Align)
 	}
 	return s.String()
 }
@@ -570,15 +571,20 @@ func TestDataMovedIsNotChanged(t *testing.T) {
 		data     difftest.Data
 		inserted difftest.Data
 		ref      difftest.Op
+		alone    bool // x is the only data item, followed by many identical UNWIND_INFOs
 	}{
 		{"zero byte after a pointer", difftest.Data{Name: "x", Bytes: []byte{0}, Align: 1},
-			difftest.Data{Name: "new", Bytes: make([]byte, 8), Ptrs: []difftest.Ptr{{Target: "f"}}}, difftest.Load},
+			difftest.Data{Name: "new", Bytes: make([]byte, 8), Ptrs: []difftest.Ptr{{Target: "f"}}}, difftest.Load, false},
 		{"string after a string", difftest.Data{Name: "x", Bytes: []byte("hello, world\x00"), Align: 1},
-			difftest.Data{Name: "new", Bytes: []byte("abc"), Align: 1}, difftest.Lea},
+			difftest.Data{Name: "new", Bytes: []byte("abc"), Align: 1}, difftest.Lea, false},
+		{"short string after a string", difftest.Data{Name: "x", Bytes: []byte("vzH\x00"), Align: 1},
+			difftest.Data{Name: "new", Bytes: []byte("qW6xl51s\x00"), Align: 1}, difftest.Load, false},
+		{"short string alone before the unwind info", difftest.Data{Name: "x", Bytes: []byte("vzH\x00"), Align: 1},
+			difftest.Data{Name: "new", Bytes: []byte("qW6xl51s\x00"), Align: 1}, difftest.Load, true},
 		{"word after a word", difftest.Data{Name: "x", Bytes: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
-			difftest.Data{Name: "new", Bytes: []byte{8, 7, 6, 5, 4, 3, 2, 1}}, difftest.Load},
+			difftest.Data{Name: "new", Bytes: []byte{8, 7, 6, 5, 4, 3, 2, 1}}, difftest.Load, false},
 		{"zero words after zero words", difftest.Data{Name: "x", Bytes: make([]byte, 16)},
-			difftest.Data{Name: "new", Bytes: make([]byte, 24)}, difftest.Load},
+			difftest.Data{Name: "new", Bytes: make([]byte, 24)}, difftest.Load, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			old := &difftest.Image{Symbols: true,
@@ -587,6 +593,15 @@ func TestDataMovedIsNotChanged(t *testing.T) {
 					{Name: "g", Frame: 8, Body: []difftest.Insn{{Op: c.ref, Dst: difftest.RAX, Target: "x"}}},
 				},
 				Data: []difftest.Data{c.data, {Name: "y", Bytes: []byte("other data\x00"), Align: 1}},
+			}
+			if c.alone {
+				old.Data = old.Data[:1]
+				old.Funcs[1] = difftest.Func{Name: "g", Frame: 4096, Chain: 1, Body: []difftest.Insn{
+					{Op: difftest.Nop}, {Op: c.ref, Dst: difftest.RAX, Target: "x"}, {Op: difftest.Nop}, {Op: difftest.Nop}}}
+				for i := range 14 {
+					old.Funcs = slices.Insert(old.Funcs, 1, difftest.Func{Name: fmt.Sprint("pad", i), Frame: 4096,
+						Body: []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: int32(i)}}})
+				}
 			}
 			new := old.Clone()
 			new.Data = append([]difftest.Data{c.inserted}, new.Data...)
@@ -599,5 +614,31 @@ func TestDataMovedIsNotChanged(t *testing.T) {
 				checkTruth(t, p, res, lo, ln)
 			}
 		})
+	}
+}
+
+// TestDataMovedBeforeUnwindInfo is a case TestPropertyMutations/insert-data
+// found: a string inserted before the only other string of .rdata, which
+// UNWIND_INFO records follow.
+func TestDataMovedBeforeUnwindInfo(t *testing.T) {
+	tag := func(v int32) []difftest.Insn { return []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: v}} }
+	old := &difftest.Image{DLL: true, Symbols: true,
+		Funcs: []difftest.Func{
+			{Name: "fn0", Frame: 4096},
+			{Name: "fn1", Chain: 1, Body: []difftest.Insn{{Op: difftest.Lea, Dst: difftest.RAX, Target: "data0"}}},
+			{Name: "fn2", Frame: 4096, Body: tag(0x7eed0001)},
+			{Name: "fn3", Frame: 4096, Body: tag(0x7eed0002)},
+		},
+		Data: []difftest.Data{{Name: "data0", Bytes: []byte("PwHf\x00"), Align: 1}},
+	}
+	new := old.Clone()
+	new.Data = slices.Insert(new.Data, 0, difftest.Data{Name: "newdata1", Bytes: []byte("qW6x\x00"), Align: 1})
+	p := &difftest.Pair{Old: old, New: new}
+	lo, a := build(t, p.Old)
+	ln, b := build(t, p.New)
+	for _, ignore := range []bool{false, true} {
+		res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
+		checkAccounting(t, a, b, res)
+		checkTruth(t, p, res, lo, ln)
 	}
 }

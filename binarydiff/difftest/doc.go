@@ -22,8 +22,9 @@
 // the mutations that produced them were composed.
 //
 // [ImageGen] and [PairGen] are rapid generators of images and of
-// (old, new) pairs related by [Mutation]s; [RandomImage] builds large
-// deterministic images for benchmarks.
+// (old, new) pairs related by [Mutation]s; [RandomImage] and [RandomPair]
+// make large images and pairs deterministically, without rapid, for
+// benchmarks.
 //
 // Limits: only the instructions of [Op] (plus raw bytes) are encoded;
 // functions have the simple push/sub rsp prologue (no frame pointer, no

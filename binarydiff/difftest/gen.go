@@ -3,6 +3,7 @@ package difftest
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 
 	"pgregory.net/rapid"
@@ -99,10 +100,18 @@ func generate(src source, cfg Config) *Image {
 	return im
 }
 
+// genData draws a data item. Its contents mix the draws with a pattern
+// derived from the name, so that items stay distinct from each other even
+// when every draw is zero (as rapid's shrinking makes them): content that
+// repeats its neighbours (runs of zeros) would make where an item moved
+// ambiguous to a differ that has only the bytes.
 func genData(src source, name string, funcs []string) Data {
+	salt := fnv.New32a()
+	salt.Write([]byte(name))
+	pattern := func(i int) byte { return byte((salt.Sum32() >> (8 * (i % 4))) + uint32(i)*167) }
 	d := Data{Name: name, Bytes: make([]byte, 8*(1+src.intn(8)))}
 	for i := range d.Bytes {
-		d.Bytes[i] = byte(src.intn(256))
+		d.Bytes[i] = byte(src.intn(256)) ^ pattern(i)
 	}
 	switch src.intn(4) {
 	case 0:
@@ -112,9 +121,9 @@ func genData(src source, name string, funcs []string) Data {
 			d.Ptrs = append(d.Ptrs, Ptr{Offset: uint32(off), Target: funcs[src.intn(len(funcs))]})
 		}
 	case 2: // a string: any length, byte aligned, so data after it shifts by any amount
-		d.Bytes = make([]byte, 1+src.intn(48))
+		d.Bytes = make([]byte, 4+src.intn(44))
 		for i := range d.Bytes {
-			d.Bytes[i] = byte(' ' + src.intn(95))
+			d.Bytes[i] = byte(' ' + (src.intn(95)+int(pattern(i)))%95)
 		}
 		d.Bytes[len(d.Bytes)-1] = 0
 		d.Align = 1
