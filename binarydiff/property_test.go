@@ -621,7 +621,9 @@ func TestDataMovedIsNotChanged(t *testing.T) {
 // found: a string inserted before the only other string of .rdata, which
 // UNWIND_INFO records follow.
 func TestDataMovedBeforeUnwindInfo(t *testing.T) {
-	tag := func(v int32) []difftest.Insn { return []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: v}} }
+	tag := func(v int32) []difftest.Insn {
+		return []difftest.Insn{{Op: difftest.MovImm, Dst: difftest.RAX, Imm: v}}
+	}
 	old := &difftest.Image{DLL: true, Symbols: true,
 		Funcs: []difftest.Func{
 			{Name: "fn0", Frame: 4096},
