@@ -48,16 +48,28 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain bool) error {
-	old, err := binarydiff.Open(oldPath)
-	if err != nil {
-		return err
+	// The two images are independent: parse them at the same time.
+	var old, new *binarydiff.Binary
+	var oldErr, newErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		old, oldErr = binarydiff.Open(oldPath)
+	}()
+	new, newErr = binarydiff.Open(newPath)
+	<-done
+	if old != nil {
+		defer old.Close()
 	}
-	defer old.Close()
-	new, err := binarydiff.Open(newPath)
-	if err != nil {
-		return err
+	if new != nil {
+		defer new.Close()
 	}
-	defer new.Close()
+	if oldErr != nil {
+		return oldErr
+	}
+	if newErr != nil {
+		return newErr
+	}
 	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{IgnoreSymbols: noSyms})
 	if err != nil {
 		return err
