@@ -1,6 +1,7 @@
 // Version 1 of the Go program of realbin_test.go. v2.go differs in
 // main.scale (an immediate), main.clamp (a new branch) and main.main
-// (calls fresh instead of legacy); legacy is removed and fresh added.
+// (calls fresh instead of legacy); legacy is removed and fresh added, with
+// new strings that move the data after them.
 package main
 
 import (
@@ -33,7 +34,7 @@ func clamp(x, lo, hi int) int {
 }
 
 //go:noinline
-func greet(name string) string { return "hello, " + name }
+func greet(name string) string { return fmt.Sprintf("hello, %s", name) }
 
 //go:noinline
 func legacy(x int) int { return x ^ 0x5a5a }

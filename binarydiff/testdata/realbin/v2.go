@@ -34,10 +34,12 @@ func clamp(x, lo, hi int) int {
 }
 
 //go:noinline
-func greet(name string) string { return "hello, " + name }
+func greet(name string) string { return fmt.Sprintf("hello, %s", name) }
 
+// fresh brings new strings (and data after them moves by odd amounts).
+//
 //go:noinline
-func fresh(x int) int { return x<<2 | 1 }
+func fresh(x int) string { return fmt.Sprintf("fresh value %d, shifted by %s", x<<2|1, "a new string") }
 
 func main() {
 	n := len(os.Args)
