@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,6 +32,8 @@ var benchSizes = []int{1_000, 10_000, 100_000}
 type genPair struct {
 	old, new []byte
 	code     int64 // bytes of code in the old image
+	pair     *difftest.Pair
+	lo, ln   *difftest.Layout
 }
 
 var (
@@ -58,7 +61,7 @@ func generated(b *testing.B, n int) *genPair {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &genPair{old: lo.Bytes, new: ln.Bytes}
+	p := &genPair{old: lo.Bytes, new: ln.Bytes, pair: pair, lo: lo, ln: ln}
 	for _, f := range lo.Funcs {
 		p.code += int64(f.Size)
 	}
@@ -89,7 +92,9 @@ func BenchmarkParseGenerated(b *testing.B) {
 	}
 }
 
-// BenchmarkDiffGenerated measures Diff of two parsed generated images.
+// BenchmarkDiffGenerated measures Diff of two parsed generated images. The
+// "wrong" metric counts the functions the result classifies or pairs
+// differently from the ground truth (0 is right).
 func BenchmarkDiffGenerated(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, ignore := range []bool{false, true} {
@@ -98,11 +103,15 @@ func BenchmarkDiffGenerated(b *testing.B) {
 				old, new := parseBytes(b, p.old), parseBytes(b, p.new)
 				b.SetBytes(p.code)
 				b.ResetTimer()
+				var res *binarydiff.Result
 				for range b.N {
-					if _, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: ignore}); err != nil {
+					var err error
+					if res, err = binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: ignore}); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.StopTimer()
+				b.ReportMetric(float64(len(truthErrors(b, p.pair, res, p.lo, p.ln))), "wrong")
 			})
 		}
 	}
@@ -208,7 +217,10 @@ func BenchmarkRealParse(b *testing.B) {
 	}
 }
 
-// BenchmarkRealDiff measures Diff of the two parsed gopls releases.
+// BenchmarkRealDiff measures Diff of the two parsed gopls releases. Both
+// are built by the same toolchain, so the Go runtime's functions are the
+// same code: the "runtime-changed" metric counts those reported Changed
+// anyway (0 is right; with names only, as the stripped diff has none).
 func BenchmarkRealDiff(b *testing.B) {
 	oldPath, newPath := realPair(b)
 	for _, ignore := range []bool{false, true} {
@@ -217,10 +229,23 @@ func BenchmarkRealDiff(b *testing.B) {
 			defer old.Close()
 			defer new.Close()
 			b.ResetTimer()
+			var res *binarydiff.Result
 			for range b.N {
-				if _, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: ignore}); err != nil {
+				var err error
+				if res, err = binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: ignore}); err != nil {
 					b.Fatal(err)
 				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(res.Summary.Changed), "changed")
+			if !ignore {
+				runtime := 0
+				for _, fd := range res.Functions {
+					if fd.Kind == binarydiff.Changed && strings.HasPrefix(fd.Old.Name, "runtime.") {
+						runtime++
+					}
+				}
+				b.ReportMetric(float64(runtime), "runtime-changed")
 			}
 		})
 	}
