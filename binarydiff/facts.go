@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,6 +47,17 @@ type ImageFacts struct {
 
 	ptrSize uint32   // bytes of an absolute address
 	relocs  []uint32 // RVAs of absolute addresses fixed up at load, sorted
+	// lazyMeta computes Metadata on first use (see metadata), for the
+	// assessment, which needs it only when a data section changed.
+	lazyMeta func() []Range
+}
+
+// metadata returns f.Metadata, computing it first if it was deferred.
+func (f *ImageFacts) metadata() []Range {
+	if f.lazyMeta != nil {
+		f.Metadata, f.lazyMeta = f.lazyMeta(), nil
+	}
+	return f.Metadata
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
@@ -86,9 +98,22 @@ const (
 // again from the image's bytes; problems that leave the rest readable are
 // Warnings on the returned facts.
 func (b *Binary) Facts() (*ImageFacts, error) {
+	f, err := b.facts()
+	if err == nil {
+		f.metadata()
+	}
+	return f, err
+}
+
+// facts is Facts with the metadata ranges deferred.
+func (b *Binary) facts() (*ImageFacts, error) {
 	switch b.Format {
 	case FormatPE:
-		return ReadPEFacts(b.r, b.size)
+		f, err := readPEFacts(b.r, b.size, b.Arch == ArchAMD64)
+		if err == nil && b.Arch == ArchAMD64 {
+			f.relocs = b.relocs // the parser's DIR64 list is the whole list on x64
+		}
+		return f, err
 	}
 	if f, ok := b.formatFacts(); ok {
 		return f, nil
@@ -111,9 +136,18 @@ func (b *Binary) formatFacts() (*ImageFacts, bool) {
 
 // ReadPEFacts reads the image facts of a PE image of any machine (PE32 or
 // PE32+) held by r.
-func ReadPEFacts(r interface {
-	ReadAt(p []byte, off int64) (int, error)
-}, size int64) (*ImageFacts, error) {
+func ReadPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
+	f, err := readPEFacts(r, size, false)
+	if err != nil {
+		return nil, err
+	}
+	f.metadata()
+	return f, nil
+}
+
+// readPEFacts reads the facts but defers the metadata ranges, and skips
+// the base relocations if the caller has them.
+func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error) {
 	im, err := readPEImage(r, size)
 	if err != nil {
 		return nil, err
@@ -129,8 +163,13 @@ func ReadPEFacts(r interface {
 	fr.exports()
 	fr.imports()
 	fr.tls()
-	fr.relocs()
-	fr.metadata()
+	if !haveRelocs {
+		fr.relocs()
+	}
+	f.lazyMeta = func() []Range {
+		fr.metadata()
+		return f.Metadata
+	}
 	f.CHPE = chpeKind(im.machine, f.LoadConfig)
 	return f, nil
 }
@@ -333,7 +372,7 @@ func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
 	const piece = 64
 	n := uint32(0)
 	for {
-		p := fr.im.upTo(rva+n*ps, piece*ps)
+		p := fr.im.view(rva+n*ps, piece*ps)
 		for i := uint32(0); (i+1)*ps <= uint32(len(p)); i++ {
 			t := fr.im.ptr(p[i*ps:])
 			if t == 0 || !fr.spend() {
@@ -466,7 +505,7 @@ func (fr *factsReader) metadata() {
 				if ua&1 != 0 {
 					continue
 				}
-				if h := im.upTo(ua, 4); len(h) == 4 {
+				if h := im.view(ua, 4); len(h) == 4 {
 					n := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
 					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
 						n += 12
@@ -480,7 +519,7 @@ func (fr *factsReader) metadata() {
 			for off := 0; off+8 <= len(pd) && off/8 < maxUnwindWalk; off += 8 {
 				w := binary.LittleEndian.Uint32(pd[off+4:])
 				if w&3 == 0 {
-					if n, ok := arm64XdataSize(im.upTo(w, 8)); ok {
+					if n, ok := arm64XdataSize(im.view(w, 8)); ok {
 						add(w, n)
 					}
 				}
@@ -534,7 +573,10 @@ func arm64XdataSize(h []byte) (uint32, bool) {
 
 // mergeRanges sorts ranges and merges overlapping or adjacent ones.
 func mergeRanges(rs []Range) []Range {
-	slices.SortFunc(rs, func(a, b Range) int { return cmpU32(a.RVA, b.RVA) })
+	byRVA := func(a, b Range) int { return cmpU32(a.RVA, b.RVA) }
+	if !slices.IsSortedFunc(rs, byRVA) {
+		slices.SortFunc(rs, byRVA)
+	}
 	out := rs[:0]
 	for _, r := range rs {
 		if k := len(out) - 1; k >= 0 && uint64(r.RVA) <= uint64(out[k].RVA)+uint64(out[k].Size) {

@@ -3,7 +3,6 @@ package binarydiff
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -230,8 +229,8 @@ type assessor struct {
 	old, new *Binary
 	a        *Assessment
 	of, nf   *ImageFacts
-	oldFD    map[uint32]int // old function RVA → index in res.Functions
-	newFD    map[uint32]int
+	oldFD    []int32 // old function index → index in res.Functions, -1 if none
+	newFD    []int32
 	counts   map[Rule]int
 	wcounts  map[Rule]int
 }
@@ -239,11 +238,11 @@ type assessor struct {
 func (h *assessor) run() {
 	h.index()
 	var err error
-	if h.of, err = h.old.Facts(); err != nil {
+	if h.of, err = h.old.facts(); err != nil {
 		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
 		h.of = nil
 	}
-	if h.nf, err = h.new.Facts(); err != nil {
+	if h.nf, err = h.new.facts(); err != nil {
 		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
 		h.nf = nil
 	}
@@ -280,14 +279,35 @@ func sortFindings(fs []Finding) {
 }
 
 func (h *assessor) index() {
-	h.oldFD = make(map[uint32]int, len(h.res.Functions))
-	h.newFD = make(map[uint32]int, len(h.res.Functions))
+	h.oldFD = make([]int32, len(h.old.Functions))
+	h.newFD = make([]int32, len(h.new.Functions))
+	for i := range h.oldFD {
+		h.oldFD[i] = -1
+	}
+	for i := range h.newFD {
+		h.newFD[i] = -1
+	}
+	o, n := 0, 0 // old functions come in address order in the result
 	for i, fd := range h.res.Functions {
 		if fd.Old != nil {
-			h.oldFD[fd.Old.RVA] = i
+			for o < len(h.old.Functions) && h.old.Functions[o].RVA < fd.Old.RVA {
+				o++
+			}
+			if o < len(h.old.Functions) && h.old.Functions[o].RVA == fd.Old.RVA {
+				h.oldFD[o] = int32(i)
+			} else if k := h.old.functionStart(fd.Old.RVA); k >= 0 {
+				h.oldFD[k] = int32(i)
+			}
 		}
 		if fd.New != nil {
-			h.newFD[fd.New.RVA] = i
+			// New functions are mostly in the order of their partners.
+			if n < len(h.new.Functions) && h.new.Functions[n].RVA == fd.New.RVA {
+				h.newFD[n] = int32(i)
+				n++
+			} else if k := h.new.functionStart(fd.New.RVA); k >= 0 {
+				h.newFD[k] = int32(i)
+				n = k + 1
+			}
 		}
 	}
 }
@@ -324,11 +344,11 @@ func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
 	if b == h.new {
 		m = h.newFD
 	}
-	i, ok := m[rva]
-	if !ok {
+	k := b.functionStart(rva)
+	if k < 0 || m[k] < 0 {
 		return FunctionDiff{}, false
 	}
-	return h.res.Functions[i], true
+	return h.res.Functions[m[k]], true
 }
 
 // fdContaining returns the diff of the function of side b containing rva,
@@ -577,7 +597,7 @@ func (h *assessor) metadata(b *Binary) []Range {
 	if f == nil {
 		return nil
 	}
-	return f.Metadata
+	return f.metadata()
 }
 
 // dataBytes counts the bytes of s that are not loader metadata.
@@ -607,8 +627,6 @@ func (h *assessor) sectionPair(sd *SectionDiff) (os, ns *Section) {
 // data applies data-changed, data-resized and rodata-changed to the
 // section diffs of the result plus the retargeted pointers.
 func (h *assessor) data() {
-	om, nm := h.metadata(h.old), h.metadata(h.new)
-	var refs *refIndex
 	for k := range h.res.Sections {
 		sd := &h.res.Sections[k]
 		if metadataSection(sd.Name) {
@@ -618,6 +636,14 @@ func (h *assessor) data() {
 		if os != nil && os.Flags&SectionExec != 0 || ns != nil && ns.Flags&SectionExec != 0 {
 			continue
 		}
+		var retargeted []uint32
+		if os != nil && ns != nil {
+			retargeted = h.retargeted(os, ns)
+			if os.Size == ns.Size && len(sd.Changed) == 0 && len(retargeted) == 0 {
+				continue // the common case, decided without the metadata
+			}
+		}
+		om, nm := h.metadata(h.old), h.metadata(h.new)
 		var od, nd uint64
 		if os != nil {
 			od = dataBytes(os, om)
@@ -646,7 +672,7 @@ func (h *assessor) data() {
 			changed = nonMetadata(ns, nm, os.Size, ns.Size) // constants appended
 		}
 		if os != nil && ns != nil {
-			changed = append(h.changedData(sd, os, ns, om, nm), changed...)
+			changed = append(h.changedData(sd, os, ns, om, nm, retargeted), changed...)
 		}
 		if len(changed) == 0 {
 			continue
@@ -657,9 +683,7 @@ func (h *assessor) data() {
 				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
 			continue
 		}
-		if refs == nil {
-			refs = h.newRefIndex()
-		}
+		refs := h.newRefIndex(ns)
 		if os != nil {
 			changed = h.dropCodeOffsets(os, ns, changed, refs)
 		}
@@ -697,7 +721,7 @@ func sumBytes(rs []ByteRange) uint64 {
 // changedData returns the changed byte ranges of a section pair that are
 // data, not metadata, adding relocated pointers that now point at
 // something else (the section diff masks them).
-func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range) []ByteRange {
+func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32) []ByteRange {
 	var out []ByteRange
 	keep := func(off, size uint32) {
 		for i := off; i < off+size; i++ {
@@ -718,7 +742,7 @@ func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range)
 		}
 		keep(r.Off, min(r.Size, common-r.Off))
 	}
-	for _, off := range h.retargeted(os, ns) {
+	for _, off := range retargeted {
 		keep(off, h.ptrSize())
 	}
 	slices.SortFunc(out, func(a, b ByteRange) int { return cmpU32(a.Off, b.Off) })
@@ -748,9 +772,16 @@ func (h *assessor) relocs(b *Binary) []uint32 {
 func (h *assessor) retargeted(os, ns *Section) []uint32 {
 	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
 	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
+	if len(orel) == 0 || len(nrel) == 0 {
+		return nil
+	}
 	ps := h.ptrSize()
+	// Read the two sections once: there may be many pointers.
+	ob, nb := make([]byte, os.FileSize), make([]byte, ns.FileSize)
+	if readSection(h.old, os, ob, 0) != nil || readSection(h.new, ns, nb, 0) != nil {
+		return nil
+	}
 	var out []uint32
-	var ob, nb [8]byte
 	for len(orel) > 0 && len(nrel) > 0 {
 		oo, no := orel[0]-os.RVA, nrel[0]-ns.RVA
 		switch {
@@ -762,10 +793,10 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 			continue
 		}
 		orel, nrel = orel[1:], nrel[1:]
-		if h.old.readRVA(ob[:ps], os.RVA+oo) != nil || h.new.readRVA(nb[:ps], ns.RVA+no) != nil {
+		if uint64(oo)+uint64(ps) > uint64(len(ob)) || uint64(no)+uint64(ps) > uint64(len(nb)) {
 			continue
 		}
-		ov, nv := leUint(ob[:ps]), leUint(nb[:ps])
+		ov, nv := leUint(ob[oo:oo+ps]), leUint(nb[no:no+ps])
 		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
 			if ov-h.old.ImageBase != nv-h.new.ImageBase {
 				out = append(out, oo)
@@ -787,35 +818,77 @@ func leUint(p []byte) uint64 {
 	return v
 }
 
-// refIndex lists the data references of the new image's functions by
-// address, with whether the referring function is changed or added.
+// refIndex lists the data references of the new image's functions into
+// one section, with whether the referring function is changed or added.
+// It answers its first few queries by scanning, and sorts itself once
+// they are many: most assessments ask little of it.
 type refIndex struct {
-	rvas    []uint32
-	patched []bool // referring function is Changed or Added
+	refs    []uint64 // rva<<1 | patched
+	sorted  bool
+	queries int
 }
 
-func (h *assessor) newRefIndex() *refIndex {
-	type ref struct {
-		rva     uint32
-		patched bool
+// maxScans is how many queries a refIndex answers by scanning.
+const maxScans = 16
+
+// newRefIndex collects the references into section sec.
+func (h *assessor) newRefIndex(sec *Section) *refIndex {
+	ix := &refIndex{}
+	if len(h.new.fps) != len(h.new.Functions) {
+		return ix
 	}
-	var refs []ref
-	if len(h.new.fps) == len(h.new.Functions) {
-		for i := range h.new.Functions {
-			fd, ok := h.fdAt(h.new, h.new.Functions[i].RVA)
-			patched := ok && (fd.Kind == Changed || fd.Kind == Added)
-			for _, r := range h.new.dataRefs(i) {
-				refs = append(refs, ref{r, patched})
+	for i := range h.new.Functions {
+		var patched uint64
+		for _, r := range h.new.dataRefs(i) {
+			if !sec.Contains(r) {
+				continue
+			}
+			if patched == 0 {
+				patched = 2
+				if fd, ok := h.fdAt(h.new, h.new.Functions[i].RVA); ok && (fd.Kind == Changed || fd.Kind == Added) {
+					patched = 3
+				}
+			}
+			ix.refs = append(ix.refs, uint64(r)<<1|patched&1)
+		}
+	}
+	return ix
+}
+
+func (ix *refIndex) query() {
+	ix.queries++
+	if !ix.sorted && ix.queries > maxScans {
+		slices.Sort(ix.refs)
+		ix.sorted = true
+	}
+}
+
+// search returns the index of the first reference at or after rva.
+func (ix *refIndex) search(rva uint32) int {
+	i, _ := slices.BinarySearch(ix.refs, uint64(rva)<<1)
+	return i
+}
+
+// before returns the nearest referenced address at or before rva, not
+// before lo.
+func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
+	ix.query()
+	best, ok := uint32(0), false
+	if ix.sorted {
+		if i := ix.search(rva + 1); i > 0 {
+			best, ok = uint32(ix.refs[i-1]>>1), true
+		}
+	} else {
+		for _, r := range ix.refs {
+			if a := uint32(r >> 1); a <= rva && (!ok || a > best) {
+				best, ok = a, true
 			}
 		}
 	}
-	slices.SortStableFunc(refs, func(a, b ref) int { return cmpU32(a.rva, b.rva) })
-	ix := &refIndex{}
-	for _, r := range refs {
-		ix.rvas = append(ix.rvas, r.rva)
-		ix.patched = append(ix.patched, r.patched)
+	if !ok || best < lo {
+		return 0, false
 	}
-	return ix
+	return best, true
 }
 
 // owners returns whether the data at [lo, hi) is referred to at all, and
@@ -823,22 +896,34 @@ func (h *assessor) newRefIndex() *refIndex {
 // the references inside it, or else those of the nearest referenced
 // address before it (the start of the datum the range is part of).
 func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
-	i := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] >= lo })
-	j := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] >= hi })
-	if i == j {
-		if i == 0 || ix.rvas[i-1] < secStart {
-			return false, false
+	inside := func(a, b uint32) (bool, bool) { // any reference in [a, b), all patched
+		any, all := false, true
+		if ix.sorted {
+			for k := ix.search(a); k < len(ix.refs) && uint32(ix.refs[k]>>1) < b; k++ {
+				any, all = true, all && ix.refs[k]&1 != 0
+			}
+			return any, all
 		}
-		at := ix.rvas[i-1]
-		j = i
-		i = sort.Search(len(ix.rvas), func(k int) bool { return ix.rvas[k] >= at })
-	}
-	for k := i; k < j; k++ {
-		if !ix.patched[k] {
-			return true, false
+		for _, r := range ix.refs {
+			if x := uint32(r >> 1); x >= a && x < b {
+				any, all = true, all && r&1 != 0
+			}
 		}
+		return any, all
 	}
-	return true, true
+	if any, all := inside(lo, hi); any {
+		ix.query()
+		return true, all
+	}
+	if lo == 0 {
+		return false, false
+	}
+	at, ok := ix.before(lo-1, secStart)
+	if !ok {
+		return false, false
+	}
+	_, all := inside(at, at+1)
+	return true, all
 }
 
 // dropCodeOffsets removes from the changed ranges of a read-only section
@@ -881,16 +966,6 @@ func (h *assessor) dropCodeOffsets(os, ns *Section, changed []ByteRange, refs *r
 		}
 	}
 	return out
-}
-
-// before returns the nearest referenced address at or before rva, not
-// before lo.
-func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
-	i := sort.Search(len(ix.rvas), func(i int) bool { return ix.rvas[i] > rva })
-	if i == 0 || ix.rvas[i-1] < lo {
-		return 0, false
-	}
-	return ix.rvas[i-1], true
 }
 
 // clusterGap is how far apart two changed byte ranges of one section may
@@ -943,16 +1018,27 @@ func (h *assessor) removed() {
 	}
 	om := h.metadata(old)
 	ps := h.ptrSize()
-	var buf [8]byte
+	var sec *Section
+	var data []byte // sec's bytes, read once
 	for _, rva := range h.relocs(old) {
-		s := old.Section(rva)
-		if s == nil || s.Flags&SectionExec != 0 || metadataSection(s.Name) || inRanges(om, rva) {
+		if sec == nil || !sec.Contains(rva) {
+			sec, data = old.Section(rva), nil
+			if sec != nil && sec.Flags&SectionExec == 0 && !metadataSection(sec.Name) {
+				data = make([]byte, sec.FileSize)
+				if readSection(old, sec, data, 0) != nil {
+					data = nil
+				}
+			}
+		}
+		if data == nil {
 			continue
 		}
-		if old.readRVA(buf[:ps], rva) != nil {
+		off := uint64(rva - sec.RVA)
+		if off+uint64(ps) > uint64(len(data)) || inRanges(om, rva) {
 			continue
 		}
-		v := leUint(buf[:ps])
+		s := sec
+		v := leUint(data[off : off+uint64(ps)])
 		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
 			continue
 		}

@@ -39,6 +39,8 @@ type peImage struct {
 	base     uint64
 	dirs     [16]dataDirectory
 	secs     []Section
+	cache    [][]byte // file bytes of sections read so far, by index
+	last     int      // section of the last view
 }
 
 func readPEImage(r io.ReaderAt, size int64) (*peImage, error) {
@@ -194,6 +196,43 @@ func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
 	return p, nil
 }
 
+// view returns up to n bytes at rva, stopping at the end of its section's
+// file data, as a slice of the section's bytes read once (no copy: the
+// caller must not modify it).
+func (im *peImage) view(rva, n uint32) []byte {
+	i := im.last
+	if i >= len(im.secs) || !im.secs[i].Contains(rva) {
+		i = -1
+		for k := range im.secs {
+			if im.secs[k].Contains(rva) {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			return nil
+		}
+		im.last = i
+	}
+	if im.cache == nil {
+		im.cache = make([][]byte, len(im.secs))
+	}
+	s := &im.secs[i]
+	p := im.cache[i]
+	if p == nil {
+		p = make([]byte, s.FileSize)
+		if k, err := im.r.ReadAt(p, s.Offset); err != nil && err != io.EOF {
+			p = p[:k]
+		}
+		im.cache[i] = p
+	}
+	off := rva - s.RVA
+	if off >= uint32(len(p)) {
+		return nil
+	}
+	return p[off:min(uint64(off)+uint64(n), uint64(len(p)))]
+}
+
 // upTo reads at most n bytes at rva, stopping at the end of its section.
 func (im *peImage) upTo(rva, n uint32) []byte {
 	s := im.section(rva)
@@ -205,7 +244,7 @@ func (im *peImage) upTo(rva, n uint32) []byte {
 }
 
 func (im *peImage) cString(rva uint32, max uint32) (string, bool) {
-	p := im.upTo(rva, max)
+	p := im.view(rva, max)
 	if i := slices.Index(p, 0); i >= 0 {
 		return string(p[:i]), true
 	}

@@ -1,0 +1,144 @@
+package binarydiff_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/patchmodel/patchmodel/binarydiff"
+)
+
+// Benchmarks of the hotpatchability assessment against the diff it
+// follows (target: the assessment adds < 5%), and of ELF parse and diff
+// on a real pair:
+//
+//	go test ./binarydiff -run '^$' -bench 'Assess|ELFReal' -benchmem -count 6 | tee hp.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest hp.txt
+
+// BenchmarkAssess measures, on generated PE pairs, Diff alone and Diff
+// followed by Hotpatchability, so that benchstat shows the assessment's
+// share.
+func BenchmarkAssess(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		p := generated(b, n)
+		old, new := parseBytes(b, p.old), parseBytes(b, p.new)
+		for _, step := range []string{"diff", "diff+hotpatch"} {
+			b.Run(fmt.Sprintf("funcs=%d/step=%s", n, step), func(b *testing.B) {
+				for range b.N {
+					res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if step == "diff+hotpatch" {
+						res.Hotpatchability(old, new)
+					}
+				}
+			})
+		}
+	}
+}
+
+var (
+	elfRealOnce sync.Once
+	elfRealOld  []byte
+	elfRealNew  []byte
+	elfRealErr  error
+)
+
+// elfRealPair builds the two versions of testdata/realbin/*.go for
+// linux/amd64, once.
+func elfRealPair(b *testing.B) ([]byte, []byte) {
+	elfRealOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "binarydiff-elf-bench")
+		if err != nil {
+			elfRealErr = err
+			return
+		}
+		var out [2][]byte
+		for i, v := range []string{"v1", "v2"} {
+			src := filepath.Join(dir, v)
+			os.MkdirAll(src, 0o755)
+			code, err := os.ReadFile(filepath.Join("testdata", "realbin", v+".go"))
+			if err != nil {
+				elfRealErr = err
+				return
+			}
+			os.WriteFile(filepath.Join(src, "main.go"), code, 0o644)
+			os.WriteFile(filepath.Join(src, "go.mod"), []byte("module realbin\n\ngo 1.24\n"), 0o644)
+			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, v), ".")
+			cmd.Dir = src
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-buildvcs=false")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				elfRealErr = fmt.Errorf("%v: %s", err, msg)
+				return
+			}
+			out[i], elfRealErr = os.ReadFile(filepath.Join(dir, v))
+		}
+		elfRealOld, elfRealNew = out[0], out[1]
+		os.RemoveAll(dir)
+	})
+	if elfRealErr != nil {
+		b.Skip(elfRealErr)
+	}
+	return elfRealOld, elfRealNew
+}
+
+// BenchmarkELFReal measures ParseELF of both sides plus Diff, and the
+// assessment, on a real pair: a small Go program (about 1,950 functions,
+// 1.6 MB of ELF) before and after a source change.
+func BenchmarkELFReal(b *testing.B) {
+	po, pn := elfRealPair(b)
+	parse := func(p []byte) *binarydiff.Binary {
+		bin, err := binarydiff.ParseELF(bytes.NewReader(p), int64(len(p)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return bin
+	}
+	b.Run("step=parse+diff", func(b *testing.B) {
+		b.SetBytes(int64(len(po) + len(pn)))
+		for range b.N {
+			if _, err := binarydiff.Diff(context.Background(), parse(po), parse(pn), binarydiff.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	old, new := parse(po), parse(pn)
+	for _, step := range []string{"diff", "diff+hotpatch"} {
+		b.Run("step="+step, func(b *testing.B) {
+			for range b.N {
+				res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if step == "diff+hotpatch" {
+					res.Hotpatchability(old, new)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHotpatchability measures the assessment alone, on a diff made
+// once.
+func BenchmarkHotpatchability(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		p := generated(b, n)
+		old, new := parseBytes(b, p.old), parseBytes(b, p.new)
+		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("funcs=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				res.Hotpatchability(old, new)
+			}
+		})
+	}
+}
