@@ -226,12 +226,16 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 }
 
 // same reports whether the (up to) 8 bytes at old offset a equal those at
-// new offset a+d.
+// new offset a+d. A NUL among them ends the comparison: what follows a
+// string's terminator is padding or other data, which may differ.
 func (m *dataMap) same(a uint32, d int64) bool {
 	b := int64(a) + d
 	if b < 0 || b >= int64(len(m.nb)) {
 		return false
 	}
 	n := min(8, len(m.ob)-int(a), len(m.nb)-int(b))
+	if z := bytes.IndexByte(m.ob[a:int(a)+n], 0); z > 0 {
+		n = z + 1
+	}
 	return bytes.Equal(m.ob[a:int(a)+n], m.nb[b:b+int64(n)])
 }
