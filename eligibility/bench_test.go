@@ -3,6 +3,7 @@ package eligibility
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"iter"
 	"slices"
 	"testing"
@@ -93,4 +94,37 @@ func syntheticCSV(n int, seed uint64) []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// BenchmarkReadJSON100k reads a JSON array of 100,000 devices held in
+// memory; one op is the whole file.
+func BenchmarkReadJSON100k(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("[\n")
+	i := 0
+	for d := range generate(100_000, 5) {
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		data, err := json.Marshal(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf.Write(data)
+		i++
+	}
+	buf.WriteString("\n]\n")
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		inv := ReadJSON(bytes.NewReader(data))
+		n := 0
+		for range inv.Devices() {
+			n++
+		}
+		if inv.Err() != nil || n+inv.Rejected() != 100_000 {
+			b.Fatal(inv.Err(), n, inv.Rejected(), inv.Problems()[:1])
+		}
+	}
 }

@@ -110,9 +110,10 @@ const MaxProblems = 100
 //
 // A JSON inventory is an array of objects, a sequence of objects (one per
 // line, as in NDJSON), or a Microsoft Graph list response whose "value" is
-// the array (as GET /deviceManagement/managedDevices returns). It is read
-// into memory whole. A CSV inventory is streamed: one goroutine splits
-// records while the caller's parses them. A syntax error that leaves the
+// the array (as GET /deviceManagement/managedDevices returns). Both formats
+// are streamed: memory holds a batch of CSV records or one JSON object, not
+// the file. For CSV, one goroutine splits records while the caller's parses
+// them. A syntax error that leaves the
 // rest of a file unreadable ends the stream; Err reports it.
 type Inventory struct {
 	// OnReject, if not nil, is called with every rejected row as it is

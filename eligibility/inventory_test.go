@@ -264,3 +264,15 @@ func TestReadNonWindows(t *testing.T) {
 		t.Errorf("JSON: %d devices, problems %v", len(ds), inv.Problems())
 	}
 }
+
+func TestReadJSONNested(t *testing.T) {
+	in := "[\n[1, [2]],\n{\"id\": \"a\", \"tags\": {\"x\": [1, {\"y\": 2}]}, \"vbs\": \"running\"},\n{\"id\": \"b\"}\n]\n]"
+	inv := ReadJSON(strings.NewReader(in))
+	ds := readAll(inv)
+	if len(ds) != 2 || ds[0].VBS != hotpatch.VBSRunning || !slices.Equal(problemLines(inv), []int{2}) {
+		t.Errorf("devices %+v, problems %v", ds, inv.Problems())
+	}
+	if inv.Err() == nil || !strings.Contains(inv.Err().Error(), "line 6") {
+		t.Errorf("stray bracket: %v", inv.Err())
+	}
+}
