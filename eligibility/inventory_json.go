@@ -26,8 +26,8 @@ type jsonReader struct {
 	yield func(hotpatch.Device) bool
 }
 
-// stopped is returned up the call chain when the consumer stops early.
-var stopped = errors.New("stopped")
+// errStopped is returned up the call chain when the consumer stops early.
+var errStopped = errors.New("errStopped")
 
 func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 	br := bufio.NewReader(inv.src)
@@ -36,7 +36,7 @@ func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 	dec := json.NewDecoder(lines)
 	dec.UseNumber()
 	jr := &jsonReader{inv: inv, dec: dec, lines: lines, known: map[string]*parser{}, yield: yield}
-	if err := jr.top(); err != nil && err != stopped {
+	if err := jr.top(); err != nil && err != errStopped {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			err = fmt.Errorf("line %d: %w", lines.at(se.Offset), err)
@@ -197,7 +197,7 @@ func (jr *jsonReader) row(line int, obj map[string]json.RawMessage) error {
 		return nil
 	}
 	if !inv.finish(line, d, jr.yield) {
-		return stopped
+		return errStopped
 	}
 	return nil
 }
