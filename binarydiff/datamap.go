@@ -35,8 +35,10 @@ const maxDataMapBytes = 64 << 20
 // pointerMark replaces the bytes of a relocated pointer.
 var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 
-func newDataMap(old, new *Binary, os, ns *Section) *dataMap {
-	ob, nb := sectionBytes(old, os), sectionBytes(new, ns)
+// oldPtr and newPtr name what a relocated pointer points to (see
+// sectionBytes).
+func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64) *dataMap {
+	ob, nb := sectionBytes(old, os, oldPtr), sectionBytes(new, ns, newPtr)
 	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb}
 	p := 0
 	for p < len(ob) && p < len(nb) && ob[p] == nb[p] {
@@ -158,9 +160,10 @@ func radixSort(a []uint64) []uint64 {
 	return a
 }
 
-// sectionBytes reads a section's initialized bytes, relocated pointers
-// replaced by pointerMark.
-func sectionBytes(b *Binary, s *Section) []byte {
+// sectionBytes reads a section's initialized bytes, each relocated pointer
+// replaced by what it points to: ptr's identity for its target (equal on
+// both sides for paired functions), or pointerMark when ptr returns 0.
+func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 	n := min(s.FileSize, maxDataMapBytes)
 	p := make([]byte, n)
 	if readSection(b, s, p, 0) != nil {
@@ -168,7 +171,11 @@ func sectionBytes(b *Binary, s *Section) []byte {
 	}
 	for _, r := range relocsIn(b.relocs, s.RVA, s.RVA+n) {
 		if o := r - s.RVA; o+8 <= n {
-			copy(p[o:], pointerMark[:])
+			if id := ptr(uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)); id != 0 {
+				binary.LittleEndian.PutUint64(p[o:], mix64(id))
+			} else {
+				copy(p[o:], pointerMark[:])
+			}
 		}
 	}
 	return p

@@ -149,6 +149,29 @@ func (m *matcher) calleesAgree(oi, ni int) bool {
 // (see dataMap). The normalized hash keeps only the section name, so that
 // data moving does not change it; this check catches a reference
 // retargeted to other data.
+// pointerID identifies the target of a pointer on one side: the old index
+// of the function it starts (paired functions get the same identity on both
+// sides), or 0 for anything else.
+func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
+	return func(rva uint32) uint64 {
+		if side == 0 {
+			if i := m.old.functionStart(rva); i >= 0 {
+				return uint64(i) + 1
+			}
+			return 0
+		}
+		i := m.new.functionStart(rva)
+		switch {
+		case i < 0:
+			return 0
+		case m.n2o[i] >= 0:
+			return uint64(m.n2o[i]) + 1
+		default:
+			return uint64(i) + 1<<40 // an unpaired function: never equal to an old one
+		}
+	}
+}
+
 func (m *matcher) dataAgree(oi, ni int) bool {
 	ro, rn := m.old.dataRefs(oi), m.new.dataRefs(ni)
 	if len(ro) != len(rn) {
@@ -172,7 +195,7 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 		}
 		dm := m.dmaps[os]
 		if dm == nil {
-			dm = newDataMap(m.old, m.new, os, ns)
+			dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1))
 			m.dmaps[os] = dm
 		}
 		if !dm.agrees(oa, int64(nb)) {
