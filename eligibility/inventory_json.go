@@ -27,7 +27,7 @@ type jsonReader struct {
 }
 
 // errStopped is returned up the call chain when the consumer stops early.
-var errStopped = errors.New("errStopped")
+var errStopped = errors.New("stopped")
 
 func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 	br := bufio.NewReader(inv.src)
