@@ -1,86 +1,12 @@
 package binarydiff
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
-
-// Hotpatchability assessment.
-//
-// The model is in-place function replacement, the mechanism Windows
-// hotpatch (hotpatch.md §7), Linux livepatch/kpatch and Ksplice share: the
-// old image stays loaded with its data; each changed function of the old
-// image is redirected, by a jump written at its entry, to its new version
-// loaded beside it; new functions are loaded beside it too. Only code is
-// replaced. So a change is Patchable when everything that differs is
-// function bodies and new functions, and every changed function has room
-// for the redirecting jump. Each rule below names what breaks that model
-// and why; a Finding carries the rule, the way kpatch's create-diff-object
-// names each "unreconcilable difference" (binary-diffing.md §6.1).
-//
-//	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
-//	                   at another function or datum). The running image keeps its data:
-//	                   "Data stays in the base image; patched functions reach mutable globals
-//	                   through __ref_ indirection (no in-place data-layout change)" (§7.3,
-//	                   §7.6 [S12]); kpatch rejects a changed .data/.bss section ("kpatch patches
-//	                   functions, not data"; §8, binary-diffing.md §6.1).
-//	data-resized       A data section grew, shrank, appeared or vanished (bytes of loader
-//	                   metadata aside): globals were added, removed or moved, a data-layout
-//	                   change (§7.6; kpatch "object size mismatch", "new globals").
-//	rodata-changed     Read-only data changed and no changed or added function is the only
-//	                   user of it: unchanged code that reads it would keep the old constants,
-//	                   so the change cannot be delivered by replacing functions. When only
-//	                   changed or added functions refer to it, the patch can carry its own
-//	                   copy: a warning with the same rule asks for review.
-//	tls-changed        The TLS template or zero-fill size changed: the loader copies it into
-//	                   every thread at creation; running threads keep the old one.
-//	imports-changed    An import was added or removed. The loader binds imports at load
-//	                   time; legacy hotpatching excluded "patches that modify a file's export
-//	                   table or import table" (§7.6 [S16]).
-//	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
-//	                   names another function (§7.6 [S16]; kpatch "Version disagreement for
-//	                   symbol" for exported symbols).
-//	entry-changed      The entry point moved to another function, or its code changed: it has
-//	                   already run (kpatch: __init functions cannot be patched, §8).
-//	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
-//	                   DT_INIT, a Go package init) changed, was added or removed: it has
-//	                   already run, and its effects stay (§8, kpatch patch-author guide).
-//	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
-//	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
-//	                   the padding before the function (§7.2; MSVC guarantees a 2-byte first
-//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64, §7.3).
-//	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
-//	                   and the filler after it; a function smaller than that with less than
-//	                   5 bytes of padding before it cannot be redirected.
-//	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
-//	                   redirect must overwrite its first instructions in place, which is not
-//	                   the atomic two-byte write of §7.2.
-//	removed-referenced A removed function is still referenced by data the old image keeps (a
-//	                   pointer in a data section), or by code that is not replaced: the old
-//	                   function stays reachable, so its removal is not delivered (kpatch:
-//	                   "removed functions remain as dead code", §8).
-//	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
-//	                   Arm64 cannot be serviced by hotpatch" (§7.6 [S1]).
-//	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
-//	                   configuration has a HotPatchTableOffset, §7.4): diff base images.
-//	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
-//	                   be read; the rules that need them were not applied.
-//
-// Moved functions and whole sections that moved without a change in
-// content are not findings: patched code reaches base data through
-// indirection (§7.3), so only the layout inside data matters. Loader
-// metadata (export, import, resource, exception, debug directories, unwind
-// information, guard tables, base relocations) changes with the code
-// layout and is masked from the data rules.
-//
-// Limits: the assessment sees what the binaries show. It cannot know
-// that a change in semantics of data (a struct's meaning) is compatible,
-// which kpatch leaves to a human ("Do not blindly apply patches", §8); it
-// does not model the consistency question (a changed function on some
-// thread's stack); Go binaries are NotPatchable whenever code changes,
-// because their runtime metadata (pclntab, in read-only data) changes and
-// only the unchanged runtime reads it — which is true of the Go runtime.
 
 // Verdict is the outcome of a hotpatchability assessment.
 type Verdict uint8
@@ -217,7 +143,82 @@ const maxFindingsPerRule = 64
 
 // Hotpatchability assesses whether the change from old to new that r
 // describes can be applied in memory by function replacement. old and new
-// must be the binaries r was computed from.
+// must be the binaries r was computed from. It reads their image facts
+// (imports, exports, TLS, load configuration) again from the images.
+//
+// The model is in-place function replacement, the mechanism Windows
+// hotpatch (hotpatch.md §7), Linux livepatch/kpatch and Ksplice share: the
+// old image stays loaded with its data; each changed function of the old
+// image is redirected, by a jump written at its entry, to its new version
+// loaded beside it; new functions are loaded beside it too. Only code is
+// replaced. So a change is Patchable when everything that differs is
+// function bodies and new functions, and every changed function has room
+// for the redirecting jump. Each rule below names what breaks that model
+// and why; a Finding carries the rule, the way kpatch's create-diff-object
+// names each "unreconcilable difference" (binary-diffing.md §6.1).
+//
+//	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
+//	                   at another function or datum). The running image keeps its data:
+//	                   "Data stays in the base image; patched functions reach mutable globals
+//	                   through __ref_ indirection (no in-place data-layout change)" (§7.3,
+//	                   §7.6 [S12]); kpatch rejects a changed .data/.bss section ("kpatch patches
+//	                   functions, not data"; §8, binary-diffing.md §6.1).
+//	data-resized       A writable data section (.data, .bss) grew, shrank, appeared or vanished (loader
+//	                   metadata aside): globals were added, removed or moved, a data-layout
+//	                   change (§7.6; kpatch "object size mismatch", "new globals").
+//	rodata-changed     Read-only data changed and no changed or added function is the only
+//	                   user of it: unchanged code that reads it would keep the old constants,
+//	                   so the change cannot be delivered by replacing functions. When only
+//	                   changed or added functions refer to it, the patch can carry its own
+//	                   copy: a warning with the same rule asks for review.
+//	tls-changed        The TLS template or zero-fill size changed: the loader copies it into
+//	                   every thread at creation; running threads keep the old one.
+//	imports-changed    An import was added or removed. The loader binds imports at load
+//	                   time; legacy hotpatching excluded "patches that modify a file's export
+//	                   table or import table" (§7.6 [S16]).
+//	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
+//	                   names another function (§7.6 [S16]; kpatch "Version disagreement for
+//	                   symbol" for exported symbols).
+//	entry-changed      The entry point moved to another function, or its code changed: it has
+//	                   already run (kpatch: __init functions cannot be patched, §8).
+//	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
+//	                   DT_INIT, a Go package init) changed, was added or removed: it has
+//	                   already run, and its effects stay (§8, kpatch patch-author guide).
+//	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
+//	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
+//	                   the padding before the function (§7.2; MSVC guarantees a 2-byte first
+//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64, §7.3).
+//	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
+//	                   and the filler after it; a function smaller than that with less than
+//	                   5 bytes of padding before it cannot be redirected.
+//	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
+//	                   redirect must overwrite its first instructions in place, which is not
+//	                   the atomic two-byte write of §7.2.
+//	removed-referenced A removed function is still referenced by data the old image keeps (a
+//	                   pointer in a data section), or by code that is not replaced: the old
+//	                   function stays reachable, so its removal is not delivered (kpatch:
+//	                   "removed functions remain as dead code", §8).
+//	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
+//	                   Arm64 cannot be serviced by hotpatch" (§7.6 [S1]).
+//	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
+//	                   configuration has a HotPatchTableOffset, §7.4): diff base images.
+//	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
+//	                   be read; the rules that need them were not applied.
+//
+// Moved functions and whole sections that moved without a change in
+// content are not findings: patched code reaches base data through
+// indirection (§7.3), so only the layout inside data matters. Loader
+// metadata (export, import, resource, exception, debug directories, unwind
+// information, guard tables, base relocations) changes with the code
+// layout and is masked from the data rules.
+//
+// Limits: the assessment sees what the binaries show. It cannot know
+// that a change in semantics of data (a struct's meaning) is compatible,
+// which kpatch leaves to a human ("Do not blindly apply patches", §8); it
+// does not model the consistency question (a changed function on some
+// thread's stack); Go binaries are NotPatchable whenever code changes,
+// because their runtime metadata (pclntab, in read-only data) changes and
+// only the unchanged runtime reads it — which is true of the Go runtime.
 func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
 	h := &assessor{res: r, old: old, new: new, a: &Assessment{}}
 	h.run()
@@ -233,6 +234,24 @@ type assessor struct {
 	newFD    []int32
 	counts   map[Rule]int
 	wcounts  map[Rule]int
+	secBytes map[*Section][]byte // section file bytes read so far
+}
+
+// bytes returns the file bytes of section s of b, read once per
+// assessment; nil if they cannot be read.
+func (h *assessor) bytes(b *Binary, s *Section) []byte {
+	if p, ok := h.secBytes[s]; ok {
+		return p
+	}
+	p := make([]byte, s.FileSize)
+	if readSection(b, s, p, 0) != nil {
+		p = nil
+	}
+	if h.secBytes == nil {
+		h.secBytes = map[*Section][]byte{}
+	}
+	h.secBytes[s] = p
+	return p
 }
 
 func (h *assessor) run() {
@@ -683,31 +702,44 @@ func (h *assessor) data() {
 				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
 			continue
 		}
-		refs := h.newRefIndex(ns)
-		if os != nil {
-			changed = h.dropCodeOffsets(os, ns, changed, refs)
-		}
-		if len(changed) > 0 {
-			h.rodata(sd.Name, ns, changed, refs)
-		}
+		h.rodata(sd.Name, os, ns, changed)
 	}
 }
 
 // nonMetadata returns the offsets in [lo, hi) of section s that are not
 // loader metadata, as ranges.
 func nonMetadata(s *Section, meta []Range, lo, hi uint32) []ByteRange {
-	var out []ByteRange
-	for off := lo; off < hi; off++ {
-		if inRanges(meta, s.RVA+off) {
-			continue
+	return subtract(nil, ByteRange{Off: lo, Size: hi - lo}, s.RVA, meta)
+}
+
+// subtract appends to out the parts of r (offsets from a section at
+// secRVA) that no range of meta (sorted, merged RVAs) covers.
+func subtract(out []ByteRange, r ByteRange, secRVA uint32, meta []Range) []ByteRange {
+	lo, hi := uint64(secRVA)+uint64(r.Off), uint64(secRVA)+uint64(r.Off)+uint64(r.Size)
+	i := sort.Search(len(meta), func(i int) bool { return uint64(meta[i].RVA)+uint64(meta[i].Size) > lo })
+	for ; i < len(meta) && lo < hi; i++ {
+		mlo, mhi := uint64(meta[i].RVA), uint64(meta[i].RVA)+uint64(meta[i].Size)
+		if mlo >= hi {
+			break
 		}
-		if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == off {
-			out[k].Size++
-		} else {
-			out = append(out, ByteRange{Off: off, Size: 1})
+		if mlo > lo {
+			out = appendRange(out, ByteRange{Off: uint32(lo - uint64(secRVA)), Size: uint32(mlo - lo)})
 		}
+		lo = max(lo, mhi)
+	}
+	if lo < hi {
+		out = appendRange(out, ByteRange{Off: uint32(lo - uint64(secRVA)), Size: uint32(hi - lo)})
 	}
 	return out
+}
+
+// appendRange appends r, merging it with the last range if they touch.
+func appendRange(out []ByteRange, r ByteRange) []ByteRange {
+	if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == r.Off {
+		out[k].Size += r.Size
+		return out
+	}
+	return append(out, r)
 }
 
 func sumBytes(rs []ByteRange) uint64 {
@@ -722,30 +754,60 @@ func sumBytes(rs []ByteRange) uint64 {
 // data, not metadata, adding relocated pointers that now point at
 // something else (the section diff masks them).
 func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32) []ByteRange {
-	var out []ByteRange
-	keep := func(off, size uint32) {
-		for i := off; i < off+size; i++ {
-			if i < os.Size && inRanges(om, os.RVA+i) || i < ns.Size && inRanges(nm, ns.RVA+i) {
-				continue
-			}
-			if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == i {
-				out[k].Size++
-			} else {
-				out = append(out, ByteRange{Off: i, Size: 1})
-			}
-		}
-	}
 	common := min(os.Size, ns.Size)
-	for _, r := range sd.Changed {
-		if r.Off >= common { // growth: data-resized decides
+	// Both lists are sorted by offset: merge them.
+	in := make([]ByteRange, 0, len(sd.Changed)+len(retargeted))
+	ps := h.ptrSize()
+	i, j := 0, 0
+	for i < len(sd.Changed) || j < len(retargeted) {
+		if j == len(retargeted) || i < len(sd.Changed) && sd.Changed[i].Off <= retargeted[j] {
+			if r := sd.Changed[i]; r.Off < common { // growth: data-resized decides
+				in = append(in, ByteRange{Off: r.Off, Size: min(r.Size, common-r.Off)})
+			}
+			i++
 			continue
 		}
-		keep(r.Off, min(r.Size, common-r.Off))
+		in = append(in, ByteRange{Off: retargeted[j], Size: ps})
+		j++
 	}
-	for _, off := range retargeted {
-		keep(off, h.ptrSize())
+	// Metadata on either side is not data: subtract the old side's, then
+	// the new side's, ranges (usually none fall in a data section).
+	for _, side := range []struct {
+		sec  *Section
+		meta []Range
+	}{{os, within(om, os)}, {ns, within(nm, ns)}} {
+		if len(side.meta) == 0 {
+			continue
+		}
+		out := make([]ByteRange, 0, len(in))
+		for _, r := range in {
+			out = subtract(out, r, side.sec.RVA, side.meta)
+		}
+		in = out
 	}
-	slices.SortFunc(out, func(a, b ByteRange) int { return cmpU32(a.Off, b.Off) })
+	return mergeByteRanges(in)
+}
+
+// within returns the ranges of meta that overlap section s.
+func within(meta []Range, s *Section) []Range {
+	i := sort.Search(len(meta), func(i int) bool { return uint64(meta[i].RVA)+uint64(meta[i].Size) > uint64(s.RVA) })
+	j := i
+	for j < len(meta) && uint64(meta[j].RVA) < uint64(s.RVA)+uint64(s.Size) {
+		j++
+	}
+	return meta[i:j]
+}
+
+// mergeByteRanges merges sorted ranges that overlap or touch.
+func mergeByteRanges(rs []ByteRange) []ByteRange {
+	out := rs[:0]
+	for _, r := range rs {
+		if k := len(out) - 1; k >= 0 && uint64(r.Off) <= uint64(out[k].Off)+uint64(out[k].Size) {
+			out[k].Size = max(out[k].Off+out[k].Size, r.Off+r.Size) - out[k].Off
+			continue
+		}
+		out = append(out, r)
+	}
 	return out
 }
 
@@ -777,8 +839,8 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 	}
 	ps := h.ptrSize()
 	// Read the two sections once: there may be many pointers.
-	ob, nb := make([]byte, os.FileSize), make([]byte, ns.FileSize)
-	if readSection(h.old, os, ob, 0) != nil || readSection(h.new, ns, nb, 0) != nil {
+	ob, nb := h.bytes(h.old, os), h.bytes(h.new, ns)
+	if ob == nil || nb == nil {
 		return nil
 	}
 	var out []uint32
@@ -926,43 +988,43 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 	return true, all
 }
 
-// dropCodeOffsets removes from the changed ranges of a read-only section
-// the 32-bit words that hold code addresses which changed only because the
-// code moved: image-relative RVAs (MSVC jump tables, SEH scope tables) and
-// offsets relative to the start of their table (GCC jump tables), the
-// table being the nearest address before the word that code refers to.
-func (h *assessor) dropCodeOffsets(os, ns *Section, changed []ByteRange, refs *refIndex) []ByteRange {
-	var out []ByteRange
-	var ob, nb [4]byte
-	derived := func(off uint32) bool {
-		if off+4 > os.Size || off+4 > ns.Size || h.old.readRVA(ob[:], os.RVA+off) != nil || h.new.readRVA(nb[:], ns.RVA+off) != nil {
-			return false
-		}
-		ov, nv := uint32(leUint(ob[:])), uint32(leUint(nb[:]))
-		if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
-			return true
-		}
-		base, ok := refs.before(ns.RVA+off, ns.RVA)
-		if !ok {
-			return false
-		}
-		to, tn := os.RVA+(base-ns.RVA)+ov, base+nv // wrapping adds a signed offset
-		return h.old.FunctionAt(to) >= 0 && h.sameTarget(to, tn)
+// codeWords holds what dropCodeOffsets needs of a read-only section pair:
+// both sections' bytes, read once, and the references into the new one.
+type codeWords struct {
+	h      *assessor
+	os, ns *Section
+	ob, nb []byte
+	refs   *refIndex
+}
+
+// derived reports whether the 32-bit word at offset off holds a code
+// address that changed only because the code moved: an image-relative RVA
+// (MSVC jump tables, SEH scope tables) or an offset relative to the start
+// of its table (GCC jump tables), the table being the nearest address
+// before the word that code refers to.
+func (c *codeWords) derived(off uint32) bool {
+	if c.os == nil || uint64(off)+4 > uint64(len(c.ob)) || uint64(off)+4 > uint64(len(c.nb)) {
+		return false
 	}
-	for _, r := range changed {
-		var keep []uint32
-		for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
-			if !derived(w) {
-				keep = append(keep, w)
-			}
-		}
-		for _, w := range keep {
+	h := c.h
+	ov, nv := binary.LittleEndian.Uint32(c.ob[off:]), binary.LittleEndian.Uint32(c.nb[off:])
+	if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
+		return true
+	}
+	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
+	if !ok {
+		return false
+	}
+	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
+	return h.old.FunctionAt(to) >= 0 && h.sameTarget(to, tn)
+}
+
+// drop returns the parts of r whose words are not code-derived.
+func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
+	for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
+		if !c.derived(w) {
 			lo, hi := max(w, r.Off), min(w+4, r.Off+r.Size)
-			if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == lo {
-				out[k].Size += hi - lo
-			} else {
-				out = append(out, ByteRange{Off: lo, Size: hi - lo})
-			}
+			out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
 		}
 	}
 	return out
@@ -972,32 +1034,48 @@ func (h *assessor) dropCodeOffsets(os, ns *Section, changed []ByteRange, refs *r
 // be and still be reported as one finding.
 const clusterGap = 16
 
-func (h *assessor) rodata(name string, ns *Section, changed []ByteRange, refs *refIndex) {
-	type cluster struct {
-		ByteRange
-		bytes uint32
+// rodata reports the changed ranges of a read-only section (os is nil for
+// an added section) as rodata-changed findings, or warnings when only
+// changed or added code refers to them, cluster by cluster, after
+// dropping code-derived words. It stops once the rule's findings are
+// capped: the verdict is settled and the rest would not be shown.
+func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
+	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns)}
+	if os != nil {
+		c.ob, c.nb = h.bytes(h.old, os), h.bytes(h.new, ns)
+		if c.ob == nil || c.nb == nil {
+			c.os = nil
+		}
 	}
-	var cs []cluster
-	for _, r := range changed {
-		if k := len(cs) - 1; k >= 0 && r.Off-(cs[k].Off+cs[k].Size) <= clusterGap {
-			cs[k].Size = r.Off + r.Size - cs[k].Off
-			cs[k].bytes += r.Size
+	var kept []ByteRange
+	for i := 0; i < len(changed); {
+		// A cluster: ranges less than clusterGap apart.
+		j := i + 1
+		for j < len(changed) && changed[j].Off-(changed[j-1].Off+changed[j-1].Size) <= clusterGap {
+			j++
+		}
+		kept = kept[:0]
+		for _, r := range changed[i:j] {
+			kept = c.drop(kept, r)
+		}
+		i = j
+		if len(kept) == 0 {
 			continue
 		}
-		cs = append(cs, cluster{r, r.Size})
-	}
-	for _, c := range cs {
-		r := c.ByteRange
-		lo := ns.RVA + r.Off
-		referenced, onlyPatched := refs.owners(lo, lo+r.Size, ns.RVA)
-		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: lo, Section: name}
+		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
+		n := sumBytes(kept)
+		referenced, onlyPatched := c.refs.owners(ns.RVA+lo, ns.RVA+hi, ns.RVA)
+		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + lo, Section: name}
 		if referenced && onlyPatched {
-			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", c.bytes, r.Off, r.Off+r.Size)
+			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", n, lo, hi)
 			h.warn(f)
 			continue
 		}
-		f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", c.bytes, r.Off, r.Off+r.Size)
+		f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", n, lo, hi)
 		h.find(f)
+		if h.counts[RuleRodataChanged] > maxFindingsPerRule {
+			return
+		}
 	}
 }
 
@@ -1024,10 +1102,7 @@ func (h *assessor) removed() {
 		if sec == nil || !sec.Contains(rva) {
 			sec, data = old.Section(rva), nil
 			if sec != nil && sec.Flags&SectionExec == 0 && !metadataSection(sec.Name) {
-				data = make([]byte, sec.FileSize)
-				if readSection(old, sec, data, 0) != nil {
-					data = nil
-				}
+				data = h.bytes(old, sec)
 			}
 		}
 		if data == nil {

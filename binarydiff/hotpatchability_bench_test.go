@@ -142,3 +142,35 @@ func BenchmarkHotpatchability(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAssessReal compares Diff and the assessment on the real gopls
+// pair of bench_test.go (windows/amd64, about 40 MB each).
+func BenchmarkAssessReal(b *testing.B) {
+	po, pn := realPair(b)
+	old, err := binarydiff.Open(po)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer old.Close()
+	new, err := binarydiff.Open(pn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer new.Close()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("step=diff", func(b *testing.B) {
+		for range b.N {
+			if _, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("step=hotpatch", func(b *testing.B) {
+		for range b.N {
+			res.Hotpatchability(old, new)
+		}
+	})
+}
