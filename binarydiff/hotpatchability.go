@@ -686,9 +686,9 @@ func (h *assessor) data() {
 		case ns == nil:
 			continue // read-only data no code of the new image can refer to
 		case os == nil:
-			changed = nonMetadata(ns, nm, 0, ns.Size) // new constants
+			changed = h.dropPadding(ns, nonMetadata(ns, nm, 0, ns.Size)) // new constants
 		case ns.Size > os.Size:
-			changed = nonMetadata(ns, nm, os.Size, ns.Size) // constants appended
+			changed = h.dropPadding(ns, nonMetadata(ns, nm, os.Size, ns.Size)) // constants appended
 		}
 		if os != nil && ns != nil {
 			changed = append(h.changedData(sd, os, ns, om, nm, retargeted), changed...)
@@ -710,6 +710,31 @@ func (h *assessor) data() {
 // loader metadata, as ranges.
 func nonMetadata(s *Section, meta []Range, lo, hi uint32) []ByteRange {
 	return subtract(nil, ByteRange{Off: lo, Size: hi - lo}, s.RVA, meta)
+}
+
+// maxPadding is the longest run of zero bytes between pieces of metadata
+// taken for alignment padding rather than data.
+const maxPadding = 16
+
+// dropPadding removes from ranges of section s of the new image the short
+// runs of zero bytes that alignment leaves before loader metadata or the
+// section end.
+func (h *assessor) dropPadding(s *Section, rs []ByteRange) []ByteRange {
+	p := h.bytes(h.new, s)
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Size < maxPadding && uint64(r.Off)+uint64(r.Size) <= uint64(len(p)) {
+			zero := true
+			for _, c := range p[r.Off : r.Off+r.Size] {
+				zero = zero && c == 0
+			}
+			if zero {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // subtract appends to out the parts of r (offsets from a section at

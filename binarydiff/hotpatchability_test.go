@@ -221,3 +221,50 @@ func TestFindingString(t *testing.T) {
 	}
 
 }
+
+// TestHotpatchabilityLoaderEdits checks the rules for what the loader
+// reads, with edits difftest's mutations do not make: an export added or
+// removed without code changes, and the entry point moved to another
+// function.
+func TestHotpatchabilityLoaderEdits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(t *rapid.T, im *difftest.Image) bool
+		want binarydiff.Rule
+	}{
+		{"toggle-export", func(t *rapid.T, im *difftest.Image) bool {
+			i := rapid.IntRange(0, len(im.Funcs)-1).Draw(t, "func")
+			im.Funcs[i].Export = !im.Funcs[i].Export
+			return true
+		}, binarydiff.RuleExportsChanged},
+		{"move-entry", func(t *rapid.T, im *difftest.Image) bool {
+			if len(im.Funcs) < 2 {
+				return false
+			}
+			cur := entryName(im)
+			for _, f := range im.Funcs {
+				if f.Name != cur {
+					im.Entry = f.Name
+					return true
+				}
+			}
+			return false
+		}, binarydiff.RuleEntryChanged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				old := difftest.ImageGen(difftest.Config{Symbols: true, Exports: rapid.Bool().Draw(t, "exports")}).Draw(t, "old")
+				new := old.Clone()
+				if !tc.edit(t, new) {
+					t.Skip("edit not applicable")
+				}
+				_, ob := hpBuild(t, old)
+				_, nb := hpBuild(t, new)
+				_, a := hpAssess(t, ob, nb)
+				if got := a.Rules(); len(got) != 1 || got[0] != tc.want {
+					t.Fatalf("rules %v, want [%v]: %v", got, tc.want, a.Blockers())
+				}
+			})
+		})
+	}
+}
