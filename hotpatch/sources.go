@@ -22,7 +22,7 @@ var Sources = map[string]Source{
 	"S5a": {"S5a", "Hotpatch for virtual machines, ms.date 07/27/2023", "https://learn.microsoft.com/windows-server/get-started/hotpatch", true},
 	"S6":  {"S6", "What is Azure Edition for Windows Server?", "https://learn.microsoft.com/windows-server/get-started/azure-edition", true},
 	"S7":  {"S7", "MC1247859: Windows Autopatch is enabling hotpatch updates by default (and press reports)", "https://www.helpnetsecurity.com/?p=361036", true},
-	"S8":  {"S8", "Windows Server blog 2025-04-24: Tired of all the restarts? Get hotpatching for Windows Server (via press reports)", "https://winbuzzer.com/2025/04/28/", false},
+	"S8":  {"S8", "Windows Server blog 2025-04-24: Tired of all the restarts? Get hotpatching for Windows Server (via press reports)", "", false},
 	"S9":  {"S9", "Azure Arc hotpatch for Windows Server 2025 is now free (third-party report)", "https://cloudservus.com/blog/azure-arc-hotpatch-for-windows-server-2025-is-now-free", false},
 	"S20": {"S20", "Mondoo mql provider: hotpatch detection and eligibility code", "", false},
 	"S1d": {"S1d", "Hotpatch updates (Windows Autopatch), ms.date 07/04/2025", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
