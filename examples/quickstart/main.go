@@ -13,7 +13,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/eligibility"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -28,6 +31,10 @@ func main() {
 	}
 	section("Hotpatch-aware security level")
 	protection()
+	section("Device verdicts")
+	verdicts()
+	section(fmt.Sprintf("The %d calendar (Windows 11)", time.Now().Year()))
+	calendar(time.Now().Year())
 }
 
 func section(title string) { fmt.Printf("\n== %s ==\n", title) }
@@ -79,4 +86,60 @@ func protection() {
 	gap := hotpatch.MustParseBuild("26100.4900")
 	ok, err := c.Protected(gap, fixed)
 	fmt.Printf("  a build the catalog lacks, %s: %v (%v)\n", gap.Short(), ok, err)
+}
+
+// asOf is the day the verdicts are for: the last month the embedded catalog
+// records (May 2026). A later day works too, but this month's offer then
+// says the catalog has nothing newer.
+var asOf = hotpatch.Date{Year: 2026, Month: time.May, Day: 20}
+
+func verdicts() {
+	policy, err := eligibility.For(hotpatch.TrackWindows11, asOf)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ready := hotpatch.Device{
+		ID: "LAPTOP-7", Build: hotpatch.MustParseBuild("26100.8246"),
+		Edition: hotpatch.EditionEnterprise, Arch: hotpatch.ArchX64,
+		VBS: hotpatch.VBSRunning, License: hotpatch.LicenseE5,
+		Management: hotpatch.ManagementIntune, HotpatchPolicy: hotpatch.True,
+	}
+	gaps := ready
+	gaps.ID, gaps.Arch, gaps.VBS = "SURFACE-3", hotpatch.ArchArm64, hotpatch.VBSConfigured // CHPE state unknown
+	for _, d := range []hotpatch.Device{ready, gaps} {
+		v := policy.Evaluate(d)
+		fmt.Println(v.String())
+		for _, r := range v.Results() {
+			if r.Outcome != eligibility.Pass {
+				fmt.Printf("    %-10s %-7v %s\n", r.Rule, r.Outcome, r.Reason)
+			}
+		}
+		o := v.Offer()
+		fmt.Printf("    %s: %v, restart %v — %s\n", o.Month, o.Update.KB, o.Restart, o.Why)
+	}
+}
+
+func calendar(year int) {
+	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	releases, err := cal.Releases(hotpatch.Date{Year: year, Month: time.January, Day: 1}, hotpatch.Date{Year: year, Month: time.December, Day: 31})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for r := range releases {
+		restart := "no restart"
+		if r.Restart {
+			restart = "restart"
+		}
+		kb := r.KB.String()
+		if kb == "" {
+			kb = "(projected)"
+		}
+		fmt.Printf("%v  %-12v %-10s %s\n", r.Day, r.Kind, restart, kb)
+	}
 }
