@@ -720,12 +720,12 @@ const maxPadding = 16
 // runs of zero bytes that alignment leaves before loader metadata or the
 // section end.
 func (h *assessor) dropPadding(s *Section, rs []ByteRange) []ByteRange {
-	p := h.bytes(h.new, s)
+	var buf [maxPadding]byte
 	out := rs[:0]
 	for _, r := range rs {
-		if r.Size < maxPadding && uint64(r.Off)+uint64(r.Size) <= uint64(len(p)) {
+		if r.Size < maxPadding && h.new.readRVA(buf[:r.Size], s.RVA+r.Off) == nil {
 			zero := true
-			for _, c := range p[r.Off : r.Off+r.Size] {
+			for _, c := range buf[:r.Size] {
 				zero = zero && c == 0
 			}
 			if zero {
@@ -1018,8 +1018,23 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 type codeWords struct {
 	h      *assessor
 	os, ns *Section
-	ob, nb []byte
+	base   uint32 // section offset of ob and nb
+	ob, nb []byte // both sections' bytes over the current cluster
 	refs   *refIndex
+}
+
+// load reads both sections' bytes over [lo, hi), word aligned.
+func (c *codeWords) load(lo, hi uint32) {
+	lo &^= 3
+	hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
+	c.base, c.ob, c.nb = lo, c.ob[:0], c.nb[:0]
+	if hi <= lo {
+		return
+	}
+	c.ob, c.nb = append(c.ob, make([]byte, hi-lo)...), append(c.nb, make([]byte, hi-lo)...)
+	if c.h.old.readRVA(c.ob, c.os.RVA+lo) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+lo) != nil {
+		c.ob, c.nb = c.ob[:0], c.nb[:0]
+	}
 }
 
 // derived reports whether the 32-bit word at offset off holds a code
@@ -1028,11 +1043,11 @@ type codeWords struct {
 // of its table (GCC jump tables), the table being the nearest address
 // before the word that code refers to.
 func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || uint64(off)+4 > uint64(len(c.ob)) || uint64(off)+4 > uint64(len(c.nb)) {
+	if c.os == nil || off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
 		return false
 	}
 	h := c.h
-	ov, nv := binary.LittleEndian.Uint32(c.ob[off:]), binary.LittleEndian.Uint32(c.nb[off:])
+	ov, nv := binary.LittleEndian.Uint32(c.ob[off-c.base:]), binary.LittleEndian.Uint32(c.nb[off-c.base:])
 	if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
@@ -1066,12 +1081,6 @@ const clusterGap = 16
 // capped: the verdict is settled and the rest would not be shown.
 func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns)}
-	if os != nil {
-		c.ob, c.nb = h.bytes(h.old, os), h.bytes(h.new, ns)
-		if c.ob == nil || c.nb == nil {
-			c.os = nil
-		}
-	}
 	var kept []ByteRange
 	for i := 0; i < len(changed); {
 		// A cluster: ranges less than clusterGap apart.
@@ -1080,6 +1089,9 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 			j++
 		}
 		kept = kept[:0]
+		if os != nil {
+			c.load(changed[i].Off, changed[j-1].Off+changed[j-1].Size)
+		}
 		for _, r := range changed[i:j] {
 			kept = c.drop(kept, r)
 		}
