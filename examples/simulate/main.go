@@ -29,9 +29,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
-	"iter"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -188,7 +189,7 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 // ringOf spreads devices over Ring1, Ring2 and Ring3 as 1%, 9% and 90%, by
 // a stable hash of the device ID, so a device keeps its ring from run to run.
 func ringOf(id string) int {
-	switch h := fnv(id) % 100; {
+	switch h := hashID(id) % 100; {
 	case h < 1:
 		return 1
 	case h < 10:
@@ -199,7 +200,7 @@ func ringOf(id string) int {
 
 // availability returns the online pattern of device id.
 func (c *config) availability(id string) (cadence.Availability, error) {
-	seed := c.seed ^ fnv(id)
+	seed := c.seed ^ hashID(id)
 	switch c.online {
 	case "always":
 		return cadence.AlwaysOn, nil
@@ -211,15 +212,12 @@ func (c *config) availability(id string) (cadence.Availability, error) {
 	return cadence.Availability{}, fmt.Errorf("-online %q: want always, workdays or mixed", c.online)
 }
 
-// fnv is FNV-1a, a stable hash, so that a device's absences depend only on
-// its ID and the seed.
-func fnv(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
+// hashID is a stable hash (FNV-1a) of a device ID, so that a device's ring
+// and absences depend only on its ID and the seed.
+func hashID(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
 }
 
 func (c *config) simulate(w io.Writer, t hotpatch.Track, devs []cadence.Device) error {
@@ -232,7 +230,7 @@ func (c *config) simulate(w io.Writer, t hotpatch.Track, devs []cadence.Device) 
 		return err
 	}
 	start := time.Now()
-	rep, err := sim.Fleet(context.Background(), slice(devs), cadence.FleetOptions{Workers: c.workers})
+	rep, err := sim.Fleet(context.Background(), slices.Values(devs), cadence.FleetOptions{Workers: c.workers})
 	if err != nil {
 		return err
 	}
@@ -272,16 +270,6 @@ func (c *config) simulate(w io.Writer, t hotpatch.Track, devs []cadence.Device) 
 		}
 	}
 	return nil
-}
-
-func slice(devs []cadence.Device) iter.Seq[cadence.Device] {
-	return func(yield func(cadence.Device) bool) {
-		for _, d := range devs {
-			if !yield(d) {
-				return
-			}
-		}
-	}
 }
 
 func printTimeline(w io.Writer, sim *cadence.Simulation, d cadence.Device) error {
