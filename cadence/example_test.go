@@ -154,7 +154,7 @@ func ExampleSimulation_Fleet() {
 			side.name, r.Mean, r.P90, d.Mean, d.P50, d.P90, d.P99)
 	}
 	// Output:
-	// hotpatch on : restarts/device-year mean 6.3 p90 12; days to protection mean 11.4 p50 10 p90 14 p99 20
+	// hotpatch on : restarts/device-year mean 6.4 p90 12; days to protection mean 11.5 p50 13 p90 14 p99 20
 	// hotpatch off: restarts/device-year mean 12.0 p90 12; days to protection mean 13.7 p50 14 p90 15 p99 20
 }
 

@@ -5,6 +5,7 @@ package cadencetest
 
 import (
 	"iter"
+	"math/rand/v2"
 	"strconv"
 
 	"pgregory.net/rapid"
@@ -79,8 +80,8 @@ type FleetSpec struct {
 }
 
 // Fleet returns the devices of spec. The sequence is a pure function of
-// spec: every device's draws come from hashing (Seed, index), so ranging
-// over it twice gives the same devices.
+// spec: every device's draws come from a PCG generator seeded with
+// (Seed, index), so ranging over it twice gives the same devices.
 func Fleet(spec FleetSpec) iter.Seq[cadence.Device] {
 	rings, weights := spec.Rings, spec.Weights
 	if len(rings) == 0 {
@@ -94,17 +95,17 @@ func Fleet(spec FleetSpec) iter.Seq[cadence.Device] {
 	}
 	return func(yield func(cadence.Device) bool) {
 		for i := range spec.Devices {
-			r := rng{state: spec.Seed ^ uint64(i)*0x9e3779b97f4a7c15}
+			r := rand.NewPCG(spec.Seed, uint64(i))
 			d := cadence.Device{
 				Device:   hotpatch.Device{ID: "dev-" + strconv.Itoa(i)},
-				Eligible: r.float() < spec.Eligible,
-				Behind:   r.float() < spec.Behind,
-				Ring:     rings[pick(weights, r.float())],
+				Eligible: unit(r) < spec.Eligible,
+				Behind:   unit(r) < spec.Behind,
+				Ring:     rings[pick(weights, unit(r))],
 				Online: cadence.Availability{
-					WorkingDays: r.float() < spec.WorkingDays,
+					WorkingDays: unit(r) < spec.WorkingDays,
 					DayOff:      spec.DayOff,
 					WeekOff:     spec.WeekOff,
-					Seed:        r.next(),
+					Seed:        r.Uint64(),
 				},
 			}
 			if !yield(d) {
@@ -126,15 +127,5 @@ func pick(weights []float64, u float64) int {
 	return max(len(weights)-1, 0)
 }
 
-// rng is SplitMix64.
-type rng struct{ state uint64 }
-
-func (r *rng) next() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-func (r *rng) float() float64 { return float64(r.next()>>11) / (1 << 53) }
+// unit returns a uniform float64 in [0, 1).
+func unit(r *rand.PCG) float64 { return float64(r.Uint64()>>11) / (1 << 53) }
