@@ -78,7 +78,7 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 		imm := sext(enc>>29&3|(enc>>5&0x7FFFF)<<2, 21) << 12
 		page := uint64(int64(va&^0xFFF) + imm)
 		st.page[rd] = page
-		d.addrs[0], d.naddrs = addrField{mask: 0x60FFFFE0, va: page}, 1
+		d.addrs[0], d.naddrs = addrField{mask: 0x60FFFFE0, va: page, page: true}, 1
 	case enc&0x9F000000 == 0x10000000: // ADR
 		imm := sext(enc>>29&3|(enc>>5&0x7FFFF)<<2, 21)
 		d.addrs[0], d.naddrs, d.lea = addrField{mask: 0x60FFFFE0, va: uint64(int64(va) + imm)}, 1, true

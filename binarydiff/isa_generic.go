@@ -34,6 +34,7 @@ type genInsn struct {
 type addrField struct {
 	mask uint64 // bits of the instruction's first 8 bytes that encode the address
 	va   uint64 // address meant (absolute, not an RVA)
+	page bool   // only the 4 KiB page of the address is known (Arm64 ADRP): not a reference
 }
 
 // decoder decodes one instruction of code at address pc (an RVA) into d.
@@ -160,6 +161,16 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 					s.norm = append(s.norm, raw[8:]...)
 				}
 				for _, a := range d.addrs[:d.naddrs] {
+					if a.page {
+						// The page alone: name its section, record no reference
+						// (the ADD or LDR that completes it records the address).
+						if sec := b.Section(uint32(a.va - b.ImageBase)); sec != nil && a.va >= b.ImageBase {
+							s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
+						} else {
+							s.norm = append(s.norm, tagNowhere)
+						}
+						continue
+					}
 					var in *x86.Inst
 					var lea []byte
 					if d.lea {
