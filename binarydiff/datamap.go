@@ -29,6 +29,10 @@ type dataAnchor struct {
 	delta int64  // new offset - old offset
 }
 
+// prefixMargin is how far from the inner end of the common prefix (or
+// suffix) equal bytes are trusted to mean the data did not move.
+const prefixMargin = 64
+
 // maxDataMapBytes bounds the bytes a data map reads per section side.
 const maxDataMapBytes = 64 << 20
 
@@ -183,8 +187,9 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 
 // agrees reports whether old offset a may have become new offset b. In the
 // common prefix data stayed; in the common suffix it moved by the size
-// difference. Elsewhere: the bytes at a found at b, and no longer at a,
-// moved there. Otherwise the shift must lie between the shifts of the
+// difference; a reference there that moved otherwise was retargeted.
+// Elsewhere the bytes at a found at b moved there (or b holds an equal
+// copy: the code reads the same value either way). Otherwise the shift must lie between the shifts of the
 // anchors around a (the section's start counts as an anchor that did not
 // move, its end as one that moved by the size difference): equal bytes
 // around an insertion make its exact place unknowable, so any shift in
@@ -192,14 +197,24 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 // place. In an unchanged section the range is {0}.
 func (m *dataMap) agrees(a uint32, b int64) bool {
 	d := b - int64(a)
-	if a < m.prefix && d == 0 || a >= m.oldSize-min(m.suffix, m.oldSize) && a < m.oldSize && d == m.sizeDelta {
+	inPrefix := a < m.prefix
+	inSuffix := a >= m.oldSize-min(m.suffix, m.oldSize) && a < m.oldSize
+	if inPrefix && d == 0 || inSuffix && d == m.sizeDelta {
 		return true
+	}
+	// Well inside the prefix or suffix data provably stayed (or moved with
+	// the end), so a reference that moved otherwise was retargeted. Near
+	// their inner ends equal bytes may be a coincidence of moved data.
+	identical := m.sizeDelta == 0 && m.prefix == m.oldSize
+	if identical || a+prefixMargin < m.prefix || inSuffix && a >= m.oldSize-m.suffix+prefixMargin {
+		return false
 	}
 	if a >= uint32(len(m.ob)) || b < 0 || b >= int64(len(m.nb)) {
 		return false
 	}
-	moved := m.same(a, d)
-	if moved && (d == 0 || !m.same(a, 0)) {
+	// The same bytes at b: the data moved there, or b holds an equal copy;
+	// either way the code reads the same value.
+	if m.same(a, d) {
 		return true
 	}
 	if !m.built {
@@ -218,9 +233,6 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 	}
 	if d < min(prevD, nextD) || d > max(prevD, nextD) {
 		return false
-	}
-	if moved {
-		return true
 	}
 	// The bytes changed. Accept unless an unchanged copy of them sits at
 	// one of the other possible shifts: then the reference was retargeted.
