@@ -203,3 +203,40 @@ func TestELFStripped(t *testing.T) {
 		t.Errorf("only %d functions from .eh_frame", n)
 	}
 }
+
+// TestELFShared diffs shared objects: a body change is patchable; adding
+// and removing exported functions changes the dynamic symbol table.
+func TestELFShared(t *testing.T) {
+	dir := t.TempDir()
+	lib := strings.Replace(elfBase, "int main(int argc, char **argv) {", "int entry(int argc, char **argv) {", 1)
+	old := parseELFFile(t, gccBuild(t, dir, "base.so", lib, "-shared", "-fPIC"))
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		rule binarydiff.Rule
+	}{
+		{"immediate", func(s string) string { return strings.Replace(s, "x * 3 + 7", "x * 3 + 9", 1) }, binarydiff.RuleNone},
+		{"exports", elfVariants["body"].edit, binarydiff.RuleExportsChanged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			new := parseELFFile(t, gccBuild(t, dir, tc.name+".so", tc.edit(lib), "-shared", "-fPIC"))
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := kinds(res)[binarydiff.Changed]; !slices.Contains(got, "scale") {
+				t.Errorf("changed %v lacks scale", got)
+			}
+			a := res.Hotpatchability(old, new)
+			switch {
+			case tc.rule == binarydiff.RuleNone && !a.Patchable():
+				t.Errorf("not patchable: %v", a.Blockers())
+			case tc.rule != binarydiff.RuleNone && !slices.Contains(a.Rules(), tc.rule):
+				t.Errorf("want %v, got %v", tc.rule, a.Blockers())
+			}
+			if len(a.Old.Exports) < 5 {
+				t.Errorf("exports %v", a.Old.Exports)
+			}
+		})
+	}
+}
