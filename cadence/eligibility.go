@@ -19,7 +19,9 @@ const BaselineRule = "baseline"
 // or a question the sources dispute, under the policy's stance) counts
 // against eligibility: such a device is simulated on the standard
 // cumulative update, as Microsoft says of devices that do not meet the
-// prerequisites [S1a–S1d]. Ring and Online are left zero for the caller.
+// prerequisites [S1a–S1d]; a policy built with eligibility.Options.Disputed
+// set to Lenient or Strict settles disputed questions first. Ring and
+// Online are left zero for the caller.
 func FromVerdict(v *eligibility.Verdict) Device {
 	d := Device{Device: v.Device, Eligible: true, Behind: true}
 	for r, f := range v.Findings() {

@@ -65,6 +65,7 @@ type config struct {
 	behind    float64
 	track     hotpatch.Track
 	inventory string
+	stance    eligibility.Stance
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -73,6 +74,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fromText := fs.String("from", "2026-06-01", "first simulated `day`; devices start in the state -asof judged")
 	years := fs.Int("years", 3, "length of the period in `years`")
 	asOfText := fs.String("asof", "2026-05-20", "judge eligibility by the rules in force on this `day`")
+	stanceText := fs.String("disputed", "unknown", "how to count disputed eligibility questions: unknown (not eligible), strict or lenient")
 	online := fs.String("online", "mixed", "when devices are online: always, workdays or mixed")
 	seed := fs.Uint64("seed", 1, "seed of random absences and of the synthetic fleet")
 	missed := fs.String("missed", "catch-up-baseline", "what a device off the baseline gets in a hotpatch month: catch-up-baseline [S7] or lcu-until-baseline [S1a–S1d]")
@@ -108,6 +110,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	c.to = hotpatch.Date{Year: c.from.Year + *years, Month: c.from.Month, Day: c.from.Day}.AddDays(-1)
 	if c.asOf, err = hotpatch.ParseDate(*asOfText); err != nil {
+		return err
+	}
+	if err := c.stance.UnmarshalText([]byte(*stanceText)); err != nil {
 		return err
 	}
 	if err := c.options.MissedBaseline.UnmarshalText([]byte(*missed)); err != nil {
@@ -163,7 +168,7 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 	if strings.HasSuffix(strings.ToLower(c.inventory), ".json") {
 		inv = eligibility.ReadJSON(f)
 	}
-	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{})
+	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{Disputed: c.stance})
 	if err != nil {
 		return nil, err
 	}
