@@ -12,8 +12,9 @@ import (
 
 // FleetOptions configure Simulation.Fleet.
 type FleetOptions struct {
-	// Workers bounds the goroutines that simulate; 0 means GOMAXPROCS.
-	// The report does not depend on it.
+	// Workers bounds the goroutines that simulate; 0 means GOMAXPROCS,
+	// and more than MaxWorkers means MaxWorkers. The report does not
+	// depend on it.
 	Workers int
 
 	// Progress, if not nil, is called from one goroutine with the number
@@ -120,6 +121,9 @@ func distribution(h []int64, scale float64) Distribution {
 
 const fleetBatch = 512
 
+// MaxWorkers is the most goroutines Fleet uses.
+const MaxWorkers = 256
+
 // Fleet simulates every device twice, as given (On) and with hotpatch off
 // (Off: Eligible false), and reports both. It reads devices once, in one
 // goroutine, validates each (a bad ring or availability is an error naming
@@ -131,6 +135,7 @@ func (s *Simulation) Fleet(ctx context.Context, devices iter.Seq[Device], opts F
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, MaxWorkers)
 	work := make(chan []Device, workers)
 	spare := make(chan []Device, 2*workers)
 	on, off := make([]*tally, workers), make([]*tally, workers)
