@@ -455,7 +455,7 @@ func TestPropertyWorkersAndJSON(t *testing.T) {
 		}
 		var generic struct {
 			Functions []map[string]any `json:"functions"`
-			Summary   map[string]int   `json:"summary"`
+			Summary   map[string]any   `json:"summary"`
 		}
 		if err := json.Unmarshal(j1, &generic); err != nil {
 			t.Fatal(err)
