@@ -9,16 +9,11 @@ import (
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
-// Source tags of the calendar rule, as in shared/domain/hotpatch.md.
-const (
-	// SourceQuarterlyRule is the source of the planned calendar: baselines
-	// in January, April, July and October, hotpatches in the other eight
-	// months, the same for every hotpatch OS [S1c, S1d, S2].
-	SourceQuarterlyRule = "S1c S2"
-	// SourcePatchTuesday is the source of the release day: the second
-	// Tuesday, 10:00 AM Pacific [S17].
-	SourcePatchTuesday = "S17"
-)
+// SourceQuarterlyRule is the Source of calendar entries projected from the
+// plan: baselines in January, April, July and October, hotpatches in the
+// other eight months, the same for every hotpatch OS [S1c, S2], on the
+// second Tuesday [S17]. Tags are those of shared/domain/hotpatch.md.
+const SourceQuarterlyRule = "S1c S2 S17"
 
 // PlannedKind returns the kind of release the quarterly rule plans for a
 // month: hotpatch.KindBaseline in January, April, July and October and

@@ -83,8 +83,9 @@
 //
 // # Performance
 //
-// A device-year allocates nothing in Simulation.Restarts and once (the
-// outcome slice) in Simulation.Timeline, whatever the number of releases.
+// A device-year allocates nothing in Simulation.Restarts and
+// Simulation.TimelineInto, and once (the outcome slice) in
+// Simulation.Timeline, whatever the number of releases.
 // The benchmarks (go test -bench . -benchmem ./cadence) measure one
 // device-year and a fleet of 100,000 devices over three years, each
 // simulated twice (hotpatch on and off); cadence/README.md records measured

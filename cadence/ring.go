@@ -23,11 +23,6 @@ type Ring struct {
 	Grace int
 }
 
-// SourceRings is the source of the Autopatch ring settings: the Windows
-// Autopatch documentation [S18] (feature-update-policies.md, 09/16/2024, and
-// the quality update overviews).
-const SourceRings = "S18"
-
 // AutopatchRings returns the deployment rings of a default Windows Autopatch
 // group, Test, Ring1, Ring2, Ring3 and Last, with the quality update
 // settings of the "Windows Autopatch Update Policy - default - <ring>"
