@@ -115,7 +115,7 @@ const (
 // word in b[lo:hi] that occurs once there (by a 40-bit hash of its value).
 // A radix sort keeps this linear: a data map may cover megabytes.
 func uniqueWords(b []byte, lo, hi int) []uint64 {
-	var keys []uint64
+	keys := make([]uint64, 0, max(0, (hi-lo)/8+1))
 	for i := (lo + 7) &^ 7; i+8 <= hi && i>>3 <= wordPosMask; i += 8 {
 		h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
 		keys = append(keys, h<<wordPosBits|uint64(i>>3))
@@ -136,7 +136,8 @@ func uniqueWords(b []byte, lo, hi int) []uint64 {
 	return out
 }
 
-// radixSort sorts 64-bit keys by 16-bit digits, least significant first.
+// radixSort sorts 64-bit keys by their top 40 bits (the hash; the order
+// of equal hashes does not matter), 16-bit digits least significant first.
 func radixSort(a []uint64) []uint64 {
 	if len(a) < 256 {
 		slices.Sort(a)
@@ -144,7 +145,7 @@ func radixSort(a []uint64) []uint64 {
 	}
 	b := make([]uint64, len(a))
 	var count [1 << 16]int
-	for shift := 0; shift < 64; shift += 16 {
+	for shift := wordPosBits; shift < 64; shift += 16 {
 		clear(count[:])
 		for _, v := range a {
 			count[v>>shift&0xffff]++

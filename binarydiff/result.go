@@ -133,12 +133,15 @@ func (s Summary) Count(k Kind) int {
 // SectionDiff compares one non-code section of the two images. Sections
 // pair by name (and by position among equal names).
 type SectionDiff struct {
-	Name    string      `json:"name"`
-	Kind    Kind        `json:"kind"`              // Identical, Moved (same bytes, other RVA), Changed, Added or Removed
-	Old     *Range      `json:"old,omitempty"`     // RVA and virtual size; nil for Added
-	New     *Range      `json:"new,omitempty"`     // nil for Removed
-	Changed []ByteRange `json:"changed,omitempty"` // for Changed: differing bytes once relocated pointers are masked
-	// ChangedBytes is the total size of Changed.
+	Name string `json:"name"`
+	Kind Kind   `json:"kind"`          // Identical, Moved (same bytes, other RVA), Changed, Added or Removed
+	Old  *Range `json:"old,omitempty"` // RVA and virtual size; nil for Added
+	New  *Range `json:"new,omitempty"` // nil for Removed
+	// Changed covers the differing bytes once relocated pointers are masked,
+	// exactly unless there would be more than 4096 ranges: then neighbours
+	// are merged and ranges may include equal bytes.
+	Changed []ByteRange `json:"changed,omitempty"`
+	// ChangedBytes is the exact number of differing bytes.
 	ChangedBytes uint32 `json:"changed_bytes"`
 }
 

@@ -9,6 +9,29 @@ import (
 // sectionChunk is how many bytes of a section are compared at a time.
 const sectionChunk = 64 << 10
 
+// rangeGap merges changed ranges separated by at most that many equal
+// bytes (0: only adjacent ones), and maxRanges bounds the ranges reported
+// per section: beyond it neighbours are merged, so a section rewritten
+// throughout stays a short list.
+const (
+	rangeGap  = 0
+	maxRanges = 4096
+)
+
+// coarsen merges neighbouring ranges until at most max remain.
+func coarsen(rs []ByteRange, max int) []ByteRange {
+	if len(rs) <= max {
+		return rs
+	}
+	per := (len(rs) + max - 1) / max
+	out := rs[:0]
+	for i := 0; i < len(rs); i += per {
+		last := rs[min(i+per, len(rs))-1]
+		out = append(out, ByteRange{Off: rs[i].Off, Size: last.Off + last.Size - rs[i].Off})
+	}
+	return out
+}
+
 // skipSection reports whether a section is left out of the data diff:
 // code (diffed function by function) and tables derived from code layout.
 func skipSection(s *Section) bool {
@@ -105,9 +128,11 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 	}
 	ob := make([]byte, sectionChunk)
 	nb := make([]byte, sectionChunk)
+	var changed uint32
 	mark := func(off uint32) {
-		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size == off {
-			d.Changed[k].Size++
+		changed++
+		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= off {
+			d.Changed[k].Size = off + 1 - d.Changed[k].Off
 			return
 		}
 		d.Changed = append(d.Changed, ByteRange{Off: off, Size: 1})
@@ -129,17 +154,25 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 			continue
 		}
 		for i := uint32(0); i < n; i++ {
+			if i&7 == 0 && i+8 <= n && string(ob[i:i+8]) == string(nb[i:i+8]) {
+				i += 7
+				continue
+			}
 			if ob[i] != nb[i] && !masked(off+i) {
 				mark(off + i)
 			}
 		}
 	}
 	if size > common {
-		d.Changed = append(d.Changed, ByteRange{Off: common, Size: size - common})
+		changed += size - common
+		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= common {
+			d.Changed[k].Size = size - d.Changed[k].Off
+		} else {
+			d.Changed = append(d.Changed, ByteRange{Off: common, Size: size - common})
+		}
 	}
-	for _, r := range d.Changed {
-		d.ChangedBytes += r.Size
-	}
+	d.Changed = coarsen(d.Changed, maxRanges)
+	d.ChangedBytes = changed
 	switch {
 	case d.ChangedBytes > 0:
 		d.Kind = Changed
