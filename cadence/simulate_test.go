@@ -330,6 +330,13 @@ func TestDistribution(t *testing.T) {
 	if diff := cmp.Diff(want, rep.On.RestartsPerDeviceYear, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
 		t.Errorf("restarts per device-year (-want +got):\n%s", diff)
 	}
+	wantElig := cadence.Distribution{N: 90, Mean: 4 / years, P50: 4 / years, P90: 4 / years, P99: 4 / years}
+	if diff := cmp.Diff(wantElig, rep.EligibleOn.RestartsPerDeviceYear, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
+		t.Errorf("eligible devices' restarts per device-year, hotpatch on (-want +got):\n%s", diff)
+	}
+	if got := rep.EligibleOff.Restarts; got != 90*12 {
+		t.Errorf("eligible devices, hotpatch off: %d restarts, want %d", got, 90*12)
+	}
 	// Test ring, always on: protected on release day, every release.
 	if d := rep.On.DaysToProtection; d.N != 1200 || d.Mean != 0 || d.P99 != 0 {
 		t.Errorf("days to protection = %+v, want 1200 zeros", d)
