@@ -45,7 +45,8 @@
 // for, and the days from release to protection; Simulation.Fleet runs a
 // whole fleet with hotpatch as eligibility allows and with hotpatch off,
 // and reports restarts per device-year and days to protection (mean, p50,
-// p90, p99) side by side. Simulation.Timeline documents the rules, which
+// p90, p99) side by side, for the whole fleet and for its eligible devices
+// alone. Simulation.Timeline documents the rules, which
 // follow the notes' §1.2 and §9 rules 5–6 [S1a–S1d, S4b, S7].
 //
 // Results are exact and deterministic: absences are a pure function of each
