@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/exp/mmap"
 )
@@ -192,4 +193,29 @@ func TestPEArm64Pdata(t *testing.T) {
 	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
 		t.Errorf("facts: machine %#x, exports %v", a.Old.Machine, a.Old.Exports)
 	}
+}
+
+// FuzzPEOther parses mutated PE32 x86 and Arm64 images. Its seeds in
+// testdata/fuzz/FuzzPEOther were built once with i686-w64-mingw32-gcc and
+// clang --target=aarch64-pc-windows-msvc (-nostdlib, a two-function
+// program): compiling in the fuzz function would run in every worker.
+func FuzzPEOther(f *testing.F) {
+	f.Add([]byte("MZ"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		defer watchdog(len(p))()
+		b, err := parsePEOther(strings.NewReader(string(p)), int64(len(p)), 1)
+		if err != nil {
+			return
+		}
+		if len(b.Functions) > len(p) {
+			t.Fatalf("%d functions from %d bytes", len(b.Functions), len(p))
+		}
+	})
+}
+
+// watchdog crashes a fuzz worker stuck for 10 s on one input, so that the
+// fuzzer saves it.
+func watchdog(n int) func() {
+	t := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on a %d-byte input", n)) })
+	return func() { t.Stop() }
 }
