@@ -3,6 +3,7 @@ package binarydiff_test
 import (
 	"context"
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,5 +239,55 @@ func TestELFShared(t *testing.T) {
 				t.Errorf("exports %v", a.Old.Exports)
 			}
 		})
+	}
+}
+
+// TestELFDuplicateStatics links two files that each define a static
+// helper: the names are qualified by file ("a.c:helper", "b.c:helper"),
+// and a change to one is reported under its own name.
+func TestELFDuplicateStatics(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.c", "#define N __attribute__((noinline))\nN static int helper(int x) { return x * 5 + 1; }\nint fa(int x) { return helper(x) + 2; }\n")
+	mainSrc := write("main.c", "int fa(int), fb(int);\nint main(int c, char **v) { return fa(c) + fb(c); }\n")
+	var bins [2]*binarydiff.Binary
+	for i, bsrc := range []string{
+		"#define N __attribute__((noinline))\nN static int helper(int x) { return x * 9 + 4; }\nint fb(int x) { return helper(x) - 3; }\n",
+		"#define N __attribute__((noinline))\nN static int helper(int x) { return x * 9 + 6; }\nint fb(int x) { return helper(x) - 3; }\n",
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("v%d", i))
+		if err := os.MkdirAll(filepath.Join(dir, fmt.Sprintf("b%d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b := write(fmt.Sprintf("b%d/b.c", i), bsrc)
+		cmd := exec.Command(gccPath(t), "-O2", "-o", out, a, b, mainSrc)
+		cmd.Dir = dir
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, msg)
+		}
+		bins[i] = parseELFFile(t, out)
+	}
+	var names []string
+	for _, f := range bins[0].Functions {
+		if strings.HasSuffix(f.Name, "helper") {
+			names = append(names, f.Name)
+		}
+	}
+	sort.Strings(names)
+	if !slices.Equal(names, []string{"a.c:helper", "b.c:helper"}) {
+		t.Errorf("helpers named %v", names)
+	}
+	res, err := binarydiff.Diff(context.Background(), bins[0], bins[1], binarydiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(res)[binarydiff.Changed]; !slices.Equal(got, []string{"b.c:helper"}) {
+		t.Errorf("changed %v, want [b.c:helper]", got)
 	}
 }
