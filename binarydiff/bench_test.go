@@ -23,11 +23,32 @@ import (
 //	go test ./binarydiff -run '^$' -bench . -benchmem -count 6 | tee bench.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest bench.txt
 //
+// With BINARYDIFF_BENCH_LARGE=1 the generated sizes also include 100k
+// functions of up to 180 instructions: two ~57 MB images with ~50 MB of
+// code, the size of the performance targets (generating them takes
+// about two minutes and 3.5 GB).
+//
 // The real pair is built once into $XDG_CACHE_HOME/patchmodel-bench (or the
 // binaries named by BINARYDIFF_BENCH_OLD and BINARYDIFF_BENCH_NEW are used);
 // its benchmarks are skipped when it cannot be built (offline).
 
-var benchSizes = []int{1_000, 10_000, 100_000}
+// genSize is the shape of a generated benchmark pair.
+type genSize struct{ funcs, maxBody int }
+
+func (s genSize) String() string {
+	if s.maxBody == 40 {
+		return fmt.Sprintf("funcs=%d", s.funcs)
+	}
+	return fmt.Sprintf("funcs=%d,body=%d", s.funcs, s.maxBody)
+}
+
+var benchSizes = func() []genSize {
+	sizes := []genSize{{1_000, 40}, {10_000, 40}, {100_000, 40}}
+	if os.Getenv("BINARYDIFF_BENCH_LARGE") != "" {
+		sizes = append(sizes, genSize{100_000, 180})
+	}
+	return sizes
+}()
 
 type genPair struct {
 	old, new []byte
@@ -38,20 +59,24 @@ type genPair struct {
 
 var (
 	genMu    sync.Mutex
-	genCache = map[int]*genPair{}
+	genCache = map[genSize]*genPair{}
 )
 
-// generated returns a built pair of about n functions: a random image and
+// generated returns a built pair of n functions of up to 40 instructions.
+func generated(b *testing.B, n int) *genPair { return generatedSize(b, genSize{n, 40}) }
+
+// generatedSize returns a built pair of size.funcs functions: a random image and
 // a copy with a few mutations of every kind (one per 1,000 functions, at
 // least 10).
-func generated(b *testing.B, n int) *genPair {
+func generatedSize(b *testing.B, size genSize) *genPair {
 	b.Helper()
 	genMu.Lock()
 	defer genMu.Unlock()
-	if p, ok := genCache[n]; ok {
+	if p, ok := genCache[size]; ok {
 		return p
 	}
-	cfg := difftest.Config{MinFuncs: n, MaxFuncs: n, MaxBody: 40, MaxData: max(n/20, 4), Symbols: true}
+	n := size.funcs
+	cfg := difftest.Config{MinFuncs: n, MaxFuncs: n, MaxBody: size.maxBody, MaxData: max(n/20, 4), Symbols: true}
 	pair := difftest.RandomPair(uint64(n), cfg, max(n/1000, 10))
 	lo, err := pair.Old.Build()
 	if err != nil {
@@ -65,7 +90,7 @@ func generated(b *testing.B, n int) *genPair {
 	for _, f := range lo.Funcs {
 		p.code += int64(f.Size)
 	}
-	genCache[n] = p
+	genCache[size] = p
 	return p
 }
 
@@ -81,8 +106,8 @@ func parseBytes(b *testing.B, data []byte) *binarydiff.Binary {
 // discovery and fingerprinting. Throughput is in bytes of code.
 func BenchmarkParseGenerated(b *testing.B) {
 	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("funcs=%d", n), func(b *testing.B) {
-			p := generated(b, n)
+		b.Run(n.String(), func(b *testing.B) {
+			p := generatedSize(b, n)
 			b.SetBytes(p.code)
 			b.ResetTimer()
 			for range b.N {
@@ -98,8 +123,8 @@ func BenchmarkParseGenerated(b *testing.B) {
 func BenchmarkDiffGenerated(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, ignore := range []bool{false, true} {
-			b.Run(fmt.Sprintf("funcs=%d/stripped=%v", n, ignore), func(b *testing.B) {
-				p := generated(b, n)
+			b.Run(fmt.Sprintf("%v/stripped=%v", n, ignore), func(b *testing.B) {
+				p := generatedSize(b, n)
 				old, new := parseBytes(b, p.old), parseBytes(b, p.new)
 				b.SetBytes(p.code)
 				b.ResetTimer()
@@ -121,8 +146,8 @@ func BenchmarkDiffGenerated(b *testing.B) {
 // both, diff.
 func BenchmarkParseAndDiffGenerated(b *testing.B) {
 	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("funcs=%d", n), func(b *testing.B) {
-			p := generated(b, n)
+		b.Run(n.String(), func(b *testing.B) {
+			p := generatedSize(b, n)
 			b.SetBytes(int64(len(p.old) + len(p.new)))
 			b.ResetTimer()
 			for range b.N {
