@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
+	"github.com/zeebo/xxh3"
 )
 
 // LineOp says on which side(s) an instruction of an Explanation appears.
@@ -218,10 +219,18 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 		ri := s.rangeOf(off)
 		d.rvas[k] = s.ranges[ri].RVA + (off - s.bases[ri])
 		d.lens[k] = s.insts[k].Len
-		id, ok := intern[s.toks[k]]
+		tok := s.toks[k]
+		// Normalized tokens hide callees (they move); a named callee shows
+		// a call retargeted to another function.
+		if k < len(s.irefs) && s.irefs[k] != 0 {
+			if fi := b.functionStart(s.irefs[k]); fi >= 0 && b.Functions[fi].Name != "" {
+				tok = mix64(tok ^ xxh3.HashString(b.Functions[fi].Name))
+			}
+		}
+		id, ok := intern[tok]
 		if !ok {
 			id = uint32(len(intern))
-			intern[s.toks[k]] = id
+			intern[tok] = id
 		}
 		d.toks[k] = id
 		if s.leaderAt(k) {

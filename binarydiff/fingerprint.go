@@ -68,7 +68,9 @@ type scratch struct {
 	bases   []uint32 // offset of each range in code
 	insts   []insn
 	norm    []byte
-	toks    []uint64 // per-instruction hash of the normalized form
+	toks    []uint64 // per-instruction hash of the normalized form (keep)
+	irefs   []uint32 // per instruction: the code address it calls or refers to, 0 if none (keep)
+	iref    uint32
 	starts  []uint64 // bitset over code offsets: an instruction starts here
 	targets []uint64 // bitset: an intra-function branch targets this offset
 	after   []uint64 // bitset: the previous instruction transfers control

@@ -86,6 +86,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	s.insts = s.insts[:0]
 	s.norm = s.norm[:0]
 	s.toks = s.toks[:0]
+	s.irefs = s.irefs[:0]
 	relocs := relocsIn(b.relocs, lo, hi)
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra uint32
@@ -95,6 +96,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		var reach uint32 // farthest forward intra-range branch target (open functions)
 		for off := base; off < end; {
 			pc := r.RVA + (off - base)
+			s.iref = 0
 			for len(relocs) > 0 && relocs[0] < pc {
 				relocs = relocs[1:]
 			}
@@ -156,6 +158,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 						s.norm = append(s.norm, tagCallOut)
 						if t < 1<<32 {
 							fp.callRVAs = append(fp.callRVAs, uint32(t))
+							s.iref = uint32(t)
 						}
 					default:
 						if in.Kind == x86.Jcc {
@@ -164,6 +167,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 						s.norm = append(s.norm, tagJumpOut)
 						if t < 1<<32 {
 							fp.refRVAs = append(fp.refRVAs, uint32(t)) // tail call: checked like a callee
+							s.iref = uint32(t)
 						}
 					}
 				}
@@ -223,6 +227,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			if full {
 				if s.keep {
 					s.toks = append(s.toks, tok)
+					s.irefs = append(s.irefs, s.iref)
 				}
 				fp.addSketch(tok)
 				fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
@@ -443,6 +448,7 @@ func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, i
 	case sec.Flags&SectionExec != 0:
 		s.norm = append(s.norm, tagCode)
 		fp.refRVAs = append(fp.refRVAs, rva)
+		s.iref = rva
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
 		fp.dataRVAs = append(fp.dataRVAs, rva)
