@@ -161,3 +161,54 @@ func BenchmarkAssessReal(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkELFGopls measures Parse of both sides plus Diff, Diff alone and
+// the assessment on a large real ELF pair: gopls v0.22.0 and v0.23.0 built
+// for linux/amd64 into the benchmark cache of bench_test.go
+// ($XDG_CACHE_HOME/patchmodel-bench/gopls-<version>/bin/gopls, by
+// GOPATH=… GOOS=linux go install golang.org/x/tools/gopls@<version>).
+// Skipped when they are not there.
+func BenchmarkELFGopls(b *testing.B) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		b.Skip(err)
+	}
+	var p [2][]byte
+	for i, v := range []string{goplsOld, goplsNew} {
+		if p[i], err = os.ReadFile(filepath.Join(cache, "patchmodel-bench", "gopls-"+v, "bin", "gopls")); err != nil {
+			b.Skip(err)
+		}
+	}
+	parse := func(p []byte) *binarydiff.Binary {
+		bin, err := binarydiff.ParseELF(bytes.NewReader(p), int64(len(p)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return bin
+	}
+	b.Run("step=parse+diff", func(b *testing.B) {
+		b.SetBytes(int64(len(p[0]) + len(p[1])))
+		for range b.N {
+			if _, err := binarydiff.Diff(context.Background(), parse(p[0]), parse(p[1]), binarydiff.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	old, new := parse(p[0]), parse(p[1])
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("step=diff", func(b *testing.B) {
+		for range b.N {
+			if _, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("step=hotpatch", func(b *testing.B) {
+		for range b.N {
+			res.Hotpatchability(old, new)
+		}
+	})
+}

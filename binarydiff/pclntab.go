@@ -170,7 +170,7 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 	return nil, 0, lastErr
 }
 
-// addGoFuncs names and sizes functions from b's pclntab, if it has one:
+// addGoFuncs names functions from b's pclntab, if it has one:
 // functions already found get their name; Go functions the metadata
 // missed are added. A malformed pclntab is a warning.
 func addGoFuncs(b *Binary, d *discovery) {
@@ -187,17 +187,16 @@ func addGoFuncs(b *Binary, d *discovery) {
 		return
 	}
 	for _, f := range funcs {
-		if f.Entry < b.ImageBase || f.End-b.ImageBase > 1<<32 {
-			continue
+		if f.Entry < b.ImageBase || f.End-b.ImageBase > 1<<32 || f.Name == "go:buildid" {
+			continue // go:buildid is the build ID string at the start of the text, not code
 		}
 		rva := uint32(f.Entry - b.ImageBase)
 		if s := b.Section(rva); s == nil || s.Flags&SectionExec == 0 {
 			continue
 		}
-		if c := d.cands[rva]; c != nil && c.size > 0 {
-			d.add(rva, 0, SourcePclntab, f.Name) // sized by better metadata: only the name
-			continue
-		}
-		d.add(rva, uint32(f.End-f.Entry), SourcePclntab, f.Name)
+		// Only the start and the name: a pclntab extent runs to the next
+		// function and so includes the alignment padding, which discovery
+		// trims by decoding to the last reachable instruction.
+		d.add(rva, 0, SourcePclntab, f.Name)
 	}
 }
