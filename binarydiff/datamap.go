@@ -237,7 +237,7 @@ func (m *dataMap) agrees(a uint32, b int64) bool {
 	}
 	// The bytes changed. Accept unless an unchanged copy of them sits at
 	// one of the other possible shifts: then the reference was retargeted.
-	for _, c := range [3]int64{0, prevD, nextD} {
+	for _, c := range [2]int64{prevD, nextD} {
 		if c != d && m.same(a, c) {
 			return false
 		}

@@ -68,7 +68,7 @@ func (d *discovery) run(workers int) error {
 	pending := d.admit(open, cov, limits)
 
 	b.Functions = funcs
-	b.fps = make([]fingerprint, len(funcs))
+	b.fps = make([]fingerprint, len(funcs), cap(funcs))
 	todo := make([]int, len(funcs))
 	for i := range todo {
 		todo[i] = i
@@ -185,6 +185,11 @@ func (d *discovery) admit(open []*candidate, cov *coverage, limits map[uint32]ui
 // ones and resolves call targets to function indices.
 func (d *discovery) finish() {
 	b := d.b
+	if slices.IsSortedFunc(b.Functions, func(x, y Function) int { return cmpU32(x.RVA, y.RVA) }) &&
+		!slices.ContainsFunc(b.Functions, func(f Function) bool { return f.Size == 0 }) {
+		d.resolve() // already in order: no copy
+		return
+	}
 	idx := make([]int, len(b.Functions))
 	for i := range idx {
 		idx[i] = i
@@ -201,6 +206,13 @@ func (d *discovery) finish() {
 		fps = append(fps, b.fps[i])
 	}
 	b.Functions, b.fps = funcs, fps
+	d.resolve()
+}
+
+// resolve turns the call targets, function references and data references
+// of every fingerprint into the shared tables of the Binary.
+func (d *discovery) resolve() {
+	b := d.b
 	total, totalData := 0, 0
 	for i := range b.fps {
 		total += len(b.fps[i].callRVAs) + len(b.fps[i].refRVAs)
