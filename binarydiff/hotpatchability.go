@@ -1021,7 +1021,13 @@ type codeWords struct {
 	base   uint32 // section offset of ob and nb
 	ob, nb []byte // both sections' bytes over the current cluster
 	refs   *refIndex
+	// budget bounds the words checked per section: code-derived words
+	// (jump tables) are few; past the budget, changed words count as data.
+	budget int
 }
+
+// maxDerivedWords is the budget of a codeWords.
+const maxDerivedWords = 1 << 16
 
 // load reads both sections' bytes over [lo, hi), word aligned.
 func (c *codeWords) load(lo, hi uint32) {
@@ -1043,9 +1049,10 @@ func (c *codeWords) load(lo, hi uint32) {
 // of its table (GCC jump tables), the table being the nearest address
 // before the word that code refers to.
 func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
+	if c.os == nil || off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) || c.budget <= 0 {
 		return false
 	}
+	c.budget--
 	h := c.h
 	ov, nv := binary.LittleEndian.Uint32(c.ob[off-c.base:]), binary.LittleEndian.Uint32(c.nb[off-c.base:])
 	if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
@@ -1080,7 +1087,7 @@ const clusterGap = 16
 // dropping code-derived words. It stops once the rule's findings are
 // capped: the verdict is settled and the rest would not be shown.
 func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
-	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns)}
+	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns), budget: maxDerivedWords}
 	var kept []ByteRange
 	for i := 0; i < len(changed); {
 		// A cluster: ranges less than clusterGap apart.
@@ -1089,11 +1096,13 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 			j++
 		}
 		kept = kept[:0]
-		if os != nil {
+		if os != nil && c.budget > 0 {
 			c.load(changed[i].Off, changed[j-1].Off+changed[j-1].Size)
-		}
-		for _, r := range changed[i:j] {
-			kept = c.drop(kept, r)
+			for _, r := range changed[i:j] {
+				kept = c.drop(kept, r)
+			}
+		} else {
+			kept = append(kept, changed[i:j]...)
 		}
 		i = j
 		if len(kept) == 0 {
@@ -1106,11 +1115,12 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 		if referenced && onlyPatched {
 			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", n, lo, hi)
 			h.warn(f)
-			continue
+		} else {
+			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", n, lo, hi)
+			h.find(f)
 		}
-		f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", n, lo, hi)
-		h.find(f)
-		if h.counts[RuleRodataChanged] > maxFindingsPerRule {
+		// Stop once nothing more would be shown and the verdict is settled.
+		if nf, nw := h.counts[RuleRodataChanged], h.wcounts[RuleRodataChanged]; nf > maxFindingsPerRule || nf > 0 && nw > maxFindingsPerRule {
 			return
 		}
 	}
