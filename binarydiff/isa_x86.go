@@ -87,6 +87,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	s.norm = s.norm[:0]
 	s.toks = s.toks[:0]
 	s.irefs = s.irefs[:0]
+	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
 	relocs := relocsIn(b.relocs, lo, hi)
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra uint32
@@ -157,7 +158,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					case x86.Call:
 						s.norm = append(s.norm, tagCallOut)
 						if t < 1<<32 {
-							fp.callRVAs = append(fp.callRVAs, uint32(t))
+							s.calls = append(s.calls, uint32(t))
 							s.iref = uint32(t)
 						}
 					default:
@@ -166,7 +167,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 						}
 						s.norm = append(s.norm, tagJumpOut)
 						if t < 1<<32 {
-							fp.refRVAs = append(fp.refRVAs, uint32(t)) // tail call: checked like a callee
+							s.refs = append(s.refs, uint32(t)) // tail call: checked like a callee
 							s.iref = uint32(t)
 						}
 					}
@@ -252,6 +253,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			code = code[:total]
 		}
 	}
+	// One exact-size allocation per list, not one per growth step.
+	fp.callRVAs, fp.refRVAs, fp.dataRVAs = clone32(s.calls), clone32(s.refs), clone32(s.datas)
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
 	if full {
@@ -394,6 +397,13 @@ func (b *Binary) symbolize(addr uint64) (string, uint64) {
 	return "", 0
 }
 
+func clone32(p []uint32) []uint32 {
+	if len(p) == 0 {
+		return nil
+	}
+	return append([]uint32(nil), p...)
+}
+
 func terminates(k x86.Kind) bool {
 	return k == x86.Ret || k == x86.Jmp || k == x86.Trap || k == x86.JmpIndirect
 }
@@ -447,11 +457,11 @@ func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, i
 		s.norm = append(s.norm, tagNowhere)
 	case sec.Flags&SectionExec != 0:
 		s.norm = append(s.norm, tagCode)
-		fp.refRVAs = append(fp.refRVAs, rva)
+		s.refs = append(s.refs, rva)
 		s.iref = rva
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
-		fp.dataRVAs = append(fp.dataRVAs, rva)
+		s.datas = append(s.datas, rva)
 		if s.full && raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva, fp)
 		}
