@@ -114,3 +114,6 @@ func (e Edition) IsServer() bool {
 
 // Server reports whether t is a Windows Server track.
 func (t Track) Server() bool { return t == TrackServer2025 || t == TrackServer2022 }
+
+// Tracks returns every hotpatch track, in a fixed order.
+func Tracks() []Track { return []Track{TrackWindows11, TrackServer2025, TrackServer2022} }
