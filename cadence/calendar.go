@@ -179,7 +179,7 @@ type Calendar struct {
 // NewCalendar returns the calendar of track. A track that is not known is an
 // error wrapping hotpatch.ErrUnknown; a bad override is an *OverrideError.
 func NewCalendar(track hotpatch.Track, opts CalendarOptions) (*Calendar, error) {
-	if track < hotpatch.TrackWindows11 || track > hotpatch.TrackServer2022 {
+	if !slices.Contains(hotpatch.Tracks(), track) {
 		return nil, fmt.Errorf("cadence: calendar of track %d: %w", int(track), hotpatch.ErrUnknown)
 	}
 	cat := opts.Catalog

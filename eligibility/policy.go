@@ -237,7 +237,7 @@ type Policies struct {
 func ForAll(asOf hotpatch.Date, o Options) (*Policies, error) {
 	ps := &Policies{}
 	var first error
-	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+	for _, t := range hotpatch.Tracks() {
 		p, err := NewPolicy(t, asOf, o)
 		if err != nil {
 			first = cmp.Or(first, err)

@@ -48,7 +48,7 @@ func main() {
 		}
 		year = y
 	}
-	tracks := []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022}
+	tracks := hotpatch.Tracks()
 	if *trackFlag != "" {
 		t, err := hotpatch.ParseTrack(*trackFlag)
 		if err != nil || t == hotpatch.TrackUnknown {

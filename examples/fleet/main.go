@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // printRules prints the rule tables: which conditions applied when, and
 // where they come from.
 func printRules(w io.Writer) {
-	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+	for _, t := range hotpatch.Tracks() {
 		fmt.Fprintf(w, "%v\n", t)
 		for _, r := range eligibility.Rules(t) {
 			from, until := r.From.String(), r.Until.String()

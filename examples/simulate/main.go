@@ -138,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Simulated %v to %v; online: %s; missed baseline: %v; restart: %v\n",
 			c.from, c.to, c.online, c.options.MissedBaseline, c.options.Restart)
 	}
-	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022} {
+	for _, t := range hotpatch.Tracks() {
 		if devs := fleets[t]; len(devs) > 0 {
 			if err := c.simulate(stdout, t, devs); err != nil {
 				return err
