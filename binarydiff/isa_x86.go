@@ -241,7 +241,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			if in.Kind == x86.Bad {
 				fp.bad++
 			}
-			if open && terminates(in.Kind) && reach <= off {
+			if open && terminates(in.Kind) && reach < off {
 				// Nothing reachable follows: the function ends here, and
 				// whatever comes next is padding or another function.
 				end = off
