@@ -2,7 +2,10 @@
 // builds (from the command line, or built-in samples), says which release
 // each is, looks it up in the catalog of real hotpatch releases, and shows
 // why "revision ≥ fixed revision" is the wrong security check for a
-// hotpatched machine.
+// hotpatched machine; it evaluates two devices against the hotpatch rules,
+// prints this year's calendar, and cross-builds two versions of a small
+// program for Windows to diff them function by function and ask whether the
+// change could be hotpatched.
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart 10.0.26100.4851 26100.32772 20348.3989
@@ -35,6 +38,10 @@ func main() {
 	verdicts()
 	section(fmt.Sprintf("The %d calendar (Windows 11)", time.Now().Year()))
 	calendar(time.Now().Year())
+	section("What a patch changed, function by function")
+	if err := diff(); err != nil {
+		fmt.Println("diff:", err)
+	}
 }
 
 func section(title string) { fmt.Printf("\n== %s ==\n", title) }
