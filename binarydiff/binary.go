@@ -16,10 +16,11 @@ type Format uint8
 
 const (
 	FormatUnknown Format = iota
-	FormatPE             // PE/COFF image (PE32+ for x86-64)
+	FormatPE             // PE/COFF image: PE32+ for x86-64 and Arm64, PE32 for x86
+	FormatELF            // ELF executable, shared object or relocatable object (x86-64)
 )
 
-var formatNames = [...]string{"unknown", "pe"}
+var formatNames = [...]string{"unknown", "pe", "elf"}
 
 func (f Format) String() string { return enumString(formatNames[:], int(f)) }
 
@@ -61,9 +62,11 @@ const (
 	SourceSymbol                       // COFF symbol table
 	SourceEntry                        // image entry point
 	SourceCallTarget                   // target of a direct call (E8 rel32) from another function
+	SourceEHFrame                      // ELF .eh_frame FDE
+	SourcePclntab                      // Go pclntab function table
 )
 
-var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget"}
+var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget", "ehframe", "pclntab"}
 
 func (s Source) String() string { return enumString(sourceNames[:], int(s)) }
 
@@ -157,8 +160,8 @@ type Binary struct {
 }
 
 // ErrUnsupportedFormat is returned (wrapped) for inputs that are not a
-// supported executable: anything but PE32+ x86-64 for now, including ELF,
-// PE32 and PE32+ for Arm64.
+// supported executable: PE images for x86-64, x86 and Arm64, and ELF
+// x86-64 files (executables, shared objects, relocatable objects) are.
 var ErrUnsupportedFormat = errors.New("binarydiff: unsupported binary format")
 
 // FormatError reports a malformed input: what was wrong at which offset.
@@ -195,6 +198,17 @@ func Open(path string) (*Binary, error) {
 // Parse parses a binary held by r, which must stay readable for the life of
 // the Binary. Parsing reads the headers and metadata, discovers functions
 // and fingerprints them with GOMAXPROCS workers.
+//
+// The format comes from the magic number. PE images: PE32+ for x86-64
+// (functions from .pdata, exports, COFF symbols, entry, call targets) and
+// for Arm64 (.pdata with packed and .xdata unwind entries), PE32 for x86
+// (no .pdata: exports, COFF symbols, entry, call targets). ELF x86-64
+// executables, shared objects and relocatable objects: functions from
+// .symtab/.dynsym with sizes (duplicate local names qualified by their
+// STT_FILE, then an ordinal), .eh_frame FDEs when stripped, entry, call
+// targets; a relocatable object is laid out and relocated in memory. In
+// every format a Go pclntab, found even in a stripped binary, names and
+// sizes the Go functions.
 func Parse(r io.ReaderAt, size int64) (*Binary, error) {
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
@@ -202,9 +216,13 @@ func Parse(r io.ReaderAt, size int64) (*Binary, error) {
 	}
 	switch {
 	case magic[0] == 'M' && magic[1] == 'Z':
-		return parsePE(r, size, runtime.GOMAXPROCS(0))
+		b, err := parsePE(r, size, runtime.GOMAXPROCS(0))
+		if errors.Is(err, ErrUnsupportedFormat) { // PE32 x86, PE32+ Arm64
+			return parsePEOther(r, size, runtime.GOMAXPROCS(0))
+		}
+		return b, err
 	case string(magic[:]) == "\x7fELF":
-		return nil, fmt.Errorf("ELF: %w", ErrUnsupportedFormat)
+		return parseELF(r, size, runtime.GOMAXPROCS(0))
 	}
 	return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
 }

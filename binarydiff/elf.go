@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -34,14 +33,6 @@ import (
 // file of their STT_FILE scope ("file.c:name"), and by an ordinal
 // ("name#2") if still ambiguous, as klp-build does (binary-diffing.md
 // §6.2).
-
-// More formats and sources than the x64 PE differ's.
-const (
-	FormatELF Format = 2 // ELF executable, shared object or relocatable object
-
-	SourceEHFrame Source = 6 // .eh_frame FDE
-	SourcePclntab Source = 7 // Go pclntab function table
-)
 
 const (
 	elfStubSize  = 16
@@ -167,12 +158,6 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 		return noRVA
 	}
 	return uint32(s.Value - im.base)
-}
-
-// ParseELF parses an ELF x86-64 executable, shared object or relocatable
-// object held by r, as Parse does for PE images.
-func ParseELF(r io.ReaderAt, size int64) (*Binary, error) {
-	return parseELF(r, size, runtime.GOMAXPROCS(0))
 }
 
 func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {

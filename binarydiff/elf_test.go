@@ -92,9 +92,9 @@ func parseELFFile(t *testing.T, path string) *binarydiff.Binary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := binarydiff.ParseELF(strings.NewReader(string(data)), int64(len(data)))
+	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
-		t.Fatalf("ParseELF %s: %v", path, err)
+		t.Fatalf("Parse %s: %v", path, err)
 	}
 	return b
 }

@@ -91,13 +91,13 @@ func elfRealPair(b *testing.B) ([]byte, []byte) {
 	return elfRealOld, elfRealNew
 }
 
-// BenchmarkELFReal measures ParseELF of both sides plus Diff, and the
+// BenchmarkELFReal measures Parse of both sides plus Diff, and the
 // assessment, on a real pair: a small Go program (about 1,950 functions,
 // 1.6 MB of ELF) before and after a source change.
 func BenchmarkELFReal(b *testing.B) {
 	po, pn := elfRealPair(b)
 	parse := func(p []byte) *binarydiff.Binary {
-		bin, err := binarydiff.ParseELF(bytes.NewReader(p), int64(len(p)))
+		bin, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func BenchmarkELFGopls(b *testing.B) {
 		}
 	}
 	parse := func(p []byte) *binarydiff.Binary {
-		bin, err := binarydiff.ParseELF(bytes.NewReader(p), int64(len(p)))
+		bin, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -70,6 +70,7 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	pf.pdataFunctions(d)
 	pf.exports(d)
 	pf.symbols(d)
+	addGoFuncs(b, d)
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}

@@ -52,15 +52,16 @@ func TestParseGoProgram(t *testing.T) {
 
 func TestParseUnsupported(t *testing.T) {
 	for name, raw := range map[string][]byte{
-		"elf":   []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
-		"macho": {0xcf, 0xfa, 0xed, 0xfe, 0, 0, 0, 0},
+		"elf-aarch64": elfHeader(183), // EM_AARCH64: ELF is read for x86-64 only
+		"macho":       {0xcf, 0xfa, 0xed, 0xfe, 0, 0, 0, 0},
 	} {
 		if _, err := parseRaw(raw); !errors.Is(err, ErrUnsupportedFormat) {
 			t.Errorf("%s: %v, want ErrUnsupportedFormat", name, err)
 		}
 	}
-	// The fixture with its machine changed to Arm64 and to i386.
-	for _, machine := range []uint16{IMAGE_FILE_MACHINE_ARM64, IMAGE_FILE_MACHINE_I386} {
+	// The fixture with its machine changed to ARMNT (32-bit Arm, not read)
+	// and to i386 (read, but only in a PE32 image: this one is PE32+).
+	for _, machine := range []uint16{0x1c4, IMAGE_FILE_MACHINE_I386} {
 		raw := fxBytes(t)
 		lfanew := binary.LittleEndian.Uint32(raw[0x3c:])
 		binary.LittleEndian.PutUint16(raw[lfanew+4:], machine)
@@ -68,6 +69,18 @@ func TestParseUnsupported(t *testing.T) {
 			t.Errorf("machine %#x: %v, want ErrUnsupportedFormat", machine, err)
 		}
 	}
+}
+
+// elfHeader returns a 64-byte ELF64 little-endian executable header for
+// machine, without sections or segments.
+func elfHeader(machine uint16) []byte {
+	h := make([]byte, 64)
+	copy(h, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint16(h[16:], 2) // ET_EXEC
+	binary.LittleEndian.PutUint16(h[18:], machine)
+	binary.LittleEndian.PutUint32(h[20:], 1) // EV_CURRENT
+	binary.LittleEndian.PutUint16(h[52:], 64)
+	return h
 }
 
 // TestParseTruncated cuts the image at many lengths: every cut gives an

@@ -3,12 +3,19 @@
 //
 // Usage:
 //
-//	go run ./examples/patchdiff [-json] [-no-symbols] [-top N] [-explain] OLD NEW
+//	go run ./examples/patchdiff [-json] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW
 //
 // Without -json it prints a summary in the manner of git diff --stat: the
 // count of functions per kind, the most-changed functions, and the data
 // sections whose bytes changed. With -json it prints the full
 // binarydiff.Result (schema in the binarydiff package documentation).
+//
+// OLD and NEW may be PE images (x86-64, x86, Arm64) or ELF x86-64 files
+// (executables, shared objects, relocatable objects). With -hotpatch it
+// also assesses whether the change can be applied in memory by function
+// replacement (binarydiff.Result.Hotpatchability) and prints the verdict,
+// the findings that block it and the warnings; with -json the assessment
+// is the top-level "hotpatch" member beside the result's.
 package main
 
 import (
@@ -30,8 +37,9 @@ func main() {
 	noSyms := flag.Bool("no-symbols", false, "ignore function names from exports and symbols")
 	top := flag.Int("top", 20, "number of changed functions to list")
 	explain := flag.Bool("explain", false, "print an instruction-level diff of each listed changed function")
+	hotpatch := flag.Bool("hotpatch", false, "assess whether the change can be hotpatched (in-memory function replacement)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: patchdiff [-json] [-no-symbols] [-top N] [-explain] OLD NEW\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: patchdiff [-json] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -41,13 +49,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, flag.Arg(0), flag.Arg(1), *jsonOut, *noSyms, *top, *explain); err != nil {
+	if err := run(ctx, os.Stdout, flag.Arg(0), flag.Arg(1), *jsonOut, *noSyms, *top, *explain, *hotpatch); err != nil {
 		fmt.Fprintln(os.Stderr, "patchdiff:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain bool) error {
+func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain, hotpatch bool) error {
 	// The two images are independent: parse them at the same time.
 	var old, new *binarydiff.Binary
 	var oldErr, newErr error
@@ -74,13 +82,52 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 	if err != nil {
 		return err
 	}
+	var a *binarydiff.Assessment
+	if hotpatch {
+		a = res.Hotpatchability(old, new)
+	}
 	if jsonOut {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		if a != nil {
+			// The result's members stay at the top level.
+			return enc.Encode(struct {
+				*binarydiff.Result
+				Hotpatch *binarydiff.Assessment `json:"hotpatch"`
+			}{res, a})
+		}
 		return enc.Encode(res)
 	}
 	printStat(w, old, new, res, top, explain)
+	if a != nil {
+		printHotpatch(w, a)
+	}
 	return nil
+}
+
+// printHotpatch prints an assessment: the verdict, what the images are,
+// the findings and the warnings.
+func printHotpatch(w io.Writer, a *binarydiff.Assessment) {
+	fmt.Fprintf(w, "\nhotpatch: %s (%d findings, %d warnings)\n", a.Verdict, len(a.Findings), len(a.Warnings))
+	for _, side := range []struct {
+		name string
+		f    *binarydiff.ImageFacts
+	}{{"old", a.Old}, {"new", a.New}} {
+		if f := side.f; f != nil {
+			cfg := f.LoadConfig != nil && f.LoadConfig.CFG()
+			fmt.Fprintf(w, "  %s image: %v machine %#x, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
+				side.name, f.Format, f.Machine, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
+		}
+	}
+	for _, f := range a.Findings {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	if len(a.Warnings) > 0 {
+		fmt.Fprintf(w, "warnings:\n")
+	}
+	for _, f := range a.Warnings {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
 }
 
 func printStat(w io.Writer, old, new *binarydiff.Binary, res *binarydiff.Result, top int, explain bool) {
