@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/x86"
 	"golang.org/x/arch/arm64/arm64asm"
@@ -22,6 +23,17 @@ func (c arm64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp 
 	genericFingerprint(c, b, f, limit, s, fp)
 }
 
+// arm64asmMu serializes arm64asm.Decode, which records decoder coverage in
+// a package variable (x/arch v0.23.0, decode.go) and so is not safe for
+// concurrent use.
+var arm64asmMu sync.Mutex
+
+func decodeA64(code []byte) (arm64asm.Inst, error) {
+	arm64asmMu.Lock()
+	defer arm64asmMu.Unlock()
+	return arm64asm.Decode(code)
+}
+
 func sext(v uint32, bits uint) int64 { return int64(int32(v<<(32-bits))) >> (32 - bits) }
 
 func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeState) {
@@ -33,7 +45,7 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 	enc := binary.LittleEndian.Uint32(code)
 	va := b.ImageBase + uint64(pc)
 	op := uint64(0)
-	if inst, err := arm64asm.Decode(code[:4]); err == nil {
+	if inst, err := decodeA64(code[:4]); err == nil {
 		op = uint64(inst.Op)
 		d.loose = op * 0x9E3779B97F4A7C15
 		for k, a := range inst.Args {
@@ -114,7 +126,7 @@ func (arm64) disasm(b *Binary, code []byte, rva uint32) string {
 	if len(code) < 4 {
 		return fmt.Sprintf(".byte %#x", code)
 	}
-	inst, err := arm64asm.Decode(code[:4])
+	inst, err := decodeA64(code[:4])
 	if err != nil {
 		return fmt.Sprintf(".word %#08x", binary.LittleEndian.Uint32(code))
 	}
