@@ -80,6 +80,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // tokens and basic-block starts.
 type decoded struct {
 	b      *Binary
+	s      *scratch // holds code until the explanation is done
 	code   []byte
 	rvas   []uint32
 	lens   []uint8
@@ -96,9 +97,11 @@ type decoded struct {
 // normalized instruction tokens, so moved branch targets and callees do
 // not show as differences.
 func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
-	intern := map[uint64]uint32{}
+	intern := make(map[uint64]uint32, 256)
 	x := &explainer{e: &Explanation{Old: d.Old, New: d.New}}
 	x.a.blocks, x.b.blocks = []int{0}, []int{0}
+	defer x.a.release()
+	defer x.b.release()
 	if d.Old != nil {
 		if err := x.a.load(old, d.Old.RVA, intern); err != nil {
 			return nil, fmt.Errorf("old: %w", err)
@@ -202,18 +205,18 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 		return fmt.Errorf("no function at rva %#x", rva)
 	}
 	s := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(s)
+	d.s = s
 	f := b.Functions[fi] // a copy: fingerprint may write Size for open functions
 	var fp fingerprint
 	s.keep = true
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
 	d.blocks = d.blocks[:0]
-	d.code = append([]byte(nil), s.code[:len(s.code)]...)
+	d.code = s.code
 	n := len(s.insts)
-	d.rvas = make([]uint32, n)
+	slab := make([]uint32, 3*n)
+	d.rvas, d.toks, d.offs = slab[:n:n], slab[n:2*n:2*n], slab[2*n:]
 	d.lens = make([]uint8, n)
-	d.toks = make([]uint32, n)
 	for k := range s.insts {
 		off := s.insts[k].off
 		ri := s.rangeOf(off)
@@ -233,17 +236,21 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 			intern[tok] = id
 		}
 		d.toks[k] = id
+		d.offs[k] = off
 		if s.leaderAt(k) {
 			d.blocks = append(d.blocks, k)
 		}
 	}
 	d.blocks = append(d.blocks, n)
-	// Keep instruction offsets for text: code holds the ranges back to back.
-	d.offs = make([]uint32, n)
-	for k := range s.insts {
-		d.offs[k] = s.insts[k].off
-	}
 	return nil
+}
+
+// release returns the scratch holding the function's code to the pool.
+func (d *decoded) release() {
+	if d.s != nil {
+		scratchPool.Put(d.s)
+		d.s, d.code = nil, nil
+	}
 }
 
 // blockTokens interns each basic block's token sequence.

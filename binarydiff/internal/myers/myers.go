@@ -3,6 +3,8 @@
 // Algorithm and Its Variations", Algorithmica 1986).
 package myers
 
+import "sync"
+
 // Op is one step of an edit script.
 type Op uint8
 
@@ -51,6 +53,15 @@ func add(out []Edit, op Op, n int) []Edit {
 	return append(out, Edit{op, n})
 }
 
+// buffers holds the V vector and the trace of one middle search, reused
+// across calls: the trace is O(D²) and would otherwise dominate the
+// allocations of an explanation.
+type buffers struct {
+	v, trace []int32
+}
+
+var pool = sync.Pool{New: func() any { return new(buffers) }}
+
 // middle runs the greedy forward search, keeping one V vector per d for
 // the backtrack.
 func middle(out []Edit, a, b []uint32) []Edit {
@@ -60,10 +71,16 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	}
 	maxD := min(n+m, MaxD)
 	off := maxD + 1
-	v := make([]int, 2*maxD+3)
+	buf := pool.Get().(*buffers)
+	defer pool.Put(buf)
+	if cap(buf.v) < 2*maxD+3 {
+		buf.v = make([]int32, 2*maxD+3)
+	}
+	v := buf.v[:2*maxD+3]
+	clear(v)
 	// trace holds, for each d, V before step d over k in [-d-1, d+1]
 	// (2d+3 entries), back to back.
-	var trace []int
+	trace := buf.trace[:0]
 	start := func(d int) int { return d * (d + 2) } // sum of (2i+3) for i < d
 	found := -1
 	for d := 0; d <= maxD && found < 0; d++ {
@@ -71,21 +88,22 @@ func middle(out []Edit, a, b []uint32) []Edit {
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || k != d && v[off+k-1] < v[off+k+1] {
-				x = v[off+k+1]
+				x = int(v[off+k+1])
 			} else {
-				x = v[off+k-1] + 1
+				x = int(v[off+k-1]) + 1
 			}
 			y := x - k
 			for x < n && y < m && a[x] == b[y] {
 				x, y = x+1, y+1
 			}
-			v[off+k] = x
+			v[off+k] = int32(x)
 			if x >= n && y >= m {
 				found = d
 				break
 			}
 		}
 	}
+	buf.trace = trace
 	if found < 0 {
 		return add(add(out, Delete, n), Insert, m)
 	}
@@ -94,7 +112,7 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	x, y := n, m
 	for d := found; d > 0; d-- {
 		prev := trace[start(d) : start(d)+2*d+3] // V before step d, covering k in [-d-1, d+1]
-		at := func(k int) int { return prev[k+d+1] }
+		at := func(k int) int { return int(prev[k+d+1]) }
 		k := x - y
 		var pk int
 		if k == -d || k != d && at(k-1) < at(k+1) {

@@ -1,0 +1,134 @@
+package binarydiff
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+)
+
+// TestGoldenJSON guards performance work: with BINARYDIFF_GOLDEN=dir it
+// writes (when missing) or compares byte for byte the JSON of Diff and of
+// Explain of every non-identical function on the generated 10k pair, the
+// Go fixture pair and (when built) the gopls pair.
+func TestGoldenJSON(t *testing.T) {
+	dir := os.Getenv("BINARYDIFF_GOLDEN")
+	if dir == "" {
+		t.Skip("BINARYDIFF_GOLDEN not set")
+	}
+	check := func(name string, old, new *Binary, limit int) {
+		var buf bytes.Buffer
+		for _, opt := range []Options{{Workers: 1}, {Workers: 2}, {IgnoreSymbols: true}} {
+			res, err := Diff(context.Background(), old, new, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf.Write(js)
+			buf.WriteByte('\n')
+			explained := 0
+			for _, fd := range res.Functions {
+				if fd.Kind == Identical || fd.Kind == Moved {
+					continue
+				}
+				if explained++; limit > 0 && explained > limit {
+					break
+				}
+				e, err := Explain(old, new, fd)
+				if err != nil {
+					t.Fatal(err)
+				}
+				js, _ := json.Marshal(e)
+				buf.Write(js)
+				buf.WriteString(e.String())
+				buf.WriteByte('\n')
+			}
+		}
+		path := filepath.Join(dir, name+".json")
+		want, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s (%d bytes)", path, buf.Len())
+			return
+		}
+		if !bytes.Equal(want, buf.Bytes()) {
+			os.WriteFile(path+".got", buf.Bytes(), 0o644)
+			t.Errorf("%s: output differs from %s (see .got)", name, path)
+		}
+	}
+	parse := func(data []byte) *Binary {
+		b, err := Parse(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	n := 10_000
+	cfg := difftest.Config{MinFuncs: n, MaxFuncs: n, MaxBody: 40, MaxData: n / 20, Symbols: true}
+	pair := difftest.RandomPair(uint64(n), cfg, 10)
+	lo, err := pair.Old.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := pair.New.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("gen10k", parse(lo.Bytes), parse(ln.Bytes), 0)
+	check("fixture", fxOpen(t, fxV1), fxOpen(t, fxV2), 0)
+	cache, _ := os.UserCacheDir()
+	po := filepath.Join(cache, "patchmodel-bench", "gopls-v0.22.0", "bin", "windows_amd64", "gopls.exe")
+	pn := filepath.Join(cache, "patchmodel-bench", "gopls-v0.23.0", "bin", "windows_amd64", "gopls.exe")
+	if _, err := os.Stat(pn); err == nil {
+		o, err := Open(po)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		nw, err := Open(pn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nw.Close()
+		check("gopls", o, nw, 400)
+	}
+}
+
+// BenchmarkPerfOpenAndDiff opens and diffs the pair named by
+// BINARYDIFF_PERF_OLD and BINARYDIFF_PERF_NEW (the whole job of
+// examples/patchdiff, without printing).
+func BenchmarkPerfOpenAndDiff(b *testing.B) {
+	po, pn := os.Getenv("BINARYDIFF_PERF_OLD"), os.Getenv("BINARYDIFF_PERF_NEW")
+	if po == "" || pn == "" {
+		b.Skip("BINARYDIFF_PERF_OLD/NEW not set")
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		o, err := Open(po)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := Open(pn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Diff(context.Background(), o, n, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		o.Close()
+		n.Close()
+	}
+	if d := cpuTime() - cpu; d > 0 {
+		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
+	}
+}
