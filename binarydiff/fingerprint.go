@@ -78,10 +78,30 @@ type scratch struct {
 	targets []uint64 // bitset: an intra-function branch targets this offset
 	after   []uint64 // bitset: the previous instruction transfers control
 	sec     *Section // last section an operand pointed into
+	arena   []uint32 // backing store for the lists clone32 hands out
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
 	full    bool     // compute the secondary features too
 	str     [64]byte
 }
+
+// clone32 copies p into the worker's arena, so a function's reference
+// lists cost no allocation of their own: the arena grows by chunks, only
+// ever forward (lists handed out stay valid), and a chunk is freed when
+// discovery has dropped every list in it. Empty lists are nil.
+func (s *scratch) clone32(p []uint32) []uint32 {
+	n := len(p)
+	if n == 0 {
+		return nil
+	}
+	if cap(s.arena)-len(s.arena) < n {
+		s.arena = make([]uint32, 0, max(arenaChunk, n))
+	}
+	l := len(s.arena)
+	s.arena = append(s.arena, p...)
+	return s.arena[l : l+n : l+n]
+}
+
+const arenaChunk = 16 << 10
 
 // fingerprintAll fingerprints the functions todo with a bounded pool of
 // workers. Each worker writes only its own functions' slots, so the result

@@ -253,8 +253,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			code = code[:total]
 		}
 	}
-	// One exact-size allocation per list, not one per growth step.
-	fp.callRVAs, fp.refRVAs, fp.dataRVAs = clone32(s.calls), clone32(s.refs), clone32(s.datas)
+	// Copied into the worker's arena: no allocation per function.
+	fp.callRVAs, fp.refRVAs, fp.dataRVAs = s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
 	if full {
@@ -395,13 +395,6 @@ func (b *Binary) symbolize(addr uint64) (string, uint64) {
 		return b.Functions[i].Name, addr
 	}
 	return "", 0
-}
-
-func clone32(p []uint32) []uint32 {
-	if len(p) == 0 {
-		return nil
-	}
-	return append([]uint32(nil), p...)
 }
 
 func terminates(k x86.Kind) bool {
