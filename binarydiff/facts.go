@@ -456,9 +456,16 @@ func (fr *factsReader) metadata() {
 	im, f := fr.im, fr.f
 	var ms []Range
 	add := func(rva, size uint32) {
-		if size > 0 && uint64(rva)+uint64(size) <= 1<<32 {
-			ms = append(ms, Range{rva, size})
+		if size == 0 || uint64(rva)+uint64(size) > 1<<32 {
+			return
 		}
+		// Unwind records come in address order and mostly back to back:
+		// extend the last range instead of growing the list to sort.
+		if k := len(ms) - 1; k >= 0 && rva >= ms[k].RVA && uint64(rva) <= uint64(ms[k].RVA)+uint64(ms[k].Size) {
+			ms[k].Size = max(ms[k].Size, rva+size-ms[k].RVA)
+			return
+		}
+		ms = append(ms, Range{rva, size})
 	}
 	for _, i := range []int{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_DIRECTORY_ENTRY_RESOURCE,
 		IMAGE_DIRECTORY_ENTRY_EXCEPTION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_DEBUG,
