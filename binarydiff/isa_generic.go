@@ -90,6 +90,8 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 	clear(targets)
 	clear(after)
 	s.insts, s.norm, s.toks = s.insts[:0], s.norm[:0], s.toks[:0]
+	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
+	s.irefs = s.irefs[:0]
 	var st decodeState
 	var d genInsn
 	var prevTok, loose, mnem uint64
@@ -101,6 +103,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 		for off := base; off < end; {
 			pc := r.RVA + (off - base)
 			d = genInsn{}
+			s.iref = 0
 			dec.decode(b, code[off:end], pc, &d, &st)
 			n := max(d.len, 1)
 			if off+n > end {
@@ -138,7 +141,8 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 							s.norm = append(s.norm, tagCallOut)
 						}
 						if t < 1<<32 {
-							fp.callRVAs = append(fp.callRVAs, uint32(t))
+							s.calls = append(s.calls, uint32(t))
+							s.iref = uint32(t)
 						}
 					case x86.Jcc:
 						jccOut++
@@ -190,6 +194,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 			}
 			if s.keep {
 				s.toks = append(s.toks, tok)
+				s.irefs = append(s.irefs, s.iref)
 			}
 			fp.addSketch(tok)
 			fp.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
@@ -211,6 +216,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 			code = code[:total]
 		}
 	}
+	fp.callRVAs, fp.refRVAs, fp.dataRVAs = s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
 	fp.loose = loose
