@@ -26,20 +26,23 @@
 // A tour:
 //
 //	b, _ := hotpatch.ParseBuild("26100.4851")
-//	rel, _ := b.Release(hotpatch.EditionEnterprise)         // Windows 11 24H2
-//	u, _ := hotpatch.Embedded().ByBuild(b)                  // KB5064010, a hotpatch
+//	rel, _ := b.Release(hotpatch.EditionEnterprise)      // Windows 11 24H2
+//	u, _ := hotpatch.Embedded().ByBuild(b)               // KB5064010, a hotpatch: no restart
 //	ok, _ := hotpatch.Embedded().Protected(b,
-//		hotpatch.MustParseBuild("26100.4946"))               // True: same month's fixes
+//		hotpatch.MustParseBuild("26100.4946"))            // True: the month's LCU fixes, lower revision
 //
-//	policy := eligibility.For(hotpatch.TrackWindows11, today)
-//	v := policy.Evaluate(device)                             // Eligible, or why not
+//	policy, _ := eligibility.For(hotpatch.TrackWindows11, today)
+//	v := policy.Evaluate(device)                          // Eligible, NotEligible or Undecided, rule by rule
+//	offer := v.Offer()                                    // this month's update, and whether it restarts
 //
-//	pt := cadence.PatchTuesday(2026, time.May)               // 2026-05-12 10:00 PT
+//	pt, _ := cadence.PatchTuesday(2026, time.May)         // 2026-05-12 10:00 PDT
+//	cal, _ := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
 //
 //	old, _ := binarydiff.Open("old.dll")
 //	new, _ := binarydiff.Open("new.dll")
 //	res, _ := binarydiff.Diff(ctx, old, new, binarydiff.Options{})
-//	fmt.Println(res.Summary)                                 // identical, moved, changed, added, removed
+//	fmt.Println(res.Summary)                              // identical, moved, changed, added, removed
+//	fmt.Println(res.Hotpatchability(old, new).Patchable()) // can it be applied in memory?
 //
 // Run the quickstart with go run ./examples/quickstart.
 package patchmodel
