@@ -177,9 +177,33 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 	if len(ro) != len(rn) {
 		return false
 	}
+	for side, bin := range [2]*Binary{m.old, m.new} {
+		if m.disjoint[side] == 0 {
+			m.disjoint[side] = 2
+			if sectionsDisjoint(bin) {
+				m.disjoint[side] = 1
+			}
+		}
+	}
+	// With disjoint sections the section holding an address is unique, so
+	// the last one found answers again when it contains the next address.
+	lastO, lastN := m.lastSec[0], m.lastSec[1]
+	defer func() { m.lastSec = [2]*Section{lastO, lastN} }()
+	lastDmSec, lastDm := m.lastDmSec, m.lastDm
+	defer func() { m.lastDmSec, m.lastDm = lastDmSec, lastDm }()
 	for k := range ro {
 		a, b := ro[k], rn[k]
-		os, ns := m.old.Section(a), m.new.Section(b)
+		var os, ns *Section
+		if lastO != nil && lastO.Contains(a) {
+			os = lastO
+		} else if os = m.old.Section(a); m.disjoint[0] == 1 {
+			lastO = os
+		}
+		if lastN != nil && lastN.Contains(b) {
+			ns = lastN
+		} else if ns = m.new.Section(b); m.disjoint[1] == 1 {
+			lastN = ns
+		}
 		if os == nil || ns == nil {
 			if a != b {
 				return false
@@ -193,10 +217,13 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 		if m.dmaps == nil {
 			m.dmaps = map[*Section]*dataMap{}
 		}
-		dm := m.dmaps[os]
-		if dm == nil {
-			dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1))
-			m.dmaps[os] = dm
+		dm := lastDm
+		if os != lastDmSec {
+			if dm = m.dmaps[os]; dm == nil {
+				dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1))
+				m.dmaps[os] = dm
+			}
+			lastDmSec, lastDm = os, dm
 		}
 		if !dm.agrees(oa, int64(nb)) {
 			return false

@@ -19,10 +19,17 @@ type matcher struct {
 	pass     []Pass
 	matched  int
 	dmaps    map[*Section]*dataMap // by old section, built on demand
-	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new
-	scratch  *scratch
-	fullAt   [2][]int32       // per side: index into full, -1 if the parsed fingerprint is used
-	full     [2][]fingerprint // complete fingerprints of functions left unpaired by the exact passes
+	// disjoint says, per side, whether no two sections overlap, so that the
+	// section holding an address is unique and can be cached (0 unknown,
+	// 1 yes, 2 no).
+	disjoint  [2]uint8
+	lastSec   [2]*Section // the sections dataAgree found last, per side
+	lastDmSec *Section    // the old section of lastDm
+	lastDm    *dataMap
+	toks      [2]map[int32][]uint32 // decoded tokens of small functions, old and new
+	scratch   *scratch
+	fullAt    [2][]int32       // per side: index into full, -1 if the parsed fingerprint is used
+	full      [2][]fingerprint // complete fingerprints of functions left unpaired by the exact passes
 }
 
 // fp returns the most complete fingerprint of function i of a side.
@@ -349,7 +356,15 @@ func (m *matcher) tokens(b *Binary, side, i int) []uint32 {
 // are the only unpaired ones, or by call-site position when both sides
 // make the same number of calls.
 func (m *matcher) callGraphPass() {
-	callersOld, callersNew := callers(m.old), callers(m.new)
+	// The two reverse call graphs are independent: build them concurrently.
+	var callersOld, callersNew *callerIndex
+	done := make(chan struct{})
+	go func() {
+		callersOld = callers(m.old)
+		close(done)
+	}()
+	callersNew = callers(m.new)
+	<-done
 	work := make([]int32, 0, m.matched)
 	for oi, ni := range m.o2n {
 		if ni >= 0 {
@@ -358,8 +373,12 @@ func (m *matcher) callGraphPass() {
 	}
 	var uo, un []int32
 	try := func(a, b []int32) {
-		uo, un = unpaired(uo[:0], a, m.o2n), unpaired(un[:0], b, m.n2o)
-		if len(uo) == 0 || len(un) == 0 {
+		// Most neighbours of a pair are paired already: skip the other
+		// side when one side has nothing left to pair.
+		if uo = unpaired(uo[:0], a, m.o2n); len(uo) == 0 {
+			return
+		}
+		if un = unpaired(un[:0], b, m.n2o); len(un) == 0 {
 			return
 		}
 		if len(uo) == 1 && len(un) == 1 {
@@ -583,4 +602,22 @@ func absDiff(a, b uint32) uint32 {
 		return a - b
 	}
 	return b - a
+}
+
+// sectionsDisjoint reports whether no two sections of b overlap.
+func sectionsDisjoint(b *Binary) bool {
+	idx := make([]int, 0, len(b.Sections))
+	for i := range b.Sections {
+		if b.Sections[i].Size > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(x, y int) int { return cmpU32(b.Sections[x].RVA, b.Sections[y].RVA) })
+	for k := 1; k < len(idx); k++ {
+		p, q := &b.Sections[idx[k-1]], &b.Sections[idx[k]]
+		if uint64(p.RVA)+uint64(p.Size) > uint64(q.RVA) {
+			return false
+		}
+	}
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
 )
@@ -127,6 +128,88 @@ func BenchmarkPerfOpenAndDiff(b *testing.B) {
 		}
 		o.Close()
 		n.Close()
+	}
+	if d := cpuTime() - cpu; d > 0 {
+		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
+	}
+}
+
+// TestWritePerfPair writes the 100k-function generated pair of
+// BINARYDIFF_BENCH_LARGE (bodies of up to 180 instructions, ~57 MB per
+// image) to the directory BINARYDIFF_PERF_WRITE as old.exe and new.exe, for
+// timing examples/patchdiff.
+func TestWritePerfPair(t *testing.T) {
+	dir := os.Getenv("BINARYDIFF_PERF_WRITE")
+	if dir == "" {
+		t.Skip("BINARYDIFF_PERF_WRITE not set")
+	}
+	n := 100_000
+	cfg := difftest.Config{MinFuncs: n, MaxFuncs: n, MaxBody: 180, MaxData: n / 20, Symbols: true}
+	pair := difftest.RandomPair(uint64(n), cfg, n/1000)
+	for name, img := range map[string]*difftest.Image{"old.exe": pair.Old, "new.exe": pair.New} {
+		l, err := img.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), l.Bytes, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPerfPhases logs wall and CPU time of each phase of the whole job on
+// the pair named by BINARYDIFF_PERF_OLD and BINARYDIFF_PERF_NEW.
+func TestPerfPhases(t *testing.T) {
+	po, pn := os.Getenv("BINARYDIFF_PERF_OLD"), os.Getenv("BINARYDIFF_PERF_NEW")
+	if po == "" || pn == "" {
+		t.Skip("BINARYDIFF_PERF_OLD/NEW not set")
+	}
+	phase := func(name string, f func()) {
+		w, c := time.Now(), cpuTime()
+		f()
+		t.Logf("%-8s %7.3f s wall %7.3f s cpu", name, time.Since(w).Seconds(), (cpuTime() - c).Seconds())
+	}
+	var o, n *Binary
+	var err error
+	phase("open old", func() { o, err = Open(po) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	phase("open new", func() { n, err = Open(pn) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	phase("diff", func() { _, err = Diff(context.Background(), o, n, Options{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkPerfDiff measures Diff alone on the pair named by
+// BINARYDIFF_PERF_OLD and BINARYDIFF_PERF_NEW.
+func BenchmarkPerfDiff(b *testing.B) {
+	po, pn := os.Getenv("BINARYDIFF_PERF_OLD"), os.Getenv("BINARYDIFF_PERF_NEW")
+	if po == "" || pn == "" {
+		b.Skip("BINARYDIFF_PERF_OLD/NEW not set")
+	}
+	o, err := Open(po)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer o.Close()
+	n, err := Open(pn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if _, err := Diff(context.Background(), o, n, Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if d := cpuTime() - cpu; d > 0 {
 		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
