@@ -422,24 +422,7 @@ func (fr *factsReader) tls() {
 
 func (fr *factsReader) relocs() {
 	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
-	var out []uint32
-	for off := 0; off+8 <= len(raw); {
-		page := binary.LittleEndian.Uint32(raw[off:])
-		size := int(binary.LittleEndian.Uint32(raw[off+4:]))
-		if size < 8 || size > len(raw)-off {
-			fr.warn("base relocation block at +%#x: size %d out of range; rest ignored", off, size)
-			break
-		}
-		for i := off + 8; i+2 <= off+size; i += 2 {
-			e := binary.LittleEndian.Uint16(raw[i:])
-			if t := e >> 12; t == IMAGE_REL_BASED_DIR64 || t == IMAGE_REL_BASED_HIGHLOW {
-				out = append(out, page+uint32(e&0xfff))
-			}
-		}
-		off += size
-	}
-	slices.Sort(out)
-	fr.f.relocs = slices.Compact(out)
+	fr.f.relocs = parseBaseRelocs(raw, fr.warn, IMAGE_REL_BASED_DIR64, IMAGE_REL_BASED_HIGHLOW)
 }
 
 // metadataSection reports whether a whole section holds loader, unwind or

@@ -63,7 +63,7 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if err := pf.parseSections(); err != nil {
 		return nil, err
 	}
-	b.relocs = pf.baseRelocs()
+	b.relocs = pf.baseRelocs(IMAGE_REL_BASED_DIR64)
 	b.imports = pf.importedSymbols()
 	b.code = amd64{}
 	d := newDiscovery(b)

@@ -53,7 +53,7 @@ func parsePEOther(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if err := pf.parseSections(); err != nil {
 		return nil, err
 	}
-	relocs := peRelocs(pf)
+	relocs := pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64)
 	b.imports = peImportSlots(im)
 	b.relocs = relocs
 	d := newDiscovery(b)
@@ -81,29 +81,6 @@ func lfanewOf(im *peImage) int64 {
 		return 0
 	}
 	return int64(binary.LittleEndian.Uint32(p))
-}
-
-// peRelocs returns the RVAs of the HIGHLOW and DIR64 base relocations.
-func peRelocs(pf *peFile) []uint32 {
-	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
-	var out []uint32
-	for off := 0; off+8 <= len(raw); {
-		page := binary.LittleEndian.Uint32(raw[off:])
-		size := int(binary.LittleEndian.Uint32(raw[off+4:]))
-		if size < 8 || size > len(raw)-off {
-			pf.warn(-1, "base relocation block at +%#x: size %d out of range; rest ignored", off, size)
-			break
-		}
-		for i := off + 8; i+2 <= off+size; i += 2 {
-			e := binary.LittleEndian.Uint16(raw[i:])
-			if t := e >> 12; t == IMAGE_REL_BASED_HIGHLOW || t == IMAGE_REL_BASED_DIR64 {
-				out = append(out, page+uint32(e&0xfff))
-			}
-		}
-		off += size
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // peImportSlots maps each import address table slot to "dll!name", for

@@ -12,26 +12,30 @@ const (
 	IMAGE_REL_BASED_DIR64    = 10
 )
 
-// baseRelocs returns the sorted RVAs of the 64-bit absolute addresses the
-// loader fixes up (IMAGE_REL_BASED_DIR64 entries of .reloc). Those bytes
-// hold addresses, so fingerprints and data diffs replace them by what they
-// point to.
-func (pf *peFile) baseRelocs() []uint32 {
+// baseRelocs returns the sorted RVAs of the base relocations of the given
+// types (IMAGE_REL_BASED_DIR64 for 64-bit images, HIGHLOW too for 32-bit
+// ones) from .reloc. Those bytes hold addresses the loader fixes up, so
+// fingerprints and data diffs replace them by what they point to.
+func (pf *peFile) baseRelocs(types ...uint16) []uint32 {
 	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
+	return parseBaseRelocs(raw, func(format string, args ...any) { pf.warn(-1, format, args...) }, types...)
+}
+
+// parseBaseRelocs reads the blocks of a base relocation directory. A block
+// whose size is out of range ends the walk with a warning.
+func parseBaseRelocs(raw []byte, warn func(format string, args ...any), types ...uint16) []uint32 {
 	var out []uint32
 	for off := 0; off+8 <= len(raw); {
 		page := binary.LittleEndian.Uint32(raw[off:])
 		size := int(binary.LittleEndian.Uint32(raw[off+4:]))
 		if size < 8 || size > len(raw)-off {
-			pf.warn(-1, "base relocation block at +%#x: size %d out of range; rest ignored", off, size)
+			warn("base relocation block at +%#x: size %d out of range; rest ignored", off, size)
 			break
 		}
 		for i := off + 8; i+2 <= off+size; i += 2 {
 			e := binary.LittleEndian.Uint16(raw[i:])
-			switch e >> 12 {
-			case IMAGE_REL_BASED_DIR64:
+			if slices.Contains(types, e>>12) {
 				out = append(out, page+uint32(e&0xfff))
-			case IMAGE_REL_BASED_ABSOLUTE, IMAGE_REL_BASED_HIGHLOW:
 			}
 		}
 		off += size
