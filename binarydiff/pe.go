@@ -167,45 +167,52 @@ func (pf *peFile) parseHeaders() error {
 	}
 	b.Sections = make([]Section, 0, numSections)
 	for i := 0; i < numSections; i++ {
-		h := sh[i*sizeofSectionHeader:]
-		s := Section{
-			Name:   strings.TrimRight(string(h[:8]), "\x00"),
-			Size:   binary.LittleEndian.Uint32(h[8:]),
-			RVA:    binary.LittleEndian.Uint32(h[12:]),
-			Offset: int64(binary.LittleEndian.Uint32(h[20:])),
-		}
-		raw := binary.LittleEndian.Uint32(h[16:])
-		ch := binary.LittleEndian.Uint32(h[36:])
-		if ch&IMAGE_SCN_MEM_EXECUTE != 0 || ch&IMAGE_SCN_CNT_CODE != 0 {
-			s.Flags |= SectionExec
-		}
-		if ch&IMAGE_SCN_MEM_WRITE != 0 {
-			s.Flags |= SectionWrite
-		}
-		if ch&IMAGE_SCN_MEM_READ != 0 {
-			s.Flags |= SectionRead
-		}
-		if ch&IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
-			s.Flags |= SectionBSS
-			raw = 0
-		}
-		if s.Size == 0 { // some linkers leave VirtualSize zero
-			s.Size = raw
-		}
-		s.FileSize = min(raw, s.Size)
 		off := shOff + int64(i*sizeofSectionHeader)
-		if s.FileSize > 0 && (s.Offset > b.size || int64(s.FileSize) > b.size-s.Offset) {
-			pf.warn(off, "section %q: raw data [%#x,+%#x) outside the file of %#x bytes; clipped", s.Name, s.Offset, s.FileSize, b.size)
-			s.FileSize = uint32(max(0, min(int64(s.FileSize), b.size-s.Offset)))
-		}
-		if uint64(s.RVA)+uint64(s.Size) > 1<<32 {
-			pf.warn(off, "section %q: virtual range wraps the address space; clipped", s.Name)
-			s.Size = ^s.RVA
-			s.FileSize = min(s.FileSize, s.Size)
-		}
+		s := sectionHeader(sh[i*sizeofSectionHeader:], b.size, func(format string, args ...any) { pf.warn(off, format, args...) })
 		b.Sections = append(b.Sections, s)
 	}
 	return nil
+}
+
+// sectionHeader decodes one IMAGE_SECTION_HEADER into a Section, clipping
+// raw data that lies outside a file of fileSize bytes and a virtual range
+// that wraps the address space, with a warning for each.
+func sectionHeader(h []byte, fileSize int64, warn func(format string, args ...any)) Section {
+	s := Section{
+		Name:   strings.TrimRight(string(h[:8]), "\x00"),
+		Size:   binary.LittleEndian.Uint32(h[8:]),
+		RVA:    binary.LittleEndian.Uint32(h[12:]),
+		Offset: int64(binary.LittleEndian.Uint32(h[20:])),
+	}
+	raw := binary.LittleEndian.Uint32(h[16:])
+	ch := binary.LittleEndian.Uint32(h[36:])
+	if ch&(IMAGE_SCN_MEM_EXECUTE|IMAGE_SCN_CNT_CODE) != 0 {
+		s.Flags |= SectionExec
+	}
+	if ch&IMAGE_SCN_MEM_WRITE != 0 {
+		s.Flags |= SectionWrite
+	}
+	if ch&IMAGE_SCN_MEM_READ != 0 {
+		s.Flags |= SectionRead
+	}
+	if ch&IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
+		s.Flags |= SectionBSS
+		raw = 0
+	}
+	if s.Size == 0 { // some linkers leave VirtualSize zero
+		s.Size = raw
+	}
+	s.FileSize = min(raw, s.Size)
+	if s.FileSize > 0 && (s.Offset > fileSize || int64(s.FileSize) > fileSize-s.Offset) {
+		warn("section %q: raw data [%#x,+%#x) outside the file of %#x bytes; clipped", s.Name, s.Offset, s.FileSize, fileSize)
+		s.FileSize = uint32(max(0, min(int64(s.FileSize), fileSize-s.Offset)))
+	}
+	if uint64(s.RVA)+uint64(s.Size) > 1<<32 {
+		warn("section %q: virtual range wraps the address space; clipped", s.Name)
+		s.Size = ^s.RVA
+		s.FileSize = min(s.FileSize, s.Size)
+	}
+	return s
 }
 
 // parseSections resolves long section names and checks that sections do not

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 )
 
 // More PE/COFF constants, named as in the Microsoft PE Format specification
@@ -109,41 +108,8 @@ func readPEImage(r io.ReaderAt, size int64) (*peImage, error) {
 	}
 	im.secs = make([]Section, 0, nsec)
 	for i := 0; i < nsec; i++ {
-		h := sh[i*sizeofSectionHeader:]
-		s := Section{
-			Name:   strings.TrimRight(string(h[:8]), "\x00"),
-			Size:   binary.LittleEndian.Uint32(h[8:]),
-			RVA:    binary.LittleEndian.Uint32(h[12:]),
-			Offset: int64(binary.LittleEndian.Uint32(h[20:])),
-		}
-		raw := binary.LittleEndian.Uint32(h[16:])
-		ch := binary.LittleEndian.Uint32(h[36:])
-		if ch&(IMAGE_SCN_MEM_EXECUTE|IMAGE_SCN_CNT_CODE) != 0 {
-			s.Flags |= SectionExec
-		}
-		if ch&IMAGE_SCN_MEM_WRITE != 0 {
-			s.Flags |= SectionWrite
-		}
-		if ch&IMAGE_SCN_MEM_READ != 0 {
-			s.Flags |= SectionRead
-		}
-		if ch&IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
-			s.Flags |= SectionBSS
-			raw = 0
-		}
-		if s.Size == 0 {
-			s.Size = raw
-		}
-		s.FileSize = min(raw, s.Size)
-		if s.Offset > size {
-			s.FileSize = 0
-		} else {
-			s.FileSize = uint32(min(int64(s.FileSize), size-s.Offset))
-		}
-		if uint64(s.RVA)+uint64(s.Size) > 1<<32 {
-			s.Size = ^s.RVA
-			s.FileSize = min(s.FileSize, s.Size)
-		}
+		// Parse has already warned about these headers; facts only need them clipped.
+		s := sectionHeader(sh[i*sizeofSectionHeader:], size, func(string, ...any) {})
 		im.secs = append(im.secs, s)
 	}
 	return im, nil
