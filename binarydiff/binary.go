@@ -15,9 +15,9 @@ import (
 type Format uint8
 
 const (
-	FormatUnknown Format = iota
-	FormatPE             // PE/COFF image: PE32+ for x86-64 and Arm64, PE32 for x86
-	FormatELF            // ELF executable, shared object or relocatable object (x86-64)
+	FormatUnknown Format = iota // not recognized
+	FormatPE                    // PE/COFF image: PE32+ for x86-64 and Arm64, PE32 for x86
+	FormatELF                   // ELF executable, shared object or relocatable object (x86-64)
 )
 
 var formatNames = [...]string{"unknown", "pe", "elf"}
@@ -36,10 +36,10 @@ func (f *Format) UnmarshalText(b []byte) error {
 type Arch uint8
 
 const (
-	ArchUnknown Arch = iota
-	ArchAMD64        // x86-64
-	ArchARM64
-	Arch386
+	ArchUnknown Arch = iota // not recognized
+	ArchAMD64               // x86-64
+	ArchARM64               // Arm64 (AArch64)
+	Arch386                 // 32-bit x86
 )
 
 var archNames = [...]string{"unknown", "amd64", "arm64", "386"}

@@ -34,22 +34,25 @@ func (v *Verdict) UnmarshalText(b []byte) error {
 // Rule names a hotpatchability rule; see the list above Verdict.
 type Rule uint8
 
+// The rules, in the order findings are sorted; their text forms are the
+// IDs findings carry ("data-changed", ...), and the list above Verdict says
+// what each checks and why.
 const (
-	RuleNone Rule = iota
-	RuleDataChanged
-	RuleDataResized
-	RuleRodataChanged
-	RuleTLSChanged
-	RuleImportsChanged
-	RuleExportsChanged
-	RuleEntryChanged
-	RuleInitChanged
-	RuleNoRoomForJump
-	RuleUnpaddedEntry
-	RuleRemovedReferenced
-	RuleCHPEImage
-	RuleHotpatchImage
-	RuleFactsUnavailable
+	RuleNone              Rule = iota // no rule (the zero value)
+	RuleDataChanged                   // data-changed: initialized writable data changed
+	RuleDataResized                   // data-resized: a writable data section grew, shrank, appeared or vanished
+	RuleRodataChanged                 // rodata-changed: read-only data that unchanged code reads changed
+	RuleTLSChanged                    // tls-changed: the TLS template or zero-fill size changed
+	RuleImportsChanged                // imports-changed: an import was added or removed
+	RuleExportsChanged                // exports-changed: an export was added, removed or retargeted
+	RuleEntryChanged                  // entry-changed: the entry point moved or its code changed
+	RuleInitChanged                   // init-changed: an initialization routine changed
+	RuleNoRoomForJump                 // no-room-for-jump: no room for the redirect of a changed function
+	RuleUnpaddedEntry                 // unpadded-entry (warning): no padding before a changed function
+	RuleRemovedReferenced             // removed-referenced: a removed function is still referenced
+	RuleCHPEImage                     // chpe-image: a CHPE image (a finding for x86 CHPE, a warning for Arm64EC/X)
+	RuleHotpatchImage                 // hotpatch-image (warning): an image is itself a hotpatch
+	RuleFactsUnavailable              // facts-unavailable (warning): image facts could not be read
 )
 
 var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",

@@ -9,6 +9,8 @@ import (
 const (
 	sizeofCOFFSymbol = 18
 
+	// COFF symbol storage classes and the derived type of a function
+	// (PE/COFF specification, "COFF Symbol Table").
 	IMAGE_SYM_CLASS_EXTERNAL = 2
 	IMAGE_SYM_CLASS_STATIC   = 3
 	IMAGE_SYM_DTYPE_FUNCTION = 2
