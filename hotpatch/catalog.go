@@ -81,21 +81,22 @@ func (c *Catalog) Merge(r io.Reader) (*Catalog, error) {
 }
 
 func (c *Catalog) with(rows []Update) (*Catalog, error) {
-	n := &Catalog{updates: slices.Clone(c.updates), byKB: map[KB]int{}}
+	n := &Catalog{updates: slices.Clone(c.updates)}
+	seen := make(map[KB]Update, len(c.updates)+len(rows))
 	for _, u := range c.updates {
-		n.byKB[u.KB] = -1
+		seen[u.KB] = u
 	}
 	for i, u := range rows {
 		if err := checkRow(u); err != nil {
 			return nil, &RowError{Index: i, KB: u.KB, Err: err}
 		}
-		if _, ok := n.byKB[u.KB]; ok {
-			if old := n.find(u.KB); !sameUpdate(old, u) {
+		if old, ok := seen[u.KB]; ok {
+			if !sameUpdate(old, u) {
 				return nil, &ConflictError{Existing: old, New: u}
 			}
 			continue
 		}
-		n.byKB[u.KB] = -1
+		seen[u.KB] = u
 		n.updates = append(n.updates, cloneUpdate(u))
 	}
 	n.index()
@@ -105,16 +106,6 @@ func (c *Catalog) with(rows []Update) (*Catalog, error) {
 		}
 	}
 	return n, nil
-}
-
-// find returns the row for kb during construction, before index runs.
-func (c *Catalog) find(kb KB) Update {
-	for _, u := range c.updates {
-		if u.KB == kb {
-			return u
-		}
-	}
-	return Update{}
 }
 
 func (c *Catalog) index() {
