@@ -207,10 +207,10 @@ type CHPE uint8
 
 const (
 	CHPENone    CHPE = iota // no CHPE metadata
-	CHPEArm64EC      // x64 machine with CHPE metadata: Arm64EC code presenting as x64
-	CHPEArm64X       // Arm64 machine with CHPE metadata: Arm64 and Arm64EC in one image
-	CHPEX86          // x86 machine with CHPE metadata: x86 CHPE (SyChpe32)
-	CHPEOther        // CHPE metadata in an image of another machine
+	CHPEArm64EC             // x64 machine with CHPE metadata: Arm64EC code presenting as x64
+	CHPEArm64X              // Arm64 machine with CHPE metadata: Arm64 and Arm64EC in one image
+	CHPEX86                 // x86 machine with CHPE metadata: x86 CHPE (SyChpe32)
+	CHPEOther               // CHPE metadata in an image of another machine
 )
 
 var chpeNames = [...]string{"none", "arm64ec", "arm64x", "x86chpe", "other"}
