@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -167,7 +168,10 @@ func TestPerfPhases(t *testing.T) {
 	phase := func(name string, f func()) {
 		w, c := time.Now(), cpuTime()
 		f()
-		t.Logf("%-8s %7.3f s wall %7.3f s cpu", name, time.Since(w).Seconds(), (cpuTime() - c).Seconds())
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		t.Logf("%-8s %7.3f s wall %7.3f s cpu, heap %4d MB live, %4d MB from OS, %d GCs", name,
+			time.Since(w).Seconds(), (cpuTime() - c).Seconds(), ms.HeapAlloc>>20, ms.HeapSys>>20, ms.NumGC)
 	}
 	var o, n *Binary
 	var err error
