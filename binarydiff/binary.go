@@ -153,6 +153,7 @@ type Binary struct {
 
 	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
+	starts  startIndex        // function RVAs, for functionStart
 	fps     []fingerprint     // one per function
 	calls   []int32           // callee indices of all functions, sliced by fingerprint.callOff/callN
 	drefs   []uint32          // data references of all functions, sliced by fingerprint.drefOff/drefN
@@ -270,9 +271,59 @@ func (b *Binary) FunctionAt(rva uint32) int {
 
 // functionStart returns the index of the function starting exactly at rva, or -1.
 func (b *Binary) functionStart(rva uint32) int {
+	if b.starts.rvas != nil {
+		return b.starts.find(rva)
+	}
+	// Before discovery has finished: Functions are sorted, not indexed.
 	i := sort.Search(len(b.Functions), func(i int) bool { return b.Functions[i].RVA >= rva })
 	if i < len(b.Functions) && b.Functions[i].RVA == rva {
 		return i
+	}
+	return -1
+}
+
+// startIndex finds the function starting at an RVA in constant time,
+// where a binary search over Functions costs a cache miss per step:
+// functions are bucketed by 4 KiB page of their RVA.
+type startIndex struct {
+	rvas  []uint32 // function RVAs, sorted
+	first []int32  // first[p-base]: index of the first function at or after page p
+	base  uint32   // page of the first function
+}
+
+func (x *startIndex) build(funcs []Function) {
+	x.rvas = make([]uint32, len(funcs))
+	for i := range funcs {
+		x.rvas[i] = funcs[i].RVA
+	}
+	if len(funcs) == 0 {
+		return
+	}
+	// Pages span at most the image: 4 bytes of table per 4 KiB of it.
+	x.base = x.rvas[0] >> 12
+	pages := int(x.rvas[len(x.rvas)-1]>>12-x.base) + 2
+	x.first = make([]int32, pages)
+	i := 0
+	for p := range x.first {
+		for i < len(x.rvas) && x.rvas[i]>>12-x.base < uint32(p) {
+			i++
+		}
+		x.first[p] = int32(i)
+	}
+}
+
+func (x *startIndex) find(rva uint32) int {
+	p := rva>>12 - x.base
+	if rva>>12 < x.base || int(p)+1 >= len(x.first) {
+		return -1
+	}
+	for i := x.first[p]; i < x.first[p+1]; i++ {
+		switch {
+		case x.rvas[i] == rva:
+			return int(i)
+		case x.rvas[i] > rva:
+			return -1
+		}
 	}
 	return -1
 }

@@ -83,6 +83,7 @@ func imageInfo(b *Binary) ImageInfo {
 // address order.
 func (m *matcher) classify() []FunctionDiff {
 	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
+	var changed, oldIdx, newIdx []int // Changed pairs: index in out, old and new function
 	for oi, ni := range m.o2n {
 		of := &m.old.Functions[oi]
 		if ni < 0 {
@@ -98,9 +99,15 @@ func (m *matcher) classify() []FunctionDiff {
 			}
 		} else {
 			fd.Kind = Changed
-			fd.Similarity = min(m.similarity(oi, int(ni)), maxChangedSimilarity)
+			changed, oldIdx, newIdx = append(changed, len(out)), append(oldIdx, oi), append(newIdx, int(ni))
 		}
 		out = append(out, fd)
+	}
+	// Score the Changed pairs with their features, computed in two batches.
+	m.computeFeatures(0, oldIdx)
+	m.computeFeatures(1, newIdx)
+	for j, k := range changed {
+		out[k].Similarity = min(m.similarity(oldIdx[j], newIdx[j]), maxChangedSimilarity)
 	}
 	for ni, oi := range m.n2o {
 		if oi < 0 {

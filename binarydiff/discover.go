@@ -24,6 +24,7 @@ type candidate struct {
 type discovery struct {
 	b     *Binary
 	cands map[uint32]*candidate
+	lists []refLists // per function of b: what its decode referred to
 }
 
 func newDiscovery(b *Binary) *discovery {
@@ -69,6 +70,7 @@ func (d *discovery) run(workers int) error {
 
 	b.Functions = funcs
 	b.fps = make([]fingerprint, len(funcs), cap(funcs))
+	d.lists = make([]refLists, len(funcs), cap(funcs))
 	todo := make([]int, len(funcs))
 	for i := range todo {
 		todo[i] = i
@@ -77,17 +79,18 @@ func (d *discovery) run(workers int) error {
 		for _, c := range pending {
 			b.Functions = append(b.Functions, Function{RVA: c.rva, Name: c.name, Source: c.src})
 			b.fps = append(b.fps, fingerprint{})
+			d.lists = append(d.lists, refLists{})
 			todo = append(todo, len(b.Functions)-1)
 		}
-		fingerprintAll(b, todo, limits, workers)
-		cov = newCoverage(b.Functions)
+		fingerprintAll(b, todo, limits, d.lists, workers)
+		cov.reset(b.Functions)
 		if round == maxDiscoveryRounds {
 			break
 		}
 		var targets []*candidate
 		seen := map[uint32]bool{}
 		for _, i := range todo {
-			for _, t := range b.fps[i].callRVAs {
+			for _, t := range d.lists[i].calls {
 				// Most targets start a known function: settle those by map
 				// lookups before searching the coverage.
 				if d.cands[t] != nil || seen[t] || cov.covers(t) {
@@ -197,6 +200,7 @@ func (d *discovery) finish() {
 	sort.SliceStable(idx, func(x, y int) bool { return b.Functions[idx[x]].RVA < b.Functions[idx[y]].RVA })
 	funcs := make([]Function, 0, len(idx))
 	fps := make([]fingerprint, 0, len(idx))
+	lists := make([]refLists, 0, len(idx))
 	for _, i := range idx {
 		if b.Functions[i].Size == 0 {
 			b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("function at %#x has no decodable bytes; dropped", b.Functions[i].RVA)})
@@ -204,47 +208,40 @@ func (d *discovery) finish() {
 		}
 		funcs = append(funcs, b.Functions[i])
 		fps = append(fps, b.fps[i])
+		lists = append(lists, d.lists[i])
 	}
-	b.Functions, b.fps = funcs, fps
+	b.Functions, b.fps, d.lists = funcs, fps, lists
 	d.resolve()
 }
 
 // resolve turns the call targets, function references and data references
-// of every fingerprint into the shared tables of the Binary.
+// of every function into the shared tables of the Binary, and drops the
+// lists.
 func (d *discovery) resolve() {
 	b := d.b
+	b.starts.build(b.Functions)
 	total, totalData := 0, 0
-	for i := range b.fps {
-		total += len(b.fps[i].callRVAs) + len(b.fps[i].refRVAs)
-		totalData += len(b.fps[i].dataRVAs)
-	}
-	start := make(map[uint32]int32, len(b.Functions))
-	for i := range b.Functions {
-		start[b.Functions[i].RVA] = int32(i)
-	}
-	index := func(rva uint32) int32 {
-		if i, ok := start[rva]; ok {
-			return i
-		}
-		return -1
+	for _, l := range d.lists {
+		total += len(l.calls) + len(l.refs)
+		totalData += len(l.datas)
 	}
 	b.calls = make([]int32, 0, total)
 	b.drefs = make([]uint32, 0, totalData)
-	for i := range b.fps {
+	for i, l := range d.lists {
 		fp := &b.fps[i]
 		fp.callOff = uint32(len(b.calls))
-		for _, t := range fp.callRVAs {
-			b.calls = append(b.calls, index(t))
+		for _, t := range l.calls {
+			b.calls = append(b.calls, int32(b.functionStart(t)))
 		}
-		for _, t := range fp.refRVAs {
-			b.calls = append(b.calls, index(t))
+		for _, t := range l.refs {
+			b.calls = append(b.calls, int32(b.functionStart(t)))
 		}
 		fp.callN = uint32(len(b.calls)) - fp.callOff
 		fp.drefOff = uint32(len(b.drefs))
-		b.drefs = append(b.drefs, fp.dataRVAs...)
-		fp.drefN = uint32(len(fp.dataRVAs))
-		fp.callRVAs, fp.refRVAs, fp.dataRVAs = nil, nil, nil
+		b.drefs = append(b.drefs, l.datas...)
+		fp.drefN = uint32(len(l.datas))
 	}
+	d.lists = nil
 }
 
 // coverage answers "is this RVA inside a known function" over main bodies
@@ -260,6 +257,17 @@ type covRange struct {
 
 func newCoverage(funcs []Function) *coverage {
 	c := &coverage{}
+	c.reset(funcs)
+	return c
+}
+
+// reset makes c cover funcs, reusing its memory.
+func (c *coverage) reset(funcs []Function) {
+	n := len(funcs)
+	for i := range funcs {
+		n += len(funcs[i].Fragments)
+	}
+	c.ranges = slices.Grow(c.ranges[:0], n)
 	for i := range funcs {
 		c.ranges = append(c.ranges, covRange{Range{funcs[i].RVA, funcs[i].Size}, &funcs[i]})
 		for _, f := range funcs[i].Fragments {
@@ -267,7 +275,6 @@ func newCoverage(funcs []Function) *coverage {
 		}
 	}
 	slices.SortFunc(c.ranges, func(x, y covRange) int { return cmpU32(x.RVA, y.RVA) })
-	return c
 }
 
 func (c *coverage) find(rva uint32) int {

@@ -9,30 +9,40 @@ import (
 // sketchBins is the number of one-permutation MinHash bins per function.
 const sketchBins = 16
 
-// fingerprint is everything the matcher knows about a function, computed
-// by one decode of its bytes.
+// fingerprint is what the matcher knows about every function, computed
+// by one decode of its bytes. It holds no pointers, so a Binary's
+// fingerprints cost the garbage collector nothing to scan.
 type fingerprint struct {
-	exact  uint64 // xxh3 of the raw bytes
-	norm   uint64 // xxh3 of the normalized instruction stream (see doc.go)
+	exact   uint64 // xxh3 of the raw bytes
+	norm    uint64 // xxh3 of the normalized instruction stream (see doc.go)
+	insns   uint32 // instructions decoded
+	blocks  uint32 // basic blocks
+	edges   uint32 // intra-function control-flow edges
+	bad     uint32 // undecodable bytes
+	callOff uint32 // callees and referenced functions: a slice of Binary.calls
+	callN   uint32
+	drefOff uint32 // data references: a slice of Binary.drefs
+	drefN   uint32
+}
+
+// features are the secondary features of a function. Only functions the
+// exact passes leave unpaired, and Changed pairs, need them, so Diff
+// computes them on demand rather than keeping them for every function.
+type features struct {
 	loose  uint64 // hash of the instruction stream without immediates, displacements and targets
 	mnem   uint64 // hash of the mnemonic stream: no registers, immediates, displacements or targets
-	insns  uint32 // instructions decoded
-	blocks uint32 // basic blocks
-	edges  uint32 // intra-function control-flow edges
-	bad    uint32 // undecodable bytes
 	strs   uint64 // sum of xxh3 of referenced strings (order-independent)
-	nstrs  uint32
 	consts uint64 // sum of mixed immediates >= 0x100 (order-independent)
+	nstrs  uint32
 	sketch [sketchBins]uint32
-	full   bool // loose, mnem, strs, consts and sketch are set
+}
 
-	callRVAs []uint32 // direct call targets in call-site order, during discovery
-	refRVAs  []uint32 // code addresses referenced by operands (function pointers), in order
-	dataRVAs []uint32 // data addresses referenced by operands, in order
-	drefOff  uint32   // then: data references as a slice of Binary.drefs
-	drefN    uint32
-	callOff  uint32 // then: callees and referenced functions as indices into Binary.calls
-	callN    uint32
+// refLists are the addresses a function refers to, as decoding found them;
+// discovery resolves them into Binary.calls and Binary.drefs.
+type refLists struct {
+	calls []uint32 // direct call targets in call-site order
+	refs  []uint32 // code addresses referenced by operands (function pointers, tail calls), in order
+	datas []uint32 // data addresses referenced by operands, in order
 }
 
 // callees returns the indices of the functions f calls directly, in
@@ -54,7 +64,9 @@ func (b *Binary) dataRefs(i int) []uint32 {
 type isa interface {
 	// fingerprint decodes function f of b. If limit > 0 the function has no
 	// size from metadata: it may extend limit bytes and fingerprint sets
-	// f.Size to where its reachable code ends.
+	// f.Size to where its reachable code ends. The references found are
+	// left in s.calls, s.refs and s.datas, and with s.full (or s.keep) the
+	// secondary features in s.ft.
 	fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint)
 	// disasm formats one instruction at rva for people.
 	disasm(b *Binary, code []byte, rva uint32) string
@@ -80,8 +92,72 @@ type scratch struct {
 	sec     *Section // last section an operand pointed into
 	arena   []uint32 // backing store for the lists clone32 hands out
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
-	full    bool     // compute the secondary features too
+	full    bool     // compute the secondary features too, into ft
+	ft      features
 	str     [64]byte
+}
+
+// begin readies s to decode function f (see isa.fingerprint): its ranges
+// and their offsets in s.code, its bytes followed by 16 zero bytes (so an
+// instruction can be read as two words at any offset), cleared bitsets,
+// lists and features. It returns the function's code.
+func (s *scratch) begin(b *Binary, f *Function, limit uint32) []byte {
+	s.sec = nil
+	s.ranges = s.ranges[:0]
+	if limit > 0 {
+		s.ranges = append(s.ranges, Range{f.RVA, limit})
+	} else {
+		s.ranges = append(s.ranges, Range{f.RVA, f.Size})
+		s.ranges = append(s.ranges, f.Fragments...)
+	}
+	total := 0
+	s.bases = s.bases[:0]
+	for _, r := range s.ranges {
+		s.bases = append(s.bases, uint32(total))
+		total += int(r.Size)
+	}
+	if cap(s.code) < total+16 {
+		s.code = make([]byte, total+16)
+	}
+	code := s.code[:total]
+	clear(s.code[total : total+16])
+	for i, r := range s.ranges {
+		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
+			clear(code[s.bases[i] : s.bases[i]+r.Size])
+		}
+	}
+	words := (total + 64) / 64
+	if cap(s.starts) < words {
+		s.starts = make([]uint64, words)
+		s.targets = make([]uint64, words)
+		s.after = make([]uint64, words)
+	}
+	s.starts, s.targets, s.after = s.starts[:words], s.targets[:words], s.after[:words]
+	clear(s.starts)
+	clear(s.targets)
+	clear(s.after)
+	s.insts, s.norm, s.toks, s.irefs = s.insts[:0], s.norm[:0], s.toks[:0], s.irefs[:0]
+	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
+	if s.full || s.keep {
+		s.ft.reset()
+	}
+	return code
+}
+
+// shape sets the block and edge counts of fp from the bitsets. Blocks
+// start at the entry, at branch targets and after transfers of control;
+// edges are taken branches plus fall-throughs into targets.
+func (s *scratch) shape(fp *fingerprint, jccIntra, jccOut, jmpIntra uint32) {
+	if fp.insns > 0 {
+		setBit(s.after, 0)
+	}
+	var blocks, fallInto uint32
+	for w, st := range s.starts {
+		blocks += uint32(bits.OnesCount64(st & (s.targets[w] | s.after[w])))
+		fallInto += uint32(bits.OnesCount64(st & s.targets[w] &^ s.after[w]))
+	}
+	fp.blocks = blocks
+	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
 }
 
 // clone32 copies p into the worker's arena, so a function's reference
@@ -104,69 +180,52 @@ func (s *scratch) clone32(p []uint32) []uint32 {
 const arenaChunk = 16 << 10
 
 // fingerprintAll fingerprints the functions todo with a bounded pool of
-// workers. Each worker writes only its own functions' slots, so the result
-// does not depend on scheduling.
-func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, workers int) {
-	if workers < 1 {
-		workers = 1
-	}
-	const chunk = 32
-	if len(todo) == 0 {
-		return
-	}
-	workers = min(workers, (len(todo)+chunk-1)/chunk)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	work := func() {
-		defer wg.Done()
-		s := &scratch{}
-		for {
-			lo := int(next.Add(chunk)) - chunk
-			if lo >= len(todo) {
-				return
-			}
-			for _, i := range todo[lo:min(lo+chunk, len(todo))] {
-				f := &b.Functions[i]
-				var limit uint32
-				if f.Size == 0 {
-					limit = limits[f.RVA]
-				}
-				b.code.fingerprint(b, f, limit, s, &b.fps[i])
-			}
+// workers, leaving the references of function i in lists[i]. Each worker
+// writes only its own functions' slots, so the result does not depend on
+// scheduling.
+func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, lists []refLists, workers int) {
+	parallel(len(todo), workers, false, func(s *scratch, k int) {
+		i := todo[k]
+		f := &b.Functions[i]
+		var limit uint32
+		if f.Size == 0 {
+			limit = limits[f.RVA]
 		}
-	}
-	wg.Add(workers)
-	for w := 1; w < workers; w++ {
-		go work()
-	}
-	work()
-	wg.Wait()
+		b.code.fingerprint(b, f, limit, s, &b.fps[i])
+		// Copied into the worker's arena: no allocation per function.
+		lists[i] = refLists{s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)}
+	})
 }
 
-// fullFingerprints computes complete fingerprints (with the secondary
-// features) of functions idx of b into out[k] for idx[k], with a bounded
-// pool of workers.
-func fullFingerprints(b *Binary, idx []int, out []fingerprint, workers int) {
+// computeFeatures computes the secondary features of functions idx of b
+// into out[k] for idx[k], with a bounded pool of workers.
+func computeFeatures(b *Binary, idx []int, out []features, workers int) {
+	parallel(len(idx), workers, true, func(s *scratch, k int) {
+		f := b.Functions[idx[k]] // a copy: sizes are final
+		var fp fingerprint
+		b.code.fingerprint(b, &f, 0, s, &fp)
+		out[k] = s.ft
+	})
+}
+
+// parallel calls do(s, k) for k in [0, n) from a bounded pool of workers,
+// each with its own scratch, handing out chunks of consecutive k: for
+// functions in address order, each worker reads nearby bytes.
+func parallel(n, workers int, full bool, do func(s *scratch, k int)) {
+	const chunk = 32
+	workers = max(1, min(workers, (n+chunk-1)/chunk))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	const chunk = 32
-	workers = max(1, min(workers, (len(idx)+chunk-1)/chunk))
 	work := func() {
 		defer wg.Done()
-		s := &scratch{full: true}
+		s := &scratch{full: full}
 		for {
 			lo := int(next.Add(chunk)) - chunk
-			if lo >= len(idx) {
+			if lo >= n {
 				return
 			}
-			for k := lo; k < min(lo+chunk, len(idx)); k++ {
-				f := b.Functions[idx[k]] // a copy: sizes are final
-				fp := &out[k]
-				b.code.fingerprint(b, &f, 0, s, fp)
-				fp.callRVAs, fp.refRVAs, fp.dataRVAs = nil, nil, nil
-				// Keep the resolved graph of the parsed fingerprint.
-				orig := &b.fps[idx[k]]
-				fp.callOff, fp.callN, fp.drefOff, fp.drefN = orig.callOff, orig.callN, orig.drefOff, orig.drefN
+			for k := lo; k < min(lo+chunk, n); k++ {
+				do(s, k)
 			}
 		}
 	}
@@ -206,17 +265,25 @@ func hashToken(p []byte) uint64 {
 
 // addSketch folds an instruction-bigram hash into a one-permutation MinHash.
 // h must already be well mixed.
-func (fp *fingerprint) addSketch(h uint64) {
+func (ft *features) addSketch(h uint64) {
 	bin := h >> 60
-	if v := uint32(h); v < fp.sketch[bin] {
-		fp.sketch[bin] = v
+	if v := uint32(h); v < ft.sketch[bin] {
+		ft.sketch[bin] = v
+	}
+}
+
+// reset empties the features before a decode.
+func (ft *features) reset() {
+	*ft = features{}
+	for i := range ft.sketch {
+		ft.sketch[i] = ^uint32(0)
 	}
 }
 
 // sketchSimilarity estimates the Jaccard similarity of two functions'
 // instruction bigram sets from their sketches: the share of bins, non-empty
 // on either side, whose minima agree.
-func sketchSimilarity(a, b *fingerprint) float64 {
+func sketchSimilarity(a, b *features) float64 {
 	same, used := 0, 0
 	for i := range a.sketch {
 		if a.sketch[i] == ^uint32(0) && b.sketch[i] == ^uint32(0) {

@@ -3,7 +3,9 @@ package binarydiff
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -21,20 +23,26 @@ func codeBytes(b *Binary) int64 {
 }
 
 // BenchmarkFingerprint measures decoding and fingerprinting all functions
-// of a real Go program with one worker; MB/s is of function bytes.
+// of a real Go program, with one worker and with one per core; MB/s is of
+// function bytes.
 func BenchmarkFingerprint(b *testing.B) {
 	bin := fxOpen(b, fxV1)
 	todo := make([]int, len(bin.Functions))
 	for i := range todo {
 		todo[i] = i
 	}
-	b.SetBytes(codeBytes(bin))
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		fingerprintAll(bin, todo, nil, 1)
+	lists := make([]refLists, len(bin.Functions))
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(codeBytes(bin))
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				fingerprintAll(bin, todo, nil, lists, workers)
+			}
+			reportCPU(b, cpu, codeBytes(bin))
+		})
 	}
-	reportCPU(b, cpu, codeBytes(bin))
 }
 
 // cpuTime returns the process's user+system CPU time. On a shared machine

@@ -51,47 +51,13 @@ type decodeState struct {
 // genericFingerprint fingerprints function f with decoder dec; see isa.
 func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint) {
 	*fp = fingerprint{}
-	for i := range fp.sketch {
-		fp.sketch[i] = ^uint32(0)
-	}
 	open := limit > 0
-	s.sec = nil
-	s.ranges = s.ranges[:0]
-	if open {
-		s.ranges = append(s.ranges, Range{f.RVA, limit})
-	} else {
-		s.ranges = append(s.ranges, Range{f.RVA, f.Size})
-		s.ranges = append(s.ranges, f.Fragments...)
-	}
-	total := 0
-	s.bases = s.bases[:0]
-	for _, r := range s.ranges {
-		s.bases = append(s.bases, uint32(total))
-		total += int(r.Size)
-	}
-	if cap(s.code) < total+16 {
-		s.code = make([]byte, total+16)
-	}
-	code := s.code[:total]
-	clear(s.code[total : total+16])
-	for i, r := range s.ranges {
-		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
-			clear(code[s.bases[i] : s.bases[i]+r.Size])
-		}
-	}
-	words := (total + 64) / 64
-	if cap(s.starts) < words {
-		s.starts = make([]uint64, words)
-		s.targets = make([]uint64, words)
-		s.after = make([]uint64, words)
-	}
-	starts, targets, after := s.starts[:words], s.targets[:words], s.after[:words]
-	clear(starts)
-	clear(targets)
-	clear(after)
-	s.insts, s.norm, s.toks = s.insts[:0], s.norm[:0], s.toks[:0]
-	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
-	s.irefs = s.irefs[:0]
+	// The secondary features cost little next to the generic decoders:
+	// always computed.
+	s.ft.reset()
+	ft := &s.ft
+	code := s.begin(b, f, limit)
+	starts, targets, after := s.starts, s.targets, s.after
 	var st decodeState
 	var d genInsn
 	var prevTok, loose, mnem uint64
@@ -180,7 +146,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 					if d.lea {
 						in, lea = &x86.Inst{}, []byte{0x8D}
 					}
-					s.appendData(b, a.va-b.ImageBase, fp, lea, in)
+					s.appendData(b, a.va-b.ImageBase, lea, in)
 				}
 				mnem = mix64(mnem ^ d.mnem)
 			default:
@@ -190,14 +156,14 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 			tok := hashToken(s.norm[start:])
 			loose = mix64(loose ^ d.loose ^ uint64(d.kind))
 			if d.imm >= 0x100 {
-				fp.consts += mix64(d.imm)
+				ft.consts += mix64(d.imm)
 			}
 			if s.keep {
 				s.toks = append(s.toks, tok)
 				s.irefs = append(s.irefs, s.iref)
 			}
-			fp.addSketch(tok)
-			fp.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
+			ft.addSketch(tok)
+			ft.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
 			prevTok = tok
 			off += n
 			if d.kind != x86.Plain && d.kind != x86.Call && d.kind != x86.CallIndirect && d.kind != x86.Bad {
@@ -212,24 +178,13 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 		}
 		if open {
 			f.Size = end - base
-			total = int(end)
-			code = code[:total]
+			code = code[:end]
 		}
 	}
-	fp.callRVAs, fp.refRVAs, fp.dataRVAs = s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
-	fp.loose = loose
-	fp.mnem = mnem
+	ft.loose = loose
+	ft.mnem = mnem
 	fp.insns = ninsts
-	var blocks, fallInto uint32
-	if ninsts > 0 {
-		setBit(after, 0)
-	}
-	for w := range starts {
-		blocks += uint32(bits.OnesCount64(starts[w] & (targets[w] | after[w])))
-		fallInto += uint32(bits.OnesCount64(starts[w] & targets[w] &^ after[w]))
-	}
-	fp.blocks = blocks
-	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
+	s.shape(fp, jccIntra, jccOut, jmpIntra)
 }

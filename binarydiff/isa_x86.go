@@ -37,57 +37,18 @@ const (
 
 func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint) {
 	*fp = fingerprint{}
-	for i := range fp.sketch {
-		fp.sketch[i] = ^uint32(0)
-	}
 	open := limit > 0
 	// Secondary features (loose and mnemonic hashes, sketch, constants,
 	// strings) are only needed for functions the exact passes leave
 	// unpaired; Diff computes them on demand.
 	full := s.full || s.keep
-	s.sec = nil
-	s.ranges = s.ranges[:0]
-	if open {
-		s.ranges = append(s.ranges, Range{f.RVA, limit})
-	} else {
-		s.ranges = append(s.ranges, Range{f.RVA, f.Size})
-		s.ranges = append(s.ranges, f.Fragments...)
-	}
-	total := 0
-	s.bases = s.bases[:0]
+	ft := &s.ft
+	code := s.begin(b, f, limit)
+	starts, targets, after := s.starts, s.targets, s.after
 	lo, hi := f.RVA, f.RVA
 	for _, r := range s.ranges {
-		s.bases = append(s.bases, uint32(total))
-		total += int(r.Size)
 		lo, hi = min(lo, r.RVA), max(hi, r.End())
 	}
-	// 16 spare bytes let tokens be read as two 64-bit words at any offset.
-	if cap(s.code) < total+16 {
-		s.code = make([]byte, total+16)
-	}
-	code := s.code[:total]
-	clear(s.code[total : total+16])
-	for i, r := range s.ranges {
-		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
-			clear(code[s.bases[i] : s.bases[i]+r.Size])
-		}
-	}
-	words := (total + 64) / 64
-	if cap(s.starts) < words {
-		s.starts = make([]uint64, words)
-		s.targets = make([]uint64, words)
-		s.after = make([]uint64, words)
-	}
-	starts, targets, after := s.starts[:words], s.targets[:words], s.after[:words]
-	clear(starts)
-	clear(targets)
-	clear(after)
-
-	s.insts = s.insts[:0]
-	s.norm = s.norm[:0]
-	s.toks = s.toks[:0]
-	s.irefs = s.irefs[:0]
-	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
 	relocs := relocsIn(b.relocs, lo, hi)
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra uint32
@@ -130,7 +91,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			case ptr:
 				start := len(s.norm)
 				s.norm = append(s.norm, tagPointer)
-				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, fp, nil, nil)
+				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, nil, nil)
 				relocs = relocs[1:]
 				if full {
 					tok = hashToken(s.norm[start:])
@@ -199,13 +160,13 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					if in.RIP {
 						clear(s.norm[at+int(in.DispOff) : at+int(in.DispOff)+4])
 						t, _ := in.RIPTarget(raw, uint64(pc))
-						s.appendData(b, t, fp, raw, &in)
+						s.appendData(b, t, raw, &in)
 					}
 					for _, r := range relocs[:nrel] {
 						o := at + int(r-pc)
 						va := binary.LittleEndian.Uint64(s.norm[o:])
 						clear(s.norm[o : o+8])
-						s.appendData(b, va-b.ImageBase, fp, nil, &in)
+						s.appendData(b, va-b.ImageBase, nil, &in)
 					}
 					relocs = relocs[nrel:]
 					if full {
@@ -220,7 +181,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					mnem = step(mnem, mnemonic(&in, lw, hw))
 					if in.ImmSize >= 2 {
 						if v := immValue(lw, hw, in.ImmOff, in.ImmSize); v >= 0x100 {
-							fp.consts += mix64(v)
+							ft.consts += mix64(v)
 						}
 					}
 				}
@@ -230,8 +191,8 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					s.toks = append(s.toks, tok)
 					s.irefs = append(s.irefs, s.iref)
 				}
-				fp.addSketch(tok)
-				fp.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
+				ft.addSketch(tok)
+				ft.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)
 				prevTok = tok
 			}
 			off += n
@@ -249,33 +210,16 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		}
 		if open {
 			f.Size = end - base
-			total = int(end)
-			code = code[:total]
+			code = code[:end]
 		}
 	}
-	// Copied into the worker's arena: no allocation per function.
-	fp.callRVAs, fp.refRVAs, fp.dataRVAs = s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
 	if full {
-		fp.loose = mix64(loose)
-		fp.mnem = mix64(mnem)
-		fp.full = true
+		ft.loose = mix64(loose)
+		ft.mnem = mix64(mnem)
 	}
-
-	// Blocks start at the entry, at branch targets and after transfers of
-	// control; edges are taken branches plus fall-throughs into targets.
-	var blocks, fallInto uint32
-	if fp.insns > 0 {
-		setBit(after, 0)
-	}
-	for w := range starts {
-		st := starts[w]
-		blocks += uint32(bits.OnesCount64(st & (targets[w] | after[w])))
-		fallInto += uint32(bits.OnesCount64(st & targets[w] &^ after[w]))
-	}
-	fp.blocks = blocks
-	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
+	s.shape(fp, jccIntra, jccOut, jmpIntra)
 }
 
 // leaderAt reports whether instruction k starts a basic block, from the
@@ -426,7 +370,7 @@ func (s *scratch) offsetOf(t uint64) (off uint32, inside bool) {
 // appendData appends the identity of a data address: what it refers to,
 // never the address itself. raw and in are the referencing instruction,
 // used to recognise string references (LEA).
-func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, in *x86.Inst) {
+func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
 	if off, inside := s.offsetOf(t); inside {
 		s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), off)
 		return
@@ -456,13 +400,13 @@ func (s *scratch) appendData(b *Binary, t uint64, fp *fingerprint, raw []byte, i
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
 		s.datas = append(s.datas, rva)
 		if s.full && raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
-			s.addString(b, sec, rva, fp)
+			s.addString(b, sec, rva)
 		}
 	}
 }
 
-// addString records a referenced NUL-terminated printable string.
-func (s *scratch) addString(b *Binary, sec *Section, rva uint32, fp *fingerprint) {
+// addString records a referenced NUL-terminated printable string in s.ft.
+func (s *scratch) addString(b *Binary, sec *Section, rva uint32) {
 	n := min(uint32(len(s.str)), sec.RVA+sec.Size-rva)
 	p := s.str[:n]
 	if b.readRVA(p, rva) != nil {
@@ -471,8 +415,8 @@ func (s *scratch) addString(b *Binary, sec *Section, rva uint32, fp *fingerprint
 	for i, c := range p {
 		if c == 0 {
 			if i >= stringMinLen {
-				fp.strs += xxh3.Hash(p[:i])
-				fp.nstrs++
+				s.ft.strs += xxh3.Hash(p[:i])
+				s.ft.nstrs++
 			}
 			return
 		}

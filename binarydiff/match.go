@@ -28,46 +28,63 @@ type matcher struct {
 	lastDm    *dataMap
 	toks      [2]map[int32][]uint32 // decoded tokens of small functions, old and new
 	scratch   *scratch
-	fullAt    [2][]int32       // per side: index into full, -1 if the parsed fingerprint is used
-	full      [2][]fingerprint // complete fingerprints of functions left unpaired by the exact passes
+	featAt    [2][]int32    // per side and function: index into feats, -1 if not computed yet
+	feats     [2][]features // secondary features computed so far, per side
 }
 
-// fp returns the most complete fingerprint of function i of a side.
-func (m *matcher) fp(side, i int) *fingerprint {
-	if at := m.fullAt[side]; at != nil && at[i] >= 0 {
-		return &m.full[side][at[i]]
-	}
+// bin returns the Binary of a side: 0 old, 1 new.
+func (m *matcher) bin(side int) *Binary {
 	if side == 0 {
-		return &m.old.fps[i]
+		return m.old
 	}
-	return &m.new.fps[i]
+	return m.new
 }
 
-// completeFeatures computes the secondary features of the functions the
-// exact passes left unpaired, in parallel: the structural and similarity
-// passes need them, and in a typical diff they are few.
+// fp returns the fingerprint of function i of a side.
+func (m *matcher) fp(side, i int) *fingerprint { return &m.bin(side).fps[i] }
+
+// fn returns function i of a side.
+func (m *matcher) fn(side, i int) *Function { return &m.bin(side).Functions[i] }
+
+// ft returns the secondary features of function i of a side, computing
+// them if no batch did.
+func (m *matcher) ft(side, i int) *features {
+	if k := m.featAt[side][i]; k >= 0 {
+		return &m.feats[side][k]
+	}
+	m.computeFeatures(side, []int{i})
+	return &m.feats[side][m.featAt[side][i]]
+}
+
+// computeFeatures computes the secondary features of functions idx of a
+// side that lack them, in parallel.
+func (m *matcher) computeFeatures(side int, idx []int) {
+	b := m.bin(side)
+	at := m.featAt[side]
+	idx = slices.DeleteFunc(slices.Clone(idx), func(i int) bool { return at[i] >= 0 })
+	if len(idx) == 0 {
+		return
+	}
+	base := len(m.feats[side])
+	m.feats[side] = slices.Grow(m.feats[side], len(idx))[:base+len(idx)]
+	computeFeatures(b, idx, m.feats[side][base:], m.opts.Workers)
+	for k, i := range idx {
+		at[i] = int32(base + k)
+	}
+}
+
+// completeFeatures computes the features of the functions the exact
+// passes left unpaired: the structural and similarity passes need them,
+// and in a typical diff they are few.
 func (m *matcher) completeFeatures() {
-	for side, b := range [2]*Binary{m.old, m.new} {
-		partner := m.o2n
-		if side == 1 {
-			partner = m.n2o
-		}
+	for side, partner := range [2][]int32{m.o2n, m.n2o} {
 		var idx []int
-		for i := range b.Functions {
-			if partner[i] < 0 && !b.fps[i].full {
+		for i, p := range partner {
+			if p < 0 {
 				idx = append(idx, i)
 			}
 		}
-		at := make([]int32, len(b.Functions))
-		for i := range at {
-			at[i] = -1
-		}
-		for k, i := range idx {
-			at[i] = int32(k)
-		}
-		m.full[side] = make([]fingerprint, len(idx))
-		fullFingerprints(b, idx, m.full[side], m.opts.Workers)
-		m.fullAt[side] = at
+		m.computeFeatures(side, idx)
 	}
 }
 
@@ -77,6 +94,12 @@ func newMatcher(ctx context.Context, old, new *Binary, opts Options) *matcher {
 		o2n:  make([]int32, len(old.Functions)),
 		n2o:  make([]int32, len(new.Functions)),
 		pass: make([]Pass, len(old.Functions)),
+	}
+	for side, b := range [2]*Binary{old, new} {
+		m.featAt[side] = make([]int32, len(b.Functions))
+		for i := range m.featAt[side] {
+			m.featAt[side][i] = -1
+		}
 	}
 	for i := range m.o2n {
 		m.o2n[i] = -1
@@ -125,12 +148,13 @@ func (m *matcher) run() error {
 		// Same bytes and same meaning: equal bytes alone can mean another
 		// thing once moved (a RIP-relative operand reaching another slot).
 		{PassExact, func() {
-			m.uniqueKeyPass(PassExact, func(fp *fingerprint, f *Function) (uint64, bool) {
-				return fp.exact ^ mix64(fp.norm^uint64(f.Size)), true
+			m.uniqueKeyPass(PassExact, func(side, i int) (uint64, bool) {
+				fp := m.fp(side, i)
+				return fp.exact ^ mix64(fp.norm^uint64(m.fn(side, i).Size)), true
 			}, nil)
 		}},
 		{PassNormalized, func() {
-			m.uniqueKeyPass(PassNormalized, func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.norm, true }, nil)
+			m.uniqueKeyPass(PassNormalized, func(side, i int) (uint64, bool) { return m.fp(side, i).norm, true }, nil)
 		}},
 		{PassName, func() {
 			m.completeFeatures()
@@ -157,8 +181,9 @@ func (m *matcher) run() error {
 	return m.ctx.Err()
 }
 
-// keyFunc computes a pass key for a function; ok=false leaves it out.
-type keyFunc func(fp *fingerprint, f *Function) (uint64, bool)
+// keyFunc computes a pass key for function i of a side; ok=false leaves
+// it out.
+type keyFunc func(side, i int) (uint64, bool)
 
 // uniqueKeyPass pairs functions whose key is unique among the unpaired
 // functions of each side. accept, if set, can veto a pair.
@@ -173,7 +198,7 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 			if partner[i] >= 0 {
 				continue
 			}
-			k, ok := key(m.fp(side, i), &b.Functions[i])
+			k, ok := key(side, i)
 			if !ok {
 				continue
 			}
@@ -187,7 +212,7 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		if m.o2n[oi] >= 0 {
 			continue
 		}
-		k, has := key(m.fp(0, oi), &m.old.Functions[oi])
+		k, has := key(0, oi)
 		if !has {
 			continue
 		}
@@ -204,8 +229,9 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 
 // namePass pairs functions by name when the name is unique on both sides.
 func (m *matcher) namePass() {
-	m.uniqueKeyPass(PassName, func(_ *fingerprint, f *Function) (uint64, bool) {
-		return xxh3.HashString(f.Name), f.Name != ""
+	m.uniqueKeyPass(PassName, func(side, i int) (uint64, bool) {
+		name := m.fn(side, i).Name
+		return xxh3.HashString(name), name != ""
 	}, func(oi, ni int) bool { return m.old.Functions[oi].Name == m.new.Functions[ni].Name })
 }
 
@@ -213,8 +239,9 @@ func (m *matcher) namePass() {
 // name and code together, then by name and position among the namesakes
 // when both sides have the same number of them.
 func (m *matcher) nameScopedPass() {
-	named := func(fp *fingerprint, f *Function) (uint64, bool) {
-		return xxh3.HashString(f.Name) ^ fp.norm, f.Name != ""
+	named := func(side, i int) (uint64, bool) {
+		name := m.fn(side, i).Name
+		return xxh3.HashString(name) ^ m.fp(side, i).norm, name != ""
 	}
 	m.uniqueKeyPass(PassName, named, func(oi, ni int) bool { return m.old.Functions[oi].Name == m.new.Functions[ni].Name })
 	groups := func(b *Binary, partner []int32) map[string][]int {
@@ -249,25 +276,29 @@ func (m *matcher) nameScopedPass() {
 // least specific, each checked against the threshold.
 func (m *matcher) structuralPasses() {
 	accept := m.plausible
+	// shape is Halvar's triple: blocks, edges, calls.
+	shape := func(fp *fingerprint) uint64 {
+		return mix64(uint64(fp.blocks)<<40 ^ uint64(fp.edges)<<20 ^ uint64(fp.callN))
+	}
 	keys := []keyFunc{
 		// Same code apart from immediates and displacements.
-		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.loose, true },
+		func(side, i int) (uint64, bool) { return m.ft(side, i).loose, true },
 		// Same code apart from registers and constants.
-		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.mnem, true },
+		func(side, i int) (uint64, bool) { return m.ft(side, i).mnem, true },
 		// Same referenced strings and shape.
-		func(fp *fingerprint, _ *Function) (uint64, bool) {
-			return mix64(fp.strs ^ uint64(fp.blocks)<<32 ^ uint64(fp.edges)), fp.nstrs > 0
+		func(side, i int) (uint64, bool) {
+			fp, ft := m.fp(side, i), m.ft(side, i)
+			return mix64(ft.strs ^ uint64(fp.blocks)<<32 ^ uint64(fp.edges)), ft.nstrs > 0
 		},
 		// Same strings alone.
-		func(fp *fingerprint, _ *Function) (uint64, bool) { return fp.strs, fp.nstrs > 0 },
-		// Same shape (Halvar's triple plus size) and constants.
-		func(fp *fingerprint, _ *Function) (uint64, bool) {
-			return mix64(uint64(fp.blocks)<<40^uint64(fp.edges)<<20^uint64(fp.callN)) ^ mix64(uint64(fp.insns)) ^ fp.consts, fp.insns > 8
+		func(side, i int) (uint64, bool) { ft := m.ft(side, i); return ft.strs, ft.nstrs > 0 },
+		// Same shape plus size, and constants.
+		func(side, i int) (uint64, bool) {
+			fp := m.fp(side, i)
+			return shape(fp) ^ mix64(uint64(fp.insns)) ^ m.ft(side, i).consts, fp.insns > 8
 		},
 		// Same shape alone.
-		func(fp *fingerprint, _ *Function) (uint64, bool) {
-			return mix64(uint64(fp.blocks)<<40 ^ uint64(fp.edges)<<20 ^ uint64(fp.callN)), fp.blocks > 2
-		},
+		func(side, i int) (uint64, bool) { fp := m.fp(side, i); return shape(fp), fp.blocks > 2 },
 	}
 	for _, k := range keys {
 		m.uniqueKeyPass(PassStructural, k, accept)
@@ -284,6 +315,7 @@ func (m *matcher) similarity(oi, ni int) float64 {
 	if a.norm == b.norm {
 		return 1
 	}
+	fa, fb := m.ft(0, oi), m.ft(1, ni)
 	var s float64
 	if a.insns <= maxTokenSimInsns && b.insns <= maxTokenSimInsns {
 		ta, tb := m.tokens(m.old, 0, oi), m.tokens(m.new, 1, ni)
@@ -309,12 +341,12 @@ func (m *matcher) similarity(oi, ni int) float64 {
 			return float64(min(x, y)) / float64(max(x, y))
 		}
 		shape := (ratio(a.insns, b.insns) + ratio(a.blocks, b.blocks) + ratio(a.edges, b.edges) + ratio(a.callN, b.callN)) / 4
-		s = 0.6*sketchSimilarity(a, b) + 0.4*shape
+		s = 0.6*sketchSimilarity(fa, fb) + 0.4*shape
 	}
 	switch {
-	case a.loose == b.loose:
+	case fa.loose == fb.loose:
 		s = max(s, 0.95) // only immediates or displacements differ
-	case a.mnem == b.mnem:
+	case fa.mnem == fb.mnem:
 		s = max(s, 0.9) // only registers, immediates or displacements differ
 	}
 	return math.Round(s*1000) / 1000
