@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-
-	"golang.org/x/exp/mmap"
 )
 
 // Format is the container format of a binary.
@@ -183,7 +181,7 @@ func (e *FormatError) Error() string {
 // Open memory-maps the file at path and parses it. The Binary reads the
 // mapping lazily; call Close to release it.
 func Open(path string) (*Binary, error) {
-	m, err := mmap.Open(path)
+	m, err := openMapping(path)
 	if err != nil {
 		return nil, fmt.Errorf("binarydiff: %w", err)
 	}

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -182,8 +183,11 @@ const arenaChunk = 16 << 10
 // fingerprintAll fingerprints the functions todo with a bounded pool of
 // workers, leaving the references of function i in lists[i]. Each worker
 // writes only its own functions' slots, so the result does not depend on
-// scheduling.
+// scheduling. todo is sorted into address order, so that the pages of
+// code every worker is past can be released (see releaseBehind).
 func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, lists []refLists, workers int) {
+	slices.SortFunc(todo, func(x, y int) int { return cmpU32(b.Functions[x].RVA, b.Functions[y].RVA) })
+	rb := newReleaseBehind(b, todo)
 	parallel(len(todo), workers, false, func(s *scratch, k int) {
 		i := todo[k]
 		f := &b.Functions[i]
@@ -194,7 +198,67 @@ func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, lists []ref
 		b.code.fingerprint(b, f, limit, s, &b.fps[i])
 		// Copied into the worker's arena: no allocation per function.
 		lists[i] = refLists{s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)}
-	})
+	}, rb.done)
+}
+
+// releaser is implemented by readers that can give back pages already
+// read: a memory mapping (see mapping.release).
+type releaser interface{ release(off, n int64) }
+
+// releaseBehind releases the file pages of code that every worker has
+// decoded, so that the resident set of a large image is its heap and a
+// window of code rather than the whole file. Later reads of released
+// code (explanations, features of unpaired functions) map it again.
+type releaseBehind struct {
+	b        *Binary
+	r        releaser
+	todo     []int
+	mu       sync.Mutex
+	finished []bool // per chunk of todo
+	low      int    // chunks [0, low) are finished
+	upTo     uint32 // code below this RVA has been released
+}
+
+// releaseStep is the least code released at once, to keep the system
+// calls few.
+const releaseStep = 1 << 20
+
+func newReleaseBehind(b *Binary, todo []int) *releaseBehind {
+	r, ok := b.r.(releaser)
+	if !ok || len(todo) == 0 {
+		return nil
+	}
+	return &releaseBehind{b: b, r: r, todo: todo, finished: make([]bool, (len(todo)+chunkSize-1)/chunkSize)}
+}
+
+// done records that todo[lo:hi] (one chunk) is decoded.
+func (rb *releaseBehind) done(lo, hi int) {
+	if rb == nil {
+		return
+	}
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	rb.finished[lo/chunkSize] = true
+	for rb.low < len(rb.finished) && rb.finished[rb.low] {
+		rb.low++
+	}
+	next := ^uint32(0) // everything decoded
+	if k := rb.low * chunkSize; k < len(rb.todo) {
+		next = rb.b.Functions[rb.todo[k]].RVA
+	}
+	if next-rb.upTo < releaseStep && next != ^uint32(0) {
+		return
+	}
+	for _, s := range rb.b.Sections {
+		if s.Flags&SectionExec == 0 {
+			continue
+		}
+		lo, hi := max(rb.upTo, s.RVA), min(next, s.RVA+s.FileSize)
+		if lo < hi {
+			rb.r.release(s.Offset+int64(lo-s.RVA), int64(hi-lo))
+		}
+	}
+	rb.upTo = next
 }
 
 // computeFeatures computes the secondary features of functions idx of b
@@ -205,27 +269,35 @@ func computeFeatures(b *Binary, idx []int, out []features, workers int) {
 		var fp fingerprint
 		b.code.fingerprint(b, &f, 0, s, &fp)
 		out[k] = s.ft
-	})
+	}, nil)
 }
 
+// chunkSize is how many consecutive items a worker of parallel takes at
+// once.
+const chunkSize = 32
+
 // parallel calls do(s, k) for k in [0, n) from a bounded pool of workers,
-// each with its own scratch, handing out chunks of consecutive k: for
-// functions in address order, each worker reads nearby bytes.
-func parallel(n, workers int, full bool, do func(s *scratch, k int)) {
-	const chunk = 32
-	workers = max(1, min(workers, (n+chunk-1)/chunk))
+// each with its own scratch, handing out chunks of consecutive k (for
+// functions in address order, each worker reads nearby bytes) and calling
+// done, if not nil, after each chunk.
+func parallel(n, workers int, full bool, do func(s *scratch, k int), done func(lo, hi int)) {
+	workers = max(1, min(workers, (n+chunkSize-1)/chunkSize))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	work := func() {
 		defer wg.Done()
 		s := &scratch{full: full}
 		for {
-			lo := int(next.Add(chunk)) - chunk
+			lo := int(next.Add(chunkSize)) - chunkSize
 			if lo >= n {
 				return
 			}
-			for k := lo; k < min(lo+chunk, n); k++ {
+			hi := min(lo+chunkSize, n)
+			for k := lo; k < hi; k++ {
 				do(s, k)
+			}
+			if done != nil {
+				done(lo, hi)
 			}
 		}
 	}

@@ -1,0 +1,82 @@
+package binarydiff
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// mapping is a read-only memory map of a file. Unlike
+// golang.org/x/exp/mmap, which it replaces on Linux, it can give
+// back pages already read (release), so decoding a large image does not
+// keep all of it resident.
+type mapping struct {
+	data    []byte
+	cleanup runtime.Cleanup
+}
+
+func openMapping(path string) (*mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // the mapping outlives the descriptor
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return &mapping{}, nil
+	}
+	if size < 0 || size != int64(int(size)) {
+		return nil, fmt.Errorf("%s: file size %d cannot be mapped", path, size)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, &os.PathError{Op: "mmap", Path: path, Err: err}
+	}
+	m := &mapping{data: data}
+	// A Binary dropped without Close still unmaps, eventually.
+	m.cleanup = runtime.AddCleanup(m, func(d []byte) { syscall.Munmap(d) }, data)
+	return m, nil
+}
+
+func (m *mapping) Len() int { return len(m.data) }
+
+// ReadAt implements io.ReaderAt.
+func (m *mapping) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m.data)) {
+		return 0, fmt.Errorf("mmap: invalid ReadAt offset %d", off)
+	}
+	n := copy(p, m.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close unmaps the file.
+func (m *mapping) Close() error {
+	if m.data == nil {
+		return nil
+	}
+	m.cleanup.Stop()
+	d := m.data
+	m.data = nil
+	return syscall.Munmap(d)
+}
+
+// release tells the kernel that the whole pages inside [off, off+n) are not
+// needed for now: they leave the process's resident set (they stay in the
+// page cache) and a later read maps them again.
+func (m *mapping) release(off, n int64) {
+	const page = 4096
+	lo := (off + page - 1) &^ (page - 1)
+	hi := min(off+n, int64(len(m.data))) &^ (page - 1)
+	if lo >= 0 && lo < hi {
+		syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
+	}
+}
