@@ -91,6 +91,7 @@ type scratch struct {
 	targets []uint64 // bitset: an intra-function branch targets this offset
 	after   []uint64 // bitset: the previous instruction transfers control
 	sec     *Section // last section an operand pointed into
+	secTag  uint64   // xxh3 of its name
 	arena   []uint32 // backing store for the lists clone32 hands out
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
 	full    bool     // compute the secondary features too, into ft

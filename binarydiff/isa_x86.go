@@ -52,6 +52,9 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 	relocs := relocsIn(b.relocs, lo, hi)
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra uint32
+	// Plain instructions normalize to their own bytes: a run of them is
+	// appended to s.norm at once, before the next token or at the end.
+	var runLo, runHi uint32
 	for ri, r := range s.ranges {
 		base := s.bases[ri]
 		end := base + r.Size
@@ -89,6 +92,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			var tok uint64
 			switch {
 			case ptr:
+				s.flushRun(code, &runLo, runHi)
 				start := len(s.norm)
 				s.norm = append(s.norm, tagPointer)
 				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, nil, nil)
@@ -99,6 +103,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					mnem = step(mnem, tagPointer)
 				}
 			case in.RelSize > 0:
+				s.flushRun(code, &runLo, runHi)
 				start := len(s.norm)
 				s.norm = append(s.norm, tagBranch, byte(in.Kind), in.Cond)
 				t, _ := in.Target(code[off:], uint64(pc))
@@ -148,11 +153,15 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				}
 				raw := code[off : off+n]
 				if !in.RIP && nrel == 0 {
-					s.norm = append(s.norm, raw...)
+					if runLo == runHi {
+						runLo = off
+					}
+					runHi = off + n
 					if full {
 						tok = wordsHash(lw, hw, n)
 					}
 				} else {
+					s.flushRun(code, &runLo, runHi)
 					start := len(s.norm)
 					s.norm = append(s.norm, tagOperand)
 					at := len(s.norm)
@@ -208,6 +217,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				end = off
 			}
 		}
+		s.flushRun(code, &runLo, runHi)
 		if open {
 			f.Size = end - base
 			code = code[:end]
@@ -220,6 +230,15 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		ft.mnem = mix64(mnem)
 	}
 	s.shape(fp, jccIntra, jccOut, jmpIntra)
+}
+
+// flushRun appends the pending run of plain instructions code[*lo:hi] to
+// the normalized stream.
+func (s *scratch) flushRun(code []byte, lo *uint32, hi uint32) {
+	if *lo < hi {
+		s.norm = append(s.norm, code[*lo:hi]...)
+		*lo = hi
+	}
 }
 
 // leaderAt reports whether instruction k starts a basic block, from the
@@ -388,6 +407,9 @@ func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
 	if sec == nil || !sec.Contains(rva) {
 		sec = b.Section(rva)
 		s.sec = sec
+		if sec != nil {
+			s.secTag = xxh3.HashString(sec.Name)
+		}
 	}
 	switch {
 	case sec == nil:
@@ -397,7 +419,7 @@ func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
 		s.refs = append(s.refs, rva)
 		s.iref = rva
 	default:
-		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
+		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), s.secTag)
 		s.datas = append(s.datas, rva)
 		if s.full && raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva)
