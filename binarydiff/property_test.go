@@ -178,16 +178,15 @@ func outcomes(t tb, res *binarydiff.Result, lo, ln *difftest.Layout) (old, new m
 // checkTruth compares a result with the ground truth of the pair.
 func checkTruth(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *difftest.Layout) {
 	t.Helper()
-	if errs := truthErrors(t, p, res, lo, ln); len(errs) > 0 {
+	if errs := truthErrors(t, p.Truth(), res, lo, ln); len(errs) > 0 {
 		t.Fatalf("mutations %v, truth %+v:\n%s\nold image:\n%s\nnew image:\n%s", p.Mutations, p.Truth(), strings.Join(errs, "\n"), dump(p.Old, lo), dump(p.New, ln))
 	}
 }
 
 // truthErrors lists the functions of the truth that the result classifies
 // or pairs differently.
-func truthErrors(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *difftest.Layout) []string {
+func truthErrors(t tb, tr difftest.Truth, res *binarydiff.Result, lo, ln *difftest.Layout) []string {
 	t.Helper()
-	tr := p.Truth()
 	old, new := outcomes(t, res, lo, ln)
 	var errs []string
 	expect := func(name string, got outcome, want binarydiff.Kind, peer string) {
