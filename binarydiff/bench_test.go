@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -53,7 +53,7 @@ var benchSizes = func() []genSize {
 
 type genPair struct {
 	old, new []byte
-	code     int64 // bytes of code in the old image
+	code     int64          // bytes of code in the old image
 	truth    difftest.Truth // not the Pair: its instructions would be live heap that every GC cycle of a benchmark marks
 	lo, ln   *difftest.Layout
 }

@@ -28,8 +28,9 @@ type matcher struct {
 	lastDm    *dataMap
 	toks      [2]map[int32][]uint32 // decoded tokens of small functions, old and new
 	scratch   *scratch
-	featAt    [2][]int32    // per side and function: index into feats, -1 if not computed yet
-	feats     [2][]features // secondary features computed so far, per side
+	callers   [2]*callerIndex // reverse call graphs, old and new, built on first use
+	featAt    [2][]int32      // per side and function: index into feats, -1 if not computed yet
+	feats     [2][]features   // secondary features computed so far, per side
 }
 
 // bin returns the Binary of a side: 0 old, 1 new.
@@ -181,6 +182,22 @@ func (m *matcher) run() error {
 	return m.ctx.Err()
 }
 
+// both runs f and g, concurrently unless Options.Workers is 1.
+func (m *matcher) both(f, g func()) {
+	if m.opts.Workers <= 1 {
+		f()
+		g()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	g()
+	<-done
+}
+
 // keyFunc computes a pass key for function i of a side; ok=false leaves
 // it out.
 type keyFunc func(side, i int) (uint64, bool)
@@ -207,7 +224,10 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		}
 		return keys
 	}
-	ok, nk := collect(0, m.old, m.o2n), collect(1, m.new, m.n2o)
+	// The sides are independent (key functions touch only their side's
+	// state): collect them concurrently.
+	var ok, nk map[uint64]slot
+	m.both(func() { ok = collect(0, m.old, m.o2n) }, func() { nk = collect(1, m.new, m.n2o) })
 	for oi := range m.o2n {
 		if m.o2n[oi] >= 0 {
 			continue
@@ -388,15 +408,11 @@ func (m *matcher) tokens(b *Binary, side, i int) []uint32 {
 // are the only unpaired ones, or by call-site position when both sides
 // make the same number of calls.
 func (m *matcher) callGraphPass() {
-	// The two reverse call graphs are independent: build them concurrently.
-	var callersOld, callersNew *callerIndex
-	done := make(chan struct{})
-	go func() {
-		callersOld = callers(m.old)
-		close(done)
-	}()
-	callersNew = callers(m.new)
-	<-done
+	if m.callers[0] == nil {
+		// The two reverse call graphs are independent: build them concurrently.
+		m.both(func() { m.callers[0] = callers(m.old) }, func() { m.callers[1] = callers(m.new) })
+	}
+	callersOld, callersNew := m.callers[0], m.callers[1]
 	work := make([]int32, 0, m.matched)
 	for oi, ni := range m.o2n {
 		if ni >= 0 {
