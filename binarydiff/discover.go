@@ -22,9 +22,12 @@ type candidate struct {
 // discovery collects function starts from cheapest to dearest source, then
 // decodes them (fingerprinting at the same time) to find call targets.
 type discovery struct {
-	b     *Binary
-	cands map[uint32]*candidate
-	lists []refLists // per function of b: what its decode referred to
+	b       *Binary
+	cands   map[uint32]*candidate
+	order   []*candidate // cands in the order added: metadata order, mostly sorted
+	slab    []candidate  // where new candidates are allocated, a chunk at a time
+	lists   []refLists   // per function of b: what its decode referred to
+	workers int
 }
 
 func newDiscovery(b *Binary) *discovery {
@@ -36,7 +39,9 @@ func newDiscovery(b *Binary) *discovery {
 func (d *discovery) add(rva, size uint32, src Source, name string) {
 	c := d.cands[rva]
 	if c == nil {
-		d.cands[rva] = &candidate{rva: rva, size: size, src: src, name: name}
+		c = d.newCandidate(candidate{rva: rva, size: size, src: src, name: name})
+		d.cands[rva] = c
+		d.order = append(d.order, c)
 		return
 	}
 	if c.name == "" {
@@ -45,6 +50,25 @@ func (d *discovery) add(rva, size uint32, src Source, name string) {
 	if c.size == 0 {
 		c.size = size
 	}
+}
+
+// reserve makes room for n more candidates, so that a large table does
+// not grow the map step by step.
+func (d *discovery) reserve(n int) {
+	if len(d.cands) == 0 && n > 0 {
+		d.cands = make(map[uint32]*candidate, n)
+	}
+	d.order = slices.Grow(d.order, n)
+}
+
+// newCandidate allocates c from the slab: one allocation per chunk, not
+// per function.
+func (d *discovery) newCandidate(c candidate) *candidate {
+	if len(d.slab) == cap(d.slab) {
+		d.slab = make([]candidate, 0, 1024)
+	}
+	d.slab = append(d.slab, c)
+	return &d.slab[len(d.slab)-1]
 }
 
 func (d *discovery) addFragment(root uint32, r Range) {
@@ -59,6 +83,7 @@ func (d *discovery) addFragment(root uint32, r Range) {
 // function covers become new functions, for a bounded number of rounds.
 func (d *discovery) run(workers int) error {
 	b := d.b
+	d.workers = workers
 	sized, open := d.split()
 	funcs := make([]Function, 0, len(sized)+len(open))
 	for _, c := range sized {
@@ -100,7 +125,7 @@ func (d *discovery) run(workers int) error {
 				if s := b.Section(t); s == nil || s.Flags&SectionExec == 0 || t-s.RVA >= s.FileSize {
 					continue
 				}
-				c := &candidate{rva: t, src: SourceCallTarget}
+				c := d.newCandidate(candidate{rva: t, src: SourceCallTarget})
 				d.cands[t] = c
 				targets = append(targets, c)
 			}
@@ -118,16 +143,20 @@ func (d *discovery) run(workers int) error {
 
 // split separates sized candidates (pdata) from open ones and sorts both.
 func (d *discovery) split() (sized, open []*candidate) {
-	for _, c := range d.cands {
+	for _, c := range d.order {
 		if c.size > 0 {
 			sized = append(sized, c)
 		} else {
 			open = append(open, c)
 		}
 	}
+	d.order = nil
 	byRVA := func(x, y *candidate) int { return cmpU32(x.rva, y.rva) }
-	slices.SortFunc(sized, byRVA)
-	slices.SortFunc(open, byRVA)
+	for _, l := range [][]*candidate{sized, open} {
+		if !slices.IsSortedFunc(l, byRVA) {
+			slices.SortFunc(l, byRVA)
+		}
+	}
 	for _, c := range sized {
 		slices.SortFunc(c.frags, func(x, y Range) int { return cmpU32(x.RVA, y.RVA) })
 		c.size = d.clipToFile(c.rva, c.size)
@@ -215,32 +244,33 @@ func (d *discovery) finish() {
 }
 
 // resolve turns the call targets, function references and data references
-// of every function into the shared tables of the Binary, and drops the
-// lists.
+// of every function into the shared tables of the Binary, in parallel, and
+// drops the lists.
 func (d *discovery) resolve() {
 	b := d.b
 	b.starts.build(b.Functions)
-	total, totalData := 0, 0
-	for _, l := range d.lists {
-		total += len(l.calls) + len(l.refs)
-		totalData += len(l.datas)
-	}
-	b.calls = make([]int32, 0, total)
-	b.drefs = make([]uint32, 0, totalData)
+	// Offsets first, then each worker fills its functions' slices.
+	total, totalData := uint32(0), uint32(0)
 	for i, l := range d.lists {
 		fp := &b.fps[i]
-		fp.callOff = uint32(len(b.calls))
-		for _, t := range l.calls {
-			b.calls = append(b.calls, int32(b.functionStart(t)))
-		}
-		for _, t := range l.refs {
-			b.calls = append(b.calls, int32(b.functionStart(t)))
-		}
-		fp.callN = uint32(len(b.calls)) - fp.callOff
-		fp.drefOff = uint32(len(b.drefs))
-		b.drefs = append(b.drefs, l.datas...)
-		fp.drefN = uint32(len(l.datas))
+		fp.callOff, fp.callN = total, uint32(len(l.calls)+len(l.refs))
+		fp.drefOff, fp.drefN = totalData, uint32(len(l.datas))
+		total += fp.callN
+		totalData += fp.drefN
 	}
+	b.calls = make([]int32, total)
+	b.drefs = make([]uint32, totalData)
+	parallel(len(d.lists), d.workers, false, func(_ *scratch, i int) {
+		l, fp := &d.lists[i], &b.fps[i]
+		calls := b.calls[fp.callOff : fp.callOff+fp.callN]
+		for k, t := range l.calls {
+			calls[k] = int32(b.functionStart(t))
+		}
+		for k, t := range l.refs {
+			calls[len(l.calls)+k] = int32(b.functionStart(t))
+		}
+		copy(b.drefs[fp.drefOff:], l.datas)
+	}, nil)
 	d.lists = nil
 }
 

@@ -94,6 +94,7 @@ func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, paren
 			}
 		}
 	}
+	d.reserve(len(rfs))
 	for i, rf := range rfs {
 		root, ok := chainRoot(parent, i)
 		if !ok {
