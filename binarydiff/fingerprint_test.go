@@ -23,15 +23,20 @@ func codeBytes(b *Binary) int64 {
 }
 
 // BenchmarkFingerprint measures decoding and fingerprinting all functions
-// of a real Go program, with one worker and with one per core; MB/s is of
-// function bytes.
+// of a real Go program (see benchFingerprint).
 func BenchmarkFingerprint(b *testing.B) {
-	// Parsed from memory: the figure is decoding and hashing, not the page
-	// faults of a first read (BenchmarkPerfOpenAndDiff has those).
 	data, err := os.ReadFile(fxBuild(b, fxV1))
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchFingerprint(b, data)
+}
+
+// benchFingerprint measures fingerprinting every function of the image
+// data, with one worker and with one per core; MB/s is of function bytes.
+// The image is parsed from memory: the figure is decoding and hashing, not
+// the page faults of a first read (BenchmarkPerfOpenAndDiff has those).
+func benchFingerprint(b *testing.B, data []byte) {
 	bin, err := Parse(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		b.Fatal(err)

@@ -219,3 +219,17 @@ func BenchmarkPerfDiff(b *testing.B) {
 		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
 	}
 }
+
+// BenchmarkPerfFingerprint measures fingerprinting the image named by
+// BINARYDIFF_PERF_OLD, of any format (see benchFingerprint).
+func BenchmarkPerfFingerprint(b *testing.B) {
+	po := os.Getenv("BINARYDIFF_PERF_OLD")
+	if po == "" {
+		b.Skip("BINARYDIFF_PERF_OLD not set")
+	}
+	data, err := os.ReadFile(po)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchFingerprint(b, data)
+}
