@@ -44,25 +44,12 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 	}
 	enc := binary.LittleEndian.Uint32(code)
 	va := b.ImageBase + uint64(pc)
+	// arm64asm (slow, and serialized) only names the operation for the
+	// secondary features; without them an undecodable word counts as a
+	// plain instruction. Everything else comes from the encoding.
 	op := uint64(0)
-	if inst, err := decodeA64(code[:4]); err == nil {
-		op = uint64(inst.Op)
-		d.loose = op * 0x9E3779B97F4A7C15
-		for k, a := range inst.Args {
-			if a == nil {
-				break
-			}
-			switch a := a.(type) {
-			case arm64asm.Reg:
-				d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
-			case arm64asm.RegSP:
-				d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
-			case arm64asm.Cond:
-				d.loose = mix64(d.loose ^ uint64(a.Value)<<40)
-			}
-		}
-	} else {
-		d.kind = x86.Bad
+	if st.full {
+		op = d.operation(code)
 	}
 	d.mnem = op*0x9E3779B97F4A7C15 ^ uint64(enc>>21)
 	rd, rn := enc&31, enc>>5&31
@@ -116,10 +103,37 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 				d.imm = v
 			}
 		}
-		if rd < 31 && d.kind != x86.Bad {
+		if rd < 31 { // also for undecodable words, so that full and fast decodes agree
 			st.page[rd] = 0 // any other write of the register ends the ADRP pair (conservatively)
 		}
 	}
+}
+
+// operation decodes an instruction with arm64asm for the loose hash (the
+// operation and its registers) and returns the operation, 0 with d.kind
+// Bad if the word is not an instruction.
+func (d *genInsn) operation(code []byte) uint64 {
+	inst, err := decodeA64(code[:4])
+	if err != nil {
+		d.kind = x86.Bad
+		return 0
+	}
+	op := uint64(inst.Op)
+	d.loose = op * 0x9E3779B97F4A7C15
+	for k, a := range inst.Args {
+		if a == nil {
+			break
+		}
+		switch a := a.(type) {
+		case arm64asm.Reg:
+			d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
+		case arm64asm.RegSP:
+			d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
+		case arm64asm.Cond:
+			d.loose = mix64(d.loose ^ uint64(a.Value)<<40)
+		}
+	}
+	return op
 }
 
 func (arm64) disasm(b *Binary, code []byte, rva uint32) string {

@@ -45,6 +45,7 @@ type decoder interface {
 
 // decodeState is per-function decoder state.
 type decodeState struct {
+	full bool       // the secondary features are wanted (genInsn.loose, mnem, imm)
 	page [32]uint64 // Arm64: page address last loaded by ADRP into each register, 0 if none
 }
 
@@ -52,13 +53,11 @@ type decodeState struct {
 func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint) {
 	*fp = fingerprint{}
 	open := limit > 0
-	// The secondary features cost little next to the generic decoders:
-	// always computed.
-	s.ft.reset()
 	ft := &s.ft
 	code := s.begin(b, f, limit)
 	starts, targets, after := s.starts, s.targets, s.after
-	var st decodeState
+	// Without features the decoder may skip what only they need.
+	st := decodeState{full: s.full || s.keep}
 	var d genInsn
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra, ninsts uint32
@@ -153,18 +152,20 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 				s.norm = append(s.norm, raw...)
 				mnem = mix64(mnem ^ d.mnem)
 			}
-			tok := hashToken(s.norm[start:])
-			loose = mix64(loose ^ d.loose ^ uint64(d.kind))
-			if d.imm >= 0x100 {
-				ft.consts += mix64(d.imm)
+			if st.full {
+				tok := hashToken(s.norm[start:])
+				loose = mix64(loose ^ d.loose ^ uint64(d.kind))
+				if d.imm >= 0x100 {
+					ft.consts += mix64(d.imm)
+				}
+				if s.keep {
+					s.toks = append(s.toks, tok)
+					s.irefs = append(s.irefs, s.iref)
+				}
+				ft.addSketch(tok)
+				ft.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
+				prevTok = tok
 			}
-			if s.keep {
-				s.toks = append(s.toks, tok)
-				s.irefs = append(s.irefs, s.iref)
-			}
-			ft.addSketch(tok)
-			ft.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))
-			prevTok = tok
 			off += n
 			if d.kind != x86.Plain && d.kind != x86.Call && d.kind != x86.CallIndirect && d.kind != x86.Bad {
 				setBit(after, off)
@@ -183,8 +184,10 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 	}
 	fp.exact = xxh3.Hash(code)
 	fp.norm = xxh3.Hash(s.norm)
-	ft.loose = loose
-	ft.mnem = mnem
+	if st.full {
+		ft.loose = loose
+		ft.mnem = mnem
+	}
 	fp.insns = ninsts
 	s.shape(fp, jccIntra, jccOut, jmpIntra)
 }
