@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
 	"github.com/zeebo/xxh3"
+	"golang.org/x/arch/x86/x86asm"
 )
 
 // LineOp says on which side(s) an instruction of an Explanation appears.
@@ -80,7 +81,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // tokens and basic-block starts.
 type decoded struct {
 	b      *Binary
-	s      *scratch // holds code until the explanation is done
+	fast   textAppender                  // b.code, if it formats into a buffer
+	sym    func(uint64) (string, uint64) // b.symbolize
+	s      *scratch                      // holds code until the explanation is done
 	code   []byte
 	rvas   []uint32
 	lens   []uint8
@@ -114,6 +117,8 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	}
 	a, b := &x.a, &x.b
 	x.e.Lines = make([]Line, 0, len(a.toks)+len(b.toks))
+	x.ends = make([]uint32, 0, cap(x.e.Lines))
+	x.text = make([]byte, 0, 32*cap(x.e.Lines))
 	// Basic-block alignment first: whole blocks are tokens too.
 	i, j := 0, 0 // block cursors
 	for _, blk := range myers.Diff(a.blockTokens(intern), b.blockTokens(intern)) {
@@ -136,6 +141,13 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	}
 	x.flush()
 	e := x.e
+	// One string holds the text of all lines.
+	text := string(x.text)
+	lo := uint32(0)
+	for i, hi := range x.ends {
+		e.Lines[i].Text = text[lo:hi]
+		lo = hi
+	}
 	if n := len(a.toks) + len(b.toks); n > 0 {
 		e.Similarity = float64(n-e.Deleted-e.Inserted) / float64(n)
 	}
@@ -149,6 +161,15 @@ type explainer struct {
 	a, b    decoded
 	ao, bo  [2]int
 	pending bool
+	text    []byte   // the text of all lines so far
+	ends    []uint32 // end of each line's text in text
+}
+
+// add appends a line whose text is instruction k of side d.
+func (x *explainer) add(op LineOp, oldRVA, newRVA uint32, d *decoded, k int) {
+	x.e.Lines = append(x.e.Lines, Line{Op: op, OldRVA: oldRVA, NewRVA: newRVA})
+	x.text = d.appendText(x.text, k)
+	x.ends = append(x.ends, uint32(len(x.text)))
 }
 
 func (x *explainer) open(ai, bj int) {
@@ -161,7 +182,7 @@ func (x *explainer) open(ai, bj int) {
 func (x *explainer) equalRun(lo, hi, blo int) {
 	for k := lo; k < hi; k++ {
 		bk := blo + (k - lo)
-		x.e.Lines = append(x.e.Lines, Line{Op: LineEqual, OldRVA: x.a.rvas[k], NewRVA: x.b.rvas[bk], Text: x.b.text(bk)})
+		x.add(LineEqual, x.a.rvas[k], x.b.rvas[bk], &x.b, bk)
 	}
 }
 
@@ -177,14 +198,14 @@ func (x *explainer) flush() {
 		for n := 0; n < ed.N; n++ {
 			switch ed.Op {
 			case myers.Equal:
-				e.Lines = append(e.Lines, Line{Op: LineEqual, OldRVA: a.rvas[i], NewRVA: b.rvas[j], Text: b.text(j)})
+				x.add(LineEqual, a.rvas[i], b.rvas[j], b, j)
 				i, j = i+1, j+1
 			case myers.Delete:
-				e.Lines = append(e.Lines, Line{Op: LineDelete, OldRVA: a.rvas[i], Text: a.text(i)})
+				x.add(LineDelete, a.rvas[i], 0, a, i)
 				e.Deleted++
 				i++
 			case myers.Insert:
-				e.Lines = append(e.Lines, Line{Op: LineInsert, NewRVA: b.rvas[j], Text: b.text(j)})
+				x.add(LineInsert, 0, b.rvas[j], b, j)
 				e.Inserted++
 				j++
 			}
@@ -192,10 +213,20 @@ func (x *explainer) flush() {
 	}
 }
 
-// text disassembles instruction k.
-func (d *decoded) text(k int) string {
+// textAppender is an isa that formats instructions into a buffer, with
+// the same text as its disasm.
+type textAppender interface {
+	appendDisasm(dst []byte, code []byte, rva uint32, symname x86asm.SymLookup) []byte
+}
+
+// appendText appends the disassembly of instruction k to dst.
+func (d *decoded) appendText(dst []byte, k int) []byte {
 	off := d.offs[k]
-	return d.b.code.disasm(d.b, d.code[off:off+uint32(d.lens[k])], d.rvas[k])
+	code := d.code[off : off+uint32(d.lens[k])]
+	if d.fast != nil {
+		return d.fast.appendDisasm(dst, code, d.rvas[k], d.sym)
+	}
+	return append(dst, d.b.code.disasm(d.b, code, d.rvas[k])...)
 }
 
 // load decodes the function starting at rva.
@@ -211,6 +242,8 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	s.keep = true
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
+	d.fast, _ = b.code.(textAppender)
+	d.sym = b.symbolize
 	d.blocks = d.blocks[:0]
 	d.code = s.code
 	n := len(s.insts)
