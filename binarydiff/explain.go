@@ -90,6 +90,8 @@ type decoded struct {
 	toks   []uint32
 	offs   []uint32 // offset of each instruction in code
 	blocks []int    // index of each block's first instruction, plus len(toks)
+	slab   []uint32 // backs rvas, toks and offs
+	btoks  []uint32 // blockTokens' result
 }
 
 // Explain returns the instruction-level diff of a function pair from the
@@ -100,11 +102,11 @@ type decoded struct {
 // normalized instruction tokens, so moved branch targets and callees do
 // not show as differences.
 func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
-	intern := make(map[uint64]uint32, 256)
-	x := &explainer{e: &Explanation{Old: d.Old, New: d.New}}
-	x.a.blocks, x.b.blocks = []int{0}, []int{0}
-	defer x.a.release()
-	defer x.b.release()
+	x := explainerPool.Get().(*explainer)
+	defer x.release()
+	intern := x.intern
+	x.e = &Explanation{Old: d.Old, New: d.New}
+	x.a.blocks, x.b.blocks = append(x.a.blocks[:0], 0), append(x.b.blocks[:0], 0)
 	if d.Old != nil {
 		if err := x.a.load(old, d.Old.RVA, intern); err != nil {
 			return nil, fmt.Errorf("old: %w", err)
@@ -117,8 +119,6 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	}
 	a, b := &x.a, &x.b
 	x.e.Lines = make([]Line, 0, len(a.toks)+len(b.toks))
-	x.ends = make([]uint32, 0, cap(x.e.Lines))
-	x.text = make([]byte, 0, 32*cap(x.e.Lines))
 	// Basic-block alignment first: whole blocks are tokens too.
 	i, j := 0, 0 // block cursors
 	for _, blk := range myers.Diff(a.blockTokens(intern), b.blockTokens(intern)) {
@@ -163,6 +163,26 @@ type explainer struct {
 	pending bool
 	text    []byte   // the text of all lines so far
 	ends    []uint32 // end of each line's text in text
+	intern  map[uint64]uint32
+}
+
+// explainerPool keeps the memory of explainers, all of it transient but the
+// Explanation.
+var explainerPool = sync.Pool{New: func() any {
+	return &explainer{intern: make(map[uint64]uint32, 256)}
+}}
+
+// release returns x to explainerPool, unless it grew large.
+func (x *explainer) release() {
+	x.a.release()
+	x.b.release()
+	x.e = nil
+	if len(x.intern) > 1<<12 || cap(x.text) > 1<<20 {
+		return
+	}
+	clear(x.intern)
+	x.text, x.ends, x.pending = x.text[:0], x.ends[:0], false
+	explainerPool.Put(x)
 }
 
 // add appends a line whose text is instruction k of side d.
@@ -247,9 +267,15 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	d.blocks = d.blocks[:0]
 	d.code = s.code
 	n := len(s.insts)
-	slab := make([]uint32, 3*n)
+	if cap(d.slab) < 3*n {
+		d.slab = make([]uint32, 3*n)
+	}
+	slab := d.slab[:3*n]
 	d.rvas, d.toks, d.offs = slab[:n:n], slab[n:2*n:2*n], slab[2*n:]
-	d.lens = make([]uint8, n)
+	if cap(d.lens) < n {
+		d.lens = make([]uint8, n)
+	}
+	d.lens = d.lens[:n]
 	for k := range s.insts {
 		off := s.insts[k].off
 		ri := s.rangeOf(off)
@@ -278,12 +304,15 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	return nil
 }
 
-// release returns the scratch holding the function's code to the pool.
+// release returns the scratch holding the function's code to the pool and
+// drops the references to the binary.
 func (d *decoded) release() {
 	if d.s != nil {
 		scratchPool.Put(d.s)
 		d.s, d.code = nil, nil
 	}
+	d.b, d.fast, d.sym = nil, nil, nil
+	d.rvas, d.toks, d.offs, d.lens = nil, nil, nil, d.lens[:0]
 }
 
 // blockTokens interns each basic block's token sequence.
@@ -291,7 +320,10 @@ func (d *decoded) blockTokens(intern map[uint64]uint32) []uint32 {
 	if len(d.blocks) == 0 {
 		return nil
 	}
-	out := make([]uint32, len(d.blocks)-1)
+	if cap(d.btoks) < len(d.blocks)-1 {
+		d.btoks = make([]uint32, len(d.blocks)-1)
+	}
+	out := d.btoks[:len(d.blocks)-1]
 	for i := range out {
 		h := uint64(0x9E3779B97F4A7C15)
 		for _, t := range d.toks[d.blocks[i]:d.blocks[i+1]] {
