@@ -82,7 +82,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 type decoded struct {
 	b      *Binary
 	fast   textAppender                  // b.code, if it formats into a buffer
-	sym    func(uint64) (string, uint64) // b.symbolize
+	sym    func(uint64) (string, uint64) // d.symbolize, once made
+	texts  *textCache                    // shared by both sides
+	looked bool                          // sym was called
 	s      *scratch                      // holds code until the explanation is done
 	code   []byte
 	rvas   []uint32
@@ -169,7 +171,10 @@ type explainer struct {
 // explainerPool keeps the memory of explainers, all of it transient but the
 // Explanation.
 var explainerPool = sync.Pool{New: func() any {
-	return &explainer{intern: make(map[uint64]uint32, 256)}
+	x := &explainer{intern: make(map[uint64]uint32, 256)}
+	x.a.texts = &textCache{m: make(map[textKey]uint32)}
+	x.b.texts = x.a.texts
+	return x
 }}
 
 // release returns x to explainerPool, unless it grew large.
@@ -239,14 +244,61 @@ type textAppender interface {
 	appendDisasm(dst []byte, code []byte, rva uint32, symname x86asm.SymLookup) []byte
 }
 
-// appendText appends the disassembly of instruction k to dst.
+// textKey is an instruction's encoding and instruction set.
+type textKey struct {
+	arch Arch
+	n    uint8
+	code [15]byte
+}
+
+// textCache holds the texts of position-independent instructions: the
+// map gives the offset<<8|length of each in buf.
+type textCache struct {
+	m   map[textKey]uint32
+	buf []byte
+}
+
+// maxTextBytes bounds a textCache; it starts over when full.
+const maxTextBytes = 1 << 16
+
+// appendText appends the disassembly of instruction k to dst. The text of
+// an instruction for which the formatter looked up no address (none is
+// PC-relative or absolute) depends only on its bytes: it is kept in
+// d.texts, which lives as long as the pooled explainer, so instructions
+// seen before (in this or an earlier explanation) are not decoded again.
 func (d *decoded) appendText(dst []byte, k int) []byte {
 	off := d.offs[k]
 	code := d.code[off : off+uint32(d.lens[k])]
-	if d.fast != nil {
+	if d.fast == nil {
+		return append(dst, d.b.code.disasm(d.b, code, d.rvas[k])...)
+	}
+	if len(code) > 15 {
 		return d.fast.appendDisasm(dst, code, d.rvas[k], d.sym)
 	}
-	return append(dst, d.b.code.disasm(d.b, code, d.rvas[k])...)
+	key := textKey{arch: d.b.Arch, n: uint8(len(code))}
+	copy(key.code[:], code)
+	c := d.texts
+	if v, ok := c.m[key]; ok {
+		return append(dst, c.buf[v>>8:v>>8+v&0xff]...)
+	}
+	start := len(dst)
+	d.looked = false
+	dst = d.fast.appendDisasm(dst, code, d.rvas[k], d.sym)
+	if t := dst[start:]; !d.looked && len(t) <= 0xff {
+		if len(c.buf)+len(t) > maxTextBytes {
+			clear(c.m)
+			c.buf = c.buf[:0]
+		}
+		c.m[key] = uint32(len(c.buf))<<8 | uint32(len(t))
+		c.buf = append(c.buf, t...)
+	}
+	return dst
+}
+
+// symbolize is b.symbolize, noting that it was called.
+func (d *decoded) symbolize(addr uint64) (string, uint64) {
+	d.looked = true
+	return d.b.symbolize(addr)
 }
 
 // load decodes the function starting at rva.
@@ -263,7 +315,9 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
 	d.fast, _ = b.code.(textAppender)
-	d.sym = b.symbolize
+	if d.sym == nil {
+		d.sym = d.symbolize // d does not move: it is part of a pooled explainer
+	}
 	d.blocks = d.blocks[:0]
 	d.code = s.code
 	n := len(s.insts)
@@ -311,7 +365,7 @@ func (d *decoded) release() {
 		scratchPool.Put(d.s)
 		d.s, d.code = nil, nil
 	}
-	d.b, d.fast, d.sym = nil, nil, nil
+	d.b, d.fast = nil, nil
 	d.rvas, d.toks, d.offs, d.lens = nil, nil, nil, d.lens[:0]
 }
 

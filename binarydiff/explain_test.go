@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -114,6 +115,24 @@ func BenchmarkExplain(b *testing.B) {
 	fd := fxChanged(b, old, new, "main.main")
 	b.ReportAllocs()
 	for b.Loop() {
+		if _, err := Explain(old, new, fd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExplainCold is BenchmarkExplain with the text cache of the
+// pooled explainer emptied before each call: every instruction is decoded
+// and formatted, as in a process's first explanation.
+func BenchmarkExplainCold(b *testing.B) {
+	old, new := fxOpen(b, fxV1), fxOpen(b, fxV2)
+	fd := fxChanged(b, old, new, "main.main")
+	b.ReportAllocs()
+	for b.Loop() {
+		x := explainerPool.Get().(*explainer)
+		clear(x.a.texts.m)
+		x.a.texts.buf = x.a.texts.buf[:0]
+		explainerPool.Put(x) // Explain gets it back: same goroutine
 		if _, err := Explain(old, new, fd); err != nil {
 			b.Fatal(err)
 		}
@@ -281,4 +300,34 @@ func TestExplainTextIsDisasm(t *testing.T) {
 		t.Fatal("no lines")
 	}
 	t.Logf("%d lines", n)
+}
+
+// TestExplainConcurrent checks that explanations made at the same time
+// (each with its own pooled explainer and text cache) agree.
+func TestExplainConcurrent(t *testing.T) {
+	old, new := fxOpen(t, fxV1), fxOpen(t, fxV2)
+	fd := fxChanged(t, old, new, "main.main")
+	want, err := Explain(old, new, fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				got, err := Explain(old, new, fd)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("(-want +got):\n%s", d)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
