@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
 	"github.com/zeebo/xxh3"
+	"golang.org/x/arch/x86/x86asm"
 )
 
 // LineOp says on which side(s) an instruction of an Explanation appears.
@@ -80,13 +81,19 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // tokens and basic-block starts.
 type decoded struct {
 	b      *Binary
-	s      *scratch // holds code until the explanation is done
+	fast   textAppender                  // b.code, if it formats into a buffer
+	sym    func(uint64) (string, uint64) // d.symbolize, once made
+	texts  *textCache                    // shared by both sides
+	looked bool                          // sym was called
+	s      *scratch                      // holds code until the explanation is done
 	code   []byte
 	rvas   []uint32
 	lens   []uint8
 	toks   []uint32
 	offs   []uint32 // offset of each instruction in code
 	blocks []int    // index of each block's first instruction, plus len(toks)
+	slab   []uint32 // backs rvas, toks and offs
+	btoks  []uint32 // blockTokens' result
 }
 
 // Explain returns the instruction-level diff of a function pair from the
@@ -97,11 +104,11 @@ type decoded struct {
 // normalized instruction tokens, so moved branch targets and callees do
 // not show as differences.
 func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
-	intern := make(map[uint64]uint32, 256)
-	x := &explainer{e: &Explanation{Old: d.Old, New: d.New}}
-	x.a.blocks, x.b.blocks = []int{0}, []int{0}
-	defer x.a.release()
-	defer x.b.release()
+	x := explainerPool.Get().(*explainer)
+	defer x.release()
+	intern := x.intern
+	x.e = &Explanation{Old: d.Old, New: d.New}
+	x.a.blocks, x.b.blocks = append(x.a.blocks[:0], 0), append(x.b.blocks[:0], 0)
 	if d.Old != nil {
 		if err := x.a.load(old, d.Old.RVA, intern); err != nil {
 			return nil, fmt.Errorf("old: %w", err)
@@ -136,6 +143,13 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	}
 	x.flush()
 	e := x.e
+	// One string holds the text of all lines.
+	text := string(x.text)
+	lo := uint32(0)
+	for i, hi := range x.ends {
+		e.Lines[i].Text = text[lo:hi]
+		lo = hi
+	}
 	if n := len(a.toks) + len(b.toks); n > 0 {
 		e.Similarity = float64(n-e.Deleted-e.Inserted) / float64(n)
 	}
@@ -149,6 +163,38 @@ type explainer struct {
 	a, b    decoded
 	ao, bo  [2]int
 	pending bool
+	text    []byte   // the text of all lines so far
+	ends    []uint32 // end of each line's text in text
+	intern  map[uint64]uint32
+}
+
+// explainerPool keeps the memory of explainers, all of it transient but the
+// Explanation.
+var explainerPool = sync.Pool{New: func() any {
+	x := &explainer{intern: make(map[uint64]uint32, 256)}
+	x.a.texts = &textCache{m: make(map[textKey]uint32)}
+	x.b.texts = x.a.texts
+	return x
+}}
+
+// release returns x to explainerPool, unless it grew large.
+func (x *explainer) release() {
+	x.a.release()
+	x.b.release()
+	x.e = nil
+	if len(x.intern) > 1<<12 || cap(x.text) > 1<<20 {
+		return
+	}
+	clear(x.intern)
+	x.text, x.ends, x.pending = x.text[:0], x.ends[:0], false
+	explainerPool.Put(x)
+}
+
+// add appends a line whose text is instruction k of side d.
+func (x *explainer) add(op LineOp, oldRVA, newRVA uint32, d *decoded, k int) {
+	x.e.Lines = append(x.e.Lines, Line{Op: op, OldRVA: oldRVA, NewRVA: newRVA})
+	x.text = d.appendText(x.text, k)
+	x.ends = append(x.ends, uint32(len(x.text)))
 }
 
 func (x *explainer) open(ai, bj int) {
@@ -161,7 +207,7 @@ func (x *explainer) open(ai, bj int) {
 func (x *explainer) equalRun(lo, hi, blo int) {
 	for k := lo; k < hi; k++ {
 		bk := blo + (k - lo)
-		x.e.Lines = append(x.e.Lines, Line{Op: LineEqual, OldRVA: x.a.rvas[k], NewRVA: x.b.rvas[bk], Text: x.b.text(bk)})
+		x.add(LineEqual, x.a.rvas[k], x.b.rvas[bk], &x.b, bk)
 	}
 }
 
@@ -177,14 +223,14 @@ func (x *explainer) flush() {
 		for n := 0; n < ed.N; n++ {
 			switch ed.Op {
 			case myers.Equal:
-				e.Lines = append(e.Lines, Line{Op: LineEqual, OldRVA: a.rvas[i], NewRVA: b.rvas[j], Text: b.text(j)})
+				x.add(LineEqual, a.rvas[i], b.rvas[j], b, j)
 				i, j = i+1, j+1
 			case myers.Delete:
-				e.Lines = append(e.Lines, Line{Op: LineDelete, OldRVA: a.rvas[i], Text: a.text(i)})
+				x.add(LineDelete, a.rvas[i], 0, a, i)
 				e.Deleted++
 				i++
 			case myers.Insert:
-				e.Lines = append(e.Lines, Line{Op: LineInsert, NewRVA: b.rvas[j], Text: b.text(j)})
+				x.add(LineInsert, 0, b.rvas[j], b, j)
 				e.Inserted++
 				j++
 			}
@@ -192,10 +238,67 @@ func (x *explainer) flush() {
 	}
 }
 
-// text disassembles instruction k.
-func (d *decoded) text(k int) string {
+// textAppender is an isa that formats instructions into a buffer, with
+// the same text as its disasm.
+type textAppender interface {
+	appendDisasm(dst []byte, code []byte, rva uint32, symname x86asm.SymLookup) []byte
+}
+
+// textKey is an instruction's encoding and instruction set.
+type textKey struct {
+	arch Arch
+	n    uint8
+	code [15]byte
+}
+
+// textCache holds the texts of position-independent instructions: the
+// map gives the offset<<8|length of each in buf.
+type textCache struct {
+	m   map[textKey]uint32
+	buf []byte
+}
+
+// maxTextBytes bounds a textCache; it starts over when full.
+const maxTextBytes = 1 << 16
+
+// appendText appends the disassembly of instruction k to dst. The text of
+// an instruction for which the formatter looked up no address (none is
+// PC-relative or absolute) depends only on its bytes: it is kept in
+// d.texts, which lives as long as the pooled explainer, so instructions
+// seen before (in this or an earlier explanation) are not decoded again.
+func (d *decoded) appendText(dst []byte, k int) []byte {
 	off := d.offs[k]
-	return d.b.code.disasm(d.b, d.code[off:off+uint32(d.lens[k])], d.rvas[k])
+	code := d.code[off : off+uint32(d.lens[k])]
+	if d.fast == nil {
+		return append(dst, d.b.code.disasm(d.b, code, d.rvas[k])...)
+	}
+	if len(code) > 15 {
+		return d.fast.appendDisasm(dst, code, d.rvas[k], d.sym)
+	}
+	key := textKey{arch: d.b.Arch, n: uint8(len(code))}
+	copy(key.code[:], code)
+	c := d.texts
+	if v, ok := c.m[key]; ok {
+		return append(dst, c.buf[v>>8:v>>8+v&0xff]...)
+	}
+	start := len(dst)
+	d.looked = false
+	dst = d.fast.appendDisasm(dst, code, d.rvas[k], d.sym)
+	if t := dst[start:]; !d.looked && len(t) <= 0xff {
+		if len(c.buf)+len(t) > maxTextBytes {
+			clear(c.m)
+			c.buf = c.buf[:0]
+		}
+		c.m[key] = uint32(len(c.buf))<<8 | uint32(len(t))
+		c.buf = append(c.buf, t...)
+	}
+	return dst
+}
+
+// symbolize is b.symbolize, noting that it was called.
+func (d *decoded) symbolize(addr uint64) (string, uint64) {
+	d.looked = true
+	return d.b.symbolize(addr)
 }
 
 // load decodes the function starting at rva.
@@ -211,12 +314,22 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	s.keep = true
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
+	d.fast, _ = b.code.(textAppender)
+	if d.sym == nil {
+		d.sym = d.symbolize // d does not move: it is part of a pooled explainer
+	}
 	d.blocks = d.blocks[:0]
 	d.code = s.code
 	n := len(s.insts)
-	slab := make([]uint32, 3*n)
+	if cap(d.slab) < 3*n {
+		d.slab = make([]uint32, 3*n)
+	}
+	slab := d.slab[:3*n]
 	d.rvas, d.toks, d.offs = slab[:n:n], slab[n:2*n:2*n], slab[2*n:]
-	d.lens = make([]uint8, n)
+	if cap(d.lens) < n {
+		d.lens = make([]uint8, n)
+	}
+	d.lens = d.lens[:n]
 	for k := range s.insts {
 		off := s.insts[k].off
 		ri := s.rangeOf(off)
@@ -245,12 +358,15 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	return nil
 }
 
-// release returns the scratch holding the function's code to the pool.
+// release returns the scratch holding the function's code to the pool and
+// drops the references to the binary.
 func (d *decoded) release() {
 	if d.s != nil {
 		scratchPool.Put(d.s)
 		d.s, d.code = nil, nil
 	}
+	d.b, d.fast = nil, nil
+	d.rvas, d.toks, d.offs, d.lens = nil, nil, nil, d.lens[:0]
 }
 
 // blockTokens interns each basic block's token sequence.
@@ -258,7 +374,10 @@ func (d *decoded) blockTokens(intern map[uint64]uint32) []uint32 {
 	if len(d.blocks) == 0 {
 		return nil
 	}
-	out := make([]uint32, len(d.blocks)-1)
+	if cap(d.btoks) < len(d.blocks)-1 {
+		d.btoks = make([]uint32, len(d.blocks)-1)
+	}
+	out := d.btoks[:len(d.blocks)-1]
 	for i := range out {
 		h := uint64(0x9E3779B97F4A7C15)
 		for _, t := range d.toks[d.blocks[i]:d.blocks[i+1]] {
