@@ -36,7 +36,18 @@ const (
 )
 
 func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint) {
+	fingerprintX86(b, f, limit, s, fp, false)
+}
+
+// fingerprintX86 fingerprints x86 code of 64-bit mode, or of 32-bit mode
+// if m32 (see i386): the decoding mode and the size of relocated pointers
+// (8 or 4 bytes) differ; nothing else does.
+func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint, m32 bool) {
 	*fp = fingerprint{}
+	decode, psz := x86.Decode, uint32(8)
+	if m32 {
+		decode, psz = x86.Decode32, 4
+	}
 	open := limit > 0
 	// Secondary features (loose and mnemonic hashes, sketch, constants,
 	// strings) are only needed for functions the exact passes leave
@@ -68,12 +79,12 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 			// An absolute pointer in code (a table such as MinGW's
 			// __CTOR_LIST__) is one token; an instruction may not run into one.
 			var in x86.Inst
-			ptr := len(relocs) > 0 && relocs[0] == pc && off+8 <= end
+			ptr := len(relocs) > 0 && relocs[0] == pc && off+psz <= end
 			if ptr {
-				in = x86.Inst{Len: 8}
+				in = x86.Inst{Len: uint8(psz)}
 			} else {
-				in = x86.Decode(code[off:end])
-				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+8 > pc+uint32(in.Len) {
+				in = decode(code[off:end])
+				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+psz > pc+uint32(in.Len) {
 					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
 				}
 			}
@@ -95,7 +106,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 				s.flushRun(code, &runLo, runHi)
 				start := len(s.norm)
 				s.norm = append(s.norm, tagPointer)
-				s.appendData(b, binary.LittleEndian.Uint64(code[off:])-b.ImageBase, nil, nil)
+				s.appendData(b, readPtr(code[off:], psz)-b.ImageBase, nil, nil)
 				relocs = relocs[1:]
 				if full {
 					tok = hashToken(s.norm[start:])
@@ -148,7 +159,7 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					relocs = relocs[1:]
 				}
 				nrel := 0
-				for nrel < len(relocs) && relocs[nrel]+8 <= pc+n {
+				for nrel < len(relocs) && relocs[nrel]+psz <= pc+n {
 					nrel++
 				}
 				raw := code[off : off+n]
@@ -173,9 +184,9 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 					}
 					for _, r := range relocs[:nrel] {
 						o := at + int(r-pc)
-						va := binary.LittleEndian.Uint64(s.norm[o:])
-						clear(s.norm[o : o+8])
-						s.appendData(b, va-b.ImageBase, nil, &in)
+						va := readPtr(s.norm[o:], psz)
+						clear(s.norm[o : o+int(psz)])
+						s.appendData(b, va-b.ImageBase, raw, &in)
 					}
 					relocs = relocs[nrel:]
 					if full {
@@ -230,6 +241,14 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 		ft.mnem = mix64(mnem)
 	}
 	s.shape(fp, jccIntra, jccOut, jmpIntra)
+}
+
+// readPtr reads a little-endian pointer of size bytes (4 or 8).
+func readPtr(p []byte, size uint32) uint64 {
+	if size == 4 {
+		return uint64(binary.LittleEndian.Uint32(p))
+	}
+	return binary.LittleEndian.Uint64(p)
 }
 
 // flushRun appends the pending run of plain instructions code[*lo:hi] to
@@ -421,11 +440,16 @@ func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), s.secTag)
 		s.datas = append(s.datas, rva)
-		if s.full && raw != nil && raw[in.OpOff] == 0x8D && sec.Flags&SectionWrite == 0 {
+		if s.full && raw != nil && loadsAddress(raw[in.OpOff]) && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva)
 		}
 	}
 }
+
+// loadsAddress reports whether an instruction with this opcode and an
+// address operand loads the address itself (LEA, PUSH imm32, MOV r, imm),
+// as string references do, rather than what it points to.
+func loadsAddress(op byte) bool { return op == 0x8D || op == 0x68 || op&0xF8 == 0xB8 }
 
 // addString records a referenced NUL-terminated printable string in s.ft.
 func (s *scratch) addString(b *Binary, sec *Section, rva uint32) {

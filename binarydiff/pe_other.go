@@ -61,7 +61,7 @@ func parsePEOther(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 		b.code = arm64{}
 		pf.arm64Pdata(d)
 	} else {
-		b.code = i386{relocs: relocs}
+		b.code = i386{}
 	}
 	pf.exports(d)
 	pf.symbols(d)

@@ -148,6 +148,21 @@ func TestPEArm64Real(t *testing.T) {
 	}
 }
 
+// TestPE386GoReal diffs a Go program built for windows/386: PE32 code
+// decoded in 32-bit mode, absolute addresses found through HIGHLOW base
+// relocations, functions from the COFF symbols and the pclntab.
+func TestPE386GoReal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	dir := t.TempDir()
+	old, new := buildGoWindows(t, dir, "v1", "386", ""), buildGoWindows(t, dir, "v2", "386", "")
+	a := checkOther(t, old, new, Arch386, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"})
+	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 {
+		t.Errorf("facts: machine %#x", a.Old.Machine)
+	}
+}
+
 const a64Src = `static volatile int sink;
 #define E __declspec(dllexport) __attribute__((noinline))
 E int scale(int x) { return x * 3 + 7; }

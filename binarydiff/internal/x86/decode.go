@@ -179,39 +179,49 @@ func init() {
 	t[0x1E] = fModRM
 }
 
-// Decode decodes the instruction at the start of code. It never fails: an
-// undecodable byte is returned as a one-byte instruction of Kind Bad.
-func Decode(code []byte) Inst {
+// Decode decodes the 64-bit mode instruction at the start of code. It
+// never fails: an undecodable byte is returned as a one-byte instruction
+// of Kind Bad.
+func Decode(code []byte) Inst { return decode(code, false) }
+
+// Decode32 decodes the 32-bit (protected) mode instruction at the start of
+// code, like Decode. In 32-bit mode 40-4F are INC and DEC, not REX
+// prefixes, and a ModRM disp32 without base is an absolute address, not
+// RIP-relative: RIP is never set.
+func Decode32(code []byte) Inst { return decode(code, true) }
+
+func decode(code []byte, m32 bool) Inst {
 	if len(code) >= 16 {
-		if inst, ok := decode16((*[16]byte)(code)); ok {
+		if inst, ok := decode16((*[16]byte)(code), m32); ok {
 			return inst
 		}
-	} else if inst, ok := decodeFast(code); ok {
+	} else if inst, ok := decodeFast(code, m32); ok {
 		return inst
 	}
-	return decodeSlow(code)
+	return decodeSlow(code, m32)
 }
 
 func bad() Inst { return Inst{Len: 1, Kind: Bad} }
 
 // decodeFast decodes the common encodings from the tables; ok is false when
 // the instruction needs the full decoder.
-func decodeFast(code []byte) (inst Inst, ok bool) {
+func decodeFast(code []byte, m32 bool) (inst Inst, ok bool) {
 	if len(code) >= 16 {
-		inst, ok = decode16((*[16]byte)(code))
+		inst, ok = decode16((*[16]byte)(code), m32)
 		return inst, ok
 	}
 	// Near the end of the input, decode from a zero-padded copy and check
 	// the instruction fits.
 	var buf [16]byte
 	copy(buf[:], code)
-	inst, ok = decode16(&buf)
+	inst, ok = decode16(&buf, m32)
 	return inst, ok && int(inst.Len) <= len(code)
 }
 
 // decode16 decodes from a 16-byte window; indexes are masked so the
 // compiler drops bounds checks. No instruction is longer than 15 bytes.
-func decode16(c *[16]byte) (inst Inst, ok bool) {
+// m32 selects 32-bit mode.
+func decode16(c *[16]byte, m32 bool) (inst Inst, ok bool) {
 	p := 0
 	var opsize16, addr32, rexW bool
 prefixes:
@@ -227,7 +237,11 @@ prefixes:
 		}
 		p++
 	}
-	if c[p&15]&0xF0 == 0x40 { // REX
+	if m32 {
+		if addr32 {
+			return inst, false // 16-bit addressing: another ModRM table
+		}
+	} else if c[p&15]&0xF0 == 0x40 { // REX
 		rexW = c[p&15]&8 != 0
 		p++
 	}
@@ -309,7 +323,7 @@ prefixes:
 					inst.DispOff, inst.DispSize = uint8(p), 4
 				}
 			} else if rm == 5 && mod == 0 {
-				inst.DispOff, inst.DispSize, inst.RIP = uint8(p), 4, true
+				inst.DispOff, inst.DispSize, inst.RIP = uint8(p), 4, !m32
 			}
 			switch mod {
 			case 1:
@@ -326,7 +340,7 @@ prefixes:
 	}
 	if flags&fMoffs != 0 {
 		inst.DispOff, inst.DispSize = uint8(p), 8
-		if addr32 {
+		if addr32 || m32 {
 			inst.DispSize = 4
 		}
 		p += int(inst.DispSize)
@@ -467,12 +481,18 @@ func decodeVEX(code []byte) (inst Inst, ok bool) {
 }
 
 // decodeSlow decodes with x86asm and derives the fields from its result.
-func decodeSlow(code []byte) Inst {
-	xi, err := x86asm.Decode(code, 64)
+func decodeSlow(code []byte, m32 bool) Inst {
+	mode := 64
+	if m32 {
+		mode = 32
+	}
+	xi, err := x86asm.Decode(code, mode)
 	if err != nil || xi.Len == 0 {
 		// x86asm v0.23 knows only part of the VEX space and no EVEX; the tables still
-		// give a length, which keeps the linear sweep in sync.
-		if len(code) > 0 && (code[0] == 0xC4 || code[0] == 0xC5 || code[0] == 0x62) {
+		// give a length, which keeps the linear sweep in sync. (In 32-bit
+		// mode C4, C5 and 62 are VEX and EVEX only before a ModRM-like
+		// byte of mode 3; otherwise they are LES, LDS and BOUND.)
+		if len(code) > 1 && (code[0] == 0xC4 || code[0] == 0xC5 || code[0] == 0x62) && (!m32 || code[1] >= 0xC0) {
 			if n := min(len(code), 15); n > 0 {
 				if inst, ok := decodeVEX(code[:n]); ok {
 					return inst
@@ -504,7 +524,7 @@ func decodeSlow(code []byte) Inst {
 				inst.Kind = Jcc
 				inst.Cond = 0x20
 			}
-		} else if xi.PCRel == 4 {
+		} else if xi.PCRel == 4 && !m32 {
 			inst.DispOff, inst.DispSize, inst.RIP = uint8(xi.PCRelOff), 4, true
 		}
 	}

@@ -13,7 +13,7 @@ import (
 func TestDecodeMatchesX86asm(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		code := rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "code")
-		checkAgainstX86asm(t, code)
+		checkAgainstX86asm(t, code, rapid.Bool().Draw(t, "32-bit"))
 	})
 }
 
@@ -24,21 +24,49 @@ func TestDecodeCommonEncodings(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		pre := rapid.SliceOfN(rapid.SampledFrom(prefixes), 0, 3).Draw(t, "prefix")
 		rest := rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "rest")
-		checkAgainstX86asm(t, append(pre, rest...)[:16])
+		checkAgainstX86asm(t, append(pre, rest...)[:16], rapid.Bool().Draw(t, "32-bit"))
 	})
 }
 
-func checkAgainstX86asm(t *rapid.T, code []byte) {
-	inst, ok := decodeFast(code)
+// TestDecodeNeverFails checks that Decode and Decode32 return an
+// instruction of 1 to 15 bytes that fits its input, for any input.
+func TestDecodeNeverFails(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		code := rapid.SliceOfN(rapid.Byte(), 1, 20).Draw(t, "code")
+		for _, in := range []Inst{Decode(code), Decode32(code)} {
+			if in.Len < 1 || in.Len > 15 || int(in.Len) > len(code) {
+				t.Fatalf("% x: length %d", code, in.Len)
+			}
+		}
+	})
+}
+
+func checkAgainstX86asm(t *rapid.T, code []byte, m32 bool) {
+	inst, ok := decodeFast(code, m32)
 	if !ok {
 		return
 	}
-	xi, err := x86asm.Decode(code, 64)
+	mode := 64
+	if m32 {
+		mode = 32
+		if inst.RIP {
+			t.Fatalf("% x: RIP-relative in 32-bit mode", code)
+		}
+	}
+	xi, err := x86asm.Decode(code, mode)
 	if err != nil || xi.Op == 0 {
 		return // undecodable, or x86asm's lone-prefix pseudo-instruction
 	}
 	if int(inst.Len) != xi.Len {
-		t.Fatalf("% x: length %d, x86asm %d (%v)", code[:xi.Len], inst.Len, xi.Len, xi)
+		t.Fatalf("% x (%d-bit): length %d, x86asm %d (%v)", code[:xi.Len], mode, inst.Len, xi.Len, xi)
+	}
+	if m32 {
+		// Only relative branches are PC-relative in 32-bit mode.
+		_, rel := xi.Args[0].(x86asm.Rel)
+		if rel != (inst.RelSize > 0) || rel && int(inst.RelOff) != xi.PCRelOff {
+			t.Fatalf("% x (32-bit): branch field %d+%d, x86asm %v at %d (%v)", code[:xi.Len], inst.RelOff, inst.RelSize, rel, xi.PCRelOff, xi)
+		}
+		return
 	}
 	if xi.PCRel > 0 {
 		off := int(inst.RelOff)
