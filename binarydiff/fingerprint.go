@@ -87,11 +87,13 @@ type scratch struct {
 	calls   []uint32 // call targets, function references and data references of the
 	refs    []uint32 // function being decoded, before they are copied to its fingerprint
 	datas   []uint32
-	starts  []uint64 // bitset over code offsets: an instruction starts here
-	targets []uint64 // bitset: an intra-function branch targets this offset
-	after   []uint64 // bitset: the previous instruction transfers control
-	sec     *Section // last section an operand pointed into
-	secTag  uint64   // xxh3 of its name
+	starts  []uint64    // bitset over code offsets: an instruction starts here
+	targets []uint64    // bitset: an intra-function branch targets this offset
+	after   []uint64    // bitset: the previous instruction transfers control
+	sec     *Section    // last section an operand pointed into
+	secTag  uint64      // xxh3 of its name
+	dec     decodeState // generic decoders' state (isa_generic.go)
+	ins     genInsn
 	arena   []uint32 // backing store for the lists clone32 hands out
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
 	full    bool     // compute the secondary features too, into ft

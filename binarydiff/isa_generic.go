@@ -57,8 +57,9 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 	code := s.begin(b, f, limit)
 	starts, targets, after := s.starts, s.targets, s.after
 	// Without features the decoder may skip what only they need.
-	st := decodeState{full: s.full || s.keep}
-	var d genInsn
+	st := &s.dec // st and d live in the scratch: through the interface call they would escape
+	*st = decodeState{full: s.full || s.keep}
+	d := &s.ins
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra, ninsts uint32
 	for ri, r := range s.ranges {
@@ -67,9 +68,9 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 		var reach uint32
 		for off := base; off < end; {
 			pc := r.RVA + (off - base)
-			d = genInsn{}
+			*d = genInsn{}
 			s.iref = 0
-			dec.decode(b, code[off:end], pc, &d, &st)
+			dec.decode(b, code[off:end], pc, d, st)
 			n := max(d.len, 1)
 			if off+n > end {
 				n, d.kind = end-off, x86.Bad
