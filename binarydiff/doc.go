@@ -8,6 +8,11 @@
 // Binaries one-to-one and classifies every function of both sides exactly
 // once ([Result]). [Explain] gives the instruction-level diff of one pair.
 //
+// [Open] memory-maps the file. On Linux, fingerprinting (in address order,
+// on GOMAXPROCS workers) gives back the pages of code every worker has
+// passed, so a Binary's resident memory is its tables (about 250 bytes
+// per function) plus the pages later reads touch, not the whole file.
+//
 // It reads PE32+ images for x86-64 (EXE, DLL, SYS) and Arm64, PE32 images
 // for x86, and ELF x86-64 executables, shared objects and relocatable
 // objects; Go binaries of any of these get function names from their
@@ -38,9 +43,11 @@
 //
 // # Fingerprints
 //
-// Each function is decoded once, with a table-driven x86-64 length decoder
-// (internal/x86, cross-checked against golang.org/x/arch/x86/x86asm by a
-// property test, which it falls back to for rare opcodes). Per function:
+// Each function is decoded once: x86 code (64-bit, and 32-bit for PE32)
+// with a table-driven length decoder (internal/x86, cross-checked against
+// golang.org/x/arch/x86/x86asm by a property test, which it falls back to
+// for rare opcodes), Arm64 code from the fields of its fixed-size
+// encodings. Per function:
 //
 //   - an exact hash (xxh3 of the raw bytes);
 //   - a normalized hash: xxh3 of the instruction stream in which every
