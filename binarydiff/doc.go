@@ -10,7 +10,7 @@
 //
 // [Open] memory-maps the file. On Linux, fingerprinting (in address order,
 // on GOMAXPROCS workers) gives back the pages of code every worker has
-// passed, so a Binary's resident memory is its tables (about 250 bytes
+// passed, so a Binary's resident memory is its tables (250-300 bytes
 // per function) plus the pages later reads touch, not the whole file.
 //
 // It reads PE32+ images for x86-64 (EXE, DLL, SYS) and Arm64, PE32 images
