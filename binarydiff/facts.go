@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -47,17 +48,63 @@ type ImageFacts struct {
 
 	ptrSize uint32   // bytes of an absolute address
 	relocs  []uint32 // RVAs of absolute addresses fixed up at load, sorted
-	// lazyMeta computes Metadata on first use (see metadata), for the
-	// assessment, which needs it only when a data section changed.
-	lazyMeta func() []Range
+	// meta computes the metadata ranges on demand while Metadata is
+	// deferred (nil once it is set): the assessment needs them only inside
+	// the data sections that changed (see metadataIn).
+	meta *factsReader
 }
 
 // metadata returns f.Metadata, computing it first if it was deferred.
 func (f *ImageFacts) metadata() []Range {
-	if f.lazyMeta != nil {
-		f.Metadata, f.lazyMeta = f.lazyMeta(), nil
+	if f.meta != nil {
+		f.Metadata, f.meta = f.meta.metadataIn(0, 1<<32), nil
 	}
 	return f.Metadata
+}
+
+// prepareMetadata reads the parts of the metadata ranges that do not
+// depend on a window (directories, import tables, guard tables, whole
+// metadata sections), with their warnings, if they were deferred.
+func (f *ImageFacts) prepareMetadata() {
+	if f.meta != nil {
+		f.meta.baseMetadata()
+	}
+}
+
+// metadataIn returns the metadata ranges that overlap [lo, hi), sorted and
+// merged: within the window their union is that of Metadata. While
+// Metadata is deferred, only the unwind records that can reach the window
+// are read, so that a window over one data section costs a pass over the
+// exception directory, not a read of every unwind record.
+func (f *ImageFacts) metadataIn(lo, hi uint64) []Range {
+	if f.meta != nil {
+		return f.meta.metadataIn(lo, hi)
+	}
+	return overlapping(f.Metadata, lo, hi)
+}
+
+// MarshalJSON encodes the facts with their metadata ranges, computed
+// first if they were deferred (the facts of an Assessment).
+func (f *ImageFacts) MarshalJSON() ([]byte, error) {
+	type plain ImageFacts
+	p := (*plain)(f)
+	if f.meta != nil {
+		c := *p
+		c.Metadata, c.meta = f.meta.metadataIn(0, 1<<32), nil
+		p = &c
+	}
+	return json.Marshal(p)
+}
+
+// overlapping returns the ranges of rs (sorted, merged) that overlap
+// [lo, hi).
+func overlapping(rs []Range, lo, hi uint64) []Range {
+	i := sort.Search(len(rs), func(i int) bool { return uint64(rs[i].RVA)+uint64(rs[i].Size) > lo })
+	j := i
+	for j < len(rs) && uint64(rs[j].RVA) < hi {
+		j++
+	}
+	return rs[i:j]
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
@@ -166,10 +213,7 @@ func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error
 	if !haveRelocs {
 		fr.relocs()
 	}
-	f.lazyMeta = func() []Range {
-		fr.metadata()
-		return f.Metadata
-	}
+	f.meta = fr
 	f.CHPE = chpeKind(im.machine, f.LoadConfig)
 	return f, nil
 }
@@ -180,6 +224,10 @@ type factsReader struct {
 	// budget bounds the table entries walked in all: descriptors may
 	// share tables, so per-table bounds alone would be quadratic.
 	budget int
+	// base holds the metadata ranges but the unwind records, sorted and
+	// merged, once baseDone.
+	base     []Range
+	baseDone bool
 }
 
 // spend takes one unit of the walk budget, reporting false when it is gone.
@@ -435,30 +483,41 @@ func metadataSection(name string) bool {
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")
 }
 
-func (fr *factsReader) metadata() {
-	im, f := fr.im, fr.f
-	var ms []Range
-	add := func(rva, size uint32) {
-		if size == 0 || uint64(rva)+uint64(size) > 1<<32 {
-			return
-		}
-		// Unwind records come in address order and mostly back to back:
-		// extend the last range instead of growing the list to sort.
-		if k := len(ms) - 1; k >= 0 && rva >= ms[k].RVA && uint64(rva) <= uint64(ms[k].RVA)+uint64(ms[k].Size) {
-			ms[k].Size = max(ms[k].Size, rva+size-ms[k].RVA)
-			return
-		}
-		ms = append(ms, Range{rva, size})
+// rangeList collects ranges, extending the last one when the next one
+// starts inside or right after it (unwind records come in address order
+// and mostly back to back), so that the list stays short.
+type rangeList []Range
+
+func (ms *rangeList) add(rva, size uint32) {
+	if size == 0 || uint64(rva)+uint64(size) > 1<<32 {
+		return
 	}
+	if k := len(*ms) - 1; k >= 0 && rva >= (*ms)[k].RVA && uint64(rva) <= uint64((*ms)[k].RVA)+uint64((*ms)[k].Size) {
+		(*ms)[k].Size = max((*ms)[k].Size, rva+size-(*ms)[k].RVA)
+		return
+	}
+	*ms = append(*ms, Range{rva, size})
+}
+
+// baseMetadata computes fr.base: every metadata range but the unwind
+// records. It is cheap: a few directories, the import tables, the guard
+// tables and whole sections.
+func (fr *factsReader) baseMetadata() {
+	if fr.baseDone {
+		return
+	}
+	fr.baseDone = true
+	im, f := fr.im, fr.f
+	var ms rangeList
 	for _, i := range []int{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_DIRECTORY_ENTRY_RESOURCE,
 		IMAGE_DIRECTORY_ENTRY_EXCEPTION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_DEBUG,
 		IMAGE_DIRECTORY_ENTRY_TLS, IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, IMAGE_DIRECTORY_ENTRY_IAT, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT} {
-		add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
+		ms.add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
 	}
 	// Debug data (CodeView records carry a per-build GUID).
 	if dbg := fr.dir(IMAGE_DIRECTORY_ENTRY_DEBUG, "debug"); dbg != nil {
 		for off := 0; off+28 <= len(dbg) && off/28 < maxDebugEntries; off += 28 {
-			add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
+			ms.add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
 		}
 	}
 	// Import lookup tables and hint/name entries.
@@ -472,27 +531,90 @@ func (fr *factsReader) metadata() {
 				break
 			}
 			if dll, ok := im.cString(nameRVA, 256); ok {
-				add(nameRVA, uint32(len(dll))+1)
+				ms.add(nameRVA, uint32(len(dll))+1)
 			}
 			for _, tab := range []uint32{ilt, iat} {
 				n := fr.thunks(tab, func(t uint64) {
 					if t&ord == 0 && t < 1<<32 {
 						if sym, ok := im.cString(uint32(t)+2, 512); ok {
-							add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
+							ms.add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
 						}
 					}
 				})
-				add(tab, (n+1)*ps)
+				ms.add(tab, (n+1)*ps)
 			}
 		}
 	}
+	// The exception directory is read window by window (unwind); check it
+	// here, where the other directories warn.
+	if d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]; d.VirtualAddress != 0 && d.Size != 0 {
+		if _, err := im.rvaCheck(d.VirtualAddress, d.Size); err != nil {
+			fr.warn("%s directory: %v; ignored", "exception", err)
+		}
+	}
+	// Guard tables list function RVAs: they change whenever code moves.
+	if lc := f.LoadConfig; lc != nil {
+		stride := uint64(lc.guardStride())
+		for _, t := range [][2]uint64{{lc.GuardCFFunctionTable, lc.GuardCFFunctionCount}, {lc.GuardEHContinuationTable, lc.GuardEHContinuationCount}} {
+			if rva, ok := im.vaToRVA(t[0]); ok && t[0] != 0 && t[1] < 1<<28 {
+				ms.add(rva, uint32(min(t[1]*stride, 1<<31)))
+			}
+		}
+	}
+	for _, s := range im.secs {
+		if metadataSection(s.Name) {
+			ms.add(s.RVA, s.Size)
+		}
+	}
+	fr.base = mergeRanges(ms)
+}
+
+// Bounds on the size of one unwind record, from its header fields: x64
+// UNWIND_INFO (4-byte header, up to 255 code slots rounded up to even, a
+// chained RUNTIME_FUNCTION), and Arm64 .xdata (two header words, 16-bit
+// epilog count, 8-bit code word count, the handler RVA).
+const (
+	maxX64Unwind   = 4 + 2*256 + 12
+	maxArm64Unwind = 8 + 4*0xffff + 4*0xff + 4
+)
+
+// metadataIn returns the metadata ranges overlapping [lo, hi), sorted and
+// merged: the base ranges that overlap it, and the unwind records that can
+// reach it. The exception directory is read a piece at a time, and only
+// the records starting less than a record's largest size before hi are
+// decoded.
+func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
+	fr.baseMetadata()
+	im := fr.im
+	ms := rangeList(slices.Clone(overlapping(fr.base, lo, hi)))
+	d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	stride, reach := uint32(0), uint64(0)
+	switch im.machine {
+	case IMAGE_FILE_MACHINE_AMD64:
+		stride, reach = 12, maxX64Unwind
+	case IMAGE_FILE_MACHINE_ARM64:
+		stride, reach = 8, maxArm64Unwind
+	}
+	if stride == 0 || d.VirtualAddress == 0 || d.Size == 0 {
+		return mergeRanges(ms)
+	}
+	s, err := im.rvaCheck(d.VirtualAddress, d.Size)
+	if err != nil {
+		return mergeRanges(ms)
+	}
 	// Unwind information of x64 and Arm64 exception directories.
-	if pd := fr.dir(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception"); pd != nil {
-		switch im.machine {
-		case IMAGE_FILE_MACHINE_AMD64:
-			for off := 0; off+12 <= len(pd) && off/12 < maxUnwindWalk; off += 12 {
-				ua := binary.LittleEndian.Uint32(pd[off+8:])
-				if ua&1 != 0 {
+	var buf [4032]byte // a multiple of both entry sizes
+	n := min(d.Size, stride*maxUnwindWalk)
+	n -= n % stride
+	for done := uint32(0); done < n; {
+		p := buf[:min(n-done, uint32(len(buf)))]
+		im.readRVA(s, d.VirtualAddress+done, p)
+		done += uint32(len(p))
+		for off := 0; off+int(stride) <= len(p); off += int(stride) {
+			switch stride {
+			case 12:
+				ua := binary.LittleEndian.Uint32(p[off+8:])
+				if ua&1 != 0 || uint64(ua) >= hi || uint64(ua)+reach <= lo {
 					continue
 				}
 				if h := im.view(ua, 4); len(h) == 4 {
@@ -502,35 +624,50 @@ func (fr *factsReader) metadata() {
 					} else if flags&3 != 0 {
 						n += 4 // exception handler RVA; its language-specific data is not sized
 					}
-					add(ua, n)
+					ms.add(ua, n)
+				}
+			case 8:
+				w := binary.LittleEndian.Uint32(p[off+4:])
+				if w&3 != 0 || uint64(w) >= hi || uint64(w)+reach <= lo {
+					continue
+				}
+				if n, ok := arm64XdataSize(im.view(w, 8)); ok {
+					ms.add(w, n)
 				}
 			}
-		case IMAGE_FILE_MACHINE_ARM64:
-			for off := 0; off+8 <= len(pd) && off/8 < maxUnwindWalk; off += 8 {
-				w := binary.LittleEndian.Uint32(pd[off+4:])
-				if w&3 == 0 {
-					if n, ok := arm64XdataSize(im.view(w, 8)); ok {
-						add(w, n)
-					}
-				}
-			}
 		}
 	}
-	// Guard tables list function RVAs: they change whenever code moves.
-	if lc := f.LoadConfig; lc != nil {
-		stride := uint64(lc.guardStride())
-		for _, t := range [][2]uint64{{lc.GuardCFFunctionTable, lc.GuardCFFunctionCount}, {lc.GuardEHContinuationTable, lc.GuardEHContinuationCount}} {
-			if rva, ok := im.vaToRVA(t[0]); ok && t[0] != 0 && t[1] < 1<<28 {
-				add(rva, uint32(min(t[1]*stride, 1<<31)))
-			}
+	return mergeRanges(ms)
+}
+
+// rvaCheck returns the section of the n bytes at rva, or the error
+// rvaBytes would give reading them.
+func (im *peImage) rvaCheck(rva, n uint32) (*Section, error) {
+	s := im.section(rva)
+	if s == nil {
+		return nil, fmt.Errorf("rva %#x outside any section", rva)
+	}
+	if uint64(rva-s.RVA)+uint64(n) > uint64(s.Size) {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) crosses the end of section %q", rva, n, s.Name)
+	}
+	if int64(n) > im.size {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
+	}
+	return s, nil
+}
+
+// readRVA fills p with the bytes at rva in section s (checked by
+// rvaCheck); bytes past the section's file data, or unreadable, are zero.
+func (im *peImage) readRVA(s *Section, rva uint32, p []byte) {
+	off := rva - s.RVA
+	k := 0
+	if off < s.FileSize {
+		k = int(min(uint32(len(p)), s.FileSize-off))
+		if got, err := im.r.ReadAt(p[:k], s.Offset+int64(off)); err != nil && err != io.EOF {
+			k = got
 		}
 	}
-	for _, s := range im.secs {
-		if metadataSection(s.Name) {
-			add(s.RVA, s.Size)
-		}
-	}
-	f.Metadata = mergeRanges(ms)
+	clear(p[k:])
 }
 
 // arm64XdataSize returns the size of an Arm64 .xdata record from its

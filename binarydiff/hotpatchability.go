@@ -233,28 +233,18 @@ type assessor struct {
 	old, new *Binary
 	a        *Assessment
 	of, nf   *ImageFacts
-	oldFD    []int32 // old function index → index in res.Functions, -1 if none
-	newFD    []int32
-	counts   map[Rule]int
-	wcounts  map[Rule]int
-	secBytes map[*Section][]byte // section file bytes read so far
-}
-
-// bytes returns the file bytes of section s of b, read once per
-// assessment; nil if they cannot be read.
-func (h *assessor) bytes(b *Binary, s *Section) []byte {
-	if p, ok := h.secBytes[s]; ok {
-		return p
-	}
-	p := make([]byte, s.FileSize)
-	if readSection(b, s, p, 0) != nil {
-		p = nil
-	}
-	if h.secBytes == nil {
-		h.secBytes = map[*Section][]byte{}
-	}
-	h.secBytes[s] = p
-	return p
+	// oldFD maps an old function index to its index in res.Functions (-1
+	// if none), unless canon: then res.Functions lists the old functions
+	// first, in order, as Diff makes it, and the map is the identity.
+	canon bool
+	oldFD []int32
+	newFD []int32 // new function index → index in res.Functions, -1 if none; built on first use
+	// patched marks the new functions that are Changed or Added (a bit
+	// per function), built on first use.
+	patched []uint64
+	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
+	counts  map[Rule]int
+	wcounts map[Rule]int
 }
 
 func (h *assessor) run() {
@@ -300,38 +290,107 @@ func sortFindings(fs []Finding) {
 	})
 }
 
+// index prepares the map from old functions to their diffs. A result
+// from Diff lists the old functions first, in address order, then the
+// added ones: checking that costs a pass with no lookups and no map.
+// The new side is indexed only if a rule asks (indexNew).
 func (h *assessor) index() {
-	h.oldFD = make([]int32, len(h.old.Functions))
-	h.newFD = make([]int32, len(h.new.Functions))
+	fds, olds := h.res.Functions, h.old.Functions
+	h.canon = len(fds) >= len(olds)
+	for i := 0; h.canon && i < len(olds); i++ {
+		h.canon = fds[i].Old != nil && fds[i].Old.RVA == olds[i].RVA
+	}
+	for i := len(olds); h.canon && i < len(fds); i++ {
+		h.canon = fds[i].Old == nil
+	}
+	if h.canon {
+		return
+	}
+	h.oldFD = make([]int32, len(olds))
 	for i := range h.oldFD {
 		h.oldFD[i] = -1
 	}
+	o := 0 // old functions come in address order in the result
+	for i, fd := range fds {
+		if fd.Old == nil {
+			continue
+		}
+		for o < len(olds) && olds[o].RVA < fd.Old.RVA {
+			o++
+		}
+		if o < len(olds) && olds[o].RVA == fd.Old.RVA {
+			h.oldFD[o] = int32(i)
+		} else if k := h.old.functionStart(fd.Old.RVA); k >= 0 {
+			h.oldFD[k] = int32(i)
+		}
+	}
+}
+
+// indexNew builds newFD.
+func (h *assessor) indexNew() {
+	h.newFD = make([]int32, len(h.new.Functions))
 	for i := range h.newFD {
 		h.newFD[i] = -1
 	}
-	o, n := 0, 0 // old functions come in address order in the result
+	n := 0
 	for i, fd := range h.res.Functions {
-		if fd.Old != nil {
-			for o < len(h.old.Functions) && h.old.Functions[o].RVA < fd.Old.RVA {
-				o++
-			}
-			if o < len(h.old.Functions) && h.old.Functions[o].RVA == fd.Old.RVA {
-				h.oldFD[o] = int32(i)
-			} else if k := h.old.functionStart(fd.Old.RVA); k >= 0 {
-				h.oldFD[k] = int32(i)
-			}
+		if fd.New == nil {
+			continue
 		}
-		if fd.New != nil {
-			// New functions are mostly in the order of their partners.
-			if n < len(h.new.Functions) && h.new.Functions[n].RVA == fd.New.RVA {
-				h.newFD[n] = int32(i)
-				n++
-			} else if k := h.new.functionStart(fd.New.RVA); k >= 0 {
-				h.newFD[k] = int32(i)
-				n = k + 1
+		// New functions are mostly in the order of their partners.
+		if n < len(h.new.Functions) && h.new.Functions[n].RVA == fd.New.RVA {
+			h.newFD[n] = int32(i)
+			n++
+		} else if k := h.new.functionStart(fd.New.RVA); k >= 0 {
+			h.newFD[k] = int32(i)
+			n = k + 1
+		}
+	}
+}
+
+// oldDiff returns the index in res.Functions of the diff of old function
+// k, or -1.
+func (h *assessor) oldDiff(k int) int {
+	if h.canon {
+		return k
+	}
+	return int(h.oldFD[k])
+}
+
+// newDiff returns the index in res.Functions of the diff of new function
+// k, or -1.
+func (h *assessor) newDiff(k int) int {
+	if h.newFD == nil {
+		h.indexNew()
+	}
+	return int(h.newFD[k])
+}
+
+// isPatched reports whether new function k is Changed or Added: the
+// patch carries its code. For a result from Diff (which lists each new
+// function once) only the changed and added functions are looked up, so
+// the cost is in the changes, not in the image.
+func (h *assessor) isPatched(k int) bool {
+	if h.patched == nil {
+		h.patched = make([]uint64, len(h.new.Functions)/64+1)
+		mark := func(j int) { h.patched[j/64] |= 1 << (j % 64) }
+		if h.canon {
+			for _, fd := range h.res.Functions {
+				if (fd.Kind == Changed || fd.Kind == Added) && fd.New != nil {
+					if j := h.new.functionStart(fd.New.RVA); j >= 0 {
+						mark(j)
+					}
+				}
+			}
+		} else {
+			for j := range h.new.Functions {
+				if fd, ok := h.fdOf(h.new, j); ok && (fd.Kind == Changed || fd.Kind == Added) {
+					mark(j)
+				}
 			}
 		}
 	}
+	return h.patched[k/64]&(1<<(k%64)) != 0
 }
 
 func (h *assessor) find(f Finding) {
@@ -362,15 +421,23 @@ func (h *assessor) warn(f Finding) {
 
 // fdAt returns the diff of the function of side b starting at rva.
 func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
-	m := h.oldFD
-	if b == h.new {
-		m = h.newFD
-	}
 	k := b.functionStart(rva)
-	if k < 0 || m[k] < 0 {
+	if k < 0 {
 		return FunctionDiff{}, false
 	}
-	return h.res.Functions[m[k]], true
+	return h.fdOf(b, k)
+}
+
+// fdOf returns the diff of function k of side b.
+func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
+	d := h.oldDiff
+	if b == h.new {
+		d = h.newDiff
+	}
+	if i := d(k); i >= 0 {
+		return h.res.Functions[i], true
+	}
+	return FunctionDiff{}, false
 }
 
 // fdContaining returns the diff of the function of side b containing rva,
@@ -380,7 +447,7 @@ func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bo
 	if i < 0 {
 		return FunctionDiff{}, 0, false
 	}
-	fd, ok := h.fdAt(b, b.Functions[i].RVA)
+	fd, ok := h.fdOf(b, i)
 	return fd, rva - b.Functions[i].RVA, ok
 }
 
@@ -610,16 +677,42 @@ func (h *assessor) initByName() {
 	}
 }
 
-// metadata returns the metadata ranges of side b, or nil.
-func (h *assessor) metadata(b *Binary) []Range {
-	f := h.of
+// facts returns the facts of side b, or nil.
+func (h *assessor) facts(b *Binary) *ImageFacts {
 	if b == h.new {
-		f = h.nf
+		return h.nf
 	}
-	if f == nil {
+	return h.of
+}
+
+// prepareMetadata reads, for the sides given, what the metadata ranges
+// of any section need (and warn about), once.
+func (h *assessor) prepareMetadata(sides ...*Binary) {
+	for _, b := range sides {
+		if f := h.facts(b); f != nil {
+			f.prepareMetadata()
+		}
+	}
+}
+
+// sectionMetadata returns the metadata ranges of side b that overlap its
+// section s (sorted, merged), or nil. Only the sections the data rules
+// look at are asked for: computing the metadata of the whole image would
+// walk every unwind record.
+func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
+	f := h.facts(b)
+	if f == nil || s == nil {
 		return nil
 	}
-	return f.metadata()
+	if m, ok := h.meta[s]; ok {
+		return m
+	}
+	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
+	if h.meta == nil {
+		h.meta = map[*Section][]Range{}
+	}
+	h.meta[s] = m
+	return m
 }
 
 // dataBytes counts the bytes of s that are not loader metadata.
@@ -665,7 +758,8 @@ func (h *assessor) data() {
 				continue // the common case, decided without the metadata
 			}
 		}
-		om, nm := h.metadata(h.old), h.metadata(h.new)
+		h.prepareMetadata(h.old, h.new)
+		om, nm := h.sectionMetadata(h.old, os), h.sectionMetadata(h.new, ns)
 		var od, nd uint64
 		if os != nil {
 			od = dataBytes(os, om)
@@ -866,11 +960,9 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 		return nil
 	}
 	ps := h.ptrSize()
-	// Read the two sections once: there may be many pointers.
-	ob, nb := h.bytes(h.old, os), h.bytes(h.new, ns)
-	if ob == nil || nb == nil {
-		return nil
-	}
+	// Read the two sections a window at a time: there may be many
+	// pointers, in a few parts of large sections.
+	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
 	var out []uint32
 	for len(orel) > 0 && len(nrel) > 0 {
 		oo, no := orel[0]-os.RVA, nrel[0]-ns.RVA
@@ -883,10 +975,14 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 			continue
 		}
 		orel, nrel = orel[1:], nrel[1:]
-		if uint64(oo)+uint64(ps) > uint64(len(ob)) || uint64(no)+uint64(ps) > uint64(len(nb)) {
+		op, np := ow.at(oo, ps), nw.at(no, ps)
+		if ow.bad || nw.bad {
+			return nil
+		}
+		if op == nil || np == nil {
 			continue
 		}
-		ov, nv := leUint(ob[oo:oo+ps]), leUint(nb[no:no+ps])
+		ov, nv := leUint(op), leUint(np)
 		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
 			if ov-h.old.ImageBase != nv-h.new.ImageBase {
 				out = append(out, oo)
@@ -927,19 +1023,20 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 	if len(h.new.fps) != len(h.new.Functions) {
 		return ix
 	}
+	lo, size := sec.RVA, sec.Size
 	for i := range h.new.Functions {
-		var patched uint64
+		patched := uint64(2) // 2: not looked up yet
 		for _, r := range h.new.dataRefs(i) {
-			if !sec.Contains(r) {
+			if r-lo >= size {
 				continue
 			}
-			if patched == 0 {
-				patched = 2
-				if fd, ok := h.fdAt(h.new, h.new.Functions[i].RVA); ok && (fd.Kind == Changed || fd.Kind == Added) {
-					patched = 3
+			if patched == 2 {
+				patched = 0
+				if h.isPatched(i) {
+					patched = 1
 				}
 			}
-			ix.refs = append(ix.refs, uint64(r)<<1|patched&1)
+			ix.refs = append(ix.refs, uint64(r)<<1|patched)
 		}
 	}
 	return ix
@@ -1133,42 +1230,65 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 // pointers in its data, or from old code that is not replaced.
 func (h *assessor) removed() {
 	old := h.old
-	gone := map[int]bool{}
-	for _, fd := range h.res.Functions {
-		if fd.Kind == Removed {
-			if i := old.functionStart(fd.Old.RVA); i >= 0 {
-				gone[i] = true
-			}
+	var gone []int // indices of the removed old functions, sorted
+	for i, fd := range h.res.Functions {
+		if fd.Kind != Removed || fd.Old == nil {
+			continue
+		}
+		if !h.canon {
+			i = old.functionStart(fd.Old.RVA)
+		}
+		if i >= 0 {
+			gone = append(gone, i)
 		}
 	}
 	if len(gone) == 0 {
 		return
 	}
-	om := h.metadata(old)
+	if !slices.IsSorted(gone) {
+		slices.Sort(gone)
+	}
+	gone = slices.Compact(gone)
+	isGone := func(i int) bool { _, ok := slices.BinarySearch(gone, i); return ok }
+	// goneAt returns the removed function FunctionAt(rva) finds, or -1:
+	// a search among the removed functions, then one to confirm a hit.
+	goneAt := func(rva uint32) int {
+		k := sort.Search(len(gone), func(k int) bool { return old.Functions[gone[k]].RVA > rva }) - 1
+		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || old.FunctionAt(rva) != gone[k] {
+			return -1
+		}
+		return gone[k]
+	}
+	h.prepareMetadata(old)
+	// Every pointer of the old image's data is read: any of them may hold
+	// a removed function's address, and nothing short of reading it tells.
+	// The reads go a window at a time, not a copy of each section.
 	ps := h.ptrSize()
 	var sec *Section
-	var data []byte // sec's bytes, read once
+	var om []Range
+	var win window
 	for _, rva := range h.relocs(old) {
 		if sec == nil || !sec.Contains(rva) {
-			sec, data = old.Section(rva), nil
+			sec, om = old.Section(rva), nil
+			win = window{}
 			if sec != nil && sec.Flags&SectionExec == 0 && !metadataSection(sec.Name) {
-				data = h.bytes(old, sec)
+				win = window{b: old, s: sec}
+				om = h.sectionMetadata(old, sec)
 			}
 		}
-		if data == nil {
+		if win.s == nil || inRanges(om, rva) {
 			continue
 		}
-		off := uint64(rva - sec.RVA)
-		if off+uint64(ps) > uint64(len(data)) || inRanges(om, rva) {
+		p := win.at(rva-sec.RVA, ps)
+		if p == nil {
 			continue
 		}
-		s := sec
-		v := leUint(data[off : off+uint64(ps)])
+		v := leUint(p)
 		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
 			continue
 		}
-		if i := old.FunctionAt(uint32(v - old.ImageBase)); i >= 0 && gone[i] {
-			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: s.Name, Function: h.funcName(old, old.Functions[i].RVA),
+		if i := goneAt(uint32(v - old.ImageBase)); i >= 0 {
+			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
 				Message: "a removed function is still pointed to by data of the old image"})
 		}
 	}
@@ -1176,17 +1296,50 @@ func (h *assessor) removed() {
 		return
 	}
 	for i := range old.Functions {
-		fd, ok := h.fdAt(old, old.Functions[i].RVA)
+		fd, ok := h.fdOf(old, i)
 		if !ok || fd.Kind == Changed || fd.Kind == Removed {
 			continue
 		}
 		for _, c := range old.callees(i) {
-			if c >= 0 && gone[int(c)] {
+			if c >= 0 && isGone(int(c)) {
 				h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
 					Function: h.funcName(old, old.Functions[c].RVA), Message: fmt.Sprintf("a removed function is still called by unchanged %s", h.funcName(old, old.Functions[i].RVA))})
 			}
 		}
 	}
+}
+
+// windowSize is how many bytes of a section a window holds.
+const windowSize = 64 << 10
+
+// window reads the file bytes of one section a piece at a time, for
+// scans in address order that need a few bytes here and there.
+type window struct {
+	b   *Binary
+	s   *Section
+	off uint32 // section offset of buf
+	buf []byte
+	bad bool // the section could not be read
+}
+
+// at returns the n bytes at section offset off, or nil if they are not
+// all in the section's file data or cannot be read.
+func (w *window) at(off, n uint32) []byte {
+	if w.bad || uint64(off)+uint64(n) > uint64(w.s.FileSize) {
+		return nil
+	}
+	if off < w.off || uint64(off)+uint64(n) > uint64(w.off)+uint64(len(w.buf)) {
+		size := min(w.s.FileSize-off, max(windowSize, n))
+		if cap(w.buf) < int(size) {
+			w.buf = make([]byte, size)
+		}
+		w.off, w.buf = off, w.buf[:size]
+		if readSection(w.b, w.s, w.buf, off) != nil {
+			w.bad = true
+			return nil
+		}
+	}
+	return w.buf[off-w.off : off-w.off+n]
 }
 
 // Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
