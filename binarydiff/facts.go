@@ -228,6 +228,7 @@ type factsReader struct {
 	// merged, once baseDone.
 	base     []Range
 	baseDone bool
+	buf      []byte // for reading the exception directory a piece at a time
 }
 
 // spend takes one unit of the walk budget, reporting false when it is gone.
@@ -603,11 +604,13 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 		return mergeRanges(ms)
 	}
 	// Unwind information of x64 and Arm64 exception directories.
-	var buf [4032]byte // a multiple of both entry sizes
+	if fr.buf == nil {
+		fr.buf = make([]byte, 4032) // a multiple of both entry sizes
+	}
 	n := min(d.Size, stride*maxUnwindWalk)
 	n -= n % stride
 	for done := uint32(0); done < n; {
-		p := buf[:min(n-done, uint32(len(buf)))]
+		p := fr.buf[:min(n-done, uint32(len(fr.buf)))]
 		im.readRVA(s, d.VirtualAddress+done, p)
 		done += uint32(len(p))
 		for off := 0; off+int(stride) <= len(p); off += int(stride) {

@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -54,6 +55,9 @@ const (
 	RuleHotpatchImage                 // hotpatch-image (warning): an image is itself a hotpatch
 	RuleFactsUnavailable              // facts-unavailable (warning): image facts could not be read
 )
+
+// ruleCount is the number of rules, RuleNone included.
+const ruleCount = int(RuleFactsUnavailable) + 1
 
 var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
@@ -243,8 +247,9 @@ type assessor struct {
 	// per function), built on first use.
 	patched []uint64
 	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
-	counts  map[Rule]int
-	wcounts map[Rule]int
+	counts  [ruleCount]int       // findings per rule so far
+	wcounts [ruleCount]int       // warnings per rule so far
+	scratch []byte               // for reading padding
 }
 
 func (h *assessor) run() {
@@ -394,9 +399,6 @@ func (h *assessor) isPatched(k int) bool {
 }
 
 func (h *assessor) find(f Finding) {
-	if h.counts == nil {
-		h.counts = map[Rule]int{}
-	}
 	h.counts[f.Rule]++
 	switch n := h.counts[f.Rule]; {
 	case n <= maxFindingsPerRule:
@@ -407,9 +409,6 @@ func (h *assessor) find(f Finding) {
 }
 
 func (h *assessor) warn(f Finding) {
-	if h.wcounts == nil {
-		h.wcounts = map[Rule]int{}
-	}
 	h.wcounts[f.Rule]++
 	switch n := h.wcounts[f.Rule]; {
 	case n <= maxFindingsPerRule:
@@ -417,6 +416,16 @@ func (h *assessor) warn(f Finding) {
 	case n == maxFindingsPerRule+1:
 		h.a.Warnings = append(h.a.Warnings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more warnings of this rule left out"})
 	}
+}
+
+// shown reports whether the next finding (or warning) of rule r will be
+// listed with its message: past maxFindingsPerRule only the count and the
+// image matter, and the message need not be made.
+func (h *assessor) shown(r Rule, warning bool) bool {
+	if warning {
+		return h.wcounts[r] < maxFindingsPerRule
+	}
+	return h.counts[r] < maxFindingsPerRule
 }
 
 // fdAt returns the diff of the function of side b starting at rva.
@@ -430,20 +439,39 @@ func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
 
 // fdOf returns the diff of function k of side b.
 func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
-	d := h.oldDiff
+	i := 0
 	if b == h.new {
-		d = h.newDiff
+		i = h.newDiff(k)
+	} else {
+		i = h.oldDiff(k)
 	}
-	if i := d(k); i >= 0 {
-		return h.res.Functions[i], true
+	if i < 0 {
+		return FunctionDiff{}, false
 	}
-	return FunctionDiff{}, false
+	return h.res.Functions[i], true
+}
+
+// functionAt is b.FunctionAt, answering addresses before the first
+// function or from the last one on (data, for most pointers) without a
+// search.
+func functionAt(b *Binary, rva uint32) int {
+	fs := b.Functions
+	if len(fs) == 0 || rva < fs[0].RVA {
+		return -1
+	}
+	if l := &fs[len(fs)-1]; rva >= l.RVA {
+		if rva-l.RVA < l.Size {
+			return len(fs) - 1
+		}
+		return -1
+	}
+	return b.FunctionAt(rva)
 }
 
 // fdContaining returns the diff of the function of side b containing rva,
 // and the offset of rva in it.
 func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bool) {
-	i := b.FunctionAt(rva)
+	i := functionAt(b, rva)
 	if i < 0 {
 		return FunctionDiff{}, 0, false
 	}
@@ -593,7 +621,7 @@ func (h *assessor) sameTarget(a, b uint32) bool {
 	if fd, off, ok := h.fdContaining(h.old, a); ok {
 		return fd.New != nil && b == fd.New.RVA+off
 	}
-	if h.new.FunctionAt(b) >= 0 {
+	if functionAt(h.new, b) >= 0 {
 		return false
 	}
 	os, ns := h.old.Section(a), h.new.Section(b)
@@ -665,11 +693,15 @@ func isInitName(name string) bool {
 }
 
 func (h *assessor) initByName() {
-	for _, fd := range h.res.Functions {
+	for k, fd := range h.res.Functions {
 		if fd.Kind != Changed {
 			continue
 		}
-		name := h.old.Functions[max(0, h.old.functionStart(fd.Old.RVA))].Name
+		i := k
+		if !h.canon {
+			i = max(0, h.old.functionStart(fd.Old.RVA))
+		}
+		name := h.old.Functions[i].Name
 		if isInitName(name) {
 			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
 				Message: "an initializer changed; it has already run"})
@@ -1004,75 +1036,129 @@ func leUint(p []byte) uint64 {
 	return v
 }
 
-// refIndex lists the data references of the new image's functions into
-// one section, with whether the referring function is changed or added.
-// It answers its first few queries by scanning, and sorts itself once
-// they are many: most assessments ask little of it.
+// refIndex lists the addresses in one section that the new image's
+// functions refer to, and which of them some unchanged function refers to.
 type refIndex struct {
-	refs    []uint64 // rva<<1 | patched
-	sorted  bool
-	queries int
+	base      uint32   // the section's RVA
+	offs      []uint32 // referenced offsets in the section, sorted, unique
+	unpatched []uint64 // bit k: some function that is neither changed nor added refers to offs[k]
 }
 
-// maxScans is how many queries a refIndex answers by scanning.
-const maxScans = 16
-
-// newRefIndex collects the references into section sec.
+// newRefIndex collects the references into section sec: a pass over every
+// function's references (the rule asks whether unchanged code uses the
+// data, and only these lists tell), a radix sort of the offsets, and one
+// entry per address.
 func (h *assessor) newRefIndex(sec *Section) *refIndex {
-	ix := &refIndex{}
+	ix := &refIndex{base: sec.RVA}
 	if len(h.new.fps) != len(h.new.Functions) {
 		return ix
 	}
 	lo, size := sec.RVA, sec.Size
+	n := 0 // an upper bound of the references into sec, to allocate once
+	for _, r := range h.new.drefs {
+		if r-lo < size {
+			n++
+		}
+	}
+	if n == 0 {
+		return ix
+	}
+	// Offsets, with the unpatched mark in the low bit once shifted: sorted,
+	// an unpatched reference to an address comes first.
+	keys := make([]uint64, 0, n)
 	for i := range h.new.Functions {
-		patched := uint64(2) // 2: not looked up yet
+		mark := uint64(2) // 2: not looked up yet; 0: unpatched; 1: patched
 		for _, r := range h.new.dataRefs(i) {
 			if r-lo >= size {
 				continue
 			}
-			if patched == 2 {
-				patched = 0
+			if mark == 2 {
+				mark = 0
 				if h.isPatched(i) {
-					patched = 1
+					mark = 1
 				}
 			}
-			ix.refs = append(ix.refs, uint64(r)<<1|patched)
+			keys = append(keys, uint64(r-lo)<<1|mark)
 		}
+	}
+	keys = sortKeys(keys, bits.Len64(uint64(size))+1)
+	ix.offs = make([]uint32, 0, len(keys))
+	for _, k := range keys {
+		off := uint32(k >> 1)
+		if j := len(ix.offs) - 1; j >= 0 && ix.offs[j] == off {
+			continue
+		}
+		if k&1 == 0 {
+			j := len(ix.offs)
+			for len(ix.unpatched) <= j/64 {
+				ix.unpatched = append(ix.unpatched, 0)
+			}
+			ix.unpatched[j/64] |= 1 << (j % 64)
+		}
+		ix.offs = append(ix.offs, off)
 	}
 	return ix
 }
 
-func (ix *refIndex) query() {
-	ix.queries++
-	if !ix.sorted && ix.queries > maxScans {
-		slices.Sort(ix.refs)
-		ix.sorted = true
+// sortKeys sorts keys below 2^width by a least significant digit first
+// radix sort, 11 bits a pass; short lists by comparison.
+func sortKeys(a []uint64, width int) []uint64 {
+	const digit = 11
+	if len(a) < 256 {
+		slices.Sort(a)
+		return a
 	}
+	tmp := make([]uint64, len(a))
+	var count [1 << digit]uint32
+	for shift := 0; shift < width; shift += digit {
+		clear(count[:])
+		for _, v := range a {
+			count[v>>shift&(1<<digit-1)]++
+		}
+		sum := uint32(0)
+		for i, c := range count {
+			count[i], sum = sum, sum+c
+		}
+		for _, v := range a {
+			d := v >> shift & (1<<digit - 1)
+			tmp[count[d]] = v
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
 }
 
-// search returns the index of the first reference at or after rva.
+// isUnpatched reports whether some unchanged function refers to offs[k].
+func (ix *refIndex) isUnpatched(k int) bool {
+	return k/64 < len(ix.unpatched) && ix.unpatched[k/64]&(1<<(k%64)) != 0
+}
+
+// search returns the index of the first referenced offset at or after
+// rva's.
 func (ix *refIndex) search(rva uint32) int {
-	i, _ := slices.BinarySearch(ix.refs, uint64(rva)<<1)
+	if rva < ix.base {
+		return 0
+	}
+	i, _ := slices.BinarySearch(ix.offs, rva-ix.base)
 	return i
 }
 
 // before returns the nearest referenced address at or before rva, not
 // before lo.
 func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
-	ix.query()
-	best, ok := uint32(0), false
-	if ix.sorted {
-		if i := ix.search(rva + 1); i > 0 {
-			best, ok = uint32(ix.refs[i-1]>>1), true
-		}
-	} else {
-		for _, r := range ix.refs {
-			if a := uint32(r >> 1); a <= rva && (!ok || a > best) {
-				best, ok = a, true
-			}
-		}
+	if rva < ix.base {
+		return 0, false
 	}
-	if !ok || best < lo {
+	i, found := slices.BinarySearch(ix.offs, rva-ix.base)
+	if found {
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	best := ix.base + ix.offs[i-1]
+	if best < lo {
 		return 0, false
 	}
 	return best, true
@@ -1085,21 +1171,12 @@ func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
 func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
 	inside := func(a, b uint32) (bool, bool) { // any reference in [a, b), all patched
 		any, all := false, true
-		if ix.sorted {
-			for k := ix.search(a); k < len(ix.refs) && uint32(ix.refs[k]>>1) < b; k++ {
-				any, all = true, all && ix.refs[k]&1 != 0
-			}
-			return any, all
-		}
-		for _, r := range ix.refs {
-			if x := uint32(r >> 1); x >= a && x < b {
-				any, all = true, all && r&1 != 0
-			}
+		for k := ix.search(a); k < len(ix.offs) && ix.base+ix.offs[k] < b; k++ {
+			any, all = true, all && !ix.isUnpatched(k)
 		}
 		return any, all
 	}
 	if any, all := inside(lo, hi); any {
-		ix.query()
 		return true, all
 	}
 	if lo == 0 {
@@ -1155,7 +1232,7 @@ func (c *codeWords) derived(off uint32) bool {
 	c.budget--
 	h := c.h
 	ov, nv := binary.LittleEndian.Uint32(c.ob[off-c.base:]), binary.LittleEndian.Uint32(c.nb[off-c.base:])
-	if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
+	if functionAt(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
 	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
@@ -1163,7 +1240,7 @@ func (c *codeWords) derived(off uint32) bool {
 		return false
 	}
 	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
-	return h.old.FunctionAt(to) >= 0 && h.sameTarget(to, tn)
+	return functionAt(h.old, to) >= 0 && h.sameTarget(to, tn)
 }
 
 // drop returns the parts of r whose words are not code-derived.
@@ -1249,12 +1326,20 @@ func (h *assessor) removed() {
 		slices.Sort(gone)
 	}
 	gone = slices.Compact(gone)
-	isGone := func(i int) bool { _, ok := slices.BinarySearch(gone, i); return ok }
+	goneSet := make([]uint64, len(old.Functions)/64+1)
+	for _, i := range gone {
+		goneSet[i/64] |= 1 << (i % 64)
+	}
+	isGone := func(i int) bool { return goneSet[i/64]&(1<<(i%64)) != 0 }
 	// goneAt returns the removed function FunctionAt(rva) finds, or -1:
 	// a search among the removed functions, then one to confirm a hit.
+	first, last := &old.Functions[gone[0]], &old.Functions[gone[len(gone)-1]]
 	goneAt := func(rva uint32) int {
+		if rva < first.RVA || rva-last.RVA >= last.Size && rva >= last.RVA {
+			return -1 // most pointers: not into a removed function, found without a search
+		}
 		k := sort.Search(len(gone), func(k int) bool { return old.Functions[gone[k]].RVA > rva }) - 1
-		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || old.FunctionAt(rva) != gone[k] {
+		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || functionAt(old, rva) != gone[k] {
 			return -1
 		}
 		return gone[k]
@@ -1295,9 +1380,22 @@ func (h *assessor) removed() {
 	if len(old.fps) != len(old.Functions) {
 		return
 	}
+	// Every function's callees are a slice of old.calls: if no call there
+	// goes to a removed function, no function calls one. The pass over the
+	// flat list is cheaper than the one per function below.
+	called := false
+	for _, c := range old.calls {
+		if c >= 0 && isGone(int(c)) {
+			called = true
+			break
+		}
+	}
+	if !called {
+		return
+	}
 	for i := range old.Functions {
-		fd, ok := h.fdOf(old, i)
-		if !ok || fd.Kind == Changed || fd.Kind == Removed {
+		d := h.oldDiff(i)
+		if d < 0 || h.res.Functions[d].Kind == Changed || h.res.Functions[d].Kind == Removed {
 			continue
 		}
 		for _, c := range old.callees(i) {
@@ -1357,28 +1455,38 @@ func (h *assessor) room() {
 	if old.Arch == ArchARM64 {
 		jump = jumpSizeArm64
 	}
-	for _, fd := range h.res.Functions {
+	for k, fd := range h.res.Functions {
 		if fd.Kind != Changed {
 			continue
 		}
-		i := old.functionStart(fd.Old.RVA)
+		i := k
+		if !h.canon {
+			i = old.functionStart(fd.Old.RVA)
+		}
 		if i < 0 {
 			continue
 		}
-		p := old.padding(i)
+		p := h.padding(old, i)
 		h.a.Padding = append(h.a.Padding, p)
-		name := h.funcName(old, p.RVA)
 		padded := old.Arch != ArchARM64 && p.Before >= jumpSizeX86 && p.Size >= shortJumpSize
 		switch {
 		case padded:
 		case p.Size+p.After >= jump:
 			if old.Arch != ArchARM64 {
-				h.warn(Finding{Rule: RuleUnpaddedEntry, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
-					Message: fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)})
+				f := Finding{Rule: RuleUnpaddedEntry, Image: "old"}
+				if h.shown(f.Rule, true) {
+					f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
+					f.Message = fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)
+				}
+				h.warn(f)
 			}
 		default:
-			h.find(Finding{Rule: RuleNoRoomForJump, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
-				Message: fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)})
+			f := Finding{Rule: RuleNoRoomForJump, Image: "old"}
+			if h.shown(f.Rule, false) {
+				f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
+				f.Message = fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)
+			}
+			h.find(f)
 		}
 	}
 }
@@ -1387,7 +1495,10 @@ func (h *assessor) room() {
 // or nop (0x90) before its entry, up to the previous function or 64
 // bytes; filler of any kind (int3, nop, multi-byte nop, zero) after its
 // body up to the next function or the section end.
-func (b *Binary) padding(i int) PaddingInfo {
+func (h *assessor) padding(b *Binary, i int) PaddingInfo {
+	if h.scratch == nil {
+		h.scratch = make([]byte, maxPadScan)
+	}
 	f := &b.Functions[i]
 	p := PaddingInfo{RVA: f.RVA, Size: f.Size}
 	s := b.Section(f.RVA)
@@ -1400,7 +1511,7 @@ func (b *Binary) padding(i int) PaddingInfo {
 	}
 	if f.RVA > lo {
 		n := min(f.RVA-lo, maxPadScan)
-		buf := make([]byte, n)
+		buf := h.scratch[:n]
 		if b.readRVA(buf, f.RVA-n) == nil {
 			for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
 				p.Before++
@@ -1420,7 +1531,7 @@ func (b *Binary) padding(i int) PaddingInfo {
 	}
 	if hi > end {
 		n := min(hi-end, maxPadScan)
-		buf := make([]byte, n)
+		buf := h.scratch[:n]
 		if b.readRVA(buf, end) == nil {
 			p.After = fillerLen(buf)
 		}
