@@ -229,6 +229,7 @@ type factsReader struct {
 	base     []Range
 	baseDone bool
 	buf      []byte // for reading the exception directory a piece at a time
+	pieceBuf []byte // for piece
 }
 
 // spend takes one unit of the walk budget, reporting false when it is gone.
@@ -277,20 +278,32 @@ func (fr *factsReader) resolveLongNames() {
 	if err != nil {
 		return
 	}
-	tab, err := im.read(strOff, int(binary.LittleEndian.Uint32(hdr)), "string table")
-	if err != nil {
-		return
+	size := int64(binary.LittleEndian.Uint32(hdr))
+	if strOff > im.size || size > im.size-strOff {
+		return // the table is not all in the file
 	}
+	// Read each name, not the table: a Go image's table holds every symbol name.
+	var buf [64]byte
 	for i := range im.secs {
 		s := &im.secs[i]
 		if !strings.HasPrefix(s.Name, "/") {
 			continue
 		}
-		if n, err := strconv.Atoi(s.Name[1:]); err == nil && n >= 4 && n < len(tab) {
-			name := tab[n:]
-			if j := bytes.IndexByte(name, 0); j >= 0 {
-				s.Name = string(name[:j])
+		n, err := strconv.Atoi(s.Name[1:])
+		if err != nil || n < 4 || int64(n) >= size {
+			continue
+		}
+		var name []byte
+		for off := int64(n); off < size; off += int64(len(buf)) {
+			p := buf[:min(int64(len(buf)), size-off)]
+			if _, err := im.r.ReadAt(p, strOff+off); err != nil && err != io.EOF {
+				return
 			}
+			if j := bytes.IndexByte(p, 0); j >= 0 {
+				s.Name = string(append(name, p[:j]...))
+				break
+			}
+			name = append(name, p...)
 		}
 	}
 }
@@ -421,7 +434,7 @@ func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
 	const piece = 64
 	n := uint32(0)
 	for {
-		p := fr.im.view(rva+n*ps, piece*ps)
+		p := fr.piece(rva+n*ps, piece*ps)
 		for i := uint32(0); (i+1)*ps <= uint32(len(p)); i++ {
 			t := fr.im.ptr(p[i*ps:])
 			if t == 0 || !fr.spend() {
@@ -434,6 +447,31 @@ func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
 			return n
 		}
 	}
+}
+
+// piece returns up to n bytes at rva, stopping at the end of its
+// section's file data, as view does, but read into a buffer of the
+// reader's rather than from a copy of the whole section: thunk tables
+// may sit in a large data section.
+func (fr *factsReader) piece(rva, n uint32) []byte {
+	s := fr.im.section(rva)
+	if s == nil {
+		return nil
+	}
+	off := rva - s.RVA
+	if off >= s.FileSize {
+		return nil
+	}
+	n = min(n, s.FileSize-off)
+	if uint32(cap(fr.pieceBuf)) < n {
+		fr.pieceBuf = make([]byte, n)
+	}
+	p := fr.pieceBuf[:n]
+	k, err := fr.im.r.ReadAt(p, s.Offset+int64(off))
+	if err != nil && err != io.EOF {
+		p = p[:k]
+	}
+	return p
 }
 
 func (fr *factsReader) tls() {

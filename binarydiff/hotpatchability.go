@@ -1173,6 +1173,9 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 		any, all := false, true
 		for k := ix.search(a); k < len(ix.offs) && ix.base+ix.offs[k] < b; k++ {
 			any, all = true, all && !ix.isUnpatched(k)
+			if !all {
+				break // settled
+			}
 		}
 		return any, all
 	}
@@ -1195,8 +1198,10 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 type codeWords struct {
 	h      *assessor
 	os, ns *Section
+	lo, hi uint32 // section offsets of the current cluster, word aligned
 	base   uint32 // section offset of ob and nb
-	ob, nb []byte // both sections' bytes over the current cluster
+	ob, nb []byte // both sections' bytes over part of the cluster
+	bad    bool   // the cluster's bytes could not be read
 	refs   *refIndex
 	// budget bounds the words checked per section: code-derived words
 	// (jump tables) are few; past the budget, changed words count as data.
@@ -1206,18 +1211,34 @@ type codeWords struct {
 // maxDerivedWords is the budget of a codeWords.
 const maxDerivedWords = 1 << 16
 
-// load reads both sections' bytes over [lo, hi), word aligned.
+// wordChunk is how many bytes of a cluster codeWords reads at a time: the
+// budget may run out long before the end of a large cluster.
+const wordChunk = 16 << 10
+
+// load starts the cluster [lo, hi), word aligned; its bytes are read as
+// the words are checked.
 func (c *codeWords) load(lo, hi uint32) {
-	lo &^= 3
-	hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
-	c.base, c.ob, c.nb = lo, c.ob[:0], c.nb[:0]
-	if hi <= lo {
-		return
+	c.lo = lo &^ 3
+	c.hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
+	c.base, c.ob, c.nb, c.bad = c.lo, c.ob[:0], c.nb[:0], false
+}
+
+// words returns both sections' bytes of the word at offset off of the
+// cluster, reading the next chunk if needed; nil outside the cluster.
+func (c *codeWords) words(off uint32) (o, n []byte) {
+	if c.bad || off < c.lo || uint64(off)+4 > uint64(c.hi) {
+		return nil, nil
 	}
-	c.ob, c.nb = append(c.ob, make([]byte, hi-lo)...), append(c.nb, make([]byte, hi-lo)...)
-	if c.h.old.readRVA(c.ob, c.os.RVA+lo) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+lo) != nil {
-		c.ob, c.nb = c.ob[:0], c.nb[:0]
+	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
+		size := min(c.hi-off, max(wordChunk, 4))
+		c.base = off
+		c.ob, c.nb = slices.Grow(c.ob[:0], int(size))[:size], slices.Grow(c.nb[:0], int(size))[:size]
+		if c.h.old.readRVA(c.ob, c.os.RVA+off) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+off) != nil {
+			c.bad = true
+			return nil, nil
+		}
 	}
+	return c.ob[off-c.base:], c.nb[off-c.base:]
 }
 
 // derived reports whether the 32-bit word at offset off holds a code
@@ -1226,12 +1247,16 @@ func (c *codeWords) load(lo, hi uint32) {
 // of its table (GCC jump tables), the table being the nearest address
 // before the word that code refers to.
 func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) || c.budget <= 0 {
+	if c.os == nil || c.budget <= 0 {
+		return false
+	}
+	op, np := c.words(off)
+	if op == nil {
 		return false
 	}
 	c.budget--
 	h := c.h
-	ov, nv := binary.LittleEndian.Uint32(c.ob[off-c.base:]), binary.LittleEndian.Uint32(c.nb[off-c.base:])
+	ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np)
 	if functionAt(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
@@ -1246,6 +1271,12 @@ func (c *codeWords) derived(off uint32) bool {
 // drop returns the parts of r whose words are not code-derived.
 func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 	for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
+		if c.budget <= 0 {
+			// No word is derived past the budget: the rest is kept whole,
+			// as the word by word pieces would merge into.
+			lo := max(w, r.Off)
+			return appendRange(out, ByteRange{Off: lo, Size: r.Off + r.Size - lo})
+		}
 		if !c.derived(w) {
 			lo, hi := max(w, r.Off), min(w+4, r.Off+r.Size)
 			out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
