@@ -651,30 +651,31 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 		p := fr.buf[:min(n-done, uint32(len(fr.buf)))]
 		im.readRVA(s, d.VirtualAddress+done, p)
 		done += uint32(len(p))
-		for off := 0; off+int(stride) <= len(p); off += int(stride) {
-			switch stride {
-			case 12:
-				ua := binary.LittleEndian.Uint32(p[off+8:])
-				if ua&1 != 0 || uint64(ua) >= hi || uint64(ua)+reach <= lo {
+		if stride == 12 {
+			for off := 8; off+4 <= len(p); off += 12 {
+				ua := binary.LittleEndian.Uint32(p[off : off+4])
+				if uint64(ua) >= hi || uint64(ua)+reach <= lo || ua&1 != 0 {
 					continue
 				}
 				if h := im.view(ua, 4); len(h) == 4 {
-					n := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
+					size := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
 					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
-						n += 12
+						size += 12
 					} else if flags&3 != 0 {
-						n += 4 // exception handler RVA; its language-specific data is not sized
+						size += 4 // exception handler RVA; its language-specific data is not sized
 					}
-					ms.add(ua, n)
+					ms.add(ua, size)
 				}
-			case 8:
-				w := binary.LittleEndian.Uint32(p[off+4:])
-				if w&3 != 0 || uint64(w) >= hi || uint64(w)+reach <= lo {
-					continue
-				}
-				if n, ok := arm64XdataSize(im.view(w, 8)); ok {
-					ms.add(w, n)
-				}
+			}
+			continue
+		}
+		for off := 4; off+4 <= len(p); off += 8 {
+			w := binary.LittleEndian.Uint32(p[off : off+4])
+			if uint64(w) >= hi || uint64(w)+reach <= lo || w&3 != 0 {
+				continue
+			}
+			if size, ok := arm64XdataSize(im.view(w, 8)); ok {
+				ms.add(w, size)
 			}
 		}
 	}

@@ -237,12 +237,12 @@ type assessor struct {
 	old, new *Binary
 	a        *Assessment
 	of, nf   *ImageFacts
-	// oldFD maps an old function index to its index in res.Functions (-1
-	// if none), unless canon: then res.Functions lists the old functions
-	// first, in order, as Diff makes it, and the map is the identity.
-	canon bool
-	oldFD []int32
-	newFD []int32 // new function index → index in res.Functions, -1 if none; built on first use
+	// changed, added and removed list the indices in res.Functions of the
+	// diffs of each kind: the rules about functions go through these, not
+	// through every function.
+	changedFD, addedFD, removedFD []int32
+	oldFD                         []int32 // old function index → index in res.Functions, -1 if none; built if needed (oldDiff)
+	newFD                         []int32 // the same for the new side; built on first use
 	// patched marks the new functions that are Changed or Added (a bit
 	// per function), built on first use.
 	patched []uint64
@@ -295,28 +295,44 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// index prepares the map from old functions to their diffs. A result
-// from Diff lists the old functions first, in address order, then the
-// added ones: checking that costs a pass with no lookups and no map.
-// The new side is indexed only if a rule asks (indexNew).
+// index lists the diffs that are not Identical or Moved, in one pass
+// over the result that reads only their kinds.
 func (h *assessor) index() {
-	fds, olds := h.res.Functions, h.old.Functions
-	h.canon = len(fds) >= len(olds)
-	for i := 0; h.canon && i < len(olds); i++ {
-		h.canon = fds[i].Old != nil && fds[i].Old.RVA == olds[i].RVA
+	for i, fd := range h.res.Functions {
+		switch fd.Kind {
+		case Changed:
+			h.changedFD = append(h.changedFD, int32(i))
+		case Added:
+			h.addedFD = append(h.addedFD, int32(i))
+		case Removed:
+			h.removedFD = append(h.removedFD, int32(i))
+		}
 	}
-	for i := len(olds); h.canon && i < len(fds); i++ {
-		h.canon = fds[i].Old == nil
+}
+
+// oldIndex returns the index of the old function of diff i, or -1. A
+// result from Diff lists the old functions first, in order: diff i is
+// then about old function i, which one comparison confirms.
+func (h *assessor) oldIndex(i int) int {
+	fd := &h.res.Functions[i]
+	if fd.Old == nil {
+		return -1
 	}
-	if h.canon {
-		return
+	if i < len(h.old.Functions) && h.old.Functions[i].RVA == fd.Old.RVA {
+		return i
 	}
+	return h.old.functionStart(fd.Old.RVA)
+}
+
+// indexOld builds oldFD.
+func (h *assessor) indexOld() {
+	olds := h.old.Functions
 	h.oldFD = make([]int32, len(olds))
 	for i := range h.oldFD {
 		h.oldFD[i] = -1
 	}
 	o := 0 // old functions come in address order in the result
-	for i, fd := range fds {
+	for i, fd := range h.res.Functions {
 		if fd.Old == nil {
 			continue
 		}
@@ -354,10 +370,14 @@ func (h *assessor) indexNew() {
 }
 
 // oldDiff returns the index in res.Functions of the diff of old function
-// k, or -1.
+// k, or -1: k itself when diff k is about it, as in a result from Diff
+// (where each function has one diff); else from the whole index.
 func (h *assessor) oldDiff(k int) int {
-	if h.canon {
-		return k
+	if h.oldFD == nil {
+		if fds := h.res.Functions; k < len(fds) && fds[k].Old != nil && fds[k].Old.RVA == h.old.Functions[k].RVA {
+			return k
+		}
+		h.indexOld()
 	}
 	return int(h.oldFD[k])
 }
@@ -372,25 +392,18 @@ func (h *assessor) newDiff(k int) int {
 }
 
 // isPatched reports whether new function k is Changed or Added: the
-// patch carries its code. For a result from Diff (which lists each new
-// function once) only the changed and added functions are looked up, so
-// the cost is in the changes, not in the image.
+// patch carries its code. Only the changed and added functions are looked
+// up (a result from Diff has one diff per function), so the cost is in
+// the changes, not in the image.
 func (h *assessor) isPatched(k int) bool {
 	if h.patched == nil {
 		h.patched = make([]uint64, len(h.new.Functions)/64+1)
-		mark := func(j int) { h.patched[j/64] |= 1 << (j % 64) }
-		if h.canon {
-			for _, fd := range h.res.Functions {
-				if (fd.Kind == Changed || fd.Kind == Added) && fd.New != nil {
+		for _, list := range [][]int32{h.changedFD, h.addedFD} {
+			for _, i := range list {
+				if fd := &h.res.Functions[i]; fd.New != nil {
 					if j := h.new.functionStart(fd.New.RVA); j >= 0 {
-						mark(j)
+						h.patched[j/64] |= 1 << (j % 64)
 					}
-				}
-			}
-		} else {
-			for j := range h.new.Functions {
-				if fd, ok := h.fdOf(h.new, j); ok && (fd.Kind == Changed || fd.Kind == Added) {
-					mark(j)
 				}
 			}
 		}
@@ -693,15 +706,9 @@ func isInitName(name string) bool {
 }
 
 func (h *assessor) initByName() {
-	for k, fd := range h.res.Functions {
-		if fd.Kind != Changed {
-			continue
-		}
-		i := k
-		if !h.canon {
-			i = max(0, h.old.functionStart(fd.Old.RVA))
-		}
-		name := h.old.Functions[i].Name
+	for _, k := range h.changedFD {
+		fd := &h.res.Functions[k]
+		name := h.old.Functions[max(0, h.oldIndex(int(k)))].Name
 		if isInitName(name) {
 			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
 				Message: "an initializer changed; it has already run"})
@@ -1054,6 +1061,47 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		return ix
 	}
 	lo, size := sec.RVA, sec.Size
+	// each calls fn with every reference into sec and whether the
+	// referring function is unchanged (neither changed nor added).
+	each := func(fn func(off uint32, unpatched bool)) {
+		for i := range h.new.Functions {
+			looked, unpatched := false, false
+			for _, r := range h.new.dataRefs(i) {
+				if r-lo >= size {
+					continue
+				}
+				if !looked {
+					looked, unpatched = true, !h.isPatched(i)
+				}
+				fn(r-lo, unpatched)
+			}
+		}
+	}
+	if uint64(size) <= 4*uint64(len(h.new.drefs)) {
+		// A small section for the references: a byte per offset, no sort.
+		state := make([]byte, size) // 1: referenced, 2: by unchanged code
+		n := 0
+		each(func(off uint32, unpatched bool) {
+			if state[off] == 0 {
+				n++
+			}
+			state[off] |= 1
+			if unpatched {
+				state[off] |= 2
+			}
+		})
+		ix.offs = make([]uint32, 0, n)
+		ix.unpatched = make([]uint64, n/64+1)
+		for off, st := range state {
+			if st != 0 {
+				if st&2 != 0 {
+					ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
+				}
+				ix.offs = append(ix.offs, uint32(off))
+			}
+		}
+		return ix
+	}
 	n := 0 // an upper bound of the references into sec, to allocate once
 	for _, r := range h.new.drefs {
 		if r-lo < size {
@@ -1066,21 +1114,13 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 	// Offsets, with the unpatched mark in the low bit once shifted: sorted,
 	// an unpatched reference to an address comes first.
 	keys := make([]uint64, 0, n)
-	for i := range h.new.Functions {
-		mark := uint64(2) // 2: not looked up yet; 0: unpatched; 1: patched
-		for _, r := range h.new.dataRefs(i) {
-			if r-lo >= size {
-				continue
-			}
-			if mark == 2 {
-				mark = 0
-				if h.isPatched(i) {
-					mark = 1
-				}
-			}
-			keys = append(keys, uint64(r-lo)<<1|mark)
+	each(func(off uint32, unpatched bool) {
+		k := uint64(off)<<1 | 1
+		if unpatched {
+			k &^= 1
 		}
-	}
+		keys = append(keys, k)
+	})
 	keys = sortKeys(keys, bits.Len64(uint64(size))+1)
 	ix.offs = make([]uint32, 0, len(keys))
 	for _, k := range keys {
@@ -1339,14 +1379,8 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 func (h *assessor) removed() {
 	old := h.old
 	var gone []int // indices of the removed old functions, sorted
-	for i, fd := range h.res.Functions {
-		if fd.Kind != Removed || fd.Old == nil {
-			continue
-		}
-		if !h.canon {
-			i = old.functionStart(fd.Old.RVA)
-		}
-		if i >= 0 {
+	for _, k := range h.removedFD {
+		if i := h.oldIndex(int(k)); i >= 0 {
 			gone = append(gone, i)
 		}
 	}
@@ -1411,20 +1445,23 @@ func (h *assessor) removed() {
 	if len(old.fps) != len(old.Functions) {
 		return
 	}
-	// Every function's callees are a slice of old.calls: if no call there
-	// goes to a removed function, no function calls one. The pass over the
-	// flat list is cheaper than the one per function below.
-	called := false
-	for _, c := range old.calls {
+	// Every function's callees are a slice of old.calls: the positions
+	// there of calls to removed functions (usually none) tell which
+	// functions to look at, without reading every function's calls.
+	var hits []uint32
+	for p, c := range old.calls {
 		if c >= 0 && isGone(int(c)) {
-			called = true
-			break
+			hits = append(hits, uint32(p))
 		}
 	}
-	if !called {
+	if len(hits) == 0 {
 		return
 	}
 	for i := range old.Functions {
+		fp := &old.fps[i]
+		if k, _ := slices.BinarySearch(hits, fp.callOff); k == len(hits) || hits[k] >= fp.callOff+fp.callN {
+			continue // no call to a removed function
+		}
 		d := h.oldDiff(i)
 		if d < 0 || h.res.Functions[d].Kind == Changed || h.res.Functions[d].Kind == Removed {
 			continue
@@ -1486,14 +1523,8 @@ func (h *assessor) room() {
 	if old.Arch == ArchARM64 {
 		jump = jumpSizeArm64
 	}
-	for k, fd := range h.res.Functions {
-		if fd.Kind != Changed {
-			continue
-		}
-		i := k
-		if !h.canon {
-			i = old.functionStart(fd.Old.RVA)
-		}
+	for _, k := range h.changedFD {
+		i := h.oldIndex(int(k))
 		if i < 0 {
 			continue
 		}
