@@ -237,7 +237,7 @@ type assessor struct {
 	old, new *Binary
 	a        *Assessment
 	of, nf   *ImageFacts
-	// changed, added and removed list the indices in res.Functions of the
+	// changedFD, addedFD and removedFD list the indices in res.Functions of the
 	// diffs of each kind: the rules about functions go through these, not
 	// through every function.
 	changedFD, addedFD, removedFD []int32
@@ -247,6 +247,7 @@ type assessor struct {
 	// per function), built on first use.
 	patched []uint64
 	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
+	sides   [2]sideIndex         // lookups in the old and new image
 	counts  [ruleCount]int       // findings per rule so far
 	wcounts [ruleCount]int       // warnings per rule so far
 	scratch []byte               // for reading padding
@@ -398,13 +399,24 @@ func (h *assessor) newDiff(k int) int {
 func (h *assessor) isPatched(k int) bool {
 	if h.patched == nil {
 		h.patched = make([]uint64, len(h.new.Functions)/64+1)
+		var rvas []uint32
 		for _, list := range [][]int32{h.changedFD, h.addedFD} {
 			for _, i := range list {
 				if fd := &h.res.Functions[i]; fd.New != nil {
-					if j := h.new.functionStart(fd.New.RVA); j >= 0 {
-						h.patched[j/64] |= 1 << (j % 64)
-					}
+					rvas = append(rvas, fd.New.RVA)
 				}
+			}
+		}
+		// Mostly in address order already; then one walk over the
+		// functions finds them all.
+		slices.Sort(rvas)
+		fs, j := h.new.Functions, 0
+		for _, rva := range rvas {
+			for j < len(fs) && fs[j].RVA < rva {
+				j++
+			}
+			if j < len(fs) && fs[j].RVA == rva {
+				h.patched[j/64] |= 1 << (j % 64)
 			}
 		}
 	}
@@ -464,10 +476,57 @@ func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
 	return h.res.Functions[i], true
 }
 
-// functionAt is b.FunctionAt, answering addresses before the first
-// function or from the last one on (data, for most pointers) without a
-// search.
-func functionAt(b *Binary, rva uint32) int {
+// sideIndex speeds up the section and function lookups the rules make
+// in one image, by the thousand on a large one, answering exactly as
+// Binary.Section and Binary.FunctionAt do.
+type sideIndex struct {
+	checked  bool
+	disjoint bool     // sections sorted by address and not overlapping: a cached hit is the answer
+	last     *Section // the section of the last lookup
+	lookups  int      // function lookups so far
+	pages    []int32  // once many: for each 4 KB page of the code, the first function that ends after its start
+	pageLo   uint32   // RVA of pages[0]
+}
+
+// side returns the lookup index of b.
+func (h *assessor) side(b *Binary) *sideIndex {
+	if b == h.new {
+		return &h.sides[1]
+	}
+	return &h.sides[0]
+}
+
+// section is b.Section(rva), from the section of the previous lookup when
+// it holds rva and no two sections overlap.
+func (h *assessor) section(b *Binary, rva uint32) *Section {
+	x := h.side(b)
+	if !x.checked {
+		x.checked, x.disjoint = true, true
+		for i := 1; i < len(b.Sections); i++ {
+			if p, s := &b.Sections[i-1], &b.Sections[i]; uint64(p.RVA)+uint64(p.Size) > uint64(s.RVA) {
+				x.disjoint = false
+			}
+		}
+	}
+	if x.disjoint && x.last != nil && x.last.Contains(rva) {
+		return x.last
+	}
+	s := b.Section(rva)
+	x.last = s
+	return s
+}
+
+// pageShift is the size of a page of sideIndex.pages.
+const pageShift = 12
+
+// minPagedLookups is how many function lookups in one image go by binary
+// search before sideIndex.pages is built: it costs a pass over the
+// functions, worth it only for many lookups.
+const minPagedLookups = 4096
+
+// functionIndex is b.FunctionAt(rva), through a page table once the
+// lookups are many.
+func (h *assessor) functionIndex(b *Binary, rva uint32) int {
 	fs := b.Functions
 	if len(fs) == 0 || rva < fs[0].RVA {
 		return -1
@@ -478,13 +537,51 @@ func functionAt(b *Binary, rva uint32) int {
 		}
 		return -1
 	}
-	return b.FunctionAt(rva)
+	x := h.side(b)
+	if x.pages == nil {
+		if x.lookups++; x.lookups <= minPagedLookups {
+			return b.FunctionAt(rva)
+		}
+		x.pages = []int32{} // disabled unless the functions are sorted and disjoint
+		for i := 1; i < len(fs); i++ {
+			if uint64(fs[i-1].RVA)+uint64(fs[i-1].Size) > uint64(fs[i].RVA) {
+				return b.FunctionAt(rva)
+			}
+		}
+		x.pageLo = fs[0].RVA &^ (1<<pageShift - 1)
+		n := (fs[len(fs)-1].RVA-x.pageLo)>>pageShift + 1
+		x.pages = make([]int32, n+1)
+		k := 0
+		for p := range x.pages {
+			start := uint64(x.pageLo) + uint64(p)<<pageShift
+			for k < len(fs) && uint64(fs[k].RVA)+uint64(fs[k].Size) <= start {
+				k++ // ends before the page
+			}
+			x.pages[p] = int32(k)
+		}
+	}
+	if len(x.pages) == 0 {
+		return b.FunctionAt(rva)
+	}
+	// FunctionAt is the last function starting at or before rva: it is
+	// at or after the first one reaching into rva's page (functions are
+	// sorted and do not overlap), and before the next page's.
+	p := (rva - x.pageLo) >> pageShift
+	lo, hi := int(x.pages[p]), min(int(x.pages[p+1])+1, len(fs))
+	i := lo + sort.Search(hi-lo, func(i int) bool { return fs[lo+i].RVA > rva }) - 1
+	if i >= 0 && i >= lo && rva-fs[i].RVA < fs[i].Size {
+		return i
+	}
+	if i < lo {
+		return b.FunctionAt(rva) // before the window: let the search decide
+	}
+	return -1
 }
 
 // fdContaining returns the diff of the function of side b containing rva,
 // and the offset of rva in it.
 func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bool) {
-	i := functionAt(b, rva)
+	i := h.functionIndex(b, rva)
 	if i < 0 {
 		return FunctionDiff{}, 0, false
 	}
@@ -634,10 +731,10 @@ func (h *assessor) sameTarget(a, b uint32) bool {
 	if fd, off, ok := h.fdContaining(h.old, a); ok {
 		return fd.New != nil && b == fd.New.RVA+off
 	}
-	if functionAt(h.new, b) >= 0 {
+	if h.functionIndex(h.new, b) >= 0 {
 		return false
 	}
-	os, ns := h.old.Section(a), h.new.Section(b)
+	os, ns := h.section(h.old, a), h.section(h.new, b)
 	if os == nil || ns == nil {
 		return a == b
 	}
@@ -1141,9 +1238,9 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 }
 
 // sortKeys sorts keys below 2^width by a least significant digit first
-// radix sort, 11 bits a pass; short lists by comparison.
+// radix sort, 13 bits a pass; short lists by comparison.
 func sortKeys(a []uint64, width int) []uint64 {
-	const digit = 11
+	const digit = 13
 	if len(a) < 256 {
 		slices.Sort(a)
 		return a
@@ -1297,7 +1394,7 @@ func (c *codeWords) derived(off uint32) bool {
 	c.budget--
 	h := c.h
 	ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np)
-	if functionAt(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
+	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
 	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
@@ -1305,7 +1402,7 @@ func (c *codeWords) derived(off uint32) bool {
 		return false
 	}
 	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
-	return functionAt(h.old, to) >= 0 && h.sameTarget(to, tn)
+	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
 }
 
 // drop returns the parts of r whose words are not code-derived.
@@ -1404,7 +1501,7 @@ func (h *assessor) removed() {
 			return -1 // most pointers: not into a removed function, found without a search
 		}
 		k := sort.Search(len(gone), func(k int) bool { return old.Functions[gone[k]].RVA > rva }) - 1
-		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || functionAt(old, rva) != gone[k] {
+		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || h.functionIndex(old, rva) != gone[k] {
 			return -1
 		}
 		return gone[k]
@@ -1563,7 +1660,7 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	}
 	f := &b.Functions[i]
 	p := PaddingInfo{RVA: f.RVA, Size: f.Size}
-	s := b.Section(f.RVA)
+	s := h.section(b, f.RVA)
 	if s == nil {
 		return p
 	}
@@ -1574,7 +1671,7 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	if f.RVA > lo {
 		n := min(f.RVA-lo, maxPadScan)
 		buf := h.scratch[:n]
-		if b.readRVA(buf, f.RVA-n) == nil {
+		if h.readRVA(b, buf, f.RVA-n) {
 			for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
 				p.Before++
 			}
@@ -1594,11 +1691,24 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	if hi > end {
 		n := min(hi-end, maxPadScan)
 		buf := h.scratch[:n]
-		if b.readRVA(buf, end) == nil {
+		if h.readRVA(b, buf, end) {
 			p.After = fillerLen(buf)
 		}
 	}
 	return p
+}
+
+// readRVA is b.readRVA, through the section cache; it reports success.
+func (h *assessor) readRVA(b *Binary, p []byte, rva uint32) bool {
+	s := h.section(b, rva)
+	if s == nil {
+		return false
+	}
+	off := rva - s.RVA
+	if uint64(off)+uint64(len(p)) > uint64(s.Size) {
+		return false
+	}
+	return readSection(b, s, p, off) == nil
 }
 
 // fillerLen returns the length of the run of padding at the start of p:
