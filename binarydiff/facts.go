@@ -42,7 +42,10 @@ type ImageFacts struct {
 	// Metadata lists the RVA ranges of loader, unwind and debug metadata
 	// inside non-code sections (export, import, resource, exception and
 	// debug directories, unwind information, guard tables): they change
-	// with the code layout and are not data the program reads.
+	// with the code layout and are not data the program reads. Facts
+	// fills it; in the facts of an Assessment it is nil (the assessment
+	// reads the ranges only inside the data sections that changed) and
+	// the JSON encoding computes it.
 	Metadata []Range `json:",omitempty"`
 	Warnings []Warning
 
