@@ -887,19 +887,11 @@ func (h *assessor) data() {
 		if os != nil && os.Flags&SectionExec != 0 || ns != nil && ns.Flags&SectionExec != 0 {
 			continue
 		}
-		writable := os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0
 		var retargeted []uint32
-		stream := false // read-only data changed: retargeted pointers are found as the rule needs them
 		if os != nil && ns != nil {
-			if os.Size == ns.Size && len(sd.Changed) == 0 {
-				retargeted = h.retargeted(os, ns, noLimit)
-				if len(retargeted) == 0 {
-					continue // the common case, decided without the metadata
-				}
-			} else if writable {
-				retargeted = h.retargeted(os, ns, noLimit)
-			} else {
-				stream = true
+			retargeted = h.retargeted(os, ns)
+			if os.Size == ns.Size && len(sd.Changed) == 0 && len(retargeted) == 0 {
+				continue // the common case, decided without the metadata
 			}
 		}
 		h.prepareMetadata(h.old, h.new)
@@ -911,6 +903,7 @@ func (h *assessor) data() {
 		if ns != nil {
 			nd = dataBytes(ns, nm)
 		}
+		writable := os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0
 		var changed []ByteRange
 		switch {
 		case od == nd:
@@ -930,12 +923,8 @@ func (h *assessor) data() {
 		case ns.Size > os.Size:
 			changed = h.dropPadding(ns, nonMetadata(ns, nm, os.Size, ns.Size)) // constants appended
 		}
-		if stream {
-			h.rodataPrefixes(sd, os, ns, om, nm, changed)
-			continue
-		}
 		if os != nil && ns != nil {
-			changed = append(h.changedData(sd, os, ns, om, nm, retargeted, noLimit), changed...)
+			changed = append(h.changedData(sd, os, ns, om, nm, retargeted), changed...)
 		}
 		if len(changed) == 0 {
 			continue
@@ -1021,22 +1010,16 @@ func sumBytes(rs []ByteRange) uint64 {
 
 // changedData returns the changed byte ranges of a section pair that are
 // data, not metadata, adding relocated pointers that now point at
-// something else (the section diff masks them), from the changes and
-// pointers that start below limit: the ranges ending below limit are those
-// of the whole section.
-func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32, limit uint64) []ByteRange {
+// something else (the section diff masks them).
+func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32) []ByteRange {
 	common := min(os.Size, ns.Size)
-	sdChanged := sd.Changed
-	if limit < noLimit {
-		sdChanged = sdChanged[:sort.Search(len(sdChanged), func(i int) bool { return uint64(sdChanged[i].Off) >= limit })]
-	}
 	// Both lists are sorted by offset: merge them.
-	in := make([]ByteRange, 0, len(sdChanged)+len(retargeted))
+	in := make([]ByteRange, 0, len(sd.Changed)+len(retargeted))
 	ps := h.ptrSize()
 	i, j := 0, 0
-	for i < len(sdChanged) || j < len(retargeted) {
-		if j == len(retargeted) || i < len(sdChanged) && sdChanged[i].Off <= retargeted[j] {
-			if r := sdChanged[i]; r.Off < common { // growth: data-resized decides
+	for i < len(sd.Changed) || j < len(retargeted) {
+		if j == len(retargeted) || i < len(sd.Changed) && sd.Changed[i].Off <= retargeted[j] {
+			if r := sd.Changed[i]; r.Off < common { // growth: data-resized decides
 				in = append(in, ByteRange{Off: r.Off, Size: min(r.Size, common-r.Off)})
 			}
 			i++
@@ -1104,12 +1087,11 @@ func (h *assessor) relocs(b *Binary) []uint32 {
 	return b.relocs
 }
 
-// retargeted returns the offsets in a section pair, below limit, of
-// relocated pointers present at the same offset on both sides whose
-// targets differ.
-func (h *assessor) retargeted(os, ns *Section, limit uint64) []uint32 {
-	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+uint32(min(uint64(os.Size), limit)))
-	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+uint32(min(uint64(ns.Size), limit)))
+// retargeted returns the offsets in a section pair of relocated pointers
+// present at the same offset on both sides whose targets differ.
+func (h *assessor) retargeted(os, ns *Section) []uint32 {
+	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
+	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
 	if len(orel) == 0 || len(nrel) == 0 {
 		return nil
 	}
@@ -1444,86 +1426,21 @@ func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 // be and still be reported as one finding.
 const clusterGap = 16
 
-// noLimit is a limit past any section offset.
-const noLimit = uint64(1) << 33
-
-// firstPrefix is the first part of a read-only section whose changes
-// rodataPrefixes reads; each further part is rodataGrowth times larger.
-const (
-	firstPrefix  = 256 << 10
-	rodataGrowth = 4
-)
-
-// rodataPrefixes reports the changed ranges of a read-only section pair
-// (appended: the ranges past the old section's end) as rodata does, but
-// reads the retargeted pointers and changes of a growing prefix of the
-// section at a time: rodata stops once its findings are capped, often
-// early in a large section, and the pointers past that point need not be
-// read. Each prefix gives the clusters that end far enough before its
-// end; the rest is read with the next.
-func (h *assessor) rodataPrefixes(sd *SectionDiff, os, ns *Section, om, nm []Range, appended []ByteRange) {
-	sc := &rodataScan{name: sd.Name, os: os, ns: ns}
-	common := uint64(min(os.Size, ns.Size))
-	next := uint32(0) // offset of the first range not reported yet
-	for limit := uint64(firstPrefix); ; limit *= rodataGrowth {
-		if limit >= common {
-			limit = noLimit
-		}
-		changed := h.changedData(sd, os, ns, om, nm, h.retargeted(os, ns, limit), limit)
-		if limit == noLimit {
-			changed = append(changed, appended...)
-		}
-		k := sort.Search(len(changed), func(k int) bool { return changed[k].Off >= next })
-		var done bool
-		if done, next = h.rodataClusters(sc, changed[k:], limit, next); done || limit == noLimit {
-			return
-		}
-	}
-}
-
-// rodataScan is the state of rodata over one section pair.
-type rodataScan struct {
-	name   string
-	os, ns *Section
-	c      *codeWords
-	kept   []ByteRange
-}
-
 // rodata reports the changed ranges of a read-only section (os is nil for
 // an added section) as rodata-changed findings, or warnings when only
 // changed or added code refers to them, cluster by cluster, after
 // dropping code-derived words. It stops once the rule's findings are
 // capped: the verdict is settled and the rest would not be shown.
 func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
-	h.rodataClusters(&rodataScan{name: name, os: os, ns: ns}, changed, noLimit, 0)
-}
-
-// rodataClusters is rodata over changed, the ranges from offset next on
-// of a prefix of the section ending at limit: it reports the clusters
-// that no range of the section past limit can extend, and returns whether
-// it stopped (findings capped) and else the offset from which the ranges
-// are still to report.
-func (h *assessor) rodataClusters(sc *rodataScan, changed []ByteRange, limit uint64, next uint32) (stopped bool, _ uint32) {
-	os, ns := sc.os, sc.ns
+	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns), budget: maxDerivedWords}
+	var kept []ByteRange
 	for i := 0; i < len(changed); {
 		// A cluster: ranges less than clusterGap apart.
 		j := i + 1
 		for j < len(changed) && changed[j].Off-(changed[j-1].Off+changed[j-1].Size) <= clusterGap {
 			j++
 		}
-		// Ranges ending before limit are those of the whole section, and
-		// so is the start of one starting before it; the ranges past limit
-		// start at or after it.
-		end := uint64(changed[j-1].Off) + uint64(changed[j-1].Size)
-		if known := j < len(changed) && uint64(changed[j].Off) < limit; end >= limit || !known && end+clusterGap >= limit {
-			return false, changed[i].Off // a range past limit may belong to it
-		}
-		next = uint32(end)
-		if sc.c == nil {
-			sc.c = &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns), budget: maxDerivedWords}
-		}
-		c := sc.c
-		kept := sc.kept[:0]
+		kept = kept[:0]
 		if os != nil && c.budget > 0 {
 			c.load(changed[i].Off, changed[j-1].Off+changed[j-1].Size)
 			for _, r := range changed[i:j] {
@@ -1532,7 +1449,6 @@ func (h *assessor) rodataClusters(sc *rodataScan, changed []ByteRange, limit uin
 		} else {
 			kept = append(kept, changed[i:j]...)
 		}
-		sc.kept = kept
 		i = j
 		if len(kept) == 0 {
 			continue
@@ -1540,7 +1456,7 @@ func (h *assessor) rodataClusters(sc *rodataScan, changed []ByteRange, limit uin
 		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
 		n := sumBytes(kept)
 		referenced, onlyPatched := c.refs.owners(ns.RVA+lo, ns.RVA+hi, ns.RVA)
-		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + lo, Section: sc.name}
+		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + lo, Section: name}
 		if referenced && onlyPatched {
 			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", n, lo, hi)
 			h.warn(f)
@@ -1550,10 +1466,9 @@ func (h *assessor) rodataClusters(sc *rodataScan, changed []ByteRange, limit uin
 		}
 		// Stop once nothing more would be shown and the verdict is settled.
 		if nf, nw := h.counts[RuleRodataChanged], h.wcounts[RuleRodataChanged]; nf > maxFindingsPerRule || nf > 0 && nw > maxFindingsPerRule {
-			return true, next
+			return
 		}
 	}
-	return false, next
 }
 
 // removed flags removed functions still reachable in the old image: from
