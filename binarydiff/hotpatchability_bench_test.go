@@ -26,7 +26,11 @@ import (
 // assess-% is the assessment's time over the diff's, ×100. Both steps run
 // back to back in every iteration, so load from other processes weighs on
 // both alike, which comparing separate step=diff and step=hotpatch runs
-// does not ensure.
+// does not ensure. It is the cost a caller sees: the assessment starts
+// with what the diff left in the caches and the garbage it left for the
+// collector, and reads much the diff did not (the exception directory,
+// relocations, section bytes), so it takes longer than in step=hotpatch,
+// which assesses one result over and over.
 
 // assessOverhead is the step=diff+hotpatch benchmark of a pair: Diff then
 // Hotpatchability of its result, each timed, reported as diff-ns/op,
