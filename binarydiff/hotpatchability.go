@@ -1514,7 +1514,9 @@ func (h *assessor) removed() {
 	var sec *Section
 	var om []Range
 	var win window
-	for _, rva := range h.relocs(old) {
+	relocs := h.relocs(old)
+	for k := 0; k < len(relocs); k++ {
+		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
 			sec, om = old.Section(rva), nil
 			win = window{}
@@ -1522,6 +1524,12 @@ func (h *assessor) removed() {
 				win = window{b: old, s: sec}
 				om = h.sectionMetadata(old, sec)
 			}
+		}
+		if win.s == nil && sec != nil {
+			// Code or metadata: skip the section's relocations (sorted).
+			end := uint64(sec.RVA) + uint64(sec.Size)
+			k += sort.Search(len(relocs)-k, func(j int) bool { return uint64(relocs[k+j]) >= end }) - 1
+			continue
 		}
 		if win.s == nil || inRanges(om, rva) {
 			continue
