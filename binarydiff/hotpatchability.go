@@ -1088,7 +1088,11 @@ func (h *assessor) relocs(b *Binary) []uint32 {
 }
 
 // retargeted returns the offsets in a section pair of relocated pointers
-// present at the same offset on both sides whose targets differ.
+// present at the same offset on both sides whose targets differ. It reads
+// every such pair, changed bytes or not: a pointer whose bytes are equal
+// points elsewhere when the code under it moved, and the section diff
+// masks relocated pointers. The reads go a window at a time, and targets
+// past the last function (data, in most images) need no function search.
 func (h *assessor) retargeted(os, ns *Section) []uint32 {
 	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
 	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
