@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -41,23 +42,72 @@ type ImageFacts struct {
 	// Metadata lists the RVA ranges of loader, unwind and debug metadata
 	// inside non-code sections (export, import, resource, exception and
 	// debug directories, unwind information, guard tables): they change
-	// with the code layout and are not data the program reads.
+	// with the code layout and are not data the program reads. Facts
+	// fills it; in the facts of an Assessment it is nil (the assessment
+	// reads the ranges only inside the data sections that changed) and
+	// the JSON encoding computes it.
 	Metadata []Range `json:",omitempty"`
 	Warnings []Warning
 
 	ptrSize uint32   // bytes of an absolute address
 	relocs  []uint32 // RVAs of absolute addresses fixed up at load, sorted
-	// lazyMeta computes Metadata on first use (see metadata), for the
-	// assessment, which needs it only when a data section changed.
-	lazyMeta func() []Range
+	// meta computes the metadata ranges on demand while Metadata is
+	// deferred (nil once it is set): the assessment needs them only inside
+	// the data sections that changed (see metadataIn).
+	meta *factsReader
 }
 
 // metadata returns f.Metadata, computing it first if it was deferred.
 func (f *ImageFacts) metadata() []Range {
-	if f.lazyMeta != nil {
-		f.Metadata, f.lazyMeta = f.lazyMeta(), nil
+	if f.meta != nil {
+		f.Metadata, f.meta = f.meta.metadataIn(0, 1<<32), nil
 	}
 	return f.Metadata
+}
+
+// prepareMetadata reads the parts of the metadata ranges that do not
+// depend on a window (directories, import tables, guard tables, whole
+// metadata sections), with their warnings, if they were deferred.
+func (f *ImageFacts) prepareMetadata() {
+	if f.meta != nil {
+		f.meta.baseMetadata()
+	}
+}
+
+// metadataIn returns the metadata ranges that overlap [lo, hi), sorted and
+// merged: within the window their union is that of Metadata. While
+// Metadata is deferred, only the unwind records that can reach the window
+// are read, so that a window over one data section costs a pass over the
+// exception directory, not a read of every unwind record.
+func (f *ImageFacts) metadataIn(lo, hi uint64) []Range {
+	if f.meta != nil {
+		return f.meta.metadataIn(lo, hi)
+	}
+	return overlapping(f.Metadata, lo, hi)
+}
+
+// MarshalJSON encodes the facts with their metadata ranges, computed
+// first if they were deferred (the facts of an Assessment).
+func (f *ImageFacts) MarshalJSON() ([]byte, error) {
+	type plain ImageFacts
+	p := (*plain)(f)
+	if f.meta != nil {
+		c := *p
+		c.Metadata, c.meta = f.meta.metadataIn(0, 1<<32), nil
+		p = &c
+	}
+	return json.Marshal(p)
+}
+
+// overlapping returns the ranges of rs (sorted, merged) that overlap
+// [lo, hi).
+func overlapping(rs []Range, lo, hi uint64) []Range {
+	i := sort.Search(len(rs), func(i int) bool { return uint64(rs[i].RVA)+uint64(rs[i].Size) > lo })
+	j := i
+	for j < len(rs) && uint64(rs[j].RVA) < hi {
+		j++
+	}
+	return rs[i:j]
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
@@ -166,10 +216,7 @@ func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error
 	if !haveRelocs {
 		fr.relocs()
 	}
-	f.lazyMeta = func() []Range {
-		fr.metadata()
-		return f.Metadata
-	}
+	f.meta = fr
 	f.CHPE = chpeKind(im.machine, f.LoadConfig)
 	return f, nil
 }
@@ -180,6 +227,12 @@ type factsReader struct {
 	// budget bounds the table entries walked in all: descriptors may
 	// share tables, so per-table bounds alone would be quadratic.
 	budget int
+	// base holds the metadata ranges but the unwind records, sorted and
+	// merged, once baseDone.
+	base     []Range
+	baseDone bool
+	buf      []byte // for reading the exception directory a piece at a time
+	pieceBuf []byte // for piece
 }
 
 // spend takes one unit of the walk budget, reporting false when it is gone.
@@ -228,20 +281,32 @@ func (fr *factsReader) resolveLongNames() {
 	if err != nil {
 		return
 	}
-	tab, err := im.read(strOff, int(binary.LittleEndian.Uint32(hdr)), "string table")
-	if err != nil {
-		return
+	size := int64(binary.LittleEndian.Uint32(hdr))
+	if strOff > im.size || size > im.size-strOff {
+		return // the table is not all in the file
 	}
+	// Read each name, not the table: a Go image's table holds every symbol name.
+	var buf [64]byte
 	for i := range im.secs {
 		s := &im.secs[i]
 		if !strings.HasPrefix(s.Name, "/") {
 			continue
 		}
-		if n, err := strconv.Atoi(s.Name[1:]); err == nil && n >= 4 && n < len(tab) {
-			name := tab[n:]
-			if j := bytes.IndexByte(name, 0); j >= 0 {
-				s.Name = string(name[:j])
+		n, err := strconv.Atoi(s.Name[1:])
+		if err != nil || n < 4 || int64(n) >= size {
+			continue
+		}
+		var name []byte
+		for off := int64(n); off < size; off += int64(len(buf)) {
+			p := buf[:min(int64(len(buf)), size-off)]
+			if _, err := im.r.ReadAt(p, strOff+off); err != nil && err != io.EOF {
+				return
 			}
+			if j := bytes.IndexByte(p, 0); j >= 0 {
+				s.Name = string(append(name, p[:j]...))
+				break
+			}
+			name = append(name, p...)
 		}
 	}
 }
@@ -372,7 +437,7 @@ func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
 	const piece = 64
 	n := uint32(0)
 	for {
-		p := fr.im.view(rva+n*ps, piece*ps)
+		p := fr.piece(rva+n*ps, piece*ps)
 		for i := uint32(0); (i+1)*ps <= uint32(len(p)); i++ {
 			t := fr.im.ptr(p[i*ps:])
 			if t == 0 || !fr.spend() {
@@ -385,6 +450,31 @@ func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
 			return n
 		}
 	}
+}
+
+// piece returns up to n bytes at rva, stopping at the end of its
+// section's file data, as view does, but read into a buffer of the
+// reader's rather than from a copy of the whole section: thunk tables
+// may sit in a large data section.
+func (fr *factsReader) piece(rva, n uint32) []byte {
+	s := fr.im.section(rva)
+	if s == nil {
+		return nil
+	}
+	off := rva - s.RVA
+	if off >= s.FileSize {
+		return nil
+	}
+	n = min(n, s.FileSize-off)
+	if uint32(cap(fr.pieceBuf)) < n {
+		fr.pieceBuf = make([]byte, n)
+	}
+	p := fr.pieceBuf[:n]
+	k, err := fr.im.r.ReadAt(p, s.Offset+int64(off))
+	if err != nil && err != io.EOF {
+		p = p[:k]
+	}
+	return p
 }
 
 func (fr *factsReader) tls() {
@@ -435,30 +525,41 @@ func metadataSection(name string) bool {
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")
 }
 
-func (fr *factsReader) metadata() {
-	im, f := fr.im, fr.f
-	var ms []Range
-	add := func(rva, size uint32) {
-		if size == 0 || uint64(rva)+uint64(size) > 1<<32 {
-			return
-		}
-		// Unwind records come in address order and mostly back to back:
-		// extend the last range instead of growing the list to sort.
-		if k := len(ms) - 1; k >= 0 && rva >= ms[k].RVA && uint64(rva) <= uint64(ms[k].RVA)+uint64(ms[k].Size) {
-			ms[k].Size = max(ms[k].Size, rva+size-ms[k].RVA)
-			return
-		}
-		ms = append(ms, Range{rva, size})
+// rangeList collects ranges, extending the last one when the next one
+// starts inside or right after it (unwind records come in address order
+// and mostly back to back), so that the list stays short.
+type rangeList []Range
+
+func (ms *rangeList) add(rva, size uint32) {
+	if size == 0 || uint64(rva)+uint64(size) > 1<<32 {
+		return
 	}
+	if k := len(*ms) - 1; k >= 0 && rva >= (*ms)[k].RVA && uint64(rva) <= uint64((*ms)[k].RVA)+uint64((*ms)[k].Size) {
+		(*ms)[k].Size = max((*ms)[k].Size, rva+size-(*ms)[k].RVA)
+		return
+	}
+	*ms = append(*ms, Range{rva, size})
+}
+
+// baseMetadata computes fr.base: every metadata range but the unwind
+// records. It is cheap: a few directories, the import tables, the guard
+// tables and whole sections.
+func (fr *factsReader) baseMetadata() {
+	if fr.baseDone {
+		return
+	}
+	fr.baseDone = true
+	im, f := fr.im, fr.f
+	var ms rangeList
 	for _, i := range []int{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_DIRECTORY_ENTRY_RESOURCE,
 		IMAGE_DIRECTORY_ENTRY_EXCEPTION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_DEBUG,
 		IMAGE_DIRECTORY_ENTRY_TLS, IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, IMAGE_DIRECTORY_ENTRY_IAT, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT} {
-		add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
+		ms.add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
 	}
 	// Debug data (CodeView records carry a per-build GUID).
 	if dbg := fr.dir(IMAGE_DIRECTORY_ENTRY_DEBUG, "debug"); dbg != nil {
 		for off := 0; off+28 <= len(dbg) && off/28 < maxDebugEntries; off += 28 {
-			add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
+			ms.add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
 		}
 	}
 	// Import lookup tables and hint/name entries.
@@ -472,48 +573,25 @@ func (fr *factsReader) metadata() {
 				break
 			}
 			if dll, ok := im.cString(nameRVA, 256); ok {
-				add(nameRVA, uint32(len(dll))+1)
+				ms.add(nameRVA, uint32(len(dll))+1)
 			}
 			for _, tab := range []uint32{ilt, iat} {
 				n := fr.thunks(tab, func(t uint64) {
 					if t&ord == 0 && t < 1<<32 {
 						if sym, ok := im.cString(uint32(t)+2, 512); ok {
-							add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
+							ms.add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
 						}
 					}
 				})
-				add(tab, (n+1)*ps)
+				ms.add(tab, (n+1)*ps)
 			}
 		}
 	}
-	// Unwind information of x64 and Arm64 exception directories.
-	if pd := fr.dir(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception"); pd != nil {
-		switch im.machine {
-		case IMAGE_FILE_MACHINE_AMD64:
-			for off := 0; off+12 <= len(pd) && off/12 < maxUnwindWalk; off += 12 {
-				ua := binary.LittleEndian.Uint32(pd[off+8:])
-				if ua&1 != 0 {
-					continue
-				}
-				if h := im.view(ua, 4); len(h) == 4 {
-					n := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
-					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
-						n += 12
-					} else if flags&3 != 0 {
-						n += 4 // exception handler RVA; its language-specific data is not sized
-					}
-					add(ua, n)
-				}
-			}
-		case IMAGE_FILE_MACHINE_ARM64:
-			for off := 0; off+8 <= len(pd) && off/8 < maxUnwindWalk; off += 8 {
-				w := binary.LittleEndian.Uint32(pd[off+4:])
-				if w&3 == 0 {
-					if n, ok := arm64XdataSize(im.view(w, 8)); ok {
-						add(w, n)
-					}
-				}
-			}
+	// The exception directory is read window by window (unwind); check it
+	// here, where the other directories warn.
+	if d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]; d.VirtualAddress != 0 && d.Size != 0 {
+		if _, err := im.rvaCheck(d.VirtualAddress, d.Size); err != nil {
+			fr.warn("%s directory: %v; ignored", "exception", err)
 		}
 	}
 	// Guard tables list function RVAs: they change whenever code moves.
@@ -521,16 +599,120 @@ func (fr *factsReader) metadata() {
 		stride := uint64(lc.guardStride())
 		for _, t := range [][2]uint64{{lc.GuardCFFunctionTable, lc.GuardCFFunctionCount}, {lc.GuardEHContinuationTable, lc.GuardEHContinuationCount}} {
 			if rva, ok := im.vaToRVA(t[0]); ok && t[0] != 0 && t[1] < 1<<28 {
-				add(rva, uint32(min(t[1]*stride, 1<<31)))
+				ms.add(rva, uint32(min(t[1]*stride, 1<<31)))
 			}
 		}
 	}
 	for _, s := range im.secs {
 		if metadataSection(s.Name) {
-			add(s.RVA, s.Size)
+			ms.add(s.RVA, s.Size)
 		}
 	}
-	f.Metadata = mergeRanges(ms)
+	fr.base = mergeRanges(ms)
+}
+
+// Bounds on the size of one unwind record, from its header fields: x64
+// UNWIND_INFO (4-byte header, up to 255 code slots rounded up to even, a
+// chained RUNTIME_FUNCTION), and Arm64 .xdata (two header words, 16-bit
+// epilog count, 8-bit code word count, the handler RVA).
+const (
+	maxX64Unwind   = 4 + 2*256 + 12
+	maxArm64Unwind = 8 + 4*0xffff + 4*0xff + 4
+)
+
+// metadataIn returns the metadata ranges overlapping [lo, hi), sorted and
+// merged: the base ranges that overlap it, and the unwind records that can
+// reach it. The exception directory is read a piece at a time, and only
+// the records starting less than a record's largest size before hi are
+// decoded.
+func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
+	fr.baseMetadata()
+	im := fr.im
+	ms := rangeList(slices.Clone(overlapping(fr.base, lo, hi)))
+	d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	stride, reach := uint32(0), uint64(0)
+	switch im.machine {
+	case IMAGE_FILE_MACHINE_AMD64:
+		stride, reach = 12, maxX64Unwind
+	case IMAGE_FILE_MACHINE_ARM64:
+		stride, reach = 8, maxArm64Unwind
+	}
+	if stride == 0 || d.VirtualAddress == 0 || d.Size == 0 {
+		return mergeRanges(ms)
+	}
+	s, err := im.rvaCheck(d.VirtualAddress, d.Size)
+	if err != nil {
+		return mergeRanges(ms)
+	}
+	// Unwind information of x64 and Arm64 exception directories.
+	if fr.buf == nil {
+		fr.buf = make([]byte, 4032) // a multiple of both entry sizes
+	}
+	n := min(d.Size, stride*maxUnwindWalk)
+	n -= n % stride
+	for done := uint32(0); done < n; {
+		p := fr.buf[:min(n-done, uint32(len(fr.buf)))]
+		im.readRVA(s, d.VirtualAddress+done, p)
+		done += uint32(len(p))
+		if stride == 12 {
+			for off := 8; off+4 <= len(p); off += 12 {
+				ua := binary.LittleEndian.Uint32(p[off : off+4])
+				if uint64(ua) >= hi || uint64(ua)+reach <= lo || ua&1 != 0 {
+					continue
+				}
+				if h := im.view(ua, 4); len(h) == 4 {
+					size := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
+					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
+						size += 12
+					} else if flags&3 != 0 {
+						size += 4 // exception handler RVA; its language-specific data is not sized
+					}
+					ms.add(ua, size)
+				}
+			}
+			continue
+		}
+		for off := 4; off+4 <= len(p); off += 8 {
+			w := binary.LittleEndian.Uint32(p[off : off+4])
+			if uint64(w) >= hi || uint64(w)+reach <= lo || w&3 != 0 {
+				continue
+			}
+			if size, ok := arm64XdataSize(im.view(w, 8)); ok {
+				ms.add(w, size)
+			}
+		}
+	}
+	return mergeRanges(ms)
+}
+
+// rvaCheck returns the section of the n bytes at rva, or the error
+// rvaBytes would give reading them.
+func (im *peImage) rvaCheck(rva, n uint32) (*Section, error) {
+	s := im.section(rva)
+	if s == nil {
+		return nil, fmt.Errorf("rva %#x outside any section", rva)
+	}
+	if uint64(rva-s.RVA)+uint64(n) > uint64(s.Size) {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) crosses the end of section %q", rva, n, s.Name)
+	}
+	if int64(n) > im.size {
+		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
+	}
+	return s, nil
+}
+
+// readRVA fills p with the bytes at rva in section s (checked by
+// rvaCheck); bytes past the section's file data, or unreadable, are zero.
+func (im *peImage) readRVA(s *Section, rva uint32, p []byte) {
+	off := rva - s.RVA
+	k := 0
+	if off < s.FileSize {
+		k = int(min(uint32(len(p)), s.FileSize-off))
+		if got, err := im.r.ReadAt(p[:k], s.Offset+int64(off)); err != nil && err != io.EOF {
+			k = got
+		}
+	}
+	clear(p[k:])
 }
 
 // arm64XdataSize returns the size of an Arm64 .xdata record from its

@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -54,6 +55,9 @@ const (
 	RuleHotpatchImage                 // hotpatch-image (warning): an image is itself a hotpatch
 	RuleFactsUnavailable              // facts-unavailable (warning): image facts could not be read
 )
+
+// ruleCount is the number of rules, RuleNone included.
+const ruleCount = int(RuleFactsUnavailable) + 1
 
 var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
@@ -233,28 +237,20 @@ type assessor struct {
 	old, new *Binary
 	a        *Assessment
 	of, nf   *ImageFacts
-	oldFD    []int32 // old function index → index in res.Functions, -1 if none
-	newFD    []int32
-	counts   map[Rule]int
-	wcounts  map[Rule]int
-	secBytes map[*Section][]byte // section file bytes read so far
-}
-
-// bytes returns the file bytes of section s of b, read once per
-// assessment; nil if they cannot be read.
-func (h *assessor) bytes(b *Binary, s *Section) []byte {
-	if p, ok := h.secBytes[s]; ok {
-		return p
-	}
-	p := make([]byte, s.FileSize)
-	if readSection(b, s, p, 0) != nil {
-		p = nil
-	}
-	if h.secBytes == nil {
-		h.secBytes = map[*Section][]byte{}
-	}
-	h.secBytes[s] = p
-	return p
+	// changedFD, addedFD and removedFD list the indices in res.Functions of the
+	// diffs of each kind: the rules about functions go through these, not
+	// through every function.
+	changedFD, addedFD, removedFD []int32
+	oldFD                         []int32 // old function index → index in res.Functions, -1 if none; built if needed (oldDiff)
+	newFD                         []int32 // the same for the new side; built on first use
+	// patched marks the new functions that are Changed or Added (a bit
+	// per function), built on first use.
+	patched []uint64
+	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
+	sides   [2]sideIndex         // lookups in the old and new image
+	counts  [ruleCount]int       // findings per rule so far
+	wcounts [ruleCount]int       // warnings per rule so far
+	scratch []byte               // for reading padding
 }
 
 func (h *assessor) run() {
@@ -300,44 +296,134 @@ func sortFindings(fs []Finding) {
 	})
 }
 
+// index lists the diffs that are not Identical or Moved, in one pass
+// over the result that reads only their kinds.
 func (h *assessor) index() {
-	h.oldFD = make([]int32, len(h.old.Functions))
-	h.newFD = make([]int32, len(h.new.Functions))
-	for i := range h.oldFD {
-		h.oldFD[i] = -1
-	}
-	for i := range h.newFD {
-		h.newFD[i] = -1
-	}
-	o, n := 0, 0 // old functions come in address order in the result
 	for i, fd := range h.res.Functions {
-		if fd.Old != nil {
-			for o < len(h.old.Functions) && h.old.Functions[o].RVA < fd.Old.RVA {
-				o++
-			}
-			if o < len(h.old.Functions) && h.old.Functions[o].RVA == fd.Old.RVA {
-				h.oldFD[o] = int32(i)
-			} else if k := h.old.functionStart(fd.Old.RVA); k >= 0 {
-				h.oldFD[k] = int32(i)
-			}
-		}
-		if fd.New != nil {
-			// New functions are mostly in the order of their partners.
-			if n < len(h.new.Functions) && h.new.Functions[n].RVA == fd.New.RVA {
-				h.newFD[n] = int32(i)
-				n++
-			} else if k := h.new.functionStart(fd.New.RVA); k >= 0 {
-				h.newFD[k] = int32(i)
-				n = k + 1
-			}
+		switch fd.Kind {
+		case Changed:
+			h.changedFD = append(h.changedFD, int32(i))
+		case Added:
+			h.addedFD = append(h.addedFD, int32(i))
+		case Removed:
+			h.removedFD = append(h.removedFD, int32(i))
 		}
 	}
 }
 
-func (h *assessor) find(f Finding) {
-	if h.counts == nil {
-		h.counts = map[Rule]int{}
+// oldIndex returns the index of the old function of diff i, or -1. A
+// result from Diff lists the old functions first, in order: diff i is
+// then about old function i, which one comparison confirms.
+func (h *assessor) oldIndex(i int) int {
+	fd := &h.res.Functions[i]
+	if fd.Old == nil {
+		return -1
 	}
+	if i < len(h.old.Functions) && h.old.Functions[i].RVA == fd.Old.RVA {
+		return i
+	}
+	return h.old.functionStart(fd.Old.RVA)
+}
+
+// indexOld builds oldFD.
+func (h *assessor) indexOld() {
+	olds := h.old.Functions
+	h.oldFD = make([]int32, len(olds))
+	for i := range h.oldFD {
+		h.oldFD[i] = -1
+	}
+	o := 0 // old functions come in address order in the result
+	for i, fd := range h.res.Functions {
+		if fd.Old == nil {
+			continue
+		}
+		for o < len(olds) && olds[o].RVA < fd.Old.RVA {
+			o++
+		}
+		if o < len(olds) && olds[o].RVA == fd.Old.RVA {
+			h.oldFD[o] = int32(i)
+		} else if k := h.old.functionStart(fd.Old.RVA); k >= 0 {
+			h.oldFD[k] = int32(i)
+		}
+	}
+}
+
+// indexNew builds newFD.
+func (h *assessor) indexNew() {
+	h.newFD = make([]int32, len(h.new.Functions))
+	for i := range h.newFD {
+		h.newFD[i] = -1
+	}
+	n := 0
+	for i, fd := range h.res.Functions {
+		if fd.New == nil {
+			continue
+		}
+		// New functions are mostly in the order of their partners.
+		if n < len(h.new.Functions) && h.new.Functions[n].RVA == fd.New.RVA {
+			h.newFD[n] = int32(i)
+			n++
+		} else if k := h.new.functionStart(fd.New.RVA); k >= 0 {
+			h.newFD[k] = int32(i)
+			n = k + 1
+		}
+	}
+}
+
+// oldDiff returns the index in res.Functions of the diff of old function
+// k, or -1: k itself when diff k is about it, as in a result from Diff
+// (where each function has one diff); else from the whole index.
+func (h *assessor) oldDiff(k int) int {
+	if h.oldFD == nil {
+		if fds := h.res.Functions; k < len(fds) && fds[k].Old != nil && fds[k].Old.RVA == h.old.Functions[k].RVA {
+			return k
+		}
+		h.indexOld()
+	}
+	return int(h.oldFD[k])
+}
+
+// newDiff returns the index in res.Functions of the diff of new function
+// k, or -1.
+func (h *assessor) newDiff(k int) int {
+	if h.newFD == nil {
+		h.indexNew()
+	}
+	return int(h.newFD[k])
+}
+
+// isPatched reports whether new function k is Changed or Added: the
+// patch carries its code. Only the changed and added functions are looked
+// up (a result from Diff has one diff per function), so the cost is in
+// the changes, not in the image.
+func (h *assessor) isPatched(k int) bool {
+	if h.patched == nil {
+		h.patched = make([]uint64, len(h.new.Functions)/64+1)
+		var rvas []uint32
+		for _, list := range [][]int32{h.changedFD, h.addedFD} {
+			for _, i := range list {
+				if fd := &h.res.Functions[i]; fd.New != nil {
+					rvas = append(rvas, fd.New.RVA)
+				}
+			}
+		}
+		// Mostly in address order already; then one walk over the
+		// functions finds them all.
+		slices.Sort(rvas)
+		fs, j := h.new.Functions, 0
+		for _, rva := range rvas {
+			for j < len(fs) && fs[j].RVA < rva {
+				j++
+			}
+			if j < len(fs) && fs[j].RVA == rva {
+				h.patched[j/64] |= 1 << (j % 64)
+			}
+		}
+	}
+	return h.patched[k/64]&(1<<(k%64)) != 0
+}
+
+func (h *assessor) find(f Finding) {
 	h.counts[f.Rule]++
 	switch n := h.counts[f.Rule]; {
 	case n <= maxFindingsPerRule:
@@ -348,9 +434,6 @@ func (h *assessor) find(f Finding) {
 }
 
 func (h *assessor) warn(f Finding) {
-	if h.wcounts == nil {
-		h.wcounts = map[Rule]int{}
-	}
 	h.wcounts[f.Rule]++
 	switch n := h.wcounts[f.Rule]; {
 	case n <= maxFindingsPerRule:
@@ -360,27 +443,149 @@ func (h *assessor) warn(f Finding) {
 	}
 }
 
+// shown reports whether the next finding (or warning) of rule r will be
+// listed with its message: past maxFindingsPerRule only the count and the
+// image matter, and the message need not be made.
+func (h *assessor) shown(r Rule, warning bool) bool {
+	if warning {
+		return h.wcounts[r] < maxFindingsPerRule
+	}
+	return h.counts[r] < maxFindingsPerRule
+}
+
 // fdAt returns the diff of the function of side b starting at rva.
 func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
-	m := h.oldFD
-	if b == h.new {
-		m = h.newFD
-	}
 	k := b.functionStart(rva)
-	if k < 0 || m[k] < 0 {
+	if k < 0 {
 		return FunctionDiff{}, false
 	}
-	return h.res.Functions[m[k]], true
+	return h.fdOf(b, k)
+}
+
+// fdOf returns the diff of function k of side b.
+func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
+	i := 0
+	if b == h.new {
+		i = h.newDiff(k)
+	} else {
+		i = h.oldDiff(k)
+	}
+	if i < 0 {
+		return FunctionDiff{}, false
+	}
+	return h.res.Functions[i], true
+}
+
+// sideIndex speeds up the section and function lookups the rules make
+// in one image, by the thousand on a large one, answering exactly as
+// Binary.Section and Binary.FunctionAt do.
+type sideIndex struct {
+	checked  bool
+	disjoint bool     // sections sorted by address and not overlapping: a cached hit is the answer
+	last     *Section // the section of the last lookup
+	lookups  int      // function lookups so far
+	pages    []int32  // once many: for each 4 KB page of the code, the first function that ends after its start
+	pageLo   uint32   // RVA of pages[0]
+}
+
+// side returns the lookup index of b.
+func (h *assessor) side(b *Binary) *sideIndex {
+	if b == h.new {
+		return &h.sides[1]
+	}
+	return &h.sides[0]
+}
+
+// section is b.Section(rva), from the section of the previous lookup when
+// it holds rva and no two sections overlap.
+func (h *assessor) section(b *Binary, rva uint32) *Section {
+	x := h.side(b)
+	if !x.checked {
+		x.checked, x.disjoint = true, true
+		for i := 1; i < len(b.Sections); i++ {
+			if p, s := &b.Sections[i-1], &b.Sections[i]; uint64(p.RVA)+uint64(p.Size) > uint64(s.RVA) {
+				x.disjoint = false
+			}
+		}
+	}
+	if x.disjoint && x.last != nil && x.last.Contains(rva) {
+		return x.last
+	}
+	s := b.Section(rva)
+	x.last = s
+	return s
+}
+
+// pageShift is the size of a page of sideIndex.pages.
+const pageShift = 12
+
+// minPagedLookups is how many function lookups in one image go by binary
+// search before sideIndex.pages is built: it costs a pass over the
+// functions, worth it only for many lookups.
+const minPagedLookups = 4096
+
+// functionIndex is b.FunctionAt(rva), through a page table once the
+// lookups are many.
+func (h *assessor) functionIndex(b *Binary, rva uint32) int {
+	fs := b.Functions
+	if len(fs) == 0 || rva < fs[0].RVA {
+		return -1
+	}
+	if l := &fs[len(fs)-1]; rva >= l.RVA {
+		if rva-l.RVA < l.Size {
+			return len(fs) - 1
+		}
+		return -1
+	}
+	x := h.side(b)
+	if x.pages == nil {
+		if x.lookups++; x.lookups <= minPagedLookups {
+			return b.FunctionAt(rva)
+		}
+		x.pages = []int32{} // disabled unless the functions are sorted and disjoint
+		for i := 1; i < len(fs); i++ {
+			if uint64(fs[i-1].RVA)+uint64(fs[i-1].Size) > uint64(fs[i].RVA) {
+				return b.FunctionAt(rva)
+			}
+		}
+		x.pageLo = fs[0].RVA &^ (1<<pageShift - 1)
+		n := (fs[len(fs)-1].RVA-x.pageLo)>>pageShift + 1
+		x.pages = make([]int32, n+1)
+		k := 0
+		for p := range x.pages {
+			start := uint64(x.pageLo) + uint64(p)<<pageShift
+			for k < len(fs) && uint64(fs[k].RVA)+uint64(fs[k].Size) <= start {
+				k++ // ends before the page
+			}
+			x.pages[p] = int32(k)
+		}
+	}
+	if len(x.pages) == 0 {
+		return b.FunctionAt(rva)
+	}
+	// FunctionAt is the last function starting at or before rva: it is
+	// at or after the first one reaching into rva's page (functions are
+	// sorted and do not overlap), and before the next page's.
+	p := (rva - x.pageLo) >> pageShift
+	lo, hi := int(x.pages[p]), min(int(x.pages[p+1])+1, len(fs))
+	i := lo + sort.Search(hi-lo, func(i int) bool { return fs[lo+i].RVA > rva }) - 1
+	if i >= 0 && i >= lo && rva-fs[i].RVA < fs[i].Size {
+		return i
+	}
+	if i < lo {
+		return b.FunctionAt(rva) // before the window: let the search decide
+	}
+	return -1
 }
 
 // fdContaining returns the diff of the function of side b containing rva,
 // and the offset of rva in it.
 func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bool) {
-	i := b.FunctionAt(rva)
+	i := h.functionIndex(b, rva)
 	if i < 0 {
 		return FunctionDiff{}, 0, false
 	}
-	fd, ok := h.fdAt(b, b.Functions[i].RVA)
+	fd, ok := h.fdOf(b, i)
 	return fd, rva - b.Functions[i].RVA, ok
 }
 
@@ -526,10 +731,10 @@ func (h *assessor) sameTarget(a, b uint32) bool {
 	if fd, off, ok := h.fdContaining(h.old, a); ok {
 		return fd.New != nil && b == fd.New.RVA+off
 	}
-	if h.new.FunctionAt(b) >= 0 {
+	if h.functionIndex(h.new, b) >= 0 {
 		return false
 	}
-	os, ns := h.old.Section(a), h.new.Section(b)
+	os, ns := h.section(h.old, a), h.section(h.new, b)
 	if os == nil || ns == nil {
 		return a == b
 	}
@@ -598,11 +803,9 @@ func isInitName(name string) bool {
 }
 
 func (h *assessor) initByName() {
-	for _, fd := range h.res.Functions {
-		if fd.Kind != Changed {
-			continue
-		}
-		name := h.old.Functions[max(0, h.old.functionStart(fd.Old.RVA))].Name
+	for _, k := range h.changedFD {
+		fd := &h.res.Functions[k]
+		name := h.old.Functions[max(0, h.oldIndex(int(k)))].Name
 		if isInitName(name) {
 			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
 				Message: "an initializer changed; it has already run"})
@@ -610,16 +813,42 @@ func (h *assessor) initByName() {
 	}
 }
 
-// metadata returns the metadata ranges of side b, or nil.
-func (h *assessor) metadata(b *Binary) []Range {
-	f := h.of
+// facts returns the facts of side b, or nil.
+func (h *assessor) facts(b *Binary) *ImageFacts {
 	if b == h.new {
-		f = h.nf
+		return h.nf
 	}
-	if f == nil {
+	return h.of
+}
+
+// prepareMetadata reads, for the sides given, what the metadata ranges
+// of any section need (and warn about), once.
+func (h *assessor) prepareMetadata(sides ...*Binary) {
+	for _, b := range sides {
+		if f := h.facts(b); f != nil {
+			f.prepareMetadata()
+		}
+	}
+}
+
+// sectionMetadata returns the metadata ranges of side b that overlap its
+// section s (sorted, merged), or nil. Only the sections the data rules
+// look at are asked for: computing the metadata of the whole image would
+// walk every unwind record.
+func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
+	f := h.facts(b)
+	if f == nil || s == nil {
 		return nil
 	}
-	return f.metadata()
+	if m, ok := h.meta[s]; ok {
+		return m
+	}
+	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
+	if h.meta == nil {
+		h.meta = map[*Section][]Range{}
+	}
+	h.meta[s] = m
+	return m
 }
 
 // dataBytes counts the bytes of s that are not loader metadata.
@@ -665,7 +894,8 @@ func (h *assessor) data() {
 				continue // the common case, decided without the metadata
 			}
 		}
-		om, nm := h.metadata(h.old), h.metadata(h.new)
+		h.prepareMetadata(h.old, h.new)
+		om, nm := h.sectionMetadata(h.old, os), h.sectionMetadata(h.new, ns)
 		var od, nd uint64
 		if os != nil {
 			od = dataBytes(os, om)
@@ -858,7 +1088,11 @@ func (h *assessor) relocs(b *Binary) []uint32 {
 }
 
 // retargeted returns the offsets in a section pair of relocated pointers
-// present at the same offset on both sides whose targets differ.
+// present at the same offset on both sides whose targets differ. It reads
+// every such pair, changed bytes or not: a pointer whose bytes are equal
+// points elsewhere when the code under it moved, and the section diff
+// masks relocated pointers. The reads go a window at a time, and targets
+// past the last function (data, in most images) need no function search.
 func (h *assessor) retargeted(os, ns *Section) []uint32 {
 	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
 	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
@@ -866,11 +1100,9 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 		return nil
 	}
 	ps := h.ptrSize()
-	// Read the two sections once: there may be many pointers.
-	ob, nb := h.bytes(h.old, os), h.bytes(h.new, ns)
-	if ob == nil || nb == nil {
-		return nil
-	}
+	// Read the two sections a window at a time: there may be many
+	// pointers, in a few parts of large sections.
+	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
 	var out []uint32
 	for len(orel) > 0 && len(nrel) > 0 {
 		oo, no := orel[0]-os.RVA, nrel[0]-ns.RVA
@@ -883,10 +1115,14 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 			continue
 		}
 		orel, nrel = orel[1:], nrel[1:]
-		if uint64(oo)+uint64(ps) > uint64(len(ob)) || uint64(no)+uint64(ps) > uint64(len(nb)) {
+		op, np := ow.at(oo, ps), nw.at(no, ps)
+		if ow.bad || nw.bad {
+			return nil
+		}
+		if op == nil || np == nil {
 			continue
 		}
-		ov, nv := leUint(ob[oo:oo+ps]), leUint(nb[no:no+ps])
+		ov, nv := leUint(op), leUint(np)
 		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
 			if ov-h.old.ImageBase != nv-h.new.ImageBase {
 				out = append(out, oo)
@@ -908,74 +1144,162 @@ func leUint(p []byte) uint64 {
 	return v
 }
 
-// refIndex lists the data references of the new image's functions into
-// one section, with whether the referring function is changed or added.
-// It answers its first few queries by scanning, and sorts itself once
-// they are many: most assessments ask little of it.
+// refIndex lists the addresses in one section that the new image's
+// functions refer to, and which of them some unchanged function refers to.
 type refIndex struct {
-	refs    []uint64 // rva<<1 | patched
-	sorted  bool
-	queries int
+	base      uint32   // the section's RVA
+	offs      []uint32 // referenced offsets in the section, sorted, unique
+	unpatched []uint64 // bit k: some function that is neither changed nor added refers to offs[k]
 }
 
-// maxScans is how many queries a refIndex answers by scanning.
-const maxScans = 16
-
-// newRefIndex collects the references into section sec.
+// newRefIndex collects the references into section sec: a pass over every
+// function's references (the rule asks whether unchanged code uses the
+// data, and only these lists tell), a radix sort of the offsets, and one
+// entry per address.
 func (h *assessor) newRefIndex(sec *Section) *refIndex {
-	ix := &refIndex{}
+	ix := &refIndex{base: sec.RVA}
 	if len(h.new.fps) != len(h.new.Functions) {
 		return ix
 	}
-	for i := range h.new.Functions {
-		var patched uint64
-		for _, r := range h.new.dataRefs(i) {
-			if !sec.Contains(r) {
-				continue
-			}
-			if patched == 0 {
-				patched = 2
-				if fd, ok := h.fdAt(h.new, h.new.Functions[i].RVA); ok && (fd.Kind == Changed || fd.Kind == Added) {
-					patched = 3
+	lo, size := sec.RVA, sec.Size
+	// each calls fn with every reference into sec and whether the
+	// referring function is unchanged (neither changed nor added).
+	each := func(fn func(off uint32, unpatched bool)) {
+		for i := range h.new.Functions {
+			looked, unpatched := false, false
+			for _, r := range h.new.dataRefs(i) {
+				if r-lo >= size {
+					continue
 				}
+				if !looked {
+					looked, unpatched = true, !h.isPatched(i)
+				}
+				fn(r-lo, unpatched)
 			}
-			ix.refs = append(ix.refs, uint64(r)<<1|patched&1)
 		}
+	}
+	if uint64(size) <= 4*uint64(len(h.new.drefs)) {
+		// A small section for the references: a byte per offset, no sort.
+		state := make([]byte, size) // 1: referenced, 2: by unchanged code
+		n := 0
+		each(func(off uint32, unpatched bool) {
+			if state[off] == 0 {
+				n++
+			}
+			state[off] |= 1
+			if unpatched {
+				state[off] |= 2
+			}
+		})
+		ix.offs = make([]uint32, 0, n)
+		ix.unpatched = make([]uint64, n/64+1)
+		for off, st := range state {
+			if st != 0 {
+				if st&2 != 0 {
+					ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
+				}
+				ix.offs = append(ix.offs, uint32(off))
+			}
+		}
+		return ix
+	}
+	n := 0 // an upper bound of the references into sec, to allocate once
+	for _, r := range h.new.drefs {
+		if r-lo < size {
+			n++
+		}
+	}
+	if n == 0 {
+		return ix
+	}
+	// Offsets, with the unpatched mark in the low bit once shifted: sorted,
+	// an unpatched reference to an address comes first.
+	keys := make([]uint64, 0, n)
+	each(func(off uint32, unpatched bool) {
+		k := uint64(off)<<1 | 1
+		if unpatched {
+			k &^= 1
+		}
+		keys = append(keys, k)
+	})
+	keys = sortKeys(keys, bits.Len64(uint64(size))+1)
+	ix.offs = make([]uint32, 0, len(keys))
+	for _, k := range keys {
+		off := uint32(k >> 1)
+		if j := len(ix.offs) - 1; j >= 0 && ix.offs[j] == off {
+			continue
+		}
+		if k&1 == 0 {
+			j := len(ix.offs)
+			for len(ix.unpatched) <= j/64 {
+				ix.unpatched = append(ix.unpatched, 0)
+			}
+			ix.unpatched[j/64] |= 1 << (j % 64)
+		}
+		ix.offs = append(ix.offs, off)
 	}
 	return ix
 }
 
-func (ix *refIndex) query() {
-	ix.queries++
-	if !ix.sorted && ix.queries > maxScans {
-		slices.Sort(ix.refs)
-		ix.sorted = true
+// sortKeys sorts keys below 2^width by a least significant digit first
+// radix sort, 13 bits a pass; short lists by comparison.
+func sortKeys(a []uint64, width int) []uint64 {
+	const digit = 13
+	if len(a) < 256 {
+		slices.Sort(a)
+		return a
 	}
+	tmp := make([]uint64, len(a))
+	var count [1 << digit]uint32
+	for shift := 0; shift < width; shift += digit {
+		clear(count[:])
+		for _, v := range a {
+			count[v>>shift&(1<<digit-1)]++
+		}
+		sum := uint32(0)
+		for i, c := range count {
+			count[i], sum = sum, sum+c
+		}
+		for _, v := range a {
+			d := v >> shift & (1<<digit - 1)
+			tmp[count[d]] = v
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
 }
 
-// search returns the index of the first reference at or after rva.
+// isUnpatched reports whether some unchanged function refers to offs[k].
+func (ix *refIndex) isUnpatched(k int) bool {
+	return k/64 < len(ix.unpatched) && ix.unpatched[k/64]&(1<<(k%64)) != 0
+}
+
+// search returns the index of the first referenced offset at or after
+// rva's.
 func (ix *refIndex) search(rva uint32) int {
-	i, _ := slices.BinarySearch(ix.refs, uint64(rva)<<1)
+	if rva < ix.base {
+		return 0
+	}
+	i, _ := slices.BinarySearch(ix.offs, rva-ix.base)
 	return i
 }
 
 // before returns the nearest referenced address at or before rva, not
 // before lo.
 func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
-	ix.query()
-	best, ok := uint32(0), false
-	if ix.sorted {
-		if i := ix.search(rva + 1); i > 0 {
-			best, ok = uint32(ix.refs[i-1]>>1), true
-		}
-	} else {
-		for _, r := range ix.refs {
-			if a := uint32(r >> 1); a <= rva && (!ok || a > best) {
-				best, ok = a, true
-			}
-		}
+	if rva < ix.base {
+		return 0, false
 	}
-	if !ok || best < lo {
+	i, found := slices.BinarySearch(ix.offs, rva-ix.base)
+	if found {
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	best := ix.base + ix.offs[i-1]
+	if best < lo {
 		return 0, false
 	}
 	return best, true
@@ -988,21 +1312,15 @@ func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
 func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
 	inside := func(a, b uint32) (bool, bool) { // any reference in [a, b), all patched
 		any, all := false, true
-		if ix.sorted {
-			for k := ix.search(a); k < len(ix.refs) && uint32(ix.refs[k]>>1) < b; k++ {
-				any, all = true, all && ix.refs[k]&1 != 0
-			}
-			return any, all
-		}
-		for _, r := range ix.refs {
-			if x := uint32(r >> 1); x >= a && x < b {
-				any, all = true, all && r&1 != 0
+		for k := ix.search(a); k < len(ix.offs) && ix.base+ix.offs[k] < b; k++ {
+			any, all = true, all && !ix.isUnpatched(k)
+			if !all {
+				break // settled
 			}
 		}
 		return any, all
 	}
 	if any, all := inside(lo, hi); any {
-		ix.query()
 		return true, all
 	}
 	if lo == 0 {
@@ -1021,8 +1339,10 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 type codeWords struct {
 	h      *assessor
 	os, ns *Section
+	lo, hi uint32 // section offsets of the current cluster, word aligned
 	base   uint32 // section offset of ob and nb
-	ob, nb []byte // both sections' bytes over the current cluster
+	ob, nb []byte // both sections' bytes over part of the cluster
+	bad    bool   // the cluster's bytes could not be read
 	refs   *refIndex
 	// budget bounds the words checked per section: code-derived words
 	// (jump tables) are few; past the budget, changed words count as data.
@@ -1032,18 +1352,34 @@ type codeWords struct {
 // maxDerivedWords is the budget of a codeWords.
 const maxDerivedWords = 1 << 16
 
-// load reads both sections' bytes over [lo, hi), word aligned.
+// wordChunk is how many bytes of a cluster codeWords reads at a time: the
+// budget may run out long before the end of a large cluster.
+const wordChunk = 16 << 10
+
+// load starts the cluster [lo, hi), word aligned; its bytes are read as
+// the words are checked.
 func (c *codeWords) load(lo, hi uint32) {
-	lo &^= 3
-	hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
-	c.base, c.ob, c.nb = lo, c.ob[:0], c.nb[:0]
-	if hi <= lo {
-		return
+	c.lo = lo &^ 3
+	c.hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
+	c.base, c.ob, c.nb, c.bad = c.lo, c.ob[:0], c.nb[:0], false
+}
+
+// words returns both sections' bytes of the word at offset off of the
+// cluster, reading the next chunk if needed; nil outside the cluster.
+func (c *codeWords) words(off uint32) (o, n []byte) {
+	if c.bad || off < c.lo || uint64(off)+4 > uint64(c.hi) {
+		return nil, nil
 	}
-	c.ob, c.nb = append(c.ob, make([]byte, hi-lo)...), append(c.nb, make([]byte, hi-lo)...)
-	if c.h.old.readRVA(c.ob, c.os.RVA+lo) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+lo) != nil {
-		c.ob, c.nb = c.ob[:0], c.nb[:0]
+	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
+		size := min(c.hi-off, max(wordChunk, 4))
+		c.base = off
+		c.ob, c.nb = slices.Grow(c.ob[:0], int(size))[:size], slices.Grow(c.nb[:0], int(size))[:size]
+		if c.h.old.readRVA(c.ob, c.os.RVA+off) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+off) != nil {
+			c.bad = true
+			return nil, nil
+		}
 	}
+	return c.ob[off-c.base:], c.nb[off-c.base:]
 }
 
 // derived reports whether the 32-bit word at offset off holds a code
@@ -1052,13 +1388,17 @@ func (c *codeWords) load(lo, hi uint32) {
 // of its table (GCC jump tables), the table being the nearest address
 // before the word that code refers to.
 func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) || c.budget <= 0 {
+	if c.os == nil || c.budget <= 0 {
+		return false
+	}
+	op, np := c.words(off)
+	if op == nil {
 		return false
 	}
 	c.budget--
 	h := c.h
-	ov, nv := binary.LittleEndian.Uint32(c.ob[off-c.base:]), binary.LittleEndian.Uint32(c.nb[off-c.base:])
-	if h.old.FunctionAt(ov) >= 0 && h.sameTarget(ov, nv) {
+	ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np)
+	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
 	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
@@ -1066,12 +1406,18 @@ func (c *codeWords) derived(off uint32) bool {
 		return false
 	}
 	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
-	return h.old.FunctionAt(to) >= 0 && h.sameTarget(to, tn)
+	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
 }
 
 // drop returns the parts of r whose words are not code-derived.
 func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 	for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
+		if c.budget <= 0 {
+			// No word is derived past the budget: the rest is kept whole,
+			// as the word by word pieces would merge into.
+			lo := max(w, r.Off)
+			return appendRange(out, ByteRange{Off: lo, Size: r.Off + r.Size - lo})
+		}
 		if !c.derived(w) {
 			lo, hi := max(w, r.Off), min(w+4, r.Off+r.Size)
 			out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
@@ -1133,60 +1479,142 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 // pointers in its data, or from old code that is not replaced.
 func (h *assessor) removed() {
 	old := h.old
-	gone := map[int]bool{}
-	for _, fd := range h.res.Functions {
-		if fd.Kind == Removed {
-			if i := old.functionStart(fd.Old.RVA); i >= 0 {
-				gone[i] = true
-			}
+	var gone []int // indices of the removed old functions, sorted
+	for _, k := range h.removedFD {
+		if i := h.oldIndex(int(k)); i >= 0 {
+			gone = append(gone, i)
 		}
 	}
 	if len(gone) == 0 {
 		return
 	}
-	om := h.metadata(old)
+	if !slices.IsSorted(gone) {
+		slices.Sort(gone)
+	}
+	gone = slices.Compact(gone)
+	goneSet := make([]uint64, len(old.Functions)/64+1)
+	for _, i := range gone {
+		goneSet[i/64] |= 1 << (i % 64)
+	}
+	isGone := func(i int) bool { return goneSet[i/64]&(1<<(i%64)) != 0 }
+	// goneAt returns the removed function FunctionAt(rva) finds, or -1:
+	// a search among the removed functions, then one to confirm a hit.
+	first, last := &old.Functions[gone[0]], &old.Functions[gone[len(gone)-1]]
+	goneAt := func(rva uint32) int {
+		if rva < first.RVA || rva-last.RVA >= last.Size && rva >= last.RVA {
+			return -1 // most pointers: not into a removed function, found without a search
+		}
+		k := sort.Search(len(gone), func(k int) bool { return old.Functions[gone[k]].RVA > rva }) - 1
+		if k < 0 || rva-old.Functions[gone[k]].RVA >= old.Functions[gone[k]].Size || h.functionIndex(old, rva) != gone[k] {
+			return -1
+		}
+		return gone[k]
+	}
+	h.prepareMetadata(old)
+	// Every pointer of the old image's data is read: any of them may hold
+	// a removed function's address, and nothing short of reading it tells.
+	// The reads go a window at a time, not a copy of each section.
 	ps := h.ptrSize()
 	var sec *Section
-	var data []byte // sec's bytes, read once
-	for _, rva := range h.relocs(old) {
+	var om []Range
+	var win window
+	relocs := h.relocs(old)
+	for k := 0; k < len(relocs); k++ {
+		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
-			sec, data = old.Section(rva), nil
+			sec, om = old.Section(rva), nil
+			win = window{}
 			if sec != nil && sec.Flags&SectionExec == 0 && !metadataSection(sec.Name) {
-				data = h.bytes(old, sec)
+				win = window{b: old, s: sec}
+				om = h.sectionMetadata(old, sec)
 			}
 		}
-		if data == nil {
+		if win.s == nil && sec != nil {
+			// Code or metadata: skip the section's relocations (sorted).
+			end := uint64(sec.RVA) + uint64(sec.Size)
+			k += sort.Search(len(relocs)-k, func(j int) bool { return uint64(relocs[k+j]) >= end }) - 1
 			continue
 		}
-		off := uint64(rva - sec.RVA)
-		if off+uint64(ps) > uint64(len(data)) || inRanges(om, rva) {
+		if win.s == nil || inRanges(om, rva) {
 			continue
 		}
-		s := sec
-		v := leUint(data[off : off+uint64(ps)])
+		p := win.at(rva-sec.RVA, ps)
+		if p == nil {
+			continue
+		}
+		v := leUint(p)
 		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
 			continue
 		}
-		if i := old.FunctionAt(uint32(v - old.ImageBase)); i >= 0 && gone[i] {
-			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: s.Name, Function: h.funcName(old, old.Functions[i].RVA),
+		if i := goneAt(uint32(v - old.ImageBase)); i >= 0 {
+			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
 				Message: "a removed function is still pointed to by data of the old image"})
 		}
 	}
 	if len(old.fps) != len(old.Functions) {
 		return
 	}
+	// Every function's callees are a slice of old.calls: the positions
+	// there of calls to removed functions (usually none) tell which
+	// functions to look at, without reading every function's calls.
+	var hits []uint32
+	for p, c := range old.calls {
+		if c >= 0 && isGone(int(c)) {
+			hits = append(hits, uint32(p))
+		}
+	}
+	if len(hits) == 0 {
+		return
+	}
 	for i := range old.Functions {
-		fd, ok := h.fdAt(old, old.Functions[i].RVA)
-		if !ok || fd.Kind == Changed || fd.Kind == Removed {
+		fp := &old.fps[i]
+		if k, _ := slices.BinarySearch(hits, fp.callOff); k == len(hits) || hits[k] >= fp.callOff+fp.callN {
+			continue // no call to a removed function
+		}
+		d := h.oldDiff(i)
+		if d < 0 || h.res.Functions[d].Kind == Changed || h.res.Functions[d].Kind == Removed {
 			continue
 		}
 		for _, c := range old.callees(i) {
-			if c >= 0 && gone[int(c)] {
+			if c >= 0 && isGone(int(c)) {
 				h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
 					Function: h.funcName(old, old.Functions[c].RVA), Message: fmt.Sprintf("a removed function is still called by unchanged %s", h.funcName(old, old.Functions[i].RVA))})
 			}
 		}
 	}
+}
+
+// windowSize is how many bytes of a section a window holds.
+const windowSize = 64 << 10
+
+// window reads the file bytes of one section a piece at a time, for
+// scans in address order that need a few bytes here and there.
+type window struct {
+	b   *Binary
+	s   *Section
+	off uint32 // section offset of buf
+	buf []byte
+	bad bool // the section could not be read
+}
+
+// at returns the n bytes at section offset off, or nil if they are not
+// all in the section's file data or cannot be read.
+func (w *window) at(off, n uint32) []byte {
+	if w.bad || uint64(off)+uint64(n) > uint64(w.s.FileSize) {
+		return nil
+	}
+	if off < w.off || uint64(off)+uint64(n) > uint64(w.off)+uint64(len(w.buf)) {
+		size := min(w.s.FileSize-off, max(windowSize, n))
+		if cap(w.buf) < int(size) {
+			w.buf = make([]byte, size)
+		}
+		w.off, w.buf = off, w.buf[:size]
+		if readSection(w.b, w.s, w.buf, off) != nil {
+			w.bad = true
+			return nil
+		}
+	}
+	return w.buf[off-w.off : off-w.off+n]
 }
 
 // Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
@@ -1204,28 +1632,32 @@ func (h *assessor) room() {
 	if old.Arch == ArchARM64 {
 		jump = jumpSizeArm64
 	}
-	for _, fd := range h.res.Functions {
-		if fd.Kind != Changed {
-			continue
-		}
-		i := old.functionStart(fd.Old.RVA)
+	for _, k := range h.changedFD {
+		i := h.oldIndex(int(k))
 		if i < 0 {
 			continue
 		}
-		p := old.padding(i)
+		p := h.padding(old, i)
 		h.a.Padding = append(h.a.Padding, p)
-		name := h.funcName(old, p.RVA)
 		padded := old.Arch != ArchARM64 && p.Before >= jumpSizeX86 && p.Size >= shortJumpSize
 		switch {
 		case padded:
 		case p.Size+p.After >= jump:
 			if old.Arch != ArchARM64 {
-				h.warn(Finding{Rule: RuleUnpaddedEntry, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
-					Message: fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)})
+				f := Finding{Rule: RuleUnpaddedEntry, Image: "old"}
+				if h.shown(f.Rule, true) {
+					f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
+					f.Message = fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)
+				}
+				h.warn(f)
 			}
 		default:
-			h.find(Finding{Rule: RuleNoRoomForJump, Image: "old", RVA: p.RVA, Section: secName(old, p.RVA), Function: name,
-				Message: fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)})
+			f := Finding{Rule: RuleNoRoomForJump, Image: "old"}
+			if h.shown(f.Rule, false) {
+				f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
+				f.Message = fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)
+			}
+			h.find(f)
 		}
 	}
 }
@@ -1234,10 +1666,13 @@ func (h *assessor) room() {
 // or nop (0x90) before its entry, up to the previous function or 64
 // bytes; filler of any kind (int3, nop, multi-byte nop, zero) after its
 // body up to the next function or the section end.
-func (b *Binary) padding(i int) PaddingInfo {
+func (h *assessor) padding(b *Binary, i int) PaddingInfo {
+	if h.scratch == nil {
+		h.scratch = make([]byte, maxPadScan)
+	}
 	f := &b.Functions[i]
 	p := PaddingInfo{RVA: f.RVA, Size: f.Size}
-	s := b.Section(f.RVA)
+	s := h.section(b, f.RVA)
 	if s == nil {
 		return p
 	}
@@ -1247,8 +1682,8 @@ func (b *Binary) padding(i int) PaddingInfo {
 	}
 	if f.RVA > lo {
 		n := min(f.RVA-lo, maxPadScan)
-		buf := make([]byte, n)
-		if b.readRVA(buf, f.RVA-n) == nil {
+		buf := h.scratch[:n]
+		if h.readRVA(b, buf, f.RVA-n) {
 			for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
 				p.Before++
 			}
@@ -1267,12 +1702,25 @@ func (b *Binary) padding(i int) PaddingInfo {
 	}
 	if hi > end {
 		n := min(hi-end, maxPadScan)
-		buf := make([]byte, n)
-		if b.readRVA(buf, end) == nil {
+		buf := h.scratch[:n]
+		if h.readRVA(b, buf, end) {
 			p.After = fillerLen(buf)
 		}
 	}
 	return p
+}
+
+// readRVA is b.readRVA, through the section cache; it reports success.
+func (h *assessor) readRVA(b *Binary, p []byte, rva uint32) bool {
+	s := h.section(b, rva)
+	if s == nil {
+		return false
+	}
+	off := rva - s.RVA
+	if uint64(off)+uint64(len(p)) > uint64(s.Size) {
+		return false
+	}
+	return readSection(b, s, p, off) == nil
 }
 
 // fillerLen returns the length of the run of padding at the start of p:

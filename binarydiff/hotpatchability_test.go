@@ -207,6 +207,39 @@ func TestHotpatchabilityJSON(t *testing.T) {
 	}
 }
 
+// TestHotpatchabilityFactsJSON checks that the facts of an assessment,
+// whose metadata ranges are computed only where the rules need them,
+// encode the same ranges as Binary.Facts reads for the whole image.
+func TestHotpatchabilityFactsJSON(t *testing.T) {
+	p := difftest.RandomPair(11, difftest.Config{MinFuncs: 40, Exports: true, Symbols: true}, 5)
+	_, ob := hpBuild(t, p.Old)
+	_, nb := hpBuild(t, p.New)
+	_, a := hpAssess(t, ob, nb)
+	for _, side := range []struct {
+		got *binarydiff.ImageFacts
+		b   *binarydiff.Binary
+	}{{a.Old, ob}, {a.New, nb}} {
+		want, err := side.b.Facts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Metadata) == 0 {
+			t.Fatal("no metadata ranges")
+		}
+		var got struct{ Metadata []binarydiff.Range }
+		data, err := json.Marshal(side.got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Metadata, want.Metadata) {
+			t.Errorf("assessment facts encode metadata %v, Facts reads %v", got.Metadata, want.Metadata)
+		}
+	}
+}
+
 func TestFindingString(t *testing.T) {
 	f := binarydiff.Finding{Rule: binarydiff.RuleDataChanged, Image: "new", RVA: 0x3010, Section: ".data", Message: "writable data changed"}
 	if got, want := f.String(), "data-changed: writable data changed (new rva 0x3010 in .data)"; got != want {
