@@ -153,8 +153,8 @@ type Binary struct {
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
 	starts  startIndex        // function RVAs, for functionStart
 	fps     []fingerprint     // one per function
-	calls   []int32           // callee indices of all functions, sliced by fingerprint.callOff/callN
-	drefs   []uint32          // data references of all functions, sliced by fingerprint.drefOff/drefN
+	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
+	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
 	code    isa
 }
 
