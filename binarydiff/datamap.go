@@ -32,6 +32,10 @@ type dataMap struct {
 	// many references of paired functions make that claim.
 	claims  map[[2]uint32]int32
 	verdict map[[2]uint32]bool // by old and new offset, once resolved
+
+	cutList  []alignCut // see cuts, computed on first need
+	eqBefore []int32    // see cuts
+	runs     []equalRun // see cuts
 }
 
 type dataAnchor struct {
@@ -78,8 +82,15 @@ func (m *dataMap) buildAnchors() {
 	ob, nb := m.ob, m.nb
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
-	op := uniqueWords(ob, p, len(ob)-s)
+	// The two sides are independent: hash them concurrently.
+	var op []uint64
+	done := make(chan struct{})
+	go func() {
+		op = uniqueWords(ob, p, len(ob)-s)
+		close(done)
+	}()
 	np := uniqueWords(nb, p, len(nb)-s)
+	<-done
 	// Merge the two lists (sorted by word hash) into pairs of positions.
 	type pair struct{ o, n int32 }
 	var pairs []pair
@@ -125,13 +136,12 @@ func (m *dataMap) buildAnchors() {
 const (
 	wordPosBits = 26 // byte positions of sampled words: up to maxDataMapBytes
 	wordPosMask = 1<<wordPosBits - 1
-	// sampleMask picks the words considered: those whose hash has these
-	// bits clear, one position in 8 on average. The choice depends on the
-	// bytes only, so both sides pick the same words however far, and by
-	// however odd an amount, the data between them shifted (strings are
-	// packed byte-aligned).
-	sampleMask = 7
 )
+
+// uniqueWords considers the words at about one byte position in 8, chosen
+// by their first two bytes: the choice depends on the bytes only, so both
+// sides pick the same words however far, and by however odd an amount,
+// the data between them shifted (strings are packed byte-aligned).
 
 // uniqueWords returns, sorted, hash<<26|position for each sampled 8-byte
 // word (at any byte position) in b[lo:hi] that occurs once among them (by
@@ -140,10 +150,13 @@ const (
 func uniqueWords(b []byte, lo, hi int) []uint64 {
 	keys := make([]uint64, 0, max(0, (hi-lo)/8+1))
 	for i := lo; i+8 <= hi; i++ {
-		h := mix64(binary.LittleEndian.Uint64(b[i:]))
-		if h&sampleMask == 0 {
-			keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
+		// A cheap look at two bytes picks the positions, the word's hash
+		// only for them.
+		if (uint32(b[i])*0x9E3779B1^uint32(b[i+1])*0x85EBCA77)>>29 != 1 {
+			continue
 		}
+		h := mix64(binary.LittleEndian.Uint64(b[i:]))
+		keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
 	}
 	keys = radixSort(keys)
 	out := keys[:0]
@@ -378,14 +391,64 @@ func (m *dataMap) fast(a, b uint32) (agree, ok bool) {
 	if a >= la || b >= lb {
 		return false, (a >= la) != (b >= lb)
 	}
+	// A reference reads at most 8 bytes: most are settled before its
+	// window is computed.
+	if a == b && a+8 <= m.prefix || int64(b)-int64(a) == m.sizeDelta && la-a <= m.suffix {
+		return true, true
+	}
+	large := uint64(la+1)*uint64(lb+1) > maxAlignCells
+	// In a large section, equal bytes on the reference's diagonal for
+	// prefixMargin around what it reads (or up to the sections' ends
+	// together) are trusted as data that did not change.
+	equalAround := func(w uint32) bool {
+		lo, hi := min(a, b, prefixMargin), min(la-a, lb-b, w+prefixMargin)
+		return (lo == prefixMargin || a == b) && (hi == w+prefixMargin || la-a == lb-b) &&
+			bytes.Equal(m.ob[a-lo:a+hi], m.nb[b-lo:b+hi])
+	}
+	if large && equalAround(8) {
+		return true, true
+	}
 	w := m.window(a, b, 1)
 	if a == b && a+w <= m.prefix {
 		return true, true
 	}
-	if int64(b)-int64(a) == m.sizeDelta && la-a <= m.suffix {
-		return true, true
+	// In a large section, a reference in a region between cuts whose bytes
+	// are equal on one diagonal, on that diagonal (see align).
+	if large {
+		if w < 8 && equalAround(w) {
+			return true, true
+		}
+		m.cuts()
+		i := sort.Search(len(m.runs), func(i int) bool { return m.runs[i].end > a }) // runs end increasing
+		if i < len(m.runs) {
+			r := m.runs[i]
+			if r.o <= a && int64(r.n)-int64(r.o) == int64(b)-int64(a) &&
+				(r.o == 0 || r.o+prefixMargin <= a) && (r.end == la || a+w+prefixMargin <= r.end) {
+				return true, true
+			}
+		}
 	}
 	return false, false
+}
+
+// equalRun is a maximal run of intervals between consecutive cuts whose
+// bytes are equal on one diagonal: old [o, end) is new [n, n+end-o).
+type equalRun struct{ o, n, end uint32 }
+
+// region returns the cuts around a reference at old offset a that reads w
+// bytes: the last at least prefixMargin before it, the first at least
+// prefixMargin after what it reads; the section's ends always qualify.
+func (m *dataMap) region(a, w uint32) (lo, hi int) {
+	cuts := m.cuts()
+	lo = sort.Search(len(cuts), func(i int) bool { return cuts[i].o+prefixMargin > a }) - 1
+	hi = sort.Search(len(cuts), func(i int) bool { return cuts[i].o >= a+w+prefixMargin })
+	return max(lo, 0), min(hi, len(cuts)-1)
+}
+
+// equalRegion reports whether the bytes between cuts lo and hi are equal
+// on one diagonal: data that moved unchanged.
+func (m *dataMap) equalRegion(lo, hi int) bool {
+	return int(m.eqBefore[hi]-m.eqBefore[lo]) == hi-lo
 }
 
 // window returns how many bytes n references claiming that old offset a
@@ -418,11 +481,8 @@ func (m *dataMap) window(a, b uint32, n int32) uint32 {
 const minRun = 3
 
 // claim records that a reference of a paired function claims old offset a
-// became new offset b, unless fast settles it.
+// became new offset b (one fast did not settle).
 func (m *dataMap) claim(a, b uint32) {
-	if _, ok := m.fast(a, b); ok {
-		return
-	}
 	if m.claims == nil {
 		m.claims = map[[2]uint32]int32{}
 	}
@@ -495,30 +555,59 @@ func (m *dataMap) align(cl []dataClaim) {
 	var order []region
 	groups := map[region][]dataClaim{}
 	for _, c := range cl {
-		w := m.window(c.a, c.b, c.n)
-		// The last cut at least prefixMargin before the reference, the first
-		// at least prefixMargin after what it reads; the section's ends
-		// always qualify.
-		lo := sort.Search(len(cuts), func(i int) bool { return cuts[i].o+prefixMargin > c.a }) - 1
-		hi := sort.Search(len(cuts), func(i int) bool { return cuts[i].o >= c.a+w+prefixMargin })
-		lo, hi = max(lo, 0), min(hi, len(cuts)-1)
+		lo, hi := m.region(c.a, m.window(c.a, c.b, c.n))
 		r := region{lo, hi}
 		if _, ok := groups[r]; !ok {
 			order = append(order, r)
 		}
 		groups[r] = append(groups[r], c)
 	}
+	var dp []region // regions to align
 	for _, r := range order {
 		lo, hi := cuts[r.lo], cuts[r.hi]
+		// Most regions hold data that moved unchanged: equal bytes on one
+		// diagonal, which is then the only alignment of least cost (none).
+		// A claim on it agrees; one off it is left to the alignment.
+		if d := int64(lo.n) - int64(lo.o); m.equalRegion(r.lo, r.hi) {
+			var off []dataClaim
+			for _, c := range groups[r] {
+				if int64(c.b)-int64(c.a) == d {
+					m.verdict[[2]uint32{c.a, c.b}] = true
+				} else {
+					off = append(off, c)
+				}
+			}
+			if groups[r] = off; len(off) == 0 {
+				continue
+			}
+		}
 		if uint64(hi.o-lo.o+1)*uint64(hi.n-lo.n+1) <= maxAlignCells {
-			m.alignRegion(lo, hi, groups[r])
+			dp = append(dp, r)
 			continue
 		}
 		for _, c := range groups[r] {
 			m.verdict[[2]uint32{c.a, c.b}] = m.guess(c.a, int64(c.b))
 		}
 	}
+	// Regions around the same change overlap: align their union once while
+	// it stays small.
+	slices.SortFunc(dp, func(x, y region) int { return cmp.Or(x.lo-y.lo, x.hi-y.hi) })
+	for k := 0; k < len(dp); {
+		u, claims := dp[k], slices.Clone(groups[dp[k]])
+		for k++; k < len(dp) && dp[k].lo < u.hi; k++ {
+			hi := max(u.hi, dp[k].hi)
+			if uint64(cuts[hi].o-cuts[u.lo].o+1)*uint64(cuts[hi].n-cuts[u.lo].n+1) > maxMergeCells {
+				break
+			}
+			u.hi = hi
+			claims = append(claims, groups[dp[k]]...)
+		}
+		m.alignRegion(cuts[u.lo], cuts[u.hi], claims)
+	}
 }
+
+// maxMergeCells bounds the regions align merges.
+const maxMergeCells = 1 << 18
 
 // maxMovedRun bounds how far moved looks along a run of equal bytes.
 const maxMovedRun = 4096
@@ -614,6 +703,9 @@ func (m *dataMap) gone(a, b, w uint32) bool {
 // buildAnchors, the common suffix from prefixMargin after its start, and
 // the section ends.
 func (m *dataMap) cuts() []alignCut {
+	if m.cutList != nil {
+		return m.cutList
+	}
 	if !m.built {
 		m.buildAnchors()
 	}
@@ -639,6 +731,28 @@ func (m *dataMap) cuts() []alignCut {
 	} else {
 		cuts[len(cuts)-1] = alignCut{la, lb}
 	}
+	// eqBefore[i]: how many of the intervals between consecutive cuts
+	// before cut i hold equal bytes on one diagonal.
+	m.eqBefore = make([]int32, len(cuts))
+	for i := 1; i < len(cuts); i++ {
+		p, q := cuts[i-1], cuts[i]
+		m.eqBefore[i] = m.eqBefore[i-1]
+		if q.o-p.o == q.n-p.n && bytes.Equal(m.ob[p.o:q.o], m.nb[p.n:q.n]) {
+			m.eqBefore[i]++
+		}
+	}
+	for i := 1; i < len(cuts); i++ {
+		if m.eqBefore[i] == m.eqBefore[i-1] {
+			continue
+		}
+		p, q := cuts[i-1], cuts[i]
+		if k := len(m.runs) - 1; k >= 0 && m.runs[k].end == p.o && m.runs[k].n+(p.o-m.runs[k].o) == p.n {
+			m.runs[k].end = q.o
+		} else {
+			m.runs = append(m.runs, equalRun{p.o, p.n, q.o})
+		}
+	}
+	m.cutList = cuts
 	return cuts
 }
 

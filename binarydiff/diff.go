@@ -180,6 +180,9 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 	if m.dmaps == nil {
 		m.claimData()
 	}
+	if v := m.dataOK[oi]; v != 0 {
+		return v == 1
+	}
 	return m.eachDataRef(ro, rn, (*dataMap).judge)
 }
 
@@ -187,24 +190,58 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 // be Identical or Moved (same normalized code, callees paired) and
 // resolves them together: data the code cannot see (uninitialized) is
 // matched through the references themselves, which needs all of them.
+// The verdict of each pair is kept in m.dataOK (1 agree, 2 not).
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}
+	m.dataOK = make([]int8, len(m.o2n))
+	type ref struct {
+		dm   *dataMap
+		a, b uint32
+	}
+	var open []ref // references left to resolve, by pair
+	var at []int32 // per pair in pairs: its references in open end here
+	var pairs []int32
 	claim := func(dm *dataMap, a, b uint32) bool {
-		dm.claim(a, b)
+		// Many references make the same claim: fast settles it once.
+		if n, ok := dm.claims[[2]uint32{a, b}]; ok {
+			dm.claims[[2]uint32{a, b}] = n + 1
+		} else if v, ok := dm.fast(a, b); ok {
+			return v
+		} else {
+			dm.claim(a, b)
+		}
+		open = append(open, ref{dm, a, b})
 		return true
 	}
 	for oi, ni := range m.o2n {
 		if ni < 0 || m.old.fps[oi].norm != m.new.fps[ni].norm || !m.calleesAgree(oi, int(ni)) {
 			continue
 		}
-		if ro, rn := m.old.dataRefs(oi), m.new.dataRefs(int(ni)); len(ro) == len(rn) {
-			m.eachDataRef(ro, rn, claim)
+		ro, rn := m.old.dataRefs(oi), m.new.dataRefs(int(ni))
+		start := len(open)
+		if len(ro) != len(rn) || !m.eachDataRef(ro, rn, claim) {
+			m.dataOK[oi] = 2
+			open = open[:start]
+			continue
 		}
+		pairs = append(pairs, int32(oi))
+		at = append(at, int32(len(open)))
 	}
 	for _, dm := range m.dmaps {
 		if dm.claims != nil {
 			dm.resolve()
 		}
+	}
+	start := int32(0)
+	for k, oi := range pairs {
+		m.dataOK[oi] = 1
+		for _, r := range open[start:at[k]] {
+			if !r.dm.verdict[[2]uint32{r.a, r.b}] {
+				m.dataOK[oi] = 2
+				break
+			}
+		}
+		start = at[k]
 	}
 }
 

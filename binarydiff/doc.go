@@ -185,7 +185,7 @@
 //     keeps the order of both sides, without a conflicting claim. A retarget
 //     in uninitialized data that keeps that order goes unnoticed.
 //   - On real Go binaries (gopls v0.22.0 → v0.23.0, windows/amd64, same
-//     toolchain) about 1,100 of the 26,113 pairs with equal normalized code
+//     toolchain) about 1,300 of the 26,113 pairs with equal normalized code
 //     and paired callees still fail the data check and are reported Changed
 //     although Explain shows no differing instruction (about 9,100 did when
 //     uninitialized data could not be matched at all): mostly references

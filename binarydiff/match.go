@@ -19,6 +19,7 @@ type matcher struct {
 	pass     []Pass
 	matched  int
 	dmaps    map[[2]*Section]*dataMap // by old and new section, built on demand
+	dataOK   []int8                   // by old index: dataAgree's verdict, 0 if not known (see claimData)
 	// disjoint says, per side, whether no two sections overlap, so that the
 	// section holding an address is unique and can be cached (0 unknown,
 	// 1 yes, 2 no).
