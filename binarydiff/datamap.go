@@ -74,7 +74,7 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 	return m
 }
 
-// buildAnchors finds the unique aligned words of both sections between the
+// buildAnchors finds the sampled words unique on both sections between the
 // common prefix and suffix whose order agrees. It runs on first need: most
 // references are settled by the prefix, the suffix or their own bytes.
 func (m *dataMap) buildAnchors() {
@@ -138,15 +138,13 @@ const (
 	wordPosMask = 1<<wordPosBits - 1
 )
 
-// uniqueWords considers the words at about one byte position in 8, chosen
-// by their first two bytes: the choice depends on the bytes only, so both
-// sides pick the same words however far, and by however odd an amount,
-// the data between them shifted (strings are packed byte-aligned).
-
 // uniqueWords returns, sorted, hash<<26|position for each sampled 8-byte
-// word (at any byte position) in b[lo:hi] that occurs once among them (by
-// a 38-bit hash of its value). A radix sort keeps this linear: a data map
-// may cover megabytes.
+// word in b[lo:hi] that occurs once among them (by a 38-bit hash of its
+// value). Words are sampled at about one byte position in 8, chosen by
+// their first two bytes: the choice depends on the bytes only, so both
+// sides pick the same words however far, and by however odd an amount,
+// the data between them shifted (strings are packed byte-aligned). A radix
+// sort keeps this linear: a data map may cover megabytes.
 func uniqueWords(b []byte, lo, hi int) []uint64 {
 	keys := make([]uint64, 0, max(0, (hi-lo)/8+1))
 	for i := lo; i+8 <= hi; i++ {
