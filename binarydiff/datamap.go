@@ -765,9 +765,9 @@ func (m *dataMap) cuts() []alignCut {
 // the bytes alone cannot tell apart, and a claim that conflicts with better
 // supported ones (the same old offset elsewhere, an order the others
 // contradict) loses; the reward stays below what moving a reference to
-// other data costs (a deletion and an insertion of at least 4 bytes, the
-// shortest data item), so a reference alone never makes data that did not
-// move read as moved. Two rows of the cost table at a time: forward costs F
+// other data costs (a deletion and an insertion of as many bytes as it
+// reads, at least: the next item may start right after a string's NUL), so
+// a reference alone never makes data that did not move read as moved. Two rows of the cost table at a time: forward costs F
 // to each claim's start, backward costs B from the end of what it reads.
 func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
 	o, n := m.ob[lo.o:hi.o], m.nb[lo.n:hi.n]
@@ -785,7 +785,10 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
 		}
 		i, j := int(c.a-lo.o), int(c.b-lo.n)
 		w := min(int(m.window(c.a, c.b, c.n)), len(o)-i, len(n)-j)
-		jump := editCost(o[i:i+w], n[j:j+w]) - claimReward*min(c.n, maxClaimRewards)
+		// The reward stays below what moving a reference by its window costs
+		// (a reference read up to a NUL may move that far to the next item).
+		reward := min(claimReward*min(c.n, maxClaimRewards), 2*indelCost*int32(w)+2)
+		jump := editCost(o[i:i+w], n[j:j+w]) - reward
 		qs = append(qs, query{i: i, j: j, w: w, jump: jump, c: c})
 	}
 	if len(qs) == 0 {
