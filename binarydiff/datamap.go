@@ -2,26 +2,40 @@ package binarydiff
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"sort"
+
+	"github.com/zeebo/xxh3"
 )
 
-// dataMap says where the data of an old section went in the new image, so
+// dataMap says whether a data reference of an old function and the
+// corresponding one of its paired new function refer to the same data, so
 // that a reference to data that merely moved (because data was inserted
 // before it) is told apart from a reference retargeted to other data. It
-// is built from the section contents: the common prefix (which stayed),
-// the common suffix (which moved by the size difference), and in between
-// the aligned 8-byte words unique on both sides whose order agrees (the
-// longest increasing chain, as in patience diff). Relocated pointers
-// compare equal whatever they point to.
+// works from the section contents, relocated pointers replaced by what
+// they point to (see sectionBytes), and from the references of all paired
+// functions (see the comment before fast). The common prefix and suffix,
+// and 8-byte words unique on both sides whose order agrees (the longest
+// increasing chain, as in patience diff), anchor it.
 type dataMap struct {
 	prefix, suffix uint32 // bytes of common prefix and suffix
 	oldSize        uint32
 	sizeDelta      int64
 	anchors        []dataAnchor // by old offset, strictly increasing in both; see buildAnchors
+	unique         []dataAnchor // every pair of words unique on both sides, by old offset
 	built          bool         // anchors computed
 	ob, nb         []byte       // the contents of both sections
+
+	// The references to judge (see judge): old and new offset, and how
+	// many references of paired functions make that claim.
+	claims  map[[2]uint32]int32
+	verdict map[[2]uint32]bool // by old and new offset, once resolved
+
+	cutList  []alignCut // see cuts, computed on first need
+	eqBefore []int32    // see cuts
+	runs     []equalRun // see cuts
 }
 
 type dataAnchor struct {
@@ -30,13 +44,15 @@ type dataAnchor struct {
 }
 
 // prefixMargin is how far from the inner end of the common prefix (or
-// suffix) equal bytes are trusted to mean the data did not move.
+// suffix), or from an anchor, equal bytes are trusted to mean the data did
+// not move.
 const prefixMargin = 64
 
 // maxDataMapBytes bounds the bytes a data map reads per section side.
 const maxDataMapBytes = 64 << 20
 
-// pointerMark replaces the bytes of a relocated pointer.
+// pointerMark replaces the bytes of a relocated pointer; its last two bytes
+// then name what the pointer points to (see sectionBytes).
 var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 
 // oldPtr and newPtr name what a relocated pointer points to (see
@@ -58,7 +74,7 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 	return m
 }
 
-// buildAnchors finds the unique aligned words of both sections between the
+// buildAnchors finds the sampled words unique on both sections between the
 // common prefix and suffix whose order agrees. It runs on first need: most
 // references are settled by the prefix, the suffix or their own bytes.
 func (m *dataMap) buildAnchors() {
@@ -66,8 +82,15 @@ func (m *dataMap) buildAnchors() {
 	ob, nb := m.ob, m.nb
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
-	op := uniqueWords(ob, p, len(ob)-s)
+	// The two sides are independent: hash them concurrently.
+	var op []uint64
+	done := make(chan struct{})
+	go func() {
+		op = uniqueWords(ob, p, len(ob)-s)
+		close(done)
+	}()
 	np := uniqueWords(nb, p, len(nb)-s)
+	<-done
 	// Merge the two lists (sorted by word hash) into pairs of positions.
 	type pair struct{ o, n int32 }
 	var pairs []pair
@@ -79,11 +102,15 @@ func (m *dataMap) buildAnchors() {
 		case hx > hy:
 			y++
 		default:
-			pairs = append(pairs, pair{int32(op[x]&wordPosMask) * 8, int32(np[y]&wordPosMask) * 8})
+			pairs = append(pairs, pair{int32(op[x] & wordPosMask), int32(np[y] & wordPosMask)})
 			x, y = x+1, y+1
 		}
 	}
 	slices.SortFunc(pairs, func(x, y pair) int { return int(x.o - y.o) })
+	m.unique = make([]dataAnchor, len(pairs))
+	for i, pr := range pairs {
+		m.unique[i] = dataAnchor{uint32(pr.o), int64(pr.n - pr.o)}
+	}
 	// Longest chain increasing in new offsets.
 	tails, prev := []int{}, make([]int, len(pairs))
 	for i, pr := range pairs {
@@ -107,18 +134,27 @@ func (m *dataMap) buildAnchors() {
 }
 
 const (
-	wordPosBits = 24 // positions of aligned words: up to 128 MiB of data
+	wordPosBits = 26 // byte positions of sampled words: up to maxDataMapBytes
 	wordPosMask = 1<<wordPosBits - 1
 )
 
-// uniqueWords returns, sorted, hash<<24|position for each aligned 8-byte
-// word in b[lo:hi] that occurs once there (by a 40-bit hash of its value).
-// A radix sort keeps this linear: a data map may cover megabytes.
+// uniqueWords returns, sorted, hash<<26|position for each sampled 8-byte
+// word in b[lo:hi] that occurs once among them (by a 38-bit hash of its
+// value). Words are sampled at about one byte position in 8, chosen by
+// their first two bytes: the choice depends on the bytes only, so both
+// sides pick the same words however far, and by however odd an amount,
+// the data between them shifted (strings are packed byte-aligned). A radix
+// sort keeps this linear: a data map may cover megabytes.
 func uniqueWords(b []byte, lo, hi int) []uint64 {
 	keys := make([]uint64, 0, max(0, (hi-lo)/8+1))
-	for i := (lo + 7) &^ 7; i+8 <= hi && i>>3 <= wordPosMask; i += 8 {
-		h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
-		keys = append(keys, h<<wordPosBits|uint64(i>>3))
+	for i := lo; i+8 <= hi; i++ {
+		// A cheap look at two bytes picks the positions, the word's hash
+		// only for them.
+		if (uint32(b[i])*0x9E3779B1^uint32(b[i+1])*0x85EBCA77)>>29 != 1 {
+			continue
+		}
+		h := mix64(binary.LittleEndian.Uint64(b[i:]))
+		keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
 	}
 	keys = radixSort(keys)
 	out := keys[:0]
@@ -136,7 +172,7 @@ func uniqueWords(b []byte, lo, hi int) []uint64 {
 	return out
 }
 
-// radixSort sorts 64-bit keys by their top 40 bits (the hash; the order
+// radixSort sorts 64-bit keys by their top 38 bits (the hash; the order
 // of equal hashes does not matter), 16-bit digits least significant first.
 func radixSort(a []uint64) []uint64 {
 	if len(a) < 256 {
@@ -166,8 +202,11 @@ func radixSort(a []uint64) []uint64 {
 }
 
 // sectionBytes reads a section's initialized bytes, each relocated pointer
-// replaced by what it points to: ptr's identity for its target (equal on
-// both sides for paired functions), or pointerMark when ptr returns 0.
+// replaced by what it points to: pointerMark with its last two bytes
+// replaced by a hash of ptr's identity for its target (equal on both sides
+// for paired functions) or of the data there (dataPointerID). A pointer is
+// one value, so a pointer retargeted in place differs in two bytes, not
+// eight: cheaper to align as changed in place than as moved data.
 func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 	n := min(s.FileSize, maxDataMapBytes)
 	p := make([]byte, n)
@@ -176,27 +215,54 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 	}
 	for _, r := range relocsIn(b.relocs, s.RVA, s.RVA+n) {
 		if o := r - s.RVA; o+8 <= n {
-			if id := ptr(uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)); id != 0 {
-				binary.LittleEndian.PutUint64(p[o:], mix64(id))
-			} else {
-				copy(p[o:], pointerMark[:])
+			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
+			copy(p[o:], pointerMark[:])
+			if id := ptr(t); id != 0 {
+				binary.LittleEndian.PutUint16(p[o+6:], uint16(mix64(id)))
+			} else if id := dataPointerID(b, t); id != 0 {
+				binary.LittleEndian.PutUint16(p[o+6:], uint16(id))
 			}
 		}
 	}
 	return p
 }
 
-// agrees reports whether old offset a may have become new offset b. In the
+// dataPointerID names the data a pointer that starts no function points
+// to, by the section's name and the 16 bytes there (relocated pointers
+// among them masked, bytes past the file data zero): addresses differ
+// between versions, the contents of the same data seldom do. It returns 0
+// for pointers into code or outside any section.
+func dataPointerID(b *Binary, rva uint32) uint64 {
+	s := b.Section(rva)
+	if s == nil || s.Flags&SectionExec != 0 {
+		return 0
+	}
+	var buf [16]byte
+	off := rva - s.RVA
+	if readSection(b, s, buf[:min(16, s.Size-off)], off) != nil {
+		return 0
+	}
+	for _, r := range relocsIn(b.relocs, rva-min(rva, 7), rva+16) {
+		for k := max(r, rva); k < min(r+8, rva+16); k++ {
+			buf[k-rva] = pointerMark[0]
+		}
+	}
+	return mix64(xxh3.Hash(buf[:]) ^ xxh3.HashString(s.Name))
+}
+
+// guess reports whether old offset a may have become new offset b, for
+// regions too large to align exactly (see resolve). In the
 // common prefix data stayed; in the common suffix it moved by the size
 // difference; a reference there that moved otherwise was retargeted.
 // Elsewhere the bytes at a found at b moved there (or b holds an equal
-// copy: the code reads the same value either way). Otherwise the shift must lie between the shifts of the
+// copy: the code reads the same value either way). Otherwise the shift
+// must lie between the shifts of the
 // anchors around a (the section's start counts as an anchor that did not
 // move, its end as one that moved by the size difference): equal bytes
 // around an insertion make its exact place unknowable, so any shift in
 // that range is accepted when the bytes agree, or when they changed in
 // place. In an unchanged section the range is {0}.
-func (m *dataMap) agrees(a uint32, b int64) bool {
+func (m *dataMap) guess(a uint32, b int64) bool {
 	d := b - int64(a)
 	inPrefix := a < m.prefix
 	inSuffix := a >= m.oldSize-min(m.suffix, m.oldSize) && a < m.oldSize
@@ -258,4 +324,643 @@ func (m *dataMap) same(a uint32, d int64) bool {
 		n = z + 1
 	}
 	return bytes.Equal(m.ob[a:int(a)+n], m.nb[b:b+int64(n)])
+}
+
+// A data reference of an old function and the corresponding one of its
+// paired new function refer to the same data when they point to the same
+// item at the same offset within it. Items have no names here, so the data
+// map decides from what both images show, symmetrically (diff(a, b) and
+// diff(b, a) agree):
+//
+//   - in initialized data, by aligning the section contents (relocated
+//     pointers replaced by what they point to) with the fewest byte edits
+//     (insertions, deletions, substitutions): the references agree when
+//     some optimal alignment lines up the bytes the reference reads (up to
+//     8, up to a NUL) on both sides, matched or changed in place. Data
+//     inserted or deleted is aligned with nothing, so a reference into it
+//     never agrees with one outside it, and a retarget to equal bytes
+//     elsewhere is not mistaken for data that moved. Sections too large to
+//     align whole are cut at trusted points (the common prefix and suffix,
+//     the unique words of buildAnchors) kept prefixMargin bytes away from
+//     the reference; past maxAlignCells a region falls back to guess;
+//   - in uninitialized data (.bss, or the tail of a section beyond its
+//     file bytes), which has no contents to align, by the references
+//     themselves: every pair of references that paired functions with the
+//     same code make claims that an old offset became a new one, and a
+//     claim agrees when it lies on a heaviest chain of claims increasing on
+//     both sides (weighted by the references making them) and no
+//     conflicting claim for either offset does. Data is laid out in the
+//     same order in both images, so a variable that moved keeps its place
+//     among the others, and a retarget shows as a claim out of order or in
+//     conflict with better-supported ones.
+//
+// A reference into initialized data on one side and uninitialized on the
+// other never agrees.
+
+// The costs of the edits of an alignment: a byte changed in place is
+// likelier than one deleted and another inserted elsewhere (which is how a
+// retarget to a neighbour would have to be explained), but a run of changed
+// bytes must not pass for data that did not move when an insertion and a
+// deletion around it explain it more cheaply.
+const (
+	indelCost = 2
+	subCost   = 3
+)
+
+// claimReward is what each reference making a claim takes off the cost of
+// an alignment that honours it, for at most maxClaimRewards references
+// (see alignRegion).
+const (
+	claimReward     = 10
+	maxClaimRewards = 4
+)
+
+// maxAlignCells bounds the size (old bytes × new bytes) of a region the
+// data map aligns exactly.
+const maxAlignCells = 1 << 22
+
+// fast reports the verdicts that need no alignment: a reference in the
+// common prefix that did not move, or in the common suffix that moved by
+// the size difference (an alignment matching the common prefix or suffix
+// is always among the optimal ones), and one with initialized data on
+// one side only. ok is false when the claim must be resolved.
+func (m *dataMap) fast(a, b uint32) (agree, ok bool) {
+	la, lb := uint32(len(m.ob)), uint32(len(m.nb))
+	if a >= la || b >= lb {
+		return false, (a >= la) != (b >= lb)
+	}
+	// A reference reads at most 8 bytes: most are settled before its
+	// window is computed.
+	if a == b && a+8 <= m.prefix || int64(b)-int64(a) == m.sizeDelta && la-a <= m.suffix {
+		return true, true
+	}
+	large := uint64(la+1)*uint64(lb+1) > maxAlignCells
+	// In a large section, equal bytes on the reference's diagonal for
+	// prefixMargin around what it reads (or up to the sections' ends
+	// together) are trusted as data that did not change.
+	equalAround := func(w uint32) bool {
+		lo, hi := min(a, b, prefixMargin), min(la-a, lb-b, w+prefixMargin)
+		return (lo == prefixMargin || a == b) && (hi == w+prefixMargin || la-a == lb-b) &&
+			bytes.Equal(m.ob[a-lo:a+hi], m.nb[b-lo:b+hi])
+	}
+	if large && equalAround(8) {
+		return true, true
+	}
+	w := m.window(a, b, 1)
+	if a == b && a+w <= m.prefix {
+		return true, true
+	}
+	// In a large section, a reference in a region between cuts whose bytes
+	// are equal on one diagonal, on that diagonal (see align).
+	if large {
+		if w < 8 && equalAround(w) {
+			return true, true
+		}
+		m.cuts()
+		i := sort.Search(len(m.runs), func(i int) bool { return m.runs[i].end > a }) // runs end increasing
+		if i < len(m.runs) {
+			r := m.runs[i]
+			if r.o <= a && int64(r.n)-int64(r.o) == int64(b)-int64(a) &&
+				(r.o == 0 || r.o+prefixMargin <= a) && (r.end == la || a+w+prefixMargin <= r.end) {
+				return true, true
+			}
+		}
+	}
+	return false, false
+}
+
+// equalRun is a maximal run of intervals between consecutive cuts whose
+// bytes are equal on one diagonal: old [o, end) is new [n, n+end-o).
+type equalRun struct{ o, n, end uint32 }
+
+// region returns the cuts around a reference at old offset a that reads w
+// bytes: the last at least prefixMargin before it, the first at least
+// prefixMargin after what it reads; the section's ends always qualify.
+func (m *dataMap) region(a, w uint32) (lo, hi int) {
+	cuts := m.cuts()
+	lo = sort.Search(len(cuts), func(i int) bool { return cuts[i].o+prefixMargin > a }) - 1
+	hi = sort.Search(len(cuts), func(i int) bool { return cuts[i].o >= a+w+prefixMargin })
+	return max(lo, 0), min(hi, len(cuts)-1)
+}
+
+// equalRegion reports whether the bytes between cuts lo and hi are equal
+// on one diagonal: data that moved unchanged.
+func (m *dataMap) equalRegion(lo, hi int) bool {
+	return int(m.eqBefore[hi]-m.eqBefore[lo]) == hi-lo
+}
+
+// window returns how many bytes n references claiming that old offset a
+// became new offset b are taken to read on both sides: up to 8, through
+// the first NUL on either side (a C string's terminator ends it: what
+// follows is other data). Data items need not end there (Go's strings have
+// no terminator and may be a byte long), so when at least minRun bytes
+// agree from the start, or at least one and several references make the
+// claim, the window ends where they stop agreeing: one reference could
+// have been retargeted to a byte equal by chance, several hardly all were.
+func (m *dataMap) window(a, b uint32, n int32) uint32 {
+	w := min(8, uint32(len(m.ob))-a, uint32(len(m.nb))-b)
+	for _, p := range [2][]byte{m.ob[a : a+w], m.nb[b : b+w]} {
+		if z := bytes.IndexByte(p, 0); z >= 0 {
+			w = min(w, uint32(z)+1)
+		}
+	}
+	k := uint32(0)
+	for k < w && m.ob[a+k] == m.nb[b+k] {
+		k++
+	}
+	if k >= minRun || k > 0 && n > 1 {
+		return k
+	}
+	return w
+}
+
+// minRun is the fewest equal bytes taken for a whole data item: fewer
+// agree by chance too often.
+const minRun = 3
+
+// claim records that a reference of a paired function claims old offset a
+// became new offset b (one fast did not settle).
+func (m *dataMap) claim(a, b uint32) {
+	if m.claims == nil {
+		m.claims = map[[2]uint32]int32{}
+	}
+	m.claims[[2]uint32{a, b}]++
+}
+
+// judge reports whether old offset a and new offset b refer to the same
+// data. Claims not collected before resolve are resolved alone.
+func (m *dataMap) judge(a, b uint32) bool {
+	if v, ok := m.fast(a, b); ok {
+		return v
+	}
+	if v, ok := m.verdict[[2]uint32{a, b}]; ok {
+		return v
+	}
+	m.claims = map[[2]uint32]int32{{a, b}: 1}
+	m.resolve()
+	return m.verdict[[2]uint32{a, b}]
+}
+
+// resolve decides every collected claim.
+func (m *dataMap) resolve() {
+	if m.verdict == nil {
+		m.verdict = map[[2]uint32]bool{}
+	}
+	var init, bss []dataClaim
+	for k, n := range m.claims {
+		c := dataClaim{k[0], k[1], n}
+		if int(c.a) >= len(m.ob) {
+			bss = append(bss, c)
+		} else {
+			init = append(init, c)
+		}
+	}
+	m.claims = nil
+	// Map order is random: sort, so that the result does not depend on it.
+	less := func(x, y dataClaim) int {
+		if x.a != y.a {
+			return cmpU32(x.a, y.a)
+		}
+		return cmpU32(x.b, y.b)
+	}
+	slices.SortFunc(init, less)
+	slices.SortFunc(bss, less)
+	m.chain(bss)
+	m.align(init)
+}
+
+type dataClaim struct {
+	a, b uint32 // old and new offset
+	n    int32  // references making the claim
+}
+
+// alignCut is a point both alignments of a region pass through.
+type alignCut struct{ o, n uint32 }
+
+// align decides claims in initialized data by optimal alignments.
+func (m *dataMap) align(cl []dataClaim) {
+	if len(cl) == 0 {
+		return
+	}
+	la, lb := uint32(len(m.ob)), uint32(len(m.nb))
+	defer m.moved(cl)
+	if uint64(la+1)*uint64(lb+1) <= maxAlignCells {
+		m.alignRegion(alignCut{0, 0}, alignCut{la, lb}, cl)
+		return
+	}
+	cuts := m.cuts()
+	type region struct{ lo, hi int }
+	var order []region
+	groups := map[region][]dataClaim{}
+	for _, c := range cl {
+		lo, hi := m.region(c.a, m.window(c.a, c.b, c.n))
+		r := region{lo, hi}
+		if _, ok := groups[r]; !ok {
+			order = append(order, r)
+		}
+		groups[r] = append(groups[r], c)
+	}
+	var dp []region // regions to align
+	for _, r := range order {
+		lo, hi := cuts[r.lo], cuts[r.hi]
+		// Most regions hold data that moved unchanged: equal bytes on one
+		// diagonal, which is then the only alignment of least cost (none).
+		// A claim on it agrees; one off it is left to the alignment.
+		if d := int64(lo.n) - int64(lo.o); m.equalRegion(r.lo, r.hi) {
+			var off []dataClaim
+			for _, c := range groups[r] {
+				if int64(c.b)-int64(c.a) == d {
+					m.verdict[[2]uint32{c.a, c.b}] = true
+				} else {
+					off = append(off, c)
+				}
+			}
+			if groups[r] = off; len(off) == 0 {
+				continue
+			}
+		}
+		if uint64(hi.o-lo.o+1)*uint64(hi.n-lo.n+1) <= maxAlignCells {
+			dp = append(dp, r)
+			continue
+		}
+		for _, c := range groups[r] {
+			m.verdict[[2]uint32{c.a, c.b}] = m.guess(c.a, int64(c.b))
+		}
+	}
+	// Regions around the same change overlap: align their union once while
+	// it stays small.
+	slices.SortFunc(dp, func(x, y region) int { return cmp.Or(x.lo-y.lo, x.hi-y.hi) })
+	for k := 0; k < len(dp); {
+		u, claims := dp[k], slices.Clone(groups[dp[k]])
+		for k++; k < len(dp) && dp[k].lo < u.hi; k++ {
+			hi := max(u.hi, dp[k].hi)
+			if uint64(cuts[hi].o-cuts[u.lo].o+1)*uint64(cuts[hi].n-cuts[u.lo].n+1) > maxMergeCells {
+				break
+			}
+			u.hi = hi
+			claims = append(claims, groups[dp[k]]...)
+		}
+		m.alignRegion(cuts[u.lo], cuts[u.hi], claims)
+	}
+}
+
+// maxMergeCells bounds the regions align merges.
+const maxMergeCells = 1 << 18
+
+// maxMovedRun bounds how far moved looks along a run of equal bytes.
+const maxMovedRun = 4096
+
+// moved accepts the claims an alignment rejected whose bytes are equal on
+// both sides and either lie in a run of bytes equal on both sides (up to
+// maxMovedRun on either side of the reference) that holds a word found once
+// on each side, or are gone from their place (see gone): the same data,
+// moved out of order with its neighbours (data of real images is
+// reordered, not only inserted and deleted; an alignment cannot see
+// moves). Equal bytes alone (zeros, repeated pointers to the same
+// function) prove nothing.
+func (m *dataMap) moved(cl []dataClaim) {
+	for _, c := range cl {
+		if m.verdict[[2]uint32{c.a, c.b}] {
+			continue
+		}
+		if !m.built {
+			m.buildAnchors()
+		}
+		w := m.window(c.a, c.b, c.n)
+		if !bytes.Equal(m.ob[c.a:c.a+w], m.nb[c.b:c.b+w]) {
+			continue
+		}
+		lo := uint32(0)
+		for lo < min(c.a, c.b, maxMovedRun) && m.ob[c.a-lo-1] == m.nb[c.b-lo-1] {
+			lo++
+		}
+		hi := w
+		for hi < maxMovedRun && int(c.a+hi) < len(m.ob) && int(c.b+hi) < len(m.nb) && m.ob[c.a+hi] == m.nb[c.b+hi] {
+			hi++
+		}
+		d := int64(c.b) - int64(c.a)
+		i := sort.Search(len(m.unique), func(i int) bool { return m.unique[i].old >= c.a-lo })
+		for ; i < len(m.unique) && m.unique[i].old+8 <= c.a+hi; i++ {
+			if m.unique[i].delta == d {
+				m.verdict[[2]uint32{c.a, c.b}] = true
+				break
+			}
+		}
+		if !m.verdict[[2]uint32{c.a, c.b}] && m.gone(c.a, c.b, w) {
+			m.verdict[[2]uint32{c.a, c.b}] = true
+		}
+	}
+}
+
+// gone reports whether the w bytes at old offset a are no longer where the
+// anchors around a put them in the new section, and the (equal) bytes at
+// new offset b were not where the anchors around b put them in the old
+// one: then they moved from a to b. A reference retargeted to an equal
+// copy of its data leaves the data in place, and the copy was there before.
+func (m *dataMap) gone(a, b, w uint32) bool {
+	// around returns the shifts of the anchors before and after offset x
+	// (of the old side, or of the new side if isNew); the section ends
+	// count as anchors that did not move and that moved by the size
+	// difference.
+	around := func(x int64, isNew bool) [2]int64 {
+		at := func(i int) int64 {
+			if isNew {
+				return int64(m.anchors[i].old) + m.anchors[i].delta
+			}
+			return int64(m.anchors[i].old)
+		}
+		i := sort.Search(len(m.anchors), func(i int) bool { return at(i) > x })
+		ds := [2]int64{0, m.sizeDelta}
+		if i > 0 {
+			ds[0] = m.anchors[i-1].delta
+		}
+		if i < len(m.anchors) {
+			ds[1] = m.anchors[i].delta
+		}
+		return ds
+	}
+	in := func(p []byte, x int64) bool {
+		return x >= 0 && x+int64(w) <= int64(len(p))
+	}
+	for _, d := range around(int64(a), false) {
+		if x := int64(a) + d; in(m.nb, x) && bytes.Equal(m.ob[a:a+w], m.nb[x:x+int64(w)]) {
+			return false
+		}
+	}
+	for _, d := range around(int64(b), true) {
+		if x := int64(b) - d; in(m.ob, x) && bytes.Equal(m.nb[b:b+w], m.ob[x:x+int64(w)]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cuts returns the points where a large section pair is cut into regions
+// aligned separately, increasing on both sides: the section starts, the
+// common prefix up to prefixMargin before its end, the unique words of
+// buildAnchors, the common suffix from prefixMargin after its start, and
+// the section ends.
+func (m *dataMap) cuts() []alignCut {
+	if m.cutList != nil {
+		return m.cutList
+	}
+	if !m.built {
+		m.buildAnchors()
+	}
+	la, lb := uint32(len(m.ob)), uint32(len(m.nb))
+	cuts := []alignCut{{0, 0}}
+	add := func(o, n uint32) {
+		if last := cuts[len(cuts)-1]; o > last.o && n > last.n && o <= la && n <= lb {
+			cuts = append(cuts, alignCut{o, n})
+		}
+	}
+	if m.prefix > prefixMargin {
+		add(m.prefix-prefixMargin, m.prefix-prefixMargin)
+	}
+	for _, an := range m.anchors {
+		add(an.old, uint32(int64(an.old)+an.delta))
+	}
+	s := min(m.suffix, la-min(m.prefix, la), lb-min(m.prefix, lb))
+	if s > prefixMargin {
+		add(la-s+prefixMargin, lb-s+prefixMargin)
+	}
+	if last := cuts[len(cuts)-1]; last.o < la && last.n < lb {
+		cuts = append(cuts, alignCut{la, lb})
+	} else {
+		cuts[len(cuts)-1] = alignCut{la, lb}
+	}
+	// eqBefore[i]: how many of the intervals between consecutive cuts
+	// before cut i hold equal bytes on one diagonal.
+	m.eqBefore = make([]int32, len(cuts))
+	for i := 1; i < len(cuts); i++ {
+		p, q := cuts[i-1], cuts[i]
+		m.eqBefore[i] = m.eqBefore[i-1]
+		if q.o-p.o == q.n-p.n && bytes.Equal(m.ob[p.o:q.o], m.nb[p.n:q.n]) {
+			m.eqBefore[i]++
+		}
+	}
+	for i := 1; i < len(cuts); i++ {
+		if m.eqBefore[i] == m.eqBefore[i-1] {
+			continue
+		}
+		p, q := cuts[i-1], cuts[i]
+		if k := len(m.runs) - 1; k >= 0 && m.runs[k].end == p.o && m.runs[k].n+(p.o-m.runs[k].o) == p.n {
+			m.runs[k].end = q.o
+		} else {
+			m.runs = append(m.runs, equalRun{p.o, p.n, q.o})
+		}
+	}
+	m.cutList = cuts
+	return cuts
+}
+
+// alignRegion decides claims whose old offset lies in [lo.o, hi.o) by the
+// alignments of old[lo.o:hi.o] with new[lo.n:hi.n] of least cost: a claim
+// agrees when such an alignment aligns the bytes the reference reads on
+// both sides with each other. An alignment costs indelCost per byte
+// inserted or deleted and subCost per byte changed in place; aligning what
+// a reference reads as it claims costs their own least cost (editCost)
+// less a reward for each reference making the claim (claimReward, for at
+// most maxClaimRewards of them). So the references decide among alignments
+// the bytes alone cannot tell apart, and a claim that conflicts with better
+// supported ones (the same old offset elsewhere, an order the others
+// contradict) loses; the reward stays below what moving a reference to
+// other data costs (a deletion and an insertion of as many bytes as it
+// reads, at least: the next item may start right after a string's NUL), so
+// a reference alone never makes data that did not move read as moved. Two rows of the cost table at a time: forward costs F
+// to each claim's start, backward costs B from the end of what it reads.
+func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
+	o, n := m.ob[lo.o:hi.o], m.nb[lo.n:hi.n]
+	type query struct {
+		i, j, w int   // claim start in o and n, bytes read
+		f, b    int32 // least cost to (i, j), and from (i+w, j+w)
+		jump    int32 // cost of aligning what the reference reads, less the reward
+		c       dataClaim
+	}
+	var qs []query
+	for _, c := range cl {
+		if c.b < lo.n || c.b >= hi.n || c.a < lo.o || c.a >= hi.o {
+			m.verdict[[2]uint32{c.a, c.b}] = false
+			continue
+		}
+		i, j := int(c.a-lo.o), int(c.b-lo.n)
+		w := min(int(m.window(c.a, c.b, c.n)), len(o)-i, len(n)-j)
+		// The reward stays below what moving a reference by its window costs
+		// (a reference read up to a NUL may move that far to the next item).
+		reward := min(claimReward*min(c.n, maxClaimRewards), 2*indelCost*int32(w)+2)
+		jump := editCost(o[i:i+w], n[j:j+w]) - reward
+		qs = append(qs, query{i: i, j: j, w: w, jump: jump, c: c})
+	}
+	if len(qs) == 0 {
+		return
+	}
+	// qs by start; ends indexes qs by end.
+	slices.SortFunc(qs, func(x, y query) int { return cmp.Or(x.i-y.i, x.j-y.j) })
+	ends := make([]int, len(qs))
+	for k := range ends {
+		ends[k] = k
+	}
+	endCmp := func(x, y int) int {
+		return cmp.Or(qs[x].i+qs[x].w-qs[y].i-qs[y].w, qs[x].j+qs[x].w-qs[y].j-qs[y].w)
+	}
+	slices.SortFunc(ends, endCmp)
+	// Forward: row i holds the least cost of aligning o[:i] with n[:j]; a
+	// claim is an edge from its start to its end.
+	row := make([]int32, len(n)+1)
+	for j := range row {
+		row[j] = int32(j) * indelCost
+	}
+	s, e := 0, 0
+	for i := 0; ; i++ {
+		for ; s < len(qs) && qs[s].i == i; s++ {
+			qs[s].f = row[qs[s].j]
+		}
+		if i == len(o) {
+			break
+		}
+		diag := row[0]
+		row[0] += indelCost
+		oc := o[i]
+		for j := 1; j <= len(n); j++ {
+			up := row[j]
+			v := diag
+			if n[j-1] != oc {
+				v += subCost
+			}
+			v = min(v, up+indelCost, row[j-1]+indelCost)
+			for ; e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i+1 && qs[ends[e]].j+qs[ends[e]].w == j; e++ {
+				v = min(v, qs[ends[e]].f+qs[ends[e]].jump)
+			}
+			diag, row[j] = up, v
+		}
+	}
+	total := row[len(n)]
+	// Backward: row i holds the least cost of aligning o[i:] with n[j:].
+	slices.SortFunc(ends, func(x, y int) int { return endCmp(y, x) })
+	for j := range row {
+		row[j] = int32(len(n)-j) * indelCost
+	}
+	s, e = len(qs)-1, 0
+	for i := len(o); ; i-- {
+		for ; e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i; e++ {
+			x := &qs[ends[e]]
+			x.b = row[x.j+x.w]
+		}
+		if i == 0 {
+			break
+		}
+		diag := row[len(n)]
+		row[len(n)] += indelCost
+		oc := o[i-1]
+		for j := len(n) - 1; j >= 0; j-- {
+			up := row[j]
+			v := diag
+			if n[j] != oc {
+				v += subCost
+			}
+			v = min(v, up+indelCost, row[j+1]+indelCost)
+			for ; s >= 0 && qs[s].i == i-1 && qs[s].j == j; s-- {
+				v = min(v, qs[s].jump+qs[s].b)
+			}
+			diag, row[j] = up, v
+		}
+	}
+	for _, x := range qs {
+		m.verdict[[2]uint32{x.c.a, x.c.b}] = x.f+x.jump+x.b == total
+	}
+}
+
+// editCost returns the least cost of aligning two short byte strings
+// (at most 8 bytes each: the bytes a reference reads).
+func editCost(o, n []byte) int32 {
+	var row [9]int32
+	for j := range len(n) + 1 {
+		row[j] = int32(j) * indelCost
+	}
+	for i := range o {
+		diag := row[0]
+		row[0] = int32(i+1) * indelCost
+		for j := 1; j <= len(n); j++ {
+			up := row[j]
+			v := diag
+			if n[j-1] != o[i] {
+				v += subCost
+			}
+			diag, row[j] = up, min(v, up+indelCost, row[j-1]+indelCost)
+		}
+	}
+	return row[len(n)]
+}
+
+// chain decides claims in uninitialized data (see the comment on fast): a
+// claim agrees when it lies on a heaviest chain of claims increasing in
+// both offsets and no other claim on such a chain shares its old or its
+// new offset. cl is sorted by old offset.
+func (m *dataMap) chain(cl []dataClaim) {
+	if len(cl) == 0 {
+		return
+	}
+	// Ranks of the new offsets, for a Fenwick tree of best chain weights.
+	bs := make([]uint32, len(cl))
+	for i, c := range cl {
+		bs[i] = c.b
+	}
+	slices.Sort(bs)
+	bs = slices.Compact(bs)
+	n := len(cl)
+	as, rank, w := make([]uint32, n), make([]int, n), make([]int32, n)
+	ras, rrank, rw := make([]uint32, n), make([]int, n), make([]int32, n)
+	for i, c := range cl {
+		r, _ := slices.BinarySearch(bs, c.b)
+		as[i], rank[i], w[i] = c.a, r, c.n
+		// Backward: the claims in reverse, ranks reversed.
+		ras[n-1-i], rrank[n-1-i], rw[n-1-i] = c.a, len(bs)-1-r, c.n
+	}
+	fwd := chainWeights(as, rank, w, len(bs))
+	bwd := chainWeights(ras, rrank, rw, len(bs))
+	var top int64
+	for _, f := range fwd {
+		top = max(top, f)
+	}
+	on := make([]bool, n)
+	perA, perB := map[uint32]int{}, map[uint32]int{}
+	for i, c := range cl {
+		if fwd[i]+bwd[n-1-i]-int64(c.n) == top {
+			on[i] = true
+			perA[c.a]++
+			perB[c.b]++
+		}
+	}
+	for i, c := range cl {
+		m.verdict[[2]uint32{c.a, c.b}] = on[i] && perA[c.a] == 1 && perB[c.b] == 1
+	}
+}
+
+// chainWeights returns, for claims in processing order (equal old offsets
+// adjacent: they never chain with each other), the weight of the heaviest
+// chain ending at each over earlier claims of smaller rank. A Fenwick tree
+// of prefix maxima keeps it O(n log n).
+func chainWeights(as []uint32, rank []int, w []int32, ranks int) []int64 {
+	tree := make([]int64, ranks+1)
+	out := make([]int64, len(as))
+	for g := 0; g < len(as); {
+		e := g
+		for e < len(as) && as[e] == as[g] {
+			e++
+		}
+		for i := g; i < e; i++ {
+			var v int64
+			for r := rank[i]; r > 0; r -= r & -r {
+				v = max(v, tree[r])
+			}
+			out[i] = v + int64(w[i])
+		}
+		for i := g; i < e; i++ {
+			for r := rank[i] + 1; r <= ranks; r += r & -r {
+				tree[r] = max(tree[r], out[i])
+			}
+		}
+		g = e
+	}
+	return out
 }

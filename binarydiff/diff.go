@@ -150,12 +150,6 @@ func (m *matcher) calleesAgree(oi, ni int) bool {
 	return true
 }
 
-// dataAgree reports whether the data references of two functions with the
-// same normalized code refer to the same data: the same offset of a section
-// whose layout did not move there, or data that moved with its section
-// (see dataMap). The normalized hash keeps only the section name, so that
-// data moving does not change it; this check catches a reference
-// retargeted to other data.
 // pointerID identifies the target of a pointer on one side: the old index
 // of the function it starts (paired functions get the same identity on both
 // sides), or 0 for anything else.
@@ -179,11 +173,90 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 	}
 }
 
+// dataAgree reports whether the data references of two functions with the
+// same normalized code refer to the same data: the same item at the same
+// offset within it, wherever it moved (see dataMap). The normalized hash
+// keeps only the section name, so that data moving does not change it;
+// this check catches a reference retargeted to other data. The answer is
+// the same whichever side is old.
 func (m *matcher) dataAgree(oi, ni int) bool {
 	ro, rn := m.old.dataRefs(oi), m.new.dataRefs(ni)
 	if len(ro) != len(rn) {
 		return false
 	}
+	if m.dmaps == nil {
+		m.claimData()
+	}
+	if v := m.dataOK[oi]; v != 0 {
+		return v == 1
+	}
+	return m.eachDataRef(ro, rn, (*dataMap).judge)
+}
+
+// claimData gives the data maps every data reference of the pairs that may
+// be Identical or Moved (same normalized code, callees paired) and
+// resolves them together: data the code cannot see (uninitialized) is
+// matched through the references themselves, which needs all of them.
+// The verdict of each pair is kept in m.dataOK (1 agree, 2 not).
+func (m *matcher) claimData() {
+	m.dmaps = map[[2]*Section]*dataMap{}
+	m.dataOK = make([]int8, len(m.o2n))
+	type ref struct {
+		dm   *dataMap
+		a, b uint32
+	}
+	var open []ref // references left to resolve, by pair
+	var at []int32 // per pair in pairs: its references in open end here
+	var pairs []int32
+	claim := func(dm *dataMap, a, b uint32) bool {
+		// Many references make the same claim: fast settles it once.
+		if n, ok := dm.claims[[2]uint32{a, b}]; ok {
+			dm.claims[[2]uint32{a, b}] = n + 1
+		} else if v, ok := dm.fast(a, b); ok {
+			return v
+		} else {
+			dm.claim(a, b)
+		}
+		open = append(open, ref{dm, a, b})
+		return true
+	}
+	for oi, ni := range m.o2n {
+		if ni < 0 || m.old.fps[oi].norm != m.new.fps[ni].norm || !m.calleesAgree(oi, int(ni)) {
+			continue
+		}
+		ro, rn := m.old.dataRefs(oi), m.new.dataRefs(int(ni))
+		start := len(open)
+		if len(ro) != len(rn) || !m.eachDataRef(ro, rn, claim) {
+			m.dataOK[oi] = 2
+			open = open[:start]
+			continue
+		}
+		pairs = append(pairs, int32(oi))
+		at = append(at, int32(len(open)))
+	}
+	for _, dm := range m.dmaps {
+		if dm.claims != nil {
+			dm.resolve()
+		}
+	}
+	start := int32(0)
+	for k, oi := range pairs {
+		m.dataOK[oi] = 1
+		for _, r := range open[start:at[k]] {
+			if !r.dm.verdict[[2]uint32{r.a, r.b}] {
+				m.dataOK[oi] = 2
+				break
+			}
+		}
+		start = at[k]
+	}
+}
+
+// eachDataRef calls f with the data map and the section offsets of each
+// pair of corresponding references ro[k], rn[k] that both lie in a
+// section, while f returns true; references outside sections must be
+// equal. It reports whether all passed.
+func (m *matcher) eachDataRef(ro, rn []uint32, f func(dm *dataMap, a, b uint32) bool) bool {
 	for side, bin := range [2]*Binary{m.old, m.new} {
 		if m.disjoint[side] == 0 {
 			m.disjoint[side] = 2
@@ -217,22 +290,15 @@ func (m *matcher) dataAgree(oi, ni int) bool {
 			}
 			continue
 		}
-		oa, nb := a-os.RVA, b-ns.RVA
-		if oa == nb {
-			continue
-		}
-		if m.dmaps == nil {
-			m.dmaps = map[*Section]*dataMap{}
-		}
 		dm := lastDm
-		if os != lastDmSec {
-			if dm = m.dmaps[os]; dm == nil {
+		if key := [2]*Section{os, ns}; key != lastDmSec {
+			if dm = m.dmaps[key]; dm == nil {
 				dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1))
-				m.dmaps[os] = dm
+				m.dmaps[key] = dm
 			}
-			lastDmSec, lastDm = os, dm
+			lastDmSec, lastDm = key, dm
 		}
-		if !dm.agrees(oa, int64(nb)) {
+		if !f(dm, a-os.RVA, b-ns.RVA) {
 			return false
 		}
 	}

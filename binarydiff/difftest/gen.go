@@ -108,7 +108,15 @@ func generate(src source, cfg Config) *Image {
 func genData(src source, name string, funcs []string) Data {
 	salt := fnv.New32a()
 	salt.Write([]byte(name))
-	pattern := func(i int) byte { return byte((salt.Sum32() >> (8 * (i % 4))) + uint32(i)*167) }
+	// FNV-1a of names that differ in their last character differ mostly in
+	// the low byte; mix it, so that every byte of the pattern differs.
+	h := salt.Sum32()
+	h ^= h >> 16
+	h *= 0x7feb352d
+	h ^= h >> 15
+	h *= 0x846ca68b
+	h ^= h >> 16
+	pattern := func(i int) byte { return byte((h >> (8 * (i % 4))) + uint32(i)*167) }
 	d := Data{Name: name, Bytes: make([]byte, 8*(1+src.intn(8)))}
 	for i := range d.Bytes {
 		d.Bytes[i] = byte(src.intn(256)) ^ pattern(i)
@@ -116,8 +124,13 @@ func genData(src source, name string, funcs []string) Data {
 	switch src.intn(4) {
 	case 0:
 		d.Writable = true
-	case 1: // a pointer table into code
-		for off := 0; off < len(d.Bytes); off += 8 {
+	case 1: // a pointer table into code: pointers in every other word, so
+		// that the words between keep it distinct even when every pointer
+		// goes to the same function
+		for len(d.Bytes)%16 != 0 {
+			d.Bytes = append(d.Bytes, pattern(len(d.Bytes)))
+		}
+		for off := 8; off < len(d.Bytes); off += 16 {
 			d.Ptrs = append(d.Ptrs, Ptr{Offset: uint32(off), Target: funcs[src.intn(len(funcs))]})
 		}
 	case 2: // a string: any length, byte aligned, so data after it shifts by any amount
