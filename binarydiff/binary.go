@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -289,18 +290,19 @@ type startIndex struct {
 	base  uint32   // page of the first function
 }
 
-func (x *startIndex) build(funcs []Function) {
-	x.rvas = make([]uint32, len(funcs))
-	for i := range funcs {
-		x.rvas[i] = funcs[i].RVA
+// build indexes the sorted RVAs, reusing x's memory.
+func (x *startIndex) build(n int, rva func(i int) uint32) {
+	x.rvas = slices.Grow(x.rvas[:0], n)[:n]
+	for i := range x.rvas {
+		x.rvas[i] = rva(i)
 	}
-	if len(funcs) == 0 {
+	if n == 0 {
 		return
 	}
 	// Pages span at most the image: 4 bytes of table per 4 KiB of it.
 	x.base = x.rvas[0] >> 12
 	pages := int(x.rvas[len(x.rvas)-1]>>12-x.base) + 2
-	x.first = make([]int32, pages)
+	x.first = slices.Grow(x.first[:0], pages)[:pages]
 	i := 0
 	for p := range x.first {
 		for i < len(x.rvas) && x.rvas[i]>>12-x.base < uint32(p) {

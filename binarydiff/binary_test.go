@@ -13,12 +13,8 @@ func TestStartIndex(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		rvas := rapid.SliceOfNDistinct(rapid.Uint32Range(0x1000, 0x80000), 0, 200, rapid.ID).Draw(t, "rvas")
 		slices.Sort(rvas)
-		funcs := make([]Function, len(rvas))
-		for i, r := range rvas {
-			funcs[i] = Function{RVA: r, Size: 1}
-		}
 		var x startIndex
-		x.build(funcs)
+		x.build(len(rvas), func(i int) uint32 { return rvas[i] })
 		probes := append(slices.Clone(rvas), rapid.SliceOf(rapid.Uint32()).Draw(t, "probes")...)
 		for _, r := range rvas {
 			probes = append(probes, r-1, r+1, r+0x1000)

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"runtime"
@@ -53,23 +54,24 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) 
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	m := newMatcher(ctx, old, new, opts)
-	if err := m.run(); err != nil {
+	res := &Result{Old: imageInfo(old), New: imageInfo(new)}
+	// Data sections are compared independently of the matching: at the
+	// same time, unless Workers is 1.
+	var matchErr, secErr error
+	m.both(func() {
+		res.Sections, secErr = diffSections(ctx, old, new, opts.Workers)
+	}, func() {
+		if matchErr = m.run(); matchErr == nil {
+			res.Functions = m.classify()
+			m.progress("classify")
+		}
+	})
+	if err := cmp.Or(matchErr, secErr); err != nil {
 		return nil, err
-	}
-	res := &Result{
-		Old:       imageInfo(old),
-		New:       imageInfo(new),
-		Functions: m.classify(),
 	}
 	for _, fd := range res.Functions {
 		res.Summary.add(fd.Kind)
 	}
-	m.progress("classify")
-	secs, err := diffSections(ctx, old, new, opts.Workers)
-	if err != nil {
-		return nil, err
-	}
-	res.Sections = secs
 	m.progress("sections")
 	return res, nil
 }

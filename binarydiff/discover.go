@@ -116,9 +116,9 @@ func (d *discovery) run(workers int) error {
 		seen := map[uint32]bool{}
 		for _, i := range todo {
 			for _, t := range d.lists[i].calls {
-				// Most targets start a known function: settle those by map
-				// lookups before searching the coverage.
-				if d.cands[t] != nil || seen[t] || cov.covers(t) {
+				// Most targets start a known function: settle those by the
+				// index before searching the coverage.
+				if cov.starts.find(t) >= 0 || seen[t] || cov.covers(t) {
 					continue
 				}
 				seen[t] = true
@@ -248,7 +248,7 @@ func (d *discovery) finish() {
 // drops the lists.
 func (d *discovery) resolve() {
 	b := d.b
-	b.starts.build(b.Functions)
+	b.starts.build(len(b.Functions), func(i int) uint32 { return b.Functions[i].RVA })
 	// Offsets first, then each worker fills its functions' slices.
 	total, totalData := uint32(0), uint32(0)
 	for i, l := range d.lists {
@@ -278,6 +278,7 @@ func (d *discovery) resolve() {
 // and fragments.
 type coverage struct {
 	ranges []covRange // sorted by RVA, non-overlapping
+	starts startIndex // of ranges
 }
 
 type covRange struct {
@@ -305,6 +306,7 @@ func (c *coverage) reset(funcs []Function) {
 		}
 	}
 	slices.SortFunc(c.ranges, func(x, y covRange) int { return cmpU32(x.RVA, y.RVA) })
+	c.starts.build(len(c.ranges), func(i int) uint32 { return c.ranges[i].RVA })
 }
 
 func (c *coverage) find(rva uint32) int {

@@ -56,28 +56,19 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain, hotpatch bool) error {
-	// The two images are independent: parse them at the same time.
-	var old, new *binarydiff.Binary
-	var oldErr, newErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		old, oldErr = binarydiff.Open(oldPath)
-	}()
-	new, newErr = binarydiff.Open(newPath)
-	<-done
-	if old != nil {
-		defer old.Close()
+	// One image after the other: each Open already decodes on every core,
+	// and opening both at once would only make their peaks of memory
+	// coincide.
+	old, err := binarydiff.Open(oldPath)
+	if err != nil {
+		return err
 	}
-	if new != nil {
-		defer new.Close()
+	defer old.Close()
+	new, err := binarydiff.Open(newPath)
+	if err != nil {
+		return err
 	}
-	if oldErr != nil {
-		return oldErr
-	}
-	if newErr != nil {
-		return newErr
-	}
+	defer new.Close()
 	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{IgnoreSymbols: noSyms})
 	if err != nil {
 		return err
