@@ -75,16 +75,16 @@
 //   - each call, tail call and function pointer goes to functions that were
 //     paired with each other (a call retargeted to another function, or to
 //     an added or from a removed one, makes the pair Changed), and
-//   - each data reference points to the same data: the same offset, or an
-//     offset the data could have moved to. Where data moved is inferred per
-//     section from its contents as 8-byte words (relocated pointers
-//     masked): the common prefix stayed, the common suffix moved by the size
-//     difference, and words unique on both sides anchor the rest, as in
-//     patience diff. Between two anchors a reference may shift by any
-//     amount between theirs, provided the word it points to is the same (or
-//     changed in place). A reference retargeted to other data in a section
-//     that did not move is Changed; in runs of equal words around an
-//     insertion a retarget can go unnoticed.
+//   - each data reference points to the same data. All references of the
+//     pairs that may be Identical are judged together, per pair of
+//     sections, and the verdict does not depend on which side is old: in
+//     initialized data a reference agrees when an alignment of least cost
+//     of the two sections (relocated pointers replaced by what they point
+//     to, anchored by the common prefix and suffix and by words unique on
+//     both sides) lines up the bytes it reads; in uninitialized data, when
+//     it lies on the heaviest order-preserving chain of all the claims. A
+//     reference retargeted to other data makes the pair Changed (see Limits
+//     for data that shows nothing of where it moved).
 //
 // Similarity (0..1) of two functions: for functions of up to 256
 // instructions, the share of equal normalized instruction tokens in a Myers
