@@ -590,6 +590,7 @@ func (m *dataMap) align(cl []dataClaim) {
 	// Regions around the same change overlap: align their union once while
 	// it stays small.
 	slices.SortFunc(dp, func(x, y region) int { return cmp.Or(x.lo-y.lo, x.hi-y.hi) })
+	budget := uint64(maxAlignBudget)
 	for k := 0; k < len(dp); {
 		u, claims := dp[k], slices.Clone(groups[dp[k]])
 		for k++; k < len(dp) && dp[k].lo < u.hi; k++ {
@@ -600,9 +601,25 @@ func (m *dataMap) align(cl []dataClaim) {
 			u.hi = hi
 			claims = append(claims, groups[dp[k]]...)
 		}
-		m.alignRegion(cuts[u.lo], cuts[u.hi], claims)
+		// Past the budget, the rest is guessed: a section pair whose changes
+		// are spread everywhere (two releases of a large program) would
+		// otherwise cost seconds. Regions go in address order, so the
+		// outcome depends on the inputs alone.
+		lo, hi := cuts[u.lo], cuts[u.hi]
+		if cells := uint64(hi.o-lo.o+1) * uint64(hi.n-lo.n+1); cells <= budget {
+			budget -= cells
+			m.alignRegion(lo, hi, claims)
+			continue
+		}
+		for _, c := range claims {
+			m.verdict[[2]uint32{c.a, c.b}] = m.guess(c.a, int64(c.b))
+		}
 	}
 }
+
+// maxAlignBudget bounds the cells align spends on the regions of one pair
+// of sections (about 2 ns each).
+const maxAlignBudget = 1 << 26
 
 // maxMergeCells bounds the regions align merges.
 const maxMergeCells = 1 << 18
