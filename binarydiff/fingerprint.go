@@ -85,8 +85,8 @@ type scratch struct {
 	irefs   []uint32 // per instruction: the code address it calls or refers to, 0 if none (keep)
 	iref    uint32
 	calls   []uint32 // call targets, function references and data references of the
-	refs    []uint32 // function being decoded, before they are copied to its fingerprint
-	datas   []uint32
+	refs    []uint32 // function being decoded, before fingerprintAll copies them to
+	datas   []uint32 // its refLists
 	starts  []uint64    // bitset over code offsets: an instruction starts here
 	targets []uint64    // bitset: an intra-function branch targets this offset
 	after   []uint64    // bitset: the previous instruction transfers control
@@ -97,7 +97,7 @@ type scratch struct {
 	arena   []uint32 // backing store for the lists clone32 hands out
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
 	full    bool     // compute the secondary features too, into ft
-	ft      features
+	ft      features // the secondary features of the function decoded last
 	str     [64]byte
 }
 
