@@ -84,9 +84,9 @@ type scratch struct {
 	toks    []uint64 // per-instruction hash of the normalized form (keep)
 	irefs   []uint32 // per instruction: the code address it calls or refers to, 0 if none (keep)
 	iref    uint32
-	calls   []uint32 // call targets, function references and data references of the
-	refs    []uint32 // function being decoded, before fingerprintAll copies them to
-	datas   []uint32 // its refLists
+	calls   []uint32    // call targets, function references and data references of the
+	refs    []uint32    // function being decoded, before fingerprintAll copies them to
+	datas   []uint32    // its refLists
 	starts  []uint64    // bitset over code offsets: an instruction starts here
 	targets []uint64    // bitset: an intra-function branch targets this offset
 	after   []uint64    // bitset: the previous instruction transfers control
