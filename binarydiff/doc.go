@@ -41,6 +41,11 @@
 // Functions without a size from metadata extend to their last reachable
 // instruction before the next known function.
 //
+// Pointers in data are found from base relocations (PE) and dynamic
+// relocations (ELF). An ELF executable without either (static and not
+// position independent, as Go links by default) has them inferred: the
+// 8-byte aligned words of its data that hold an address inside the image.
+//
 // # Fingerprints
 //
 // Each function is decoded once: x86 code (64-bit, and 32-bit for PE32)

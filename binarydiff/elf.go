@@ -428,8 +428,52 @@ func (im *elfImage) dynRelocs(b *Binary) {
 			}
 		}
 	}
+	if len(im.absRelocs) == 0 && im.f.Type == elf.ET_EXEC {
+		im.absRelocs = inferPointers(b)
+	}
 	slices.Sort(im.absRelocs)
 	b.relocs = slices.Compact(im.absRelocs)
+}
+
+// inferPointers finds the pointers in the data of an executable that has
+// no dynamic relocations to name them (static and not position
+// independent, as Go links by default): the 8-byte aligned words that hold
+// an address inside a section of the image. They are masked like
+// relocated pointers, so that data whose pointers changed only because
+// what they point to moved is not taken for changed data. A constant that
+// happens to look like such an address is masked too, which at worst hides
+// a change of that constant from the data comparison.
+func inferPointers(b *Binary) []uint32 {
+	var lo, hi uint32 = ^uint32(0), 0
+	for _, s := range b.Sections {
+		if s.Size > 0 {
+			lo, hi = min(lo, s.RVA), max(hi, s.RVA+s.Size)
+		}
+	}
+	var out []uint32
+	buf := make([]byte, 64<<10)
+	for _, s := range b.Sections {
+		if s.Flags&SectionExec != 0 || s.FileSize == 0 {
+			continue
+		}
+		// Aligned by address, as the linker aligns pointers; in 64 bits,
+		// so that a section at the top of the address space cannot wrap.
+		end := uint64(s.RVA) + uint64(s.FileSize)
+		for at := (uint64(s.RVA) + 7) &^ 7; at+8 <= end && at < 1<<32; {
+			n := min(uint64(len(buf)), (end-at)&^7)
+			if _, err := b.r.ReadAt(buf[:n], s.Offset+int64(at-uint64(s.RVA))); err != nil && err != io.EOF {
+				break
+			}
+			for k := uint64(0); k+8 <= n; k += 8 {
+				v := binary.LittleEndian.Uint64(buf[k:])
+				if v >= b.ImageBase+uint64(lo) && v < b.ImageBase+uint64(hi) && at+k < 1<<32 {
+					out = append(out, uint32(at+k))
+				}
+			}
+			at += n
+		}
+	}
+	return out
 }
 
 // elfFunc is a function symbol before it is handed to discovery.
