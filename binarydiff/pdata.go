@@ -137,16 +137,17 @@ func chainRoot(parent []int32, i int) (int, bool) {
 // its unwind info is chained. An UnwindInfoAddress with the low bit set
 // points directly at the parent's RUNTIME_FUNCTION.
 func (pf *peFile) chainedParent(rf runtimeFunction) (uint32, bool) {
+	// Read into a buffer on the stack: this runs once per pdata entry.
+	var buf [sizeofRuntimeFunction]byte
 	ua := rf.UnwindInfoAddress
 	if ua&1 != 0 {
-		p, err := pf.rvaBytes(ua&^1, sizeofRuntimeFunction)
-		if err != nil {
+		if pf.b.readRVA(buf[:], ua&^1) != nil {
 			return 0, false
 		}
-		return binary.LittleEndian.Uint32(p), true
+		return binary.LittleEndian.Uint32(buf[:]), true
 	}
-	hdr, err := pf.rvaBytes(ua, 4)
-	if err != nil {
+	hdr := buf[:4]
+	if pf.b.readRVA(hdr, ua) != nil {
 		return 0, false
 	}
 	if hdr[0]>>3&UNW_FLAG_CHAININFO == 0 {
@@ -154,10 +155,9 @@ func (pf *peFile) chainedParent(rf runtimeFunction) (uint32, bool) {
 	}
 	codes := uint32(hdr[2])
 	codes += codes & 1 // the unwind code array is padded to an even count
-	p, err := pf.rvaBytes(ua+4+2*codes, sizeofRuntimeFunction)
-	if err != nil {
+	if err := pf.b.readRVA(buf[:], ua+4+2*codes); err != nil {
 		pf.warn(-1, "chained unwind info at %#x: %v", ua, err)
 		return 0, false
 	}
-	return binary.LittleEndian.Uint32(p), true
+	return binary.LittleEndian.Uint32(buf[:]), true
 }
