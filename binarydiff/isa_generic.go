@@ -8,12 +8,11 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// A generic fingerprinter for instruction sets genInsn by golang.org/x/arch
-// (x86 in 32-bit mode, Arm64): each ISA turns one instruction into a
-// genInsn value — its length, control-flow kind, branch target, the byte
-// fields that hold addresses and the addresses they mean — and this file
-// builds the same fingerprint as the x86-64 fingerprinter from it (see
-// doc.go, Fingerprints).
+// A generic fingerprinter for instruction sets other than x86 (today
+// Arm64): each ISA turns one instruction into a genInsn value — its
+// length, control-flow kind, branch target, the byte fields that hold
+// addresses and the addresses they mean — and this file builds the same
+// fingerprint as the x86 fingerprinter from it (see doc.go, Fingerprints).
 
 // genInsn is one instruction as the generic fingerprinter needs it.
 type genInsn struct {
@@ -38,7 +37,7 @@ type addrField struct {
 }
 
 // decoder decodes one instruction of code at address pc (an RVA) into d.
-// prev carries state between instructions of one function (Arm64 ADRP).
+// st carries state between instructions of one function (Arm64 ADRP).
 type decoder interface {
 	decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeState)
 }
@@ -141,12 +140,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 						}
 						continue
 					}
-					var in *x86.Inst
-					var lea []byte
-					if d.lea {
-						in, lea = &x86.Inst{}, []byte{0x8D}
-					}
-					s.appendData(b, a.va-b.ImageBase, lea, in)
+					s.appendData(b, a.va-b.ImageBase, d.lea)
 				}
 				mnem = mix64(mnem ^ d.mnem)
 			default:

@@ -106,7 +106,7 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 				s.flushRun(code, &runLo, runHi)
 				start := len(s.norm)
 				s.norm = append(s.norm, tagPointer)
-				s.appendData(b, readPtr(code[off:], psz)-b.ImageBase, nil, nil)
+				s.appendData(b, readPtr(code[off:], psz)-b.ImageBase, false)
 				relocs = relocs[1:]
 				if full {
 					tok = hashToken(s.norm[start:])
@@ -180,13 +180,13 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 					if in.RIP {
 						clear(s.norm[at+int(in.DispOff) : at+int(in.DispOff)+4])
 						t, _ := in.RIPTarget(raw, uint64(pc))
-						s.appendData(b, t, raw, &in)
+						s.appendData(b, t, loadsAddress(raw[in.OpOff]))
 					}
 					for _, r := range relocs[:nrel] {
 						o := at + int(r-pc)
 						va := readPtr(s.norm[o:], psz)
 						clear(s.norm[o : o+int(psz)])
-						s.appendData(b, va-b.ImageBase, raw, &in)
+						s.appendData(b, va-b.ImageBase, loadsAddress(raw[in.OpOff]))
 					}
 					relocs = relocs[nrel:]
 					if full {
@@ -406,9 +406,9 @@ func (s *scratch) offsetOf(t uint64) (off uint32, inside bool) {
 }
 
 // appendData appends the identity of a data address: what it refers to,
-// never the address itself. raw and in are the referencing instruction,
-// used to recognise string references (LEA).
-func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
+// never the address itself. taken says the instruction loads the address
+// itself rather than what it points to, as string references do.
+func (s *scratch) appendData(b *Binary, t uint64, taken bool) {
 	if off, inside := s.offsetOf(t); inside {
 		s.norm = binary.LittleEndian.AppendUint32(append(s.norm, tagIntra), off)
 		return
@@ -440,7 +440,7 @@ func (s *scratch) appendData(b *Binary, t uint64, raw []byte, in *x86.Inst) {
 	default:
 		s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), s.secTag)
 		s.datas = append(s.datas, rva)
-		if s.full && raw != nil && loadsAddress(raw[in.OpOff]) && sec.Flags&SectionWrite == 0 {
+		if s.full && taken && sec.Flags&SectionWrite == 0 {
 			s.addString(b, sec, rva)
 		}
 	}
