@@ -21,8 +21,10 @@ type Options struct {
 	// non-exact pass; 0 means DefaultThreshold. Name, exact and normalized
 	// matches are certain and not subject to it.
 	Threshold float64
-	// Workers bounds the goroutines Diff uses; 0 means GOMAXPROCS. The
-	// result does not depend on it.
+	// Workers is how many goroutines each parallel stage of Diff uses (the
+	// data sections are compared beside the matching, each with up to
+	// Workers); 0 means GOMAXPROCS, and with 1 one thing runs at a time.
+	// The result does not depend on it.
 	Workers int
 	// Progress, if set, is called from the calling goroutine after each
 	// stage of the diff.
