@@ -630,7 +630,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 	if err != nil {
 		return &ImageFacts{Format: FormatELF, Warnings: []Warning{{Off: -1, Msg: err.Error()}}}, true
 	}
-	f := &ImageFacts{Format: FormatELF, Machine: uint16(im.f.Machine), Entry: b.Entry, ImageBase: im.base, ptrSize: 8, relocs: b.relocs}
+	f := &ImageFacts{Format: FormatELF, Machine: uint16(im.f.Machine), Entry: b.Entry, ImageBase: im.base}
 	if !im.rel {
 		for _, s := range im.dsyms {
 			switch {

@@ -49,8 +49,6 @@ type ImageFacts struct {
 	Metadata []Range `json:",omitempty"`
 	Warnings []Warning
 
-	ptrSize uint32   // bytes of an absolute address
-	relocs  []uint32 // RVAs of absolute addresses fixed up at load, sorted
 	// meta computes the metadata ranges on demand while Metadata is
 	// deferred (nil once it is set): the assessment needs them only inside
 	// the data sections that changed (see metadataIn).
@@ -159,11 +157,7 @@ func (b *Binary) Facts() (*ImageFacts, error) {
 func (b *Binary) facts() (*ImageFacts, error) {
 	switch b.Format {
 	case FormatPE:
-		f, err := readPEFacts(b.r, b.size, b.Arch == ArchAMD64)
-		if err == nil && b.Arch == ArchAMD64 {
-			f.relocs = b.relocs // the parser's DIR64 list is the whole list on x64
-		}
-		return f, err
+		return readPEFacts(b.r, b.size)
 	}
 	if f, ok := b.formatFacts(); ok {
 		return f, nil
@@ -187,7 +181,7 @@ func (b *Binary) formatFacts() (*ImageFacts, bool) {
 // ReadPEFacts reads the image facts of a PE image of any machine (PE32 or
 // PE32+) held by r.
 func ReadPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
-	f, err := readPEFacts(r, size, false)
+	f, err := readPEFacts(r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -195,9 +189,8 @@ func ReadPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
 	return f, nil
 }
 
-// readPEFacts reads the facts but defers the metadata ranges, and skips
-// the base relocations if the caller has them.
-func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error) {
+// readPEFacts reads the facts but defers the metadata ranges.
+func readPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
 	im, err := readPEImage(r, size)
 	if err != nil {
 		return nil, err
@@ -205,7 +198,6 @@ func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error
 	f := &ImageFacts{
 		Format: FormatPE, Machine: im.machine, TimeDateStamp: im.stamp, CheckSum: im.checksum,
 		Characteristics: im.chars, DllCharacteristics: im.dllChars, Entry: im.entry, ImageBase: im.base,
-		ptrSize: im.ptrSize(),
 	}
 	fr := &factsReader{im: im, f: f, budget: int(min(size/2, 4*maxImports)) + 1024}
 	fr.resolveLongNames()
@@ -213,9 +205,6 @@ func readPEFacts(r io.ReaderAt, size int64, haveRelocs bool) (*ImageFacts, error
 	fr.exports()
 	fr.imports()
 	fr.tls()
-	if !haveRelocs {
-		fr.relocs()
-	}
 	f.meta = fr
 	f.CHPE = chpeKind(im.machine, f.LoadConfig)
 	return f, nil
@@ -508,11 +497,6 @@ func (fr *factsReader) tls() {
 	}
 	fr.f.TLS = t
 	fr.f.Init = append(fr.f.Init, t.Callbacks...)
-}
-
-func (fr *factsReader) relocs() {
-	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
-	fr.f.relocs = parseBaseRelocs(raw, fr.warn, IMAGE_REL_BASED_DIR64, IMAGE_REL_BASED_HIGHLOW)
 }
 
 // metadataSection reports whether a whole section holds loader, unwind or

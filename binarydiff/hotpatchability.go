@@ -1069,22 +1069,12 @@ func mergeByteRanges(rs []ByteRange) []ByteRange {
 	return out
 }
 
+// ptrSize is the size of an absolute address in the images.
 func (h *assessor) ptrSize() uint32 {
-	if h.of != nil && h.of.ptrSize != 0 {
-		return h.of.ptrSize
+	if h.old.Arch == Arch386 {
+		return 4
 	}
 	return 8
-}
-
-func (h *assessor) relocs(b *Binary) []uint32 {
-	f := h.of
-	if b == h.new {
-		f = h.nf
-	}
-	if f != nil && f.relocs != nil {
-		return f.relocs
-	}
-	return b.relocs
 }
 
 // retargeted returns the offsets in a section pair of relocated pointers
@@ -1094,8 +1084,8 @@ func (h *assessor) relocs(b *Binary) []uint32 {
 // masks relocated pointers. The reads go a window at a time, and targets
 // past the last function (data, in most images) need no function search.
 func (h *assessor) retargeted(os, ns *Section) []uint32 {
-	orel := relocsIn(h.relocs(h.old), os.RVA, os.RVA+os.Size)
-	nrel := relocsIn(h.relocs(h.new), ns.RVA, ns.RVA+ns.Size)
+	orel := relocsIn(h.old.relocs, os.RVA, os.RVA+os.Size)
+	nrel := relocsIn(h.new.relocs, ns.RVA, ns.RVA+ns.Size)
 	if len(orel) == 0 || len(nrel) == 0 {
 		return nil
 	}
@@ -1518,7 +1508,7 @@ func (h *assessor) removed() {
 	var sec *Section
 	var om []Range
 	var win window
-	relocs := h.relocs(old)
+	relocs := old.relocs
 	for k := 0; k < len(relocs); k++ {
 		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
