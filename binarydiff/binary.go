@@ -21,6 +21,7 @@ const (
 
 var formatNames = [...]string{"unknown", "pe", "elf"}
 
+// String implements fmt.Stringer.
 func (f Format) String() string { return enumString(formatNames[:], int(f)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -43,6 +44,7 @@ const (
 
 var archNames = [...]string{"unknown", "amd64", "arm64", "386"}
 
+// String implements fmt.Stringer.
 func (a Arch) String() string { return enumString(archNames[:], int(a)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -67,6 +69,7 @@ const (
 
 var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget", "ehframe", "pclntab"}
 
+// String implements fmt.Stringer.
 func (s Source) String() string { return enumString(sourceNames[:], int(s)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -127,6 +130,7 @@ type Warning struct {
 	Msg string // what was wrong and what was done about it
 }
 
+// String implements fmt.Stringer.
 func (w Warning) String() string {
 	if w.Off < 0 {
 		return w.Msg
@@ -171,6 +175,7 @@ type FormatError struct {
 	Val any    // the offending value, if any
 }
 
+// Error implements error.
 func (e *FormatError) Error() string {
 	msg := "binarydiff: " + e.Msg
 	if e.Val != nil {
@@ -367,6 +372,7 @@ func enumParse(names []string, what string, b []byte, dst *uint8) error {
 	return fmt.Errorf("binarydiff: unknown %s %q", what, b)
 }
 
+// String implements fmt.Stringer.
 func (f SectionFlags) String() string {
 	var parts []string
 	for i, n := range []string{"exec", "write", "read", "bss"} {

@@ -21,6 +21,7 @@ const (
 
 var lineOpNames = [...]string{"equal", "delete", "insert"}
 
+// String implements fmt.Stringer.
 func (o LineOp) String() string { return enumString(lineOpNames[:], int(o)) }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -22,6 +22,7 @@ const (
 
 var verdictNames = [...]string{"not-patchable", "patchable"}
 
+// String implements fmt.Stringer.
 func (v Verdict) String() string { return enumString(verdictNames[:], int(v)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -63,6 +64,7 @@ var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed"
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
 	"unpadded-entry", "removed-referenced", "chpe-image", "hotpatch-image", "facts-unavailable"}
 
+// String implements fmt.Stringer.
 func (r Rule) String() string { return enumString(ruleNames[:], int(r)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -82,6 +84,7 @@ type Finding struct {
 	Message  string `json:"message"`
 }
 
+// String implements fmt.Stringer.
 func (f Finding) String() string {
 	var b strings.Builder
 	b.WriteString(f.Rule.String())
@@ -1033,7 +1036,7 @@ func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range,
 	for _, side := range []struct {
 		sec  *Section
 		meta []Range
-	}{{os, within(om, os)}, {ns, within(nm, ns)}} {
+	}{{os, sectionRanges(om, os)}, {ns, sectionRanges(nm, ns)}} {
 		if len(side.meta) == 0 {
 			continue
 		}
@@ -1046,14 +1049,9 @@ func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range,
 	return mergeByteRanges(in)
 }
 
-// within returns the ranges of meta that overlap section s.
-func within(meta []Range, s *Section) []Range {
-	i := sort.Search(len(meta), func(i int) bool { return uint64(meta[i].RVA)+uint64(meta[i].Size) > uint64(s.RVA) })
-	j := i
-	for j < len(meta) && uint64(meta[j].RVA) < uint64(s.RVA)+uint64(s.Size) {
-		j++
-	}
-	return meta[i:j]
+// sectionRanges returns the ranges of meta that overlap section s.
+func sectionRanges(meta []Range, s *Section) []Range {
+	return overlapping(meta, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
 }
 
 // mergeByteRanges merges sorted ranges that overlap or touch.

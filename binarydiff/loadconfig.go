@@ -215,6 +215,7 @@ const (
 
 var chpeNames = [...]string{"none", "arm64ec", "arm64x", "x86chpe", "other"}
 
+// String implements fmt.Stringer.
 func (c CHPE) String() string { return enumString(chpeNames[:], int(c)) }
 
 // MarshalText implements encoding.TextMarshaler.

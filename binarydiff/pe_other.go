@@ -130,12 +130,12 @@ func (pf *peFile) arm64Pdata(d *discovery) {
 		var size uint32
 		switch w & 3 {
 		case arm64PdataXdata:
-			h, err := pf.rvaBytes(w, 4)
-			if err != nil {
+			var h [4]byte // on the stack: this runs once per entry
+			if err := pf.b.readRVA(h[:], w); err != nil {
 				pf.warn(-1, "pdata entry %d: xdata at %#x: %v; skipped", off/8, w, err)
 				continue
 			}
-			size = 4 * (binary.LittleEndian.Uint32(h) & 0x3FFFF)
+			size = 4 * (binary.LittleEndian.Uint32(h[:]) & 0x3FFFF)
 		case arm64PdataPacked, arm64PdataFragment:
 			size = 4 * (w >> 2 & 0x7FF)
 		default:
@@ -155,6 +155,7 @@ func (pf *peFile) arm64Pdata(d *discovery) {
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return cmpU32(a.begin, b.begin) })
 	end := uint32(0)
+	d.reserve(len(es))
 	for _, e := range es {
 		if e.begin < end {
 			pf.warn(-1, "pdata entry [%#x,+%#x) overlaps the previous one; skipped", e.begin, e.size)

@@ -20,6 +20,7 @@ const (
 
 var kindNames = [...]string{"identical", "moved", "changed", "added", "removed"}
 
+// String implements fmt.Stringer.
 func (k Kind) String() string { return enumString(kindNames[:], int(k)) }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -45,6 +46,7 @@ const (
 
 var passNames = [...]string{"", "name", "exact", "normalized", "structural", "callgraph", "alignment", "similarity"}
 
+// String implements fmt.Stringer.
 func (p Pass) String() string { return enumString(passNames[:], int(p)) }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -11,9 +11,9 @@ const (
 
 	// COFF symbol storage classes and the derived type of a function
 	// (PE/COFF specification, "COFF Symbol Table").
-	IMAGE_SYM_CLASS_EXTERNAL = 2
-	IMAGE_SYM_CLASS_STATIC   = 3
-	IMAGE_SYM_DTYPE_FUNCTION = 2
+	IMAGE_SYM_CLASS_EXTERNAL = 2 // external symbol: visible to other objects
+	IMAGE_SYM_CLASS_STATIC   = 3 // static symbol: local to its object
+	IMAGE_SYM_DTYPE_FUNCTION = 2 // derived type: the symbol is a function
 )
 
 // readStringTable loads the COFF string table that follows the symbol table.

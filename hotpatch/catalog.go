@@ -268,10 +268,12 @@ type RowError struct {
 	Err   error
 }
 
+// Error implements error.
 func (e *RowError) Error() string {
 	return fmt.Sprintf("hotpatch: catalog row %d (%v): %v", e.Index, e.KB, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RowError) Unwrap() error { return e.Err }
 
 // ConflictError reports two different rows for one KB.
@@ -279,6 +281,7 @@ type ConflictError struct {
 	Existing, New Update
 }
 
+// Error implements error.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("hotpatch: catalog conflict for %v: existing row %v (source %s) differs from new row %v (source %s)",
 		e.New.KB, e.Existing, e.Existing.Source, e.New, e.New.Source)

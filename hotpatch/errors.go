@@ -27,10 +27,12 @@ type ParseError struct {
 	Err   error  // ErrSyntax, ErrRange or ErrUnknown, possibly wrapped
 }
 
+// Error implements error.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("hotpatch: parsing %s %q: %v", e.Type, e.Value, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 func parseErr(typ, value string, err error) error {
@@ -44,8 +46,10 @@ type NotFoundError struct {
 	Key  string // the key that was looked up
 }
 
+// Error implements error.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("hotpatch: %s %s not found in catalog", e.What, e.Key)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }

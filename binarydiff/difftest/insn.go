@@ -32,6 +32,7 @@ const (
 var regNames = [...]string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"}
 
+// String implements fmt.Stringer.
 func (r Reg) String() string {
 	if int(r) < len(regNames) {
 		return regNames[r]
@@ -70,6 +71,7 @@ const (
 var opNames = [...]string{"nop", "movimm", "addimm", "cmpimm", "movreg", "addreg", "xorreg",
 	"load", "store", "lea", "movabs", "call", "tailjmp", "jmp", "jcc", "raw"}
 
+// String implements fmt.Stringer.
 func (op Op) String() string {
 	if op < numOps {
 		return opNames[op]
@@ -93,6 +95,7 @@ type Insn struct {
 	Bytes  []byte // encoding of a Raw instruction
 }
 
+// String implements fmt.Stringer.
 func (in Insn) String() string {
 	switch in.Op {
 	case Nop:

@@ -35,6 +35,7 @@ var Mutations = []Mutation{ChangeImmediate, ChangeRegister, InsertInsn, DeleteIn
 var mutationNames = [...]string{"change-immediate", "change-register", "insert-insn", "delete-insn",
 	"insert-func", "delete-func", "reorder-funcs", "shift-code", "change-data", "insert-data", "retarget"}
 
+// String implements fmt.Stringer.
 func (m Mutation) String() string {
 	if m < numMutations {
 		return mutationNames[m]

@@ -57,6 +57,7 @@ type Error struct {
 	Msg string // what was wrong
 }
 
+// Error implements error.
 func (e *Error) Error() string { return fmt.Sprintf("eh_frame entry at %#x: %s", e.Off, e.Msg) }
 
 var errTruncated = errors.New("truncated")
@@ -64,7 +65,6 @@ var errTruncated = errors.New("truncated")
 // cie is what an FDE needs of its CIE.
 type cie struct {
 	fdeEnc   byte
-	hasAugZ  bool
 	ptrBytes int
 }
 
@@ -204,7 +204,6 @@ func parseCIE(p []byte, ptrBytes int) (*cie, error) {
 	if len(aug) == 0 || aug[0] != 'z' {
 		return c, nil // no augmentation data: absolute pointers
 	}
-	c.hasAugZ = true
 	n, err := r.uleb()
 	if err != nil {
 		return nil, err
