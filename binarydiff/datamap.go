@@ -28,7 +28,7 @@ type dataMap struct {
 	built          bool         // anchors computed
 	ob, nb         []byte       // the contents of both sections
 
-	// The references to judge (see judge): old and new offset, and how
+	// The claims to decide (see resolve): old and new offset, and how
 	// many references of paired functions make that claim.
 	claims  map[[2]uint32]int32
 	verdict map[[2]uint32]bool // by old and new offset, once resolved
@@ -485,20 +485,6 @@ func (m *dataMap) claim(a, b uint32) {
 		m.claims = map[[2]uint32]int32{}
 	}
 	m.claims[[2]uint32{a, b}]++
-}
-
-// judge reports whether old offset a and new offset b refer to the same
-// data. Claims not collected before resolve are resolved alone.
-func (m *dataMap) judge(a, b uint32) bool {
-	if v, ok := m.fast(a, b); ok {
-		return v
-	}
-	if v, ok := m.verdict[[2]uint32{a, b}]; ok {
-		return v
-	}
-	m.claims = map[[2]uint32]int32{{a, b}: 1}
-	m.resolve()
-	return m.verdict[[2]uint32{a, b}]
 }
 
 // resolve decides every collected claim.

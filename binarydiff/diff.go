@@ -87,7 +87,8 @@ func imageInfo(b *Binary) ImageInfo {
 // address order.
 func (m *matcher) classify() []FunctionDiff {
 	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
-	var changed, oldIdx, newIdx []int // Changed pairs: index in out, old and new function
+	var changed, oldIdx, newIdx []int // Changed pairs with other code: index in out, old and new function
+	m.claimData()
 	for oi, ni := range m.o2n {
 		of := &m.old.Functions[oi]
 		if ni < 0 {
@@ -96,12 +97,15 @@ func (m *matcher) classify() []FunctionDiff {
 		}
 		nf := &m.new.Functions[ni]
 		fd := FunctionDiff{Old: m.ref(m.old, oi), New: m.ref(m.new, int(ni)), Pass: m.pass[oi]}
-		if m.old.fps[oi].norm == m.new.fps[ni].norm && m.calleesAgree(oi, int(ni)) && m.dataAgree(oi, int(ni)) {
+		switch {
+		case m.dataOK[oi] == 1: // same code, callees and data (see claimData)
 			fd.Kind, fd.Similarity = Identical, 1
 			if of.RVA != nf.RVA {
 				fd.Kind = Moved
 			}
-		} else {
+		case m.old.fps[oi].norm == m.new.fps[ni].norm: // a callee or data reference retargeted
+			fd.Kind, fd.Similarity = Changed, maxChangedSimilarity
+		default:
 			fd.Kind = Changed
 			changed, oldIdx, newIdx = append(changed, len(out)), append(oldIdx, oi), append(newIdx, int(ni))
 		}
@@ -177,31 +181,18 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 	}
 }
 
-// dataAgree reports whether the data references of two functions with the
-// same normalized code refer to the same data: the same item at the same
-// offset within it, wherever it moved (see dataMap). The normalized hash
-// keeps only the section name, so that data moving does not change it;
-// this check catches a reference retargeted to other data. The answer is
-// the same whichever side is old.
-func (m *matcher) dataAgree(oi, ni int) bool {
-	ro, rn := m.old.dataRefs(oi), m.new.dataRefs(ni)
-	if len(ro) != len(rn) {
-		return false
-	}
-	if m.dmaps == nil {
-		m.claimData()
-	}
-	if v := m.dataOK[oi]; v != 0 {
-		return v == 1
-	}
-	return m.eachDataRef(ro, rn, (*dataMap).judge)
-}
-
-// claimData gives the data maps every data reference of the pairs that may
-// be Identical or Moved (same normalized code, callees paired) and
-// resolves them together: data the code cannot see (uninitialized) is
+// claimData decides which pairs are Identical or Moved: those with the
+// same normalized code whose callees are paired with each other (see
+// calleesAgree) and whose data references refer to the same data: the
+// same item at the same offset within it, wherever it moved (see
+// dataMap). The normalized hash keeps only the section name, so that data
+// moving does not change it; this check catches a reference retargeted to
+// other data. It gives the data maps every data reference of those pairs
+// and resolves them together: data the code cannot see (uninitialized) is
 // matched through the references themselves, which needs all of them.
-// The verdict of each pair is kept in m.dataOK (1 agree, 2 not).
+// The verdict of each pair is kept in m.dataOK (1 agree, 2 not, 0 for
+// pairs with other code or callees); it does not depend on which side is
+// old, except past the alignment budget (see doc.go, Limits).
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}
 	m.dataOK = make([]int8, len(m.o2n))

@@ -19,12 +19,12 @@ type matcher struct {
 	pass     []Pass
 	matched  int
 	dmaps    map[[2]*Section]*dataMap // by old and new section, built on demand
-	dataOK   []int8                   // by old index: dataAgree's verdict, 0 if not known (see claimData)
+	dataOK   []int8                   // by old index: the data verdict, 0 if not known (see claimData)
 	// disjoint says, per side, whether no two sections overlap, so that the
 	// section holding an address is unique and can be cached (0 unknown,
 	// 1 yes, 2 no).
 	disjoint  [2]uint8
-	lastSec   [2]*Section // the sections dataAgree found last, per side
+	lastSec   [2]*Section // the sections eachDataRef found last, per side
 	lastDmSec [2]*Section // the sections of lastDm
 	lastDm    *dataMap
 	toks      [2]map[int32][]uint32 // decoded tokens of small functions, old and new
