@@ -23,10 +23,11 @@ type dataMap struct {
 	prefix, suffix uint32 // bytes of common prefix and suffix
 	oldSize        uint32
 	sizeDelta      int64
-	anchors        []dataAnchor // by old offset, strictly increasing in both; see buildAnchors
-	unique         []dataAnchor // every pair of words unique on both sides, by old offset
-	built          bool         // anchors computed
-	ob, nb         []byte       // the contents of both sections
+	anchors        []dataAnchor      // by old offset, strictly increasing in both; see buildAnchors
+	unique         []dataAnchor      // every pair of words unique on both sides, by old offset
+	built          bool              // anchors computed
+	both           func(f, g func()) // runs two independent computations (matcher.both)
+	ob, nb         []byte            // the contents of both sections
 
 	// The claims to decide (see resolve): old and new offset, and how
 	// many references of paired functions make that claim.
@@ -57,9 +58,9 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
-func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64) *dataMap {
+func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
 	ob, nb := sectionBytes(old, os, oldPtr), sectionBytes(new, ns, newPtr)
-	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb}
+	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
 	p := 0
 	for p < len(ob) && p < len(nb) && ob[p] == nb[p] {
 		p++
@@ -83,14 +84,8 @@ func (m *dataMap) buildAnchors() {
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
 	// The two sides are independent: hash them concurrently.
-	var op []uint64
-	done := make(chan struct{})
-	go func() {
-		op = uniqueWords(ob, p, len(ob)-s)
-		close(done)
-	}()
-	np := uniqueWords(nb, p, len(nb)-s)
-	<-done
+	var op, np []uint64
+	m.both(func() { op = uniqueWords(ob, p, len(ob)-s) }, func() { np = uniqueWords(nb, p, len(nb)-s) })
 	// Merge the two lists (sorted by word hash) into pairs of positions.
 	type pair struct{ o, n int32 }
 	var pairs []pair

@@ -288,7 +288,7 @@ func (m *matcher) eachDataRef(ro, rn []uint32, f func(dm *dataMap, a, b uint32) 
 		dm := lastDm
 		if key := [2]*Section{os, ns}; key != lastDmSec {
 			if dm = m.dmaps[key]; dm == nil {
-				dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1))
+				dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1), m.both)
 				m.dmaps[key] = dm
 			}
 			lastDmSec, lastDm = key, dm

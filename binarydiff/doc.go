@@ -82,7 +82,8 @@
 //     an added or from a removed one, makes the pair Changed), and
 //   - each data reference points to the same data. All references of the
 //     pairs that may be Identical are judged together, per pair of
-//     sections, and the verdict does not depend on which side is old: in
+//     sections, and the verdict does not depend on which side is old
+//     (except past the alignment budget, see Limits): in
 //     initialized data a reference agrees when an alignment of least cost
 //     of the two sections (relocated pointers replaced by what they point
 //     to, anchored by the common prefix and suffix and by words unique on
@@ -104,13 +105,14 @@
 // unpaired, accepts a key only when it is unique on both sides, and
 // records its [Pass] in the result:
 //
-//	name        same name (unless Options.IgnoreSymbols); duplicated names by name+code, then by position
+//	name        same name, unique on both sides (unless Options.IgnoreSymbols)
 //	exact       same raw bytes and same normalized code
 //	normalized  same normalized code
-//	structural  same loose code; same strings and shape; same shape and constants; same shape
+//	name        duplicated names: by name+code, then by position among the namesakes
+//	structural  same loose code; same mnemonics; same strings and shape; same strings; same shape and constants; same shape
 //	callgraph   unpaired callees/callers of a pair, propagated to a fixed point
 //	alignment   unpaired functions between two consecutive pairs, aligned in address order
-//	similarity  best MinHash+shape similarity among the 16 closest candidates by size
+//	similarity  best similarity (see Fingerprints) among the 16 closest candidates by size
 //
 // Non-exact passes only pair above Options.Threshold, and, unless
 // IgnoreSymbols, never pair two functions named differently. No pass

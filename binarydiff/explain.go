@@ -76,7 +76,7 @@ func (e *Explanation) String() string {
 	return sb.String()
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{keep: true} }}
 
 // decoded is one side of an explanation: instructions, their interned
 // tokens and basic-block starts.
@@ -312,7 +312,6 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	d.s = s
 	f := b.Functions[fi] // a copy: fingerprint may write Size for open functions
 	var fp fingerprint
-	s.keep = true
 	b.code.fingerprint(b, &f, 0, s, &fp)
 	d.b = b
 	d.fast, _ = b.code.(textAppender)

@@ -2,12 +2,10 @@ package binarydiff
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math/bits"
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/x86"
 	"github.com/zeebo/xxh3"
-	"golang.org/x/arch/x86/x86asm"
 )
 
 // amd64 fingerprints x86-64 code with the table decoder of internal/x86.
@@ -356,12 +354,8 @@ func immValue(lw, hw uint64, off, size uint8) uint64 {
 	return v
 }
 
-func (amd64) disasm(b *Binary, code []byte, rva uint32) string {
-	inst, err := x86asm.Decode(code, 64)
-	if err != nil {
-		return fmt.Sprintf(".byte %#x", code)
-	}
-	return x86asm.IntelSyntax(inst, uint64(rva), b.symbolize)
+func (a amd64) disasm(b *Binary, code []byte, rva uint32) string {
+	return string(a.appendDisasm(nil, code, rva, b.symbolize))
 }
 
 // symbolize names an address for the disassembler: an import slot, or the

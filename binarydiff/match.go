@@ -183,7 +183,8 @@ func (m *matcher) run() error {
 	return m.ctx.Err()
 }
 
-// both runs f and g, concurrently unless Options.Workers is 1.
+// both runs f and g, concurrently unless Options.Workers is 1. g runs on
+// the calling goroutine (Diff's Progress callback relies on it).
 func (m *matcher) both(f, g func()) {
 	if m.opts.Workers <= 1 {
 		f()
