@@ -89,6 +89,7 @@
 // Simulation.Timeline, whatever the number of releases.
 // The benchmarks (go test -bench . -benchmem ./cadence) measure one
 // device-year and a fleet of 100,000 devices over three years, each
-// simulated twice (hotpatch on and off); cadence/README.md records measured
-// figures and the command that produced them.
+// simulated twice (hotpatch on and off); the repository's README.md
+// (Performance › cadence) records measured figures and the command that
+// produced them.
 package cadence

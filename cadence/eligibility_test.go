@@ -43,4 +43,10 @@ func TestFromVerdict(t *testing.T) {
 	if d := cadence.FromVerdict(&v); d.Eligible {
 		t.Errorf("device without VBS: verdict %v gave eligible", v.Status)
 	}
+	// A verdict of no rules decided nothing (cadence's doc: undecided
+	// counts as not eligible).
+	var none eligibility.Verdict
+	if d := cadence.FromVerdict(&none); d.Eligible {
+		t.Errorf("empty verdict gave eligible")
+	}
 }

@@ -254,10 +254,14 @@ func (tr *train) checkLastBaseline(last hotpatch.Build) Finding {
 	return UnknownBecause("the installed build is not known, and the last baseline is not one of this track")
 }
 
+// BaselineRule is the ID of the rule "on the latest baseline release (or a
+// hotpatch built on it)", which every track's policy has.
+const BaselineRule = "baseline"
+
 // baselineRule returns the rule "on the latest baseline" for tr.
 func baselineRule(tr *train, from hotpatch.Date) Rule {
 	return Rule{
-		ID:     "baseline",
+		ID:     BaselineRule,
 		Title:  "on the latest baseline release (or a hotpatch built on it)",
 		Source: "S1a S1d S3 S4b",
 		From:   from,

@@ -104,9 +104,9 @@ const MaxProblems = 100
 // rejected: Rows() == devices yielded + Rejected(). A UTF-8 byte order mark,
 // CRLF line ends and quoted fields are accepted.
 //
-// Duplicate IDs are detected by a 64-bit hash of each ID, so memory grows by
-// 16 to 32 bytes per device; two different IDs with the same hash (a chance
-// of about 3 in 10^8 for a million devices) would be reported as duplicates.
+// Duplicate IDs are detected by a 63-bit hash of each ID, so memory grows by
+// 32 to 64 bytes per device; two different IDs with the same hash (a chance
+// of about 5 in 10^8 for a million devices) would be reported as duplicates.
 //
 // A JSON inventory is an array of objects, a sequence of objects (one per
 // line, as in NDJSON), or a Microsoft Graph list response whose "value" is

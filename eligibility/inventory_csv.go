@@ -20,6 +20,8 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 	if err != nil {
 		if err == io.EOF {
 			err = errors.New("eligibility: empty CSV inventory: no header")
+		} else {
+			err = fmt.Errorf("eligibility: CSV inventory: %w", err)
 		}
 		inv.err = err
 		return
@@ -61,7 +63,7 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 			}
 		}
 		if b.err != nil {
-			inv.err = b.err
+			inv.err = fmt.Errorf("eligibility: CSV inventory: %w", b.err)
 			return
 		}
 		// The devices yielded keep their strings, not the batch: it can

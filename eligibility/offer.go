@@ -116,7 +116,7 @@ func (v *Verdict) onlyBaselineFails() bool {
 	for r, f := range v.Findings() {
 		switch {
 		case f.Outcome == Pass:
-		case r.ID == "baseline" && f.Outcome == Fail:
+		case r.ID == BaselineRule && f.Outcome == Fail:
 			off = true
 		default:
 			return false

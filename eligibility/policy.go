@@ -173,7 +173,7 @@ func (p *Policy) WithOptions(o Options) *Policy {
 	if o.Catalog != p.opts.Catalog {
 		q.train = newTrain(o.Catalog, p.track, p.asOf)
 		q.rules = slices.Clone(p.rules)
-		if i := q.index("baseline"); i >= 0 {
+		if i := q.index(BaselineRule); i >= 0 {
 			r := baselineRule(q.train, p.rules[i].From)
 			r.URL = firstURL(r.Source)
 			q.rules[i] = r

@@ -137,6 +137,6 @@ func printRules(w io.Writer) {
 				fmt.Fprintf(w, "  %-11s disputed: %s\n", "", r.Dispute)
 			}
 		}
-		fmt.Fprintf(w, "  %-11s always       on the latest baseline release, from the release catalog\n\n", "baseline")
+		fmt.Fprintf(w, "  %-11s always       on the latest baseline release, from the release catalog\n\n", eligibility.BaselineRule)
 	}
 }

@@ -73,17 +73,12 @@ func diff() error {
 	fmt.Printf("\nhotpatchable in memory: %v\n", a.Patchable())
 	// A Go program is rarely hotpatchable: its runtime tables in read-only
 	// data change with any code change. Count the blockers per rule.
-	count := map[string]int{}
-	var rules []string
-	for _, b := range a.Blockers() {
-		rule, _, _ := strings.Cut(b, ":")
-		if count[rule] == 0 {
-			rules = append(rules, rule)
-		}
-		count[rule]++
+	count := map[binarydiff.Rule]int{}
+	for _, f := range a.Findings {
+		count[f.Rule]++
 	}
-	for _, r := range rules {
-		fmt.Printf("  blocked by %s (%d findings)\n", r, count[r])
+	for _, r := range a.Rules() {
+		fmt.Printf("  blocked by %v (%d findings)\n", r, count[r])
 	}
 	return nil
 }

@@ -173,7 +173,7 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 		return nil, err
 	}
 	rings := cadence.AutopatchRings()
-	for d := range cadence.Devices(inv.Devices(), policies, nil) {
+	for d := range cadence.Devices(inv.Devices(), policies) {
 		t := eligibility.TrackOf(&d.Device)
 		if t == hotpatch.TrackUnknown {
 			continue // not a hotpatch OS: nothing to compare
