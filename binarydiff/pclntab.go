@@ -122,49 +122,62 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 	if text == ^uint64(0) {
 		return nil, 0, ErrNoPclntab
 	}
-	read := func(s *Section) []byte {
-		p := make([]byte, min(int64(s.FileSize), b.size))
-		if b.readRVA(p, s.RVA) != nil {
-			return nil
-		}
-		return p
-	}
 	for i := range b.Sections {
 		if s := &b.Sections[i]; s.Name == ".gopclntab" {
-			p := read(s)
+			p := make([]byte, min(int64(s.FileSize), b.size))
+			if err := b.readRVA(p, s.RVA); err != nil {
+				return nil, 0, fmt.Errorf("binarydiff: reading .gopclntab: %w", err)
+			}
 			if err := checkPclntab(p); err != nil {
 				return nil, 0, err
 			}
 			return p, text, nil
 		}
 	}
+	// Elsewhere, look for a header a window at a time: most images have
+	// none, and reading every data section whole would cost their size.
 	var lastErr error = ErrNoPclntab
 	tries := 0
+	win := make([]byte, 64<<10)
 	for i := range b.Sections {
 		s := &b.Sections[i]
 		if s.Flags&(SectionExec|SectionBSS) != 0 || s.FileSize < 16 || metadataSection(s.Name) {
 			continue
 		}
-		p := read(s)
-		for off := 0; off+16 <= len(p) && tries < maxPclntabScan; {
-			k := bytes.Index(p[off:], []byte{0xff, 0xff, 0xff})
-			if k < 0 {
+		size := min(int64(s.FileSize), b.size)
+		// Windows overlap by 15 bytes, so a header across two is seen whole
+		// in the second (candidates start at a multiple of 4 in the first
+		// 64 Ki - 15 bytes of a window).
+		for base := int64(0); base+16 <= size && tries < maxPclntabScan; base += int64(len(win)) - 15 {
+			w := win[:min(int64(len(win)), size-base)]
+			if b.readRVA(w, s.RVA+uint32(base)) != nil {
 				break
 			}
-			at := off + k - 1
-			off += k + 1
-			if at < 0 || at%4 != 0 || len(p)-at < 16 {
-				continue
+			for off := 0; off+16 <= len(w) && tries < maxPclntabScan; {
+				k := bytes.Index(w[off:], []byte{0xff, 0xff, 0xff})
+				if k < 0 {
+					break
+				}
+				at := off + k - 1
+				off += k + 1
+				if at < 0 || (base+int64(at))%4 != 0 || len(w)-at < 16 {
+					continue
+				}
+				if m := binary.LittleEndian.Uint32(w[at:]); m != go120PclntabMagic && m != go118PclntabMagic && m != go116PclntabMagic && m != go12PclntabMagic {
+					continue
+				}
+				tries++
+				// A candidate: the table runs to the end of the section.
+				p := make([]byte, size-base-int64(at))
+				if b.readRVA(p, s.RVA+uint32(base)+uint32(at)) != nil {
+					continue
+				}
+				if err := checkPclntab(p); err != nil {
+					lastErr = err
+					continue
+				}
+				return p, text, nil
 			}
-			if m := binary.LittleEndian.Uint32(p[at:]); m != go120PclntabMagic && m != go118PclntabMagic && m != go116PclntabMagic && m != go12PclntabMagic {
-				continue
-			}
-			tries++
-			if err := checkPclntab(p[at:]); err != nil {
-				lastErr = err
-				continue
-			}
-			return p[at:], text, nil
 		}
 	}
 	return nil, 0, lastErr
