@@ -20,23 +20,28 @@
 // [ErrUnsupportedFormat]; malformed
 // inputs fail with a [*FormatError], or parse with [Warning]s when the rest
 // of the image is sound. Parsing never allocates more than the file size
-// for any single structure, whatever the headers claim.
+// for any single structure, whatever the headers claim, except the
+// in-memory layout of a relocatable object, bounded at 4× the file size
+// plus 1 MiB.
 //
 // # Function discovery
 //
 // Functions come from the image's own metadata, cheapest first (the
 // [Source] of each Function records which):
 //
-//  1. the exception directory (.pdata RUNTIME_FUNCTION entries). Entries
-//     whose UNWIND_INFO has UNW_FLAG_CHAININFO are fragments of the function
-//     they chain to ([Function.Fragments]), not functions; cyclic or
-//     over-deep chains produce a Warning;
-//  2. the export table and the COFF symbol table, which name functions
+//  1. PE: the exception directory (.pdata RUNTIME_FUNCTION entries; on
+//     Arm64 packed and .xdata entries). Entries whose UNWIND_INFO has
+//     UNW_FLAG_CHAININFO are fragments of the function they chain to
+//     ([Function.Fragments]), not functions; cyclic or over-deep chains
+//     produce a Warning. ELF: .symtab and .dynsym function symbols with
+//     sizes (duplicated local names qualified by file, then by ordinal);
+//  2. PE: the export table and the COFF symbol table, which name functions
 //     and add the ones .pdata lacks. Names are hints, never keys:
-//     duplicates are legal (static functions);
+//     duplicates are legal (static functions). ELF without symbols: the
+//     .eh_frame FDEs. Any Go binary: its pclntab, even when stripped;
 //  3. the entry point;
-//  4. targets of direct calls (E8 rel32) in executable bytes no function
-//     covers (leaf functions without unwind data), for a few rounds.
+//  4. targets of direct calls in executable bytes no function covers
+//     (leaf functions without unwind data), for a few rounds.
 //
 // Functions without a size from metadata extend to their last reachable
 // instruction before the next known function.

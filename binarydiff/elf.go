@@ -238,16 +238,23 @@ func (im *elfImage) sections(b *Binary) {
 // stubRange returns where the stubs and the slots of a relocatable
 // object's undefined symbols are: after its last section.
 func (im *elfImage) stubRange() (stubs, slots Range) {
+	end := im.sectionsEnd()
+	n := uint32(len(im.stubs))
+	stubs = Range{RVA: (end + 0xfff) &^ 0xfff, Size: n * elfStubSize}
+	slots = Range{RVA: (stubs.End() + 0xfff) &^ 0xfff, Size: n * 8}
+	return stubs, slots
+}
+
+// sectionsEnd is the first RVA after the laid-out sections of a
+// relocatable object.
+func (im *elfImage) sectionsEnd() uint32 {
 	end := uint32(relImageBase)
 	for i, rva := range im.secRVA {
 		if rva != noRVA {
 			end = max(end, rva+uint32(im.f.Sections[i].Size))
 		}
 	}
-	n := uint32(len(im.stubs))
-	stubs = Range{RVA: (end + 0xfff) &^ 0xfff, Size: n * elfStubSize}
-	slots = Range{RVA: (stubs.End() + 0xfff) &^ 0xfff, Size: n * 8}
-	return stubs, slots
+	return end
 }
 
 // relocate builds the relocated in-memory image of a relocatable object.
@@ -292,19 +299,9 @@ func (im *elfImage) relocate(orig io.ReaderAt) (*relReader, error) {
 		}
 	}
 	stubs, slots := Range{}, Range{}
-	if len(undef) > 0 {
-		for i, name := range undef { // sizes first, so stubRange sees the count
-			im.stubs[name] = uint32(i)
-		}
+	end := im.sectionsEnd()
+	if len(undef) > 0 { // im.stubs holds every undefined name: stubRange sees the count
 		stubs, slots = im.stubRange()
-	}
-	end := uint32(relImageBase)
-	for i, rva := range im.secRVA {
-		if rva != noRVA {
-			end = max(end, rva+uint32(f.Sections[i].Size))
-		}
-	}
-	if len(undef) > 0 {
 		end = slots.End()
 	}
 	if int64(end) > 4*im.size+1<<20 {
@@ -647,7 +644,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 		slices.SortFunc(f.Exports, func(a, b Export) int { return strings.Compare(a.Name, b.Name) })
 	}
 	for _, p := range im.f.Progs {
-		if p.Type != elf.PT_TLS || p.Vaddr < im.base || p.Filesz > p.Memsz || p.Filesz >= 1<<32 || p.Memsz-p.Filesz >= 1<<32 {
+		if p.Type != elf.PT_TLS || p.Vaddr < im.base || p.Vaddr-im.base >= 1<<32 || p.Filesz > p.Memsz || p.Filesz >= 1<<32 || p.Memsz-p.Filesz >= 1<<32 {
 			continue
 		}
 		t := &TLS{Template: Range{RVA: uint32(p.Vaddr - im.base), Size: uint32(p.Filesz)}, ZeroFill: uint32(p.Memsz - p.Filesz)}
@@ -661,7 +658,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 	}
 	// Initialization routines: DT_INIT, then .preinit_array and .init_array.
 	if !im.rel {
-		if v, err := im.f.DynValue(elf.DT_INIT); err == nil && len(v) > 0 && v[0] >= im.base {
+		if v, err := im.f.DynValue(elf.DT_INIT); err == nil && len(v) > 0 && v[0] >= im.base && v[0]-im.base < 1<<32 {
 			f.Init = append(f.Init, uint32(v[0]-im.base))
 		}
 		for _, name := range []string{".preinit_array", ".init_array"} {
