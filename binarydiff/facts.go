@@ -191,7 +191,8 @@ func ReadPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
 
 // readPEFacts reads the facts but defers the metadata ranges.
 func readPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
-	im, err := readPEImage(r, size)
+	// The parser warns about the headers; facts only need them clipped.
+	im, err := readPEImage(r, size, func(int64, string, ...any) {})
 	if err != nil {
 		return nil, err
 	}

@@ -30,11 +30,14 @@ const (
 )
 
 func parsePEOther(r io.ReaderAt, size int64, workers int) (*Binary, error) {
-	im, err := readPEImage(r, size)
+	var warns []Warning
+	im, err := readPEImage(r, size, func(off int64, format string, args ...any) {
+		warns = append(warns, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
+	})
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{Format: FormatPE, r: r, size: size, ImageBase: im.base, Entry: im.entry, Sections: im.secs}
+	b := &Binary{Format: FormatPE, r: r, size: size, ImageBase: im.base, Entry: im.entry, Sections: im.secs, Warnings: warns}
 	switch {
 	case im.machine == IMAGE_FILE_MACHINE_I386 && !im.plus:
 		b.Arch = Arch386

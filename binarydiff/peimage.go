@@ -42,7 +42,9 @@ type peImage struct {
 	last     int      // section of the last view
 }
 
-func readPEImage(r io.ReaderAt, size int64) (*peImage, error) {
+// readPEImage reads the headers and section table of a PE image; warn
+// receives the problems that leave the image readable (clipped sections).
+func readPEImage(r io.ReaderAt, size int64, warn func(off int64, format string, args ...any)) (*peImage, error) {
 	im := &peImage{r: r, size: size}
 	dos, err := im.read(0, 0x40, "DOS header")
 	if err != nil {
@@ -108,8 +110,8 @@ func readPEImage(r io.ReaderAt, size int64) (*peImage, error) {
 	}
 	im.secs = make([]Section, 0, nsec)
 	for i := 0; i < nsec; i++ {
-		// Parse has already warned about these headers; facts only need them clipped.
-		s := sectionHeader(sh[i*sizeofSectionHeader:], size, func(string, ...any) {})
+		off := shOff + int64(i*sizeofSectionHeader)
+		s := sectionHeader(sh[i*sizeofSectionHeader:], size, func(format string, args ...any) { warn(off, format, args...) })
 		im.secs = append(im.secs, s)
 	}
 	return im, nil
