@@ -260,10 +260,12 @@ const BaselineRule = "baseline"
 
 // baselineRule returns the rule "on the latest baseline" for tr.
 func baselineRule(tr *train, from hotpatch.Date) Rule {
+	const source = "S1a S1d S3 S4b"
 	return Rule{
 		ID:     BaselineRule,
 		Title:  "on the latest baseline release (or a hotpatch built on it)",
-		Source: "S1a S1d S3 S4b",
+		Source: source,
+		URL:    firstURL(source),
 		From:   from,
 		Dispute: "what a device off the baseline receives in a hotpatch month: the LCU [S1a–S1d] " +
 			"or the baseline and then hotpatches [S7]",

@@ -71,9 +71,7 @@ func NewPolicy(t hotpatch.Track, asOf hotpatch.Date, o Options) (*Policy, error)
 		o.Catalog = hotpatch.Embedded()
 	}
 	p := &Policy{track: t, asOf: asOf, opts: o, train: newTrain(o.Catalog, t, asOf)}
-	base := baselineRule(p.train, start)
-	base.URL = firstURL(base.Source)
-	for _, r := range append(Rules(t), base) {
+	for _, r := range append(Rules(t), baselineRule(p.train, start)) {
 		if r.InForce(asOf) {
 			p.rules = append(p.rules, r)
 		}
@@ -174,9 +172,7 @@ func (p *Policy) WithOptions(o Options) *Policy {
 		q.train = newTrain(o.Catalog, p.track, p.asOf)
 		q.rules = slices.Clone(p.rules)
 		if i := q.index(BaselineRule); i >= 0 {
-			r := baselineRule(q.train, p.rules[i].From)
-			r.URL = firstURL(r.Source)
-			q.rules[i] = r
+			q.rules[i] = baselineRule(q.train, p.rules[i].From)
 		}
 	}
 	return &q
