@@ -234,11 +234,18 @@ func (pf *peFile) parseSections() error {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(x, y int) int { return int(b.Sections[x].RVA) - int(b.Sections[y].RVA) })
-	for k := 1; k < len(order); k++ {
-		prev, s := &b.Sections[order[k-1]], &b.Sections[order[k]]
-		if s.Size > 0 && prev.RVA+prev.Size > s.RVA {
+	// Compare each section with the previous non-empty one, so that an
+	// empty section in between hides no overlap.
+	var prev *Section
+	for _, i := range order {
+		s := &b.Sections[i]
+		if s.Size == 0 {
+			continue
+		}
+		if prev != nil && uint64(prev.RVA)+uint64(prev.Size) > uint64(s.RVA) {
 			return &FormatError{Off: -1, Msg: fmt.Sprintf("sections %q and %q overlap in memory", prev.Name, s.Name), Val: s.RVA}
 		}
+		prev = s
 	}
 	if !slices.IsSortedFunc(b.Sections, func(x, y Section) int { return int(x.RVA) - int(y.RVA) }) {
 		pf.warn(-1, "section table not sorted by address")

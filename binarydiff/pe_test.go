@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -97,6 +98,28 @@ func TestParseTruncated(t *testing.T) {
 	}
 	if formatErrors == 0 {
 		t.Error("no truncation gave a FormatError")
+	}
+}
+
+// TestParseOverlapBehindEmptySection: an empty section between two
+// overlapping ones must not hide the overlap.
+func TestParseOverlapBehindEmptySection(t *testing.T) {
+	raw := fxBytes(t)
+	lfanew := int(binary.LittleEndian.Uint32(raw[0x3c:]))
+	if binary.LittleEndian.Uint16(raw[lfanew+6:]) < 3 {
+		t.Skip("fixture has fewer than 3 sections")
+	}
+	sh := lfanew + 4 + sizeofFileHeader + int(binary.LittleEndian.Uint16(raw[lfanew+4+16:]))
+	hdr := func(i, field int) []byte { return raw[sh+i*sizeofSectionHeader+field:] }
+	r0 := binary.LittleEndian.Uint32(hdr(0, 12))
+	binary.LittleEndian.PutUint32(hdr(1, 8), 0)      // VirtualSize and
+	binary.LittleEndian.PutUint32(hdr(1, 16), 0)     // SizeOfRawData: empty
+	binary.LittleEndian.PutUint32(hdr(1, 12), r0+8)  // between
+	binary.LittleEndian.PutUint32(hdr(2, 8), 8)      // small,
+	binary.LittleEndian.PutUint32(hdr(2, 12), r0+16) // inside section 0
+	var fe *FormatError
+	if _, err := parseRaw(raw); !errors.As(err, &fe) || !strings.Contains(fe.Msg, "overlap") {
+		t.Errorf("got %v, want an overlap FormatError", err)
 	}
 }
 
