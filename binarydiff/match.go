@@ -211,9 +211,9 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		idx   int32
 		count int32
 	}
-	collect := func(side int, b *Binary, partner []int32) map[uint64]slot {
+	collect := func(side int, partner []int32) map[uint64]slot {
 		keys := make(map[uint64]slot)
-		for i := range b.Functions {
+		for i := range partner {
 			if partner[i] >= 0 {
 				continue
 			}
@@ -229,7 +229,7 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 	// The sides are independent (key functions touch only their side's
 	// state): collect them concurrently.
 	var ok, nk map[uint64]slot
-	m.both(func() { ok = collect(0, m.old, m.o2n) }, func() { nk = collect(1, m.new, m.n2o) })
+	m.both(func() { ok = collect(0, m.o2n) }, func() { nk = collect(1, m.n2o) })
 	for oi := range m.o2n {
 		if m.o2n[oi] >= 0 {
 			continue
@@ -340,7 +340,7 @@ func (m *matcher) similarity(oi, ni int) float64 {
 	fa, fb := m.ft(0, oi), m.ft(1, ni)
 	var s float64
 	if a.insns <= maxTokenSimInsns && b.insns <= maxTokenSimInsns {
-		ta, tb := m.tokens(m.old, 0, oi), m.tokens(m.new, 1, ni)
+		ta, tb := m.tokens(0, oi), m.tokens(1, ni)
 		eq := 0
 		for _, e := range myers.Diff(ta, tb) {
 			if e.Op == myers.Equal {
@@ -382,9 +382,10 @@ const containmentWeight = 0.75
 // instruction; beyond it the sketch estimate is good and Myers costly.
 const maxTokenSimInsns = 256
 
-// tokens returns the normalized instruction tokens of function i of b,
-// decoding it on first use.
-func (m *matcher) tokens(b *Binary, side, i int) []uint32 {
+// tokens returns the normalized instruction tokens of function i of a
+// side, decoding it on first use.
+func (m *matcher) tokens(side, i int) []uint32 {
+	b := m.bin(side)
 	if t, ok := m.toks[side][int32(i)]; ok {
 		return t
 	}
