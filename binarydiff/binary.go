@@ -355,6 +355,39 @@ func (b *Binary) readRVA(p []byte, rva uint32) error {
 	return nil
 }
 
+// viewer is implemented by readers that can lend their bytes without a
+// copy: a memory mapping (see mapping.view).
+type viewer interface{ view(off, n int64) []byte }
+
+// view returns the n bytes at rva without copying them when b is
+// memory-mapped and they all lie in one section's file data, and nil
+// otherwise (callers then read a copy with readRVA). The bytes are
+// read-only and valid until Close.
+func (b *Binary) view(rva, n uint32) []byte {
+	v, ok := b.r.(viewer)
+	if !ok {
+		return nil
+	}
+	s := b.Section(rva)
+	if s == nil || uint64(rva-s.RVA)+uint64(n) > uint64(s.FileSize) {
+		return nil
+	}
+	return v.view(s.Offset+int64(rva-s.RVA), int64(n))
+}
+
+// bytesAt returns the n bytes at rva: in place when b is mapped (see
+// view), else a copy.
+func (b *Binary) bytesAt(rva, n uint32) ([]byte, error) {
+	if p := b.view(rva, n); p != nil {
+		return p, nil
+	}
+	p := make([]byte, n)
+	if err := b.readRVA(p, rva); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 func enumString(names []string, i int) string {
 	if i >= 0 && i < len(names) {
 		return names[i]

@@ -88,7 +88,7 @@ func (m *dataMap) buildAnchors() {
 	m.both(func() { op = uniqueWords(ob, p, len(ob)-s) }, func() { np = uniqueWords(nb, p, len(nb)-s) })
 	// Merge the two lists (sorted by word hash) into pairs of positions.
 	type pair struct{ o, n int32 }
-	var pairs []pair
+	pairs := make([]pair, 0, min(len(op), len(np)))
 	for x, y := 0, 0; x < len(op) && y < len(np); {
 		hx, hy := op[x]>>wordPosBits, np[y]>>wordPosBits
 		switch {

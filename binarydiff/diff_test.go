@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -178,6 +179,40 @@ func TestDiffDeterministicAndJSON(t *testing.T) {
 		if !bytes.Equal(outs[0], outs[i]) {
 			t.Fatalf("JSON differs between worker counts")
 		}
+	}
+}
+
+// TestDiffMappedEqualsRead checks that reading a mapped image in place
+// (Open) and reading copies of it (Parse of its bytes) give the same
+// result.
+func TestDiffMappedEqualsRead(t *testing.T) {
+	var outs [][]byte
+	for _, open := range []func(string) *Binary{
+		func(src string) *Binary { return fxOpen(t, src) },
+		func(src string) *Binary {
+			p, err := os.ReadFile(fxBuild(t, src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Parse(bytes.NewReader(p), int64(len(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
+	} {
+		res, err := Diff(context.Background(), open(fxV1), open(fxV2), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, js)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Fatal("mapped and read images diff differently")
 	}
 }
 

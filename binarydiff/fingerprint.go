@@ -102,9 +102,10 @@ type scratch struct {
 }
 
 // begin readies s to decode function f (see isa.fingerprint): its ranges
-// and their offsets in s.code, its bytes followed by 16 zero bytes (so an
-// instruction can be read as two words at any offset), cleared bitsets,
-// lists and features. It returns the function's code.
+// and their offsets in its code, cleared bitsets, lists and features. It
+// returns the function's code: in place in a mapped image, or else copied
+// into s.code followed by 16 zero bytes (so an instruction can be read as
+// two words at any offset, which features do).
 func (s *scratch) begin(b *Binary, f *Function, limit uint32) []byte {
 	s.sec = nil
 	s.ranges = s.ranges[:0]
@@ -116,18 +117,27 @@ func (s *scratch) begin(b *Binary, f *Function, limit uint32) []byte {
 	}
 	total := 0
 	s.bases = s.bases[:0]
+	var code []byte
 	for _, r := range s.ranges {
 		s.bases = append(s.bases, uint32(total))
 		total += int(r.Size)
 	}
-	if cap(s.code) < total+16 {
-		s.code = make([]byte, total+16)
+	// The code of a function in one piece is read in place when b is
+	// mapped; features read 16 bytes at a time (load16) and need a copy
+	// with room after it.
+	if len(s.ranges) == 1 && !s.full && !s.keep {
+		code = b.view(f.RVA, uint32(total))
 	}
-	code := s.code[:total]
-	clear(s.code[total : total+16])
-	for i, r := range s.ranges {
-		if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
-			clear(code[s.bases[i] : s.bases[i]+r.Size])
+	if code == nil {
+		if cap(s.code) < total+16 {
+			s.code = make([]byte, total+16)
+		}
+		code = s.code[:total]
+		clear(s.code[total : total+16])
+		for i, r := range s.ranges {
+			if err := b.readRVA(code[s.bases[i]:s.bases[i]+r.Size], r.RVA); err != nil {
+				clear(code[s.bases[i] : s.bases[i]+r.Size])
+			}
 		}
 	}
 	words := (total + 64) / 64

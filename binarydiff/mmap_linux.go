@@ -58,6 +58,15 @@ func (m *mapping) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// view returns the n bytes at off without copying them, or nil if they
+// are not all in the file. The slice is valid until Close.
+func (m *mapping) view(off, n int64) []byte {
+	if off < 0 || n < 0 || off > int64(len(m.data)) || n > int64(len(m.data))-off {
+		return nil
+	}
+	return m.data[off : off+n : off+n]
+}
+
 // Close unmaps the file.
 func (m *mapping) Close() error {
 	if m.data == nil {

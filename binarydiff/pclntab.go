@@ -111,7 +111,8 @@ func checkPclntab(data []byte) error {
 }
 
 // findPclntab returns the bytes of b's pclntab (from its header to the end
-// of its section) and the address of the text it describes.
+// of its section; in place in a mapped image) and the address of the text
+// it describes.
 func findPclntab(b *Binary) ([]byte, uint64, error) {
 	text := ^uint64(0)
 	for _, s := range b.Sections {
@@ -124,8 +125,8 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 	}
 	for i := range b.Sections {
 		if s := &b.Sections[i]; s.Name == ".gopclntab" {
-			p := make([]byte, min(int64(s.FileSize), b.size))
-			if err := b.readRVA(p, s.RVA); err != nil {
+			p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), b.size)))
+			if err != nil {
 				return nil, 0, fmt.Errorf("binarydiff: reading .gopclntab: %w", err)
 			}
 			if err := checkPclntab(p); err != nil {
@@ -168,8 +169,8 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 				}
 				tries++
 				// A candidate: the table runs to the end of the section.
-				p := make([]byte, size-base-int64(at))
-				if b.readRVA(p, s.RVA+uint32(base)+uint32(at)) != nil {
+				p, err := b.bytesAt(s.RVA+uint32(base)+uint32(at), uint32(size-base-int64(at)))
+				if err != nil {
 					continue
 				}
 				if err := checkPclntab(p); err != nil {

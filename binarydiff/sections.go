@@ -18,15 +18,13 @@ const (
 	maxRanges = 4096
 )
 
-// coarsen merges neighbouring ranges until at most max remain.
-func coarsen(rs []ByteRange, max int) []ByteRange {
-	if len(rs) <= max {
-		return rs
-	}
-	per := (len(rs) + max - 1) / max
+// halve merges each pair of neighbouring ranges, in place. Ranges are
+// halved as they accumulate (see compareSection), so a section changed
+// everywhere costs at most 2*maxRanges of them, never one per byte.
+func halve(rs []ByteRange) []ByteRange {
 	out := rs[:0]
-	for i := 0; i < len(rs); i += per {
-		last := rs[min(i+per, len(rs))-1]
+	for i := 0; i < len(rs); i += 2 {
+		last := rs[min(i+2, len(rs))-1]
 		out = append(out, ByteRange{Off: rs[i].Off, Size: last.Off + last.Size - rs[i].Off})
 	}
 	return out
@@ -126,14 +124,16 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 		}
 		return len(orel) > 0 && len(nrel) > 0 && orel[0]-os.RVA == nrel[0]-ns.RVA && orel[0]-os.RVA <= off
 	}
-	ob := make([]byte, sectionChunk)
-	nb := make([]byte, sectionChunk)
+	var obuf, nbuf []byte // allocated on first need: mapped images are read in place
 	var changed uint32
 	mark := func(off uint32) {
 		changed++
 		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= off {
 			d.Changed[k].Size = off + 1 - d.Changed[k].Off
 			return
+		}
+		if len(d.Changed) == 2*maxRanges {
+			d.Changed = halve(d.Changed)
 		}
 		d.Changed = append(d.Changed, ByteRange{Off: off, Size: 1})
 	}
@@ -144,13 +144,15 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 			return err
 		}
 		n := min(sectionChunk, end-off)
-		if err := readSection(old, os, ob[:n], off); err != nil {
+		ob, err := sectionChunkAt(old, os, &obuf, off, n)
+		if err != nil {
 			return err
 		}
-		if err := readSection(new, ns, nb[:n], off); err != nil {
+		nb, err := sectionChunkAt(new, ns, &nbuf, off, n)
+		if err != nil {
 			return err
 		}
-		if string(ob[:n]) == string(nb[:n]) {
+		if string(ob) == string(nb) {
 			continue
 		}
 		for i := uint32(0); i < n; i++ {
@@ -171,7 +173,9 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 			d.Changed = append(d.Changed, ByteRange{Off: common, Size: size - common})
 		}
 	}
-	d.Changed = coarsen(d.Changed, maxRanges)
+	for len(d.Changed) > maxRanges {
+		d.Changed = halve(d.Changed)
+	}
 	d.ChangedBytes = changed
 	switch {
 	case d.ChangedBytes > 0:
@@ -182,6 +186,19 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 		d.Kind = Identical
 	}
 	return nil
+}
+
+// sectionChunkAt returns n (at most sectionChunk) bytes of section s at
+// offset off: in place when b is mapped and they are all file data, else
+// read into *buf, allocated on first need.
+func sectionChunkAt(b *Binary, s *Section, buf *[]byte, off, n uint32) ([]byte, error) {
+	if p := b.view(s.RVA+off, n); p != nil {
+		return p, nil
+	}
+	if *buf == nil {
+		*buf = make([]byte, sectionChunk)
+	}
+	return (*buf)[:n], readSection(b, s, (*buf)[:n], off)
 }
 
 // readSection reads section bytes at offset off; bytes past the file data
