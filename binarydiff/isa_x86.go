@@ -42,9 +42,9 @@ func (amd64) fingerprint(b *Binary, f *Function, limit uint32, s *scratch, fp *f
 // (8 or 4 bytes) differ; nothing else does.
 func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *fingerprint, m32 bool) {
 	*fp = fingerprint{}
-	decode, psz := x86.Decode, uint32(8)
+	psz := uint32(8)
 	if m32 {
-		decode, psz = x86.Decode32, 4
+		psz = 4
 	}
 	open := limit > 0
 	// Secondary features (loose and mnemonic hashes, sketch, constants,
@@ -81,7 +81,7 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 			if ptr {
 				in = x86.Inst{Len: uint8(psz)}
 			} else {
-				in = decode(code[off:end])
+				x86.DecodeInto(&in, code[off:end], m32)
 				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+psz > pc+uint32(in.Len) {
 					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
 				}

@@ -191,37 +191,44 @@ func Decode(code []byte) Inst { return decode(code, false) }
 func Decode32(code []byte) Inst { return decode(code, true) }
 
 func decode(code []byte, m32 bool) Inst {
+	var inst Inst
+	DecodeInto(&inst, code, m32)
+	return inst
+}
+
+// DecodeInto decodes like Decode, or Decode32 if m32, into *inst: the
+// form for hot loops, which would otherwise copy the result.
+func DecodeInto(inst *Inst, code []byte, m32 bool) {
 	if len(code) >= 16 {
-		if inst, ok := decode16((*[16]byte)(code), m32); ok {
-			return inst
+		if decode16((*[16]byte)(code), m32, inst) {
+			return
 		}
-	} else if inst, ok := decodeFast(code, m32); ok {
-		return inst
+	} else if decodeFast(code, m32, inst) {
+		return
 	}
-	return decodeSlow(code, m32)
+	*inst = decodeSlow(code, m32)
 }
 
 func bad() Inst { return Inst{Len: 1, Kind: Bad} }
 
 // decodeFast decodes the common encodings from the tables; ok is false when
 // the instruction needs the full decoder.
-func decodeFast(code []byte, m32 bool) (inst Inst, ok bool) {
+func decodeFast(code []byte, m32 bool, inst *Inst) bool {
 	if len(code) >= 16 {
-		inst, ok = decode16((*[16]byte)(code), m32)
-		return inst, ok
+		return decode16((*[16]byte)(code), m32, inst)
 	}
 	// Near the end of the input, decode from a zero-padded copy and check
 	// the instruction fits.
 	var buf [16]byte
 	copy(buf[:], code)
-	inst, ok = decode16(&buf, m32)
-	return inst, ok && int(inst.Len) <= len(code)
+	return decode16(&buf, m32, inst) && int(inst.Len) <= len(code)
 }
 
 // decode16 decodes from a 16-byte window; indexes are masked so the
 // compiler drops bounds checks. No instruction is longer than 15 bytes.
 // m32 selects 32-bit mode.
-func decode16(c *[16]byte, m32 bool) (inst Inst, ok bool) {
+func decode16(c *[16]byte, m32 bool, inst *Inst) bool {
+	*inst = Inst{}
 	p := 0
 	var opsize16, addr32, rexW bool
 prefixes:
@@ -239,7 +246,7 @@ prefixes:
 	}
 	if m32 {
 		if addr32 {
-			return inst, false // 16-bit addressing: another ModRM table
+			return false // 16-bit addressing: another ModRM table
 		}
 	} else if c[p&15]&0xF0 == 0x40 { // REX
 		rexW = c[p&15]&8 != 0
@@ -251,7 +258,7 @@ prefixes:
 	var flags uint8
 	switch op {
 	case 0xC4, 0xC5, 0x62:
-		return inst, false // x86asm first, see decodeSlow
+		return false // x86asm first, see decodeSlow
 	case 0x0F:
 		p++
 		op = c[p&15]
@@ -259,7 +266,7 @@ prefixes:
 		flags = twoByte[op]
 		switch {
 		case op == 0x38 || op == 0x3A || op == 0x0F: // 3-byte maps and 3DNow!
-			return inst, false
+			return false
 		case flags&fRel32 != 0:
 			inst.Kind, inst.Cond = Jcc, op&0xF
 		case op == 0x0B:
@@ -278,7 +285,7 @@ prefixes:
 		}
 	}
 	if flags&fUnknown != 0 {
-		return inst, false
+		return false
 	}
 	p++
 	if flags&fModRM != 0 {
@@ -295,7 +302,7 @@ prefixes:
 				case 4, 5:
 					inst.Kind = JmpIndirect
 				case 7:
-					return inst, false
+					return false
 				}
 			case 0xF6:
 				if reg < 2 {
@@ -307,11 +314,11 @@ prefixes:
 				}
 			case 0xC6, 0xC7:
 				if reg != 0 {
-					return inst, false // XABORT, XBEGIN
+					return false // XABORT, XBEGIN
 				}
 			case 0xFE:
 				if reg > 1 {
-					return inst, false
+					return false
 				}
 			}
 		}
@@ -336,7 +343,7 @@ prefixes:
 	}
 	if flags&(fMoffs|fImm16|fImm8|fImmZ|fRel8|fRel32) == 0 {
 		inst.Len = uint8(p)
-		return inst, p <= 15
+		return p <= 15
 	}
 	if flags&fMoffs != 0 {
 		inst.DispOff, inst.DispSize = uint8(p), 8
@@ -368,7 +375,7 @@ prefixes:
 	}
 	if flags&(fRel8|fRel32) != 0 {
 		if opsize16 {
-			return inst, false // 16-bit branch targets differ between vendors
+			return false // 16-bit branch targets differ between vendors
 		}
 		size := 1
 		if flags&fRel32 != 0 {
@@ -378,7 +385,7 @@ prefixes:
 		p += size
 	}
 	inst.Len = uint8(p)
-	return inst, p <= 15
+	return p <= 15
 }
 
 // oneByteKind is the control-flow kind of each primary opcode (FF is

@@ -42,8 +42,8 @@ func TestDecodeNeverFails(t *testing.T) {
 }
 
 func checkAgainstX86asm(t *rapid.T, code []byte, m32 bool) {
-	inst, ok := decodeFast(code, m32)
-	if !ok {
+	var inst Inst
+	if !decodeFast(code, m32, &inst) {
 		return
 	}
 	mode := 64
