@@ -40,9 +40,11 @@ type dataMap struct {
 }
 
 type dataAnchor struct {
-	old   uint32 // offset in the old section
-	delta int64  // new offset - old offset
+	old, new uint32 // offsets in the old and the new section
 }
+
+// delta is how far the anchored word moved: new offset - old offset.
+func (a dataAnchor) delta() int64 { return int64(a.new) - int64(a.old) }
 
 // prefixMargin is how far from the inner end of the common prefix (or
 // suffix), or from an anchor, equal bytes are trusted to mean the data did
@@ -59,7 +61,8 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
-	ob, nb := sectionBytes(old, os, oldPtr), sectionBytes(new, ns, newPtr)
+	var ob, nb []byte
+	both(func() { ob = sectionBytes(old, os, oldPtr) }, func() { nb = sectionBytes(new, ns, newPtr) })
 	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
 	p := 0
 	for p < len(ob) && p < len(nb) && ob[p] == nb[p] {
@@ -87,8 +90,7 @@ func (m *dataMap) buildAnchors() {
 	var op, np []uint64
 	m.both(func() { op = uniqueWords(ob, p, len(ob)-s) }, func() { np = uniqueWords(nb, p, len(nb)-s) })
 	// Merge the two lists (sorted by word hash) into pairs of positions.
-	type pair struct{ o, n int32 }
-	pairs := make([]pair, 0, min(len(op), len(np)))
+	pairs := make([]dataAnchor, 0, min(len(op), len(np)))
 	for x, y := 0, 0; x < len(op) && y < len(np); {
 		hx, hy := op[x]>>wordPosBits, np[y]>>wordPosBits
 		switch {
@@ -97,34 +99,34 @@ func (m *dataMap) buildAnchors() {
 		case hx > hy:
 			y++
 		default:
-			pairs = append(pairs, pair{int32(op[x] & wordPosMask), int32(np[y] & wordPosMask)})
+			pairs = append(pairs, dataAnchor{uint32(op[x] & wordPosMask), uint32(np[y] & wordPosMask)})
 			x, y = x+1, y+1
 		}
 	}
-	slices.SortFunc(pairs, func(x, y pair) int { return int(x.o - y.o) })
-	m.unique = make([]dataAnchor, len(pairs))
+	slices.SortFunc(pairs, func(x, y dataAnchor) int { return cmpU32(x.old, y.old) })
+	m.unique = pairs
+	// Longest chain increasing in new offsets (patience: tails[k] is the
+	// pair ending the best chain of length k+1 found so far).
+	tails, prev := []int32{}, make([]int32, len(pairs))
 	for i, pr := range pairs {
-		m.unique[i] = dataAnchor{uint32(pr.o), int64(pr.n - pr.o)}
-	}
-	// Longest chain increasing in new offsets.
-	tails, prev := []int{}, make([]int, len(pairs))
-	for i, pr := range pairs {
-		k := sort.Search(len(tails), func(k int) bool { return pairs[tails[k]].n >= pr.n })
+		k := sort.Search(len(tails), func(k int) bool { return pairs[tails[k]].new >= pr.new })
 		prev[i] = -1
 		if k > 0 {
 			prev[i] = tails[k-1]
 		}
 		if k == len(tails) {
-			tails = append(tails, i)
+			tails = append(tails, int32(i))
 		} else {
-			tails[k] = i
+			tails[k] = int32(i)
 		}
 	}
 	if len(tails) > 0 {
+		m.anchors = make([]dataAnchor, len(tails))
+		k := len(tails)
 		for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
-			m.anchors = append(m.anchors, dataAnchor{uint32(pairs[i].o), int64(pairs[i].n - pairs[i].o)})
+			k--
+			m.anchors[k] = pairs[i]
 		}
-		slices.Reverse(m.anchors)
 	}
 }
 
@@ -285,13 +287,13 @@ func (m *dataMap) guess(a uint32, b int64) bool {
 	prevD, nextD := int64(0), m.sizeDelta
 	i := sort.Search(len(m.anchors), func(i int) bool { return m.anchors[i].old > a })
 	if i > 0 {
-		prevD = m.anchors[i-1].delta
+		prevD = m.anchors[i-1].delta()
 		if m.anchors[i-1].old == a {
 			return d == prevD
 		}
 	}
 	if i < len(m.anchors) {
-		nextD = m.anchors[i].delta
+		nextD = m.anchors[i].delta()
 	}
 	if d < min(prevD, nextD) || d > max(prevD, nextD) {
 		return false
@@ -526,7 +528,7 @@ func (m *dataMap) align(cl []dataClaim) {
 	la, lb := uint32(len(m.ob)), uint32(len(m.nb))
 	defer m.moved(cl)
 	if uint64(la+1)*uint64(lb+1) <= maxAlignCells {
-		m.alignRegion(alignCut{0, 0}, alignCut{la, lb}, cl)
+		m.alignRegion(alignCut{0, 0}, alignCut{la, lb}, cl, m.setVerdict)
 		return
 	}
 	cuts := m.cuts()
@@ -572,6 +574,7 @@ func (m *dataMap) align(cl []dataClaim) {
 	// it stays small.
 	slices.SortFunc(dp, func(x, y region) int { return cmp.Or(x.lo-y.lo, x.hi-y.hi) })
 	budget := uint64(maxAlignBudget)
+	var jobs []alignJob
 	for k := 0; k < len(dp); {
 		u, claims := dp[k], slices.Clone(groups[dp[k]])
 		for k++; k < len(dp) && dp[k].lo < u.hi; k++ {
@@ -589,14 +592,58 @@ func (m *dataMap) align(cl []dataClaim) {
 		lo, hi := cuts[u.lo], cuts[u.hi]
 		if cells := uint64(hi.o-lo.o+1) * uint64(hi.n-lo.n+1); cells <= budget {
 			budget -= cells
-			m.alignRegion(lo, hi, claims)
+			jobs = append(jobs, alignJob{lo: lo, hi: hi, claims: claims, cells: cells})
 			continue
 		}
 		for _, c := range claims {
 			m.verdict[[2]uint32{c.a, c.b}] = m.guess(c.a, int64(c.b))
 		}
 	}
+	m.runAlignJobs(jobs)
 }
+
+// alignJob is a region align decides exactly, and its verdicts.
+type alignJob struct {
+	lo, hi   alignCut
+	claims   []dataClaim
+	cells    uint64
+	verdicts []dataVerdict
+}
+
+type dataVerdict struct {
+	a, b  uint32
+	agree bool
+}
+
+// runAlignJobs aligns the regions in two halves of about equal cells,
+// concurrently (the regions are independent), then records the verdicts.
+func (m *dataMap) runAlignJobs(jobs []alignJob) {
+	var total, half uint64
+	for _, j := range jobs {
+		total += j.cells
+	}
+	split := 0
+	for split < len(jobs) && 2*half < total {
+		half += jobs[split].cells
+		split++
+	}
+	run := func(jobs []alignJob) {
+		for k := range jobs {
+			j := &jobs[k]
+			m.alignRegion(j.lo, j.hi, j.claims, func(a, b uint32, agree bool) {
+				j.verdicts = append(j.verdicts, dataVerdict{a, b, agree})
+			})
+		}
+	}
+	m.both(func() { run(jobs[:split]) }, func() { run(jobs[split:]) })
+	for _, j := range jobs {
+		for _, v := range j.verdicts {
+			m.setVerdict(v.a, v.b, v.agree)
+		}
+	}
+}
+
+func (m *dataMap) setVerdict(a, b uint32, agree bool) { m.verdict[[2]uint32{a, b}] = agree }
 
 // maxAlignBudget bounds the cells align spends on the regions of one pair
 // of sections (about 2 ns each).
@@ -639,7 +686,7 @@ func (m *dataMap) moved(cl []dataClaim) {
 		d := int64(c.b) - int64(c.a)
 		i := sort.Search(len(m.unique), func(i int) bool { return m.unique[i].old >= c.a-lo })
 		for ; i < len(m.unique) && m.unique[i].old+8 <= c.a+hi; i++ {
-			if m.unique[i].delta == d {
+			if m.unique[i].delta() == d {
 				m.verdict[[2]uint32{c.a, c.b}] = true
 				break
 			}
@@ -663,17 +710,17 @@ func (m *dataMap) gone(a, b, w uint32) bool {
 	around := func(x int64, isNew bool) [2]int64 {
 		at := func(i int) int64 {
 			if isNew {
-				return int64(m.anchors[i].old) + m.anchors[i].delta
+				return int64(m.anchors[i].new)
 			}
 			return int64(m.anchors[i].old)
 		}
 		i := sort.Search(len(m.anchors), func(i int) bool { return at(i) > x })
 		ds := [2]int64{0, m.sizeDelta}
 		if i > 0 {
-			ds[0] = m.anchors[i-1].delta
+			ds[0] = m.anchors[i-1].delta()
 		}
 		if i < len(m.anchors) {
-			ds[1] = m.anchors[i].delta
+			ds[1] = m.anchors[i].delta()
 		}
 		return ds
 	}
@@ -706,7 +753,7 @@ func (m *dataMap) cuts() []alignCut {
 		m.buildAnchors()
 	}
 	la, lb := uint32(len(m.ob)), uint32(len(m.nb))
-	cuts := []alignCut{{0, 0}}
+	cuts := make([]alignCut, 1, len(m.anchors)+4)
 	add := func(o, n uint32) {
 		if last := cuts[len(cuts)-1]; o > last.o && n > last.n && o <= la && n <= lb {
 			cuts = append(cuts, alignCut{o, n})
@@ -716,7 +763,7 @@ func (m *dataMap) cuts() []alignCut {
 		add(m.prefix-prefixMargin, m.prefix-prefixMargin)
 	}
 	for _, an := range m.anchors {
-		add(an.old, uint32(int64(an.old)+an.delta))
+		add(an.old, an.new)
 	}
 	s := min(m.suffix, la-min(m.prefix, la), lb-min(m.prefix, lb))
 	if s > prefixMargin {
@@ -752,7 +799,8 @@ func (m *dataMap) cuts() []alignCut {
 	return cuts
 }
 
-// alignRegion decides claims whose old offset lies in [lo.o, hi.o) by the
+// alignRegion decides claims whose old offset lies in [lo.o, hi.o), giving
+// each verdict to set (so that regions can be aligned concurrently), by the
 // alignments of old[lo.o:hi.o] with new[lo.n:hi.n] of least cost: a claim
 // agrees when such an alignment aligns the bytes the reference reads on
 // both sides with each other. An alignment costs indelCost per byte
@@ -767,7 +815,7 @@ func (m *dataMap) cuts() []alignCut {
 // reads, at least: the next item may start right after a string's NUL), so
 // a reference alone never makes data that did not move read as moved. Two rows of the cost table at a time: forward costs F
 // to each claim's start, backward costs B from the end of what it reads.
-func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
+func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uint32, agree bool)) {
 	o, n := m.ob[lo.o:hi.o], m.nb[lo.n:hi.n]
 	type query struct {
 		i, j, w int   // claim start in o and n, bytes read
@@ -778,7 +826,7 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
 	var qs []query
 	for _, c := range cl {
 		if c.b < lo.n || c.b >= hi.n || c.a < lo.o || c.a >= hi.o {
-			m.verdict[[2]uint32{c.a, c.b}] = false
+			set(c.a, c.b, false)
 			continue
 		}
 		i, j := int(c.a-lo.o), int(c.b-lo.n)
@@ -864,7 +912,7 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim) {
 		}
 	}
 	for _, x := range qs {
-		m.verdict[[2]uint32{x.c.a, x.c.b}] = x.f+x.jump+x.b == total
+		set(x.c.a, x.c.b, x.f+x.jump+x.b == total)
 	}
 }
 

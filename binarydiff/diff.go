@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 )
 
 // DefaultThreshold is the minimum similarity for a Changed match made by
@@ -229,11 +230,24 @@ func (m *matcher) claimData() {
 		pairs = append(pairs, int32(oi))
 		at = append(at, int32(len(open)))
 	}
+	// The maps are independent: resolve them concurrently.
+	var todo []*dataMap
 	for _, dm := range m.dmaps {
 		if dm.claims != nil {
-			dm.resolve()
+			todo = append(todo, dm)
 		}
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, m.opts.Workers))
+	for _, dm := range todo {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			dm.resolve()
+		}()
+	}
+	wg.Wait()
 	start := int32(0)
 	for k, oi := range pairs {
 		m.dataOK[oi] = 1

@@ -51,7 +51,13 @@ func (m *mapping) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(m.data)) {
 		return 0, fmt.Errorf("mmap: invalid ReadAt offset %d", off)
 	}
-	n := copy(p, m.data[off:])
+	// Large reads are copied a piece at a time: one long copy cannot be
+	// preempted, and would hold up the garbage collector (and every
+	// goroutine waiting on it) while it faults the pages in.
+	n := 0
+	for n < len(p) && off+int64(n) < int64(len(m.data)) {
+		n += copy(p[n:min(len(p), n+copyStep)], m.data[off+int64(n):])
+	}
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -66,6 +72,9 @@ func (m *mapping) view(off, n int64) []byte {
 	}
 	return m.data[off : off+n : off+n]
 }
+
+// copyStep is the most ReadAt copies at once.
+const copyStep = 1 << 20
 
 // Close unmaps the file.
 func (m *mapping) Close() error {
