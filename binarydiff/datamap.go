@@ -28,6 +28,7 @@ type dataMap struct {
 	built          bool              // anchors computed
 	both           func(f, g func()) // runs two independent computations (matcher.both)
 	ob, nb         []byte            // the contents of both sections
+	free           func()            // releases ob and nb, once the map is done
 
 	// The claims to decide (see resolve): old and new offset, and how
 	// many references of paired functions make that claim.
@@ -62,8 +63,14 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
 	var ob, nb []byte
-	both(func() { ob = sectionBytes(old, os, oldPtr) }, func() { nb = sectionBytes(new, ns, newPtr) })
+	var freeOld, freeNew func()
+	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
 	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
+	m.free = func() {
+		m.ob, m.nb = nil, nil
+		freeOld()
+		freeNew()
+	}
 	p := 0
 	for p < len(ob) && p < len(nb) && ob[p] == nb[p] {
 		p++
@@ -88,7 +95,8 @@ func (m *dataMap) buildAnchors() {
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
 	// The two sides are independent: hash them concurrently.
 	var op, np []uint64
-	m.both(func() { op = uniqueWords(ob, p, len(ob)-s) }, func() { np = uniqueWords(nb, p, len(nb)-s) })
+	rate := sampleRate(max(len(ob), len(nb)) - p - s)
+	m.both(func() { op = uniqueWords(ob, p, len(ob)-s, rate) }, func() { np = uniqueWords(nb, p, len(nb)-s, rate) })
 	// Merge the two lists (sorted by word hash) into pairs of positions.
 	pairs := make([]dataAnchor, 0, min(len(op), len(np)))
 	for x, y := 0, 0; x < len(op) && y < len(np); {
@@ -130,6 +138,20 @@ func (m *dataMap) buildAnchors() {
 	}
 }
 
+// sampleRate returns log2 of how many byte positions uniqueWords samples
+// one of, for n bytes: one in 8, and fewer past maxDenseSample bytes, so
+// that the words of a large section (a Go program's .data runs to tens of
+// megabytes) cost at most about maxDenseSample/8 of them.
+func sampleRate(n int) uint {
+	rate := uint(3)
+	for n > maxDenseSample<<(rate-3) && rate < 6 {
+		rate++
+	}
+	return rate
+}
+
+const maxDenseSample = 8 << 20
+
 const (
 	wordPosBits = 26 // byte positions of sampled words: up to maxDataMapBytes
 	wordPosMask = 1<<wordPosBits - 1
@@ -142,12 +164,12 @@ const (
 // sides pick the same words however far, and by however odd an amount,
 // the data between them shifted (strings are packed byte-aligned). A radix
 // sort keeps this linear: a data map may cover megabytes.
-func uniqueWords(b []byte, lo, hi int) []uint64 {
-	keys := make([]uint64, 0, max(0, (hi-lo)/8+1))
+func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
+	keys := make([]uint64, 0, max(0, (hi-lo)>>rate+1))
 	for i := lo; i+8 <= hi; i++ {
 		// A cheap look at two bytes picks the positions, the word's hash
 		// only for them.
-		if (uint32(b[i])*0x9E3779B1^uint32(b[i+1])*0x85EBCA77)>>29 != 1 {
+		if (uint32(b[i])*0x9E3779B1^uint32(b[i+1])*0x85EBCA77)>>(32-rate) != 1 {
 			continue
 		}
 		h := mix64(binary.LittleEndian.Uint64(b[i:]))
@@ -204,12 +226,9 @@ func radixSort(a []uint64) []uint64 {
 // for paired functions) or of the data there (dataPointerID). A pointer is
 // one value, so a pointer retargeted in place differs in two bytes, not
 // eight: cheaper to align as changed in place than as moved data.
-func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
+func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte, free func()) {
 	n := min(s.FileSize, maxDataMapBytes)
-	p := make([]byte, n)
-	if readSection(b, s, p, 0) != nil {
-		clear(p)
-	}
+	p, free = writableCopy(b, s, n)
 	for _, r := range relocsIn(b.relocs, s.RVA, s.RVA+n) {
 		if o := r - s.RVA; o+8 <= n {
 			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
@@ -221,7 +240,30 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) []byte {
 			}
 		}
 	}
-	return p
+	return p, free
+}
+
+// privateMapper is implemented by readers that can map bytes
+// copy-on-write (see mapping.private).
+type privateMapper interface {
+	private(off, n int64) ([]byte, func(), bool)
+}
+
+// writableCopy returns the first n bytes of section s to be written over:
+// in a mapped image a copy-on-write mapping, in which only the pages
+// written to (those holding relocated pointers) take fresh memory; else a
+// copy on the heap. free releases it.
+func writableCopy(b *Binary, s *Section, n uint32) ([]byte, func()) {
+	if pm, ok := b.r.(privateMapper); ok && uint64(s.Offset)+uint64(n) <= uint64(b.size) {
+		if p, free, ok := pm.private(s.Offset, int64(n)); ok {
+			return p, free
+		}
+	}
+	p := make([]byte, n)
+	if readSection(b, s, p, 0) != nil {
+		clear(p)
+	}
+	return p, func() {}
 }
 
 // dataPointerID names the data a pointer that starts no function points

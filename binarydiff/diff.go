@@ -248,6 +248,10 @@ func (m *matcher) claimData() {
 		}()
 	}
 	wg.Wait()
+	for _, dm := range m.dmaps {
+		dm.free()
+	}
+	m.dmaps = nil
 	start := int32(0)
 	for k, oi := range pairs {
 		m.dataOK[oi] = 1

@@ -14,6 +14,7 @@ import (
 // keep all of it resident.
 type mapping struct {
 	data    []byte
+	f       *os.File // kept open for copy-on-write views (see private)
 	cleanup runtime.Cleanup
 }
 
@@ -22,27 +23,49 @@ func openMapping(path string) (*mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close() // the mapping outlives the descriptor
 	fi, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	size := fi.Size()
 	if size == 0 {
+		f.Close()
 		return &mapping{}, nil
 	}
 	if size < 0 || size != int64(int(size)) {
+		f.Close()
 		return nil, fmt.Errorf("%s: file size %d cannot be mapped", path, size)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
+		f.Close()
 		return nil, &os.PathError{Op: "mmap", Path: path, Err: err}
 	}
-	m := &mapping{data: data}
-	// A Binary dropped without Close still unmaps, eventually.
+	m := &mapping{data: data, f: f}
+	// A Binary dropped without Close still unmaps, eventually (the file
+	// closes itself the same way).
 	m.cleanup = runtime.AddCleanup(m, func(d []byte) { syscall.Munmap(d) }, data)
 	return m, nil
 }
+
+// private returns a writable copy of the n bytes at off, mapped
+// copy-on-write: only the pages written to take memory of their own, the
+// rest are the file's cached pages. free unmaps it. ok is false if the
+// bytes are not all in the file or the system refuses.
+func (m *mapping) private(off, n int64) (p []byte, free func(), ok bool) {
+	if m.f == nil || off < 0 || n <= 0 || off > int64(len(m.data)) || n > int64(len(m.data))-off {
+		return nil, nil, false
+	}
+	start := off &^ (pageSize - 1)
+	d, err := syscall.Mmap(int(m.f.Fd()), start, int(off-start+n), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, false
+	}
+	return d[off-start:], func() { syscall.Munmap(d) }, true
+}
+
+var pageSize = int64(os.Getpagesize())
 
 func (m *mapping) Len() int { return len(m.data) }
 
@@ -84,6 +107,7 @@ func (m *mapping) Close() error {
 	m.cleanup.Stop()
 	d := m.data
 	m.data = nil
+	m.f.Close()
 	return syscall.Munmap(d)
 }
 
@@ -91,9 +115,8 @@ func (m *mapping) Close() error {
 // needed for now: they leave the process's resident set (they stay in the
 // page cache) and a later read maps them again.
 func (m *mapping) release(off, n int64) {
-	const page = 4096
-	lo := (off + page - 1) &^ (page - 1)
-	hi := min(off+n, int64(len(m.data))) &^ (page - 1)
+	lo := (off + pageSize - 1) &^ (pageSize - 1)
+	hi := min(off+n, int64(len(m.data))) &^ (pageSize - 1)
 	if lo >= 0 && lo < hi {
 		syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
 	}
