@@ -211,8 +211,15 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		idx   int32
 		count int32
 	}
-	collect := func(side int, partner []int32) map[uint64]slot {
+	// collect counts the keys of a side's unpaired functions and, for the
+	// old side, lists them with their function in index order.
+	type keyed struct {
+		key uint64
+		idx int32
+	}
+	collect := func(side int, partner []int32) (map[uint64]slot, []keyed) {
 		keys := make(map[uint64]slot)
+		var list []keyed
 		for i := range partner {
 			if partner[i] >= 0 {
 				continue
@@ -223,21 +230,19 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 			}
 			s := keys[k]
 			keys[k] = slot{int32(i), s.count + 1}
+			if side == 0 {
+				list = append(list, keyed{k, int32(i)})
+			}
 		}
-		return keys
+		return keys, list
 	}
 	// The sides are independent (key functions touch only their side's
 	// state): collect them concurrently.
 	var ok, nk map[uint64]slot
-	m.both(func() { ok = collect(0, m.o2n) }, func() { nk = collect(1, m.n2o) })
-	for oi := range m.o2n {
-		if m.o2n[oi] >= 0 {
-			continue
-		}
-		k, has := key(0, oi)
-		if !has {
-			continue
-		}
+	var olist []keyed
+	m.both(func() { ok, olist = collect(0, m.o2n) }, func() { nk, _ = collect(1, m.n2o) })
+	for _, o := range olist {
+		oi, k := int(o.idx), o.key
 		so, sn := ok[k], nk[k]
 		if so.count != 1 || sn.count != 1 {
 			continue
