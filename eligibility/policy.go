@@ -53,17 +53,11 @@ func For(t hotpatch.Track, asOf hotpatch.Date) (*Policy, error) {
 // The error wraps ErrNoProgram for a date before the track's hotpatch program
 // began, or names an unknown track.
 func NewPolicy(t hotpatch.Track, asOf hotpatch.Date, o Options) (*Policy, error) {
-	var start hotpatch.Date
-	switch t {
-	case hotpatch.TrackWindows11:
-		start = windows11Start
-	case hotpatch.TrackServer2025:
-		start = server2025Start
-	case hotpatch.TrackServer2022:
-		start = server2022Start
-	default:
+	tr, ok := programs[t]
+	if !ok {
 		return nil, fmt.Errorf("eligibility: no rules for track %v", t)
 	}
+	start := tr.start
 	if asOf.Before(start) {
 		return nil, fmt.Errorf("eligibility: %v before %v: %w", t, start, ErrNoProgram)
 	}
@@ -79,20 +73,27 @@ func NewPolicy(t hotpatch.Track, asOf hotpatch.Date, o Options) (*Policy, error)
 	return p, nil
 }
 
+// programs holds, per track with a hotpatch program, the day the program
+// began and its built-in rules.
+var programs = map[hotpatch.Track]struct {
+	start hotpatch.Date
+	rules func() []Rule
+}{
+	hotpatch.TrackWindows11:  {windows11Start, windows11Rules},
+	hotpatch.TrackServer2025: {server2025Start, server2025Rules},
+	hotpatch.TrackServer2022: {server2022Start, server2022Rules},
+}
+
 // Rules returns every version of every built-in rule of track t, in force
 // on any day, in evaluation order — the history of Microsoft's conditions
 // as this package knows it. The baseline rule, which depends on a catalog
 // and a day, is not among them. It returns nil for an unknown track.
 func Rules(t hotpatch.Track) []Rule {
-	var rs []Rule
-	switch t {
-	case hotpatch.TrackWindows11:
-		rs = windows11Rules()
-	case hotpatch.TrackServer2025:
-		rs = server2025Rules()
-	case hotpatch.TrackServer2022:
-		rs = server2022Rules()
+	tr, ok := programs[t]
+	if !ok {
+		return nil
 	}
+	rs := tr.rules()
 	for i := range rs {
 		rs[i].URL = firstURL(rs[i].Source)
 	}
