@@ -79,10 +79,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	inv := eligibility.ReadCSV(f)
+	read := eligibility.ReadCSV
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
-		inv = eligibility.ReadJSON(f)
+		read = eligibility.ReadJSON
 	}
+	inv := read(f)
 
 	var explained []eligibility.Explanation
 	opts := eligibility.FleetOptions{Workers: *workers}

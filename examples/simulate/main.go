@@ -164,10 +164,11 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 		return nil, err
 	}
 	defer f.Close()
-	inv := eligibility.ReadCSV(f)
+	read := eligibility.ReadCSV
 	if strings.HasSuffix(strings.ToLower(c.inventory), ".json") {
-		inv = eligibility.ReadJSON(f)
+		read = eligibility.ReadJSON
 	}
+	inv := read(f)
 	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{Disputed: c.stance})
 	if err != nil {
 		return nil, err
