@@ -18,7 +18,7 @@ import (
 func writePair(t *testing.T) (string, string, difftest.Truth) {
 	t.Helper()
 	cfg := difftest.Config{MinFuncs: 20, MaxFuncs: 30, Exports: true}
-	p := difftest.RandomPair(7, cfg, 3, difftest.ChangeImmediate, difftest.InsertFunc, difftest.DeleteFunc)
+	p := difftest.RandomPair(2, cfg, 3, difftest.ChangeImmediate, difftest.InsertFunc, difftest.DeleteFunc)
 	dir := t.TempDir()
 	var paths []string
 	for i, im := range []*difftest.Image{p.Old, p.New} {
