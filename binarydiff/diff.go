@@ -88,16 +88,17 @@ func imageInfo(b *Binary) ImageInfo {
 // address order.
 func (m *matcher) classify() []FunctionDiff {
 	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
+	refs := make([]FuncRef, len(m.o2n)+len(m.n2o)) // one allocation for every FunctionDiff's Old and New
 	var changed, oldIdx, newIdx []int // Changed pairs with other code: index in out, old and new function
 	m.claimData()
 	for oi, ni := range m.o2n {
 		of := &m.old.Functions[oi]
 		if ni < 0 {
-			out = append(out, FunctionDiff{Kind: Removed, Old: m.ref(m.old, oi)})
+			out = append(out, FunctionDiff{Kind: Removed, Old: m.ref(refs, 0, oi)})
 			continue
 		}
 		nf := &m.new.Functions[ni]
-		fd := FunctionDiff{Old: m.ref(m.old, oi), New: m.ref(m.new, int(ni)), Pass: m.pass[oi]}
+		fd := FunctionDiff{Old: m.ref(refs, 0, oi), New: m.ref(refs, 1, int(ni)), Pass: m.pass[oi]}
 		switch {
 		case m.dataOK[oi] == 1: // same code, callees and data (see claimData)
 			fd.Kind, fd.Similarity = Identical, 1
@@ -120,7 +121,7 @@ func (m *matcher) classify() []FunctionDiff {
 	}
 	for ni, oi := range m.n2o {
 		if oi < 0 {
-			out = append(out, FunctionDiff{Kind: Added, New: m.ref(m.new, ni)})
+			out = append(out, FunctionDiff{Kind: Added, New: m.ref(refs, 1, ni)})
 		}
 	}
 	return out
@@ -130,9 +131,15 @@ func (m *matcher) classify() []FunctionDiff {
 // value reserved for Identical and Moved.
 const maxChangedSimilarity = 0.999
 
-func (m *matcher) ref(b *Binary, i int) *FuncRef {
-	f := &b.Functions[i]
-	r := &FuncRef{RVA: f.RVA, Size: f.Size}
+// ref fills and returns the FuncRef of function i of a side in refs (old
+// functions first, then new ones).
+func (m *matcher) ref(refs []FuncRef, side, i int) *FuncRef {
+	f := m.fn(side, i)
+	r := &refs[i]
+	if side == 1 {
+		r = &refs[len(m.o2n)+i]
+	}
+	*r = FuncRef{RVA: f.RVA, Size: f.Size}
 	if !m.opts.IgnoreSymbols {
 		r.Name = f.Name
 	}
