@@ -43,9 +43,11 @@ type dataDirectory struct {
 }
 
 // peFile is what function discovery reads beside the Binary: the data
-// directories and the COFF symbol and string tables.
+// directories and the COFF symbol and string tables, through the image
+// reader that read the headers.
 type peFile struct {
 	b       *Binary
+	im      *peImage
 	dirs    [16]dataDirectory
 	symPtr  uint32 // PointerToSymbolTable
 	numSyms uint32 // NumberOfSymbols
@@ -67,7 +69,7 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if err := setPEArch(b, im); err != nil {
 		return nil, err
 	}
-	pf := &peFile{b: b, dirs: im.dirs, symPtr: im.symPtr, numSyms: im.numSyms}
+	pf := &peFile{b: b, im: im, dirs: im.dirs, symPtr: im.symPtr, numSyms: im.numSyms}
 	pf.readStringTable()
 	if err := pf.checkSections(); err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	} else { // x86 fixes up 32-bit addresses (HIGHLOW)
 		b.relocs = pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64)
 	}
-	b.imports = im.importSlots(func(format string, args ...any) { pf.warn(-1, format, args...) })
+	b.imports = im.importSlots(pf.warnf)
 	if err := pf.discover(workers); err != nil {
 		return nil, err
 	}
@@ -121,22 +123,12 @@ func setPEArch(b *Binary, im *peImage) error {
 	return nil
 }
 
-// read reads n bytes at off, failing with a FormatError when they are not
-// all in the file. n is always bounded by the caller (constant or file size).
-func (pf *peFile) read(off int64, n int, what string) ([]byte, error) {
-	if off < 0 || n < 0 || off > pf.b.size || int64(n) > pf.b.size-off {
-		return nil, &FormatError{Off: off, Msg: what + " outside the file", Val: n}
-	}
-	p := make([]byte, n)
-	if _, err := pf.b.r.ReadAt(p, off); err != nil && !(err == io.EOF) {
-		return nil, &FormatError{Off: off, Msg: "reading " + what + ": " + err.Error()}
-	}
-	return p, nil
-}
-
 func (pf *peFile) warn(off int64, format string, args ...any) {
 	pf.b.Warnings = append(pf.b.Warnings, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
 }
+
+// warnf warns about the image as a whole, at no one file offset.
+func (pf *peFile) warnf(format string, args ...any) { pf.warn(-1, format, args...) }
 
 // sectionHeader decodes one IMAGE_SECTION_HEADER into a Section, clipping
 // raw data that lies outside a file of fileSize bytes and a virtual range
@@ -210,51 +202,5 @@ func (pf *peFile) checkSections() error {
 // dirBytes reads a data directory's bytes. Directories outside any section
 // or the file produce a warning and nil.
 func (pf *peFile) dirBytes(entry int, name string) []byte {
-	d := pf.dirs[entry]
-	if d.VirtualAddress == 0 || d.Size == 0 {
-		return nil
-	}
-	p, err := pf.rvaBytes(d.VirtualAddress, d.Size)
-	if err != nil {
-		pf.warn(-1, "%s directory: %v; ignored", name, err)
-		return nil
-	}
-	return p
-}
-
-// rvaBytes reads n bytes at rva, which must lie in one section. n is capped
-// by the section size, itself clipped to the file for the bytes read.
-func (pf *peFile) rvaBytes(rva, n uint32) ([]byte, error) {
-	s := pf.b.Section(rva)
-	if s == nil {
-		return nil, fmt.Errorf("rva %#x outside any section", rva)
-	}
-	if uint64(rva-s.RVA)+uint64(n) > uint64(s.Size) {
-		return nil, fmt.Errorf("rva range [%#x,+%#x) crosses the end of section %q", rva, n, s.Name)
-	}
-	if int64(n) > pf.b.size { // never allocate more than the file holds
-		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
-	}
-	p := make([]byte, n)
-	if err := pf.b.readRVA(p, rva); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// cString reads a NUL-terminated string of at most max bytes at rva.
-func (pf *peFile) cString(rva uint32, max int) (string, bool) {
-	s := pf.b.Section(rva)
-	if s == nil {
-		return "", false
-	}
-	n := min(uint32(max), s.RVA+s.Size-rva)
-	p := make([]byte, n)
-	if pf.b.readRVA(p, rva) != nil {
-		return "", false
-	}
-	if i := slices.Index(p, 0); i >= 0 {
-		return string(p[:i]), true
-	}
-	return "", false
+	return pf.im.dir(entry, name, pf.warnf)
 }
