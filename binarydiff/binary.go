@@ -156,6 +156,7 @@ type Binary struct {
 
 	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
+	pe      *peHeaders        // PE headers as parsed, for the image facts
 	starts  startIndex        // function RVAs, for functionStart
 	fps     []fingerprint     // one per function
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
@@ -221,11 +222,7 @@ func Parse(r io.ReaderAt, size int64) (*Binary, error) {
 	}
 	switch {
 	case magic[0] == 'M' && magic[1] == 'Z':
-		b, err := parsePE(r, size, runtime.GOMAXPROCS(0))
-		if errors.Is(err, ErrUnsupportedFormat) { // PE32 x86, PE32+ Arm64
-			return parsePEOther(r, size, runtime.GOMAXPROCS(0))
-		}
-		return b, err
+		return parsePE(r, size, runtime.GOMAXPROCS(0))
 	case string(magic[:]) == "\x7fELF":
 		return parseELF(r, size, runtime.GOMAXPROCS(0))
 	}

@@ -70,7 +70,10 @@ type relReader struct {
 	size int64
 }
 
-func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
+// newELFImage reads the ELF file held by r: its headers, .dynsym, the
+// layout of its sections and, when symtab is set, .symtab (function
+// discovery reads it; the image facts need only the dynamic symbols).
+func newELFImage(r io.ReaderAt, size int64, symtab bool) (im *elfImage, err error) {
 	defer func() {
 		if p := recover(); p != nil { // debug/elf on hostile input
 			im, err = nil, &FormatError{Off: -1, Msg: fmt.Sprintf("ELF: %v", p)}
@@ -84,7 +87,9 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 		return nil, fmt.Errorf("ELF %v %v %v: %w", f.Class, f.Data, f.Machine, ErrUnsupportedFormat)
 	}
 	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
-	im.syms, _ = f.Symbols()
+	if symtab {
+		im.syms, _ = f.Symbols()
+	}
 	im.dsyms, _ = f.DynamicSymbols()
 	im.layout()
 	return im, nil
@@ -161,7 +166,7 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 }
 
 func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
-	im, err := newELFImage(r, size)
+	im, err := newELFImage(r, size, true)
 	if err != nil {
 		return nil, err
 	}
@@ -623,7 +628,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 	if rr, ok := b.r.(*relReader); ok {
 		r, size = rr.orig, rr.size
 	}
-	im, err := newELFImage(r, size)
+	im, err := newELFImage(r, size, false)
 	if err != nil {
 		return &ImageFacts{Format: FormatELF, Warnings: []Warning{{Off: -1, Msg: err.Error()}}}, true
 	}

@@ -22,13 +22,13 @@ func (pf *peFile) exports(d *discovery) {
 		pf.warn(-1, "export directory: %d functions, %d names exceed the file size; ignored", numFuncs, numNames)
 		return
 	}
-	funcs, err := pf.rvaBytes(addrFuncs, 4*numFuncs)
+	funcs, err := pf.im.rvaBytes(addrFuncs, 4*numFuncs)
 	if err != nil {
 		pf.warn(-1, "export address table: %v; ignored", err)
 		return
 	}
-	names, err1 := pf.rvaBytes(addrNames, 4*numNames)
-	ords, err2 := pf.rvaBytes(addrOrds, 2*numNames)
+	names, err1 := pf.im.rvaBytes(addrNames, 4*numNames)
+	ords, err2 := pf.im.rvaBytes(addrOrds, 2*numNames)
 	if err1 != nil || err2 != nil {
 		names, ords, numNames = nil, nil, 0
 		pf.warn(-1, "export name tables unreadable; exports kept unnamed")
@@ -44,7 +44,7 @@ func (pf *peFile) exports(d *discovery) {
 		if rva == 0 || inDir(rva) {
 			continue
 		}
-		name, ok := pf.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
+		name, ok := pf.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
 		if !ok {
 			continue
 		}

@@ -1,14 +1,12 @@
 package binarydiff
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/zeebo/xxh3"
@@ -34,7 +32,10 @@ type ImageFacts struct {
 	CHPE       CHPE          // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
 
 	Exports []Export `json:",omitempty"` // sorted by name, then ordinal
-	Imports []string `json:",omitempty"` // "dll!name" or "dll!#ordinal" (ELF: undefined dynamic symbols), sorted, unique
+	// Imports are "dll!name" or "dll!#ordinal", the DLL name lower-cased
+	// (Windows matches DLL names without regard to case), or for ELF the
+	// undefined dynamic symbols; sorted, unique.
+	Imports []string `json:",omitempty"`
 	TLS     *TLS     `json:",omitempty"` // nil when the image has no TLS directory
 	// Init lists the RVAs of routines the loader runs before or beside the
 	// entry point: PE TLS callbacks, ELF DT_INIT and .init_array entries.
@@ -141,10 +142,11 @@ const (
 	maxUnwindWalk   = 1 << 22
 )
 
-// Facts reads the image facts of b. For a PE image it parses the
-// headers, load configuration, exports, imports, TLS and metadata ranges
-// again from the image's bytes; problems that leave the rest readable are
-// Warnings on the returned facts.
+// Facts reads the image facts of b. For a PE image it reads the load
+// configuration, exports, imports, TLS and metadata ranges from the
+// image's bytes, through the headers and section table the parse read;
+// problems that leave the rest readable are Warnings on the returned
+// facts.
 func (b *Binary) Facts() (*ImageFacts, error) {
 	f, err := b.facts()
 	if err == nil {
@@ -157,7 +159,7 @@ func (b *Binary) Facts() (*ImageFacts, error) {
 func (b *Binary) facts() (*ImageFacts, error) {
 	switch b.Format {
 	case FormatPE:
-		return readPEFacts(b.r, b.size)
+		return peFacts(newPEImage(b.r, b.size, b.pe, b.Sections)), nil
 	}
 	if f, ok := b.formatFacts(); ok {
 		return f, nil
@@ -196,39 +198,36 @@ func readPEFacts(r io.ReaderAt, size int64) (*ImageFacts, error) {
 	if err != nil {
 		return nil, err
 	}
+	return peFacts(im), nil
+}
+
+// peFacts reads the facts of im but defers the metadata ranges.
+func peFacts(im *peImage) *ImageFacts {
 	f := &ImageFacts{
 		Format: FormatPE, Machine: im.machine, TimeDateStamp: im.stamp, CheckSum: im.checksum,
 		Characteristics: im.chars, DllCharacteristics: im.dllChars, Entry: im.entry, ImageBase: im.base,
 	}
-	fr := &factsReader{im: im, f: f, budget: int(min(size/2, 4*maxImports)) + 1024}
-	fr.resolveLongNames()
+	fr := &factsReader{im: im, f: f}
 	fr.loadConfig()
 	fr.exports()
 	fr.imports()
 	fr.tls()
 	f.meta = fr
 	f.CHPE = chpeKind(im.machine, f.LoadConfig)
-	return f, nil
+	return f
 }
 
 type factsReader struct {
 	im *peImage
 	f  *ImageFacts
-	// budget bounds the table entries walked in all: descriptors may
-	// share tables, so per-table bounds alone would be quadratic.
-	budget int
+	// importRanges are the import tables and names, found by imports:
+	// metadata for baseMetadata.
+	importRanges []Range
 	// base holds the metadata ranges but the unwind records, sorted and
 	// merged, once baseDone.
 	base     []Range
 	baseDone bool
 	buf      []byte // for reading the exception directory a piece at a time
-	pieceBuf []byte // for piece
-}
-
-// spend takes one unit of the walk budget, reporting false when it is gone.
-func (fr *factsReader) spend() bool {
-	fr.budget--
-	return fr.budget >= 0
 }
 
 func (fr *factsReader) warn(format string, args ...any) {
@@ -238,67 +237,7 @@ func (fr *factsReader) warn(format string, args ...any) {
 // dir returns the bytes of data directory i, or nil (with a warning when
 // the directory is present but unreadable).
 func (fr *factsReader) dir(i int, name string) []byte {
-	d := fr.im.dirs[i]
-	if d.VirtualAddress == 0 || d.Size == 0 {
-		return nil
-	}
-	p, err := fr.im.rvaBytes(d.VirtualAddress, d.Size)
-	if err != nil {
-		fr.warn("%s directory: %v; ignored", name, err)
-		return nil
-	}
-	return p
-}
-
-// resolveLongNames replaces "/n" section names by their COFF string table
-// entry (MinGW names its debug sections that way).
-func (fr *factsReader) resolveLongNames() {
-	im := fr.im
-	hdrOff := int64(0)
-	if dos, err := im.read(0x3c, 4, "e_lfanew"); err == nil {
-		hdrOff = int64(binary.LittleEndian.Uint32(dos)) + 4
-	}
-	fh, err := im.read(hdrOff, sizeofFileHeader, "file header")
-	if err != nil {
-		return
-	}
-	symPtr, nsyms := int64(binary.LittleEndian.Uint32(fh[8:])), int64(binary.LittleEndian.Uint32(fh[12:]))
-	if symPtr == 0 {
-		return
-	}
-	strOff := symPtr + nsyms*sizeofCOFFSymbol
-	hdr, err := im.read(strOff, 4, "string table size")
-	if err != nil {
-		return
-	}
-	size := int64(binary.LittleEndian.Uint32(hdr))
-	if strOff > im.size || size > im.size-strOff {
-		return // the table is not all in the file
-	}
-	// Read each name, not the table: a Go image's table holds every symbol name.
-	var buf [64]byte
-	for i := range im.secs {
-		s := &im.secs[i]
-		if !strings.HasPrefix(s.Name, "/") {
-			continue
-		}
-		n, err := strconv.Atoi(s.Name[1:])
-		if err != nil || n < 4 || int64(n) >= size {
-			continue
-		}
-		var name []byte
-		for off := int64(n); off < size; off += int64(len(buf)) {
-			p := buf[:min(int64(len(buf)), size-off)]
-			if _, err := im.r.ReadAt(p, strOff+off); err != nil && err != io.EOF {
-				return
-			}
-			if j := bytes.IndexByte(p, 0); j >= 0 {
-				s.Name = string(append(name, p[:j]...))
-				break
-			}
-			name = append(name, p...)
-		}
-	}
+	return fr.im.dir(i, name, fr.warn)
 }
 
 func (fr *factsReader) loadConfig() {
@@ -362,7 +301,7 @@ func (fr *factsReader) exports() {
 	name := make([]string, nf)
 	for i := uint32(0); i < nn; i++ {
 		o := uint32(binary.LittleEndian.Uint16(ords[2*i:]))
-		if o < nf && fr.spend() {
+		if o < nf && fr.im.spend() {
 			name[o], _ = fr.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
 		}
 	}
@@ -387,84 +326,32 @@ func (fr *factsReader) exports() {
 	})
 }
 
+// imports reads the canonical import names (see peImportDLL) and, in the
+// same walk, the ranges of the import tables and names for the metadata.
 func (fr *factsReader) imports() {
-	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import")
 	ps := fr.im.ptrSize()
-	ord := uint64(1) << (8*ps - 1)
 	var out []string
-	for off := 0; off+sizeofImportDescriptor <= len(raw) && fr.budget > 0; off += sizeofImportDescriptor {
-		e := raw[off:]
-		ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
-		if ilt == 0 && nameRVA == 0 && iat == 0 {
-			break
-		}
-		dll, ok := fr.im.cString(nameRVA, 256)
-		if !ok {
-			fr.warn("import descriptor %d: unreadable DLL name; skipped", off/sizeofImportDescriptor)
-			continue
-		}
-		dll = strings.ToLower(dll)
-		if ilt == 0 {
-			ilt = iat
-		}
-		fr.thunks(ilt, func(t uint64) {
-			if t&ord != 0 {
-				out = append(out, dll+"!#"+strconv.Itoa(int(t&0xffff)))
-			} else if sym, ok := fr.im.cString(uint32(t)+2, 512); ok {
-				out = append(out, dll+"!"+sym)
+	var ms rangeList
+	for d := range fr.im.importDLLs(fr.warn) {
+		ms.add(d.nameRVA, uint32(len(d.name))+1)
+		// The loader writes one IAT slot per lookup table entry; both
+		// tables end with a zero entry.
+		n := uint32(len(d.thunks)) + 1
+		ms.add(d.lookup, n*ps)
+		ms.add(d.iat, n*ps)
+		for i, t := range d.thunks {
+			if sym, ok := d.symbol(i); ok {
+				out = append(out, sym)
 			}
-		})
+			if t.name != "" {
+				// Hint, name, NUL, padded to an even size.
+				ms.add(t.hint, 2+uint32(len(t.name))+1+uint32(len(t.name)+1)%2)
+			}
+		}
 	}
 	slices.Sort(out)
 	fr.f.Imports = slices.Compact(out)
-}
-
-// thunks calls fn with each nonzero entry of the thunk table at rva, in
-// order, reading the table a piece at a time, until the table ends, its
-// section ends or the walk budget is spent. It returns the entries seen.
-func (fr *factsReader) thunks(rva uint32, fn func(t uint64)) uint32 {
-	ps := fr.im.ptrSize()
-	const piece = 64
-	n := uint32(0)
-	for {
-		p := fr.piece(rva+n*ps, piece*ps)
-		for i := uint32(0); (i+1)*ps <= uint32(len(p)); i++ {
-			t := fr.im.ptr(p[i*ps:])
-			if t == 0 || !fr.spend() {
-				return n
-			}
-			fn(t)
-			n++
-		}
-		if uint32(len(p)) < piece*ps {
-			return n
-		}
-	}
-}
-
-// piece returns up to n bytes at rva, stopping at the end of its
-// section's file data, as view does, but read into a buffer of the
-// reader's rather than from a copy of the whole section: thunk tables
-// may sit in a large data section.
-func (fr *factsReader) piece(rva, n uint32) []byte {
-	s := fr.im.section(rva)
-	if s == nil {
-		return nil
-	}
-	off := rva - s.RVA
-	if off >= s.FileSize {
-		return nil
-	}
-	n = min(n, s.FileSize-off)
-	if uint32(cap(fr.pieceBuf)) < n {
-		fr.pieceBuf = make([]byte, n)
-	}
-	p := fr.pieceBuf[:n]
-	k, err := fr.im.r.ReadAt(p, s.Offset+int64(off))
-	if err != nil && err != io.EOF {
-		p = p[:k]
-	}
-	return p
+	fr.importRanges = ms
 }
 
 func (fr *factsReader) tls() {
@@ -548,30 +435,7 @@ func (fr *factsReader) baseMetadata() {
 		}
 	}
 	// Import lookup tables and hint/name entries.
-	if raw := fr.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import"); raw != nil {
-		ps := im.ptrSize()
-		ord := uint64(1) << (8*ps - 1)
-		for off := 0; off+sizeofImportDescriptor <= len(raw) && fr.budget > 0; off += sizeofImportDescriptor {
-			e := raw[off:]
-			ilt, nameRVA, iat := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[12:]), binary.LittleEndian.Uint32(e[16:])
-			if ilt == 0 && nameRVA == 0 && iat == 0 {
-				break
-			}
-			if dll, ok := im.cString(nameRVA, 256); ok {
-				ms.add(nameRVA, uint32(len(dll))+1)
-			}
-			for _, tab := range []uint32{ilt, iat} {
-				n := fr.thunks(tab, func(t uint64) {
-					if t&ord == 0 && t < 1<<32 {
-						if sym, ok := im.cString(uint32(t)+2, 512); ok {
-							ms.add(uint32(t), 2+uint32(len(sym))+1+uint32(len(sym)+1)%2)
-						}
-					}
-				})
-				ms.add(tab, (n+1)*ps)
-			}
-		}
-	}
+	ms = append(ms, fr.importRanges...)
 	// The exception directory is read window by window (unwind); check it
 	// here, where the other directories warn.
 	if d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]; d.VirtualAddress != 0 && d.Size != 0 {

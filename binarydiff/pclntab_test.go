@@ -24,7 +24,7 @@ func TestPclntabStripped(t *testing.T) {
 		{"linux", "amd64", func(p []byte) (*Binary, error) { return Parse(bytes.NewReader(p), int64(len(p))) }},
 		{"windows", "amd64", func(p []byte) (*Binary, error) { return Parse(bytes.NewReader(p), int64(len(p))) }},
 		{"windows", "arm64", func(p []byte) (*Binary, error) {
-			return parsePEOther(bytes.NewReader(p), int64(len(p)), runtime.GOMAXPROCS(0))
+			return parsePE(bytes.NewReader(p), int64(len(p)), runtime.GOMAXPROCS(0))
 		}},
 	} {
 		t.Run(tc.goos+"/"+tc.goarch, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -43,136 +42,93 @@ type dataDirectory struct {
 	Size           uint32
 }
 
-// peFile is what parsing the headers yields, before function discovery.
+// peFile is what function discovery reads beside the Binary: the data
+// directories and the COFF symbol and string tables, through the image
+// reader that read the headers.
 type peFile struct {
-	b          *Binary
-	dirs       [16]dataDirectory
-	symPtr     uint32 // PointerToSymbolTable
-	numSyms    uint32 // NumberOfSymbols
-	strtab     []byte // COFF string table, nil if absent
-	headerSize int64
+	b       *Binary
+	im      *peImage
+	dirs    [16]dataDirectory
+	symPtr  uint32 // PointerToSymbolTable
+	numSyms uint32 // NumberOfSymbols
+	strtab  []byte // COFF string table, nil if absent
 }
 
+// parsePE parses a PE image: PE32+ for x86-64 or Arm64 (including Arm64X
+// hybrid images, whose CHPE metadata the image facts report), PE32 for
+// x86.
 func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
-	b := &Binary{Format: FormatPE, r: r, size: size}
-	pf := &peFile{b: b}
-	if err := pf.parseHeaders(); err != nil {
+	var warns []Warning
+	im, err := readPEImage(r, size, func(off int64, format string, args ...any) {
+		warns = append(warns, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
+	})
+	if err != nil {
 		return nil, err
 	}
+	b := &Binary{Format: FormatPE, r: r, size: size, ImageBase: im.base, Entry: im.entry, Sections: im.secs, Warnings: warns, pe: &im.peHeaders}
+	if err := setPEArch(b, im); err != nil {
+		return nil, err
+	}
+	pf := &peFile{b: b, im: im, dirs: im.dirs, symPtr: im.symPtr, numSyms: im.numSyms}
 	pf.readStringTable()
-	if err := pf.parseSections(); err != nil {
+	if err := pf.checkSections(); err != nil {
 		return nil, err
 	}
-	b.relocs = pf.baseRelocs(IMAGE_REL_BASED_DIR64)
-	b.imports = pf.importedSymbols()
-	b.code = amd64{}
+	if b.Arch == ArchAMD64 {
+		b.relocs = pf.baseRelocs(IMAGE_REL_BASED_DIR64)
+	} else { // x86 fixes up 32-bit addresses (HIGHLOW)
+		b.relocs = pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64)
+	}
+	b.imports = im.importSlots(pf.warnf)
+	if err := pf.discover(workers); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// discover finds the functions of the image, from its exception
+// directory (x86-64, Arm64), exports, COFF symbols, Go pclntab and entry
+// point, then from the call targets of those with workers.
+func (pf *peFile) discover(workers int) error {
+	b := pf.b
 	d := newDiscovery(b)
-	pf.pdataFunctions(d)
+	switch b.Arch {
+	case ArchAMD64:
+		pf.pdataFunctions(d)
+	case ArchARM64:
+		pf.arm64Pdata(d)
+	}
 	pf.exports(d)
 	pf.symbols(d)
 	addGoFuncs(b, d)
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}
-	if err := d.run(workers); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return d.run(workers)
 }
 
-// read reads n bytes at off, failing with a FormatError when they are not
-// all in the file. n is always bounded by the caller (constant or file size).
-func (pf *peFile) read(off int64, n int, what string) ([]byte, error) {
-	if off < 0 || n < 0 || off > pf.b.size || int64(n) > pf.b.size-off {
-		return nil, &FormatError{Off: off, Msg: what + " outside the file", Val: n}
+// setPEArch sets b's architecture and instruction set from the machine
+// and optional header of im, failing for the images not read.
+func setPEArch(b *Binary, im *peImage) error {
+	switch {
+	case im.machine == IMAGE_FILE_MACHINE_AMD64 && im.plus:
+		b.Arch, b.code = ArchAMD64, amd64{}
+	case im.machine == IMAGE_FILE_MACHINE_I386 && !im.plus:
+		b.Arch, b.code = Arch386, i386{}
+	case (im.machine == IMAGE_FILE_MACHINE_ARM64 || im.machine == IMAGE_FILE_MACHINE_ARM64X) && im.plus:
+		b.Arch, b.code = ArchARM64, arm64{}
+	default:
+		return fmt.Errorf("PE machine %#x (PE32+ %v): %w", im.machine, im.plus, ErrUnsupportedFormat)
 	}
-	p := make([]byte, n)
-	if _, err := pf.b.r.ReadAt(p, off); err != nil && !(err == io.EOF) {
-		return nil, &FormatError{Off: off, Msg: "reading " + what + ": " + err.Error()}
-	}
-	return p, nil
+	return nil
 }
 
 func (pf *peFile) warn(off int64, format string, args ...any) {
 	pf.b.Warnings = append(pf.b.Warnings, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (pf *peFile) parseHeaders() error {
-	b := pf.b
-	dos, err := pf.read(0, 0x40, "DOS header")
-	if err != nil {
-		return err
-	}
-	lfanew := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
-	sig, err := pf.read(lfanew, 4+sizeofFileHeader, "PE signature and file header")
-	if err != nil {
-		return err
-	}
-	if string(sig[:4]) != "PE\x00\x00" {
-		return &FormatError{Off: lfanew, Msg: "invalid PE signature", Val: fmt.Sprintf("% x", sig[:4])}
-	}
-	fh := sig[4:]
-	machine := binary.LittleEndian.Uint16(fh[0:])
-	numSections := int(binary.LittleEndian.Uint16(fh[2:]))
-	pf.symPtr = binary.LittleEndian.Uint32(fh[8:])
-	pf.numSyms = binary.LittleEndian.Uint32(fh[12:])
-	optSize := int(binary.LittleEndian.Uint16(fh[16:]))
-	switch machine {
-	case IMAGE_FILE_MACHINE_AMD64:
-		b.Arch = ArchAMD64
-	case IMAGE_FILE_MACHINE_ARM64:
-		return fmt.Errorf("PE for arm64: %w", ErrUnsupportedFormat)
-	case IMAGE_FILE_MACHINE_I386:
-		return fmt.Errorf("PE for 386: %w", ErrUnsupportedFormat)
-	default:
-		return fmt.Errorf("PE machine %#x: %w", machine, ErrUnsupportedFormat)
-	}
-	optOff := lfanew + 4 + sizeofFileHeader
-	if optSize < 2 {
-		return &FormatError{Off: optOff, Msg: "optional header too small", Val: optSize}
-	}
-	magic, err := pf.read(optOff, 2, "optional header magic")
-	if err != nil {
-		return err
-	}
-	switch m := binary.LittleEndian.Uint16(magic); m {
-	case IMAGE_NT_OPTIONAL_HDR64_MAGIC:
-	case IMAGE_NT_OPTIONAL_HDR32_MAGIC:
-		return fmt.Errorf("PE32 with AMD64 machine: %w", ErrUnsupportedFormat)
-	default:
-		return &FormatError{Off: optOff, Msg: "invalid optional header magic", Val: m}
-	}
-	if optSize < 112 {
-		return &FormatError{Off: optOff, Msg: "PE32+ optional header too small", Val: optSize}
-	}
-	opt, err := pf.read(optOff, min(optSize, sizeofOptionalHeader), "optional header")
-	if err != nil {
-		return err
-	}
-	b.Entry = binary.LittleEndian.Uint32(opt[16:])
-	b.ImageBase = binary.LittleEndian.Uint64(opt[24:])
-	pf.headerSize = int64(binary.LittleEndian.Uint32(opt[60:]))
-	ndirs := int(binary.LittleEndian.Uint32(opt[108:]))
-	ndirs = min(ndirs, 16, (len(opt)-112)/8)
-	for i := 0; i < ndirs; i++ {
-		pf.dirs[i] = dataDirectory{
-			VirtualAddress: binary.LittleEndian.Uint32(opt[112+8*i:]),
-			Size:           binary.LittleEndian.Uint32(opt[116+8*i:]),
-		}
-	}
-	shOff := optOff + int64(optSize)
-	sh, err := pf.read(shOff, numSections*sizeofSectionHeader, "section table")
-	if err != nil {
-		return err
-	}
-	b.Sections = make([]Section, 0, numSections)
-	for i := 0; i < numSections; i++ {
-		off := shOff + int64(i*sizeofSectionHeader)
-		s := sectionHeader(sh[i*sizeofSectionHeader:], b.size, func(format string, args ...any) { pf.warn(off, format, args...) })
-		b.Sections = append(b.Sections, s)
-	}
-	return nil
-}
+// warnf warns about the image as a whole, at no one file offset.
+func (pf *peFile) warnf(format string, args ...any) { pf.warn(-1, format, args...) }
 
 // sectionHeader decodes one IMAGE_SECTION_HEADER into a Section, clipping
 // raw data that lies outside a file of fileSize bytes and a virtual range
@@ -215,20 +171,10 @@ func sectionHeader(h []byte, fileSize int64, warn func(format string, args ...an
 	return s
 }
 
-// parseSections resolves long section names and checks that sections do not
-// overlap in the address space, which the RVA lookups depend on.
-func (pf *peFile) parseSections() error {
+// checkSections checks that sections do not overlap in the address
+// space, which the RVA lookups depend on.
+func (pf *peFile) checkSections() error {
 	b := pf.b
-	for i := range b.Sections {
-		s := &b.Sections[i]
-		if strings.HasPrefix(s.Name, "/") {
-			if n, err := strconv.Atoi(s.Name[1:]); err == nil {
-				if name, ok := pf.coffString(uint32(n)); ok {
-					s.Name = name
-				}
-			}
-		}
-	}
 	order := make([]int, len(b.Sections))
 	for i := range order {
 		order[i] = i
@@ -256,51 +202,5 @@ func (pf *peFile) parseSections() error {
 // dirBytes reads a data directory's bytes. Directories outside any section
 // or the file produce a warning and nil.
 func (pf *peFile) dirBytes(entry int, name string) []byte {
-	d := pf.dirs[entry]
-	if d.VirtualAddress == 0 || d.Size == 0 {
-		return nil
-	}
-	p, err := pf.rvaBytes(d.VirtualAddress, d.Size)
-	if err != nil {
-		pf.warn(-1, "%s directory: %v; ignored", name, err)
-		return nil
-	}
-	return p
-}
-
-// rvaBytes reads n bytes at rva, which must lie in one section. n is capped
-// by the section size, itself clipped to the file for the bytes read.
-func (pf *peFile) rvaBytes(rva, n uint32) ([]byte, error) {
-	s := pf.b.Section(rva)
-	if s == nil {
-		return nil, fmt.Errorf("rva %#x outside any section", rva)
-	}
-	if uint64(rva-s.RVA)+uint64(n) > uint64(s.Size) {
-		return nil, fmt.Errorf("rva range [%#x,+%#x) crosses the end of section %q", rva, n, s.Name)
-	}
-	if int64(n) > pf.b.size { // never allocate more than the file holds
-		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
-	}
-	p := make([]byte, n)
-	if err := pf.b.readRVA(p, rva); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// cString reads a NUL-terminated string of at most max bytes at rva.
-func (pf *peFile) cString(rva uint32, max int) (string, bool) {
-	s := pf.b.Section(rva)
-	if s == nil {
-		return "", false
-	}
-	n := min(uint32(max), s.RVA+s.Size-rva)
-	p := make([]byte, n)
-	if pf.b.readRVA(p, rva) != nil {
-		return "", false
-	}
-	if i := slices.Index(p, 0); i >= 0 {
-		return string(p[:i]), true
-	}
-	return "", false
+	return pf.im.dir(entry, name, pf.warnf)
 }

@@ -1,10 +1,13 @@
 package binarydiff
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // More PE/COFF constants, named as in the Microsoft PE Format specification
@@ -21,13 +24,11 @@ const (
 	IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT = 13
 )
 
-// peImage is a bounded reader of the PE headers of any machine and either
-// optional header (PE32 or PE32+). Function discovery for PE32+ x86-64 has
-// its own reader (pe.go); this one serves the image facts of the
-// hotpatchability assessment, which must also read PE32 and Arm64 images.
-type peImage struct {
-	r        io.ReaderAt
-	size     int64
+// peHeaders are what the headers of a PE image of any machine and either
+// optional header (PE32 or PE32+) say, as readPEImage reads them once: a
+// parsed Binary keeps them, so that its image facts do not read the
+// headers again.
+type peHeaders struct {
 	machine  uint16
 	plus     bool // PE32+ (64-bit pointers)
 	stamp    uint32
@@ -36,16 +37,39 @@ type peImage struct {
 	checksum uint32
 	entry    uint32
 	base     uint64
+	symPtr   uint32 // PointerToSymbolTable
+	numSyms  uint32 // NumberOfSymbols
 	dirs     [16]dataDirectory
-	secs     []Section
-	cache    [][]byte // file bytes of sections read so far, by index
-	last     int      // section of the last view
 }
 
-// readPEImage reads the headers and section table of a PE image; warn
-// receives the problems that leave the image readable (clipped sections).
+// peImage is a bounded reader of a PE image through its headers and
+// section table: the metadata tables that function discovery (pe.go)
+// and the image facts (facts.go) share are read through it.
+type peImage struct {
+	peHeaders
+	r    io.ReaderAt
+	size int64
+	secs []Section
+	// budget bounds the table entries walked in all (imports, exports):
+	// descriptors may share tables, so per-table bounds alone would be
+	// quadratic.
+	budget   int
+	cache    [][]byte // file bytes of sections read so far, by index
+	last     int      // section of the last view
+	pieceBuf []byte   // for piece
+}
+
+// newPEImage returns a reader of the image held by r whose headers and
+// section table are h and secs (read-only: they may be a Binary's).
+func newPEImage(r io.ReaderAt, size int64, h *peHeaders, secs []Section) *peImage {
+	return &peImage{peHeaders: *h, r: r, size: size, secs: secs, budget: int(min(size/2, 4*maxImports)) + 1024}
+}
+
+// readPEImage reads the headers and section table of a PE image, with
+// long section names resolved; warn receives the problems that leave the
+// image readable (clipped sections).
 func readPEImage(r io.ReaderAt, size int64, warn func(off int64, format string, args ...any)) (*peImage, error) {
-	im := &peImage{r: r, size: size}
+	im := newPEImage(r, size, &peHeaders{}, nil)
 	dos, err := im.read(0, 0x40, "DOS header")
 	if err != nil {
 		return nil, err
@@ -65,43 +89,13 @@ func readPEImage(r io.ReaderAt, size int64, warn func(off int64, format string, 
 	im.machine = binary.LittleEndian.Uint16(fh[0:])
 	nsec := int(binary.LittleEndian.Uint16(fh[2:]))
 	im.stamp = binary.LittleEndian.Uint32(fh[4:])
+	im.symPtr = binary.LittleEndian.Uint32(fh[8:])
+	im.numSyms = binary.LittleEndian.Uint32(fh[12:])
 	optSize := int(binary.LittleEndian.Uint16(fh[16:]))
 	im.chars = binary.LittleEndian.Uint16(fh[18:])
 	optOff := lfanew + 4 + sizeofFileHeader
-	opt, err := im.read(optOff, optSize, "optional header")
-	if err != nil {
+	if err := im.optionalHeader(optOff, optSize); err != nil {
 		return nil, err
-	}
-	if len(opt) < 2 {
-		return nil, &FormatError{Off: optOff, Msg: "optional header too small", Val: optSize}
-	}
-	var dirOff int
-	switch m := binary.LittleEndian.Uint16(opt); m {
-	case IMAGE_NT_OPTIONAL_HDR64_MAGIC:
-		im.plus, dirOff = true, 112
-		if len(opt) < dirOff {
-			return nil, &FormatError{Off: optOff, Msg: "PE32+ optional header too small", Val: optSize}
-		}
-		im.base = binary.LittleEndian.Uint64(opt[24:])
-	case IMAGE_NT_OPTIONAL_HDR32_MAGIC:
-		dirOff = 96
-		if len(opt) < dirOff {
-			return nil, &FormatError{Off: optOff, Msg: "PE32 optional header too small", Val: optSize}
-		}
-		im.base = uint64(binary.LittleEndian.Uint32(opt[28:]))
-	default:
-		return nil, &FormatError{Off: optOff, Msg: "invalid optional header magic", Val: m}
-	}
-	im.entry = binary.LittleEndian.Uint32(opt[16:])
-	im.checksum = binary.LittleEndian.Uint32(opt[64:])
-	im.dllChars = binary.LittleEndian.Uint16(opt[70:])
-	ndirs := int(binary.LittleEndian.Uint32(opt[dirOff-4:]))
-	ndirs = min(ndirs, 16, (len(opt)-dirOff)/8)
-	for i := 0; i < ndirs; i++ {
-		im.dirs[i] = dataDirectory{
-			VirtualAddress: binary.LittleEndian.Uint32(opt[dirOff+8*i:]),
-			Size:           binary.LittleEndian.Uint32(opt[dirOff+8*i+4:]),
-		}
 	}
 	shOff := optOff + int64(optSize)
 	sh, err := im.read(shOff, nsec*sizeofSectionHeader, "section table")
@@ -114,7 +108,110 @@ func readPEImage(r io.ReaderAt, size int64, warn func(off int64, format string, 
 		s := sectionHeader(sh[i*sizeofSectionHeader:], size, func(format string, args ...any) { warn(off, format, args...) })
 		im.secs = append(im.secs, s)
 	}
+	im.resolveLongNames()
 	return im, nil
+}
+
+// optionalHeader reads the optional header of optSize bytes at optOff.
+func (im *peImage) optionalHeader(optOff int64, optSize int) error {
+	opt, err := im.read(optOff, optSize, "optional header")
+	if err != nil {
+		return err
+	}
+	if len(opt) < 2 {
+		return &FormatError{Off: optOff, Msg: "optional header too small", Val: optSize}
+	}
+	var dirOff int
+	switch m := binary.LittleEndian.Uint16(opt); m {
+	case IMAGE_NT_OPTIONAL_HDR64_MAGIC:
+		im.plus, dirOff = true, 112
+		if len(opt) < dirOff {
+			return &FormatError{Off: optOff, Msg: "PE32+ optional header too small", Val: optSize}
+		}
+		im.base = binary.LittleEndian.Uint64(opt[24:])
+	case IMAGE_NT_OPTIONAL_HDR32_MAGIC:
+		dirOff = 96
+		if len(opt) < dirOff {
+			return &FormatError{Off: optOff, Msg: "PE32 optional header too small", Val: optSize}
+		}
+		im.base = uint64(binary.LittleEndian.Uint32(opt[28:]))
+	default:
+		return &FormatError{Off: optOff, Msg: "invalid optional header magic", Val: m}
+	}
+	im.entry = binary.LittleEndian.Uint32(opt[16:])
+	im.checksum = binary.LittleEndian.Uint32(opt[64:])
+	im.dllChars = binary.LittleEndian.Uint16(opt[70:])
+	ndirs := int(binary.LittleEndian.Uint32(opt[dirOff-4:]))
+	ndirs = min(ndirs, 16, (len(opt)-dirOff)/8)
+	for i := 0; i < ndirs; i++ {
+		im.dirs[i] = dataDirectory{
+			VirtualAddress: binary.LittleEndian.Uint32(opt[dirOff+8*i:]),
+			Size:           binary.LittleEndian.Uint32(opt[dirOff+8*i+4:]),
+		}
+	}
+	return nil
+}
+
+// resolveLongNames replaces "/n" section names by their COFF string table
+// entry (MinGW names its debug sections that way).
+func (im *peImage) resolveLongNames() {
+	if im.symPtr == 0 {
+		return
+	}
+	strOff := int64(im.symPtr) + int64(im.numSyms)*sizeofCOFFSymbol
+	hdr, err := im.read(strOff, 4, "string table size")
+	if err != nil {
+		return
+	}
+	size := int64(binary.LittleEndian.Uint32(hdr))
+	if strOff > im.size || size > im.size-strOff {
+		return // the table is not all in the file
+	}
+	// Read each name, not the table: a Go image's table holds every symbol name.
+	var buf [64]byte
+	for i := range im.secs {
+		s := &im.secs[i]
+		if !strings.HasPrefix(s.Name, "/") {
+			continue
+		}
+		n, err := strconv.Atoi(s.Name[1:])
+		if err != nil || n < 4 || int64(n) >= size {
+			continue
+		}
+		var name []byte
+		for off := int64(n); off < size; off += int64(len(buf)) {
+			p := buf[:min(int64(len(buf)), size-off)]
+			if _, err := im.r.ReadAt(p, strOff+off); err != nil && err != io.EOF {
+				return
+			}
+			if j := bytes.IndexByte(p, 0); j >= 0 {
+				s.Name = string(append(name, p[:j]...))
+				break
+			}
+			name = append(name, p...)
+		}
+	}
+}
+
+// dir returns the bytes of data directory i, or nil (with a warning when
+// the directory is present but unreadable).
+func (im *peImage) dir(i int, name string, warn func(format string, args ...any)) []byte {
+	d := im.dirs[i]
+	if d.VirtualAddress == 0 || d.Size == 0 {
+		return nil
+	}
+	p, err := im.rvaBytes(d.VirtualAddress, d.Size)
+	if err != nil {
+		warn("%s directory: %v; ignored", name, err)
+		return nil
+	}
+	return p
+}
+
+// spend takes one unit of the walk budget, reporting false when it is gone.
+func (im *peImage) spend() bool {
+	im.budget--
+	return im.budget >= 0
 }
 
 // read reads n bytes at off; n is bounded by the file size before any

@@ -18,7 +18,7 @@ const (
 // fingerprints and data diffs replace them by what they point to.
 func (pf *peFile) baseRelocs(types ...uint16) []uint32 {
 	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
-	return parseBaseRelocs(raw, func(format string, args ...any) { pf.warn(-1, format, args...) }, types...)
+	return parseBaseRelocs(raw, pf.warnf, types...)
 }
 
 // parseBaseRelocs reads the blocks of a base relocation directory. A block

@@ -22,7 +22,7 @@ func (pf *peFile) readStringTable() {
 		return
 	}
 	off := int64(pf.symPtr) + int64(pf.numSyms)*sizeofCOFFSymbol
-	hdr, err := pf.read(off, 4, "COFF string table size")
+	hdr, err := pf.im.read(off, 4, "COFF string table size")
 	if err != nil {
 		pf.warn(int64(pf.symPtr), "COFF symbol table extends past the end of the file; ignored")
 		pf.numSyms = 0
@@ -32,7 +32,7 @@ func (pf *peFile) readStringTable() {
 	if n < 4 {
 		return
 	}
-	tab, err := pf.read(off, n, "COFF string table")
+	tab, err := pf.im.read(off, n, "COFF string table")
 	if err != nil {
 		pf.warn(off, "COFF string table of %d bytes past the end of the file; ignored", n)
 		return
@@ -58,7 +58,7 @@ func (pf *peFile) symbols(d *discovery) {
 	if pf.numSyms == 0 {
 		return
 	}
-	raw, err := pf.read(int64(pf.symPtr), int(pf.numSyms)*sizeofCOFFSymbol, "COFF symbol table")
+	raw, err := pf.im.read(int64(pf.symPtr), int(pf.numSyms)*sizeofCOFFSymbol, "COFF symbol table")
 	if err != nil {
 		pf.warn(int64(pf.symPtr), "%v; symbols ignored", err)
 		return
