@@ -262,8 +262,8 @@ func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
 }
 
 // view returns up to n bytes at rva, stopping at the end of its section's
-// file data, as a slice of the section's bytes read once (no copy: the
-// caller must not modify it).
+// file data, as a slice of the section's bytes: mapped, or read once (no
+// copy: the caller must not modify it).
 func (im *peImage) view(rva, n uint32) []byte {
 	i := im.last
 	if i >= len(im.secs) || !im.secs[i].Contains(rva) {
@@ -284,13 +284,16 @@ func (im *peImage) view(rva, n uint32) []byte {
 	}
 	s := &im.secs[i]
 	p := im.cache[i]
+	if v, ok := im.r.(viewer); ok && p == nil {
+		p = v.view(s.Offset, int64(s.FileSize)) // a mapped image: in place
+	}
 	if p == nil {
 		p = make([]byte, s.FileSize)
 		if k, err := im.r.ReadAt(p, s.Offset); err != nil && err != io.EOF {
 			p = p[:k]
 		}
-		im.cache[i] = p
 	}
+	im.cache[i] = p
 	off := rva - s.RVA
 	if off >= uint32(len(p)) {
 		return nil
