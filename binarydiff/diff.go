@@ -88,7 +88,8 @@ func imageInfo(b *Binary) ImageInfo {
 // address order.
 func (m *matcher) classify() []FunctionDiff {
 	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
-	refs := make([]FuncRef, len(m.o2n)+len(m.n2o)) // one allocation for every FunctionDiff's Old and New
+	// One allocation for the Old and New of every FunctionDiff.
+	refs := make([]FuncRef, len(m.o2n)+len(m.n2o))
 	var changed, oldIdx, newIdx []int // Changed pairs with other code: index in out, old and new function
 	m.claimData()
 	for oi, ni := range m.o2n {
