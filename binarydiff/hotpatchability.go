@@ -1210,7 +1210,7 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		}
 		keys = append(keys, k)
 	})
-	keys = sortKeys(keys, bits.Len64(uint64(size))+1)
+	keys = radixSort(keys, 0, bits.Len64(uint64(size))+1)
 	ix.offs = make([]uint32, 0, len(keys))
 	for _, k := range keys {
 		off := uint32(k >> 1)
@@ -1227,35 +1227,6 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		ix.offs = append(ix.offs, off)
 	}
 	return ix
-}
-
-// sortKeys sorts keys below 2^width by a least significant digit first
-// radix sort, 13 bits a pass; short lists by comparison.
-func sortKeys(a []uint64, width int) []uint64 {
-	const digit = 13
-	if len(a) < 256 {
-		slices.Sort(a)
-		return a
-	}
-	tmp := make([]uint64, len(a))
-	var count [1 << digit]uint32
-	for shift := 0; shift < width; shift += digit {
-		clear(count[:])
-		for _, v := range a {
-			count[v>>shift&(1<<digit-1)]++
-		}
-		sum := uint32(0)
-		for i, c := range count {
-			count[i], sum = sum, sum+c
-		}
-		for _, v := range a {
-			d := v >> shift & (1<<digit - 1)
-			tmp[count[d]] = v
-			count[d]++
-		}
-		a, tmp = tmp, a
-	}
-	return a
 }
 
 // isUnpatched reports whether some unchanged function refers to offs[k].
