@@ -1338,16 +1338,19 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 	return true, all
 }
 
-// codeWords holds what dropCodeOffsets needs of a read-only section pair:
-// both sections' bytes, read once, and the references into the new one.
+// codeWords holds what drop needs of a read-only section pair: both
+// sections' bytes over a cluster, a chunk at a time (in place when the
+// images are mapped), and the references into the new one.
 type codeWords struct {
 	h      *assessor
 	os, ns *Section
 	lo, hi uint32 // section offsets of the current cluster, word aligned
 	base   uint32 // section offset of ob and nb
 	ob, nb []byte // both sections' bytes over part of the cluster
-	bad    bool   // the cluster's bytes could not be read
-	refs   *refIndex
+	// obuf and nbuf back ob and nb when the images are not mapped.
+	obuf, nbuf []byte
+	bad        bool // the cluster's bytes could not be read
+	refs       *refIndex
 	// budget bounds the words checked per section: code-derived words
 	// (jump tables) are few; past the budget, changed words count as data.
 	budget int
@@ -1375,10 +1378,15 @@ func (c *codeWords) words(off uint32) (o, n []byte) {
 		return nil, nil
 	}
 	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
-		size := min(c.hi-off, max(wordChunk, 4))
+		size := min(c.hi-off, wordChunk)
 		c.base = off
-		c.ob, c.nb = slices.Grow(c.ob[:0], int(size))[:size], slices.Grow(c.nb[:0], int(size))[:size]
-		if c.h.old.readRVA(c.ob, c.os.RVA+off) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+off) != nil {
+		// Buffers of the chunk's size, not sectionChunkAt's default of a
+		// sectionChunk: most clusters are a few words.
+		c.obuf, c.nbuf = slices.Grow(c.obuf[:0], int(size)), slices.Grow(c.nbuf[:0], int(size))
+		var oerr, nerr error
+		c.ob, oerr = sectionChunkAt(c.h.old, c.os, &c.obuf, off, size)
+		c.nb, nerr = sectionChunkAt(c.h.new, c.ns, &c.nbuf, off, size)
+		if oerr != nil || nerr != nil {
 			c.bad = true
 			return nil, nil
 		}
