@@ -175,7 +175,7 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 		h := mix64(binary.LittleEndian.Uint64(b[i:]))
 		keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
 	}
-	keys = radixSort(keys)
+	keys = radixSort(keys, wordPosBits, 64) // by hash; the order of equal hashes does not matter
 	out := keys[:0]
 	for k := 0; k < len(keys); {
 		h := keys[k] >> wordPosBits
@@ -189,35 +189,6 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 		k = e
 	}
 	return out
-}
-
-// radixSort sorts 64-bit keys by their top 38 bits (the hash; the order
-// of equal hashes does not matter), 16-bit digits least significant first.
-func radixSort(a []uint64) []uint64 {
-	if len(a) < 256 {
-		slices.Sort(a)
-		return a
-	}
-	b := make([]uint64, len(a))
-	var count [1 << 16]int
-	for shift := wordPosBits; shift < 64; shift += 16 {
-		clear(count[:])
-		for _, v := range a {
-			count[v>>shift&0xffff]++
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, v := range a {
-			d := v >> shift & 0xffff
-			b[count[d]] = v
-			count[d]++
-		}
-		a, b = b, a
-	}
-	return a
 }
 
 // sectionBytes reads a section's initialized bytes, each relocated pointer

@@ -395,11 +395,12 @@ func (h *assessor) newDiff(k int) int {
 	return int(h.newFD[k])
 }
 
-// isPatched reports whether new function k is Changed or Added: the
-// patch carries its code. Only the changed and added functions are looked
-// up (a result from Diff has one diff per function), so the cost is in
-// the changes, not in the image.
-func (h *assessor) isPatched(k int) bool {
+// patchedSet returns h.patched, building it on first use: bit k is set
+// when new function k is Changed or Added, so that the patch carries its
+// code. Only the changed and added functions are looked up (a result from
+// Diff has one diff per function), so the cost is in the changes, not in
+// the image.
+func (h *assessor) patchedSet() []uint64 {
 	if h.patched == nil {
 		h.patched = make([]uint64, len(h.new.Functions)/64+1)
 		var rvas []uint32
@@ -423,7 +424,7 @@ func (h *assessor) isPatched(k int) bool {
 			}
 		}
 	}
-	return h.patched[k/64]&(1<<(k%64)) != 0
+	return h.patched
 }
 
 func (h *assessor) find(f Finding) {
@@ -1140,77 +1141,122 @@ type refIndex struct {
 	unpatched []uint64 // bit k: some function that is neither changed nor added refers to offs[k]
 }
 
-// newRefIndex collects the references into section sec: a pass over every
-// function's references (the rule asks whether unchanged code uses the
-// data, and only these lists tell), a radix sort of the offsets, and one
-// entry per address.
+// newRefIndex collects the references into section sec: a pass over all
+// the functions' references (the rule asks whether unchanged code uses
+// the data, and only these lists tell), marked a byte per offset of a
+// small section or radix sorted, and one entry per address.
 func (h *assessor) newRefIndex(sec *Section) *refIndex {
 	ix := &refIndex{base: sec.RVA}
 	if len(h.new.fps) != len(h.new.Functions) {
 		return ix
 	}
-	lo, size := sec.RVA, sec.Size
-	// each calls fn with every reference into sec and whether the
-	// referring function is unchanged (neither changed nor added).
-	each := func(fn func(off uint32, unpatched bool)) {
-		for i := range h.new.Functions {
-			looked, unpatched := false, false
-			for _, r := range h.new.dataRefs(i) {
-				if r-lo >= size {
-					continue
-				}
-				if !looked {
-					looked, unpatched = true, !h.isPatched(i)
-				}
-				fn(r-lo, unpatched)
-			}
-		}
-	}
-	if uint64(size) <= 4*uint64(len(h.new.drefs)) {
-		// A small section for the references: a byte per offset, no sort.
-		state := make([]byte, size) // 1: referenced, 2: by unchanged code
-		n := 0
-		each(func(off uint32, unpatched bool) {
-			if state[off] == 0 {
-				n++
-			}
-			state[off] |= 1
-			if unpatched {
-				state[off] |= 2
-			}
-		})
-		ix.offs = make([]uint32, 0, n)
-		ix.unpatched = make([]uint64, n/64+1)
-		for off, st := range state {
-			if st != 0 {
-				if st&2 != 0 {
-					ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
-				}
-				ix.offs = append(ix.offs, uint32(off))
-			}
-		}
+	if uint64(sec.Size) <= 4*uint64(len(h.new.drefs)) {
+		ix.fromMarks(h.refMarks(sec))
 		return ix
 	}
-	n := 0 // an upper bound of the references into sec, to allocate once
+	ix.fromKeys(h.refKeys(sec))
+	return ix
+}
+
+// eachRefRun calls fn with the references that patched (changed or added)
+// functions make, if patched, or else with those the others make, as runs
+// of new.drefs. drefs holds every function's references in function order
+// (discovery.resolve), so the few patched functions' slices split it: the
+// references of thousands of functions are walked as a few flat slices,
+// with no look at each function.
+func (h *assessor) eachRefRun(patched bool, fn func(refs []uint32)) {
+	b, pos := h.new, uint32(0)
+	for w, set := range h.patchedSet() {
+		for ; set != 0; set &= set - 1 {
+			i := w*64 + bits.TrailingZeros64(set)
+			fp := &b.fps[i]
+			if patched {
+				fn(b.dataRefs(i))
+			} else {
+				fn(b.drefs[pos:fp.drefOff])
+			}
+			pos = fp.drefOff + fp.drefN
+		}
+	}
+	if !patched {
+		fn(b.drefs[pos:])
+	}
+}
+
+// refMarks returns a byte per offset of sec: 1 if only patched functions
+// refer to it, 3 if some other function does; for a section small next to
+// the references, where this beats a sort. The others' references, nearly
+// all, are plain stores (the mark is final), without a branch: one past
+// the end of the marks takes those outside sec.
+func (h *assessor) refMarks(sec *Section) []byte {
+	lo, size := sec.RVA, sec.Size
+	state := make([]byte, size+1)
+	h.eachRefRun(true, func(refs []uint32) {
+		for _, r := range refs {
+			if r-lo < size {
+				state[r-lo] = 1
+			}
+		}
+	})
+	h.eachRefRun(false, func(refs []uint32) {
+		for _, r := range refs {
+			state[min(r-lo, size)] = 3
+		}
+	})
+	return state[:size]
+}
+
+// fromMarks fills ix from refMarks' bytes.
+func (ix *refIndex) fromMarks(state []byte) {
+	n := 0
+	for _, st := range state {
+		if st != 0 {
+			n++
+		}
+	}
+	ix.offs = make([]uint32, 0, n)
+	ix.unpatched = make([]uint64, n/64+1)
+	for off, st := range state {
+		if st != 0 {
+			if st&2 != 0 {
+				ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
+			}
+			ix.offs = append(ix.offs, uint32(off))
+		}
+	}
+}
+
+// refKeys returns the references into sec as sorted keys: the offset in
+// sec shifted left by one, the low bit clear for a reference made by an
+// unpatched function, so that one comes first among an address's keys.
+func (h *assessor) refKeys(sec *Section) []uint64 {
+	lo, size := sec.RVA, sec.Size
+	n := 0 // the references into sec, to allocate once
 	for _, r := range h.new.drefs {
 		if r-lo < size {
 			n++
 		}
 	}
 	if n == 0 {
-		return ix
+		return nil
 	}
-	// Offsets, with the unpatched mark in the low bit once shifted: sorted,
-	// an unpatched reference to an address comes first.
 	keys := make([]uint64, 0, n)
-	each(func(off uint32, unpatched bool) {
-		k := uint64(off)<<1 | 1
-		if unpatched {
-			k &^= 1
+	add := func(mark uint64) func(refs []uint32) {
+		return func(refs []uint32) {
+			for _, r := range refs {
+				if r-lo < size {
+					keys = append(keys, uint64(r-lo)<<1|mark)
+				}
+			}
 		}
-		keys = append(keys, k)
-	})
-	keys = sortKeys(keys, bits.Len64(uint64(size))+1)
+	}
+	h.eachRefRun(true, add(1))
+	h.eachRefRun(false, add(0))
+	return radixSort(keys, 0, bits.Len64(uint64(size))+1)
+}
+
+// fromKeys fills ix from refKeys' keys: one entry per address.
+func (ix *refIndex) fromKeys(keys []uint64) {
 	ix.offs = make([]uint32, 0, len(keys))
 	for _, k := range keys {
 		off := uint32(k >> 1)
@@ -1226,36 +1272,6 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		}
 		ix.offs = append(ix.offs, off)
 	}
-	return ix
-}
-
-// sortKeys sorts keys below 2^width by a least significant digit first
-// radix sort, 13 bits a pass; short lists by comparison.
-func sortKeys(a []uint64, width int) []uint64 {
-	const digit = 13
-	if len(a) < 256 {
-		slices.Sort(a)
-		return a
-	}
-	tmp := make([]uint64, len(a))
-	var count [1 << digit]uint32
-	for shift := 0; shift < width; shift += digit {
-		clear(count[:])
-		for _, v := range a {
-			count[v>>shift&(1<<digit-1)]++
-		}
-		sum := uint32(0)
-		for i, c := range count {
-			count[i], sum = sum, sum+c
-		}
-		for _, v := range a {
-			d := v >> shift & (1<<digit - 1)
-			tmp[count[d]] = v
-			count[d]++
-		}
-		a, tmp = tmp, a
-	}
-	return a
 }
 
 // isUnpatched reports whether some unchanged function refers to offs[k].
@@ -1322,16 +1338,19 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 	return true, all
 }
 
-// codeWords holds what dropCodeOffsets needs of a read-only section pair:
-// both sections' bytes, read once, and the references into the new one.
+// codeWords holds what drop needs of a read-only section pair: both
+// sections' bytes over a cluster, a chunk at a time (in place when the
+// images are mapped), and the references into the new one.
 type codeWords struct {
 	h      *assessor
 	os, ns *Section
 	lo, hi uint32 // section offsets of the current cluster, word aligned
 	base   uint32 // section offset of ob and nb
 	ob, nb []byte // both sections' bytes over part of the cluster
-	bad    bool   // the cluster's bytes could not be read
-	refs   *refIndex
+	// obuf and nbuf back ob and nb when the images are not mapped.
+	obuf, nbuf []byte
+	bad        bool // the cluster's bytes could not be read
+	refs       *refIndex
 	// budget bounds the words checked per section: code-derived words
 	// (jump tables) are few; past the budget, changed words count as data.
 	budget int
@@ -1359,10 +1378,15 @@ func (c *codeWords) words(off uint32) (o, n []byte) {
 		return nil, nil
 	}
 	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
-		size := min(c.hi-off, max(wordChunk, 4))
+		size := min(c.hi-off, wordChunk)
 		c.base = off
-		c.ob, c.nb = slices.Grow(c.ob[:0], int(size))[:size], slices.Grow(c.nb[:0], int(size))[:size]
-		if c.h.old.readRVA(c.ob, c.os.RVA+off) != nil || c.h.new.readRVA(c.nb, c.ns.RVA+off) != nil {
+		// Buffers of the chunk's size, not sectionChunkAt's default of a
+		// sectionChunk: most clusters are a few words.
+		c.obuf, c.nbuf = slices.Grow(c.obuf[:0], int(size)), slices.Grow(c.nbuf[:0], int(size))
+		var oerr, nerr error
+		c.ob, oerr = sectionChunkAt(c.h.old, c.os, &c.obuf, off, size)
+		c.nb, nerr = sectionChunkAt(c.h.new, c.ns, &c.nbuf, off, size)
+		if oerr != nil || nerr != nil {
 			c.bad = true
 			return nil, nil
 		}
