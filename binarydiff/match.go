@@ -218,7 +218,13 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		idx int32
 	}
 	collect := func(side int, partner []int32) (map[uint64]slot, []keyed) {
-		keys := make(map[uint64]slot)
+		n := 0
+		for _, p := range partner {
+			if p < 0 {
+				n++
+			}
+		}
+		keys := make(map[uint64]slot, n) // sized once: growing rehashes every key
 		var list []keyed
 		for i := range partner {
 			if partner[i] >= 0 {
