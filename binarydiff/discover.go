@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -222,24 +223,43 @@ func (d *discovery) finish() {
 		d.resolve() // already in order: no copy
 		return
 	}
-	idx := make([]int, len(b.Functions))
+	// Sort the three parallel slices by RVA (stably: the order of equal
+	// RVAs is their discovery order) in place, following the cycles of
+	// the permutation: copies of them would be tens of megabytes of fresh
+	// memory in a large image.
+	idx := make([]int32, len(b.Functions))
 	for i := range idx {
-		idx[i] = i
+		idx[i] = int32(i)
 	}
-	sort.SliceStable(idx, func(x, y int) bool { return b.Functions[idx[x]].RVA < b.Functions[idx[y]].RVA })
-	funcs := make([]Function, 0, len(idx))
-	fps := make([]fingerprint, 0, len(idx))
-	lists := make([]refLists, 0, len(idx))
-	for _, i := range idx {
+	slices.SortFunc(idx, func(x, y int32) int { return cmp.Or(cmpU32(b.Functions[x].RVA, b.Functions[y].RVA), int(x-y)) })
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		f, fp, l := b.Functions[i], b.fps[i], d.lists[i]
+		j := i
+		for int(idx[j]) != i {
+			k := int(idx[j])
+			b.Functions[j], b.fps[j], d.lists[j] = b.Functions[k], b.fps[k], d.lists[k]
+			idx[j] = -1
+			j = k
+		}
+		b.Functions[j], b.fps[j], d.lists[j] = f, fp, l
+		idx[j] = -1
+	}
+	// Drop the functions left empty, keeping the order.
+	n := 0
+	for i := range b.Functions {
 		if b.Functions[i].Size == 0 {
 			b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("function at %#x has no decodable bytes; dropped", b.Functions[i].RVA)})
 			continue
 		}
-		funcs = append(funcs, b.Functions[i])
-		fps = append(fps, b.fps[i])
-		lists = append(lists, d.lists[i])
+		b.Functions[n], b.fps[n], d.lists[n] = b.Functions[i], b.fps[i], d.lists[i]
+		n++
 	}
-	b.Functions, b.fps, d.lists = funcs, fps, lists
+	clear(b.Functions[n:]) // drop the names and fragments they hold
+	clear(d.lists[n:])
+	b.Functions, b.fps, d.lists = b.Functions[:n], b.fps[:n], d.lists[:n]
 	d.resolve()
 }
 
