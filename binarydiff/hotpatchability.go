@@ -1535,9 +1535,9 @@ func (h *assessor) removed() {
 		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
 			sec, om = old.Section(rva), nil
-			win = window{}
+			win = window{buf: win.buf[:0]} // its memory serves the next section
 			if sec != nil && sec.Flags&SectionExec == 0 && !metadataSection(sec.Name) {
-				win = window{b: old, s: sec}
+				win.b, win.s = old, sec
 				om = h.sectionMetadata(old, sec)
 			}
 		}
@@ -1614,6 +1614,9 @@ type window struct {
 func (w *window) at(off, n uint32) []byte {
 	if w.bad || uint64(off)+uint64(n) > uint64(w.s.FileSize) {
 		return nil
+	}
+	if p := w.b.view(w.s.RVA+off, n); p != nil {
+		return p // a mapped image
 	}
 	if off < w.off || uint64(off)+uint64(n) > uint64(w.off)+uint64(len(w.buf)) {
 		size := min(w.s.FileSize-off, max(windowSize, n))
