@@ -113,9 +113,24 @@ func (d *discovery) run(workers int) error {
 		if round == maxDiscoveryRounds {
 			break
 		}
+		// Most call targets start a known function or lie inside one:
+		// the few functions calling anything else are found in parallel,
+		// then their targets are looked at in order.
+		unknown := make([]bool, len(todo))
+		parallel(len(todo), workers, false, func(_ *scratch, k int) {
+			for _, t := range d.lists[todo[k]].calls {
+				if cov.starts.find(t) < 0 && !cov.covers(t) {
+					unknown[k] = true
+					return
+				}
+			}
+		}, nil)
 		var targets []*candidate
 		seen := map[uint32]bool{}
-		for _, i := range todo {
+		for k, i := range todo {
+			if !unknown[k] {
+				continue
+			}
 			for _, t := range d.lists[i].calls {
 				// Most targets start a known function: settle those by the
 				// index before searching the coverage.
