@@ -869,7 +869,15 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uin
 	for j := range row {
 		row[j] = int32(j) * indelCost
 	}
+	// Claims are few next to cells: a row's cells only compare their
+	// column with the next claim ending in the row (endIn), if any.
 	s, e := 0, 0
+	endIn := func(i int) int {
+		if e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i {
+			return qs[ends[e]].j + qs[ends[e]].w
+		}
+		return -1
+	}
 	for i := 0; ; i++ {
 		for ; s < len(qs) && qs[s].i == i; s++ {
 			qs[s].f = row[qs[s].j]
@@ -879,18 +887,21 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uin
 		}
 		diag := row[0]
 		row[0] += indelCost
-		oc := o[i]
+		left, oc, next := row[0], o[i], endIn(i+1)
 		for j := 1; j <= len(n); j++ {
 			up := row[j]
 			v := diag
 			if n[j-1] != oc {
 				v += subCost
 			}
-			v = min(v, up+indelCost, row[j-1]+indelCost)
-			for ; e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i+1 && qs[ends[e]].j+qs[ends[e]].w == j; e++ {
-				v = min(v, qs[ends[e]].f+qs[ends[e]].jump)
+			v = min(v, up+indelCost, left+indelCost)
+			if j == next {
+				for ; e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i+1 && qs[ends[e]].j+qs[ends[e]].w == j; e++ {
+					v = min(v, qs[ends[e]].f+qs[ends[e]].jump)
+				}
+				next = endIn(i + 1)
 			}
-			diag, row[j] = up, v
+			diag, row[j], left = up, v, v
 		}
 	}
 	total := row[len(n)]
@@ -900,6 +911,12 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uin
 		row[j] = int32(len(n)-j) * indelCost
 	}
 	s, e = len(qs)-1, 0
+	startIn := func(i int) int { // column of the next claim starting in row i, right to left
+		if s >= 0 && qs[s].i == i {
+			return qs[s].j
+		}
+		return -1
+	}
 	for i := len(o); ; i-- {
 		for ; e < len(ends) && qs[ends[e]].i+qs[ends[e]].w == i; e++ {
 			x := &qs[ends[e]]
@@ -910,18 +927,21 @@ func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uin
 		}
 		diag := row[len(n)]
 		row[len(n)] += indelCost
-		oc := o[i-1]
+		right, oc, next := row[len(n)], o[i-1], startIn(i-1)
 		for j := len(n) - 1; j >= 0; j-- {
 			up := row[j]
 			v := diag
 			if n[j] != oc {
 				v += subCost
 			}
-			v = min(v, up+indelCost, row[j+1]+indelCost)
-			for ; s >= 0 && qs[s].i == i-1 && qs[s].j == j; s-- {
-				v = min(v, qs[s].jump+qs[s].b)
+			v = min(v, up+indelCost, right+indelCost)
+			if j == next {
+				for ; s >= 0 && qs[s].i == i-1 && qs[s].j == j; s-- {
+					v = min(v, qs[s].jump+qs[s].b)
+				}
+				next = startIn(i - 1)
 			}
-			diag, row[j] = up, v
+			diag, row[j], right = up, v, v
 		}
 	}
 	for _, x := range qs {
