@@ -97,8 +97,9 @@ func (m *dataMap) buildAnchors() {
 	var op, np []uint64
 	rate := sampleRate(max(len(ob), len(nb)) - p - s)
 	m.both(func() { op = uniqueWords(ob, p, len(ob)-s, rate) }, func() { np = uniqueWords(nb, p, len(nb)-s, rate) })
-	// Merge the two lists (sorted by word hash) into pairs of positions.
-	pairs := make([]dataAnchor, 0, min(len(op), len(np)))
+	// Merge the two lists (sorted by word hash) into pairs of positions,
+	// as old<<wordPosBits|new, then order them by old offset.
+	keys := op[:0] // op is read ahead of what is written
 	for x, y := 0, 0; x < len(op) && y < len(np); {
 		hx, hy := op[x]>>wordPosBits, np[y]>>wordPosBits
 		switch {
@@ -107,11 +108,15 @@ func (m *dataMap) buildAnchors() {
 		case hx > hy:
 			y++
 		default:
-			pairs = append(pairs, dataAnchor{uint32(op[x] & wordPosMask), uint32(np[y] & wordPosMask)})
+			keys = append(keys, op[x]&wordPosMask<<wordPosBits|np[y]&wordPosMask)
 			x, y = x+1, y+1
 		}
 	}
-	slices.SortFunc(pairs, func(x, y dataAnchor) int { return cmpU32(x.old, y.old) })
+	keys = radixSort(keys, wordPosBits, 2*wordPosBits)
+	pairs := make([]dataAnchor, len(keys))
+	for i, k := range keys {
+		pairs[i] = dataAnchor{uint32(k >> wordPosBits), uint32(k & wordPosMask)}
+	}
 	m.unique = pairs
 	// Longest chain increasing in new offsets (patience: tails[k] is the
 	// pair ending the best chain of length k+1 found so far).
