@@ -139,10 +139,23 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 	}
 	// Past both sections' file data every byte reads as zero on both sides.
 	end := min(common, max(os.FileSize, ns.FileSize))
+	// The compared pages of a mapped image are given back a step at a
+	// time: a section is read once here, and the data sections of a large
+	// program (debug info, symbols, tables) would otherwise all stay
+	// resident.
+	released := uint32(0)
+	release := func(upTo uint32) {
+		if upTo-released >= releaseStep || upTo == end {
+			releaseSection(old, os, released, upTo)
+			releaseSection(new, ns, released, upTo)
+			released = upTo
+		}
+	}
 	for off := uint32(0); off < end; off += sectionChunk {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		release(off)
 		n := min(sectionChunk, end-off)
 		ob, err := sectionChunkAt(old, os, &obuf, off, n)
 		if err != nil {
@@ -165,6 +178,7 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 			}
 		}
 	}
+	release(end)
 	if size > common {
 		changed += size - common
 		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= common {
@@ -186,6 +200,14 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 		d.Kind = Identical
 	}
 	return nil
+}
+
+// releaseSection gives back the pages of section s's file data in
+// [lo, hi) if b is mapped (see mapping.release).
+func releaseSection(b *Binary, s *Section, lo, hi uint32) {
+	if r, ok := b.r.(releaser); ok && lo < min(hi, s.FileSize) {
+		r.release(s.Offset+int64(lo), int64(min(hi, s.FileSize)-lo))
+	}
 }
 
 // sectionChunkAt returns n (at most sectionChunk) bytes of section s at
