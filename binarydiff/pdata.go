@@ -137,27 +137,26 @@ func chainRoot(parent []int32, i int) (int, bool) {
 // its unwind info is chained. An UnwindInfoAddress with the low bit set
 // points directly at the parent's RUNTIME_FUNCTION.
 func (pf *peFile) chainedParent(rf runtimeFunction) (uint32, bool) {
-	// Read into a buffer on the stack: this runs once per pdata entry.
-	var buf [sizeofRuntimeFunction]byte
+	// This runs once per pdata entry: the views are of the section read
+	// once (or mapped), not a read each.
 	ua := rf.UnwindInfoAddress
 	if ua&1 != 0 {
-		if pf.b.readRVA(buf[:], ua&^1) != nil {
+		p := pf.im.view(ua&^1, 4)
+		if len(p) < 4 {
 			return 0, false
 		}
-		return binary.LittleEndian.Uint32(buf[:]), true
+		return binary.LittleEndian.Uint32(p), true
 	}
-	hdr := buf[:4]
-	if pf.b.readRVA(hdr, ua) != nil {
-		return 0, false
-	}
-	if hdr[0]>>3&UNW_FLAG_CHAININFO == 0 {
+	hdr := pf.im.view(ua, 4)
+	if len(hdr) < 4 || hdr[0]>>3&UNW_FLAG_CHAININFO == 0 {
 		return 0, false
 	}
 	codes := uint32(hdr[2])
 	codes += codes & 1 // the unwind code array is padded to an even count
-	if err := pf.b.readRVA(buf[:], ua+4+2*codes); err != nil {
-		pf.warn(-1, "chained unwind info at %#x: %v", ua, err)
+	p := pf.im.view(ua+4+2*codes, 4)
+	if len(p) < 4 {
+		pf.warn(-1, "chained unwind info at %#x: past its section's data", ua)
 		return 0, false
 	}
-	return binary.LittleEndian.Uint32(buf[:]), true
+	return binary.LittleEndian.Uint32(p), true
 }
