@@ -158,14 +158,7 @@ func TestDiffDeterministicAndJSON(t *testing.T) {
 	old, new := fxOpen(t, fxV1), fxOpen(t, fxV2)
 	var outs [][]byte
 	for _, w := range []int{1, 2, 7} {
-		res, err := Diff(context.Background(), old, new, Options{Workers: w})
-		if err != nil {
-			t.Fatal(err)
-		}
-		js, err := json.Marshal(res)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, js := diffJSON(t, old, new, Options{Workers: w})
 		outs = append(outs, js)
 		var back Result
 		if err := json.Unmarshal(js, &back); err != nil {
@@ -180,6 +173,20 @@ func TestDiffDeterministicAndJSON(t *testing.T) {
 			t.Fatalf("JSON differs between worker counts")
 		}
 	}
+}
+
+// diffJSON diffs old and new and returns the result and its JSON.
+func diffJSON(t *testing.T, old, new *Binary, opts Options) (*Result, []byte) {
+	t.Helper()
+	res, err := Diff(context.Background(), old, new, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, js
 }
 
 // TestDiffMappedEqualsRead checks that reading a mapped image in place
@@ -201,14 +208,7 @@ func TestDiffMappedEqualsRead(t *testing.T) {
 			return b
 		},
 	} {
-		res, err := Diff(context.Background(), open(fxV1), open(fxV2), Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		js, err := json.Marshal(res)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, js := diffJSON(t, open(fxV1), open(fxV2), Options{})
 		outs = append(outs, js)
 	}
 	if !bytes.Equal(outs[0], outs[1]) {
