@@ -9,9 +9,10 @@ import (
 )
 
 // mapping is a read-only memory map of a file. Unlike
-// golang.org/x/exp/mmap, which it replaces on Linux, it can give
-// back pages already read (release), so decoding a large image does not
-// keep all of it resident.
+// golang.org/x/exp/mmap, which it replaces on Linux, it lends its bytes
+// (view), can give back pages already read (release), so decoding a large
+// image does not keep all of it resident, and maps pieces copy-on-write
+// (private).
 type mapping struct {
 	data    []byte
 	f       *os.File // kept open for copy-on-write views (see private)
