@@ -214,12 +214,10 @@ func (m *matcher) claimData() {
 	var pairs []int32
 	claim := func(dm *dataMap, a, b uint32) bool {
 		// Many references make the same claim: fast settles it once.
-		if n, ok := dm.claims[[2]uint32{a, b}]; ok {
-			dm.claims[[2]uint32{a, b}] = n + 1
-		} else if v, ok := dm.fast(a, b); ok {
-			return v
-		} else {
-			dm.claim(a, b)
+		if _, ok := dm.claims[[2]uint32{a, b}]; !ok {
+			if v, ok := dm.fast(a, b); ok {
+				return v
+			}
 		}
 		open = append(open, ref{dm, a, b})
 		return true
@@ -234,6 +232,11 @@ func (m *matcher) claimData() {
 			m.dataOK[oi] = 2
 			open = open[:start]
 			continue
+		}
+		// Every reference of the pair stands: only now do its claims
+		// count, so that a pair rejected midway weighs in on no other.
+		for _, r := range open[start:] {
+			r.dm.claim(r.a, r.b)
 		}
 		pairs = append(pairs, int32(oi))
 		at = append(at, int32(len(open)))
