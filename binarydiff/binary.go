@@ -157,6 +157,7 @@ type Binary struct {
 	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
 	pe      *peHeaders        // PE headers as parsed, for the image facts
+	elf     *elfImage         // ELF headers, layout and dynamic symbols as parsed, for the image facts
 	starts  startIndex        // function RVAs, for functionStart
 	fps     []fingerprint     // one per function
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN

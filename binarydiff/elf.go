@@ -70,10 +70,9 @@ type relReader struct {
 	size int64
 }
 
-// newELFImage reads the ELF file held by r: its headers, .dynsym, the
-// layout of its sections and, when symtab is set, .symtab (function
-// discovery reads it; the image facts need only the dynamic symbols).
-func newELFImage(r io.ReaderAt, size int64, symtab bool) (im *elfImage, err error) {
+// newELFImage reads the ELF file held by r: its headers, .symtab,
+// .dynsym and the layout of its sections.
+func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 	defer func() {
 		if p := recover(); p != nil { // debug/elf on hostile input
 			im, err = nil, &FormatError{Off: -1, Msg: fmt.Sprintf("ELF: %v", p)}
@@ -87,9 +86,7 @@ func newELFImage(r io.ReaderAt, size int64, symtab bool) (im *elfImage, err erro
 		return nil, fmt.Errorf("ELF %v %v %v: %w", f.Class, f.Data, f.Machine, ErrUnsupportedFormat)
 	}
 	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
-	if symtab {
-		im.syms, _ = f.Symbols()
-	}
+	im.syms, _ = f.Symbols()
 	im.dsyms, _ = f.DynamicSymbols()
 	im.layout()
 	return im, nil
@@ -166,11 +163,12 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 }
 
 func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
-	im, err := newELFImage(r, size, true)
+	im, err := newELFImage(r, size)
 	if err != nil {
 		return nil, err
 	}
 	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}}
+	b.elf = im.forFacts()
 	if im.rel {
 		rr, err := im.relocate(r)
 		if err != nil {
@@ -194,6 +192,16 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// forFacts returns what the image facts read of im as newELFImage left
+// it: the headers, the section layout, the dynamic symbols and the layout
+// warnings (the facts' own; the parse adds its later ones to the
+// Binary's). The symbol table and the relocation state of a relocatable
+// object are left out: the facts do not need them, and a Binary keeps
+// this for its life.
+func (im *elfImage) forFacts() *elfImage {
+	return &elfImage{f: im.f, base: im.base, rel: im.rel, secRVA: im.secRVA, dsyms: im.dsyms, warns: im.warns}
 }
 
 // sections fills b.Sections from the allocated sections (and the stub and
@@ -617,20 +625,20 @@ func init() {
 	formatFactsHooks = append(formatFactsHooks, elfFacts)
 }
 
-// elfFacts reads the image facts of an ELF Binary: exported and imported
-// dynamic symbols, the PT_TLS template, the initialization routines
-// (DT_INIT, .init_array, .preinit_array) and the metadata sections.
+// elfFacts reads the image facts of an ELF Binary through the headers and
+// dynamic symbols its parse read: exported and imported dynamic symbols,
+// the PT_TLS template, the initialization routines (DT_INIT, .init_array,
+// .preinit_array) and the metadata sections.
 func elfFacts(b *Binary) (*ImageFacts, bool) {
 	if b.Format != FormatELF {
 		return nil, false
 	}
+	im := b.elf
+	// The headers describe the file as it is, not a relocatable object's
+	// relocated copy.
 	r, size := b.r, b.size
 	if rr, ok := b.r.(*relReader); ok {
 		r, size = rr.orig, rr.size
-	}
-	im, err := newELFImage(r, size, false)
-	if err != nil {
-		return &ImageFacts{Format: FormatELF, Warnings: []Warning{{Off: -1, Msg: err.Error()}}}, true
 	}
 	f := &ImageFacts{Format: FormatELF, Machine: uint16(im.f.Machine), Entry: b.Entry, ImageBase: im.base}
 	if !im.rel {
@@ -689,7 +697,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 		}
 	}
 	f.Metadata = mergeRanges(ms)
-	f.Warnings = im.warns
+	f.Warnings = slices.Clone(im.warns) // the caller may change its facts, not the Binary
 	return f, true
 }
 

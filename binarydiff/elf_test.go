@@ -3,6 +3,7 @@ package binarydiff_test
 import (
 	"context"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -289,5 +290,52 @@ func TestELFDuplicateStatics(t *testing.T) {
 	}
 	if got := kinds(res)[binarydiff.Changed]; !slices.Equal(got, []string{"b.c:helper"}) {
 		t.Errorf("changed %v, want [b.c:helper]", got)
+	}
+}
+
+// TestELFFactsWarnings pins which warnings the facts of an ELF image
+// carry: those of the section layout, which the facts read through, and
+// not those of function discovery, which the Binary's Warnings hold.
+// The facts read the headers the parse kept; each call's warnings are
+// its own.
+func TestELFFactsWarnings(t *testing.T) {
+	path := gccBuild(t, t.TempDir(), "exec", elfBase)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.NewFile(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setAddr := func(name string, addr uint64) { // sh_addr of the section
+		i := slices.IndexFunc(ef.Sections, func(s *elf.Section) bool { return s.Name == name })
+		if i < 0 {
+			t.Skipf("no %s section", name)
+		}
+		shoff := binary.LittleEndian.Uint64(data[0x28:]) // e_shoff; section headers are 64 bytes
+		binary.LittleEndian.PutUint64(data[shoff+uint64(i)*64+16:], addr)
+	}
+	setAddr(".rodata", 0x7fff00000000)                     // outside the layout
+	setAddr(".eh_frame", ef.Section(".eh_frame_hdr").Addr) // overlapping another section: a discovery warning
+	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := binarydiff.Warning{Off: -1, Msg: "section .rodata at 0x7fff00000000 outside 4 GiB of the image base; ignored"}
+	overlap := binarydiff.Warning{Off: -1, Msg: "section .eh_frame overlaps .eh_frame_hdr; ignored"}
+	if !slices.Contains(b.Warnings, layout) || !slices.Contains(b.Warnings, overlap) {
+		t.Errorf("parse warnings %v, want %v and %v among them", b.Warnings, layout, overlap)
+	}
+	f, err := b.Facts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []binarydiff.Warning{layout}; !slices.Equal(f.Warnings, want) {
+		t.Errorf("facts warnings %v, want %v", f.Warnings, want)
+	}
+	f.Warnings[0].Msg = "edited"
+	if again, _ := b.Facts(); !slices.Equal(again.Warnings, []binarydiff.Warning{layout}) {
+		t.Errorf("facts warnings after an edit of earlier facts: %v", again.Warnings)
 	}
 }

@@ -1,60 +1,117 @@
 package binarydiff
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"iter"
+)
 
-// exports names functions from the export directory (IMAGE_EXPORT_DIRECTORY)
-// and adds exported code addresses that no pdata entry covers. Forwarders
-// (RVAs inside the export directory) are skipped.
-func (pf *peFile) exports(d *discovery) {
-	dir := pf.dirs[IMAGE_DIRECTORY_ENTRY_EXPORT]
-	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXPORT, "export")
+// peExportTables are the tables of an export directory
+// (IMAGE_EXPORT_DIRECTORY), read whole once their untrusted counts are
+// bounded by the file size.
+type peExportTables struct {
+	dir   dataDirectory // forwarder strings lie inside it
+	base  uint32        // ordinal base
+	funcs []byte        // export address table: 4 bytes an entry
+	names []byte        // name pointer table: 4 bytes an entry; nil when unreadable
+	ords  []byte        // ordinal table: 2 bytes an entry, one per name
+}
+
+// exportTables reads the export tables of im, or returns nil (with a
+// warning when the directory is present but unreadable).
+func (im *peImage) exportTables(warn func(format string, args ...any)) *peExportTables {
+	raw := im.dir(IMAGE_DIRECTORY_ENTRY_EXPORT, "export", warn)
 	if len(raw) < 40 {
-		return
+		return nil
 	}
-	numFuncs := binary.LittleEndian.Uint32(raw[20:])
-	numNames := binary.LittleEndian.Uint32(raw[24:])
-	addrFuncs := binary.LittleEndian.Uint32(raw[28:])
-	addrNames := binary.LittleEndian.Uint32(raw[32:])
-	addrOrds := binary.LittleEndian.Uint32(raw[36:])
+	le := binary.LittleEndian
+	numFuncs, numNames := le.Uint32(raw[20:]), le.Uint32(raw[24:])
 	// Counts are untrusted: each entry takes 4 bytes of the file.
-	limit := uint32(pf.b.size / 4)
-	if numFuncs > limit || numNames > limit {
-		pf.warn(-1, "export directory: %d functions, %d names exceed the file size; ignored", numFuncs, numNames)
-		return
+	if limit := uint32(im.size / 4); numFuncs > limit || numNames > limit {
+		warn("export directory: %d functions, %d names exceed the file size; ignored", numFuncs, numNames)
+		return nil
 	}
-	funcs, err := pf.im.rvaBytes(addrFuncs, 4*numFuncs)
+	funcs, err := im.rvaBytes(le.Uint32(raw[28:]), 4*numFuncs)
 	if err != nil {
-		pf.warn(-1, "export address table: %v; ignored", err)
-		return
+		warn("export address table: %v; ignored", err)
+		return nil
 	}
-	names, err1 := pf.im.rvaBytes(addrNames, 4*numNames)
-	ords, err2 := pf.im.rvaBytes(addrOrds, 2*numNames)
+	t := &peExportTables{dir: im.dirs[IMAGE_DIRECTORY_ENTRY_EXPORT], base: le.Uint32(raw[16:]), funcs: funcs}
+	names, err1 := im.rvaBytes(le.Uint32(raw[32:]), 4*numNames)
+	ords, err2 := im.rvaBytes(le.Uint32(raw[36:]), 2*numNames)
 	if err1 != nil || err2 != nil {
-		names, ords, numNames = nil, nil, 0
-		pf.warn(-1, "export name tables unreadable; exports kept unnamed")
+		warn("export name tables unreadable; exports kept unnamed")
+		return t
 	}
-	named := make([]bool, numFuncs)
-	inDir := func(rva uint32) bool { return rva >= dir.VirtualAddress && rva-dir.VirtualAddress < dir.Size }
-	for i := uint32(0); i < numNames; i++ {
-		ord := uint32(binary.LittleEndian.Uint16(ords[2*i:]))
-		if ord >= numFuncs {
-			continue
+	t.names, t.ords = names, ords
+	return t
+}
+
+// exports iterates over the exports of im: first one per name of the
+// name pointer table, in its order (an address exported under several
+// names comes once per name), then one per address table entry that no
+// name named, in ordinal order. Unused (zero) entries and names that are
+// unreadable or point past the address table are skipped; problems are
+// passed to warn. Names are read within im's walk budget.
+func (im *peImage) exports(warn func(format string, args ...any)) iter.Seq[Export] {
+	return func(yield func(Export) bool) {
+		t := im.exportTables(warn)
+		if t == nil {
+			return
 		}
-		rva := binary.LittleEndian.Uint32(funcs[4*ord:])
-		if rva == 0 || inDir(rva) {
-			continue
+		n := uint32(len(t.funcs) / 4)
+		named := make([]bool, n) // bounded with the address table by the file size
+		for i := 0; 2*i < len(t.ords); i++ {
+			ord := uint32(binary.LittleEndian.Uint16(t.ords[2*i:]))
+			if ord >= n {
+				continue
+			}
+			if !im.spend() {
+				warn("export names exceed the walk budget; the rest kept unnamed")
+				break
+			}
+			e, ok := im.export(t, ord)
+			if !ok {
+				continue
+			}
+			if e.Name, ok = im.cString(binary.LittleEndian.Uint32(t.names[4*i:]), 512); !ok {
+				continue
+			}
+			named[ord] = true
+			if !yield(e) {
+				return
+			}
 		}
-		name, ok := pf.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
-		if !ok {
-			continue
+		for ord := range n {
+			if e, ok := im.export(t, ord); ok && !named[ord] && !yield(e) {
+				return
+			}
 		}
-		named[ord] = true
-		d.add(rva, 0, SourceExport, name)
 	}
-	for ord := uint32(0); ord < numFuncs; ord++ {
-		rva := binary.LittleEndian.Uint32(funcs[4*ord:])
-		if !named[ord] && rva != 0 && !inDir(rva) {
-			d.add(rva, 0, SourceExport, "")
+}
+
+// export returns the unnamed export at index i of the address table, and
+// false when the entry is unused. An address inside the export directory
+// is a forwarder: the RVA of a "dll.name" string, not of code or data.
+func (im *peImage) export(t *peExportTables, i uint32) (Export, bool) {
+	rva := binary.LittleEndian.Uint32(t.funcs[4*i:])
+	if rva == 0 {
+		return Export{}, false
+	}
+	e := Export{Ordinal: t.base + i, RVA: rva}
+	if rva >= t.dir.VirtualAddress && rva-t.dir.VirtualAddress < t.dir.Size {
+		e.Forwarder, _ = im.cString(rva, 512)
+		e.RVA = 0
+	}
+	return e, true
+}
+
+// exports names functions after their exports and adds exported
+// addresses that no pdata entry covers. Forwarders name code in another
+// image and are skipped.
+func (pf *peFile) exports(d *discovery) {
+	for e := range pf.im.exports(pf.warnf) {
+		if e.RVA != 0 {
+			d.add(e.RVA, 0, SourceExport, e.Name)
 		}
 	}
 }

@@ -115,8 +115,10 @@ func (f *ImageFacts) IsHotpatch() bool {
 	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
 }
 
-// Export is one entry of an export table (or an exported ELF dynamic
-// symbol).
+// Export is one name of an export table entry, or an entry exported by
+// ordinal only (or an exported ELF dynamic symbol). An entry exported
+// under several names is one Export per name: each is a name the loader
+// resolves.
 type Export struct {
 	Name      string `json:"name,omitempty"` // "" for an export by ordinal only
 	Ordinal   uint32 `json:"ordinal,omitempty"`
@@ -275,49 +277,9 @@ func (fr *factsReader) loadConfig() {
 	fr.f.HotPatch = info
 }
 
+// exports reads the export table, sorted by name then ordinal.
 func (fr *factsReader) exports() {
-	d := fr.im.dirs[IMAGE_DIRECTORY_ENTRY_EXPORT]
-	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_EXPORT, "export")
-	if len(raw) < 40 {
-		return
-	}
-	base := binary.LittleEndian.Uint32(raw[16:])
-	nf := binary.LittleEndian.Uint32(raw[20:])
-	nn := binary.LittleEndian.Uint32(raw[24:])
-	if limit := uint32(fr.im.size / 4); nf > limit || nn > limit {
-		fr.warn("export directory: counts %d/%d exceed the file size; ignored", nf, nn)
-		return
-	}
-	funcs, err := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[28:]), 4*nf)
-	if err != nil {
-		fr.warn("export address table: %v; ignored", err)
-		return
-	}
-	names, err1 := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[32:]), 4*nn)
-	ords, err2 := fr.im.rvaBytes(binary.LittleEndian.Uint32(raw[36:]), 2*nn)
-	if err1 != nil || err2 != nil {
-		nn = 0
-	}
-	name := make([]string, nf)
-	for i := uint32(0); i < nn; i++ {
-		o := uint32(binary.LittleEndian.Uint16(ords[2*i:]))
-		if o < nf && fr.im.spend() {
-			name[o], _ = fr.im.cString(binary.LittleEndian.Uint32(names[4*i:]), 512)
-		}
-	}
-	inDir := func(rva uint32) bool { return rva >= d.VirtualAddress && rva-d.VirtualAddress < d.Size }
-	for o := uint32(0); o < nf; o++ {
-		rva := binary.LittleEndian.Uint32(funcs[4*o:])
-		if rva == 0 {
-			continue
-		}
-		e := Export{Name: name[o], Ordinal: base + o, RVA: rva}
-		if inDir(rva) {
-			e.Forwarder, _ = fr.im.cString(rva, 512)
-			e.RVA = 0
-		}
-		fr.f.Exports = append(fr.f.Exports, e)
-	}
+	fr.f.Exports = slices.Collect(fr.im.exports(fr.warn))
 	slices.SortFunc(fr.f.Exports, func(a, b Export) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
