@@ -621,18 +621,11 @@ func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []
 	return out
 }
 
-func init() {
-	formatFactsHooks = append(formatFactsHooks, elfFacts)
-}
-
 // elfFacts reads the image facts of an ELF Binary through the headers and
 // dynamic symbols its parse read: exported and imported dynamic symbols,
 // the PT_TLS template, the initialization routines (DT_INIT, .init_array,
 // .preinit_array) and the metadata sections.
-func elfFacts(b *Binary) (*ImageFacts, bool) {
-	if b.Format != FormatELF {
-		return nil, false
-	}
+func elfFacts(b *Binary) *ImageFacts {
 	im := b.elf
 	// The headers describe the file as it is, not a relocatable object's
 	// relocated copy.
@@ -698,7 +691,7 @@ func elfFacts(b *Binary) (*ImageFacts, bool) {
 	}
 	f.Metadata = mergeRanges(ms)
 	f.Warnings = slices.Clone(im.warns) // the caller may change its facts, not the Binary
-	return f, true
+	return f
 }
 
 // elfMetadataSection reports whether an ELF section holds linker, loader

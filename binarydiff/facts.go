@@ -159,27 +159,13 @@ func (b *Binary) Facts() (*ImageFacts, error) {
 
 // facts is Facts with the metadata ranges deferred.
 func (b *Binary) facts() (*ImageFacts, error) {
-	switch b.Format {
-	case FormatPE:
+	switch {
+	case b.Format == FormatPE:
 		return peFacts(newPEImage(b.r, b.size, b.pe, b.Sections)), nil
-	}
-	if f, ok := b.formatFacts(); ok {
-		return f, nil
+	case b.Format == FormatELF && b.elf != nil:
+		return elfFacts(b), nil
 	}
 	return nil, fmt.Errorf("facts of a %v image: %w", b.Format, ErrUnsupportedFormat)
-}
-
-// formatFacts is the hook through which formats other than PE provide
-// their facts; see elf.go.
-var formatFactsHooks []func(b *Binary) (*ImageFacts, bool)
-
-func (b *Binary) formatFacts() (*ImageFacts, bool) {
-	for _, h := range formatFactsHooks {
-		if f, ok := h(b); ok {
-			return f, true
-		}
-	}
-	return nil, false
 }
 
 // ReadPEFacts reads the image facts of a PE image of any machine (PE32 or
