@@ -187,7 +187,8 @@ func (e *FormatError) Error() string {
 }
 
 // Open memory-maps the file at path and parses it. The Binary reads the
-// mapping lazily; call Close to release it.
+// mapping lazily (and on Linux keeps the file open, to map copies of its
+// data sections during Diff); call Close to release both.
 func Open(path string) (*Binary, error) {
 	m, err := openMapping(path)
 	if err != nil {
@@ -230,8 +231,9 @@ func Parse(r io.ReaderAt, size int64) (*Binary, error) {
 	return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
 }
 
-// Close releases the memory mapping of a Binary returned by Open. It is a
-// no-op for a Binary returned by Parse.
+// Close releases the memory mapping (and file) of a Binary returned by
+// Open; the Binary must not be used afterwards. It is a no-op for a Binary
+// returned by Parse.
 func (b *Binary) Close() error {
 	if b.closer == nil {
 		return nil
