@@ -8,10 +8,15 @@
 // Binaries one-to-one and classifies every function of both sides exactly
 // once ([Result]). [Explain] gives the instruction-level diff of one pair.
 //
-// [Open] memory-maps the file. On Linux, fingerprinting (in address order,
-// on GOMAXPROCS workers) gives back the pages of code every worker has
-// passed, so a Binary's resident memory is its tables (250-300 bytes
-// per function) plus the pages later reads touch, not the whole file.
+// [Open] memory-maps the file, and code, tables and data are then read in
+// place rather than copied. On Linux, fingerprinting (in address order, on
+// GOMAXPROCS workers) gives back the pages of code every worker has
+// passed, and [Diff] those of the data sections it has compared, so a
+// Binary's resident memory is its tables (250-300 bytes per function) plus
+// the pages later reads touch, not the whole file. Diff's data check
+// writes over a copy of each data section it needs; in a mapped image that
+// copy is a copy-on-write mapping of the file, in which only the pages
+// holding relocated pointers take memory of their own.
 //
 // It reads PE32+ images for x86-64 (EXE, DLL, SYS) and Arm64, PE32 images
 // for x86, and ELF x86-64 executables, shared objects and relocatable
