@@ -3,31 +3,56 @@ package binarydiff
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"sync"
 )
 
 // sectionChunk is how many bytes of a section are compared at a time.
 const sectionChunk = 64 << 10
 
-// rangeGap merges changed ranges separated by at most that many equal
-// bytes (0: only adjacent ones), and maxRanges bounds the ranges reported
-// per section: beyond it neighbours are merged, so a section rewritten
-// throughout stays a short list.
-const (
-	rangeGap  = 0
-	maxRanges = 4096
-)
+// maxRanges bounds the changed ranges reported per section: beyond it
+// neighbours are merged across the smallest gaps (see coarsen), so a
+// section rewritten throughout stays a short list.
+const maxRanges = 4096
 
-// halve merges each pair of neighbouring ranges, in place. Ranges are
-// halved as they accumulate (see compareSection), so a section changed
-// everywhere costs at most 2*maxRanges of them, never one per byte.
-func halve(rs []ByteRange) []ByteRange {
-	out := rs[:0]
-	for i := 0; i < len(rs); i += 2 {
-		last := rs[min(i+2, len(rs))-1]
-		out = append(out, ByteRange{Off: rs[i].Off, Size: last.Off + last.Size - rs[i].Off})
+// coarsen merges neighbouring ranges across the smallest gaps until at
+// most max remain, in place: the ranges stay as close to the changed bytes
+// as the budget allows, and a wide gap (such as uninitialized data between
+// a section's file bytes and a change at its end) is the last to be
+// bridged. Ranges are coarsened as they accumulate (see compareSection), so
+// a section changed everywhere costs at most 2*maxRanges of them, never
+// one per byte.
+// It also returns the widest gap it bridged.
+func coarsen(rs []ByteRange, max int) ([]ByteRange, uint32) {
+	if len(rs) <= max {
+		return rs, 0
 	}
-	return out
+	gaps := make([]uint32, len(rs)-1)
+	for i := range gaps {
+		gaps[i] = rs[i+1].Off - (rs[i].Off + rs[i].Size)
+	}
+	// Bridge every gap below the threshold, and as many equal to it as
+	// it takes, first to last.
+	sorted := slices.Clone(gaps)
+	slices.Sort(sorted)
+	merges := len(rs) - max
+	threshold := sorted[merges-1]
+	atThreshold := merges - (sort.Search(merges, func(i int) bool { return sorted[i] >= threshold }))
+	out := rs[:1]
+	for i, g := range gaps {
+		bridge := g < threshold
+		if g == threshold && atThreshold > 0 {
+			bridge, atThreshold = true, atThreshold-1
+		}
+		if bridge {
+			last := &out[len(out)-1]
+			last.Size = rs[i+1].Off + rs[i+1].Size - last.Off
+		} else {
+			out = append(out, rs[i+1])
+		}
+	}
+	return out, threshold
 }
 
 // skipSection reports whether a section is left out of the data diff:
@@ -126,14 +151,19 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 	}
 	var obuf, nbuf []byte // allocated on first need: mapped images are read in place
 	var changed uint32
+	// Once the ranges have been coarsened, gaps no wider than those
+	// bridged are bridged as the bytes come.
+	var bridge uint32
 	mark := func(off uint32) {
 		changed++
-		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= off {
+		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+bridge >= off {
 			d.Changed[k].Size = off + 1 - d.Changed[k].Off
 			return
 		}
 		if len(d.Changed) == 2*maxRanges {
-			d.Changed = halve(d.Changed)
+			var widest uint32
+			d.Changed, widest = coarsen(d.Changed, maxRanges)
+			bridge = max(bridge, widest)
 		}
 		d.Changed = append(d.Changed, ByteRange{Off: off, Size: 1})
 	}
@@ -181,15 +211,13 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 	release(end)
 	if size > common {
 		changed += size - common
-		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+rangeGap >= common {
+		if k := len(d.Changed) - 1; k >= 0 && d.Changed[k].Off+d.Changed[k].Size+bridge >= common {
 			d.Changed[k].Size = size - d.Changed[k].Off
 		} else {
 			d.Changed = append(d.Changed, ByteRange{Off: common, Size: size - common})
 		}
 	}
-	for len(d.Changed) > maxRanges {
-		d.Changed = halve(d.Changed)
-	}
+	d.Changed, _ = coarsen(d.Changed, maxRanges)
 	d.ChangedBytes = changed
 	switch {
 	case d.ChangedBytes > 0:
