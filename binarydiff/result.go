@@ -141,7 +141,8 @@ type SectionDiff struct {
 	New  *Range `json:"new,omitempty"` // nil for Removed
 	// Changed covers the differing bytes once relocated pointers are masked,
 	// exactly unless there would be more than 4096 ranges: then neighbours
-	// are merged and ranges may include equal bytes.
+	// are merged across the smallest gaps and ranges may include equal
+	// bytes.
 	Changed []ByteRange `json:"changed,omitempty"`
 	// ChangedBytes is the exact number of differing bytes.
 	ChangedBytes uint32 `json:"changed_bytes"`
