@@ -49,7 +49,7 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 	// plain instruction. Everything else comes from the encoding.
 	op := uint64(0)
 	if st.full {
-		op = d.operation(code)
+		op = d.operation(code, st)
 	}
 	d.mnem = op*0x9E3779B97F4A7C15 ^ uint64(enc>>21)
 	rd, rn := enc&31, enc>>5&31
@@ -109,31 +109,63 @@ func (arm64) decode(b *Binary, code []byte, pc uint32, d *genInsn, st *decodeSta
 	}
 }
 
-// operation decodes an instruction with arm64asm for the loose hash (the
+// operation decodes an instruction with arm64asm (through the worker's
+// cache of operations) for the loose hash (the
 // operation and its registers) and returns the operation, 0 with d.kind
 // Bad if the word is not an instruction.
-func (d *genInsn) operation(code []byte) uint64 {
-	inst, err := decodeA64(code[:4])
-	if err != nil {
+func (d *genInsn) operation(code []byte, st *decodeState) uint64 {
+	enc := binary.LittleEndian.Uint32(code)
+	if st.ops == nil {
+		st.ops = new(a64Ops)
+	}
+	e := &st.ops[mix64(uint64(enc))%uint64(len(st.ops))]
+	if !e.valid || e.enc != enc {
+		*e = a64Op{enc: enc, valid: true}
+		e.op, e.loose, e.bad = decodeOperation(code)
+	}
+	if e.bad {
 		d.kind = x86.Bad
 		return 0
 	}
-	op := uint64(inst.Op)
-	d.loose = op * 0x9E3779B97F4A7C15
+	d.loose = e.loose
+	return e.op
+}
+
+// a64Ops caches the operations of the encodings a worker decoded last,
+// direct-mapped by a hash of the encoding: code repeats its encodings
+// (prologues, epilogues, moves), and each miss takes arm64asm's lock.
+type a64Ops [4096]a64Op
+
+type a64Op struct {
+	enc       uint32
+	valid     bool
+	bad       bool
+	op, loose uint64
+}
+
+// decodeOperation decodes an instruction with arm64asm and returns its
+// operation and loose hash; bad if the word is not an instruction.
+func decodeOperation(code []byte) (op, loose uint64, bad bool) {
+	inst, err := decodeA64(code[:4])
+	if err != nil {
+		return 0, 0, true
+	}
+	op = uint64(inst.Op)
+	loose = op * 0x9E3779B97F4A7C15
 	for k, a := range inst.Args {
 		if a == nil {
 			break
 		}
 		switch a := a.(type) {
 		case arm64asm.Reg:
-			d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
+			loose = mix64(loose ^ uint64(k+1)<<8 ^ uint64(a))
 		case arm64asm.RegSP:
-			d.loose = mix64(d.loose ^ uint64(k+1)<<8 ^ uint64(a))
+			loose = mix64(loose ^ uint64(k+1)<<8 ^ uint64(a))
 		case arm64asm.Cond:
-			d.loose = mix64(d.loose ^ uint64(a.Value)<<40)
+			loose = mix64(loose ^ uint64(a.Value)<<40)
 		}
 	}
-	return op
+	return op, loose, false
 }
 
 func (arm64) disasm(b *Binary, code []byte, rva uint32) string {

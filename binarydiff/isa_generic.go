@@ -46,6 +46,7 @@ type decoder interface {
 type decodeState struct {
 	full bool       // the secondary features are wanted (genInsn.loose, mnem, imm)
 	page [32]uint64 // Arm64: page address last loaded by ADRP into each register, 0 if none
+	ops  *a64Ops    // Arm64: operations decoded so far by this worker, kept across functions
 }
 
 // genericFingerprint fingerprints function f with decoder dec; see isa.
@@ -57,7 +58,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 	starts, targets, after := s.starts, s.targets, s.after
 	// Without features the decoder may skip what only they need.
 	st := &s.dec // st and d live in the scratch: through the interface call they would escape
-	*st = decodeState{full: s.full || s.keep}
+	*st = decodeState{full: s.full || s.keep, ops: st.ops}
 	d := &s.ins
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra, ninsts uint32
