@@ -26,7 +26,7 @@ func (im *peImage) exportTables(warn func(format string, args ...any)) *peExport
 	le := binary.LittleEndian
 	numFuncs, numNames := le.Uint32(raw[20:]), le.Uint32(raw[24:])
 	// Counts are untrusted: each entry takes 4 bytes of the file.
-	if limit := uint32(im.size / 4); numFuncs > limit || numNames > limit {
+	if limit := im.size / 4; int64(numFuncs) > limit || int64(numNames) > limit {
 		warn("export directory: %d functions, %d names exceed the file size; ignored", numFuncs, numNames)
 		return nil
 	}
