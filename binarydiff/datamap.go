@@ -21,7 +21,6 @@ import (
 // increasing chain, as in patience diff), anchor it.
 type dataMap struct {
 	prefix, suffix uint32 // bytes of common prefix and suffix
-	oldSize        uint32
 	sizeDelta      int64
 	anchors        []dataAnchor      // by old offset, strictly increasing in both; see buildAnchors
 	unique         []dataAnchor      // every pair of words unique on both sides, by old offset
@@ -65,7 +64,7 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
-	m := &dataMap{oldSize: uint32(len(ob)), sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
+	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
 	m.free = func() {
 		m.ob, m.nb = nil, nil
 		freeOld()
@@ -230,7 +229,7 @@ type privateMapper interface {
 // written to (those holding relocated pointers) take fresh memory; else a
 // copy on the heap. free releases it.
 func writableCopy(b *Binary, s *Section, n uint32) ([]byte, func()) {
-	if pm, ok := b.r.(privateMapper); ok && uint64(s.Offset)+uint64(n) <= uint64(b.size) {
+	if pm, ok := b.r.(privateMapper); ok {
 		if p, free, ok := pm.private(s.Offset, int64(n)); ok {
 			return p, free
 		}
@@ -280,15 +279,16 @@ func dataPointerID(b *Binary, rva uint32) uint64 {
 func (m *dataMap) guess(a uint32, b int64) bool {
 	d := b - int64(a)
 	inPrefix := a < m.prefix
-	inSuffix := a >= m.oldSize-min(m.suffix, m.oldSize) && a < m.oldSize
+	oldSize := uint32(len(m.ob))
+	inSuffix := a >= oldSize-min(m.suffix, oldSize) && a < oldSize
 	if inPrefix && d == 0 || inSuffix && d == m.sizeDelta {
 		return true
 	}
 	// Well inside the prefix or suffix data provably stayed (or moved with
 	// the end), so a reference that moved otherwise was retargeted. Near
 	// their inner ends equal bytes may be a coincidence of moved data.
-	identical := m.sizeDelta == 0 && m.prefix == m.oldSize
-	if identical || a+prefixMargin < m.prefix || inSuffix && a >= m.oldSize-m.suffix+prefixMargin {
+	identical := m.sizeDelta == 0 && m.prefix == oldSize
+	if identical || a+prefixMargin < m.prefix || inSuffix && a >= oldSize-m.suffix+prefixMargin {
 		return false
 	}
 	if a >= uint32(len(m.ob)) || b < 0 || b >= int64(len(m.nb)) {

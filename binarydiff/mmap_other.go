@@ -18,9 +18,3 @@ func openMapping(path string) (*mapping, error) {
 
 func (m *mapping) release(off, n int64) {}
 
-// view returns nil: x/exp/mmap does not expose the mapped bytes, so
-// callers read a copy.
-func (m *mapping) view(off, n int64) []byte { return nil }
-
-// private reports false: callers copy.
-func (m *mapping) private(off, n int64) ([]byte, func(), bool) { return nil, nil, false }

@@ -26,7 +26,7 @@ const (
 // pdataFunctions adds one function per primary RUNTIME_FUNCTION and attaches
 // chained entries to the function they continue.
 func (pf *peFile) pdataFunctions(d *discovery) {
-	dir := pf.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	dir := pf.im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	if raw == nil {
 		return

@@ -48,7 +48,6 @@ type dataDirectory struct {
 type peFile struct {
 	b       *Binary
 	im      *peImage
-	dirs    [16]dataDirectory
 	symPtr  uint32 // PointerToSymbolTable
 	numSyms uint32 // NumberOfSymbols
 	strtab  []byte // COFF string table, nil if absent
@@ -69,7 +68,7 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if err := setPEArch(b, im); err != nil {
 		return nil, err
 	}
-	pf := &peFile{b: b, im: im, dirs: im.dirs, symPtr: im.symPtr, numSyms: im.numSyms}
+	pf := &peFile{b: b, im: im, symPtr: im.symPtr, numSyms: im.numSyms}
 	pf.readStringTable()
 	if err := pf.checkSections(); err != nil {
 		return nil, err

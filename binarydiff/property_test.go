@@ -195,13 +195,7 @@ func truthErrors(t tb, tr difftest.Truth, res *binarydiff.Result, lo, ln *diffte
 		}
 	}
 	for _, name := range tr.Unchanged {
-		a, _ := lo.Func(name)
-		b, _ := ln.Func(name)
-		want := binarydiff.Identical
-		if a.RVA != b.RVA {
-			want = binarydiff.Moved
-		}
-		expect(name, old[name], want, name)
+		expect(name, old[name], unchangedKind(lo, ln, name), name)
 	}
 	for _, name := range tr.Changed {
 		expect(name, old[name], binarydiff.Changed, name)
@@ -347,6 +341,17 @@ func TestPropertyMutationsStripped(t *testing.T) {
 	}
 }
 
+// unchangedKind is what a function with equal code on both sides must be
+// reported as: Identical at the same address, else Moved.
+func unchangedKind(lo, ln *difftest.Layout, name string) binarydiff.Kind {
+	a, _ := lo.Func(name)
+	b, _ := ln.Func(name)
+	if a.RVA != b.RVA {
+		return binarydiff.Moved
+	}
+	return binarydiff.Identical
+}
+
 // checkTouched checks a stripped result against the truth: untouched
 // functions exactly, touched ones only for not being reported untouched.
 func checkTouched(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *difftest.Layout) {
@@ -355,12 +360,7 @@ func checkTouched(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *diffte
 	old, new := outcomes(t, res, lo, ln)
 	var errs []string
 	for _, name := range tr.Unchanged {
-		a, _ := lo.Func(name)
-		b, _ := ln.Func(name)
-		want := binarydiff.Identical
-		if a.RVA != b.RVA {
-			want = binarydiff.Moved
-		}
+		want := unchangedKind(lo, ln, name)
 		if got := old[name]; got.kind != want || got.peer != name {
 			errs = append(errs, fmt.Sprintf("untouched %s: got %v (paired with %q), want %v", name, got.kind, got.peer, want))
 		}
