@@ -17,4 +17,3 @@ func openMapping(path string) (*mapping, error) {
 }
 
 func (m *mapping) release(off, n int64) {}
-
