@@ -27,7 +27,8 @@ type discovery struct {
 	cands   map[uint32]*candidate
 	order   []*candidate // cands in the order added: metadata order, mostly sorted
 	slab    []candidate  // where new candidates are allocated, a chunk at a time
-	lists   []refLists   // per function of b: what its decode referred to
+	lists   []refLists   // per function of b: what its decode referred to, in refs
+	refs    refStore
 	workers int
 }
 
@@ -86,7 +87,7 @@ func (d *discovery) run(workers int) error {
 	b := d.b
 	d.workers = workers
 	sized, open := d.split()
-	funcs := make([]Function, 0, len(sized)+len(open))
+	funcs := prefault(make([]Function, 0, len(sized)+len(open)))
 	for _, c := range sized {
 		funcs = append(funcs, Function{RVA: c.rva, Size: c.size, Name: c.name, Source: c.src, Fragments: c.frags})
 	}
@@ -95,8 +96,8 @@ func (d *discovery) run(workers int) error {
 	pending := d.admit(open, cov, limits)
 
 	b.Functions = funcs
-	b.fps = make([]fingerprint, len(funcs), cap(funcs))
-	d.lists = make([]refLists, len(funcs), cap(funcs))
+	b.fps = prefault(make([]fingerprint, len(funcs), cap(funcs)))
+	d.lists = prefault(make([]refLists, len(funcs), cap(funcs)))
 	todo := make([]int, len(funcs))
 	for i := range todo {
 		todo[i] = i
@@ -108,7 +109,7 @@ func (d *discovery) run(workers int) error {
 			d.lists = append(d.lists, refLists{})
 			todo = append(todo, len(b.Functions)-1)
 		}
-		fingerprintAll(b, todo, limits, d.lists, workers)
+		fingerprintAll(b, todo, limits, &d.refs, d.lists, workers)
 		cov.reset(b.Functions)
 		if round == maxDiscoveryRounds {
 			break
@@ -118,7 +119,7 @@ func (d *discovery) run(workers int) error {
 		// then their targets are looked at in order.
 		unknown := make([]bool, len(todo))
 		parallel(len(todo), workers, false, func(_ *scratch, k int) {
-			for _, t := range d.lists[todo[k]].calls {
+			for _, t := range d.refs.calls(d.lists[todo[k]]) {
 				if cov.starts.find(t) < 0 && !cov.covers(t) {
 					unknown[k] = true
 					return
@@ -131,7 +132,7 @@ func (d *discovery) run(workers int) error {
 			if !unknown[k] {
 				continue
 			}
-			for _, t := range d.lists[i].calls {
+			for _, t := range d.refs.calls(d.lists[i]) {
 				// Most targets start a known function: settle those by the
 				// index before searching the coverage.
 				if cov.starts.find(t) >= 0 || seen[t] || cov.covers(t) {
@@ -273,7 +274,6 @@ func (d *discovery) finish() {
 		n++
 	}
 	clear(b.Functions[n:]) // drop the names and fragments they hold
-	clear(d.lists[n:])
 	b.Functions, b.fps, d.lists = b.Functions[:n], b.fps[:n], d.lists[:n]
 	d.resolve()
 }
@@ -288,25 +288,22 @@ func (d *discovery) resolve() {
 	total, totalData := uint32(0), uint32(0)
 	for i, l := range d.lists {
 		fp := &b.fps[i]
-		fp.callOff, fp.callN = total, uint32(len(l.calls)+len(l.refs))
-		fp.drefOff, fp.drefN = totalData, uint32(len(l.datas))
+		fp.callOff, fp.callN = total, l.ncalls+l.nrefs
+		fp.drefOff, fp.drefN = totalData, l.ndatas
 		total += fp.callN
 		totalData += fp.drefN
 	}
-	b.calls = make([]int32, total)
-	b.drefs = make([]uint32, totalData)
+	b.calls = prefault(make([]int32, total))
+	b.drefs = prefault(make([]uint32, totalData))
 	parallel(len(d.lists), d.workers, false, func(_ *scratch, i int) {
-		l, fp := &d.lists[i], &b.fps[i]
+		l, fp := d.lists[i], &b.fps[i]
 		calls := b.calls[fp.callOff : fp.callOff+fp.callN]
-		for k, t := range l.calls {
+		for k, t := range d.refs.code(l) {
 			calls[k] = int32(b.functionStart(t))
 		}
-		for k, t := range l.refs {
-			calls[len(l.calls)+k] = int32(b.functionStart(t))
-		}
-		copy(b.drefs[fp.drefOff:], l.datas)
+		copy(b.drefs[fp.drefOff:], d.refs.datas(l))
 	}, nil)
-	d.lists = nil
+	d.lists, d.refs.chunks = nil, nil
 }
 
 // coverage answers "is this RVA inside a known function" over main bodies

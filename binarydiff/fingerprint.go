@@ -38,13 +38,50 @@ type features struct {
 	sketch [sketchBins]uint32
 }
 
-// refLists are the addresses a function refers to, as decoding found them;
-// discovery resolves them into Binary.calls and Binary.drefs.
+// refLists locate the addresses a function refers to, as decoding found
+// them, in a refStore: its direct call targets in call-site order, then the
+// code addresses its operands refer to (function pointers, tail calls),
+// then its data addresses, one after another in one chunk. Discovery
+// resolves them into Binary.calls and Binary.drefs. They hold no pointers,
+// so a table of them is not scanned by the garbage collector and can be
+// mapped in ahead (see prefault).
 type refLists struct {
-	calls []uint32 // direct call targets in call-site order
-	refs  []uint32 // code addresses referenced by operands (function pointers, tail calls), in order
-	datas []uint32 // data addresses referenced by operands, in order
+	chunk, off            uint32
+	ncalls, nrefs, ndatas uint32
 }
+
+// refStore holds the reference lists of one discovery in chunks, each
+// filled by one worker without locking; only taking a chunk locks.
+type refStore struct {
+	mu     sync.Mutex
+	chunks [][]uint32
+}
+
+// add registers a new chunk of n entries and returns it with its index.
+func (rs *refStore) add(n int) ([]uint32, uint32) {
+	c := prefault(make([]uint32, n))
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.chunks = append(rs.chunks, c)
+	return c[:0], uint32(len(rs.chunks) - 1)
+}
+
+func (rs *refStore) list(l refLists, from, n uint32) []uint32 {
+	if n == 0 {
+		return nil
+	}
+	return rs.chunks[l.chunk][l.off+from : l.off+from+n]
+}
+
+// calls returns the direct call targets of l.
+func (rs *refStore) calls(l refLists) []uint32 { return rs.list(l, 0, l.ncalls) }
+
+// code returns the call targets and then the referenced code addresses of
+// l: what resolve turns into callees.
+func (rs *refStore) code(l refLists) []uint32 { return rs.list(l, 0, l.ncalls+l.nrefs) }
+
+// datas returns the data addresses of l.
+func (rs *refStore) datas(l refLists) []uint32 { return rs.list(l, l.ncalls+l.nrefs, l.ndatas) }
 
 // callees returns the indices of the functions f calls directly, in
 // call-site order, then of the functions whose address it takes, in order;
@@ -94,7 +131,8 @@ type scratch struct {
 	secTag  uint64      // xxh3 of its name
 	dec     decodeState // generic decoders' state (isa_generic.go)
 	ins     genInsn
-	arena   []uint32 // backing store for the lists clone32 hands out
+	chunk   []uint32 // the worker's chunk of its refStore (see store)
+	chunkID uint32
 	keep    bool     // keep insts and toks (for Explain and token similarity); implies full
 	full    bool     // compute the secondary features too, into ft
 	ft      features // the secondary features of the function decoded last
@@ -174,31 +212,36 @@ func (s *scratch) shape(fp *fingerprint, jccIntra, jccOut, jmpIntra uint32) {
 	fp.edges = 2*jccIntra + jccOut + jmpIntra + fallInto
 }
 
-// clone32 copies p into the worker's arena, so a function's reference
-// lists cost no allocation of their own: the arena grows by chunks, only
-// ever forward (lists handed out stay valid), and a chunk is freed when
-// discovery has dropped every list in it. Empty lists are nil.
-func (s *scratch) clone32(p []uint32) []uint32 {
-	n := len(p)
+// store copies the lists of the function decoded last (s.calls, s.refs,
+// s.datas) into the worker's chunk of rs, so that they cost no allocation
+// of their own. A worker's chunks grow geometrically: a discovery round
+// that decodes a handful of functions takes little memory.
+func (s *scratch) store(rs *refStore) refLists {
+	n := len(s.calls) + len(s.refs) + len(s.datas)
 	if n == 0 {
-		return nil
+		return refLists{}
 	}
-	if cap(s.arena)-len(s.arena) < n {
-		s.arena = make([]uint32, 0, max(arenaChunk, n))
+	if cap(s.chunk)-len(s.chunk) < n {
+		s.chunk, s.chunkID = rs.add(max(n, min(maxChunk, 2*cap(s.chunk)), minChunk))
 	}
-	l := len(s.arena)
-	s.arena = append(s.arena, p...)
-	return s.arena[l : l+n : l+n]
+	l := refLists{s.chunkID, uint32(len(s.chunk)), uint32(len(s.calls)), uint32(len(s.refs)), uint32(len(s.datas))}
+	s.chunk = append(append(append(s.chunk, s.calls...), s.refs...), s.datas...)
+	return l
 }
 
-const arenaChunk = 16 << 10
+// The sizes of a worker's chunks of references, in entries.
+const (
+	minChunk = 4 << 10
+	maxChunk = 256 << 10
+)
 
 // fingerprintAll fingerprints the functions todo with a bounded pool of
-// workers, leaving the references of function i in lists[i]. Each worker
+// workers, leaving the references of function i in rs, located by
+// lists[i]. Each worker
 // writes only its own functions' slots, so the result does not depend on
 // scheduling. todo is sorted into address order, so that the pages of
 // code every worker is past can be released (see releaseBehind).
-func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, lists []refLists, workers int) {
+func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, rs *refStore, lists []refLists, workers int) {
 	slices.SortFunc(todo, func(x, y int) int { return cmpU32(b.Functions[x].RVA, b.Functions[y].RVA) })
 	rb := newReleaseBehind(b, todo)
 	parallel(len(todo), workers, false, func(s *scratch, k int) {
@@ -209,8 +252,7 @@ func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, lists []ref
 			limit = limits[f.RVA]
 		}
 		b.code.fingerprint(b, f, limit, s, &b.fps[i])
-		// Copied into the worker's arena: no allocation per function.
-		lists[i] = refLists{s.clone32(s.calls), s.clone32(s.refs), s.clone32(s.datas)}
+		lists[i] = s.store(rs)
 	}, rb.done)
 }
 

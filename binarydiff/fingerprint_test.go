@@ -52,7 +52,7 @@ func benchFingerprint(b *testing.B, data []byte) {
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
-				fingerprintAll(bin, todo, nil, lists, workers)
+				fingerprintAll(bin, todo, nil, new(refStore), lists, workers)
 			}
 			reportCPU(b, cpu, codeBytes(bin))
 		})

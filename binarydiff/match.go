@@ -492,7 +492,7 @@ type callerIndex struct {
 func (c *callerIndex) of(i int) []int32 { return c.ids[c.start[i]:c.start[i+1]] }
 
 func callers(b *Binary) *callerIndex {
-	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
+	c := &callerIndex{start: prefault(make([]int32, len(b.Functions)+1))}
 	for i := range b.Functions {
 		for _, t := range b.callees(i) {
 			if t >= 0 {
@@ -503,7 +503,7 @@ func callers(b *Binary) *callerIndex {
 	for i := 1; i < len(c.start); i++ {
 		c.start[i] += c.start[i-1]
 	}
-	c.ids = make([]int32, c.start[len(c.start)-1])
+	c.ids = prefault(make([]int32, c.start[len(c.start)-1]))
 	fill := slices.Clone(c.start[:len(b.Functions)])
 	for i := range b.Functions {
 		for _, t := range b.callees(i) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"unsafe"
 )
 
 // mapping is a read-only memory map of a file. Unlike
@@ -122,3 +123,28 @@ func (m *mapping) release(off, n int64) {
 		syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
 	}
 }
+
+// prefault maps in, with one system call, the whole pages of memory behind
+// s (up to its capacity), and returns s. It is for a large table about to
+// be filled: on a virtual machine the first touch of each 4 KiB page is a
+// fault that can cost more than the work done on the page (13 µs on the
+// development VM, 0.4 s for 128 MiB), while mapping them in at once costs
+// 20 times less. Contents do not change. Kernels before 5.14 refuse
+// MADV_POPULATE_WRITE, and s is then faulted in as it is written.
+func prefault[T any](s []T) []T {
+	n := uintptr(cap(s)) * unsafe.Sizeof(*new(T))
+	if n < prefaultMin {
+		return s
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	lo, hi := (p+uintptr(pageSize)-1)&^uintptr(pageSize-1), (p+n)&^uintptr(pageSize-1)
+	if lo < hi {
+		syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+	}
+	return s
+}
+
+// prefaultMin is the least memory worth a system call to map in.
+const prefaultMin = 64 << 10
+
+const madvPopulateWrite = 23 // MADV_POPULATE_WRITE, Linux 5.14

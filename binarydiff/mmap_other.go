@@ -17,3 +17,7 @@ func openMapping(path string) (*mapping, error) {
 }
 
 func (m *mapping) release(off, n int64) {}
+
+// prefault returns s: mapping memory in ahead is for Linux (see
+// mmap_linux.go).
+func prefault[T any](s []T) []T { return s }

@@ -215,10 +215,14 @@ func (im *peImage) spend() bool {
 }
 
 // read reads n bytes at off; n is bounded by the file size before any
-// allocation.
+// allocation. The bytes of a mapped image are not copied: the caller must
+// not modify them.
 func (im *peImage) read(off int64, n int, what string) ([]byte, error) {
 	if off < 0 || n < 0 || off > im.size || int64(n) > im.size-off {
 		return nil, &FormatError{Off: off, Msg: what + " outside the file", Val: n}
+	}
+	if p := im.inPlace(off, n); p != nil {
+		return p, nil
 	}
 	p := make([]byte, n)
 	if _, err := im.r.ReadAt(p, off); err != nil && err != io.EOF {
@@ -238,7 +242,7 @@ func (im *peImage) section(rva uint32) *Section {
 
 // rvaBytes reads n bytes at rva inside one section; bytes past the
 // section's file data read as zero. n is bounded by the section size and
-// the file size.
+// the file size. Like read, it lends the bytes of a mapped image.
 func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
 	s := im.section(rva)
 	if s == nil {
@@ -251,6 +255,11 @@ func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
 	if int64(n) > im.size {
 		return nil, fmt.Errorf("rva range [%#x,+%#x) larger than the file", rva, n)
 	}
+	if off < s.FileSize && n <= s.FileSize-off {
+		if p := im.inPlace(s.Offset+int64(off), int(n)); p != nil {
+			return p, nil
+		}
+	}
 	p := make([]byte, n)
 	if off < s.FileSize {
 		k := min(n, s.FileSize-off)
@@ -259,6 +268,17 @@ func (im *peImage) rvaBytes(rva, n uint32) ([]byte, error) {
 		}
 	}
 	return p, nil
+}
+
+// inPlace returns the n bytes at off of a mapped image without copying
+// them: tables such as .pdata and the base relocations are megabytes in a
+// large image, and a copy is that much fresh memory to fault in. It
+// returns nil for other readers, or if the bytes are not all in the file.
+func (im *peImage) inPlace(off int64, n int) []byte {
+	if v, ok := im.r.(viewer); ok && n > 0 {
+		return v.view(off, int64(n))
+	}
+	return nil
 }
 
 // view returns up to n bytes at rva, stopping at the end of its section's

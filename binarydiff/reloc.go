@@ -24,7 +24,7 @@ func (pf *peFile) baseRelocs(types ...uint16) []uint32 {
 // parseBaseRelocs reads the blocks of a base relocation directory. A block
 // whose size is out of range ends the walk with a warning.
 func parseBaseRelocs(raw []byte, warn func(format string, args ...any), types ...uint16) []uint32 {
-	out := make([]uint32, 0, len(raw)/2) // at most one per 2-byte entry
+	out := prefault(make([]uint32, 0, len(raw)/2)) // at most one per 2-byte entry
 	for off := 0; off+8 <= len(raw); {
 		page := binary.LittleEndian.Uint32(raw[off:])
 		size := int(binary.LittleEndian.Uint32(raw[off+4:]))
