@@ -11,72 +11,83 @@ import (
 // the functions found by the previous one.
 const maxDiscoveryRounds = 8
 
-// candidate is a function start seen in metadata, before extents are known.
+// candidate is a function start seen in metadata, before extents are
+// known. It holds no pointers (its name and fragments are kept aside by
+// the discovery), so a list of a hundred thousand grows and sorts as
+// plain memory.
 type candidate struct {
 	rva   uint32
 	size  uint32 // 0 when the metadata gives no size (exports, symbols, entry, call targets)
+	name  uint32 // 1 + index of the name in discovery.names; 0 for none
+	frags uint32 // 1 + index of the fragments in discovery.fragLists; 0 for none
 	src   Source
-	name  string
-	frags []Range
 }
 
 // discovery collects function starts from cheapest to dearest source, then
 // decodes them (fingerprinting at the same time) to find call targets.
 type discovery struct {
-	b       *Binary
-	cands   map[uint32]*candidate
-	order   []*candidate // cands in the order added: metadata order, mostly sorted
-	slab    []candidate  // where new candidates are allocated, a chunk at a time
-	lists   []refLists   // per function of b: what its decode referred to, in refs
-	refs    refStore
-	workers int
+	b         *Binary
+	cands     []candidate // in the order added; split merges a start seen twice
+	names     []string    // of candidates
+	frags     []fragment  // chained pieces of functions, in the order added
+	fragLists [][]Range   // of candidates, set by split
+	lists     []refLists  // per function of b: what its decode referred to, in refs
+	refs      refStore
+	workers   int
+}
+
+// fragment is a piece of the function starting at root.
+type fragment struct {
+	root uint32
+	r    Range
 }
 
 func newDiscovery(b *Binary) *discovery {
-	return &discovery{b: b, cands: make(map[uint32]*candidate)}
+	return &discovery{b: b}
 }
 
 // add records a function start. The first source to see a start keeps it;
-// later sources may only add a name or a size.
+// later sources may only add a name or a size (see split). Starts are
+// appended, not looked up: a table of a hundred thousand entries is
+// merged by one sort, not a hundred thousand map operations.
 func (d *discovery) add(rva, size uint32, src Source, name string) {
-	c := d.cands[rva]
-	if c == nil {
-		c = d.newCandidate(candidate{rva: rva, size: size, src: src, name: name})
-		d.cands[rva] = c
-		d.order = append(d.order, c)
-		return
+	c := candidate{rva: rva, size: size, src: src}
+	if name != "" {
+		d.names = append(d.names, name)
+		c.name = uint32(len(d.names))
 	}
-	if c.name == "" {
-		c.name = name
+	d.cands = append(d.cands, c)
+}
+
+// function returns the Function c stands for, without an extent when open.
+func (d *discovery) function(c candidate) Function {
+	f := Function{RVA: c.rva, Size: c.size, Source: c.src}
+	if c.name > 0 {
+		f.Name = d.names[c.name-1]
 	}
-	if c.size == 0 {
-		c.size = size
+	if c.frags > 0 {
+		f.Fragments = d.fragLists[c.frags-1]
+	}
+	return f
+}
+
+// reserve makes room for n more candidates, with names if named, so that
+// a large table does not grow the lists step by step.
+func (d *discovery) reserve(n int, named bool) {
+	if cap(d.cands)-len(d.cands) < n {
+		c := prefault(make([]candidate, len(d.cands), len(d.cands)+n))
+		copy(c, d.cands)
+		d.cands = c
+	}
+	if named {
+		d.names = slices.Grow(d.names, n)
 	}
 }
 
-// reserve makes room for n more candidates, so that a large table does
-// not grow the map step by step.
-func (d *discovery) reserve(n int) {
-	if len(d.cands) == 0 && n > 0 {
-		d.cands = make(map[uint32]*candidate, n)
-	}
-	d.order = slices.Grow(d.order, n)
-}
-
-// newCandidate allocates c from the slab: one allocation per chunk, not
-// per function.
-func (d *discovery) newCandidate(c candidate) *candidate {
-	if len(d.slab) == cap(d.slab) {
-		d.slab = make([]candidate, 0, 1024)
-	}
-	d.slab = append(d.slab, c)
-	return &d.slab[len(d.slab)-1]
-}
-
+// addFragment records a chained piece of the function starting at root;
+// split attaches it, if some source added root.
 func (d *discovery) addFragment(root uint32, r Range) {
-	if c := d.cands[root]; c != nil {
-		c.frags = append(c.frags, r)
-	}
+	d.frags = append(d.frags, fragment{root, r})
 }
 
 // run turns candidates into Functions and fingerprints them. Functions the
@@ -89,7 +100,7 @@ func (d *discovery) run(workers int) error {
 	sized, open := d.split()
 	funcs := prefault(make([]Function, 0, len(sized)+len(open)))
 	for _, c := range sized {
-		funcs = append(funcs, Function{RVA: c.rva, Size: c.size, Name: c.name, Source: c.src, Fragments: c.frags})
+		funcs = append(funcs, d.function(c))
 	}
 	cov := newCoverage(funcs)
 	limits := map[uint32]uint32{}
@@ -104,7 +115,7 @@ func (d *discovery) run(workers int) error {
 	}
 	for round := 0; ; round++ {
 		for _, c := range pending {
-			b.Functions = append(b.Functions, Function{RVA: c.rva, Name: c.name, Source: c.src})
+			b.Functions = append(b.Functions, d.function(c))
 			b.fps = append(b.fps, fingerprint{})
 			d.lists = append(d.lists, refLists{})
 			todo = append(todo, len(b.Functions)-1)
@@ -126,7 +137,7 @@ func (d *discovery) run(workers int) error {
 				}
 			}
 		}, nil)
-		var targets []*candidate
+		var targets []candidate
 		seen := map[uint32]bool{}
 		for k, i := range todo {
 			if !unknown[k] {
@@ -142,15 +153,13 @@ func (d *discovery) run(workers int) error {
 				if s := b.Section(t); s == nil || s.Flags&SectionExec == 0 || t-s.RVA >= s.FileSize {
 					continue
 				}
-				c := d.newCandidate(candidate{rva: t, src: SourceCallTarget})
-				d.cands[t] = c
-				targets = append(targets, c)
+				targets = append(targets, candidate{rva: t, src: SourceCallTarget})
 			}
 		}
 		if len(targets) == 0 {
 			break
 		}
-		slices.SortFunc(targets, func(x, y *candidate) int { return cmpU32(x.rva, y.rva) })
+		slices.SortFunc(targets, func(x, y candidate) int { return cmpU32(x.rva, y.rva) })
 		todo = todo[:0]
 		pending = d.admit(targets, cov, limits)
 	}
@@ -158,34 +167,128 @@ func (d *discovery) run(workers int) error {
 	return nil
 }
 
-// split separates sized candidates (pdata) from open ones and sorts both.
-func (d *discovery) split() (sized, open []*candidate) {
-	for _, c := range d.order {
-		if c.size > 0 {
-			sized = append(sized, c)
-		} else {
-			open = append(open, c)
-		}
-	}
-	d.order = nil
-	byRVA := func(x, y *candidate) int { return cmpU32(x.rva, y.rva) }
-	for _, l := range [][]*candidate{sized, open} {
-		if !slices.IsSortedFunc(l, byRVA) {
-			slices.SortFunc(l, byRVA)
-		}
-	}
-	for _, c := range sized {
-		slices.SortFunc(c.frags, func(x, y Range) int { return cmpU32(x.RVA, y.RVA) })
-		c.size = d.clipToFile(c.rva, c.size)
-		kept := c.frags[:0]
-		for _, f := range c.frags {
-			if f.Size = d.clipToFile(f.RVA, f.Size); f.Size > 0 {
-				kept = append(kept, f)
+// split merges the candidates of each start, in the order they were added
+// (the first keeps its source; the first name and the first size found
+// fill in), attaches the fragments, and separates the sized candidates
+// (pdata) from the open ones, both sorted by RVA.
+func (d *discovery) split() (sized, open []candidate) {
+	cands := d.sorted()
+	d.cands = nil
+	merged := cands[:0]
+	for _, c := range cands {
+		if k := len(merged) - 1; k >= 0 && merged[k].rva == c.rva {
+			m := &merged[k]
+			if m.name == 0 {
+				m.name = c.name
 			}
+			if m.size == 0 {
+				m.size = c.size
+			}
+			continue
 		}
-		c.frags = kept
+		merged = append(merged, c)
+	}
+	clear(cands[len(merged):])
+	d.attachFragments(merged)
+	n := 0
+	for i := range merged {
+		if merged[i].size > 0 {
+			n++
+		}
+	}
+	sized = prefault(make([]candidate, 0, n))
+	open = prefault(make([]candidate, 0, len(merged)-n))
+	for _, c := range merged {
+		if c.size == 0 {
+			open = append(open, c)
+			continue
+		}
+		c.size = d.clipToFile(c.rva, c.size)
+		sized = append(sized, c)
 	}
 	return sized, open
+}
+
+// sorted returns the candidates sorted by RVA, those of one RVA in the
+// order they were added. Sources add in runs of their own order, most of
+// them sorted (pdata, symbols, pclntab), so a natural merge sort takes a
+// pass per doubling of the sorted runs: one or two passes, usually.
+func (d *discovery) sorted() []candidate {
+	a := d.cands
+	var runs []int // where each sorted run of a ends
+	for i := 1; i <= len(a); i++ {
+		if i == len(a) || a[i].rva < a[i-1].rva {
+			runs = append(runs, i)
+		}
+	}
+	if len(runs) <= 1 {
+		return a
+	}
+	tmp := prefault(make([]candidate, len(a)))
+	for len(runs) > 1 {
+		next := runs[:0]
+		lo := 0
+		for k := 0; k < len(runs); k += 2 {
+			if k+1 == len(runs) { // an odd run out: carried over as it is
+				copy(tmp[lo:], a[lo:runs[k]])
+				next = append(next, runs[k])
+				break
+			}
+			mergeCandidates(tmp[lo:runs[k+1]], a[lo:runs[k]], a[runs[k]:runs[k+1]])
+			lo = runs[k+1]
+			next = append(next, lo)
+		}
+		runs = next
+		a, tmp = tmp, a
+	}
+	return a
+}
+
+// mergeCandidates merges the sorted x and y into out, x first among equal
+// RVAs (stably).
+func mergeCandidates(out, x, y []candidate) {
+	i, j := 0, 0
+	for k := range out {
+		if j == len(y) || i < len(x) && x[i].rva <= y[j].rva {
+			out[k] = x[i]
+			i++
+		} else {
+			out[k] = y[j]
+			j++
+		}
+	}
+}
+
+// attachFragments gives each candidate (sorted, one per RVA) the
+// fragments rooted at it, sorted by address and clipped to the file, in
+// one shared slice.
+func (d *discovery) attachFragments(cands []candidate) {
+	if len(d.frags) == 0 {
+		return
+	}
+	slices.SortStableFunc(d.frags, func(x, y fragment) int { return cmp.Or(cmpU32(x.root, y.root), cmpU32(x.r.RVA, y.r.RVA)) })
+	all := make([]Range, 0, len(d.frags))
+	for i := 0; i < len(d.frags); {
+		j := i
+		for j < len(d.frags) && d.frags[j].root == d.frags[i].root {
+			j++
+		}
+		k, found := slices.BinarySearchFunc(cands, d.frags[i].root, func(c candidate, rva uint32) int { return cmpU32(c.rva, rva) })
+		if found && cands[k].size > 0 {
+			start := len(all)
+			for _, f := range d.frags[i:j] {
+				if f.r.Size = d.clipToFile(f.r.RVA, f.r.Size); f.r.Size > 0 {
+					all = append(all, f.r)
+				}
+			}
+			if len(all) > start {
+				d.fragLists = append(d.fragLists, all[start:len(all):len(all)])
+				cands[k].frags = uint32(len(d.fragLists))
+			}
+		}
+		i = j
+	}
+	d.frags = nil
 }
 
 // clipToFile limits [rva, rva+size) to the file-backed bytes of its section.
@@ -200,18 +303,17 @@ func (d *discovery) clipToFile(rva, size uint32) uint32 {
 // admit keeps the open candidates that start in file-backed executable
 // bytes no function covers, and sets how far each may extend: to the next
 // known start or the end of its section's file data.
-func (d *discovery) admit(open []*candidate, cov *coverage, limits map[uint32]uint32) []*candidate {
-	var kept []*candidate
+func (d *discovery) admit(open []candidate, cov *coverage, limits map[uint32]uint32) []candidate {
+	var kept []candidate
 	for _, c := range open {
 		s := d.b.Section(c.rva)
 		if s == nil || s.Flags&SectionExec == 0 || c.rva-s.RVA >= s.FileSize || cov.covers(c.rva) {
-			if c.name != "" {
+			if c.name > 0 {
 				// A name for a covered address only counts at a function start.
 				if k := cov.startAt(c.rva); k != nil && k.Name == "" {
-					k.Name = c.name
+					k.Name = d.names[c.name-1]
 				}
 			}
-			delete(d.cands, c.rva)
 			continue
 		}
 		kept = append(kept, c)

@@ -534,7 +534,7 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
 	// Sized functions must not overlap: a symbol inside another is a label.
 	end := uint64(0)
-	d.reserve(len(fs))
+	d.reserve(len(fs), true)
 	for _, f := range fs {
 		if uint64(f.rva) < end {
 			continue

@@ -200,6 +200,7 @@ func addGoFuncs(b *Binary, d *discovery) {
 		b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("Go pclntab: %v; names not read", err)})
 		return
 	}
+	d.reserve(len(funcs), true)
 	for _, f := range funcs {
 		if f.Entry < b.ImageBase || f.End-b.ImageBase > 1<<32 || f.Name == "go:buildid" {
 			continue // go:buildid is the build ID string at the start of the text, not code

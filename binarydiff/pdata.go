@@ -94,7 +94,7 @@ func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, paren
 			}
 		}
 	}
-	d.reserve(len(rfs))
+	d.reserve(len(rfs), false)
 	for i, rf := range rfs {
 		root, ok := chainRoot(parent, i)
 		if !ok {

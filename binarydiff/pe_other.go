@@ -63,7 +63,7 @@ func (pf *peFile) arm64Pdata(d *discovery) {
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return cmpU32(a.begin, b.begin) })
 	end := uint32(0)
-	d.reserve(len(es))
+	d.reserve(len(es), false)
 	for _, e := range es {
 		if e.begin < end {
 			pf.warn(-1, "pdata entry [%#x,+%#x) overlaps the previous one; skipped", e.begin, e.size)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -170,7 +171,7 @@ func TestParseHostileHeaders(t *testing.T) {
 // a chain to a missing parent and a cycle produce warnings, and chained
 // entries become fragments.
 func TestParsePdataChains(t *testing.T) {
-	b := &Binary{Sections: []Section{{Name: ".text", RVA: 0x1000, Size: 0x1000, Flags: SectionExec}}}
+	b := &Binary{Sections: []Section{{Name: ".text", RVA: 0x1000, Size: 0x1000, FileSize: 0x1000, Flags: SectionExec}}}
 	rfs := []runtimeFunction{
 		{0x1000, 0x1010, 0}, // primary
 		{0x1020, 0x1030, 0}, // fragment of 0x1000
@@ -185,14 +186,25 @@ func TestParsePdataChains(t *testing.T) {
 		p, ok := parents[rf.BeginAddress]
 		return p, ok
 	})
-	if c := d.cands[0x1000]; c == nil || len(c.frags) != 1 || c.frags[0] != (Range{0x1020, 0x10}) {
-		t.Errorf("0x1000: %+v", c)
+	sized, _ := d.split()
+	cands := map[uint32]candidate{}
+	for _, c := range sized {
+		cands[c.rva] = c
 	}
-	if d.cands[0x1020] != nil || d.cands[0x1028] != nil {
-		t.Error("fragment or overlapping entry became a function")
+	if c, ok := cands[0x1000]; !ok || c.frags == 0 || !slices.Equal(d.fragLists[c.frags-1], []Range{{0x1020, 0x10}}) {
+		t.Errorf("0x1000: %+v, fragments %v", c, d.fragLists)
 	}
-	if d.cands[0x1100] == nil || d.cands[0x1200] == nil {
-		t.Error("cyclic entries dropped")
+	if _, ok := cands[0x1020]; ok {
+		t.Error("fragment became a function")
+	}
+	if _, ok := cands[0x1028]; ok {
+		t.Error("overlapping entry became a function")
+	}
+	if _, ok := cands[0x1100]; !ok {
+		t.Error("cyclic entry 0x1100 dropped")
+	}
+	if _, ok := cands[0x1200]; !ok {
+		t.Error("cyclic entry 0x1200 dropped")
 	}
 	if len(b.Warnings) < 3 {
 		t.Errorf("warnings: %v", b.Warnings)

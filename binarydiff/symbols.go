@@ -63,6 +63,7 @@ func (pf *peFile) symbols(d *discovery) {
 		pf.warn(int64(pf.symPtr), "%v; symbols ignored", err)
 		return
 	}
+	d.reserve(int(pf.numSyms), true) // at most: many are aux records, labels and data
 	for i := 0; i < int(pf.numSyms); i++ {
 		e := raw[i*sizeofCOFFSymbol:]
 		aux := int(e[17])
