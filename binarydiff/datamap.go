@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 )
@@ -34,6 +35,7 @@ type dataMap struct {
 	claims  map[[2]uint32]int32
 	verdict map[[2]uint32]bool // by old and new offset, once resolved
 
+	cutOnce  sync.Once  // cuts may first be needed by several workers of claimData at once
 	cutList  []alignCut // see cuts, computed on first need
 	eqBefore []int32    // see cuts
 	runs     []equalRun // see cuts
@@ -764,9 +766,11 @@ func (m *dataMap) gone(a, b, w uint32) bool {
 // buildAnchors, the common suffix from prefixMargin after its start, and
 // the section ends.
 func (m *dataMap) cuts() []alignCut {
-	if m.cutList != nil {
-		return m.cutList
-	}
+	m.cutOnce.Do(m.makeCuts)
+	return m.cutList
+}
+
+func (m *dataMap) makeCuts() {
 	if !m.built {
 		m.buildAnchors()
 	}
@@ -814,7 +818,6 @@ func (m *dataMap) cuts() []alignCut {
 		}
 	}
 	m.cutList = cuts
-	return cuts
 }
 
 // alignRegion decides claims whose old offset lies in [lo.o, hi.o), giving

@@ -205,41 +205,44 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}
 	m.dataOK = make([]int8, len(m.o2n))
-	type ref struct {
-		dm   *dataMap
-		a, b uint32
-	}
-	var open []ref // references left to resolve, by pair
-	var at []int32 // per pair in pairs: its references in open end here
-	var pairs []int32
-	claim := func(dm *dataMap, a, b uint32) bool {
-		// Many references make the same claim: fast settles it once.
-		if _, ok := dm.claims[[2]uint32{a, b}]; !ok {
+	disjoint := [2]bool{sectionsDisjoint(m.old), sectionsDisjoint(m.new)}
+	// The pairs are checked in parallel, a block at a time; each block
+	// keeps the references its accepted pairs leave open. Whether a
+	// reference is settled at once (fast) depends on it alone, so the
+	// blocks need not see each other's claims.
+	blocks := make([]claimBlock, (len(m.o2n)+claimBlockSize-1)/claimBlockSize)
+	parallel(len(blocks), m.opts.Workers, false, func(_ *scratch, k int) {
+		blk := &blocks[k]
+		w := dataWalker{m: m, disjoint: disjoint}
+		claim := func(dm *dataMap, a, b uint32) bool {
 			if v, ok := dm.fast(a, b); ok {
 				return v
 			}
+			blk.open = append(blk.open, claimRef{dm, a, b})
+			return true
 		}
-		open = append(open, ref{dm, a, b})
-		return true
-	}
-	for oi, ni := range m.o2n {
-		if ni < 0 || m.old.fps[oi].norm != m.new.fps[ni].norm || !m.calleesAgree(oi, int(ni)) {
-			continue
+		for oi := k * claimBlockSize; oi < min((k+1)*claimBlockSize, len(m.o2n)); oi++ {
+			ni := m.o2n[oi]
+			if ni < 0 || m.old.fps[oi].norm != m.new.fps[ni].norm || !m.calleesAgree(oi, int(ni)) {
+				continue
+			}
+			ro, rn := m.old.dataRefs(oi), m.new.dataRefs(int(ni))
+			start := len(blk.open)
+			if len(ro) != len(rn) || !w.each(ro, rn, claim) {
+				m.dataOK[oi] = 2
+				blk.open = blk.open[:start]
+				continue
+			}
+			blk.pairs = append(blk.pairs, int32(oi))
+			blk.at = append(blk.at, int32(len(blk.open)))
 		}
-		ro, rn := m.old.dataRefs(oi), m.new.dataRefs(int(ni))
-		start := len(open)
-		if len(ro) != len(rn) || !m.eachDataRef(ro, rn, claim) {
-			m.dataOK[oi] = 2
-			open = open[:start]
-			continue
-		}
-		// Every reference of the pair stands: only now do its claims
-		// count, so that a pair rejected midway weighs in on no other.
-		for _, r := range open[start:] {
+	}, nil)
+	// Every reference of an accepted pair stands: only their claims
+	// count, so that a pair rejected midway weighs in on no other.
+	for _, blk := range blocks {
+		for _, r := range blk.open {
 			r.dm.claim(r.a, r.b)
 		}
-		pairs = append(pairs, int32(oi))
-		at = append(at, int32(len(open)))
 	}
 	// The maps are independent: resolve them concurrently.
 	var todo []*dataMap
@@ -263,68 +266,99 @@ func (m *matcher) claimData() {
 		dm.free()
 	}
 	m.dmaps = nil
-	start := int32(0)
-	for k, oi := range pairs {
-		m.dataOK[oi] = 1
-		for _, r := range open[start:at[k]] {
-			if !r.dm.verdict[[2]uint32{r.a, r.b}] {
-				m.dataOK[oi] = 2
-				break
+	for _, blk := range blocks {
+		start := int32(0)
+		for k, oi := range blk.pairs {
+			m.dataOK[oi] = 1
+			for _, r := range blk.open[start:blk.at[k]] {
+				if !r.dm.verdict[[2]uint32{r.a, r.b}] {
+					m.dataOK[oi] = 2
+					break
+				}
 			}
+			start = blk.at[k]
 		}
-		start = at[k]
 	}
 }
 
-// eachDataRef calls f with the data map and the section offsets of each
-// pair of corresponding references ro[k], rn[k] that both lie in a
-// section, while f returns true; references outside sections must be
-// equal. It reports whether all passed.
-func (m *matcher) eachDataRef(ro, rn []uint32, f func(dm *dataMap, a, b uint32) bool) bool {
-	for side, bin := range [2]*Binary{m.old, m.new} {
-		if m.disjoint[side] == 0 {
-			m.disjoint[side] = 2
-			if sectionsDisjoint(bin) {
-				m.disjoint[side] = 1
-			}
-		}
-	}
-	// With disjoint sections the section holding an address is unique, so
-	// the last one found answers again when it contains the next address.
-	lastO, lastN := m.lastSec[0], m.lastSec[1]
-	defer func() { m.lastSec = [2]*Section{lastO, lastN} }()
-	lastDmSec, lastDm := m.lastDmSec, m.lastDm
-	defer func() { m.lastDmSec, m.lastDm = lastDmSec, lastDm }()
+// claimBlockSize is how many old functions a worker of claimData checks
+// at once.
+const claimBlockSize = 1024
+
+// claimBlock is what claimData keeps of a block of pairs: the pairs whose
+// every data reference stands, and the references among them left to the
+// data maps to decide.
+type claimBlock struct {
+	open  []claimRef // by pair
+	at    []int32    // per pair in pairs: its references in open end here
+	pairs []int32
+}
+
+// claimRef is a reference of a paired function claiming that old offset a
+// of dm's old section became new offset b.
+type claimRef struct {
+	dm   *dataMap
+	a, b uint32
+}
+
+// dataWalker finds the section and the data map of each reference of a
+// pair, remembering the last ones found: one per worker of claimData.
+type dataWalker struct {
+	m        *matcher
+	disjoint [2]bool     // per side: no two sections overlap (see sectionsDisjoint)
+	last     [2]*Section // the sections found last, per side
+	key      [2]*Section // the sections of dm
+	dm       *dataMap
+}
+
+// each calls f with the data map and the section offsets of each pair of
+// corresponding references ro[k], rn[k] that both lie in a section, while
+// f returns true; references outside sections must be equal. It reports
+// whether all passed.
+func (w *dataWalker) each(ro, rn []uint32, f func(dm *dataMap, a, b uint32) bool) bool {
 	for k := range ro {
 		a, b := ro[k], rn[k]
-		var os, ns *Section
-		if lastO != nil && lastO.Contains(a) {
-			os = lastO
-		} else if os = m.old.Section(a); m.disjoint[0] == 1 {
-			lastO = os
-		}
-		if lastN != nil && lastN.Contains(b) {
-			ns = lastN
-		} else if ns = m.new.Section(b); m.disjoint[1] == 1 {
-			lastN = ns
-		}
+		os, ns := w.section(0, a), w.section(1, b)
 		if os == nil || ns == nil {
 			if a != b {
 				return false
 			}
 			continue
 		}
-		dm := lastDm
-		if key := [2]*Section{os, ns}; key != lastDmSec {
-			if dm = m.dmaps[key]; dm == nil {
-				dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1), m.both)
-				m.dmaps[key] = dm
-			}
-			lastDmSec, lastDm = key, dm
+		if key := [2]*Section{os, ns}; key != w.key {
+			w.key, w.dm = key, w.m.dataMap(os, ns)
 		}
-		if !f(dm, a-os.RVA, b-ns.RVA) {
+		if !f(w.dm, a-os.RVA, b-ns.RVA) {
 			return false
 		}
 	}
 	return true
+}
+
+// section returns the section of a side holding rva. With disjoint
+// sections the section holding an address is unique, so the last one
+// found answers again when it contains the next address.
+func (w *dataWalker) section(side int, rva uint32) *Section {
+	if s := w.last[side]; s != nil && s.Contains(rva) {
+		return s
+	}
+	s := w.m.bin(side).Section(rva)
+	if w.disjoint[side] {
+		w.last[side] = s
+	}
+	return s
+}
+
+// dataMap returns the data map of old section os and new section ns,
+// made on first need.
+func (m *matcher) dataMap(os, ns *Section) *dataMap {
+	m.dmapsMu.Lock()
+	defer m.dmapsMu.Unlock()
+	key := [2]*Section{os, ns}
+	dm := m.dmaps[key]
+	if dm == nil {
+		dm = newDataMap(m.old, m.new, os, ns, m.pointerID(0), m.pointerID(1), m.both)
+		m.dmaps[key] = dm
+	}
+	return dm
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/patchmodel/patchmodel/binarydiff/internal/myers"
 	"github.com/zeebo/xxh3"
@@ -19,19 +20,13 @@ type matcher struct {
 	pass     []Pass
 	matched  int
 	dmaps    map[[2]*Section]*dataMap // by old and new section, built on demand
-	dataOK   []int8                   // by old index: the data verdict, 0 if not known (see claimData)
-	// disjoint says, per side, whether no two sections overlap, so that the
-	// section holding an address is unique and can be cached (0 unknown,
-	// 1 yes, 2 no).
-	disjoint  [2]uint8
-	lastSec   [2]*Section // the sections eachDataRef found last, per side
-	lastDmSec [2]*Section // the sections of lastDm
-	lastDm    *dataMap
-	toks      [2]map[int32][]uint32 // decoded tokens of small functions, old and new
-	scratch   *scratch
-	callers   [2]*callerIndex // reverse call graphs, old and new, built on first use
-	featAt    [2][]int32      // per side and function: index into feats, -1 if not computed yet
-	feats     [2][]features   // secondary features computed so far, per side
+	dmapsMu  sync.Mutex
+	dataOK   []int8                // by old index: the data verdict, 0 if not known (see claimData)
+	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new
+	scratch  *scratch
+	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use
+	featAt   [2][]int32      // per side and function: index into feats, -1 if not computed yet
+	feats    [2][]features   // secondary features computed so far, per side
 }
 
 // bin returns the Binary of a side: 0 old, 1 new.
