@@ -154,11 +154,12 @@ type Binary struct {
 	size   int64
 	closer io.Closer
 
-	relocs  []uint32          // RVAs of 64-bit absolute addresses fixed up by base relocations, sorted
+	relocs  rvaIndex          // RVAs of absolute addresses fixed up by base relocations
 	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
 	pe      *peHeaders        // PE headers as parsed, for the image facts
 	elf     *elfImage         // ELF headers, layout and dynamic symbols as parsed, for the image facts
-	starts  startIndex        // function RVAs, for functionStart
+	starts  rvaIndex          // function RVAs, for functionStart
+	secTags []uint64          // xxh3 of each section's name, for normalized operands (see fingerprintAll)
 	fps     []fingerprint     // one per function
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
 	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
@@ -245,10 +246,18 @@ func (b *Binary) Close() error {
 
 // Section returns the section containing rva, or nil.
 func (b *Binary) Section(rva uint32) *Section {
+	if i := b.sectionIndex(rva); i >= 0 {
+		return &b.Sections[i]
+	}
+	return nil
+}
+
+// sectionIndex returns the index of the section containing rva, or -1.
+func (b *Binary) sectionIndex(rva uint32) int {
 	i := sort.Search(len(b.Sections), func(i int) bool { return b.Sections[i].RVA+b.Sections[i].Size > rva })
 	for ; i < len(b.Sections); i++ {
 		if b.Sections[i].Contains(rva) {
-			return &b.Sections[i]
+			return i
 		}
 		if b.Sections[i].RVA > rva {
 			break
@@ -257,10 +266,10 @@ func (b *Binary) Section(rva uint32) *Section {
 	// Section tables are usually sorted; fall back to a scan if this one is not.
 	for i := range b.Sections {
 		if b.Sections[i].Contains(rva) {
-			return &b.Sections[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // FunctionAt returns the index of the function whose main body or fragment
@@ -286,38 +295,46 @@ func (b *Binary) functionStart(rva uint32) int {
 	return -1
 }
 
-// startIndex finds the function starting at an RVA in constant time,
-// where a binary search over Functions costs a cache miss per step:
-// functions are bucketed by 4 KiB page of their RVA.
-type startIndex struct {
-	rvas  []uint32 // function RVAs, sorted
-	first []int32  // first[p-base]: index of the first function at or after page p
-	base  uint32   // page of the first function
+// rvaIndex indexes sorted RVAs (function starts, relocations) by their
+// 4 KiB page: finding one, or the first at or after an address, takes
+// constant time, where a binary search costs a cache miss per step.
+type rvaIndex struct {
+	rvas  []uint32 // sorted
+	first []int32  // first[p-base]: index of the first RVA at or after page p
+	base  uint32   // page of the first RVA
 }
 
-// build indexes the sorted RVAs, reusing x's memory.
-func (x *startIndex) build(n int, rva func(i int) uint32) {
-	x.rvas = slices.Grow(x.rvas[:0], n)[:n]
-	for i := range x.rvas {
-		x.rvas[i] = rva(i)
+// build indexes n sorted RVAs given by rva, reusing x's memory.
+func (x *rvaIndex) build(n int, rva func(i int) uint32) {
+	rvas := slices.Grow(x.rvas[:0], n)[:n]
+	for i := range rvas {
+		rvas[i] = rva(i)
 	}
-	if n == 0 {
+	x.index(rvas)
+}
+
+// index indexes rvas, which must be sorted, in place.
+func (x *rvaIndex) index(rvas []uint32) {
+	x.rvas = rvas
+	if len(rvas) == 0 {
+		x.first = x.first[:0]
 		return
 	}
 	// Pages span at most the image: 4 bytes of table per 4 KiB of it.
-	x.base = x.rvas[0] >> 12
-	pages := int(x.rvas[len(x.rvas)-1]>>12-x.base) + 2
+	x.base = rvas[0] >> 12
+	pages := int(rvas[len(rvas)-1]>>12-x.base) + 2
 	x.first = slices.Grow(x.first[:0], pages)[:pages]
 	i := 0
 	for p := range x.first {
-		for i < len(x.rvas) && x.rvas[i]>>12-x.base < uint32(p) {
+		for i < len(rvas) && rvas[i]>>12-x.base < uint32(p) {
 			i++
 		}
 		x.first[p] = int32(i)
 	}
 }
 
-func (x *startIndex) find(rva uint32) int {
+// find returns the index of rva, or -1.
+func (x *rvaIndex) find(rva uint32) int {
 	p := rva>>12 - x.base
 	if rva>>12 < x.base || int(p)+1 >= len(x.first) {
 		return -1
@@ -331,6 +348,28 @@ func (x *startIndex) find(rva uint32) int {
 		}
 	}
 	return -1
+}
+
+// lowerBound returns the index of the first RVA at or after rva.
+func (x *rvaIndex) lowerBound(rva uint32) int {
+	switch p := rva>>12 - x.base; {
+	case len(x.first) == 0 || rva>>12 < x.base:
+		return 0
+	case int(p)+1 >= len(x.first):
+		return len(x.rvas)
+	default: // in the page's bucket: all of it lies before the next page's
+		lo, hi := int(x.first[p]), int(x.first[p+1])
+		i, _ := slices.BinarySearch(x.rvas[lo:hi], rva)
+		return lo + i
+	}
+}
+
+// in returns the RVAs in [lo, hi).
+func (x *rvaIndex) in(lo, hi uint32) []uint32 {
+	if lo >= hi {
+		return nil
+	}
+	return x.rvas[x.lowerBound(lo):x.lowerBound(hi)]
 }
 
 // readRVA reads len(p) bytes at rva. Bytes past the section's file data

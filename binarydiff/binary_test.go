@@ -7,13 +7,14 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestStartIndex checks the page-bucketed index against a search of the
-// sorted function starts, for addresses at, between and around them.
-func TestStartIndex(t *testing.T) {
+// TestRVAIndex checks the page-bucketed index against a search of the
+// sorted RVAs, for addresses at, between and around them, and for ranges
+// between them.
+func TestRVAIndex(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		rvas := rapid.SliceOfNDistinct(rapid.Uint32Range(0x1000, 0x80000), 0, 200, rapid.ID).Draw(t, "rvas")
 		slices.Sort(rvas)
-		var x startIndex
+		var x rvaIndex
 		x.build(len(rvas), func(i int) uint32 { return rvas[i] })
 		probes := append(slices.Clone(rvas), rapid.SliceOf(rapid.Uint32()).Draw(t, "probes")...)
 		for _, r := range rvas {
@@ -26,6 +27,22 @@ func TestStartIndex(t *testing.T) {
 			}
 			if got := x.find(p); got != want {
 				t.Fatalf("find(%#x) = %d, want %d", p, got, want)
+			}
+			lb, _ := slices.BinarySearch(rvas, p)
+			if got := x.lowerBound(p); got != lb {
+				t.Fatalf("lowerBound(%#x) = %d, want %d", p, got, lb)
+			}
+		}
+		for k := 0; k+1 < len(probes); k += 2 {
+			lo, hi := probes[k], probes[k+1]
+			var want []uint32
+			for _, r := range rvas {
+				if r >= lo && r < hi {
+					want = append(want, r)
+				}
+			}
+			if got := x.in(lo, hi); !slices.Equal(got, want) {
+				t.Fatalf("in(%#x, %#x) = %v, want %v", lo, hi, got, want)
 			}
 		}
 	})

@@ -206,7 +206,7 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte, free func()) {
 	n := min(s.FileSize, maxDataMapBytes)
 	p, free = writableCopy(b, s, n)
-	for _, r := range relocsIn(b.relocs, s.RVA, s.RVA+n) {
+	for _, r := range b.relocs.in(s.RVA, s.RVA+n) {
 		if o := r - s.RVA; o+8 <= n {
 			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
 			copy(p[o:], pointerMark[:])
@@ -258,7 +258,7 @@ func dataPointerID(b *Binary, rva uint32) uint64 {
 	if readSection(b, s, buf[:min(16, s.Size-off)], off) != nil {
 		return 0
 	}
-	for _, r := range relocsIn(b.relocs, rva-min(rva, 7), rva+16) {
+	for _, r := range b.relocs.in(rva-min(rva, 7), rva+16) {
 		for k := max(r, rva); k < min(r+8, rva+16); k++ {
 			buf[k-rva] = pointerMark[0]
 		}

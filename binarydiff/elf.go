@@ -406,7 +406,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		for name, st := range im.stubs {
 			b.imports[st] = name // a call to a stub calls name
 		}
-		b.relocs = slices.Compact(slices.Sorted(slices.Values(im.absRelocs)))
+		b.relocs.index(slices.Compact(slices.Sorted(slices.Values(im.absRelocs))))
 		return
 	}
 	for _, s := range im.f.Sections {
@@ -442,7 +442,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		im.absRelocs = inferPointers(b)
 	}
 	slices.Sort(im.absRelocs)
-	b.relocs = slices.Compact(im.absRelocs)
+	b.relocs.index(slices.Compact(im.absRelocs))
 }
 
 // inferPointers finds the pointers in the data of an executable that has

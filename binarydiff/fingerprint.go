@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"github.com/zeebo/xxh3"
 	"math/bits"
 	"slices"
 	"sync"
@@ -128,7 +129,7 @@ type scratch struct {
 	targets []uint64    // bitset: an intra-function branch targets this offset
 	after   []uint64    // bitset: the previous instruction transfers control
 	sec     *Section    // last section an operand pointed into
-	secTag  uint64      // xxh3 of its name
+	secTag  uint64      // xxh3 of its name (Binary.secTags)
 	dec     decodeState // generic decoders' state (isa_generic.go)
 	ins     genInsn
 	chunk   []uint32 // the worker's chunk of its refStore (see store)
@@ -243,6 +244,12 @@ const (
 // code every worker is past can be released (see releaseBehind).
 func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, rs *refStore, lists []refLists, workers int) {
 	slices.SortFunc(todo, func(x, y int) int { return cmpU32(b.Functions[x].RVA, b.Functions[y].RVA) })
+	if len(b.secTags) != len(b.Sections) {
+		b.secTags = make([]uint64, len(b.Sections))
+		for i := range b.Sections {
+			b.secTags[i] = xxh3.HashString(b.Sections[i].Name)
+		}
+	}
 	rb := newReleaseBehind(b, todo)
 	parallel(len(todo), workers, false, func(s *scratch, k int) {
 		i := todo[k]

@@ -1083,8 +1083,8 @@ func (h *assessor) ptrSize() uint32 {
 // masks relocated pointers. The reads go a window at a time, and targets
 // past the last function (data, in most images) need no function search.
 func (h *assessor) retargeted(os, ns *Section) []uint32 {
-	orel := relocsIn(h.old.relocs, os.RVA, os.RVA+os.Size)
-	nrel := relocsIn(h.new.relocs, ns.RVA, ns.RVA+ns.Size)
+	orel := h.old.relocs.in(os.RVA, os.RVA+os.Size)
+	nrel := h.new.relocs.in(ns.RVA, ns.RVA+ns.Size)
 	if len(orel) == 0 || len(nrel) == 0 {
 		return nil
 	}
@@ -1530,7 +1530,7 @@ func (h *assessor) removed() {
 	var sec *Section
 	var om []Range
 	var win window
-	relocs := old.relocs
+	relocs := old.relocs.rvas
 	for k := 0; k < len(relocs); k++ {
 		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {

@@ -58,7 +58,7 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 	for _, r := range s.ranges {
 		lo, hi = min(lo, r.RVA), max(hi, r.End())
 	}
-	relocs := relocsIn(b.relocs, lo, hi)
+	relocs := b.relocs.in(lo, hi)
 	var prevTok, loose, mnem uint64
 	var jccIntra, jccOut, jmpIntra uint32
 	// Plain instructions normalize to their own bytes: a run of them is
@@ -418,11 +418,11 @@ func (s *scratch) appendData(b *Binary, t uint64, taken bool) {
 	}
 	sec := s.sec
 	if sec == nil || !sec.Contains(rva) {
-		sec = b.Section(rva)
-		s.sec = sec
-		if sec != nil {
-			s.secTag = xxh3.HashString(sec.Name)
+		sec = nil
+		if i := b.sectionIndex(rva); i >= 0 {
+			sec, s.secTag = &b.Sections[i], b.secTags[i]
 		}
+		s.sec = sec
 	}
 	switch {
 	case sec == nil:

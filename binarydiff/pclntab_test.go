@@ -41,8 +41,8 @@ func TestPclntabStripped(t *testing.T) {
 			}
 			// Go links linux/amd64 executables static, without relocations:
 			// the pointers in their data are inferred.
-			if tc.goos == "linux" && len(bins[0].relocs) < 1000 {
-				t.Errorf("%d pointers inferred in a Go ELF executable", len(bins[0].relocs))
+			if tc.goos == "linux" && len(bins[0].relocs.rvas) < 1000 {
+				t.Errorf("%d pointers inferred in a Go ELF executable", len(bins[0].relocs.rvas))
 			}
 			named := 0 // stripped: every name comes from the pclntab
 			for _, f := range bins[0].Functions {

@@ -74,9 +74,9 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 		return nil, err
 	}
 	if b.Arch == ArchAMD64 {
-		b.relocs = pf.baseRelocs(IMAGE_REL_BASED_DIR64)
+		b.relocs.index(pf.baseRelocs(IMAGE_REL_BASED_DIR64))
 	} else { // x86 fixes up 32-bit addresses (HIGHLOW)
-		b.relocs = pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64)
+		b.relocs.index(pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64))
 	}
 	b.imports = im.importSlots(pf.warnf)
 	if err := pf.discover(workers); err != nil {

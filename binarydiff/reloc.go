@@ -45,10 +45,3 @@ func parseBaseRelocs(raw []byte, warn func(format string, args ...any), types ..
 	}
 	return slices.Compact(out)
 }
-
-// relocsIn returns the relocation RVAs in [lo, hi).
-func relocsIn(relocs []uint32, lo, hi uint32) []uint32 {
-	i, _ := slices.BinarySearch(relocs, lo)
-	j, _ := slices.BinarySearch(relocs, hi)
-	return relocs[i:j]
-}

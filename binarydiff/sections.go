@@ -138,8 +138,8 @@ func diffSections(ctx context.Context, old, new *Binary, workers int) ([]Section
 func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *SectionDiff) error {
 	size := max(os.Size, ns.Size)
 	common := min(os.Size, ns.Size)
-	orel := relocsIn(old.relocs, os.RVA, os.RVA+os.Size)
-	nrel := relocsIn(new.relocs, ns.RVA, ns.RVA+ns.Size)
+	orel := old.relocs.in(os.RVA, os.RVA+os.Size)
+	nrel := new.relocs.in(ns.RVA, ns.RVA+ns.Size)
 	masked := func(off uint32) bool {
 		for len(orel) > 0 && orel[0]-os.RVA+8 <= off {
 			orel = orel[1:]
