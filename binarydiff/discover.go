@@ -412,7 +412,7 @@ func (d *discovery) resolve() {
 // and fragments.
 type coverage struct {
 	ranges []covRange // sorted by RVA, non-overlapping
-	starts rvaIndex // of ranges
+	starts rvaIndex   // of ranges
 }
 
 type covRange struct {
