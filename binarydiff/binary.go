@@ -296,12 +296,12 @@ func (b *Binary) functionStart(rva uint32) int {
 }
 
 // rvaIndex indexes sorted RVAs (function starts, relocations) by their
-// 4 KiB page: finding one, or the first at or after an address, takes
+// 1 KiB bucket: finding one, or the first at or after an address, takes
 // constant time, where a binary search costs a cache miss per step.
 type rvaIndex struct {
 	rvas  []uint32 // sorted
-	first []int32  // first[p-base]: index of the first RVA at or after page p
-	base  uint32   // page of the first RVA
+	first []int32  // first[k-base]: index of the first RVA at or after bucket k
+	base  uint32   // bucket of the first RVA
 }
 
 // build indexes n sorted RVAs given by rva, reusing x's memory.
@@ -320,26 +320,26 @@ func (x *rvaIndex) index(rvas []uint32) {
 		x.first = x.first[:0]
 		return
 	}
-	// Pages span at most the image: 4 bytes of table per 4 KiB of it.
-	x.base = rvas[0] >> 12
-	pages := int(rvas[len(rvas)-1]>>12-x.base) + 2
-	x.first = slices.Grow(x.first[:0], pages)[:pages]
+	// Buckets span at most the image: 4 bytes of table per KiB of it.
+	x.base = rvas[0] >> bucketBits
+	buckets := int(rvas[len(rvas)-1]>>bucketBits-x.base) + 2
+	x.first = slices.Grow(x.first[:0], buckets)[:buckets]
 	i := 0
-	for p := range x.first {
-		for i < len(rvas) && rvas[i]>>12-x.base < uint32(p) {
+	for k := range x.first {
+		for i < len(rvas) && rvas[i]>>bucketBits-x.base < uint32(k) {
 			i++
 		}
-		x.first[p] = int32(i)
+		x.first[k] = int32(i)
 	}
 }
 
 // find returns the index of rva, or -1.
 func (x *rvaIndex) find(rva uint32) int {
-	p := rva>>12 - x.base
-	if rva>>12 < x.base || int(p)+1 >= len(x.first) {
+	k := rva>>bucketBits - x.base
+	if rva>>bucketBits < x.base || int(k)+1 >= len(x.first) {
 		return -1
 	}
-	for i := x.first[p]; i < x.first[p+1]; i++ {
+	for i := x.first[k]; i < x.first[k+1]; i++ {
 		switch {
 		case x.rvas[i] == rva:
 			return int(i)
@@ -352,17 +352,22 @@ func (x *rvaIndex) find(rva uint32) int {
 
 // lowerBound returns the index of the first RVA at or after rva.
 func (x *rvaIndex) lowerBound(rva uint32) int {
-	switch p := rva>>12 - x.base; {
-	case len(x.first) == 0 || rva>>12 < x.base:
+	switch k := rva>>bucketBits - x.base; {
+	case len(x.first) == 0 || rva>>bucketBits < x.base:
 		return 0
-	case int(p)+1 >= len(x.first):
+	case int(k)+1 >= len(x.first):
 		return len(x.rvas)
-	default: // in the page's bucket: all of it lies before the next page's
-		lo, hi := int(x.first[p]), int(x.first[p+1])
+	default: // in its bucket: all of it lies before the next bucket's
+		lo, hi := int(x.first[k]), int(x.first[k+1])
 		i, _ := slices.BinarySearch(x.rvas[lo:hi], rva)
 		return lo + i
 	}
 }
+
+// bucketBits is the log2 of an rvaIndex bucket's size in bytes: 1 KiB
+// holds one or two function starts of typical code, so that finding one
+// is one or two comparisons after the lookup.
+const bucketBits = 10
 
 // in returns the RVAs in [lo, hi).
 func (x *rvaIndex) in(lo, hi uint32) []uint32 {

@@ -302,13 +302,17 @@ type claimRef struct {
 }
 
 // dataWalker finds the section and the data map of each reference of a
-// pair, remembering the last ones found: one per worker of claimData.
+// pair, remembering the ones found: one per worker of claimData.
 type dataWalker struct {
 	m        *matcher
 	disjoint [2]bool     // per side: no two sections overlap (see sectionsDisjoint)
 	last     [2]*Section // the sections found last, per side
-	key      [2]*Section // the sections of dm
-	dm       *dataMap
+	maps     []walkerMap // the data maps found, by sections: a few
+}
+
+type walkerMap struct {
+	key [2]*Section
+	dm  *dataMap
 }
 
 // each calls f with the data map and the section offsets of each pair of
@@ -325,10 +329,7 @@ func (w *dataWalker) each(ro, rn []uint32, f func(dm *dataMap, a, b uint32) bool
 			}
 			continue
 		}
-		if key := [2]*Section{os, ns}; key != w.key {
-			w.key, w.dm = key, w.m.dataMap(os, ns)
-		}
-		if !f(w.dm, a-os.RVA, b-ns.RVA) {
+		if !f(w.dataMap(os, ns), a-os.RVA, b-ns.RVA) {
 			return false
 		}
 	}
@@ -347,6 +348,21 @@ func (w *dataWalker) section(side int, rva uint32) *Section {
 		w.last[side] = s
 	}
 	return s
+}
+
+// dataMap returns the data map of os and ns, asking the matcher (which
+// locks) only the first time: references alternate between a few
+// sections, and a lock each time they do is contended.
+func (w *dataWalker) dataMap(os, ns *Section) *dataMap {
+	key := [2]*Section{os, ns}
+	for _, e := range w.maps {
+		if e.key == key {
+			return e.dm
+		}
+	}
+	dm := w.m.dataMap(os, ns)
+	w.maps = append(w.maps, walkerMap{key, dm})
+	return dm
 }
 
 // dataMap returns the data map of old section os and new section ns,
