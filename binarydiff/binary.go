@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"errors"
 	"fmt"
+	"github.com/zeebo/xxh3"
 	"io"
 	"runtime"
 	"slices"
@@ -159,7 +160,7 @@ type Binary struct {
 	pe      *peHeaders        // PE headers as parsed, for the image facts
 	elf     *elfImage         // ELF headers, layout and dynamic symbols as parsed, for the image facts
 	starts  rvaIndex          // function RVAs, for functionStart
-	secTags []uint64          // xxh3 of each section's name, for normalized operands (see fingerprintAll)
+	secTags []uint64          // xxh3 of each section's name (see sectionTag)
 	fps     []fingerprint     // one per function
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
 	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
@@ -270,6 +271,16 @@ func (b *Binary) sectionIndex(rva uint32) int {
 		}
 	}
 	return -1
+}
+
+// sectionTag returns the xxh3 of section i's name, which normalized
+// operands and data pointers name a section by: computed once per image
+// by fingerprintAll.
+func (b *Binary) sectionTag(i int) uint64 {
+	if i < len(b.secTags) {
+		return b.secTags[i]
+	}
+	return xxh3.HashString(b.Sections[i].Name)
 }
 
 // FunctionAt returns the index of the function whose main body or fragment

@@ -53,6 +53,9 @@ func (a dataAnchor) delta() int64 { return int64(a.new) - int64(a.old) }
 // not move.
 const prefixMargin = 64
 
+// memPage is the usual size of a memory page.
+const memPage = 4 << 10
+
 // maxDataMapBytes bounds the bytes a data map reads per section side.
 const maxDataMapBytes = 64 << 20
 
@@ -205,8 +208,9 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 // eight: cheaper to align as changed in place than as moved data.
 func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte, free func()) {
 	n := min(s.FileSize, maxDataMapBytes)
-	p, free = writableCopy(b, s, n)
-	for _, r := range b.relocs.in(s.RVA, s.RVA+n) {
+	relocs := b.relocs.in(s.RVA, s.RVA+n)
+	p, free = writableCopy(b, s, n, pagesTouched(relocs) > int(n)/memPage/2)
+	for _, r := range relocs {
 		if o := r - s.RVA; o+8 <= n {
 			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
 			copy(p[o:], pointerMark[:])
@@ -227,20 +231,36 @@ type privateMapper interface {
 }
 
 // writableCopy returns the first n bytes of section s to be written over:
-// in a mapped image a copy-on-write mapping, in which only the pages
-// written to (those holding relocated pointers) take fresh memory; else a
-// copy on the heap. free releases it.
-func writableCopy(b *Binary, s *Section, n uint32) ([]byte, func()) {
-	if pm, ok := b.r.(privateMapper); ok {
+// in a mapped image where most pages will not be written (dense is false),
+// a copy-on-write mapping, in which only the pages written to take fresh
+// memory; else a copy on the heap, mapped in ahead (a page written to
+// through a copy-on-write mapping costs a fault and a copy of its own).
+// free releases it.
+func writableCopy(b *Binary, s *Section, n uint32, dense bool) ([]byte, func()) {
+	if pm, ok := b.r.(privateMapper); ok && !dense {
 		if p, free, ok := pm.private(s.Offset, int64(n)); ok {
 			return p, free
 		}
 	}
-	p := make([]byte, n)
+	p := prefault(make([]byte, n))
 	if readSection(b, s, p, 0) != nil {
 		clear(p)
 	}
 	return p, func() {}
+}
+
+// pagesTouched returns about how many distinct memory pages (of memPage
+// bytes) the 8 bytes at each of the sorted relocs touch.
+func pagesTouched(relocs []uint32) int {
+	n, last := 0, int64(-1)
+	for _, r := range relocs {
+		for _, pg := range [2]int64{int64(r) / memPage, (int64(r) + 7) / memPage} {
+			if pg != last {
+				n, last = n+1, pg
+			}
+		}
+	}
+	return n
 }
 
 // dataPointerID names the data a pointer that starts no function points
@@ -249,10 +269,11 @@ func writableCopy(b *Binary, s *Section, n uint32) ([]byte, func()) {
 // between versions, the contents of the same data seldom do. It returns 0
 // for pointers into code or outside any section.
 func dataPointerID(b *Binary, rva uint32) uint64 {
-	s := b.Section(rva)
-	if s == nil || s.Flags&SectionExec != 0 {
+	i := b.sectionIndex(rva)
+	if i < 0 || b.Sections[i].Flags&SectionExec != 0 {
 		return 0
 	}
+	s := &b.Sections[i]
 	var buf [16]byte
 	off := rva - s.RVA
 	if readSection(b, s, buf[:min(16, s.Size-off)], off) != nil {
@@ -263,7 +284,7 @@ func dataPointerID(b *Binary, rva uint32) uint64 {
 			buf[k-rva] = pointerMark[0]
 		}
 	}
-	return mix64(xxh3.Hash(buf[:]) ^ xxh3.HashString(s.Name))
+	return mix64(xxh3.Hash(buf[:]) ^ b.sectionTag(i))
 }
 
 // guess reports whether old offset a may have become new offset b, for
@@ -797,14 +818,22 @@ func (m *dataMap) makeCuts() {
 		cuts[len(cuts)-1] = alignCut{la, lb}
 	}
 	// eqBefore[i]: how many of the intervals between consecutive cuts
-	// before cut i hold equal bytes on one diagonal.
+	// before cut i hold equal bytes on one diagonal. Comparing them reads
+	// both sections whole: in two halves at once, each interval's verdict
+	// first in eqBefore[i] itself.
 	m.eqBefore = make([]int32, len(cuts))
-	for i := 1; i < len(cuts); i++ {
-		p, q := cuts[i-1], cuts[i]
-		m.eqBefore[i] = m.eqBefore[i-1]
-		if q.o-p.o == q.n-p.n && bytes.Equal(m.ob[p.o:q.o], m.nb[p.n:q.n]) {
-			m.eqBefore[i]++
+	equal := func(lo, hi int) {
+		for i := max(lo, 1); i < hi; i++ {
+			p, q := cuts[i-1], cuts[i]
+			if q.o-p.o == q.n-p.n && bytes.Equal(m.ob[p.o:q.o], m.nb[p.n:q.n]) {
+				m.eqBefore[i] = 1
+			}
 		}
+	}
+	half := len(cuts) / 2
+	m.both(func() { equal(0, half) }, func() { equal(half, len(cuts)) })
+	for i := 1; i < len(cuts); i++ {
+		m.eqBefore[i] += m.eqBefore[i-1]
 	}
 	for i := 1; i < len(cuts); i++ {
 		if m.eqBefore[i] == m.eqBefore[i-1] {

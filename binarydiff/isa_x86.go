@@ -420,7 +420,7 @@ func (s *scratch) appendData(b *Binary, t uint64, taken bool) {
 	if sec == nil || !sec.Contains(rva) {
 		sec = nil
 		if i := b.sectionIndex(rva); i >= 0 {
-			sec, s.secTag = &b.Sections[i], b.secTags[i]
+			sec, s.secTag = &b.Sections[i], b.sectionTag(i)
 		}
 		s.sec = sec
 	}
