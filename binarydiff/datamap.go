@@ -174,7 +174,7 @@ const (
 // the data between them shifted (strings are packed byte-aligned). A radix
 // sort keeps this linear: a data map may cover megabytes.
 func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
-	keys := make([]uint64, 0, max(0, (hi-lo)>>rate+1))
+	keys := prefault(make([]uint64, 0, max(0, (hi-lo)>>rate+1)))
 	for i := lo; i+8 <= hi; i++ {
 		// A cheap look at two bytes picks the positions, the word's hash
 		// only for them.

@@ -87,9 +87,9 @@ func imageInfo(b *Binary) ImageInfo {
 // functions in address order (paired or Removed), then Added functions in
 // address order.
 func (m *matcher) classify() []FunctionDiff {
-	out := make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched)
+	out := prefault(make([]FunctionDiff, 0, len(m.o2n)+len(m.n2o)-m.matched))
 	// One allocation for the Old and New of every FunctionDiff.
-	refs := make([]FuncRef, len(m.o2n)+len(m.n2o))
+	refs := prefault(make([]FuncRef, len(m.o2n)+len(m.n2o)))
 	var changed, oldIdx, newIdx []int // Changed pairs with other code: index in out, old and new function
 	m.claimData()
 	for oi, ni := range m.o2n {

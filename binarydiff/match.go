@@ -221,6 +221,9 @@ func (m *matcher) uniqueKeyPass(p Pass, key keyFunc, accept func(oi, ni int) boo
 		}
 		keys := make(map[uint64]slot, n) // sized once: growing rehashes every key
 		var list []keyed
+		if side == 0 {
+			list = make([]keyed, 0, n)
+		}
 		for i := range partner {
 			if partner[i] >= 0 {
 				continue

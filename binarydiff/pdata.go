@@ -35,7 +35,7 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 		pf.warn(-1, "exception directory size %d is not a multiple of %d", dir.Size, sizeofRuntimeFunction)
 	}
 	n := len(raw) / sizeofRuntimeFunction
-	rfs := make([]runtimeFunction, 0, n)
+	rfs := prefault(make([]runtimeFunction, 0, n))
 	for i := 0; i < n; i++ {
 		e := raw[i*sizeofRuntimeFunction:]
 		rf := runtimeFunction{
@@ -83,7 +83,7 @@ func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, paren
 		return -1
 	}
 	// parent[i] is the entry a chained entry continues (-1 for primaries).
-	parent := make([]int32, len(rfs))
+	parent := prefault(make([]int32, len(rfs)))
 	for i := range rfs {
 		parent[i] = -1
 		if pb, ok := parentOf(rfs[i]); ok {

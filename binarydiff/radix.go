@@ -17,7 +17,7 @@ func radixSort(a []uint64, from, to int) []uint64 {
 		slices.Sort(a)
 		return a
 	}
-	tmp := make([]uint64, len(a))
+	tmp := prefault(make([]uint64, len(a)))
 	var count [1 << radixDigit]uint32
 	for shift := from; shift < to; shift += radixDigit {
 		clear(count[:])
