@@ -3,12 +3,13 @@ package binarydiff
 import (
 	"errors"
 	"fmt"
-	"github.com/zeebo/xxh3"
 	"io"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/zeebo/xxh3"
 )
 
 // Format is the container format of a binary.

@@ -188,7 +188,6 @@ func (d *discovery) split() (sized, open []candidate) {
 		}
 		merged = append(merged, c)
 	}
-	clear(cands[len(merged):])
 	d.attachFragments(merged)
 	n := 0
 	for i := range merged {

@@ -1,11 +1,12 @@
 package binarydiff
 
 import (
-	"github.com/zeebo/xxh3"
 	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/zeebo/xxh3"
 )
 
 // sketchBins is the number of one-permutation MinHash bins per function.
