@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zeebo/xxh3"
 )
@@ -35,10 +36,11 @@ type dataMap struct {
 	claims  map[[2]uint32]int32
 	verdict map[[2]uint32]bool // by old and new offset, once resolved
 
-	cutOnce  sync.Once  // cuts may first be needed by several workers of claimData at once
-	cutList  []alignCut // see cuts, computed on first need
-	eqBefore []int32    // see cuts
-	runs     []equalRun // see cuts
+	cutOnce  sync.Once       // cuts may first be needed by several workers of claimData at once
+	fastSeen []atomic.Uint64 // see fastShared
+	cutList  []alignCut      // see cuts, computed on first need
+	eqBefore []int32         // see cuts
+	runs     []equalRun      // see cuts
 }
 
 type dataAnchor struct {
@@ -86,6 +88,7 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 		s++
 	}
 	m.prefix, m.suffix = uint32(p), uint32(s)
+	m.fastSeen = make([]atomic.Uint64, fastSeenSlots)
 	return m
 }
 
@@ -466,6 +469,42 @@ func (m *dataMap) fast(a, b uint32) (agree, ok bool) {
 	}
 	return false, false
 }
+
+// fastShared is fast, remembering its answers in a table the workers of
+// claimData share: the references of many functions make the same claim
+// (a generated image's two million references make five thousand), and
+// fast is a function of the claim alone, so a slot holds the claim and its
+// answer in one word, written and read atomically, and a race at worst
+// computes an answer twice.
+func (m *dataMap) fastShared(a, b uint32) (agree, ok bool) {
+	if a >= 1<<wordPosBits || b >= 1<<wordPosBits { // past any section's bytes: fast answers at once
+		return m.fast(a, b)
+	}
+	key := uint64(a)<<wordPosBits | uint64(b)
+	slot := &m.fastSeen[mix64(key)%fastSeenSlots]
+	if e := slot.Load(); e&fastKnown != 0 && e&(1<<(2*wordPosBits)-1) == key {
+		return e&fastAgree != 0, e&fastOK != 0
+	}
+	agree, ok = m.fast(a, b)
+	e := key | fastKnown
+	if agree {
+		e |= fastAgree
+	}
+	if ok {
+		e |= fastOK
+	}
+	slot.Store(e)
+	return agree, ok
+}
+
+// A fastSeen slot: the claim in the low 2*wordPosBits bits, then whether
+// fast answered, what, and that the slot is in use.
+const (
+	fastOK = 1 << (2*wordPosBits + iota)
+	fastAgree
+	fastKnown
+	fastSeenSlots = 1 << 14
+)
 
 // equalRun is a maximal run of intervals between consecutive cuts whose
 // bytes are equal on one diagonal: old [o, end) is new [n, n+end-o).

@@ -215,7 +215,7 @@ func (m *matcher) claimData() {
 		blk := &blocks[k]
 		w := dataWalker{m: m, disjoint: disjoint}
 		claim := func(dm *dataMap, a, b uint32) bool {
-			if v, ok := dm.fast(a, b); ok {
+			if v, ok := dm.fastShared(a, b); ok {
 				return v
 			}
 			blk.open = append(blk.open, claimRef{dm, a, b})
