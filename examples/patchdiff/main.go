@@ -27,7 +27,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -64,11 +63,6 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 	}
 	defer old.Close()
 	defer new.Close()
-	// Opening leaves tens of megabytes of tables that only discovery
-	// needed: collected now, their memory serves the diff, which would
-	// otherwise grow the heap into fresh pages (about 30 MB less at the
-	// peak and 40 ms less on the development VM's large pair).
-	runtime.GC()
 	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{IgnoreSymbols: noSyms})
 	if err != nil {
 		return err
