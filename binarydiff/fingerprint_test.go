@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
 )
 
 func codeBytes(b *Binary) int64 {
@@ -101,6 +104,41 @@ func BenchmarkDiffGoProgram(b *testing.B) {
 	for b.Loop() {
 		if _, err := Diff(context.Background(), old, new, Options{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFingerprintModesAgree checks that decoding for the secondary
+// features (scratch.full, the general handling of every instruction) gives
+// the same fingerprint and references as Open's decoding (which takes
+// plain instructions by a shorter path), for every function of a real Go
+// program and of a generated image with relocated operands.
+func TestFingerprintModesAgree(t *testing.T) {
+	cfg := difftest.Config{MinFuncs: 300, MaxFuncs: 300, MaxBody: 40, MaxData: 20, Symbols: true}
+	l, err := difftest.RandomPair(7, cfg, 3).Old.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string]*Binary{"fixture": fxOpen(t, fxV1), "generated": gen} {
+		plain, full := &scratch{}, &scratch{full: true}
+		for i := range b.Functions {
+			f := b.Functions[i]
+			var fa, fb fingerprint
+			b.code.fingerprint(b, &f, 0, plain, &fa)
+			refs := [][]uint32{slices.Clone(plain.calls), slices.Clone(plain.refs), slices.Clone(plain.datas)}
+			b.code.fingerprint(b, &f, 0, full, &fb)
+			if fa != fb {
+				t.Fatalf("%s: %s at %#x: fingerprint %+v, with features %+v", name, f.Name, f.RVA, fa, fb)
+			}
+			for k, l := range [][]uint32{full.calls, full.refs, full.datas} {
+				if !slices.Equal(refs[k], l) {
+					t.Fatalf("%s: %s at %#x: references %d differ: %v, with features %v", name, f.Name, f.RVA, k, refs[k], l)
+				}
+			}
 		}
 	}
 }

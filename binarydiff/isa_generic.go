@@ -134,8 +134,8 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 					if a.page {
 						// The page alone: name its section, record no reference
 						// (the ADD or LDR that completes it records the address).
-						if sec := b.Section(uint32(a.va - b.ImageBase)); sec != nil && a.va >= b.ImageBase {
-							s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), xxh3.HashString(sec.Name))
+						if i := b.sectionIndex(uint32(a.va - b.ImageBase)); i >= 0 && a.va >= b.ImageBase {
+							s.norm = binary.LittleEndian.AppendUint64(append(s.norm, tagSection), b.sectionTag(i))
 						} else {
 							s.norm = append(s.norm, tagNowhere)
 						}

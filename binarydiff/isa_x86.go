@@ -82,6 +82,20 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 				in = x86.Inst{Len: uint8(psz)}
 			} else {
 				x86.DecodeInto(&in, code[off:end], m32)
+				if !full && in.Kind == x86.Plain && in.RelSize == 0 && !in.RIP && (len(relocs) == 0 || relocs[0] >= pc+uint32(in.Len)) {
+					// Most instructions: no address operand, no relocation,
+					// no transfer of control. They only extend the pending
+					// run of plain instructions, as below, taken here
+					// without the general handling.
+					fp.insns++
+					setBit(starts, off)
+					if runLo == runHi {
+						runLo = off
+					}
+					off += uint32(in.Len)
+					runHi = off
+					continue
+				}
 				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+psz > pc+uint32(in.Len) {
 					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
 				}
