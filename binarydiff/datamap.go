@@ -55,9 +55,6 @@ func (a dataAnchor) delta() int64 { return int64(a.new) - int64(a.old) }
 // not move.
 const prefixMargin = 64
 
-// memPage is the usual size of a memory page.
-const memPage = 4 << 10
-
 // maxDataMapBytes bounds the bytes a data map reads per section side.
 const maxDataMapBytes = 64 << 20
 
@@ -212,7 +209,7 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte, free func()) {
 	n := min(s.FileSize, maxDataMapBytes)
 	relocs := b.relocs.in(s.RVA, s.RVA+n)
-	p, free = writableCopy(b, s, n, pagesTouched(relocs) > int(n)/memPage/2)
+	p, free = writableCopy(b, s, n, relocs)
 	for _, r := range relocs {
 		if o := r - s.RVA; o+8 <= n {
 			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
@@ -233,15 +230,15 @@ type privateMapper interface {
 	private(off, n int64) ([]byte, func(), bool)
 }
 
-// writableCopy returns the first n bytes of section s to be written over:
-// in a mapped image where most pages will not be written (dense is false),
-// a copy-on-write mapping, in which only the pages written to take fresh
-// memory; else a copy on the heap, mapped in ahead (a page written to
-// through a copy-on-write mapping costs a fault and a copy of its own).
-// free releases it.
-func writableCopy(b *Binary, s *Section, n uint32, dense bool) ([]byte, func()) {
-	if pm, ok := b.r.(privateMapper); ok && !dense {
+// writableCopy returns the first n bytes of section s, to be written over
+// at the relocations relocs: in a mapped image a copy-on-write mapping, in
+// which only the pages written to take memory of their own (mapped in
+// ahead, a run of pages per system call: a fault on each costs more); else
+// a copy on the heap. free releases it.
+func writableCopy(b *Binary, s *Section, n uint32, relocs []uint32) ([]byte, func()) {
+	if pm, ok := b.r.(privateMapper); ok {
 		if p, free, ok := pm.private(s.Offset, int64(n)); ok {
+			populateAt(p, relocs, s.RVA, 8)
 			return p, free
 		}
 	}
@@ -250,20 +247,6 @@ func writableCopy(b *Binary, s *Section, n uint32, dense bool) ([]byte, func()) 
 		clear(p)
 	}
 	return p, func() {}
-}
-
-// pagesTouched returns about how many distinct memory pages (of memPage
-// bytes) the 8 bytes at each of the sorted relocs touch.
-func pagesTouched(relocs []uint32) int {
-	n, last := 0, int64(-1)
-	for _, r := range relocs {
-		for _, pg := range [2]int64{int64(r) / memPage, (int64(r) + 7) / memPage} {
-			if pg != last {
-				n, last = n+1, pg
-			}
-		}
-	}
-	return n
 }
 
 // dataPointerID names the data a pointer that starts no function points

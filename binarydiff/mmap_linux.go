@@ -148,3 +148,34 @@ func prefault[T any](s []T) []T {
 const prefaultMin = 64 << 10
 
 const madvPopulateWrite = 23 // MADV_POPULATE_WRITE, Linux 5.14
+
+// populateAt maps in, writable, the pages of p (memory this package
+// mapped) that hold p[r-base : r-base+w] for each of the sorted rs: a
+// system call per run of consecutive pages. Through a copy-on-write
+// mapping each page written to otherwise costs a fault of its own.
+func populateAt(p []byte, rs []uint32, base, w uint32) {
+	if len(p) == 0 {
+		return
+	}
+	start, ps := uintptr(unsafe.Pointer(&p[0])), uintptr(pageSize)
+	var lo, hi uintptr // the run of pages being gathered
+	flush := func() {
+		if lo < hi {
+			syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+		}
+	}
+	for _, r := range rs {
+		o := uintptr(r - base)
+		if r < base || o+uintptr(w) > uintptr(len(p)) {
+			continue
+		}
+		a, z := (start+o)&^(ps-1), (start+o+uintptr(w)+ps-1)&^(ps-1)
+		if lo < hi && a <= hi {
+			hi = max(hi, z)
+			continue
+		}
+		flush()
+		lo, hi = a, z
+	}
+	flush()
+}

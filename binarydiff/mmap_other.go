@@ -21,3 +21,7 @@ func (m *mapping) release(off, n int64) {}
 // prefault returns s: mapping memory in ahead is for Linux (see
 // mmap_linux.go).
 func prefault[T any](s []T) []T { return s }
+
+// populateAt does nothing: copy-on-write views are for Linux (see
+// mmap_linux.go).
+func populateAt(p []byte, rs []uint32, base, w uint32) {}
