@@ -2,7 +2,9 @@ package binarydiff
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -198,11 +200,19 @@ func compareSection(ctx context.Context, old, new *Binary, os, ns *Section, d *S
 		if string(ob) == string(nb) {
 			continue
 		}
-		for i := uint32(0); i < n; i++ {
-			if i&7 == 0 && i+8 <= n && string(ob[i:i+8]) == string(nb[i:i+8]) {
-				i += 7
-				continue
+		// A word at a time: its differing bytes, in order, are the
+		// non-zero bytes of the two words' XOR.
+		i := uint32(0)
+		for ; i+8 <= n; i += 8 {
+			for x := binary.LittleEndian.Uint64(ob[i:]) ^ binary.LittleEndian.Uint64(nb[i:]); x != 0; {
+				k := uint32(bits.TrailingZeros64(x)) / 8
+				if !masked(off + i + k) {
+					mark(off + i + k)
+				}
+				x &^= 0xFF << (8 * k)
 			}
+		}
+		for ; i < n; i++ {
 			if ob[i] != nb[i] && !masked(off+i) {
 				mark(off + i)
 			}
