@@ -14,12 +14,12 @@
 // passed, and [Diff] those of the data sections it has compared, so a
 // Binary's resident memory is its tables (250-300 bytes per function) plus
 // the pages later reads touch, not the whole file. Diff's data check
-// writes over a copy of each data section it needs; in a mapped image where
-// relocated pointers are sparse that copy is a copy-on-write mapping of the
-// file, in which only the pages holding them take memory of their own.
-// Large tables are mapped in with one system call before they are filled
-// (MADV_POPULATE_WRITE on Linux): on a virtual machine a fault per page
-// can cost more than the work done on it. Two images can be opened
+// writes over a copy of each data section it needs; in a mapped image that
+// copy is a copy-on-write mapping of the file, in which only the pages
+// holding relocated pointers take memory of their own. Those pages, and
+// large tables, are mapped in with a system call per run of pages before
+// they are written (MADV_POPULATE_WRITE on Linux): on a virtual machine a
+// fault per page can cost more than the work done on it. Two images can be opened
 // concurrently, as examples/patchdiff does: each Open decodes on every
 // core but reads its tables on one.
 //
