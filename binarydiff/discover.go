@@ -210,8 +210,8 @@ func (d *discovery) split() (sized, open []candidate) {
 
 // sorted returns the candidates sorted by RVA, those of one RVA in the
 // order they were added. Sources add in runs of their own order, most of
-// them sorted (pdata, symbols, pclntab), so a natural merge sort takes a
-// pass per doubling of the sorted runs: one or two passes, usually.
+// them sorted (pdata, symbols, pclntab), so a natural merge sort, which
+// halves the number of sorted runs each pass, takes one or two passes.
 func (d *discovery) sorted() []candidate {
 	a := d.cands
 	var runs []int // where each sorted run of a ends

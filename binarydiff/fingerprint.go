@@ -68,6 +68,7 @@ func (rs *refStore) add(n int) ([]uint32, uint32) {
 	return c[:0], uint32(len(rs.chunks) - 1)
 }
 
+// list returns the n entries of l's chunk from its from-th on.
 func (rs *refStore) list(l refLists, from, n uint32) []uint32 {
 	if n == 0 {
 		return nil
@@ -239,13 +240,13 @@ const (
 
 // fingerprintAll fingerprints the functions todo with a bounded pool of
 // workers, leaving the references of function i in rs, located by
-// lists[i]. Each worker
-// writes only its own functions' slots, so the result does not depend on
-// scheduling. todo is sorted into address order, so that the pages of
-// code every worker is past can be released (see releaseBehind).
+// lists[i]. Each worker writes only its own functions' slots, so the
+// result does not depend on scheduling. todo is sorted into address order,
+// so that the pages of code every worker is past can be released (see
+// releaseBehind).
 func fingerprintAll(b *Binary, todo []int, limits map[uint32]uint32, rs *refStore, lists []refLists, workers int) {
 	slices.SortFunc(todo, func(x, y int) int { return cmpU32(b.Functions[x].RVA, b.Functions[y].RVA) })
-	if len(b.secTags) != len(b.Sections) {
+	if len(b.secTags) != len(b.Sections) { // once per image (see sectionTag)
 		b.secTags = make([]uint64, len(b.Sections))
 		for i := range b.Sections {
 			b.secTags[i] = xxh3.HashString(b.Sections[i].Name)
