@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 )
@@ -215,8 +216,14 @@ type factsReader struct {
 	// merged, once baseDone.
 	base     []Range
 	baseDone bool
-	buf      []byte // for reading the exception directory a piece at a time
 }
+
+// unwindBufs holds the buffers metadataIn reads the exception directory
+// through, a piece at a time: an assessment asks a few windows of each
+// image, and a buffer each would be most of what it allocates.
+var unwindBufs = sync.Pool{New: func() any { return new([unwindBufSize]byte) }}
+
+const unwindBufSize = 4032 // a multiple of both entry sizes
 
 func (fr *factsReader) warn(format string, args ...any) {
 	fr.f.Warnings = append(fr.f.Warnings, Warning{Off: -1, Msg: fmt.Sprintf(format, args...)})
@@ -442,13 +449,12 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 		return mergeRanges(ms)
 	}
 	// Unwind information of x64 and Arm64 exception directories.
-	if fr.buf == nil {
-		fr.buf = make([]byte, 4032) // a multiple of both entry sizes
-	}
+	buf := unwindBufs.Get().(*[unwindBufSize]byte)
+	defer unwindBufs.Put(buf)
 	n := min(d.Size, stride*maxUnwindWalk)
 	n -= n % stride
 	for done := uint32(0); done < n; {
-		p := fr.buf[:min(n-done, uint32(len(fr.buf)))]
+		p := buf[:min(n-done, uint32(len(buf)))]
 		im.readRVA(s, d.VirtualAddress+done, p)
 		done += uint32(len(p))
 		if stride == 12 {
