@@ -1615,8 +1615,8 @@ func (w *window) at(off, n uint32) []byte {
 	if w.bad || uint64(off)+uint64(n) > uint64(w.s.FileSize) {
 		return nil
 	}
-	if p := w.b.view(w.s.RVA+off, n); p != nil {
-		return p // a mapped image
+	if v, ok := w.b.r.(viewer); ok { // a mapped image: in place, the section known
+		return v.view(w.s.Offset+int64(off), int64(n))
 	}
 	if off < w.off || uint64(off)+uint64(n) > uint64(w.off)+uint64(len(w.buf)) {
 		size := min(w.s.FileSize-off, max(windowSize, n))
