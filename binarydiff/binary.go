@@ -307,13 +307,14 @@ func (b *Binary) functionStart(rva uint32) int {
 	return -1
 }
 
-// rvaIndex indexes sorted RVAs (function starts, relocations) by their
-// 1 KiB bucket: finding one, or the first at or after an address, takes
-// constant time, where a binary search costs a cache miss per step.
+// rvaIndex indexes sorted RVAs (function starts, relocations) by bucket
+// of their address: finding one, or the first at or after an address,
+// takes constant time, where a binary search costs a cache miss per step.
 type rvaIndex struct {
 	rvas  []uint32 // sorted
 	first []int32  // first[k-base]: index of the first RVA at or after bucket k
 	base  uint32   // bucket of the first RVA
+	shift uint8    // log2 of a bucket's size (see bucketBits)
 }
 
 // build indexes n sorted RVAs given by rva, reusing x's memory.
@@ -332,13 +333,19 @@ func (x *rvaIndex) index(rvas []uint32) {
 		x.first = x.first[:0]
 		return
 	}
-	// Buckets span at most the image: 4 bytes of table per KiB of it.
-	x.base = rvas[0] >> bucketBits
-	buckets := int(rvas[len(rvas)-1]>>bucketBits-x.base) + 2
+	// Buckets of 1 KiB cost 4 bytes of table per KiB of the image; the
+	// RVAs of a malformed one may be spread over 4 GiB, so the buckets
+	// grow until the table is no larger than a few entries per RVA.
+	x.shift = bucketBits
+	for (rvas[len(rvas)-1]-rvas[0])>>x.shift > uint32(8*len(rvas)+4096) {
+		x.shift++
+	}
+	x.base = rvas[0] >> x.shift
+	buckets := int(rvas[len(rvas)-1]>>x.shift-x.base) + 2
 	x.first = slices.Grow(x.first[:0], buckets)[:buckets]
 	i := 0
 	for k := range x.first {
-		for i < len(rvas) && rvas[i]>>bucketBits-x.base < uint32(k) {
+		for i < len(rvas) && rvas[i]>>x.shift-x.base < uint32(k) {
 			i++
 		}
 		x.first[k] = int32(i)
@@ -347,8 +354,8 @@ func (x *rvaIndex) index(rvas []uint32) {
 
 // find returns the index of rva, or -1.
 func (x *rvaIndex) find(rva uint32) int {
-	k := rva>>bucketBits - x.base
-	if rva>>bucketBits < x.base || int(k)+1 >= len(x.first) {
+	k := rva>>x.shift - x.base
+	if rva>>x.shift < x.base || int(k)+1 >= len(x.first) {
 		return -1
 	}
 	for i := x.first[k]; i < x.first[k+1]; i++ {
@@ -364,8 +371,8 @@ func (x *rvaIndex) find(rva uint32) int {
 
 // lowerBound returns the index of the first RVA at or after rva.
 func (x *rvaIndex) lowerBound(rva uint32) int {
-	switch k := rva>>bucketBits - x.base; {
-	case len(x.first) == 0 || rva>>bucketBits < x.base:
+	switch k := rva>>x.shift - x.base; {
+	case len(x.first) == 0 || rva>>x.shift < x.base:
 		return 0
 	case int(k)+1 >= len(x.first):
 		return len(x.rvas)
@@ -376,9 +383,9 @@ func (x *rvaIndex) lowerBound(rva uint32) int {
 	}
 }
 
-// bucketBits is the log2 of an rvaIndex bucket's size in bytes: 1 KiB
-// holds one or two function starts of typical code, so that finding one
-// is one or two comparisons after the lookup.
+// bucketBits is the log2 of an rvaIndex bucket's least size in bytes:
+// 1 KiB holds one or two function starts of typical code, so that finding
+// one is one or two comparisons after the lookup.
 const bucketBits = 10
 
 // in returns the RVAs in [lo, hi).

@@ -12,10 +12,16 @@ import (
 // between them.
 func TestRVAIndex(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		rvas := rapid.SliceOfNDistinct(rapid.Uint32Range(0x1000, 0x80000), 0, 200, rapid.ID).Draw(t, "rvas")
+		// A narrow spread, as in an image, or a wide one, as in a
+		// malformed image, where the buckets grow.
+		top := rapid.SampledFrom([]uint32{0x80000, 0xFFFFFFFF}).Draw(t, "top")
+		rvas := rapid.SliceOfNDistinct(rapid.Uint32Range(0x1000, top), 0, 200, rapid.ID).Draw(t, "rvas")
 		slices.Sort(rvas)
 		var x rvaIndex
 		x.build(len(rvas), func(i int) uint32 { return rvas[i] })
+		if len(x.first) > 8*len(rvas)+4096+2 {
+			t.Fatalf("%d buckets for %d RVAs", len(x.first), len(rvas))
+		}
 		probes := append(slices.Clone(rvas), rapid.SliceOf(rapid.Uint32()).Draw(t, "probes")...)
 		for _, r := range rvas {
 			probes = append(probes, r-1, r+1, r+0x1000)

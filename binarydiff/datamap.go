@@ -813,6 +813,7 @@ func (m *dataMap) cuts() []alignCut {
 	return m.cutList
 }
 
+// makeCuts computes the cuts, eqBefore and runs, once (see cuts).
 func (m *dataMap) makeCuts() {
 	if !m.built {
 		m.buildAnchors()
