@@ -281,9 +281,10 @@ func (m *matcher) claimData() {
 	}
 }
 
-// claimBlockSize is how many old functions a worker of claimData checks
-// at once.
-const claimBlockSize = 1024
+// claimBlockSize is how many old functions a block of claimData holds;
+// parallel hands its workers 32 blocks at a time, so that a hundred
+// thousand pairs make some 25 shares, evenly spread.
+const claimBlockSize = 128
 
 // claimBlock is what claimData keeps of a block of pairs: the pairs whose
 // every data reference stands, and the references among them left to the
