@@ -274,17 +274,16 @@ func dataPointerID(b *Binary, rva uint32) uint64 {
 }
 
 // guess reports whether old offset a may have become new offset b, for
-// regions too large to align exactly (see resolve). In the
-// common prefix data stayed; in the common suffix it moved by the size
-// difference; a reference there that moved otherwise was retargeted.
-// Elsewhere the bytes at a found at b moved there (or b holds an equal
-// copy: the code reads the same value either way). Otherwise the shift
-// must lie between the shifts of the
-// anchors around a (the section's start counts as an anchor that did not
-// move, its end as one that moved by the size difference): equal bytes
-// around an insertion make its exact place unknowable, so any shift in
-// that range is accepted when the bytes agree, or when they changed in
-// place. In an unchanged section the range is {0}.
+// regions too large to align exactly (see resolve). In the common prefix
+// data stayed; in the common suffix it moved by the size difference; a
+// reference there that moved otherwise was retargeted. Elsewhere the bytes
+// at a found at b moved there (or b holds an equal copy: the code reads
+// the same value either way). Otherwise the shift must lie between the
+// shifts of the anchors around a (the section's start counts as an anchor
+// that did not move, its end as one that moved by the size difference):
+// equal bytes around an insertion make its exact place unknowable, so any
+// shift in that range is accepted when the bytes agree, or when they
+// changed in place. In an unchanged section the range is {0}.
 func (m *dataMap) guess(a uint32, b int64) bool {
 	d := b - int64(a)
 	inPrefix := a < m.prefix
@@ -886,8 +885,9 @@ func (m *dataMap) makeCuts() {
 // contradict) loses; the reward stays below what moving a reference to
 // other data costs (a deletion and an insertion of as many bytes as it
 // reads, at least: the next item may start right after a string's NUL), so
-// a reference alone never makes data that did not move read as moved. Two rows of the cost table at a time: forward costs F
-// to each claim's start, backward costs B from the end of what it reads.
+// a reference alone never makes data that did not move read as moved.
+// Two rows of the cost table at a time: forward costs F to each claim's
+// start, backward costs B from the end of what it reads.
 func (m *dataMap) alignRegion(lo, hi alignCut, cl []dataClaim, set func(a, b uint32, agree bool)) {
 	o, n := m.ob[lo.o:hi.o], m.nb[lo.n:hi.n]
 	type query struct {

@@ -24,8 +24,7 @@ const maxRanges = 4096
 // a section's file bytes and a change at its end) is the last to be
 // bridged. Ranges are coarsened as they accumulate (see compareSection), so
 // a section changed everywhere costs at most 2*maxRanges of them, never
-// one per byte.
-// It also returns the widest gap it bridged.
+// one per byte. It also returns the widest gap it bridged.
 func coarsen(rs []ByteRange, max int) ([]ByteRange, uint32) {
 	if len(rs) <= max {
 		return rs, 0
