@@ -3,6 +3,7 @@ package cadence
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,16 +62,50 @@ func TestCalendarUnplannedBaseline(t *testing.T) {
 	}
 }
 
-func TestCalendarUnconfirmed(t *testing.T) {
-	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
-	r, _ := c.Month(2026, time.June)
-	if r.Kind != hotpatch.KindHotpatch || r.Origin != OriginRule || r.Note == "" {
-		t.Errorf("default 2026-06 = %v (note %q), want the planned hotpatch with a note", r, r.Note)
+// The unplanned baselines of June 2026 come from the catalog: the months
+// were planned as hotpatch months [S1c, S2].
+func TestCalendarUnplanned2026(t *testing.T) {
+	for _, tc := range []struct {
+		track  hotpatch.Track
+		kb     hotpatch.KB
+		source string
+	}{
+		{hotpatch.TrackWindows11, 5094126, "S38"},  // June 9, 2026—KB5094126 (OS Builds 26200.8655 and 26100.8655)
+		{hotpatch.TrackServer2025, 5094125, "S36"}, // release information: 2026.06 B Baseline (Restart)
+	} {
+		c := mustCalendar(t, tc.track, CalendarOptions{})
+		r, _ := c.Month(2026, time.June)
+		if r.Kind != hotpatch.KindBaseline || !r.Unplanned() || r.KB != tc.kb || r.Origin != OriginCatalog ||
+			r.Unconfirmed != "" || !strings.Contains(r.Source, tc.source) {
+			t.Errorf("%v 2026-06 = %v (source %q, unconfirmed %q), want the unplanned baseline %v [%s]",
+				tc.track, r, r.Source, r.Unconfirmed, tc.kb, tc.source)
+		}
 	}
-	c = mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{ApplyUnconfirmed: true})
-	r, _ = c.Month(2026, time.June)
-	if r.Kind != hotpatch.KindBaseline || !r.Unplanned() || r.Unconfirmed == "" {
-		t.Errorf("ApplyUnconfirmed 2026-06 = %v, want the unconfirmed unplanned baseline", r)
+}
+
+// An unconfirmed catalog row that would change the calendar (the
+// out-of-band hotpatch KB5121768 of 2026-07-18, third-party sources only)
+// is left out and named in the month's note unless ApplyUnconfirmed is set.
+func TestCalendarUnconfirmed(t *testing.T) {
+	july := func(opts CalendarOptions) (notes string, oob []Release) {
+		c := mustCalendar(t, hotpatch.TrackWindows11, opts)
+		r, _ := c.Month(2026, time.July)
+		seq, err := c.Releases(date(2026, 7, 1), date(2026, 7, 31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for x := range seq {
+			if x.KB == 5121768 {
+				oob = append(oob, x)
+			}
+		}
+		return r.Note, oob
+	}
+	if note, oob := july(CalendarOptions{}); len(oob) != 0 || !strings.Contains(note, "KB5121768") {
+		t.Errorf("default: out-of-band %v, July note %q; want KB5121768 left out and named in the note", oob, note)
+	}
+	if _, oob := july(CalendarOptions{ApplyUnconfirmed: true}); len(oob) != 1 || oob[0].Unconfirmed == "" || oob[0].Restart {
+		t.Errorf("ApplyUnconfirmed: out-of-band %v, want the unconfirmed hotpatch KB5121768", oob)
 	}
 }
 

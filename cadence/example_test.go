@@ -58,19 +58,19 @@ func ExampleCalendar_Releases() {
 }
 
 func ExampleCalendar_Month() {
-	// June 2026 on Windows 11: the rule plans a hotpatch; one third-party
-	// source reports a baseline, applied only on request.
-	for _, apply := range []bool{false, true} {
-		cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{ApplyUnconfirmed: apply})
+	// June 2026 was planned as a hotpatch month; Windows 11 and Windows
+	// Server 2025 received an unplanned baseline instead [S36, S38].
+	for _, t := range []hotpatch.Track{hotpatch.TrackWindows11, hotpatch.TrackServer2025} {
+		cal, err := cadence.NewCalendar(t, cadence.CalendarOptions{})
 		if err != nil {
 			panic(err)
 		}
 		r, _ := cal.Month(2026, time.June)
-		fmt.Println(r, "unconfirmed:", r.Unconfirmed != "")
+		fmt.Println(r, "unplanned:", r.Unplanned())
 	}
 	// Output:
-	// 2026-06-09 Hotpatch (rule) unconfirmed: false
-	// 2026-06-09 Baseline KB5094126 (catalog) unconfirmed: true
+	// 2026-06-09 Baseline KB5094126 (catalog) unplanned: true
+	// 2026-06-09 Baseline KB5094125 (catalog) unplanned: true
 }
 
 func ExampleNewCalendar_override() {
@@ -154,8 +154,8 @@ func ExampleSimulation_Fleet() {
 			side.name, r.Mean, r.P90, d.Mean, d.P50, d.P90, d.P99)
 	}
 	// Output:
-	// hotpatch on : restarts/device-year mean 6.4 p90 12; days to protection mean 11.5 p50 13 p90 14 p99 20
-	// hotpatch off: restarts/device-year mean 12.0 p90 12; days to protection mean 13.7 p50 14 p90 15 p99 20
+	// hotpatch on : restarts/device-year mean 7.1 p90 12; days to protection mean 14.5 p50 14 p90 33 p99 46
+	// hotpatch off: restarts/device-year mean 12.0 p90 12; days to protection mean 15.2 p50 14 p90 16 p99 46
 }
 
 func ExampleFromVerdict() {
@@ -188,7 +188,7 @@ func ExampleFromVerdict() {
 	}
 	fmt.Printf("%s: %v, eligible %v, behind %v: %d restarts in a year\n", d.ID, v.Status, d.Eligible, d.Behind, tl.Restarts)
 	// Output:
-	// FIN-LT-002: eligible, eligible true, behind false: 4 restarts in a year
+	// FIN-LT-002: eligible, eligible true, behind false: 5 restarts in a year
 }
 
 func ExampleTimeline_Events() {

@@ -64,15 +64,23 @@ func TestOfferBaselineMonth(t *testing.T) {
 	if o.Update.KB != 5083769 || o.Restart != hotpatch.True {
 		t.Errorf("April 2026 baseline month: %+v", o)
 	}
-	// The unconfirmed June 2026 client baseline [S24].
+	// The unplanned June 2026 client baseline [S38].
 	v = mustFor(t, hotpatch.TrackWindows11, june2026).Evaluate(goodClient)
 	o = v.Offer()
-	if o.Update.KB != 5094126 || o.Restart != hotpatch.Unknown || !o.Disputed || !strings.Contains(o.Why, "UNCONFIRMED") {
+	if o.Update.KB != 5094126 || o.Restart != hotpatch.True || o.Disputed {
 		t.Errorf("June 2026: %+v", o)
+	}
+	// The unconfirmed July 2026 client baseline: Microsoft's table lists
+	// KB5101650 as the month's cumulative update [S36]; that July is a
+	// baseline rests on the plan. July is a planned baseline month, so
+	// the offer is not disputed.
+	v = mustFor(t, hotpatch.TrackWindows11, hotpatch.Date{Year: 2026, Month: 7, Day: 20}).Evaluate(goodClient)
+	if o := v.Offer(); o.Update.KB != 5101650 || o.Restart != hotpatch.True {
+		t.Errorf("July 2026: %+v", o)
 	}
 	// A day past the catalog says which month it answers for.
 	v = mustFor(t, hotpatch.TrackServer2025, hotpatch.Date{Year: 2026, Month: 11, Day: 27}).Evaluate(goodServer2025)
-	if o := v.Offer(); o.Month != "2026-05" || !strings.Contains(o.Why, "newest release month") {
+	if o := v.Offer(); o.Month != "2026-09" || !strings.Contains(o.Why, "newest release month") {
 		t.Errorf("stale catalog: %+v", o)
 	}
 }

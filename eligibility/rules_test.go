@@ -183,7 +183,8 @@ func TestWindows11Rules(t *testing.T) {
 		{"S1d older than baseline, not in catalog", "baseline", zero, build("26100.8100"), Fail, false},
 		{"newer than the catalog", "baseline", zero, build("26100.9000"), Unknown, false},
 		{"unknown build", "baseline", zero, func(d *hotpatch.Device) { d.Build = hotpatch.Build{} }, Unknown, false},
-		{"S24 UNCONFIRMED June 2026 baseline", "baseline", june2026, build("26100.8390"), Unknown, true},
+		{"S38 June 2026 unplanned baseline leaves May's hotpatch behind", "baseline", june2026, build("26100.8390"), Fail, false},
+		{"S38 on the June 2026 unplanned baseline", "baseline", june2026, build("26200.8655"), Pass, false},
 		{"S21 Sep 2025 hotpatch on July baseline", "baseline", sep2025, build("26100.6508"), Pass, false},
 		{"S1d last baseline older, build unknown", "baseline", zero, func(d *hotpatch.Device) {
 			d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.MustParseBuild("26100.7623")

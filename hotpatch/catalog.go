@@ -20,10 +20,12 @@ var catalogJSON []byte
 // out-of-band releases. Each row names its source. A Catalog is immutable and
 // safe for concurrent use.
 //
-// The embedded catalog (Embedded) holds the release history that
-// shared/domain/hotpatch.md records, from Microsoft's Windows Server release
-// information page and hotpatch release notes. A new month arrives every
-// Patch Tuesday: load newer rows on top with Merge.
+// The embedded catalog (Embedded) holds the release history of the hotpatch
+// tracks from November 2024 (January 2024 for Windows Server 2022) to
+// September 2026, from Microsoft's release information pages, KB articles
+// and hotpatch release notes; every row's Source names its documents (see
+// Sources). A new month arrives every Patch Tuesday: load newer rows on top
+// with Merge. Through says how far the catalog reaches for a track.
 type Catalog struct {
 	updates []Update // sorted by release date, then KB
 	byKB    map[KB]int

