@@ -1,8 +1,10 @@
 package eligibility
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -32,6 +34,11 @@ type train struct {
 	monthLCU                 hotpatch.Update
 	monthBaselineUnconfirmed bool
 
+	// staleWhy, when not empty, says that the catalog does not cover the
+	// track up to asOf: a baseline may have come out since its last
+	// covered month, so no build can be confirmed on the latest baseline.
+	staleWhy string
+
 	// Precomputed reasons, so that checking allocates nothing.
 	passWhy, passDisputedWhy, olderWhy, newerWhy, noBaselineWhy, lastOlderWhy string
 }
@@ -57,6 +64,7 @@ func newTrain(c *hotpatch.Catalog, t hotpatch.Track, asOf hotpatch.Date) *train 
 		}
 	}
 	tr.noBaselineWhy = fmt.Sprintf("the catalog holds no %v baseline released by %v", t, asOf)
+	tr.staleWhy = staleWhy(c, t, asOf)
 	tr.findBaseline(rows)
 	if tr.baseline.KB != 0 {
 		tr.sortBuilds(rows)
@@ -64,6 +72,17 @@ func newTrain(c *hotpatch.Catalog, t hotpatch.Track, asOf hotpatch.Date) *train 
 	}
 	tr.findMonth(rows)
 	return tr
+}
+
+// staleWhy returns why the catalog cannot name track t's latest baseline
+// as of asOf, or "" when it covers the track up to asOf.
+func staleWhy(c *hotpatch.Catalog, t hotpatch.Track, asOf hotpatch.Date) string {
+	var ce *hotpatch.CoverageError
+	if !errors.As(c.Covers(t, asOf), &ce) {
+		return ""
+	}
+	return strings.TrimPrefix(ce.Error(), "hotpatch: ") +
+		": a baseline released since is not known (merge newer releases into the catalog)"
 }
 
 // findBaseline finds the latest baseline with builds in rows, and notes a
@@ -210,6 +229,8 @@ func (tr *train) findMonth(rows []hotpatch.Update) {
 func (tr *train) check(d hotpatch.Device) Finding {
 	b := d.Build
 	switch {
+	case tr.baseline.KB == 0 && tr.staleWhy != "":
+		return UnknownBecause(tr.staleWhy)
 	case tr.baseline.KB == 0:
 		return UnknownBecause(tr.noBaselineWhy)
 	case b.IsZero():
@@ -217,12 +238,20 @@ func (tr *train) check(d hotpatch.Device) Finding {
 	}
 	for _, o := range tr.on {
 		if o.build == b {
-			if o.unconfirmed || tr.newer.KB != 0 {
+			switch {
+			case tr.staleWhy != "":
+				// On the newest baseline the catalog knows, which
+				// may not be the latest.
+				return UnknownBecause(tr.staleWhy)
+			case o.unconfirmed || tr.newer.KB != 0:
 				return DisputedBecause(tr.passDisputedWhy)
 			}
 			return PassBecause(tr.passWhy)
 		}
 	}
+	// Below, a build off the train or older than the baseline fails
+	// whatever came after the catalog: the latest baseline is at least as
+	// new as the catalog's.
 	if b.Major != 10 || b.Minor != 0 || !slices.Contains(tr.numbers, b.Number) {
 		return UnknownBecause("not a build of this track")
 	}
@@ -235,6 +264,9 @@ func (tr *train) check(d hotpatch.Device) Finding {
 	if b.Revision < tr.on[0].build.Revision {
 		return FailBecause(tr.olderWhy)
 	}
+	if tr.staleWhy != "" {
+		return UnknownBecause(tr.staleWhy)
+	}
 	return UnknownBecause(tr.newerWhy)
 }
 
@@ -246,6 +278,8 @@ func (tr *train) checkLastBaseline(last hotpatch.Build) Finding {
 	switch {
 	case last.IsZero():
 		return UnknownBecause("the installed build is not known")
+	case tr.baseline.Brings(last) && tr.staleWhy != "":
+		return UnknownBecause(tr.staleWhy)
 	case tr.baseline.Brings(last):
 		return UnknownBecause("the last baseline installed is the latest, but the installed build is not known")
 	case last.Major == bl.Major && last.Minor == bl.Minor && slices.Contains(tr.numbers, last.Number) && last.Revision < bl.Revision:

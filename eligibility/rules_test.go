@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
@@ -12,6 +13,8 @@ var (
 	sep2025  = hotpatch.Date{Year: 2025, Month: 9, Day: 20}
 	mar2025  = hotpatch.Date{Year: 2025, Month: 3, Day: 20}
 	june2026 = hotpatch.Date{Year: 2026, Month: 6, Day: 20}
+	aug2026  = hotpatch.Date{Year: 2026, Month: 8, Day: 20}
+	dec2026  = hotpatch.Date{Year: 2026, Month: 12, Day: 7}
 )
 
 // Devices that pass every rule of their track on may2026.
@@ -185,6 +188,14 @@ func TestWindows11Rules(t *testing.T) {
 		{"unknown build", "baseline", zero, func(d *hotpatch.Device) { d.Build = hotpatch.Build{} }, Unknown, false},
 		{"S38 June 2026 unplanned baseline leaves May's hotpatch behind", "baseline", june2026, build("26100.8390"), Fail, false},
 		{"S38 on the June 2026 unplanned baseline", "baseline", june2026, build("26200.8655"), Pass, false},
+		{"S36 S24 UNCONFIRMED July 2026 baseline", "baseline", aug2026, build("26100.8875"), Unknown, true},
+		{"S36 June 2026 baseline is old by August", "baseline", aug2026, build("26100.8655"), Fail, false},
+		{"S36 July 2026 out-of-band LCU leaves the train", "baseline", aug2026, build("26100.8894"), Fail, false},
+		// Past the catalog (it covers Windows 11 through 2026-09): a build on
+		// its newest baseline may be behind a baseline it does not know.
+		{"stale: on the catalog's newest baseline", "baseline", dec2026, build("26100.8875"), Unknown, false},
+		{"stale: newer than the catalog", "baseline", dec2026, build("26100.9600"), Unknown, false},
+		{"stale: older than a known baseline still fails", "baseline", dec2026, build("26100.8390"), Fail, false},
 		{"S21 Sep 2025 hotpatch on July baseline", "baseline", sep2025, build("26100.6508"), Pass, false},
 		{"S1d last baseline older, build unknown", "baseline", zero, func(d *hotpatch.Device) {
 			d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.MustParseBuild("26100.7623")
@@ -237,6 +248,9 @@ func TestServer2025Rules(t *testing.T) {
 		{"S3 May 2026 LCU", "baseline", zero, build("26100.32860"), Fail, false},
 		{"S3 client revision is older", "baseline", zero, build("26100.8246"), Fail, false},
 		{"S4b KB5070881 and KB5070893 share a build", "baseline", hotpatch.Date{Year: 2025, Month: 11, Day: 1}, build("26100.6905"), Unknown, false},
+		{"S36 June 2026 unplanned baseline", "baseline", june2026, build("26100.32995"), Pass, false},
+		{"S36 June 2026 unplanned baseline leaves May's hotpatch behind", "baseline", june2026, build("26100.32772"), Fail, false},
+		{"stale: on the catalog's newest baseline", "baseline", dec2026, build("26100.33158"), Unknown, false},
 	})
 }
 
@@ -253,6 +267,10 @@ func TestServer2022Rules(t *testing.T) {
 		{"S3 May 2026 hotpatch", "baseline", zero, build("20348.5074"), Pass, false},
 		{"S3 March 2026 hotpatch is old", "baseline", zero, build("20348.4830"), Fail, false},
 		{"S3 Aug 2024 unplanned baseline", "baseline", hotpatch.Date{Year: 2024, Month: 9, Day: 20}, build("20348.2695"), Pass, false},
+		// The catalog holds no July 2026 release of Server 2022 (a planned
+		// baseline): from July's Patch Tuesday the April baseline may be old.
+		{"stale: no July 2026 release", "baseline", aug2026, build("20348.5020"), Unknown, false},
+		{"stale: March 2026 hotpatch still fails", "baseline", aug2026, build("20348.4830"), Fail, false},
 	})
 }
 
@@ -270,4 +288,33 @@ func TestGoodDevicesEligible(t *testing.T) {
 			t.Errorf("%v: %v", c.track, v.Results())
 		}
 	}
+}
+
+// Past the catalog, the baseline rule says why it cannot answer: the
+// catalog's last month and the months it projects.
+func TestBaselineStaleReason(t *testing.T) {
+	for _, tc := range []struct {
+		track hotpatch.Track
+		d     hotpatch.Device
+		want  string
+	}{
+		{hotpatch.TrackWindows11, withBuild(goodClient, "26100.8875"), "releases through 2026-09; 2026-10 to 2026-12 are projected"},
+		{hotpatch.TrackServer2022, withBuild(goodServer2022, "20348.5020"), "releases through 2026-06; 2026-07 to 2026-12 are projected"},
+	} {
+		p, err := For(tc.track, dec2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := p.Evaluate(tc.d)
+		for r, f := range v.Findings() {
+			if r.ID == BaselineRule && (f.Outcome != Unknown || !strings.Contains(f.Why, tc.want)) {
+				t.Errorf("%v: %v %q, want unknown because %q", tc.track, f.Outcome, f.Why, tc.want)
+			}
+		}
+	}
+}
+
+func withBuild(d hotpatch.Device, b string) hotpatch.Device {
+	d.Build = hotpatch.MustParseBuild(b)
+	return d
 }

@@ -241,6 +241,12 @@ func (c *Catalog) ByBuild(b Build) (Update, error) {
 // Latest returns the newest update of kind k on track t released on or before
 // asOf; KindUnknown matches every kind. It returns a *NotFoundError when
 // there is none.
+//
+// Latest looks back as far as it must: the newest LCU as of a day in a
+// baseline month is the previous month's, and as of a day after the
+// catalog's coverage it is the newest the catalog holds. For "the security
+// update of month M" use SecurityUpdate, which does not look back; Covers
+// tells whether the catalog reaches a day.
 func (c *Catalog) Latest(t Track, k Kind, asOf Date) (Update, error) {
 	for i := len(c.updates) - 1; i >= 0; i-- {
 		u := c.updates[i]

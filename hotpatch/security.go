@@ -59,3 +59,46 @@ func (c *Catalog) Protected(b, fixedIn Build) (Tri, error) {
 	}
 	return TriOf(!have.Released.Before(need.Released)), nil
 }
+
+// SecurityUpdate returns the update of track t that carries the security
+// fixes of a month's Patch Tuesday (year, month) for a device on one of the
+// two paths: with hotpatched true, the path of a device on hotpatch (the
+// month's hotpatch, or the baseline in a baseline month); otherwise the
+// restart path (the month's standard cumulative update, which in a baseline
+// month is the baseline). Out-of-band releases are not Patch Tuesday
+// releases and are never returned.
+//
+// A month after the catalog's coverage (Through) is a *CoverageError,
+// whatever the month's plan says: the catalog never answers a later month
+// with an older update. A covered month without the update asked for (the
+// catalog holds a cumulative update but no hotpatch) is a *NotFoundError.
+// Both wrap ErrNotFound. The update may be marked Unconfirmed.
+func (c *Catalog) SecurityUpdate(t Track, year int, month time.Month, hotpatched bool) (Update, error) {
+	m := Month{year, month}
+	if month < time.January || month > time.December {
+		return Update{}, parseErr("month", fmt.Sprintf("%d-%d", year, int(month)), ErrRange)
+	}
+	if through := c.Through(t); through.IsZero() || m.Compare(through) > 0 {
+		return Update{}, &CoverageError{Track: t, Through: through, AsOf: m.PatchTuesday()}
+	}
+	want := KindLCU
+	if hotpatched {
+		want = KindHotpatch
+	}
+	var found Update
+	for _, u := range c.updates {
+		if !u.On(t) || MonthOf(u.Released) != m {
+			continue
+		}
+		if u.Kind == want || u.Kind == KindBaseline {
+			found = u
+		}
+		if u.Kind == KindBaseline {
+			break // a baseline month: the baseline is the update on both paths
+		}
+	}
+	if found.KB == 0 {
+		return Update{}, &NotFoundError{What: fmt.Sprintf("%v update of %v for", want.token(), t.token()), Key: m.String()}
+	}
+	return cloneUpdate(found), nil
+}
