@@ -10,9 +10,11 @@
 // # Patch Tuesday
 //
 // PatchTuesday returns the monthly security ("B") release: the second
-// Tuesday of the month, at 10:00 AM Pacific time [S17]. The zone database is
-// embedded, so the offset (PST or PDT) is right on machines without
-// zoneinfo. PatchTuesdays iterates over the Patch Tuesdays of a date range.
+// Tuesday of the month, at 10:00 AM Pacific time [S17]. The package carries
+// the one zone it needs, America/Los_Angeles (see Pacific), so the offset
+// (PST or PDT) is right on machines without zoneinfo, and importing cadence
+// does not embed the whole zone database. PatchTuesdays iterates over the
+// Patch Tuesdays of a date range.
 //
 // # Calendar
 //

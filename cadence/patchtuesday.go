@@ -1,10 +1,10 @@
 package cadence
 
 import (
+	_ "embed"
 	"iter"
 	"sync"
 	"time"
-	_ "time/tzdata" // Patch Tuesday is defined in Pacific time; work on machines without zoneinfo.
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -15,16 +15,24 @@ import (
 const ReleaseHour = 10
 
 // Pacific returns the America/Los_Angeles location in which Patch Tuesday is
-// defined. The zone database is embedded in this package (time/tzdata), so
-// Pacific works on machines without zoneinfo files.
+// defined: the system's zone database when it has the zone, otherwise a copy
+// of that one zone compiled into this package (IANA tzdata 2025c, 1294
+// bytes, from Go's lib/time/zoneinfo.zip). So Pacific works on machines
+// without zoneinfo files, and programs that import cadence do not pay for
+// the whole embedded database of time/tzdata (about 450 KB), which the
+// standard library leaves to main packages.
 func Pacific() *time.Location { return pacific() }
 
+//go:embed zoneinfo/America_Los_Angeles
+var losAngelesTZif []byte
+
 var pacific = sync.OnceValue(func() *time.Location {
-	loc, err := time.LoadLocation("America/Los_Angeles")
+	if loc, err := time.LoadLocation("America/Los_Angeles"); err == nil {
+		return loc
+	}
+	loc, err := time.LoadLocationFromTZData("America/Los_Angeles", losAngelesTZif)
 	if err != nil {
-		// Unreachable with time/tzdata embedded; a fixed PST zone is
-		// better than a panic and only shifts the hour in summer.
-		return time.FixedZone("PST", -8*60*60)
+		panic("cadence: embedded America/Los_Angeles zone is invalid: " + err.Error())
 	}
 	return loc
 })
