@@ -170,10 +170,13 @@ type CalendarOptions struct {
 // rule. A Calendar is immutable and safe for concurrent use.
 type Calendar struct {
 	track   hotpatch.Track
-	monthly map[monthIndex]Release // months set by the catalog or an override
-	lcu     map[monthIndex]hotpatch.KB
-	notes   map[monthIndex]string
-	oob     []Release // sorted by day
+	through hotpatch.Month // the catalog's last covered month (Catalog.Through)
+	// projected is the note of a rule month after through.
+	projected string
+	monthly   map[monthIndex]Release // months set by the catalog or an override
+	lcu       map[monthIndex]hotpatch.KB
+	notes     map[monthIndex]string
+	oob       []Release // sorted by day
 }
 
 // NewCalendar returns the calendar of track. A track that is not known is an
@@ -188,12 +191,17 @@ func NewCalendar(track hotpatch.Track, opts CalendarOptions) (*Calendar, error) 
 	}
 	c := &Calendar{
 		track:   track,
+		through: cat.Through(track),
 		monthly: map[monthIndex]Release{},
 		lcu:     map[monthIndex]hotpatch.KB{},
 		notes:   map[monthIndex]string{},
 	}
 	for u := range cat.Track(track) {
 		c.addRow(u, opts)
+	}
+	c.projected = "projected from the plan: the catalog has no releases of this track"
+	if !c.through.IsZero() {
+		c.projected = fmt.Sprintf("projected from the plan: the catalog covers this track's releases through %v", c.through)
 	}
 	if err := c.addOverrides(opts.Overrides); err != nil {
 		return nil, err
@@ -323,12 +331,42 @@ func (c *Calendar) month(i monthIndex) Release {
 			Track: c.track, Day: patchTuesday(i).date(), Kind: k, Planned: k,
 			Restart: k == hotpatch.KindBaseline, Origin: OriginRule, Source: SourceQuarterlyRule,
 		}
+		switch y, m := i.split(); {
+		case (hotpatch.Month{Year: y, Month: m}).Compare(c.through) > 0:
+			r.Note = c.projected
+		case c.lcu[i] != 0:
+			r.Note = "the kind follows the plan: the catalog holds the month's cumulative update but no hotpatch or baseline"
+		}
 	}
 	if r.Kind == hotpatch.KindHotpatch {
 		r.LCU = c.lcu[i]
 	}
 	r.Note = joinNote(r.Note, c.notes[i])
 	return r
+}
+
+// Through returns the last month up to which the calendar's catalog holds
+// the track's releases without a gap (hotpatch.Catalog.Through). Later
+// months follow the plan, unless an override sets them, and their Note says
+// they are projected; an unplanned baseline among them cannot be foreseen.
+func (c *Calendar) Through() hotpatch.Month { return c.through }
+
+// NextBaseline returns the first baseline released after day after: the
+// next Patch Tuesday whose release is a baseline, from the catalog, an
+// override or the plan (see Release.Origin; a baseline the plan projects may
+// turn out otherwise, and an unplanned one may come first). A date that does
+// not exist is a *DateError or *MonthError.
+func (c *Calendar) NextBaseline(after hotpatch.Date) (Release, error) {
+	if err := checkDate(after); err != nil {
+		return Release{}, err
+	}
+	// Past the last month the catalog or an override sets, the plan has a
+	// baseline every three months, so the loop ends.
+	for i := monthOf(after.Year, after.Month); ; i++ {
+		if r := c.month(i); r.Kind == hotpatch.KindBaseline && r.Day.After(after) {
+			return r, nil
+		}
+	}
 }
 
 // Releases returns the releases whose day falls in [from, to], both

@@ -278,3 +278,104 @@ func TestPropOverridesNoPanic(t *testing.T) {
 		}
 	})
 }
+
+func TestNextBaseline(t *testing.T) {
+	hp2027 := []Override{{Year: 2027, Month: time.January, Kind: hotpatch.KindHotpatch, Note: "test"}}
+	for _, tc := range []struct {
+		track     hotpatch.Track
+		overrides []Override
+		after     hotpatch.Date
+		day       hotpatch.Date
+		kb        hotpatch.KB
+		origin    Origin
+		why       string
+	}{
+		{hotpatch.TrackWindows11, nil, date(2026, 5, 20), date(2026, 6, 9), 5094126, OriginCatalog, "unplanned June 2026 baseline [S38]"},
+		{hotpatch.TrackWindows11, nil, date(2026, 6, 9), date(2026, 7, 14), 5101650, OriginCatalog, "after, not on, the day [S36]"},
+		{hotpatch.TrackWindows11, nil, date(2026, 7, 14), date(2026, 10, 13), 0, OriginRule, "October 2026 is projected"},
+		{hotpatch.TrackServer2025, nil, date(2026, 5, 12), date(2026, 6, 9), 5094125, OriginCatalog, "unplanned June 2026 baseline [S36]"},
+		{hotpatch.TrackServer2022, nil, date(2024, 7, 9), date(2024, 8, 13), 5041160, OriginCatalog, "unplanned August 2024 baseline [S3]"},
+		{hotpatch.TrackServer2025, nil, date(2026, 12, 7), date(2027, 1, 12), 0, OriginRule, "the plan's January baseline"},
+		{hotpatch.TrackServer2025, hp2027, date(2026, 12, 7), date(2027, 4, 13), 0, OriginRule, "an override makes January a hotpatch month"},
+	} {
+		c := mustCalendar(t, tc.track, CalendarOptions{Overrides: tc.overrides})
+		r, err := c.NextBaseline(tc.after)
+		if err != nil || r.Day != tc.day || r.KB != tc.kb || r.Origin != tc.origin || r.Kind != hotpatch.KindBaseline {
+			t.Errorf("%v after %v: %v, %v; want %v %v (%v): %s", tc.track, tc.after, r, err, tc.day, tc.kb, tc.origin, tc.why)
+		}
+		if r.Origin == OriginRule && !strings.Contains(r.Note, "projected") {
+			t.Errorf("%v after %v: projected baseline without a note: %+v", tc.track, tc.after, r)
+		}
+	}
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
+	var de *DateError
+	if _, err := c.NextBaseline(date(2026, 2, 30)); !errors.As(err, &de) {
+		t.Errorf("2026-02-30: %v, want a *DateError", err)
+	}
+}
+
+// Every day from 2024 to 2028: NextBaseline is the first baseline that
+// Releases lists after the day.
+func TestNextBaselineAgreesWithReleases(t *testing.T) {
+	for _, track := range hotpatch.Tracks() {
+		c := mustCalendar(t, track, CalendarOptions{})
+		seq, err := c.Releases(date(2024, 1, 1), date(2029, 12, 31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var baselines []Release
+		for r := range seq {
+			if r.Kind == hotpatch.KindBaseline {
+				baselines = append(baselines, r)
+			}
+		}
+		for d := dayOf(2024, time.January, 1); d < dayOf(2029, time.January, 1); d++ {
+			after := d.date()
+			got, err := c.NextBaseline(after)
+			i := 0
+			for !baselines[i].Day.After(after) {
+				i++
+			}
+			if err != nil || got.Day != baselines[i].Day || got.KB != baselines[i].KB {
+				t.Fatalf("%v after %v: NextBaseline %v, %v; Releases has %v", track, after, got, err, baselines[i])
+			}
+		}
+	}
+}
+
+// The catalog's coverage: months after it are projected and say so.
+func TestCalendarThrough(t *testing.T) {
+	for _, tc := range []struct {
+		track hotpatch.Track
+		want  hotpatch.Month
+	}{
+		{hotpatch.TrackWindows11, hotpatch.Month{Year: 2026, Month: time.September}},
+		{hotpatch.TrackServer2022, hotpatch.Month{Year: 2026, Month: time.June}},
+	} {
+		c := mustCalendar(t, tc.track, CalendarOptions{})
+		if c.Through() != tc.want {
+			t.Errorf("%v: Through %v, want %v", tc.track, c.Through(), tc.want)
+		}
+		next := tc.want.Next()
+		r, _ := c.Month(next.Year, next.Month)
+		if r.Origin != OriginRule || !strings.Contains(r.Note, "catalog covers this track's releases through "+tc.want.String()) {
+			t.Errorf("%v %v: %v note %q, want projected", tc.track, next, r, r.Note)
+		}
+	}
+	// September 2026 on Windows 11: the LCU is known, the hotpatch is not.
+	c := mustCalendar(t, hotpatch.TrackWindows11, CalendarOptions{})
+	if r, _ := c.Month(2026, time.September); r.Origin != OriginRule || r.LCU != 5124008 || !strings.Contains(r.Note, "kind follows the plan") {
+		t.Errorf("2026-09: %+v", r)
+	}
+}
+
+// hotpatch.Month.PatchTuesday, which the catalog's coverage uses, agrees
+// with PatchTuesday.
+func TestMonthPatchTuesday(t *testing.T) {
+	for i := monthOf(2000, time.January); i < monthOf(2040, time.January); i++ {
+		y, m := i.split()
+		if got, want := (hotpatch.Month{Year: y, Month: m}).PatchTuesday(), patchTuesday(i).date(); got != want {
+			t.Fatalf("%04d-%02d: hotpatch says %v, cadence %v", y, int(m), got, want)
+		}
+	}
+}
