@@ -35,7 +35,9 @@
 // A Ring holds the quality update deferral, deadline and grace period of a
 // Windows Update ring [S18]. AutopatchRings returns the five rings of a
 // default Autopatch group (Test, Ring1, Ring2, Ring3, Last) with the
-// documented defaults.
+// documented defaults of today (Ring2 deferral 5 days, Last 10 [S44]);
+// AutopatchRingsOn gives them as documented on a day (before 2025-03-31:
+// Ring2 6, Last 11 [S18]).
 //
 // # Simulation
 //

@@ -89,9 +89,9 @@ func ExampleAutopatchRings() {
 	// Output:
 	// Test  deferral  0  deadline 0  grace 0
 	// Ring1 deferral  1  deadline 2  grace 2
-	// Ring2 deferral  6  deadline 2  grace 2
+	// Ring2 deferral  5  deadline 2  grace 2
 	// Ring3 deferral  9  deadline 5  grace 2
-	// Last  deferral 11  deadline 3  grace 2
+	// Last  deferral 10  deadline 3  grace 2
 }
 
 func ExampleSimulation_Timeline() {
@@ -154,7 +154,7 @@ func ExampleSimulation_Fleet() {
 			side.name, r.Mean, r.P90, d.Mean, d.P50, d.P90, d.P99)
 	}
 	// Output:
-	// hotpatch on : restarts/device-year mean 7.1 p90 12; days to protection mean 14.5 p50 14 p90 33 p99 46
+	// hotpatch on : restarts/device-year mean 7.1 p90 12; days to protection mean 14.4 p50 14 p90 33 p99 46
 	// hotpatch off: restarts/device-year mean 12.0 p90 12; days to protection mean 15.2 p50 14 p90 16 p99 46
 }
 

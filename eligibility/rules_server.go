@@ -18,6 +18,14 @@ var (
 	// Windows Server 2022 Datacenter: Azure Edition hotpatch GA, 2022-02-16
 	// (techcommunity GA post, cited by third parties) [S5a].
 	server2022Start = hotpatch.Date{Year: 2022, Month: 2, Day: 16}
+	// Windows Server 2022's mainstream support ended on 2026-10-13 [S3];
+	// hotpatch for Datacenter: Azure Edition is extended through October
+	// 2027 by reports of Microsoft release health (2026-06-29 to 07-01)
+	// that disagree on the last day, 10 or 30 October 2027 [S45]. The rule
+	// is disputed between the two days, and fails after the later.
+	server2022MainstreamEnd = hotpatch.Date{Year: 2026, Month: 10, Day: 14}
+	server2022HotpatchEnd   = hotpatch.Date{Year: 2027, Month: 10, Day: 11} // after 10 October 2027
+	server2022HotpatchEnd30 = hotpatch.Date{Year: 2027, Month: 10, Day: 31} // after 30 October 2027
 )
 
 // server2025Build is the first Windows Server 2025 build hotpatch supports:
@@ -86,23 +94,19 @@ func server2025Rules() []Rule {
 // Edition on Azure or Azure Local. Basis: domain notes §2.1 and §9 rule 8.
 func server2022Rules() []Rule {
 	return []Rule{
-		{
-			ID:     "os",
-			Title:  "Windows Server 2022 (build 20348)",
-			Source: "S5b S3",
-			From:   server2022Start,
-			Remedy: "run Windows Server 2022 Datacenter: Azure Edition from a hotpatch marketplace image",
-			Check: func(d hotpatch.Device) Finding {
-				switch {
-				case d.Build.IsZero():
-					return UnknownBecause("the installed build is not known")
-				case d.Build.Major == 10 && d.Build.Minor == 0 && d.Build.Number == 20348:
-					return PassBecause("Windows Server 2022")
-				}
-				return FailBecause("not Windows Server 2022 (20348)")
-			},
-			Fact: buildFact,
-		},
+		server2022OS(hotpatch.Date{}, server2022MainstreamEnd, "Windows Server 2022 (build 20348)", "S5b S3", "", PassBecause("Windows Server 2022")),
+		server2022OS(server2022MainstreamEnd, server2022HotpatchEnd,
+			"Windows Server 2022 (build 20348): hotpatch extended past mainstream support through October 2027",
+			"S5b S3 S45", server2022EndDispute,
+			PassBecause("Windows Server 2022, hotpatch supported through October 2027 (third-party reports of Microsoft release health) [S45]")),
+		server2022OS(server2022HotpatchEnd, server2022HotpatchEnd30,
+			"Windows Server 2022 (build 20348): hotpatch support through 10 or 30 October 2027",
+			"S45", server2022EndDispute,
+			DisputedBecause("Windows Server 2022: hotpatch support ends on 10 or 30 October 2027, the sources disagree [S45] — UNCONFIRMED")),
+		server2022OS(server2022HotpatchEnd30, hotpatch.Date{},
+			"Windows Server 2022 (build 20348): hotpatch support ended in October 2027",
+			"S45", server2022EndDispute,
+			FailBecause("hotpatch support for Windows Server 2022 ended in October 2027 [S45]")),
 		{
 			ID:     "edition",
 			Title:  "Datacenter: Azure Edition (on Azure or Azure Local, from the hotpatch marketplace images)",
@@ -122,6 +126,34 @@ func server2022Rules() []Rule {
 		},
 		serverPolicyRule("S5b", server2022Start, hotpatch.Date{},
 			"Hotpatch enabled for the VM (on by default on Server Core images)", ""),
+	}
+}
+
+const server2022EndDispute = "the extension through October 2027 rests on reports of Microsoft release health, which give its last day as 10 or 30 October 2027 [S45]"
+
+// server2022OS is a version of the Windows Server 2022 "os" rule: a build
+// 20348 device gets onServer2022 (which says whether hotpatch is still
+// supported in the version's period).
+func server2022OS(from, until hotpatch.Date, title, source, dispute string, onServer2022 Finding) Rule {
+	if from.IsZero() {
+		from = server2022Start
+	}
+	remedy := "run Windows Server 2022 Datacenter: Azure Edition from a hotpatch marketplace image"
+	if onServer2022.Outcome != Pass {
+		remedy = "move to Windows Server 2025 (hotpatch through Azure Arc, or Datacenter: Azure Edition)"
+	}
+	return Rule{
+		ID: "os", Title: title, Source: source, From: from, Until: until, Dispute: dispute, Remedy: remedy,
+		Check: func(d hotpatch.Device) Finding {
+			switch {
+			case d.Build.IsZero():
+				return UnknownBecause("the installed build is not known")
+			case d.Build.Major == 10 && d.Build.Minor == 0 && d.Build.Number == 20348:
+				return onServer2022
+			}
+			return FailBecause("not Windows Server 2022 (20348)")
+		},
+		Fact: buildFact,
 	}
 }
 

@@ -123,6 +123,7 @@ func TestWindows11Rules(t *testing.T) {
 		{"S1a", "os", zero, build("22631.4317"), Fail, false},
 		{"S1 (Windows 10 not listed)", "os", zero, build("19045.5011"), Fail, false},
 		{"S30 UNCONFIRMED 26H1", "os", zero, build("28000.2113"), Unknown, true},
+		{"S23 UNCONFIRMED 26H2, GA 2026-09-29", "os", dec2026, build("26300.9550"), Unknown, true},
 		{"S1a unknown build", "os", zero, func(d *hotpatch.Device) { d.Build = hotpatch.Build{} }, Unknown, false},
 		// edition: Enterprise/Education [S1d, S2]; AVD with these editions [S2]; Pro, LTSC, IoT disputed [S1c-S1e, S23].
 		{"S1d", "edition", zero, none, Pass, false},
@@ -266,6 +267,12 @@ func TestServer2022Rules(t *testing.T) {
 		{"S3 April 2026 baseline", "baseline", zero, none, Pass, false},
 		{"S3 May 2026 hotpatch", "baseline", zero, build("20348.5074"), Pass, false},
 		{"S3 March 2026 hotpatch is old", "baseline", zero, build("20348.4830"), Fail, false},
+		// Hotpatch extended past mainstream support (2026-10-13) through
+		// October 2027; the last day is 10 or 30 October [S45].
+		{"S45 extended through October 2027", "os", dec2026, none, Pass, false},
+		{"S45 ends 10 or 30 October 2027", "os", hotpatch.Date{Year: 2027, Month: 10, Day: 20}, none, Unknown, true},
+		{"S45 ended in October 2027", "os", hotpatch.Date{Year: 2027, Month: 10, Day: 31}, none, Fail, false},
+		{"S45 not 20348 still fails", "os", dec2026, build("26100.32690"), Fail, false},
 		{"S3 Aug 2024 unplanned baseline", "baseline", hotpatch.Date{Year: 2024, Month: 9, Day: 20}, build("20348.2695"), Pass, false},
 		// The catalog holds no July 2026 release of Server 2022 (a planned
 		// baseline): from July's Patch Tuesday the April baseline may be old.
@@ -317,4 +324,20 @@ func TestBaselineStaleReason(t *testing.T) {
 func withBuild(d hotpatch.Device, b string) hotpatch.Device {
 	d.Build = hotpatch.MustParseBuild(b)
 	return d
+}
+
+// Disputed rules follow the policy's stance: Windows 11 26H2 (26300) is
+// Unknown by default, fails under Strict and passes under Lenient.
+func TestDisputed26H2(t *testing.T) {
+	d := withBuild(goodClient, "26300.9550")
+	for stance, want := range map[Stance]Outcome{AsUnknown: Unknown, Strict: Fail, Lenient: Pass} {
+		p, err := NewPolicy(hotpatch.TrackWindows11, dec2026, Options{Disputed: stance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := p.Evaluate(d)
+		if got, _ := v.Outcome("os"); got != want {
+			t.Errorf("stance %v: os %v, want %v", stance, got, want)
+		}
+	}
 }

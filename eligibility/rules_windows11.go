@@ -172,7 +172,7 @@ func checkClientOS(d hotpatch.Device, allow25H2 bool) Finding {
 	case b.Number == 28000:
 		return DisputedBecause("Windows 11 26H1: hotpatch components ship [S30], but whether 26H1 receives hotpatches is UNCONFIRMED")
 	case b.Number == 26300:
-		return DisputedBecause("Windows 11 26H2: whether it receives hotpatches is UNCONFIRMED")
+		return DisputedBecause("Windows 11 26H2 (GA 2026-09-29 per third parties [S23]): no source says whether it receives hotpatches — UNCONFIRMED")
 	case b.Number < 26100:
 		return FailBecause("older than Windows 11 24H2")
 	}
