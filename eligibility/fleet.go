@@ -290,6 +290,9 @@ func (t *tally) report(e Evaluator) *Report {
 			y, mo := m.Month()
 			r.Month = monthString(y, mo)
 		}
+		if first.train.staleWhy != "" { // the month is past the catalog
+			r.Month = monthString(first.asOf.Year, first.asOf.Month)
+		}
 	}
 	// Policies in track order, so that titles and sources come from a
 	// deterministic policy whatever order the workers met them in.

@@ -65,6 +65,7 @@ const (
 	caseOffBaseline
 	caseUndecided
 	caseNoHotpatch
+	caseStale // the catalog ends before the policy's day: the month's releases are not known
 )
 
 func (c offerCase) restart() hotpatch.Tri {
@@ -84,6 +85,10 @@ func (v *Verdict) offerCase() offerCase {
 	tr := v.policy.train
 	b := v.Device.Build
 	switch {
+	case tr.staleWhy != "" && v.Status == NotEligible && !v.onlyBaselineFails():
+		return caseLCU // whatever this month brings, an ineligible device restarts for it
+	case tr.staleWhy != "":
+		return caseStale
 	case tr.month.KB == 0:
 		return caseNoRelease
 	case !b.IsZero() && (tr.monthHP.Brings(b) || tr.monthBaseline.Brings(b) || tr.monthLCU.Brings(b)):
@@ -135,6 +140,15 @@ func (v *Verdict) Offer() (o Offer) {
 		return o
 	}
 	tr := v.policy.train
+	if tr.staleWhy != "" {
+		o.Month = monthString(tr.asOf.Year, tr.asOf.Month)
+		o.Why = tr.staleWhy
+		if c == caseLCU {
+			o.Why = fmt.Sprintf("not eligible (%s): the month's cumulative update, with a restart; its KB is not known: %s",
+				strings.Join(v.Blocking(), ", "), tr.staleWhy)
+		}
+		return o
+	}
 	if tr.month.KB == 0 {
 		o.Why = fmt.Sprintf("the catalog holds no %v release as of %v", tr.track, tr.asOf)
 		return o

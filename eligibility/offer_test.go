@@ -78,10 +78,19 @@ func TestOfferBaselineMonth(t *testing.T) {
 	if o := v.Offer(); o.Update.KB != 5101650 || o.Restart != hotpatch.True {
 		t.Errorf("July 2026: %+v", o)
 	}
-	// A day past the catalog says which month it answers for.
-	v = mustFor(t, hotpatch.TrackServer2025, hotpatch.Date{Year: 2026, Month: 11, Day: 27}).Evaluate(goodServer2025)
-	if o := v.Offer(); o.Month != "2026-09" || !strings.Contains(o.Why, "newest release month") {
+	// A day past the catalog (it covers Server 2025 through 2026-09): the
+	// month's releases are not known, and the offer says why. A device
+	// that is not eligible restarts whatever the month brings.
+	late := hotpatch.Date{Year: 2026, Month: 11, Day: 27}
+	v = mustFor(t, hotpatch.TrackServer2025, late).Evaluate(goodServer2025)
+	if o := v.Offer(); o.Month != "2026-11" || o.Update.KB != 0 || o.Restart != hotpatch.Unknown || !strings.Contains(o.Why, "through 2026-09") {
 		t.Errorf("stale catalog: %+v", o)
+	}
+	off := goodServer2025
+	off.VBS = hotpatch.VBSOff
+	v = mustFor(t, hotpatch.TrackServer2025, late).Evaluate(off)
+	if o := v.Offer(); o.Restart != hotpatch.True || o.Update.KB != 0 || !strings.Contains(o.Why, "not eligible (vbs") {
+		t.Errorf("stale catalog, not eligible: %+v", o)
 	}
 }
 

@@ -123,7 +123,7 @@ func (c *Catalog) Covers(t Track, asOf Date) error {
 // Stale returns, for day asOf, a one-line note of what the catalog does not
 // cover, or "" when it covers every track up to asOf:
 //
-//	catalog covers releases through 2026-09 (Windows Server 2022 through 2026-06); 2026-10 to 2026-12 are projected
+//	catalog covers releases through 2026-09 (Windows Server 2022 Datacenter: Azure Edition through 2026-06); later months up to 2026-12 are projected
 //
 // Callers that read newer data append how to merge it.
 func (c *Catalog) Stale(asOf Date) string {
@@ -148,7 +148,7 @@ func (c *Catalog) Stale(asOf Date) string {
 		s = fmt.Sprintf("catalog covers %v releases through %s", first.Track, orNone(first.Through))
 	}
 	if len(others) > 0 {
-		s += " (" + strings.Join(others, ", ") + ")"
+		return fmt.Sprintf("%s (%s); later months up to %v are projected", s, strings.Join(others, ", "), MonthOf(asOf))
 	}
 	return s + "; " + first.projected()
 }

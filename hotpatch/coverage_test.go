@@ -55,7 +55,7 @@ func TestStale(t *testing.T) {
 	}{
 		{date(2026, 5, 20), ""},
 		{date(2026, 7, 20), "catalog covers Windows Server 2022 Datacenter: Azure Edition releases through 2026-06; 2026-07 is projected"},
-		{date(2026, 12, 7), "catalog covers releases through 2026-09 (Windows Server 2022 Datacenter: Azure Edition through 2026-06); 2026-10 to 2026-12 are projected"},
+		{date(2026, 12, 7), "catalog covers releases through 2026-09 (Windows Server 2022 Datacenter: Azure Edition through 2026-06); later months up to 2026-12 are projected"},
 	} {
 		if got := c.Stale(tc.asOf); got != tc.want {
 			t.Errorf("Stale(%v) = %q, want %q", tc.asOf, got, tc.want)

@@ -12,6 +12,11 @@
 //	go run ./examples/fleet examples/fleet/testdata/inventory.csv
 //	go run ./examples/fleet -json examples/fleet/testdata/inventory.json
 //	go run ./examples/fleet -rules
+//
+// The verdicts are for -asof, today by default. When the embedded catalog
+// ends before that day, the report says so first, and the baseline rule
+// answers unknown for builds it cannot place; -catalog merges newer
+// releases (a JSON array of hotpatch.Update).
 package main
 
 import (
@@ -24,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/patchmodel/patchmodel/eligibility"
+	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -38,9 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	// The embedded catalog's newest complete month is May 2026; a later day
-	// is answered for that month, with a note.
-	asOfText := fs.String("asof", "2026-05-20", "evaluate the rules in force on this `day` (YYYY-MM-DD)")
+	catalogFlags := catalogflag.Register(fs)
 	stanceText := fs.String("disputed", "unknown", "how to count disputed questions: unknown, strict or lenient")
 	verdicts := fs.Bool("verdicts", false, "also print every device's verdict and this month's offer")
 	workers := fs.Int("workers", 0, "evaluation goroutines (0: one per CPU)")
@@ -60,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("want one inventory file, got %d arguments", fs.NArg())
 	}
-	asOf, err := hotpatch.ParseDate(*asOfText)
+	asOf, cat, err := catalogFlags.Load()
 	if err != nil {
 		return err
 	}
@@ -68,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := stance.UnmarshalText([]byte(*stanceText)); err != nil {
 		return err
 	}
-	policies, err := eligibility.ForAll(asOf, eligibility.Options{Disputed: stance})
+	policies, err := eligibility.ForAll(asOf, eligibility.Options{Disputed: stance, Catalog: cat})
 	if err != nil {
 		return err
 	}
@@ -84,6 +88,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		read = eligibility.ReadJSON
 	}
 	inv := read(f)
+	warnStale(stdout, stderr, *asJSON, cat, asOf)
 
 	var explained []eligibility.Explanation
 	opts := eligibility.FleetOptions{Workers: *workers}
@@ -121,6 +126,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return inv.Err()
+}
+
+// warnStale says first when the catalog ends before asOf: on stdout before
+// the text report, on stderr when stdout is JSON.
+func warnStale(stdout, stderr io.Writer, asJSON bool, cat *hotpatch.Catalog, asOf hotpatch.Date) {
+	w := stdout
+	if asJSON {
+		w = stderr
+	}
+	if catalogflag.WarnStale(w, cat, asOf) && !asJSON {
+		fmt.Fprintln(w)
+	}
 }
 
 // printRules prints the rule tables: which conditions applied when, and

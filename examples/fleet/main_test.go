@@ -70,3 +70,51 @@ func TestRunRules(t *testing.T) {
 		}
 	}
 }
+
+// Past the catalog (it covers releases through 2026-09), the report says so
+// first: on stdout before the text report, on stderr with -json.
+func TestRunStale(t *testing.T) {
+	const note = "catalog covers releases through 2026-09"
+	for _, tc := range []struct {
+		args       []string
+		stdout     bool // the note leads stdout
+		stderr     bool // the note is on stderr
+		noteAtAll  bool
+		jsonOutput bool
+	}{
+		{[]string{"-asof", "2026-12-07", "testdata/inventory.csv"}, true, false, true, false},
+		{[]string{"-asof", "2026-12-07", "-json", "testdata/inventory.csv"}, false, true, true, true},
+		{[]string{"-asof", "2026-12-07", "-catalog", "testdata/catalog-same.json", "testdata/inventory.csv"}, true, false, true, false},
+		{[]string{"-asof", "2026-05-20", "testdata/inventory.csv"}, false, false, false, false},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(tc.args, &out, &errOut); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := strings.HasPrefix(out.String(), note); got != tc.stdout {
+			t.Errorf("%v: stdout starts with the note: %v, want %v\n%s", tc.args, got, tc.stdout, out.String())
+		}
+		if got := strings.Contains(errOut.String(), note); got != tc.stderr {
+			t.Errorf("%v: note on stderr: %v, want %v", tc.args, got, tc.stderr)
+		}
+		if !tc.noteAtAll && strings.Contains(out.String()+errOut.String(), "catalog covers") {
+			t.Errorf("%v: a note although the catalog covers the day:\n%s", tc.args, out.String())
+		}
+		if tc.jsonOutput && !json.Valid(out.Bytes()) {
+			t.Errorf("%v: stdout is not JSON", tc.args)
+		}
+		// The baseline verdicts say why they are unknown: never "unknown"
+		// without the catalog's limit.
+		if tc.stdout && !strings.Contains(out.String(), "-catalog FILE") {
+			t.Errorf("%v: no advice to merge newer data", tc.args)
+		}
+	}
+}
+
+func TestRunCatalogConflict(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run([]string{"-catalog", "testdata/catalog-conflict.json", "testdata/inventory.csv"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "KB5094126") || !strings.Contains(err.Error(), "-catalog") {
+		t.Errorf("conflicting -catalog row: %v", err)
+	}
+}
