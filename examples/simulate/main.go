@@ -18,6 +18,11 @@
 //
 //	go run ./examples/simulate -devices 100000 -eligible 0.7 -years 3
 //
+// The period starts on -asof (today by default) unless -from says
+// otherwise. When the catalog ends before that day, the output says so
+// first: the months since are projected from the plan. -catalog merges
+// newer releases.
+//
 // Devices are spread over the Autopatch rings Ring1, Ring2 and Ring3 as
 // 1%, 9% and 90% [S18]. The -online pattern says when they are online:
 // always, workdays (Monday to Friday), or mixed (80% on workdays only, and
@@ -40,6 +45,7 @@ import (
 	"github.com/patchmodel/patchmodel/cadence"
 	"github.com/patchmodel/patchmodel/cadence/cadencetest"
 	"github.com/patchmodel/patchmodel/eligibility"
+	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -71,9 +77,9 @@ type config struct {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fromText := fs.String("from", "2026-06-01", "first simulated `day`; devices start in the state -asof judged")
+	fromText := fs.String("from", "", "first simulated `day`; devices start in the state -asof judged (default the -asof day)")
 	years := fs.Int("years", 3, "length of the period in `years`")
-	asOfText := fs.String("asof", "2026-05-20", "judge eligibility by the rules in force on this `day`")
+	catalogFlags := catalogflag.Register(fs)
 	stanceText := fs.String("disputed", "unknown", "how to count disputed eligibility questions: unknown (not eligible), strict or lenient")
 	online := fs.String("online", "mixed", "when devices are online: always, workdays or mixed")
 	seed := fs.Uint64("seed", 1, "seed of random absences and of the synthetic fleet")
@@ -101,17 +107,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	c := config{online: *online, seed: *seed, timelines: *timelines, json: *asJSON, workers: *workers,
 		devices: *devices, eligible: *eligible, behind: *behind, inventory: fs.Arg(0)}
-	var err error
-	if c.from, err = hotpatch.ParseDate(*fromText); err != nil {
+	cat, err := c.loadCatalog(catalogFlags, *fromText)
+	if err != nil {
 		return err
 	}
 	if *years < 1 || *years > 50 {
 		return fmt.Errorf("-years %d: want 1 to 50", *years)
 	}
 	c.to = hotpatch.Date{Year: c.from.Year + *years, Month: c.from.Month, Day: c.from.Day}.AddDays(-1)
-	if c.asOf, err = hotpatch.ParseDate(*asOfText); err != nil {
-		return err
-	}
 	if err := c.stance.UnmarshalText([]byte(*stanceText)); err != nil {
 		return err
 	}
@@ -134,6 +137,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	c.warnStale(stdout, stderr, cat)
 	if !c.json {
 		fmt.Fprintf(stdout, "Simulated %v to %v; online: %s; missed baseline: %v; restart: %v\n",
 			c.from, c.to, c.online, c.options.MissedBaseline, c.options.Restart)
@@ -146,6 +150,37 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// loadCatalog sets the -asof day, the catalog the calendars and policies
+// read (-catalog) and the first simulated day (-from, default -asof).
+func (c *config) loadCatalog(f *catalogflag.Flags, fromText string) (*hotpatch.Catalog, error) {
+	asOf, cat, err := f.Load()
+	if err != nil {
+		return nil, err
+	}
+	c.asOf, c.from, c.calendar.Catalog = asOf, asOf, cat
+	if fromText != "" {
+		if c.from, err = hotpatch.ParseDate(fromText); err != nil {
+			return nil, err
+		}
+	}
+	return cat, nil
+}
+
+// warnStale says first (on stderr with -json) when the catalog ends before
+// the simulated period's last day that is not in the future (-asof): the
+// months between are projected although releases came out.
+func (c *config) warnStale(stdout, stderr io.Writer, cat *hotpatch.Catalog) {
+	w := stdout
+	if c.json {
+		w = stderr
+	}
+	day := c.asOf
+	if c.to.Before(day) {
+		day = c.to
+	}
+	catalogflag.WarnStale(w, cat, day)
 }
 
 // fleets returns the devices to simulate, by track.
@@ -169,11 +204,11 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 		read = eligibility.ReadJSON
 	}
 	inv := read(f)
-	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{Disputed: c.stance})
+	policies, err := eligibility.ForAll(c.asOf, eligibility.Options{Disputed: c.stance, Catalog: c.calendar.Catalog})
 	if err != nil {
 		return nil, err
 	}
-	rings := cadence.AutopatchRings()
+	rings := cadence.AutopatchRingsOn(c.asOf)
 	for d := range cadence.Devices(inv.Devices(), policies) {
 		t := eligibility.TrackOf(&d.Device)
 		if t == hotpatch.TrackUnknown {

@@ -70,3 +70,33 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// A period that reaches past the catalog (through 2026-09) starts with the
+// note; with -json the note goes to stderr and stdout stays JSON.
+func TestStale(t *testing.T) {
+	const note = "catalog covers releases through 2026-09"
+	base := []string{"-asof", "2026-12-07", "-from", "2026-06-01", "-years", "1", "-devices", "100"}
+	var out, errs bytes.Buffer
+	if err := run(base, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), note) || !strings.Contains(out.String(), "-catalog FILE") {
+		t.Errorf("text output does not start with the note:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(append(base, "-json"), &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errs.String(), note) || strings.Contains(out.String(), note) {
+		t.Errorf("-json: note on stderr %q, stdout %.80q", errs.String(), out.String())
+	}
+	// A period within the catalog: no note.
+	out.Reset()
+	errs.Reset()
+	if err := run([]string{"-asof", "2026-05-20", "-from", "2025-06-01", "-years", "1", "-devices", "100"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String()+errs.String(), "catalog covers") {
+		t.Errorf("note although the catalog covers the period:\n%s", out.String())
+	}
+}
