@@ -241,8 +241,11 @@ func (c *Calendar) addRow(u hotpatch.Update, opts CalendarOptions) {
 }
 
 func joinNote(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "":
+		return a
 	}
 	return a + "; " + b
 }

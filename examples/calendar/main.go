@@ -5,11 +5,14 @@
 //	go run ./examples/calendar 2026
 //	go run ./examples/calendar -track server2022 -unconfirmed 2024
 //
-// Months the catalog does not record yet are projected from the quarterly
-// rule (baselines in January, April, July and October). Catalog rows marked
-// unconfirmed that would change a month, such as the reported June 2026
-// client baseline, are left out unless -unconfirmed is given, and are named
-// in the notes.
+// The year defaults to that of -asof (today, Pacific time). Months the
+// catalog does not record yet are projected from the quarterly rule
+// (baselines in January, April, July and October), and their notes say so;
+// when the catalog ends before -asof, a first line says so too, and
+// -catalog merges newer releases. Catalog rows marked unconfirmed that would
+// change a month, such as the third-party report of an out-of-band hotpatch
+// on 2026-07-18, are left out unless -unconfirmed is given, and are named in
+// the notes.
 package main
 
 import (
@@ -24,18 +27,25 @@ import (
 	"time"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
 func main() {
 	trackFlag := flag.String("track", "", "one track to print (windows11, server2025, server2022); default all")
 	unconfirmed := flag.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed that change the calendar")
+	catalogFlags := catalogflag.Register(flag.CommandLine)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: calendar [-track t] [-unconfirmed] [year]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	year := time.Now().Year()
+	asOf, cat, err := catalogFlags.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "calendar:", err)
+		os.Exit(2)
+	}
+	year := asOf.Year
 	if flag.NArg() > 1 {
 		flag.Usage()
 		os.Exit(2)
@@ -57,7 +67,8 @@ func main() {
 		}
 		tracks = []hotpatch.Track{t}
 	}
-	if err := run(os.Stdout, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed}); err != nil {
+	catalogflag.WarnStale(os.Stdout, cat, asOf)
+	if err := run(os.Stdout, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed, Catalog: cat}); err != nil {
 		fmt.Fprintln(os.Stderr, "calendar:", err)
 		os.Exit(1)
 	}

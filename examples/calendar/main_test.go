@@ -26,6 +26,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"2025", 2025, all, cadence.CalendarOptions{}},
 		{"2024-server2022", 2024, all[2:], cadence.CalendarOptions{}},
+		// The June 2026 unplanned baselines, the months the catalog does
+		// not cover (projected, with a note) and unconfirmed rows.
+		{"2026", 2026, all, cadence.CalendarOptions{}},
 	} {
 		var buf bytes.Buffer
 		if err := run(&buf, tc.year, tc.tracks, tc.opts); err != nil {
