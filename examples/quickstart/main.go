@@ -9,9 +9,15 @@
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart 10.0.26100.4851 26100.32772 20348.3989
+//	go run ./examples/quickstart -asof 2026-05-20
+//
+// The verdicts and the calendar are for -asof, today by default; when the
+// catalog ends before that day, the first line says so (-catalog merges
+// newer releases).
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -20,24 +26,33 @@ import (
 
 	"github.com/patchmodel/patchmodel/cadence"
 	"github.com/patchmodel/patchmodel/eligibility"
+	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
 func main() {
-	builds := os.Args[1:]
+	catalogFlags := catalogflag.Register(flag.CommandLine)
+	flag.Parse()
+	asOf, cat, err := catalogFlags.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(2)
+	}
+	catalogflag.WarnStale(os.Stdout, cat, asOf)
+	builds := flag.Args()
 	if len(builds) == 0 {
 		builds = []string{"10.0.26100.4851", "26100.4946", "26200.7092", "26100.32772", "20348.3989", "26100.4900", "10.0.abc"}
 	}
 	section("Builds and the catalog")
 	for _, s := range builds {
-		describe(s)
+		describe(cat, s)
 	}
 	section("Hotpatch-aware security level")
-	protection()
+	protection(cat)
 	section("Device verdicts")
-	verdicts()
-	section(fmt.Sprintf("The %d calendar (Windows 11)", time.Now().Year()))
-	calendar(time.Now().Year())
+	verdicts(cat, asOf)
+	section(fmt.Sprintf("The %d calendar (Windows 11)", asOf.Year))
+	calendar(cat, asOf.Year)
 	section("What a patch changed, function by function")
 	if err := diff(); err != nil {
 		fmt.Println("diff:", err)
@@ -46,13 +61,13 @@ func main() {
 
 func section(title string) { fmt.Printf("\n== %s ==\n", title) }
 
-func describe(s string) {
+func describe(cat *hotpatch.Catalog, s string) {
 	b, err := hotpatch.ParseBuild(s)
 	if err != nil {
 		fmt.Printf("%-14s %v\n", s, err)
 		return
 	}
-	u, err := hotpatch.Embedded().ByBuild(b)
+	u, err := cat.ByBuild(b)
 	if err != nil {
 		fmt.Printf("%-14s %-38s not in the catalog\n", b.Short(), releases(b, nil))
 		return
@@ -82,8 +97,7 @@ func releases(b hotpatch.Build, tracks []hotpatch.Track) string {
 	return strings.Join(names, " / ")
 }
 
-func protection() {
-	c := hotpatch.Embedded()
+func protection(c *hotpatch.Catalog) {
 	have := hotpatch.MustParseBuild("26100.4851")  // August 2025 hotpatch
 	fixed := hotpatch.MustParseBuild("26100.4946") // August 2025 cumulative update
 	ok, _ := c.Protected(have, fixed)
@@ -95,19 +109,23 @@ func protection() {
 	fmt.Printf("  a build the catalog lacks, %s: %v (%v)\n", gap.Short(), ok, err)
 }
 
-// asOf is the day the verdicts are for: the last month the embedded catalog
-// records (May 2026). A later day works too, but this month's offer then
-// says the catalog has nothing newer.
-var asOf = hotpatch.Date{Year: 2026, Month: time.May, Day: 20}
-
-func verdicts() {
-	policy, err := eligibility.For(hotpatch.TrackWindows11, asOf)
+// verdicts evaluates two devices as of asOf (-asof, today by default). The
+// ready one runs the newest baseline the catalog holds on that day; past
+// the catalog its baseline finding is unknown, and says why.
+func verdicts(cat *hotpatch.Catalog, asOf hotpatch.Date) {
+	policy, err := eligibility.NewPolicy(hotpatch.TrackWindows11, asOf, eligibility.Options{Catalog: cat})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	baseline, err := cat.Latest(hotpatch.TrackWindows11, hotpatch.KindBaseline, asOf)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("as of %v:\n", asOf)
 	ready := hotpatch.Device{
-		ID: "LAPTOP-7", Build: hotpatch.MustParseBuild("26100.8246"),
+		ID: "LAPTOP-7", Build: baseline.Build(),
 		Edition: hotpatch.EditionEnterprise, Arch: hotpatch.ArchX64,
 		VBS: hotpatch.VBSRunning, License: hotpatch.LicenseE5,
 		Management: hotpatch.ManagementIntune, HotpatchPolicy: hotpatch.True,
@@ -123,12 +141,16 @@ func verdicts() {
 			}
 		}
 		o := v.Offer()
-		fmt.Printf("    %s: %v, restart %v — %s\n", o.Month, o.Update.KB, o.Restart, o.Why)
+		kb := o.Update.KB.String()
+		if kb == "" {
+			kb = "update not in the catalog"
+		}
+		fmt.Printf("    %s: %s, restart %v — %s\n", o.Month, kb, o.Restart, o.Why)
 	}
 }
 
-func calendar(year int) {
-	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
+func calendar(cat *hotpatch.Catalog, year int) {
+	cal, err := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{Catalog: cat})
 	if err != nil {
 		fmt.Println(err)
 		return
