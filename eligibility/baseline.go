@@ -23,7 +23,12 @@ type train struct {
 	// without builds (marked unconfirmed), zero if none.
 	newer hotpatch.Update
 
-	on      []onTrain                   // builds on the train of baseline
+	on []onTrain // builds on the train of baseline
+	// prevOn are the builds on the train of the newest confirmed baseline
+	// before baseline, when baseline rests on weak sources: a device there
+	// is behind only if the weak row is right.
+	prevOn  map[hotpatch.Build]bool
+	prevWhy string
 	off     map[hotpatch.Build]offTrain // other builds of the track
 	numbers []uint32                    // build numbers of the baseline (26100, 26200)
 
@@ -112,6 +117,9 @@ func (tr *train) sortBuilds(rows []hotpatch.Update) {
 	blUnconfirmed := bl.Unconfirmed != "" && !slices.ContainsFunc(rows, func(u hotpatch.Update) bool {
 		return u.Baseline == bl.KB && u.Unconfirmed == ""
 	})
+	if blUnconfirmed {
+		tr.previousTrain(rows)
+	}
 	for _, b := range bl.Builds {
 		tr.on = append(tr.on, onTrain{b, blUnconfirmed})
 		if !slices.Contains(tr.numbers, b.Number) {
@@ -145,6 +153,30 @@ func (tr *train) sortBuilds(rows []hotpatch.Update) {
 	for _, o := range tr.on {
 		delete(tr.off, o.build)
 	}
+}
+
+// previousTrain records the train of the newest confirmed baseline older
+// than the latest baseline, which rests on weak sources.
+func (tr *train) previousTrain(rows []hotpatch.Update) {
+	var prev hotpatch.Update
+	for _, u := range rows {
+		if u.Kind == hotpatch.KindBaseline && u.Unconfirmed == "" && len(u.Builds) > 0 && u.Released.Before(tr.baseline.Released) {
+			prev = u
+		}
+	}
+	if prev.KB == 0 {
+		return
+	}
+	tr.prevOn = map[hotpatch.Build]bool{}
+	for _, u := range rows {
+		if u.KB == prev.KB || u.Baseline == prev.KB && !u.Restart {
+			for _, b := range u.Builds {
+				tr.prevOn[b] = true
+			}
+		}
+	}
+	tr.prevWhy = fmt.Sprintf("on the train of baseline %v (%v); the newer baseline %v (%v) is UNCONFIRMED (%s)",
+		prev.KB, prev.Released, tr.baseline.KB, tr.baseline.Released, tr.baseline.Unconfirmed)
 }
 
 // phrase renders the reasons check gives, once per policy.
@@ -249,6 +281,9 @@ func (tr *train) check(d hotpatch.Device) Finding {
 			return PassBecause(tr.passWhy)
 		}
 	}
+	if tr.prevOn[b] {
+		return DisputedBecause(tr.prevWhy)
+	}
 	// Below, a build off the train or older than the baseline fails
 	// whatever came after the catalog: the latest baseline is at least as
 	// new as the catalog's.
@@ -282,6 +317,8 @@ func (tr *train) checkLastBaseline(last hotpatch.Build) Finding {
 		return UnknownBecause(tr.staleWhy)
 	case tr.baseline.Brings(last):
 		return UnknownBecause("the last baseline installed is the latest, but the installed build is not known")
+	case tr.prevOn[last]:
+		return DisputedBecause(tr.prevWhy)
 	case last.Major == bl.Major && last.Minor == bl.Minor && slices.Contains(tr.numbers, last.Number) && last.Revision < bl.Revision:
 		return FailBecause(tr.lastOlderWhy)
 	}

@@ -190,7 +190,11 @@ func TestWindows11Rules(t *testing.T) {
 		{"S38 June 2026 unplanned baseline leaves May's hotpatch behind", "baseline", june2026, build("26100.8390"), Fail, false},
 		{"S38 on the June 2026 unplanned baseline", "baseline", june2026, build("26200.8655"), Pass, false},
 		{"S36 S24 UNCONFIRMED July 2026 baseline", "baseline", aug2026, build("26100.8875"), Unknown, true},
-		{"S36 June 2026 baseline is old by August", "baseline", aug2026, build("26100.8655"), Fail, false},
+		{"S36 S38 June 2026 baseline is old only if July was a baseline", "baseline", aug2026, build("26100.8655"), Unknown, true},
+		{"S38 May 2026 hotpatch is older than the confirmed June baseline", "baseline", aug2026, build("26100.8390"), Fail, false},
+		{"S38 last baseline June 2026, build unknown", "baseline", aug2026, func(d *hotpatch.Device) {
+			d.Build, d.LastBaseline = hotpatch.Build{}, hotpatch.MustParseBuild("26100.8655")
+		}, Unknown, true},
 		{"S36 July 2026 out-of-band LCU leaves the train", "baseline", aug2026, build("26100.8894"), Fail, false},
 		// Past the catalog (it covers Windows 11 through 2026-09): a build on
 		// its newest baseline may be behind a baseline it does not know.
@@ -252,6 +256,7 @@ func TestServer2025Rules(t *testing.T) {
 		{"S36 June 2026 unplanned baseline", "baseline", june2026, build("26100.32995"), Pass, false},
 		{"S36 June 2026 unplanned baseline leaves May's hotpatch behind", "baseline", june2026, build("26100.32772"), Fail, false},
 		{"stale: on the catalog's newest baseline", "baseline", dec2026, build("26100.33158"), Unknown, false},
+		{"S36 June 2026 baseline is old only if July was a baseline", "baseline", aug2026, build("26100.32995"), Unknown, true},
 	})
 }
 
