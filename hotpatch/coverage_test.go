@@ -1,6 +1,8 @@
 package hotpatch_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -144,3 +146,62 @@ func TestMonth(t *testing.T) {
 }
 
 func date(y int, m time.Month, d int) hotpatch.Date { return hotpatch.Date{Year: y, Month: m, Day: d} }
+
+// Merging a newer month's real rows moves the coverage on: this is what
+// the examples' -catalog flag does with newer data.
+func TestMergeExtendsCoverage(t *testing.T) {
+	var old, june []hotpatch.Update
+	for u := range hotpatch.Embedded().All() {
+		switch m := hotpatch.MonthOf(u.Released); {
+		case m.Compare(hotpatch.Month{Year: 2026, Month: time.May}) <= 0:
+			old = append(old, u)
+		case m == hotpatch.Month{Year: 2026, Month: time.June}:
+			june = append(june, u)
+		}
+	}
+	c, err := hotpatch.NewCatalog(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := date(2026, 6, 20)
+	if got := c.Through(hotpatch.TrackWindows11); got.String() != "2026-05" || c.Covers(hotpatch.TrackWindows11, asOf) == nil {
+		t.Fatalf("before: Through %v, Covers %v", got, c.Covers(hotpatch.TrackWindows11, asOf))
+	}
+	text, err := json.Marshal(june)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = c.Merge(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range hotpatch.Tracks() {
+		if got := c.Through(tr); got.String() != "2026-06" || c.Covers(tr, asOf) != nil {
+			t.Errorf("%v after merging June 2026: Through %v, Covers %v", tr, got, c.Covers(tr, asOf))
+		}
+	}
+	if s := c.Stale(asOf); s != "" {
+		t.Errorf("Stale after the merge: %q", s)
+	}
+}
+
+func FuzzParseMonth(f *testing.F) {
+	for _, s := range []string{"2026-09", "2026-13", "0000-01", "2026-9", "", "9999-12", "2026-09-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := hotpatch.ParseMonth(s)
+		if err != nil {
+			if !errors.Is(err, hotpatch.ErrSyntax) {
+				t.Fatalf("ParseMonth(%q): %v does not wrap ErrSyntax", s, err)
+			}
+			return
+		}
+		if back, err := hotpatch.ParseMonth(m.String()); err != nil || back != m {
+			t.Fatalf("ParseMonth(%q) = %v, which does not round-trip: %v, %v", s, m, back, err)
+		}
+		if pt := m.PatchTuesday(); pt.Day < 8 || pt.Day > 14 || hotpatch.MonthOf(pt) != m {
+			t.Fatalf("%v: Patch Tuesday %v", m, pt)
+		}
+	})
+}
