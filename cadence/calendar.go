@@ -149,9 +149,9 @@ type CalendarOptions struct {
 	Catalog *hotpatch.Catalog
 
 	// ApplyUnconfirmed applies catalog rows marked Unconfirmed that change
-	// the calendar: an unplanned baseline (such as the single third-party
-	// report that June 2026 became a client baseline [S24]) or an
-	// out-of-band release. By default such rows are left out and named in
+	// the calendar: an unplanned baseline or an out-of-band release (such as
+	// the out-of-band hotpatch KB5121768 of 2026-07-18, known from third
+	// parties only [S23]). By default such rows are left out and named in
 	// the month's Note; unconfirmed rows that agree with the rule still
 	// supply their KB.
 	ApplyUnconfirmed bool

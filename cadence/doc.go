@@ -23,11 +23,14 @@
 // the other eight months [S1c, S2] (PlannedKind). The months the hotpatch
 // catalog records follow the catalog, with its exceptions: unplanned
 // baselines (Windows Server 2022, August 2024 [S3]) and out-of-band
-// releases. Months beyond the catalog, in the past or the future, follow the
-// plan. Catalog rows marked unconfirmed that would change the calendar —
-// notably the single third-party report that June 2026 became a client
-// baseline [S24] — are left out unless CalendarOptions.ApplyUnconfirmed is
-// set, and are named in the month's Note. Users add Overrides; one that
+// releases; June 2026 was an unplanned baseline on Windows 11 and Windows
+// Server 2025 [S36, S38]. Months beyond the catalog (Calendar.Through), in
+// the past or the future, follow the plan, and their Note says they are
+// projected; NextBaseline finds the next baseline from all three. Catalog
+// rows marked unconfirmed that would change the calendar — such as a
+// third-party report of an out-of-band hotpatch on 2026-07-18 [S23] — are
+// left out unless CalendarOptions.ApplyUnconfirmed is set, and are named in
+// the month's Note. Users add Overrides; one that
 // contradicts itself or an earlier one is an *OverrideError.
 //
 // # Rings

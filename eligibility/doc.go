@@ -46,8 +46,10 @@
 //   - Windows 11 26H1 (28000) and 26H2 (26300) [S30];
 //   - what a device off the baseline receives in a hotpatch month: the LCU
 //     [S1a–S1d] or the baseline, then hotpatches [S7] (see [Offer]);
-//   - catalog rows marked unconfirmed, such as the June 2026 client baseline
-//     reported by one source [S24]. A baseline row marked unconfirmed counts
+//   - catalog rows marked unconfirmed, such as the July 2026 baselines, which
+//     Microsoft's tables list as cumulative updates [S36]: a device on the
+//     confirmed June 2026 baseline is then disputed, not failed. A baseline
+//     row marked unconfirmed counts
 //     as confirmed once a confirmed hotpatch row names it as its baseline
 //     (the April 2026 client baseline KB5083769, named by the May 2026
 //     hotpatch KB5089466 [S22]).
@@ -87,9 +89,12 @@
 // the last baseline installed, which can only show a device is behind): a build the catalog does not hold is
 // Unknown, never guessed from neighbouring revisions, and a build two
 // releases share (Windows Server 2025 26100.6905, from KB5070881 and
-// KB5070893 [S4b]) is Unknown. The embedded catalog ends where the domain
-// notes end (May 2026, with an unconfirmed June 2026 client baseline), so a
-// policy for a later day answers for the catalog's newest month and says so.
+// KB5070893 [S4b]) is Unknown. The embedded catalog covers releases through
+// September 2026 (Windows Server 2022 through June 2026; see
+// hotpatch.Catalog.Through). For a later day a baseline released since may
+// be missing, so a build on the catalog's newest baseline, or newer than the
+// catalog, is Unknown with that reason, and the offer's update is unknown;
+// a build older than a baseline the catalog knows still fails.
 //
 // # Fleets and inventories
 //

@@ -86,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	missed := fs.String("missed", "catch-up-baseline", "what a device off the baseline gets in a hotpatch month: catch-up-baseline [S7] or lcu-until-baseline [S1a–S1d]")
 	restart := fs.String("restart", "at-deadline", "when devices restart: at-deadline or on-install")
 	oobToHotpatch := fs.Bool("oob-to-hotpatch", false, "offer standard out-of-band updates to hotpatch devices too (UNCONFIRMED; off by default [S34])")
-	unconfirmed := fs.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed (e.g. the reported June 2026 client baseline)")
+	unconfirmed := fs.Bool("unconfirmed", false, "apply catalog rows marked unconfirmed that change the calendar (e.g. the reported out-of-band hotpatch of 2026-07-18)")
 	timelines := fs.Int("timelines", 0, "also print the timelines of the first `n` devices of each track")
 	asJSON := fs.Bool("json", false, "print the fleet reports as JSON, one object per track")
 	workers := fs.Int("workers", 0, "simulation goroutines (0: one per CPU)")
