@@ -111,6 +111,8 @@ func (c *Catalog) Through(t Track) Month {
 // Covers checks that the catalog knows every Patch Tuesday release of track
 // t up to day asOf: it returns nil when Through(t) reaches the newest month
 // whose Patch Tuesday is on or before asOf, and a *CoverageError otherwise.
+// It checks the catalog's end only: months before the track's first row
+// (Windows Server 2022 before 2024) are not in the catalog either.
 func (c *Catalog) Covers(t Track, asOf Date) error {
 	through := c.Through(t)
 	next := through.Next()
