@@ -312,7 +312,7 @@ func (inv *Inventory) parseObject(line int, obj map[string]json.RawMessage, know
 		if k == "" {
 			continue
 		}
-		if ks := dups[field(f)]; ks != nil {
+		if ks := dups[field(f)]; dups != nil && ks != nil {
 			ks = slices.Sorted(slices.Values(append(ks, k)))
 			bad = append(bad, CellError{ks[1], fmt.Errorf("%q and %q both give %s", ks[0], ks[1], fields[f].name)})
 			continue

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/cli"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -57,10 +58,10 @@ func main() {
 		}
 		tracks = []hotpatch.Track{t}
 	}
-	if err := run(os.Stdout, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed}); err != nil {
-		fmt.Fprintln(os.Stderr, "calendar:", err)
-		os.Exit(1)
-	}
+	// The calendar is printed whole or not at all (examples/internal/cli).
+	var out bytes.Buffer
+	err := run(&out, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed})
+	os.Exit(cli.Exit("calendar", err, &out, os.Stdout, os.Stderr))
 }
 
 func run(w io.Writer, year int, tracks []hotpatch.Track, opts cadence.CalendarOptions) error {

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -44,6 +46,35 @@ func TestGolden(t *testing.T) {
 		}
 		if !bytes.Equal(buf.Bytes(), want) {
 			t.Errorf("%s: output differs from %s:\n%s", tc.name, path, buf.Bytes())
+		}
+	}
+}
+
+func TestMain(m *testing.M) { clitest.Main(m, "calendar", main) }
+
+// TestExitGolden runs the command as a user would with arguments it cannot
+// use and compares exit status, stdout and stderr with
+// testdata/errors.golden: exit 2 and an empty stdout.
+func TestExitGolden(t *testing.T) {
+	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update,
+		[]string{"abc"}, []string{"0"}, []string{"-track", "windows10", "2026"}) {
+		if r.Code != 2 || r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want exit 2 and no output", r.Args, r.Code, r.Stdout)
+		}
+	}
+}
+
+// TestExitUsage checks the exit status of -h (0) and of a bad command line
+// (2), with nothing on stdout. The usage text is not compared: in the test
+// binary it lists the test flags too.
+func TestExitUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}, {[]string{"2025", "2026"}, 2}} {
+		r := clitest.Run(t, c.args...)
+		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: calendar") {
+			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
 		}
 	}
 }

@@ -24,14 +24,15 @@ import (
 	"strings"
 
 	"github.com/patchmodel/patchmodel/eligibility"
+	"github.com/patchmodel/patchmodel/examples/internal/cli"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
+// main exits 1 when the inventory cannot be read to the end, in every
+// output mode, and 2 on a usage error; stdout then stays empty (see
+// examples/internal/cli).
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "fleet:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Run("fleet", os.Args[1:], os.Stdout, os.Stderr, run))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -49,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *rules {
@@ -58,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("want one inventory file, got %d arguments", fs.NArg())
+		return cli.Usage(fmt.Errorf("want one inventory file, got %d arguments", fs.NArg()))
 	}
 	asOf, err := hotpatch.ParseDate(*asOfText)
 	if err != nil {
@@ -102,6 +103,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	report.Input = inv.Summary()
+	if err := inv.Err(); err != nil {
+		return readFailed(path, inv, err)
+	}
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -117,10 +121,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *verdicts {
 		fmt.Fprintln(stdout)
 	}
-	if err := report.WriteText(stdout); err != nil {
-		return err
+	return report.WriteText(stdout)
+}
+
+// readFailed reports an inventory that could not be read to the end: no
+// report is printed, since it would leave out the devices after the damage.
+func readFailed(path string, inv *eligibility.Inventory, err error) error {
+	if inv.Rows() == 0 {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return inv.Err()
+	return fmt.Errorf("%s: %w (no report: %d rows were read before it)", path, err, inv.Rows())
 }
 
 // printRules prints the rule tables: which conditions applied when, and

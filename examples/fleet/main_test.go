@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 )
 
 func TestRunSamples(t *testing.T) {
@@ -67,6 +71,42 @@ func TestRunRules(t *testing.T) {
 	for _, want := range []string{"Windows Server 2025", "2026-05-19", "disputed:", "baseline"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-rules output lacks %q", want)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { clitest.Main(m, "fleet", main) }
+
+// TestExitGolden runs the command as a user would on inputs it cannot read
+// and compares exit status, stdout and stderr with testdata/errors.golden:
+// exit 1 and an empty stdout in text and JSON mode alike.
+func TestExitGolden(t *testing.T) {
+	var cases [][]string
+	for _, in := range []string{"bad/empty.json", "bad/empty.csv", "bad/truncated.json", "bad/letter.txt", "bad/unclosed.csv", "missing.csv"} {
+		for _, mode := range [][]string{nil, {"-json"}, {"-json", "-verdicts"}, {"-verdicts"}} {
+			cases = append(cases, append(slices.Clone(mode), "testdata/"+in))
+		}
+	}
+	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update, cases...) {
+		if r.Code != 1 || r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want exit 1 and no output", r.Args, r.Code, r.Stdout)
+		}
+	}
+}
+
+// TestExitUsage checks the exit status of -h (0) and of command lines that
+// cannot run (2), with nothing on stdout. The usage text is not compared:
+// it changes with every flag.
+func TestExitUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}, {nil, 2}, {[]string{"a.csv", "b.csv"}, 2}} {
+		r := clitest.Run(t, c.args...)
+		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: fleet") {
+			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
 		}
 	}
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 )
 
 func TestSynthetic(t *testing.T) {
@@ -66,6 +69,41 @@ func TestBadFlags(t *testing.T) {
 		var out, errs bytes.Buffer
 		if err := run(args, &out, &errs); err == nil {
 			t.Errorf("run(%q) succeeded", args)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { clitest.Main(m, "simulate", main) }
+
+// TestExitGolden runs the command as a user would on inventories it cannot
+// read and compares exit status, stdout and stderr with
+// testdata/errors.golden: exit 1 and an empty stdout in text and JSON mode.
+func TestExitGolden(t *testing.T) {
+	var cases [][]string
+	for _, in := range []string{"empty.json", "truncated.json", "letter.txt", "unclosed.csv"} {
+		for _, mode := range [][]string{nil, {"-json"}} {
+			cases = append(cases, append(slices.Clone(mode), "../fleet/testdata/bad/"+in))
+		}
+	}
+	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update, cases...) {
+		if r.Code != 1 || r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want exit 1 and no output", r.Args, r.Code, r.Stdout)
+		}
+	}
+}
+
+// TestExitUsage checks the exit status of -h (0) and of command lines that
+// cannot run (2), with nothing on stdout.
+func TestExitUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}, {[]string{"a.csv", "b.csv"}, 2}} {
+		r := clitest.Run(t, c.args...)
+		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: simulate") {
+			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
 		}
 	}
 }
