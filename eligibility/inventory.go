@@ -182,9 +182,10 @@ const MaxProblems = 100
 // OS is not Windows (ErrNotWindows), when a CSV row has more or fewer
 // fields than the header, when it has neither an ID nor a name (the name
 // stands in for a missing ID), or when its ID was seen on an earlier row.
-// Cells are checked in schema order, so the reason does not depend on the
-// order of the columns. Every data row is either yielded as a device or
-// rejected: Rows() == devices yielded + Rejected(). A UTF-8 byte order mark,
+// A row with several bad cells reports them all (RowError.More), in schema
+// order, so the report does not depend on the order of the columns; a row
+// whose OS is not Windows reports only that. Every data row is either
+// yielded as a device or rejected: Rows() == devices yielded + Rejected(). A UTF-8 byte order mark,
 // CRLF line ends and quoted fields are accepted.
 //
 // Duplicate IDs are detected by a 63-bit hash of each ID, so memory grows by
