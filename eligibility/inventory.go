@@ -52,13 +52,17 @@ var (
 	// ErrUnclosedQuote reports a CSV quote that is never closed: the rest
 	// of the file would be one field.
 	ErrUnclosedQuote = errors.New("quote never closed")
+	// ErrLineTooLong reports a CSV line longer than MaxLineBytes.
+	ErrLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
 )
 
-// Limits on a CSV header, so that a file that is not an inventory (or a
-// crafted one) cannot make the reader hold millions of column names.
+// Limits on CSV lines, so that a file that is not an inventory (or a
+// crafted one) cannot make the reader hold millions of column names or
+// cells: a real inventory's header takes a few kilobytes, a row less.
 const (
-	MaxHeaderBytes   = 64 << 10 // bytes in the header record
-	MaxHeaderColumns = 10_000   // columns in the header
+	MaxHeaderBytes   = 64 << 10  // bytes in the header record
+	MaxHeaderColumns = 10_000    // columns in the header
+	MaxLineBytes     = 256 << 10 // bytes in a line after the header
 )
 
 // A RowError reports an inventory row that was rejected. The rest of the
@@ -211,7 +215,8 @@ const MaxProblems = 100
 //     field, longer than MaxHeaderBytes or wider than MaxHeaderColumns is
 //     ErrHeader; the message lists the accepted column names.
 //   - A CSV quote never closed is ErrUnclosedQuote, on the line where the
-//     quote opened.
+//     quote opened; a line after the header longer than MaxLineBytes is
+//     ErrLineTooLong.
 //   - A JSON syntax error is a *json.SyntaxError.
 //
 // The devices yielded before the error, and the rows rejected, stand: a

@@ -16,12 +16,15 @@ import (
 const csvBufSize = 64 << 10
 
 func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
-	lim := &headerLimit{r: inv.src, left: MaxHeaderBytes + csvBufSize + 3}
+	lim := &sizeLimit{r: inv.src, left: MaxHeaderBytes + csvBufSize + 3, eol: '\n'}
 	br := bufio.NewReaderSize(lim, csvBufSize)
 	skipBOM(br)
 	var src io.Reader = br
 	if crOnly(br) {
 		src = crToLF{br}
+		lim.eol = '\r'
+		buf, _ := br.Peek(br.Buffered()) // the bytes read so far, after the BOM
+		lim.run = int64(len(buf) - 1 - bytes.LastIndexByte(buf, '\r'))
 	}
 	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = -1
@@ -109,26 +112,47 @@ func readHeader(cr *csv.Reader) ([]string, error) {
 	return slices.Clone(header), nil
 }
 
-// errHeaderTooLong is a headerLimit's read error.
+// errHeaderTooLong is a sizeLimit's read error while the header is read.
 var errHeaderTooLong = errors.New("header too long")
 
-// A headerLimit bounds what the CSV reader can read before the header is
-// done, so that a file without line ends cannot fill memory with one
-// record. A negative left lifts the limit.
-type headerLimit struct {
+// A sizeLimit bounds what the CSV reader can hold as one record, so that a
+// file without line ends (or a crafted one) cannot fill memory: the header
+// may take MaxHeaderBytes (plus a buffer's read-ahead), and no line after
+// it more than MaxLineBytes. A line ends in eol: '\n', or '\r' in a file
+// with CR-only line ends.
+type sizeLimit struct {
 	r    io.Reader
-	left int64
+	left int64 // bytes the header may still take; -1 once it is read
+	run  int64 // bytes since the last line end
+	eol  byte
 }
 
-func (l *headerLimit) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return l.r.Read(p)
-	}
+func (l *sizeLimit) Read(p []byte) (int, error) {
 	if l.left == 0 {
 		return 0, errHeaderTooLong
 	}
-	n, err := l.r.Read(p[:min(int64(len(p)), l.left)])
-	l.left -= int64(n)
+	// A read no longer than a line may be has no whole line too long.
+	p = p[:min(len(p), MaxLineBytes)]
+	if l.left > 0 {
+		p = p[:min(int64(len(p)), l.left)]
+	}
+	n, err := l.r.Read(p)
+	if l.left > 0 {
+		l.left -= int64(n)
+	}
+	chunk := p[:n]
+	run := l.run + int64(n)
+	if i := bytes.IndexByte(chunk, l.eol); i >= 0 {
+		run = l.run + int64(i) // the line that ends here
+		l.run = int64(n - 1 - bytes.LastIndexByte(chunk, l.eol))
+	} else {
+		l.run = run
+	}
+	if run > MaxLineBytes && l.left < 0 {
+		// The reader never sees the rest of the line, so that the records
+		// before it are read whatever the chunks.
+		return 0, ErrLineTooLong
+	}
 	return n, err
 }
 
@@ -207,6 +231,7 @@ const csvBatchRows = 512
 func splitCSV(cr *csv.Reader, out chan<- *csvBatch, free <-chan *csvBatch, done <-chan struct{}) {
 	defer close(out)
 	b := &csvBatch{}
+	last := 1 // the line of the last record read
 	send := func() bool {
 		select {
 		case out <- b:
@@ -235,13 +260,15 @@ func splitCSV(cr *csv.Reader, out chan<- *csvBatch, free <-chan *csvBatch, done 
 			// Declared here, not per record: errors.As makes it escape.
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				b.err = &ReadError{Format: "CSV", Offset: cr.InputOffset(), Err: err}
+				b.err = &ReadError{Format: "CSV", Offset: cr.InputOffset(),
+					Err: fmt.Errorf("after the record on line %d: %w", last, err)}
 				send()
 				return
 			}
 			b.rows = append(b.rows, csvRecord{line: pe.StartLine, endLine: pe.Line, err: pe.Err})
 		} else {
 			line, _ := cr.FieldPos(0)
+			last = line
 			start := len(b.cells)
 			b.cells = append(b.cells, rec...)
 			b.rows = append(b.rows, csvRecord{line: line, start: start, end: len(b.cells)})

@@ -151,10 +151,10 @@ func TestReadCSVLineEnds(t *testing.T) {
 	}
 }
 
-// TestReadCSVHeaderLimits checks that a header too long or too wide is an
-// error, reached without holding it all: issue #13's 31 MB header of 10.5 M
-// columns took 1.7 to 2.0 GB.
-func TestReadCSVHeaderLimits(t *testing.T) {
+// TestReadCSVLineLimits checks that a header too long or too wide, or a
+// line too long, is an error reached without holding it all: issue #13's
+// 31 MB header of 10.5 M columns took 1.7 to 2.0 GB.
+func TestReadCSVLineLimits(t *testing.T) {
 	wide := strings.Repeat("c,", MaxHeaderColumns) + "id\nx\n"
 	inv, _ := readAllWays(t, ReadCSV, wide)
 	if !errors.Is(inv.Err(), ErrHeader) || !strings.Contains(inv.Err().Error(), "columns") {
@@ -177,6 +177,36 @@ func TestReadCSVHeaderLimits(t *testing.T) {
 		t.Logf("%s: %.1f MiB allocated", name, float64(alloc)/(1<<20))
 		if alloc > 16<<20 {
 			t.Errorf("%s: %d bytes allocated, want at most 16 MiB: %v", name, alloc, inv.Err())
+		}
+	}
+	// A data line too long ends reading after the devices before it.
+	for name, in := range map[string][]byte{
+		"31 MB row":   []byte("id\na\n" + strings.Repeat("x,", 15_750_000) + "\nb\n"),
+		"31 MB field": []byte("id\na\n\"" + strings.Repeat("x", 31<<20) + "\"\nb\n"),
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		inv := ReadCSV(bytes.NewReader(in))
+		ds := readAll(inv)
+		runtime.ReadMemStats(&after)
+		if len(ds) != 1 || !errors.Is(inv.Err(), ErrLineTooLong) {
+			t.Errorf("%s: %d devices, err %v", name, len(ds), inv.Err())
+		}
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: %.1f MiB allocated: %v", name, float64(alloc)/(1<<20), inv.Err())
+		if alloc > 32<<20 {
+			t.Errorf("%s: %d bytes allocated, want at most 32 MiB", name, alloc)
+		}
+	}
+	long := "id\r" + "a\r" + strings.Repeat("x", MaxLineBytes+1) + "\rb\r"
+	if inv, ds := readAllWays(t, ReadCSV, long); len(ds) != 1 || !errors.Is(inv.Err(), ErrLineTooLong) {
+		t.Errorf("CR-only long line: %d devices, err %v", len(ds), inv.Err())
+	}
+	// Lines just under the limit are read, in both kinds of line ends.
+	for _, eol := range []string{"\n", "\r"} {
+		in := "id,name" + eol + "a," + strings.Repeat("x", MaxLineBytes-3) + eol + "b,y" + eol
+		if inv, ds := readAllWays(t, ReadCSV, in); len(ds) != 2 || inv.Err() != nil {
+			t.Errorf("line of %d bytes: %d devices, err %v", MaxLineBytes-1, len(ds), inv.Err())
 		}
 	}
 	// A header just under the limit is read.
