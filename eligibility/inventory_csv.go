@@ -30,7 +30,7 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := readHeader(cr)
-	lim.left = -1 // the data rows are not limited
+	lim.left = -1 // from here on, only each line's length is limited
 	if err != nil {
 		inv.err = err
 		return
@@ -92,20 +92,22 @@ func readHeader(cr *csv.Reader) ([]string, error) {
 	fail := func(line int, err error) ([]string, error) {
 		return nil, &ReadError{Format: "CSV", Line: line, Offset: -1, Err: err}
 	}
-	tooLong := fmt.Errorf("%w: longer than %d bytes: not an inventory?; %s", ErrHeader, MaxHeaderBytes, acceptedColumns())
+	tooLong := func() ([]string, error) {
+		return fail(1, fmt.Errorf("%w: longer than %d bytes: not an inventory?; %s", ErrHeader, MaxHeaderBytes, acceptedColumns()))
+	}
 	header, err := cr.Read()
 	var pe *csv.ParseError
 	switch {
 	case err == io.EOF:
 		return fail(0, ErrEmpty)
 	case errors.Is(err, errHeaderTooLong):
-		return fail(1, tooLong)
+		return tooLong()
 	case errors.As(err, &pe):
 		return fail(pe.Line, fmt.Errorf("%w: %w", ErrHeader, pe.Err))
 	case err != nil:
 		return nil, &ReadError{Format: "CSV", Offset: cr.InputOffset(), Err: err}
 	case cr.InputOffset() > MaxHeaderBytes:
-		return fail(1, tooLong)
+		return tooLong()
 	case len(header) > MaxHeaderColumns:
 		return fail(1, fmt.Errorf("%w: %d columns, at most %d are read", ErrHeader, len(header), MaxHeaderColumns))
 	}
