@@ -54,15 +54,21 @@ var (
 	ErrUnclosedQuote = errors.New("quote never closed")
 	// ErrLineTooLong reports a CSV line longer than MaxLineBytes.
 	ErrLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+	// ErrValueTooLong reports a JSON inventory element (or a top-level
+	// object, less a Graph response's "value") longer than MaxValueBytes.
+	ErrValueTooLong = fmt.Errorf("value longer than %d bytes", MaxValueBytes)
 )
 
-// Limits on CSV lines, so that a file that is not an inventory (or a
+// Limits on CSV lines and JSON values, so that a file that is not an inventory (or a
 // crafted one) cannot make the reader hold millions of column names or
 // cells: a real inventory's header takes a few kilobytes, a row less.
 const (
 	MaxHeaderBytes   = 64 << 10  // bytes in the header record
 	MaxHeaderColumns = 10_000    // columns in the header
 	MaxLineBytes     = 256 << 10 // bytes in a line after the header
+	// MaxValueBytes bounds a JSON device object, and a JSON value in
+	// general, for the same reason: a Graph device takes a few kilobytes.
+	MaxValueBytes = 1 << 20
 )
 
 // A RowError reports an inventory row that was rejected. The rest of the
@@ -216,7 +222,8 @@ const MaxProblems = 100
 //     ErrHeader; the message lists the accepted column names.
 //   - A CSV quote never closed is ErrUnclosedQuote, on the line where the
 //     quote opened; a line after the header longer than MaxLineBytes is
-//     ErrLineTooLong.
+//     ErrLineTooLong; a JSON element longer than MaxValueBytes is
+//     ErrValueTooLong.
 //   - A JSON syntax error is a *json.SyntaxError.
 //
 // The devices yielded before the error, and the rows rejected, stand: a

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -64,6 +65,43 @@ func TestReadJSONLongSpaces(t *testing.T) {
 	}
 	if !slices.Equal(ids, []string{"a", "b", "c", "d"}) || !slices.Equal(problemLines(inv), []int{2}) || inv.Err() != nil {
 		t.Errorf("devices %v, problems %v, err %v", ids, inv.Problems(), inv.Err())
+	}
+}
+
+// TestReadJSONValueLimit checks that a JSON element longer than
+// MaxValueBytes ends reading after the devices before it, and that a Graph
+// response or array longer than that in all is read.
+func TestReadJSONValueLimit(t *testing.T) {
+	big := strings.Repeat("x", MaxValueBytes+100)
+	for name, in := range map[string]string{
+		"array":  `[{"id":"a"},{"id":"b","name":"` + big + `"},{"id":"c"}]`,
+		"NDJSON": "{\"id\":\"a\"}\n{\"id\":\"b\",\"name\":\"" + big + "\"}\n{\"id\":\"c\"}\n",
+		"Graph":  `{"value":[{"id":"a"},{"id":"b","tags":[` + strings.Repeat(`"x",`, MaxValueBytes/4+100) + `"x"]},{"id":"c"}]}`,
+	} {
+		inv, ds := readAllWays(t, ReadJSON, in)
+		if len(ds) != 1 || !errors.Is(inv.Err(), ErrValueTooLong) {
+			t.Errorf("%s: %d devices, err %v", name, len(ds), inv.Err())
+		}
+	}
+	junk := `{"junk":[` + strings.Repeat(`1,`, MaxValueBytes/2+100) + `1],"value":[{"id":"a"}]}`
+	if inv, ds := readAllWays(t, ReadJSON, junk); len(ds) != 0 || !errors.Is(inv.Err(), ErrValueTooLong) {
+		t.Errorf("Graph response with a large other member: %d devices, err %v", len(ds), inv.Err())
+	}
+	var objs []string
+	for i := range 50_000 {
+		objs = append(objs, fmt.Sprintf(`{"id":"d%d","osVersion":"10.0.26100.%d"}`, i, 1000+i))
+	}
+	for name, in := range map[string]string{
+		"array": "[" + strings.Join(objs, ",") + "]",
+		"Graph": `{"@odata.context":"x","value":[` + strings.Join(objs, ",") + `]}`,
+	} {
+		if len(in) < 2*MaxValueBytes {
+			t.Fatalf("%s: %d bytes, want more than the limit", name, len(in))
+		}
+		inv := ReadJSON(iotest.HalfReader(strings.NewReader(in)))
+		if ds := readAll(inv); len(ds) != len(objs) || inv.Err() != nil {
+			t.Errorf("%s of %d bytes: %d devices, err %v", name, len(in), len(ds), inv.Err())
+		}
 	}
 }
 

@@ -23,6 +23,8 @@ type jsonReader struct {
 	lines *lineTracker
 	known map[string]*parser // parsers by key, nil for keys outside the schema
 	yield func(hotpatch.Device) bool
+
+	valueStart int64 // the offset of the value being read, for ErrValueTooLong
 }
 
 // errStopped is returned up the call chain when the consumer stops early.
@@ -50,6 +52,8 @@ func (jr *jsonReader) readError(err error) *ReadError {
 	off := jr.dec.InputOffset()
 	var se *json.SyntaxError
 	switch {
+	case err == ErrValueTooLong:
+		off = jr.valueStart
 	case errors.As(err, &se):
 		off = se.Offset
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
@@ -164,16 +168,23 @@ func (jr *jsonReader) array() error {
 // line with byte c; c is 0 when the value starts beyond the lookahead, and
 // the value is read whole to know what it is.
 func (jr *jsonReader) element(line int, c byte) error {
+	jr.valueStart = jr.dec.InputOffset()
 	if c == '{' {
 		var obj map[string]json.RawMessage
 		if err := jr.dec.Decode(&obj); err != nil {
 			return err
+		}
+		if jr.dec.InputOffset()-jr.valueStart > MaxValueBytes {
+			return ErrValueTooLong
 		}
 		return jr.row(line, obj)
 	}
 	var raw json.RawMessage
 	if err := jr.dec.Decode(&raw); err != nil {
 		return err
+	}
+	if jr.dec.InputOffset()-jr.valueStart > MaxValueBytes {
+		return ErrValueTooLong
 	}
 	if c == 0 {
 		line = jr.lines.at(jr.dec.InputOffset() - int64(len(raw)))
@@ -199,7 +210,15 @@ var nestedValue = json.RawMessage("{}")
 // true.
 func (jr *jsonReader) object(graph bool) (obj map[string]json.RawMessage, wrapper bool, err error) {
 	obj = map[string]json.RawMessage{}
+	start := jr.dec.InputOffset()
+	var size int64 // bytes of the members other than the Graph "value"
 	for jr.dec.More() {
+		from := jr.dec.InputOffset()
+		jr.lines.at(from) // the tracker need not keep what was walked
+		if size > MaxValueBytes {
+			jr.valueStart = start
+			return nil, false, ErrValueTooLong
+		}
 		k, err := jr.dec.Token()
 		if err != nil {
 			return nil, false, err
@@ -224,6 +243,7 @@ func (jr *jsonReader) object(graph bool) (obj map[string]json.RawMessage, wrappe
 				return nil, false, err
 			}
 			obj[key] = nestedValue
+			size += jr.dec.InputOffset() - from
 			continue
 		}
 		raw, err := json.Marshal(v)
@@ -231,6 +251,7 @@ func (jr *jsonReader) object(graph bool) (obj map[string]json.RawMessage, wrappe
 			return nil, false, err
 		}
 		obj[key] = raw
+		size += jr.dec.InputOffset() - from
 	}
 	_, err = jr.dec.Token() // '}'
 	return obj, wrapper, err
@@ -243,6 +264,7 @@ func (jr *jsonReader) skip() error {
 		if err != nil {
 			return err
 		}
+		jr.lines.at(jr.dec.InputOffset()) // the tracker need not keep what was walked
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			depth++
@@ -366,7 +388,15 @@ type lineTracker struct {
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
+	// The tracker keeps what the decoder read since the start of the
+	// current value, and the decoder holds the value: stop a value far too
+	// long here. Reads are short enough that only a value longer than
+	// MaxValueBytes gets here, which element rejects anyway, so the
+	// outcome does not depend on the chunks the input comes in.
+	if len(t.buf) > 2*MaxValueBytes {
+		return 0, ErrValueTooLong
+	}
+	n, err := t.r.Read(p[:min(len(p), MaxValueBytes)])
 	t.buf = append(t.buf, p[:n]...)
 	return n, err
 }
