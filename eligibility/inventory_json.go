@@ -33,7 +33,7 @@ var errStopped = errors.New("stopped")
 func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
 	br := bufio.NewReader(inv.src) // its buffer is the lookahead of next
 	skipBOM(br)
-	lines := &lineTracker{r: br, line: 1}
+	lines := &lineTracker{r: br, line: 1, askedLine: 1}
 	dec := json.NewDecoder(lines)
 	dec.UseNumber()
 	jr := &jsonReader{inv: inv, dec: dec, lines: lines, known: map[string]*parser{}, yield: yield}
@@ -385,6 +385,9 @@ type lineTracker struct {
 	buf  []byte // bytes the decoder has read, from offset base on
 	base int64
 	line int // the line of offset base
+
+	asked     int64 // the last offset asked about, and its line
+	askedLine int
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
@@ -404,12 +407,18 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 // end returns the offset just past the bytes the decoder has read.
 func (t *lineTracker) end() int64 { return t.base + int64(len(t.buf)) }
 
-// at returns the line of offset off.
+// at returns the line of offset off, or of the last offset asked about if
+// that is later.
 func (t *lineTracker) at(off int64) int {
-	k := off - t.base
-	if k <= 0 {
-		return t.line
+	if off <= t.asked {
+		return t.askedLine
 	}
+	t.asked, t.askedLine = off, t.lineOf(off)
+	return t.askedLine
+}
+
+func (t *lineTracker) lineOf(off int64) int {
+	k := off - t.base
 	n := min(k, int64(len(t.buf)))
 	t.line += bytes.Count(t.buf[:n], []byte{'\n'})
 	t.buf = t.buf[n:]
