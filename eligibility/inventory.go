@@ -304,12 +304,14 @@ type cellErrorJSON struct {
 }
 
 // ReadCSV returns an Inventory that reads CSV from r. The first record is
-// the header.
+// the header. Nothing is read until Devices or DevicesContext is ranged
+// over; the context, if any, enters there.
 func ReadCSV(r io.Reader) *Inventory {
 	return &Inventory{read: (*Inventory).readCSV, csv: true, src: r, seed: maphash.MakeSeed()}
 }
 
-// ReadJSON returns an Inventory that reads JSON from r.
+// ReadJSON returns an Inventory that reads JSON from r. Nothing is read
+// until Devices or DevicesContext is ranged over.
 func ReadJSON(r io.Reader) *Inventory {
 	return &Inventory{read: (*Inventory).readJSON, src: r, seed: maphash.MakeSeed()}
 }
