@@ -83,13 +83,15 @@ func TestReadJSONValueLimit(t *testing.T) {
 			t.Errorf("%s: %d devices, err %v", name, len(ds), inv.Err())
 		}
 	}
-	junk := `{"junk":[` + strings.Repeat(`1,`, MaxValueBytes/2+100) + `1],"value":[{"id":"a"}]}`
+	part := `"` + strings.Repeat("j", MaxValueBytes/4) + `"`
+	junk := `{"junk":[` + strings.Repeat(part+",", 4) + `1],"value":[{"id":"a"}]}`
 	if inv, ds := readAllWays(t, ReadJSON, junk); len(ds) != 0 || !errors.Is(inv.Err(), ErrValueTooLong) {
 		t.Errorf("Graph response with a large other member: %d devices, err %v", len(ds), inv.Err())
 	}
 	var objs []string
-	for i := range 50_000 {
-		objs = append(objs, fmt.Sprintf(`{"id":"d%d","osVersion":"10.0.26100.%d"}`, i, 1000+i))
+	notes := strings.Repeat("n", 200)
+	for i := range 10_000 {
+		objs = append(objs, fmt.Sprintf(`{"id":"d%d","osVersion":"10.0.26100.%d","notes":"%s"}`, i, 1000+i, notes))
 	}
 	for name, in := range map[string]string{
 		"array": "[" + strings.Join(objs, ",") + "]",

@@ -36,6 +36,14 @@ var chunkings = []struct {
 	{"DataErrReader", iotest.DataErrReader},
 }
 
+// smallReads returns at most n bytes per Read.
+type smallReads struct {
+	r io.Reader
+	n int
+}
+
+func (s *smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
+
 // readResult is what a read of an inventory produced, for comparing reads.
 type readResult struct {
 	Devices        []hotpatch.Device
@@ -64,7 +72,13 @@ func readAllWays(t testing.TB, read func(io.Reader) *Inventory, in string) (*Inv
 	var wantDevices []hotpatch.Device
 	var want readResult
 	for i, c := range chunkings {
-		inv := read(c.wrap(strings.NewReader(in)))
+		wrap := c.wrap
+		if c.name == "OneByteReader" && len(in) > 256<<10 {
+			// Large inputs come 13 bytes at a time, so that the race
+			// detector's run stays short.
+			wrap = func(r io.Reader) io.Reader { return &smallReads{r, 13} }
+		}
+		inv := read(wrap(strings.NewReader(in)))
 		ds := readAll(inv)
 		got := readResultOf(inv, ds)
 		if i == 0 {
