@@ -324,9 +324,11 @@ func (inv *Inventory) Devices() iter.Seq[hotpatch.Device] {
 
 // DevicesContext is like Devices, but stops reading when ctx is done; Err
 // then reports ctx's error in a *ReadError. The context is checked between
-// rows, so a long run of rejected rows stops too; a Read of the underlying
-// reader that blocks is not interrupted (close the reader for that, as
-// with any io.Reader).
+// rows, so a long run of rejected rows stops too. Past a CSV header, it
+// returns even while a Read of the underlying reader blocks (the goroutine
+// reading ends when the Read returns); in a JSON file or a CSV header, a
+// Read that blocks holds it: close the reader to end it, as with any
+// io.Reader.
 func (inv *Inventory) DevicesContext(ctx context.Context) iter.Seq[hotpatch.Device] {
 	return func(yield func(hotpatch.Device) bool) {
 		if inv.used {

@@ -48,10 +48,21 @@ func (inv *Inventory) readCSV(yield func(hotpatch.Device) bool) {
 	done := make(chan struct{})
 	defer close(done)
 	go splitCSV(cr, batches, free, done)
-	for b := range batches {
+	for {
+		// Waiting here, not in the splitting goroutine, a cancelled
+		// context returns even while a Read blocks; that goroutine ends
+		// when the Read returns.
+		var b *csvBatch
+		select {
+		case b = <-batches:
+		case <-inv.ctx.Done():
+		}
 		if err := inv.ctx.Err(); err != nil {
 			inv.err = &ReadError{Format: "CSV", Line: b.firstLine(), Offset: -1, Err: err}
 			return
+		}
+		if b == nil {
+			return // the input ended
 		}
 		for _, r := range b.rows {
 			inv.rows++
@@ -210,9 +221,10 @@ type csvBatch struct {
 	err   *ReadError
 }
 
-// firstLine returns the line of the batch's first record, 0 if it has none.
+// firstLine returns the line of the batch's first record, 0 if it has none
+// or b is nil.
 func (b *csvBatch) firstLine() int {
-	if len(b.rows) == 0 {
+	if b == nil || len(b.rows) == 0 {
 		return 0
 	}
 	return b.rows[0].line

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -385,5 +386,33 @@ func TestDevicesContext(t *testing.T) {
 		if inv.Rows() != 0 || !errors.Is(inv.Err(), context.Canceled) {
 			t.Errorf("%s: cancelled before: rows %d, err %v", name, inv.Rows(), inv.Err())
 		}
+	}
+}
+
+// TestDevicesContextBlockedRead cancels the reading of a CSV inventory whose
+// reader blocks after a few rows, as a stalled pipe or download does.
+func TestDevicesContextBlockedRead(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("id\na\nb\n")) // then nothing, and no end
+	ctx, cancel := context.WithCancel(context.Background())
+	inv := ReadCSV(pr)
+	done := make(chan []string)
+	go func() {
+		var ids []string
+		for d := range inv.DevicesContext(ctx) {
+			ids = append(ids, d.ID)
+		}
+		done <- ids
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case ids := <-done:
+		if len(ids) != 0 || !errors.Is(inv.Err(), context.Canceled) {
+			t.Errorf("devices %v, err %v", ids, inv.Err())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("DevicesContext did not return after cancel while a Read blocked")
 	}
 }
