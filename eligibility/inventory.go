@@ -170,7 +170,8 @@ const MaxProblems = 100
 //	arch                      Architecture, Processor architecture, processorArchitecture
 //	firmware                  Firmware type, BIOS mode (UEFI, BIOS)
 //	secureBoot                Secure Boot, SecureBootEnabled, Secure Boot state
-//	vbs                       VBS state, VirtualizationBasedSecurityStatus (0, 1, 2 or names)
+//	vbs                       VBS state, VBS status, Virtualization-based security,
+//	                          VirtualizationBasedSecurityStatus (0, 1, 2 or names)
 //	virtualizationExtensions, slat
 //	chpeDisabled              HotPatchRestrictions (1 = CHPE disabled)
 //	management                Managed by, managementAgent
