@@ -126,7 +126,7 @@ func (e *RowError) Unwrap() []error {
 type ReadError struct {
 	Format string // "CSV" or "JSON"
 	Line   int    // line of the damage, from 1; 0 if unknown
-	Offset int64  // byte offset of the damage, from 0; -1 if unknown
+	Offset int64  // byte offset of the damage, from 0 (a syntax error's as encoding/json gives it); -1 if unknown
 	Err    error
 }
 

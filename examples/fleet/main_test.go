@@ -84,7 +84,7 @@ func TestMain(m *testing.M) { clitest.Main(m, "fleet", main) }
 // exit 1 and an empty stdout in text and JSON mode alike.
 func TestExitGolden(t *testing.T) {
 	var cases [][]string
-	for _, in := range []string{"bad/empty.json", "bad/empty.csv", "bad/truncated.json", "bad/letter.txt", "bad/unclosed.csv", "missing.csv"} {
+	for _, in := range []string{"bad/empty.json", "bad/empty.csv", "bad/truncated.json", "bad/letter.txt", "bad/binary.csv", "bad/binary.json", "bad/unclosed.csv", "missing.csv"} {
 		for _, mode := range [][]string{nil, {"-json"}, {"-json", "-verdicts"}, {"-verdicts"}} {
 			cases = append(cases, append(slices.Clone(mode), "testdata/"+in))
 		}
