@@ -201,42 +201,32 @@ func TestReadCSVLineLimits(t *testing.T) {
 	if !errors.Is(inv.Err(), ErrHeader) || !strings.Contains(inv.Err().Error(), "columns") {
 		t.Errorf("wide header: %v", inv.Err())
 	}
-	for name, in := range map[string][]byte{
-		"31 MB header":        []byte(strings.Repeat("id,", 10_500_000) + "\nx\n"), // issue #13's bomb
-		"8 MB without a line": bytes.Repeat([]byte{'a'}, 8<<20),
-		"8 MB quoted":         []byte("id,\"" + strings.Repeat("a", 8<<20)),
+	for _, c := range []struct {
+		name    string
+		in      []byte
+		devices int
+		err     error
+		budget  uint64
+	}{
+		{"31 MB header", []byte(strings.Repeat("id,", 10_500_000) + "\nx\n"), 0, ErrHeader, 16 << 20}, // issue #13's bomb
+		{"8 MB without a line", bytes.Repeat([]byte{'a'}, 8<<20), 0, ErrHeader, 16 << 20},
+		{"8 MB quoted", []byte("id,\"" + strings.Repeat("a", 8<<20)), 0, ErrHeader, 16 << 20},
+		// A data line too long ends reading after the devices before it.
+		{"31 MB row", []byte("id\na\n" + strings.Repeat("x,", 15_750_000) + "\nb\n"), 1, ErrLineTooLong, 32 << 20},
+		{"31 MB field", []byte("id\na\n\"" + strings.Repeat("x", 31<<20) + "\"\nb\n"), 1, ErrLineTooLong, 32 << 20},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		inv := ReadCSV(bytes.NewReader(in))
+		inv := ReadCSV(bytes.NewReader(c.in))
 		ds := readAll(inv)
 		runtime.ReadMemStats(&after)
-		if len(ds) != 0 || !errors.Is(inv.Err(), ErrHeader) {
-			t.Errorf("%s: %d devices, err %v", name, len(ds), inv.Err())
+		if len(ds) != c.devices || !errors.Is(inv.Err(), c.err) {
+			t.Errorf("%s: %d devices, err %v", c.name, len(ds), inv.Err())
 		}
 		alloc := after.TotalAlloc - before.TotalAlloc
-		t.Logf("%s: %.1f MiB allocated", name, float64(alloc)/(1<<20))
-		if alloc > 16<<20 {
-			t.Errorf("%s: %d bytes allocated, want at most 16 MiB: %v", name, alloc, inv.Err())
-		}
-	}
-	// A data line too long ends reading after the devices before it.
-	for name, in := range map[string][]byte{
-		"31 MB row":   []byte("id\na\n" + strings.Repeat("x,", 15_750_000) + "\nb\n"),
-		"31 MB field": []byte("id\na\n\"" + strings.Repeat("x", 31<<20) + "\"\nb\n"),
-	} {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		inv := ReadCSV(bytes.NewReader(in))
-		ds := readAll(inv)
-		runtime.ReadMemStats(&after)
-		if len(ds) != 1 || !errors.Is(inv.Err(), ErrLineTooLong) {
-			t.Errorf("%s: %d devices, err %v", name, len(ds), inv.Err())
-		}
-		alloc := after.TotalAlloc - before.TotalAlloc
-		t.Logf("%s: %.1f MiB allocated: %v", name, float64(alloc)/(1<<20), inv.Err())
-		if alloc > 32<<20 {
-			t.Errorf("%s: %d bytes allocated, want at most 32 MiB", name, alloc)
+		t.Logf("%s: %.1f MiB allocated", c.name, float64(alloc)/(1<<20))
+		if alloc > c.budget {
+			t.Errorf("%s: %d bytes allocated, want at most %d", c.name, alloc, c.budget)
 		}
 	}
 	long := "id\r" + "a\r" + strings.Repeat("x", MaxLineBytes+1) + "\rb\r"

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/cadence"
@@ -56,25 +55,14 @@ func TestMain(m *testing.M) { clitest.Main(m, "calendar", main) }
 // use and compares exit status, stdout and stderr with
 // testdata/errors.golden: exit 2 and an empty stdout.
 func TestExitGolden(t *testing.T) {
-	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update,
-		[]string{"abc"}, []string{"0"}, []string{"-track", "windows10", "2026"}) {
-		if r.Code != 2 || r.Stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q; want exit 2 and no output", r.Args, r.Code, r.Stdout)
-		}
-	}
+	clitest.Golden(t, "testdata/errors.golden", *update, 2,
+		[]string{"abc"}, []string{"0"}, []string{"-track", "windows10", "2026"})
 }
 
 // TestExitUsage checks the exit status of -h (0) and of a bad command line
 // (2), with nothing on stdout. The usage text is not compared: in the test
 // binary it lists the test flags too.
 func TestExitUsage(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		code int
-	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}, {[]string{"2025", "2026"}, 2}} {
-		r := clitest.Run(t, c.args...)
-		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: calendar") {
-			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
-		}
-	}
+	clitest.Usage(t, "usage: calendar", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2}, clitest.Case{Args: []string{"2025", "2026"}, Code: 2})
 }

@@ -89,24 +89,13 @@ func TestExitGolden(t *testing.T) {
 			cases = append(cases, append(slices.Clone(mode), "testdata/"+in))
 		}
 	}
-	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update, cases...) {
-		if r.Code != 1 || r.Stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q; want exit 1 and no output", r.Args, r.Code, r.Stdout)
-		}
-	}
+	clitest.Golden(t, "testdata/errors.golden", *update, 1, cases...)
 }
 
 // TestExitUsage checks the exit status of -h (0) and of command lines that
 // cannot run (2), with nothing on stdout. The usage text is not compared:
 // it changes with every flag.
 func TestExitUsage(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		code int
-	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}, {nil, 2}, {[]string{"a.csv", "b.csv"}, 2}} {
-		r := clitest.Run(t, c.args...)
-		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: fleet") {
-			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
-		}
-	}
+	clitest.Usage(t, "usage: fleet", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2}, clitest.Case{Code: 2}, clitest.Case{Args: []string{"a.csv", "b.csv"}, Code: 2})
 }

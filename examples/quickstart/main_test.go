@@ -56,24 +56,13 @@ func TestMain(m *testing.M) { clitest.Main(m, "quickstart", main) }
 // testdata/errors.golden: exit 2 and nothing on stdout, not a tour with an
 // error in it.
 func TestExitGolden(t *testing.T) {
-	for _, r := range clitest.Golden(t, "testdata/errors.golden", *update,
-		[]string{"10.0.abc"}, []string{"26100.4851", "26100.x"}, []string{"26100.4851", "10.0.26100.1.2"}) {
-		if r.Code != 2 || r.Stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q; want exit 2 and no output", r.Args, r.Code, r.Stdout)
-		}
-	}
+	clitest.Golden(t, "testdata/errors.golden", *update, 2,
+		[]string{"10.0.abc"}, []string{"26100.4851", "26100.x"}, []string{"26100.4851", "10.0.26100.1.2"})
 }
 
 // TestExitUsage checks the exit status of -h (0) and of a bad flag (2),
 // with nothing on stdout.
 func TestExitUsage(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		code int
-	}{{[]string{"-h"}, 0}, {[]string{"-help"}, 0}, {[]string{"-bogus"}, 2}} {
-		r := clitest.Run(t, c.args...)
-		if r.Code != c.code || r.Stdout != "" || !strings.Contains(r.Stderr, "usage: quickstart") {
-			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.args, r.Code, c.code, r.Stdout, r.Stderr)
-		}
-	}
+	clitest.Usage(t, "usage: quickstart", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2})
 }

@@ -73,15 +73,18 @@ func (r Result) String() string {
 	return b.String()
 }
 
-// Golden runs the command with each argument list and compares the results
-// with the golden file at path, or rewrites it if update is true.
-func Golden(t *testing.T, path string, update bool, cases ...[]string) []Result {
+// Golden runs the command with each argument list, checks that each exits
+// with status code and, unless code is 0, prints nothing on stdout, and
+// compares the results with the golden file at path, or rewrites it if
+// update is true.
+func Golden(t *testing.T, path string, update bool, code int, cases ...[]string) {
 	t.Helper()
 	var got strings.Builder
-	var results []Result
 	for i, args := range cases {
 		r := Run(t, args...)
-		results = append(results, r)
+		if r.Code != code || code != 0 && r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q; want exit %d and no output", args, r.Code, r.Stdout, code)
+		}
 		if i > 0 {
 			got.WriteString("\n")
 		}
@@ -91,7 +94,7 @@ func Golden(t *testing.T, path string, update bool, cases ...[]string) []Result 
 		if err := os.WriteFile(path, []byte(got.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return results
+		return
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
@@ -100,5 +103,24 @@ func Golden(t *testing.T, path string, update bool, cases ...[]string) []Result 
 	if got.String() != string(want) {
 		t.Errorf("output differs from %s (run with -update after a deliberate change and review the diff):\n%s", path, got.String())
 	}
-	return results
+}
+
+// A Case is a command line and the exit status it should have.
+type Case struct {
+	Args []string
+	Code int
+}
+
+// Usage runs each case, as for -h or a bad command line, and checks its
+// exit status, that stdout is empty and that stderr shows the usage
+// (contains usage). The usage text itself is not compared: it changes with
+// every flag.
+func Usage(t *testing.T, usage string, cases ...Case) {
+	t.Helper()
+	for _, c := range cases {
+		r := Run(t, c.Args...)
+		if r.Code != c.Code || r.Stdout != "" || !strings.Contains(r.Stderr, usage) {
+			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", c.Args, r.Code, c.Code, r.Stdout, r.Stderr)
+		}
+	}
 }
