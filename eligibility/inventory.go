@@ -364,8 +364,12 @@ func (inv *Inventory) Rejected() int { return inv.rejected }
 // Problems returns the first MaxProblems rejected rows.
 func (inv *Inventory) Problems() []*RowError { return inv.problems }
 
-// Ignored returns the columns or keys outside the schema, in first-seen
-// order.
+// maxIgnored is the number of columns or keys outside the schema that
+// Ignored lists.
+const maxIgnored = 100
+
+// Ignored returns the first 100 columns or keys outside the schema, in
+// first-seen order.
 func (inv *Inventory) Ignored() []string { return inv.ignored }
 
 // Err returns the error that ended reading early, if any, as a *ReadError

@@ -201,6 +201,11 @@ func TestReadCSVLineLimits(t *testing.T) {
 	if !errors.Is(inv.Err(), ErrHeader) || !strings.Contains(inv.Err().Error(), "columns") {
 		t.Errorf("wide header: %v", inv.Err())
 	}
+	// The widest header read lists only the first columns it ignores.
+	inv, ds := readAllWays(t, ReadCSV, strings.Repeat("c,", MaxHeaderColumns-1)+"id\n"+strings.Repeat(",", MaxHeaderColumns-1)+"x\n")
+	if len(ds) != 1 || inv.Err() != nil || len(inv.Ignored()) != maxIgnored {
+		t.Errorf("widest header: %d devices, %d ignored, err %v", len(ds), len(inv.Ignored()), inv.Err())
+	}
 	for _, c := range []struct {
 		name    string
 		in      []byte

@@ -327,7 +327,7 @@ func (inv *Inventory) parseObject(line int, obj map[string]json.RawMessage, know
 	}
 	if len(ignored) > 0 {
 		slices.Sort(ignored)
-		inv.ignored = append(inv.ignored, ignored[:min(len(ignored), max(0, 100-len(inv.ignored)))]...)
+		inv.ignored = append(inv.ignored, ignored[:min(len(ignored), max(0, maxIgnored-len(inv.ignored)))]...)
 	}
 	var bad []CellError
 	for f, k := range at {

@@ -213,7 +213,9 @@ func (inv *Inventory) columns(names []string) ([]*parser, error) {
 	for i, n := range names {
 		f := fieldAliases[fold(n)]
 		if f == fieldNone {
-			inv.ignored = append(inv.ignored, n)
+			if len(inv.ignored) < maxIgnored {
+				inv.ignored = append(inv.ignored, n)
+			}
 			continue
 		}
 		if at[f] != 0 {
