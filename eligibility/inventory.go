@@ -74,17 +74,19 @@ const (
 // A RowError reports an inventory row that was rejected. The rest of the
 // inventory is still read. A row with several bad cells reports them all:
 // the first in Column and Err, the others in More, in schema order.
+// Its JSON form (MarshalJSON) gives each error as its message; the tags
+// say the names.
 type RowError struct {
-	Line   int         // line on which the row starts, from 1
-	Column string      // the column or field at fault, "" for the whole row
-	Err    error       // what is wrong with it
-	More   []CellError // the row's other bad cells, if any
+	Line   int         `json:"line"`             // line on which the row starts, from 1
+	Column string      `json:"column,omitempty"` // the column or field at fault, "" for the whole row
+	Err    error       `json:"error"`            // what is wrong with it
+	More   []CellError `json:"more,omitempty"`   // the row's other bad cells, if any
 }
 
 // A CellError reports one bad cell of a row.
 type CellError struct {
-	Column string
-	Err    error
+	Column string `json:"column"`
+	Err    error  `json:"error"`
 }
 
 // Error returns "column edition: …".
@@ -124,10 +126,10 @@ func (e *RowError) Unwrap() []error {
 // header (ErrHeader), an empty file (ErrEmpty) or a cancelled context. The
 // devices yielded before it are good.
 type ReadError struct {
-	Format string // "CSV" or "JSON"
-	Line   int    // line of the damage, from 1; 0 if unknown
-	Offset int64  // byte offset of the damage, from 0 (a syntax error's as encoding/json gives it); -1 if unknown
-	Err    error
+	Format string `json:"format"` // "CSV" or "JSON"
+	Line   int    `json:"line"`   // line of the damage, from 1; 0 if unknown
+	Offset int64  `json:"offset"` // byte offset of the damage, from 0 (a syntax error's as encoding/json gives it); -1 if unknown
+	Err    error  `json:"error"`
 }
 
 // Error returns "eligibility: JSON inventory: line 3 (byte 45): …".
@@ -147,6 +149,17 @@ func (e *ReadError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *ReadError) Unwrap() error { return e.Err }
+
+// MarshalJSON encodes a ReadError as {"format":…, "line":…, "offset":…,
+// "error":…}, the error as its message.
+func (e *ReadError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Format string `json:"format"`
+		Line   int    `json:"line"`
+		Offset int64  `json:"offset"`
+		Error  string `json:"error"`
+	}{e.Format, e.Line, e.Offset, e.Err.Error()})
+}
 
 // MaxProblems is the number of rejected rows an Inventory keeps for
 // Problems; later ones are still counted by Rejected and passed to OnReject.
@@ -221,8 +234,8 @@ const MaxProblems = 100
 //   - A CSV header without an id or name column, with two columns for one
 //     field, longer than MaxHeaderBytes or wider than MaxHeaderColumns is
 //     ErrHeader; the message lists the accepted column names.
-//   - A CSV quote never closed is ErrUnclosedQuote, on the line where the
-//     quote opened; a line after the header longer than MaxLineBytes is
+//   - A CSV quote never closed is ErrUnclosedQuote, on the line of the
+//     record in which it opened; a line after the header longer than MaxLineBytes is
 //     ErrLineTooLong; a JSON element longer than MaxValueBytes is
 //     ErrValueTooLong.
 //   - A JSON syntax error is a *json.SyntaxError.

@@ -411,3 +411,12 @@ func TestDevicesContextBlockedRead(t *testing.T) {
 		t.Fatal("DevicesContext did not return after cancel while a Read blocked")
 	}
 }
+
+// TestReadErrorJSON checks a ReadError's JSON form.
+func TestReadErrorJSON(t *testing.T) {
+	inv, _ := readAllWays(t, ReadJSON, "[\n{\"id\": \"a\"},\n{\"id\"")
+	data, err := json.Marshal(inv.Err())
+	if want := `{"format":"JSON","line":3,"offset":20,"error":"unexpected EOF"}`; err != nil || string(data) != want {
+		t.Errorf("%s, %v; want %s", data, err, want)
+	}
+}
