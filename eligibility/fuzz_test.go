@@ -2,7 +2,10 @@ package eligibility
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -16,8 +19,11 @@ var fuzzPolicies = sync.OnceValue(func() *Policies {
 })
 
 // checkInventory reads inv to the end and checks that nothing is lost or
-// invented: every row is a device or a rejected row with a line number, and
-// every device can be evaluated.
+// invented: every row is a device or a rejected row with a line number,
+// every device can be evaluated, and an error that ended reading is a
+// located *ReadError, never a bare io.EOF. The fuzz targets then read each
+// input every way of chunkings (readAllWays): the devices and problems must
+// not depend on how the input arrives.
 func checkInventory(t *testing.T, inv *Inventory) {
 	ps := fuzzPolicies()
 	devices := 0
@@ -38,6 +44,12 @@ func checkInventory(t *testing.T, inv *Inventory) {
 			t.Fatalf("problem without line or reason: %+v", p)
 		}
 	}
+	if err := inv.Err(); err != nil {
+		var re *ReadError
+		if !errors.As(err, &re) || errors.Is(err, io.EOF) {
+			t.Fatalf("error %#v: want a *ReadError that is not io.EOF", err)
+		}
+	}
 }
 
 func FuzzReadCSV(f *testing.F) {
@@ -47,6 +59,8 @@ func FuzzReadCSV(f *testing.F) {
 		"id,name\n\"a,b\",\"c\"\"d\"\nz\n",
 		"id\n\"unterminated\n",
 		"id,id\n1,2\n",
+		"id,name\ra,\"b\rc\"\r",
+		"id\n\"open\nx\ny\n",
 		"name,hotpatchEnabled,HotPatchRestrictions\nn,1,0\nn,yes,maybe\n",
 	} {
 		f.Add([]byte(s))
@@ -56,6 +70,7 @@ func FuzzReadCSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInventory(t, ReadCSV(bytes.NewReader(data)))
+		readAllWays(t, ReadCSV, string(data))
 	})
 }
 
@@ -67,6 +82,8 @@ func FuzzReadJSON(f *testing.F) {
 		"\xef\xbb\xbf[\n{\"deviceName\": \"n\", \"osVersion\": \"10.0.99.1\"}\n]",
 		`[{"id": "a"}`,
 		`[] trailing`,
+		`[{"id":"a","name":"` + strings.Repeat("x", 490) + `"},{"id":"b","name":"y"}]`,
+		"[" + strings.Repeat(" ", 5000) + `{"id":"a"}]`,
 		`{"@odata.context": "x", "value": [{"id": "g", "osVersion": "10.0.26100.1"}, {"id": 1}], "@odata.nextLink": "y"}`,
 	} {
 		f.Add([]byte(s))
@@ -76,5 +93,6 @@ func FuzzReadJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInventory(t, ReadJSON(bytes.NewReader(data)))
+		readAllWays(t, ReadJSON, string(data))
 	})
 }

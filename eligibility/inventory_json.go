@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
@@ -24,35 +23,64 @@ type jsonReader struct {
 	lines *lineTracker
 	known map[string]*parser // parsers by key, nil for keys outside the schema
 	yield func(hotpatch.Device) bool
+
+	valueStart int64 // the offset of the value being read, for ErrValueTooLong
 }
 
 // errStopped is returned up the call chain when the consumer stops early.
 var errStopped = errors.New("stopped")
 
 func (inv *Inventory) readJSON(yield func(hotpatch.Device) bool) {
-	br := bufio.NewReader(inv.src)
+	br := bufio.NewReader(inv.src) // its buffer is the lookahead of next
 	skipBOM(br)
-	lines := &lineTracker{r: br, line: 1}
+	lines := &lineTracker{r: br, line: 1, askedLine: 1}
 	dec := json.NewDecoder(lines)
 	dec.UseNumber()
 	jr := &jsonReader{inv: inv, dec: dec, lines: lines, known: map[string]*parser{}, yield: yield}
 	if err := jr.top(); err != nil && err != errStopped {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			err = fmt.Errorf("line %d: %w", lines.at(se.Offset), err)
-		} else if err == io.ErrUnexpectedEOF {
-			err = fmt.Errorf("line %d: unexpected end of input", lines.at(dec.InputOffset()))
-		}
-		inv.err = fmt.Errorf("eligibility: JSON inventory: %w", err)
+		inv.err = jr.readError(err)
 	}
+}
+
+// readError locates an error that ended reading. Input that ends early is
+// io.ErrUnexpectedEOF at the end of the input, never io.EOF, which callers
+// take for success.
+func (jr *jsonReader) readError(err error) *ReadError {
+	if err == ErrEmpty {
+		return &ReadError{Format: "JSON", Offset: -1, Err: err}
+	}
+	off := jr.dec.InputOffset()
+	var se *json.SyntaxError
+	switch {
+	case err == ErrValueTooLong:
+		off = jr.valueStart
+	case errors.As(err, &se):
+		off = se.Offset
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		err = io.ErrUnexpectedEOF
+		off = jr.lines.end()
+	}
+	return &ReadError{Format: "JSON", Line: jr.lines.at(off), Offset: off, Err: err}
 }
 
 // top reads the top-level values: arrays of devices, device objects, or a
 // Graph response. Only the first object can be a Graph response; it is
 // walked token by token to find its "value" array without holding it.
 func (jr *jsonReader) top() error {
-	for first := true; jr.dec.More(); first = false {
+	first := true
+	for ; jr.dec.More(); first = false {
+		if err := jr.inv.ctx.Err(); err != nil {
+			return err
+		}
 		line, c := jr.next()
+		if c == 0 {
+			// The value starts beyond the lookahead (after a very long run
+			// of spaces): read its first token to know what it is.
+			if err := jr.topToken(first); err != nil {
+				return err
+			}
+			continue
+		}
 		switch {
 		case c == '[':
 			if _, err := jr.dec.Token(); err != nil {
@@ -65,14 +93,8 @@ func (jr *jsonReader) top() error {
 			if _, err := jr.dec.Token(); err != nil {
 				return err
 			}
-			obj, wrapper, err := jr.object()
-			if err != nil {
+			if err := jr.objectOrWrapper(line); err != nil {
 				return err
-			}
-			if !wrapper {
-				if err := jr.row(line, obj); err != nil {
-					return err
-				}
 			}
 		default:
 			if err := jr.element(line, c); err != nil {
@@ -85,12 +107,55 @@ func (jr *jsonReader) top() error {
 	if _, err := jr.dec.Token(); err != io.EOF {
 		return cmp.Or(err, errors.New("unexpected token"))
 	}
+	if first {
+		return ErrEmpty
+	}
 	return nil
+}
+
+// topToken reads a top-level value by its first token.
+func (jr *jsonReader) topToken(first bool) error {
+	tok, err := jr.dec.Token()
+	if err != nil {
+		return err
+	}
+	line := jr.lines.at(jr.dec.InputOffset())
+	switch tok {
+	case json.Delim('['):
+		return jr.array()
+	case json.Delim('{'):
+		if first {
+			return jr.objectOrWrapper(line)
+		}
+		obj, _, err := jr.object(false)
+		if err != nil {
+			return err
+		}
+		return jr.row(line, obj)
+	}
+	jr.inv.rows++
+	jr.inv.reject(&RowError{Line: line, Err: ErrNotObject})
+	return nil
+}
+
+// objectOrWrapper reads a top-level object whose '{' was read: a device, or
+// a Graph response whose "value" array holds the devices.
+func (jr *jsonReader) objectOrWrapper(line int) error {
+	obj, wrapper, err := jr.object(true)
+	if err != nil || wrapper {
+		return err
+	}
+	return jr.row(line, obj)
 }
 
 // array reads the elements of an array whose '[' was read, each a device.
 func (jr *jsonReader) array() error {
-	for jr.dec.More() {
+	for n := 0; jr.dec.More(); n++ {
+		if n%256 == 255 {
+			if err := jr.inv.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if err := jr.element(jr.next()); err != nil {
 			return err
 		}
@@ -100,18 +165,36 @@ func (jr *jsonReader) array() error {
 }
 
 // element reads one value that should be a device object, starting on
-// line with byte c.
+// line with byte c; c is 0 when the value starts beyond the lookahead, and
+// the value is read whole to know what it is.
 func (jr *jsonReader) element(line int, c byte) error {
+	jr.valueStart = jr.dec.InputOffset()
 	if c == '{' {
 		var obj map[string]json.RawMessage
 		if err := jr.dec.Decode(&obj); err != nil {
 			return err
+		}
+		if jr.dec.InputOffset()-jr.valueStart > MaxValueBytes {
+			return ErrValueTooLong
 		}
 		return jr.row(line, obj)
 	}
 	var raw json.RawMessage
 	if err := jr.dec.Decode(&raw); err != nil {
 		return err
+	}
+	if jr.dec.InputOffset()-jr.valueStart > MaxValueBytes {
+		return ErrValueTooLong
+	}
+	if c == 0 {
+		line = jr.lines.at(jr.dec.InputOffset() - int64(len(raw)))
+		if raw[0] == '{' {
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				return err
+			}
+			return jr.row(line, obj)
+		}
 	}
 	jr.inv.rows++
 	jr.inv.reject(&RowError{Line: line, Err: ErrNotObject})
@@ -121,12 +204,21 @@ func (jr *jsonReader) element(line int, c byte) error {
 // nestedValue stands for a member whose value is an object or an array.
 var nestedValue = json.RawMessage("{}")
 
-// object reads the members of a top-level object whose '{' was read. A
-// member "value" whose value is an array makes the object a Graph response:
-// the array's elements are read as devices and wrapper is true.
-func (jr *jsonReader) object() (obj map[string]json.RawMessage, wrapper bool, err error) {
+// object reads the members of a top-level object whose '{' was read. If
+// graph is true, a member "value" whose value is an array makes the object
+// a Graph response: the array's elements are read as devices and wrapper is
+// true.
+func (jr *jsonReader) object(graph bool) (obj map[string]json.RawMessage, wrapper bool, err error) {
 	obj = map[string]json.RawMessage{}
+	start := jr.dec.InputOffset()
+	var size int64 // bytes of the members other than the Graph "value"
 	for jr.dec.More() {
+		from := jr.dec.InputOffset()
+		jr.lines.at(from) // the tracker need not keep what was walked
+		if size > MaxValueBytes {
+			jr.valueStart = start
+			return nil, false, ErrValueTooLong
+		}
 		k, err := jr.dec.Token()
 		if err != nil {
 			return nil, false, err
@@ -138,7 +230,7 @@ func (jr *jsonReader) object() (obj map[string]json.RawMessage, wrapper bool, er
 		}
 		switch v {
 		case json.Delim('['):
-			if key == "value" {
+			if graph && key == "value" {
 				if err := jr.array(); err != nil {
 					return nil, false, err
 				}
@@ -151,6 +243,7 @@ func (jr *jsonReader) object() (obj map[string]json.RawMessage, wrapper bool, er
 				return nil, false, err
 			}
 			obj[key] = nestedValue
+			size += jr.dec.InputOffset() - from
 			continue
 		}
 		raw, err := json.Marshal(v)
@@ -158,6 +251,7 @@ func (jr *jsonReader) object() (obj map[string]json.RawMessage, wrapper bool, er
 			return nil, false, err
 		}
 		obj[key] = raw
+		size += jr.dec.InputOffset() - from
 	}
 	_, err = jr.dec.Token() // '}'
 	return obj, wrapper, err
@@ -170,6 +264,7 @@ func (jr *jsonReader) skip() error {
 		if err != nil {
 			return err
 		}
+		jr.lines.at(jr.dec.InputOffset()) // the tracker need not keep what was walked
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			depth++
@@ -181,10 +276,11 @@ func (jr *jsonReader) skip() error {
 }
 
 // next returns the line on which the next value starts and its first
-// byte. The decoder has read that byte when More has returned true.
+// byte, which the decoder may not have read yet: More stops at a comma.
+// The byte is 0 if it lies beyond the lookahead.
 func (jr *jsonReader) next() (line int, c byte) {
-	off := jr.lines.skip(jr.dec.InputOffset())
-	return jr.lines.at(off), jr.lines.byteAt(off)
+	off, c := jr.lines.skip(jr.dec.InputOffset())
+	return jr.lines.at(off), c
 }
 
 // row parses one device object and yields it, or rejects it.
@@ -204,7 +300,7 @@ func (jr *jsonReader) row(line int, obj map[string]json.RawMessage) error {
 
 func (inv *Inventory) parseObject(line int, obj map[string]json.RawMessage, known map[string]*parser, d *hotpatch.Device) bool {
 	// Place each key at its field, then check the fields in schema order,
-	// so that the row's first problem does not depend on map order.
+	// so that the row's problems do not depend on map order.
 	var at [numFields]string
 	var dups map[field][]string // keys that give a field already given
 	var ignored []string
@@ -231,17 +327,16 @@ func (inv *Inventory) parseObject(line int, obj map[string]json.RawMessage, know
 	}
 	if len(ignored) > 0 {
 		slices.Sort(ignored)
-		inv.ignored = append(inv.ignored, ignored[:min(len(ignored), max(0, 100-len(inv.ignored)))]...)
+		inv.ignored = append(inv.ignored, ignored[:min(len(ignored), max(0, maxIgnored-len(inv.ignored)))]...)
 	}
-	if len(dups) > 0 {
-		f := slices.Min(slices.Collect(maps.Keys(dups)))
-		ks := slices.Sorted(slices.Values(append(dups[f], at[f])))
-		inv.reject(&RowError{Line: line, Column: ks[1],
-			Err: fmt.Errorf("%q and %q both give %s", ks[0], ks[1], fields[f].name)})
-		return false
-	}
-	for _, k := range at {
+	var bad []CellError
+	for f, k := range at {
 		if k == "" {
+			continue
+		}
+		if ks := dups[field(f)]; dups != nil && ks != nil {
+			ks = slices.Sorted(slices.Values(append(ks, k)))
+			bad = append(bad, CellError{ks[1], fmt.Errorf("%q and %q both give %s", ks[0], ks[1], fields[f].name)})
 			continue
 		}
 		text, err := scalarText(obj[k])
@@ -249,11 +344,13 @@ func (inv *Inventory) parseObject(line int, obj map[string]json.RawMessage, know
 			err = known[k].set(d, text)
 		}
 		if err != nil {
-			inv.reject(&RowError{Line: line, Column: k, Err: err})
-			return false
+			bad = append(bad, CellError{k, err})
+			if field(f) == fieldOS {
+				break // the other fields describe a device out of scope
+			}
 		}
 	}
-	return true
+	return !inv.rejectCells(line, bad)
 }
 
 // scalarText returns the text of a JSON string, number or boolean; null is
@@ -281,49 +378,86 @@ func scalarText(raw json.RawMessage) (string, error) {
 // A lineTracker passes a reader's bytes to a JSON decoder and turns the
 // decoder's input offsets into line numbers. It keeps only the bytes from
 // the last offset asked about onward, so memory stays bounded however long
-// the input. Offsets must be asked for in increasing order; an earlier one
-// gets the line of the last.
+// the input, and looks ahead of the decoder in r's buffer. Offsets must be
+// asked for in increasing order; an earlier one gets the line of the last.
 type lineTracker struct {
-	r    io.Reader
-	buf  []byte // bytes read from r, from offset base on
+	r    *bufio.Reader
+	buf  []byte // bytes the decoder has read, from offset base on
 	base int64
 	line int // the line of offset base
+
+	asked     int64 // the last offset asked about, and its line
+	askedLine int
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
+	// The tracker keeps what the decoder read since the start of the
+	// current value, and the decoder holds the value: stop a value far too
+	// long here. Reads are short enough that only a value longer than
+	// MaxValueBytes gets here, which element rejects anyway, so the
+	// outcome does not depend on the chunks the input comes in.
+	if len(t.buf) > 2*MaxValueBytes {
+		return 0, ErrValueTooLong
+	}
+	n, err := t.r.Read(p[:min(len(p), MaxValueBytes)])
 	t.buf = append(t.buf, p[:n]...)
 	return n, err
 }
 
-// at returns the line of offset off.
+// end returns the offset just past the bytes the decoder has read.
+func (t *lineTracker) end() int64 { return t.base + int64(len(t.buf)) }
+
+// at returns the line of offset off, or of the last offset asked about if
+// that is later.
 func (t *lineTracker) at(off int64) int {
-	if k := off - t.base; k > 0 {
-		k = min(k, int64(len(t.buf)))
-		t.line += bytes.Count(t.buf[:k], []byte{'\n'})
-		t.buf = t.buf[k:]
-		t.base += k
+	if off <= t.asked {
+		return t.askedLine
 	}
-	return t.line
+	t.asked, t.askedLine = off, t.lineOf(off)
+	return t.askedLine
 }
 
-// byteAt returns the byte at offset off, or 0 if it has not been read.
-func (t *lineTracker) byteAt(off int64) byte {
-	if i := off - t.base; i >= 0 && i < int64(len(t.buf)) {
-		return t.buf[i]
+func (t *lineTracker) lineOf(off int64) int {
+	k := off - t.base
+	n := min(k, int64(len(t.buf)))
+	t.line += bytes.Count(t.buf[:n], []byte{'\n'})
+	t.buf = t.buf[n:]
+	t.base += n
+	if k -= n; k == 0 {
+		return t.line
 	}
-	return 0
+	// Past what the decoder has read: count in the lookahead.
+	ahead, _ := t.r.Peek(int(min(k, int64(t.r.Buffered()))))
+	return t.line + bytes.Count(ahead, []byte{'\n'})
 }
 
 // skip returns the offset of the first byte at or after off that is not
-// space or a separator (',' or ':'), among the bytes read so far.
-func (t *lineTracker) skip(off int64) int64 {
-	for i := max(off-t.base, 0); i < int64(len(t.buf)); i++ {
-		switch t.buf[i] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-		default:
-			return t.base + i
+// space or a separator (',' or ':'), and that byte. It looks past the
+// bytes the decoder has read into r's buffer; if the byte is not there
+// either (the input ends, or the spaces fill the buffer), c is 0.
+func (t *lineTracker) skip(off int64) (at int64, c byte) {
+	i := max(off-t.base, 0)
+	for ; i < int64(len(t.buf)); i++ {
+		if !isSeparator(t.buf[i]) {
+			return t.base + i, t.buf[i]
 		}
 	}
-	return t.base + int64(len(t.buf))
+	end := t.end()
+	for j := int(i - int64(len(t.buf))); ; j++ {
+		ahead, _ := t.r.Peek(j + 1)
+		if len(ahead) <= j {
+			return end + int64(j), 0
+		}
+		if !isSeparator(ahead[j]) {
+			return end + int64(j), ahead[j]
+		}
+	}
+}
+
+func isSeparator(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', ',', ':':
+		return true
+	}
+	return false
 }

@@ -3,12 +3,15 @@ package eligibility
 import (
 	"bytes"
 	"errors"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -18,6 +21,75 @@ func readAll(inv *Inventory) []hotpatch.Device {
 		ds = append(ds, d)
 	}
 	return ds
+}
+
+// chunkings are the ways the reader tests feed an inventory: whole, and
+// in the pieces pipes and network bodies deliver. Every reader test reads
+// each input every way and requires the same devices and problems.
+var chunkings = []struct {
+	name string
+	wrap func(io.Reader) io.Reader
+}{
+	{"whole", func(r io.Reader) io.Reader { return r }},
+	{"OneByteReader", iotest.OneByteReader},
+	{"HalfReader", iotest.HalfReader},
+	{"DataErrReader", iotest.DataErrReader},
+}
+
+// smallReads returns at most n bytes per Read.
+type smallReads struct {
+	r io.Reader
+	n int
+}
+
+func (s *smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
+
+// readResult is what a read of an inventory produced, for comparing reads.
+type readResult struct {
+	Devices        []hotpatch.Device
+	Problems       []string
+	Rows, Rejected int
+	Ignored        []string
+	Err            string
+}
+
+func readResultOf(inv *Inventory, ds []hotpatch.Device) readResult {
+	r := readResult{Devices: ds, Rows: inv.Rows(), Rejected: inv.Rejected(), Ignored: inv.Ignored()}
+	for _, p := range inv.Problems() {
+		r.Problems = append(r.Problems, p.Error())
+	}
+	if inv.Err() != nil {
+		r.Err = inv.Err().Error()
+	}
+	return r
+}
+
+// readAllWays reads in with read every way of chunkings, reports any
+// difference from the whole read, and returns the whole read.
+func readAllWays(t testing.TB, read func(io.Reader) *Inventory, in string) (*Inventory, []hotpatch.Device) {
+	t.Helper()
+	var whole *Inventory
+	var wantDevices []hotpatch.Device
+	var want readResult
+	for i, c := range chunkings {
+		wrap := c.wrap
+		if c.name == "OneByteReader" && len(in) > 256<<10 {
+			// Large inputs come 13 bytes at a time, so that the race
+			// detector's run stays short.
+			wrap = func(r io.Reader) io.Reader { return &smallReads{r, 13} }
+		}
+		inv := read(wrap(strings.NewReader(in)))
+		ds := readAll(inv)
+		got := readResultOf(inv, ds)
+		if i == 0 {
+			whole, wantDevices, want = inv, ds, got
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("read through %s differs from the whole read (-whole +%s):\n%s", c.name, c.name, diff)
+		}
+	}
+	return whole, wantDevices
 }
 
 func problemLines(inv *Inventory) []int {
@@ -40,8 +112,7 @@ func TestReadCSV(t *testing.T) {
 		",F,26100.8246,,,,\r\n" + // 9: name stands in for ID, unknowns
 		"\r\n" + // blank line: not a row
 		"g,\"multi\nline\",26100.1,Pro,0,co-managed,x\r\n" // 11-12: quoted newline
-	inv := ReadCSV(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadCSV, in)
 	if inv.Err() != nil {
 		t.Fatal(inv.Err())
 	}
@@ -97,8 +168,8 @@ func TestReadCSVHeaderErrors(t *testing.T) {
 		"id,Device ID\n1,2\n",   // two columns give the ID
 		"\"unterminated\n1,2\n", // the header itself is broken
 	} {
-		inv := ReadCSV(strings.NewReader(in))
-		if ds := readAll(inv); len(ds) != 0 || inv.Err() == nil {
+		inv, ds := readAllWays(t, ReadCSV, in)
+		if len(ds) != 0 || inv.Err() == nil {
 			t.Errorf("%q: %d devices, err %v", in, len(ds), inv.Err())
 		}
 	}
@@ -106,8 +177,7 @@ func TestReadCSVHeaderErrors(t *testing.T) {
 
 func TestReadCSVQuoteError(t *testing.T) {
 	in := "id,build\na,26100.1\nb,26100\"1\nc,26100.2\n"
-	inv := ReadCSV(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadCSV, in)
 	if len(ds) != 2 || !slices.Equal(problemLines(inv), []int{3}) || inv.Err() != nil {
 		t.Errorf("devices %d, problems %v, err %v", len(ds), inv.Problems(), inv.Err())
 	}
@@ -123,8 +193,7 @@ func TestReadJSON(t *testing.T) {
 		`  {"deviceName": "d", "osVersion": "10.0.26200.8390", "color": "red"},` + "\n" + // 7: Graph names
 		`  {"id": "e", "deviceId": "e2"}` + "\n" + // 8: two keys give the ID
 		"]\n"
-	inv := ReadJSON(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadJSON, in)
 	if inv.Err() != nil {
 		t.Fatal(inv.Err())
 	}
@@ -152,19 +221,24 @@ func TestReadJSON(t *testing.T) {
 
 func TestReadJSONLinesAndErrors(t *testing.T) {
 	// A sequence of objects, one per line.
-	inv := ReadJSON(strings.NewReader("{\"id\":\"a\"}\n{\"id\":\"b\",\"arch\":\"sparc\"}\n\n{\"id\":\"c\"}\n"))
-	if ds := readAll(inv); len(ds) != 2 || !slices.Equal(problemLines(inv), []int{2}) || inv.Err() != nil {
+	inv, ds := readAllWays(t, ReadJSON, "{\"id\":\"a\"}\n{\"id\":\"b\",\"arch\":\"sparc\"}\n\n{\"id\":\"c\"}\n")
+	if len(ds) != 2 || !slices.Equal(problemLines(inv), []int{2}) || inv.Err() != nil {
 		t.Errorf("NDJSON: %d devices, problems %v, err %v", len(ds), inv.Problems(), inv.Err())
 	}
 	// A syntax error ends the stream with a line number.
-	inv = ReadJSON(strings.NewReader("[\n{\"id\":\"a\"},\n{\"id\": }\n]"))
-	if ds := readAll(inv); len(ds) != 1 || inv.Err() == nil || !strings.Contains(inv.Err().Error(), "line 3") {
+	inv, ds = readAllWays(t, ReadJSON, "[\n{\"id\":\"a\"},\n{\"id\": }\n]")
+	if len(ds) != 1 || inv.Err() == nil || !strings.Contains(inv.Err().Error(), "line 3") {
 		t.Errorf("syntax error: %d devices, err %v", len(ds), inv.Err())
 	}
-	// Empty input is no devices and no error.
-	inv = ReadJSON(strings.NewReader("  \n"))
-	if ds := readAll(inv); len(ds) != 0 || inv.Err() != nil {
+	// Empty input is an error: more likely a failed export than no fleet.
+	inv, ds = readAllWays(t, ReadJSON, "  \n")
+	if len(ds) != 0 || !errors.Is(inv.Err(), ErrEmpty) {
 		t.Errorf("empty: %d devices, err %v", len(ds), inv.Err())
+	}
+	// An empty array is an empty fleet.
+	inv, ds = readAllWays(t, ReadJSON, " [ ] ")
+	if len(ds) != 0 || inv.Err() != nil {
+		t.Errorf("[]: %d devices, err %v", len(ds), inv.Err())
 	}
 	// Reading twice is an error, not a silent empty stream.
 	inv = ReadJSON(strings.NewReader("[]"))
@@ -207,8 +281,7 @@ func TestReadJSONGraphResponse(t *testing.T) {
 		"    {\"id\": \"g1\", \"deviceName\": \"PC1\", \"osVersion\": \"10.0.26100.8246\", \"skuFamily\": \"Enterprise\", \"processorArchitecture\": \"x64\"},\n" + // line 4
 		"    {\"id\": \"g2\", \"deviceName\": \"PC2\", \"osVersion\": \"10.0.26100.8246\", \"skuFamily\": \"Ultimate\"}\n" + // line 5
 		"  ],\n  \"@odata.nextLink\": \"https://graph.microsoft.com/beta/next\"\n}\n"
-	inv := ReadJSON(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadJSON, in)
 	if inv.Err() != nil || len(ds) != 1 || ds[0].ID != "g1" || ds[0].Arch != hotpatch.ArchX64 {
 		t.Fatalf("devices %+v, err %v", ds, inv.Err())
 	}
@@ -216,8 +289,8 @@ func TestReadJSONGraphResponse(t *testing.T) {
 		t.Errorf("problems %v", inv.Problems())
 	}
 	// An object without "value" is one device.
-	inv = ReadJSON(strings.NewReader(`{"id": "solo", "value": 3}`))
-	if ds := readAll(inv); len(ds) != 1 || ds[0].ID != "solo" {
+	inv, ds = readAllWays(t, ReadJSON, `{"id": "solo", "value": 3}`)
+	if len(ds) != 1 || ds[0].ID != "solo" {
 		t.Errorf("single object: %+v, %v", ds, inv.Err())
 	}
 }
@@ -249,8 +322,7 @@ func TestReadCSVStopEarlyLarge(t *testing.T) {
 // rejected as such, before their OS versions are judged as builds.
 func TestReadNonWindows(t *testing.T) {
 	in := "Device name,OS version,OS\nPC,10.0.26100.8246,Windows\nphone,17.5.1,iOS\nmac,14.5,macOS\n"
-	inv := ReadCSV(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadCSV, in)
 	if len(ds) != 1 || inv.Rejected() != 2 {
 		t.Fatalf("devices %d, problems %v", len(ds), inv.Problems())
 	}
@@ -259,16 +331,15 @@ func TestReadNonWindows(t *testing.T) {
 			t.Errorf("%v: want ErrNotWindows in column OS", p)
 		}
 	}
-	inv = ReadJSON(strings.NewReader(`[{"deviceName": "phone", "osVersion": "17.5.1", "operatingSystem": "iOS"}]`))
-	if ds := readAll(inv); len(ds) != 0 || len(inv.Problems()) != 1 || !errors.Is(inv.Problems()[0], ErrNotWindows) {
+	inv, ds = readAllWays(t, ReadJSON, `[{"deviceName": "phone", "osVersion": "17.5.1", "operatingSystem": "iOS"}]`)
+	if len(ds) != 0 || len(inv.Problems()) != 1 || !errors.Is(inv.Problems()[0], ErrNotWindows) {
 		t.Errorf("JSON: %d devices, problems %v", len(ds), inv.Problems())
 	}
 }
 
 func TestReadJSONNested(t *testing.T) {
 	in := "[\n[1, [2]],\n{\"id\": \"a\", \"tags\": {\"x\": [1, {\"y\": 2}]}, \"vbs\": \"running\"},\n{\"id\": \"b\"}\n]\n]"
-	inv := ReadJSON(strings.NewReader(in))
-	ds := readAll(inv)
+	inv, ds := readAllWays(t, ReadJSON, in)
 	if len(ds) != 2 || ds[0].VBS != hotpatch.VBSRunning || !slices.Equal(problemLines(inv), []int{2}) {
 		t.Errorf("devices %+v, problems %v", ds, inv.Problems())
 	}

@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -221,8 +222,9 @@ func TestInventoryCountsAddUp(t *testing.T) {
 		for range inv.Devices() {
 			devices++
 		}
-		if inv.Err() != nil {
-			t.Fatal(inv.Err())
+		// A quote never closed ends the file early; the rows before it count.
+		if err := inv.Err(); err != nil && !errors.Is(err, ErrUnclosedQuote) {
+			t.Fatal(err)
 		}
 		if devices+inv.Rejected() != inv.Rows() {
 			t.Fatalf("devices %d + rejected %d != rows %d", devices, inv.Rejected(), inv.Rows())

@@ -1,7 +1,6 @@
 package eligibility
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -214,17 +213,19 @@ func (inv *Inventory) columns(names []string) ([]*parser, error) {
 	for i, n := range names {
 		f := fieldAliases[fold(n)]
 		if f == fieldNone {
-			inv.ignored = append(inv.ignored, n)
+			if len(inv.ignored) < maxIgnored {
+				inv.ignored = append(inv.ignored, n)
+			}
 			continue
 		}
 		if at[f] != 0 {
-			return nil, fmt.Errorf("eligibility: columns %d and %d both give %s", at[f], i+1, fields[f].name)
+			return nil, fmt.Errorf("%w: columns %d and %d both give %s", ErrHeader, at[f], i+1, fields[f].name)
 		}
 		at[f] = i + 1
 		ps[i] = &parser{f: f, cache: map[string]parsed{}}
 	}
 	if at[fieldID] == 0 && at[fieldName] == 0 {
-		return nil, errors.New("eligibility: the header has no id or name column")
+		return nil, fmt.Errorf("%w: no id or name column among %s; %s", ErrHeader, headerSample(names), acceptedColumns())
 	}
 	for _, col := range at {
 		if col != 0 {

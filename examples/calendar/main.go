@@ -28,6 +28,7 @@ import (
 
 	"github.com/patchmodel/patchmodel/cadence"
 	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
+	"github.com/patchmodel/patchmodel/examples/internal/cli"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -43,7 +44,7 @@ func main() {
 	asOf, cat, err := catalogFlags.Load()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "calendar:", err)
-		os.Exit(2)
+		os.Exit(1)
 	}
 	year := asOf.Year
 	if flag.NArg() > 1 {
@@ -67,11 +68,11 @@ func main() {
 		}
 		tracks = []hotpatch.Track{t}
 	}
-	catalogflag.WarnStale(os.Stdout, cat, asOf)
-	if err := run(os.Stdout, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed, Catalog: cat}); err != nil {
-		fmt.Fprintln(os.Stderr, "calendar:", err)
-		os.Exit(1)
-	}
+	// The calendar is printed whole or not at all (examples/internal/cli).
+	var out bytes.Buffer
+	catalogflag.WarnStale(&out, cat, asOf)
+	err = run(&out, year, tracks, cadence.CalendarOptions{ApplyUnconfirmed: *unconfirmed, Catalog: cat})
+	os.Exit(cli.Exit("calendar", err, &out, os.Stdout, os.Stderr))
 }
 
 func run(w io.Writer, year int, tracks []hotpatch.Track, opts cadence.CalendarOptions) error {

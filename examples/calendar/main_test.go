@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
@@ -49,4 +50,22 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s: output differs from %s:\n%s", tc.name, path, buf.Bytes())
 		}
 	}
+}
+
+func TestMain(m *testing.M) { clitest.Main(m, "calendar", main) }
+
+// TestExitGolden runs the command as a user would with arguments it cannot
+// use and compares exit status, stdout and stderr with
+// testdata/errors.golden: exit 2 and an empty stdout.
+func TestExitGolden(t *testing.T) {
+	clitest.Golden(t, "testdata/errors.golden", *update, 2,
+		[]string{"abc"}, []string{"0"}, []string{"-track", "windows10", "2026"})
+}
+
+// TestExitUsage checks the exit status of -h (0) and of a bad command line
+// (2), with nothing on stdout. The usage text is not compared: in the test
+// binary it lists the test flags too.
+func TestExitUsage(t *testing.T) {
+	clitest.Usage(t, "usage: calendar", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2}, clitest.Case{Args: []string{"2025", "2026"}, Code: 2})
 }

@@ -30,14 +30,15 @@ import (
 
 	"github.com/patchmodel/patchmodel/eligibility"
 	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
+	"github.com/patchmodel/patchmodel/examples/internal/cli"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
+// main exits 1 when the inventory cannot be read to the end, in every
+// output mode, and 2 on a usage error; stdout then stays empty (see
+// examples/internal/cli).
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "fleet:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Run("fleet", os.Args[1:], os.Stdout, os.Stderr, run))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -53,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *rules {
@@ -62,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("want one inventory file, got %d arguments", fs.NArg())
+		return cli.Usage(fmt.Errorf("want one inventory file, got %d arguments", fs.NArg()))
 	}
 	asOf, cat, err := catalogFlags.Load()
 	if err != nil {
@@ -88,7 +89,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		read = eligibility.ReadJSON
 	}
 	inv := read(f)
-	warnStale(stdout, stderr, *asJSON, cat, asOf)
+	if !*asJSON && catalogflag.WarnStale(stdout, cat, asOf) {
+		fmt.Fprintln(stdout)
+	}
 
 	var explained []eligibility.Explanation
 	opts := eligibility.FleetOptions{Workers: *workers}
@@ -107,8 +110,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	report.Input = inv.Summary()
+	if err := inv.Err(); err != nil {
+		return readFailed(path, inv, err)
+	}
 
 	if *asJSON {
+		// The note goes to stderr, and only with a report: stdout is JSON.
+		catalogflag.WarnStale(stderr, cat, asOf)
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if *verdicts {
@@ -122,22 +130,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *verdicts {
 		fmt.Fprintln(stdout)
 	}
-	if err := report.WriteText(stdout); err != nil {
-		return err
-	}
-	return inv.Err()
+	return report.WriteText(stdout)
 }
 
-// warnStale says first when the catalog ends before asOf: on stdout before
-// the text report, on stderr when stdout is JSON.
-func warnStale(stdout, stderr io.Writer, asJSON bool, cat *hotpatch.Catalog, asOf hotpatch.Date) {
-	w := stdout
-	if asJSON {
-		w = stderr
+// readFailed reports an inventory that could not be read to the end: no
+// report is printed, since it would leave out the devices after the damage.
+func readFailed(path string, inv *eligibility.Inventory, err error) error {
+	if inv.Rows() == 0 {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	if catalogflag.WarnStale(w, cat, asOf) && !asJSON {
-		fmt.Fprintln(w)
-	}
+	return fmt.Errorf("%s: %w (no report: %d rows were read before it)", path, err, inv.Rows())
 }
 
 // printRules prints the rule tables: which conditions applied when, and

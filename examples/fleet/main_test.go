@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 )
 
 func TestRunSamples(t *testing.T) {
@@ -117,4 +121,29 @@ func TestRunCatalogConflict(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "KB5094126") || !strings.Contains(err.Error(), "-catalog") {
 		t.Errorf("conflicting -catalog row: %v", err)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { clitest.Main(m, "fleet", main) }
+
+// TestExitGolden runs the command as a user would on inputs it cannot read
+// and compares exit status, stdout and stderr with testdata/errors.golden:
+// exit 1 and an empty stdout in text and JSON mode alike.
+func TestExitGolden(t *testing.T) {
+	var cases [][]string
+	for _, in := range []string{"bad/empty.json", "bad/empty.csv", "bad/truncated.json", "bad/letter.txt", "bad/binary.csv", "bad/binary.json", "bad/unclosed.csv", "missing.csv"} {
+		for _, mode := range [][]string{nil, {"-json"}, {"-json", "-verdicts"}, {"-verdicts"}} {
+			cases = append(cases, append(slices.Clone(mode), "testdata/"+in))
+		}
+	}
+	clitest.Golden(t, "testdata/errors.golden", *update, 1, cases...)
+}
+
+// TestExitUsage checks the exit status of -h (0) and of command lines that
+// cannot run (2), with nothing on stdout. The usage text is not compared:
+// it changes with every flag.
+func TestExitUsage(t *testing.T) {
+	clitest.Usage(t, "usage: fleet", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2}, clitest.Case{Code: 2}, clitest.Case{Args: []string{"a.csv", "b.csv"}, Code: 2})
 }

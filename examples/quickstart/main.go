@@ -31,18 +31,47 @@ import (
 )
 
 func main() {
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: quickstart [-asof day] [-catalog file] [build ...]\n")
+		flag.PrintDefaults()
+	}
 	catalogFlags := catalogflag.Register(flag.CommandLine)
-	flag.Parse()
-	asOf, cat, err := catalogFlags.Load()
+	flag.Parse() // -h exits 0, a bad flag 2
+	builds, err := buildArgs(flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(2)
 	}
-	catalogflag.WarnStale(os.Stdout, cat, asOf)
-	builds := flag.Args()
-	if len(builds) == 0 {
-		builds = []string{"10.0.26100.4851", "26100.4946", "26200.7092", "26100.32772", "20348.3989", "26100.4900", "10.0.abc"}
+	asOf, cat, err := catalogFlags.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
 	}
+	catalogflag.WarnStale(os.Stdout, cat, asOf)
+	if err := tour(cat, asOf, builds); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+// buildArgs returns the builds to describe: the command line's, which must
+// all parse (a typo is an error before anything is printed), or samples,
+// one of them malformed to show the error.
+func buildArgs(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return []string{"10.0.26100.4851", "26100.4946", "26200.7092", "26100.32772", "20348.3989", "26100.4900", "10.0.abc"}, nil
+	}
+	for _, s := range args {
+		if _, err := hotpatch.ParseBuild(s); err != nil {
+			return nil, err
+		}
+	}
+	return args, nil
+}
+
+// tour prints the sections. A section that fails ends the tour with its
+// error; the sections before it stand.
+func tour(cat *hotpatch.Catalog, asOf hotpatch.Date, builds []string) error {
 	section("Builds and the catalog")
 	for _, s := range builds {
 		describe(cat, s)
@@ -55,8 +84,9 @@ func main() {
 	calendar(cat, asOf.Year)
 	section("What a patch changed, function by function")
 	if err := diff(); err != nil {
-		fmt.Println("diff:", err)
+		return fmt.Errorf("diff: %w", err)
 	}
+	return nil
 }
 
 func section(title string) { fmt.Printf("\n== %s ==\n", title) }

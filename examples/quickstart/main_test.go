@@ -1,9 +1,14 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
+	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
 // TestQuickstart runs the tour as a newcomer would and checks that every
@@ -17,7 +22,13 @@ func TestQuickstart(t *testing.T) {
 	stdout, args := os.Stdout, os.Args
 	os.Stdout, os.Args = out, []string{"quickstart"}
 	defer func() { os.Stdout, os.Args = stdout, args }()
-	main()
+	builds, err := buildArgs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tour(hotpatch.Embedded(), catalogflag.Today(), builds); err != nil {
+		t.Errorf("tour: %v", err)
+	}
 	got, err := os.ReadFile(out.Name())
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +46,25 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "\ndiff: ") {
-		t.Errorf("the diff failed:\n%s", text)
-	}
+
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { clitest.Main(m, "quickstart", main) }
+
+// TestExitGolden runs the command as a user would with builds it cannot
+// parse and compares exit status, stdout and stderr with
+// testdata/errors.golden: exit 2 and nothing on stdout, not a tour with an
+// error in it.
+func TestExitGolden(t *testing.T) {
+	clitest.Golden(t, "testdata/errors.golden", *update, 2,
+		[]string{"10.0.abc"}, []string{"26100.4851", "26100.x"}, []string{"26100.4851", "10.0.26100.1.2"})
+}
+
+// TestExitUsage checks the exit status of -h (0) and of a bad flag (2),
+// with nothing on stdout.
+func TestExitUsage(t *testing.T) {
+	clitest.Usage(t, "usage: quickstart", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2})
 }

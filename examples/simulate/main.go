@@ -46,14 +46,15 @@ import (
 	"github.com/patchmodel/patchmodel/cadence/cadencetest"
 	"github.com/patchmodel/patchmodel/eligibility"
 	"github.com/patchmodel/patchmodel/examples/internal/catalogflag"
+	"github.com/patchmodel/patchmodel/examples/internal/cli"
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
+// main exits 1 when the inventory cannot be read to the end, in every
+// output mode, and 2 on a usage error; stdout then stays empty (see
+// examples/internal/cli).
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "simulate:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Run("simulate", os.Args[1:], os.Stdout, os.Stderr, run))
 }
 
 type config struct {
@@ -98,12 +99,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "usage: simulate [flags] [inventory.csv|inventory.json]\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
-		return fmt.Errorf("want at most one inventory file, got %d arguments", fs.NArg())
+		return cli.Usage(fmt.Errorf("want at most one inventory file, got %d arguments", fs.NArg()))
 	}
 	c := config{online: *online, seed: *seed, timelines: *timelines, json: *asJSON, workers: *workers,
 		devices: *devices, eligible: *eligible, behind: *behind, inventory: fs.Arg(0)}
@@ -219,12 +220,22 @@ func (c *config) fleets(stderr io.Writer) (map[hotpatch.Track][]cadence.Device, 
 		out[t] = append(out[t], d)
 	}
 	if err := inv.Err(); err != nil {
-		return nil, err
+		return nil, readFailed(c.inventory, inv, err)
 	}
 	if n := inv.Rejected(); n > 0 {
 		fmt.Fprintf(stderr, "simulate: %d inventory rows rejected (see examples/fleet for details)\n", n)
 	}
 	return out, nil
+}
+
+// readFailed reports an inventory that could not be read to the end:
+// nothing is simulated, since the fleet would lack the devices after the
+// damage.
+func readFailed(path string, inv *eligibility.Inventory, err error) error {
+	if inv.Rows() == 0 {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return fmt.Errorf("%s: %w (nothing simulated: %d rows were read before it)", path, err, inv.Rows())
 }
 
 // ringOf spreads devices over Ring1, Ring2 and Ring3 as 1%, 9% and 90%, by

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/cadence"
+	"github.com/patchmodel/patchmodel/examples/internal/clitest"
 )
 
 func TestSynthetic(t *testing.T) {
@@ -99,4 +102,28 @@ func TestStale(t *testing.T) {
 	if strings.Contains(out.String()+errs.String(), "catalog covers") {
 		t.Errorf("note although the catalog covers the period:\n%s", out.String())
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { clitest.Main(m, "simulate", main) }
+
+// TestExitGolden runs the command as a user would on inventories it cannot
+// read and compares exit status, stdout and stderr with
+// testdata/errors.golden: exit 1 and an empty stdout in text and JSON mode.
+func TestExitGolden(t *testing.T) {
+	var cases [][]string
+	for _, in := range []string{"empty.json", "truncated.json", "letter.txt", "unclosed.csv"} {
+		for _, mode := range [][]string{nil, {"-json"}} {
+			cases = append(cases, append(slices.Clone(mode), "../fleet/testdata/bad/"+in))
+		}
+	}
+	clitest.Golden(t, "testdata/errors.golden", *update, 1, cases...)
+}
+
+// TestExitUsage checks the exit status of -h (0) and of command lines that
+// cannot run (2), with nothing on stdout.
+func TestExitUsage(t *testing.T) {
+	clitest.Usage(t, "usage: simulate", clitest.Case{Args: []string{"-h"}}, clitest.Case{Args: []string{"-help"}},
+		clitest.Case{Args: []string{"-bogus"}, Code: 2}, clitest.Case{Args: []string{"a.csv", "b.csv"}, Code: 2})
 }
