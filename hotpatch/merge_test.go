@@ -24,7 +24,7 @@ func TestCatalogMergeKnownKB(t *testing.T) {
 		name, rows string
 		check      func(hotpatch.Update) string
 	}{
-		{"same content, new provenance", row(`"tracks":["windows11"],"builds":["26100.4851"],"released":"2025-08-12",`+prov),
+		{"same content, new provenance", row(`"tracks":["windows11"],"builds":["26100.4851"],"released":"2025-08-12",` + prov),
 			func(u hotpatch.Update) string {
 				if u.Source != "S3 CVRF" || len(u.Provenance) != 1 || u.Provenance[0].Document != "MSRC CVRF 2025-Aug" {
 					return "source/provenance not merged"
@@ -34,7 +34,7 @@ func TestCatalogMergeKnownKB(t *testing.T) {
 				}
 				return ""
 			}},
-		{"a build of another build number", row(`"tracks":["windows11"],"builds":["26100.4851","26200.4851"],"released":"2025-08-12",`+prov),
+		{"a build of another build number", row(`"tracks":["windows11"],"builds":["26100.4851","26200.4851"],"released":"2025-08-12",` + prov),
 			func(u hotpatch.Update) string {
 				if len(u.Builds) != 2 || u.Builds[1].Short() != "26200.4851" {
 					return "builds not merged"

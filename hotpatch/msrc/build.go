@@ -1,7 +1,9 @@
 package msrc
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,6 +183,8 @@ func (b *builder) finish(off int64) (*Document, error) {
 		*f.dst = t
 	}
 	b.doc.Title = strings.TrimSpace(b.doc.Title)
+	// The XML lists products by branch, the JSON by ID: one order for both.
+	slices.SortFunc(b.doc.Products, func(x, y Product) int { return cmp.Compare(x.ID, y.ID) })
 	return &b.doc, nil
 }
 

@@ -24,15 +24,24 @@ func Parse(ctx context.Context, r io.Reader) (*Document, error) {
 	br := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: r}, 64<<10)
 	c, err := firstByte(br)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, &ParseError{Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
+	var d *Document
 	switch c {
 	case '<':
-		return parseXML(br)
+		d, err = parseXML(br)
 	case '{':
-		return parseJSON(br)
+		d, err = parseJSON(br)
+	default:
+		return nil, &ParseError{Value: string(rune(c)), Err: fmt.Errorf("%w: want XML or JSON", ErrFormat)}
 	}
-	return nil, &ParseError{Value: string(rune(c)), Err: fmt.Errorf("%w: want XML or JSON", ErrFormat)}
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return d, err
 }
 
 // firstByte skips a byte-order mark and white space and peeks at the first
