@@ -187,6 +187,9 @@ func (x *Index) hotpatched(a Answer, fixes []Fix, info buildInfo) Answer {
 			missing = f
 		}
 		switch {
+		case x.atHotpatchBuild(a.Line, f):
+			// A package at a hotpatch build (KB5074204) proves
+			// nothing by build; only installing it does.
 		case f.month >= info.month:
 			// The hotpatch line gets it at the next baseline.
 		case !baseKnown:
@@ -235,14 +238,14 @@ func (x *Index) restartTrack(a Answer, fixes []Fix, known bool) Answer {
 		if !known {
 			continue
 		}
-		if info, ok := x.builds[lineRev{a.Line, f.FixedBuild.Revision}]; f.Hotpatch || ok && info.hotpatch {
+		if f.Hotpatch || x.atHotpatchBuild(a.Line, f) {
 			continue // a restart build past a hotpatch build proves nothing by itself
 		}
 		return a.yes(ReasonBuildHasFix, f)
 	}
 	if !known {
 		for _, f := range fixes {
-			if f.Hotpatch || f.FixedBuild.Number != b.Number || f.FixedBuild.Revision > b.Revision {
+			if f.Hotpatch || f.FixedBuild.Number != b.Number || f.FixedBuild.Revision > b.Revision || x.atHotpatchBuild(a.Line, f) {
 				continue
 			}
 			for _, bl := range x.baselines[a.Line] {
@@ -262,4 +265,10 @@ func (x *Index) restartTrack(a Answer, fixes []Fix, known bool) Answer {
 		return a.unknown(ReasonNoFixForLine, Fix{})
 	}
 	return a.no(ReasonBuildBelowFix, lowest)
+}
+
+// atHotpatchBuild reports whether f's fixed build is a hotpatch build.
+func (x *Index) atHotpatchBuild(l Line, f Fix) bool {
+	info, ok := x.builds[lineRev{l, f.FixedBuild.Revision}]
+	return ok && info.hotpatch
 }
