@@ -146,7 +146,7 @@ func (h *xmlHandler) start(e elem, tag attrSource, off int64) {
 		capture = true
 	case e == eRemediation && p == eRemediations:
 		h.v.remediations = append(h.v.remediations, rawRemediation{typ: tag.attr("Type"), offset: off})
-	case p == eRemediation && (e == eDescription || e == eURL || e == eSupercedence || e == eProductID ||
+	case p == eRemediation && h.parent(2) == eRemediations && (e == eDescription || e == eURL || e == eSupercedence || e == eProductID ||
 		e == eRestartRequired || e == eSubType || e == eFixedBuild):
 		capture = true
 	case e == eRevision && p == eRevisionHistory && h.parent(2) == eVulnerability:
@@ -206,7 +206,7 @@ func (h *xmlHandler) store(e elem, s string, off int64) error {
 		h.v.cve = s
 		return nil
 	}
-	if h.parent(1) == eRemediation {
+	if h.parent(1) == eRemediation && len(h.v.remediations) > 0 {
 		r := &h.v.remediations[len(h.v.remediations)-1]
 		switch e {
 		case eDescription:

@@ -264,14 +264,12 @@ func (s *xmlScanner) attr(local string) string {
 }
 
 // checkAttrs checks the attribute list: name="value" pairs, and values
-// whose entities decode.
+// whose entities decode. Like encoding/xml, it does not insist on space
+// between attributes.
 func checkAttrs(a []byte) error {
 	for {
 		if len(bytes.TrimSpace(a)) == 0 {
 			return nil
-		}
-		if !isSpace(a[0]) {
-			return errors.New("attributes must be separated by space")
 		}
 		name, val, rest, ok := nextAttr(a)
 		if !ok || !validName(name) || bytes.IndexByte(val, '<') >= 0 {
