@@ -67,7 +67,7 @@ func genDocs(t *rapid.T) []genDoc {
 			d.product0 = rapid.SampledFrom([]string{"Windows Server 2022 Azure Edition Core Hotpatch", "Windows Server 2022 Datacenter: Azure Edition (Hotpatch)"}).Draw(t, "p0name")
 		}
 		type release struct {
-			lcu, hp, oob   int
+			lcu, hp, oob    int
 			lcuB, hpB, oobB string
 		}
 		rel := map[string]release{}
