@@ -197,3 +197,13 @@ func parseCVE(s string) (cveID, bool) {
 	}
 	return cveID(year<<40 | num), true
 }
+
+// Fixes returns the fixes that the indexed documents list for cve on line
+// l, ordered by fixed build, then KB.
+func (x *Index) Fixes(cve string, l Line) []Fix {
+	id, ok := parseCVE(cve)
+	if !ok {
+		return nil
+	}
+	return slices.Clone(x.fixes[cveKey{id, l}])
+}

@@ -66,7 +66,7 @@ type Answer struct {
 
 // String explains the answer in one line.
 func (a Answer) String() string {
-	s := fmt.Sprintf("%s on %s %s: %v: %v", a.CVE, a.Line, a.Build.Short(), verdict(a.Protected), a.Reason)
+	s := fmt.Sprintf("%s on %v %s: %v: %v", a.CVE, a.Line.Track, a.Build.Short(), verdict(a.Protected), a.Reason)
 	if a.Fix.KB != 0 {
 		role := "fixed by"
 		if a.Protected == hotpatch.False {
