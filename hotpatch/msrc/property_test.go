@@ -29,7 +29,7 @@ var genProducts = []genProduct{
 }
 
 type genRem struct {
-	kb, sup             int
+	kb                  int
 	products            []string
 	build, sub, restart string
 	url                 bool
