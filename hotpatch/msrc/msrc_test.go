@@ -218,3 +218,36 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("cancelled parse: %v", err)
 	}
 }
+
+// The JSON shapes seen or allowed: Type as a number or as text, ProductID
+// as an array or a single value, values bare or wrapped in {"Value": ...},
+// numbers where text is expected.
+func TestJSONShapes(t *testing.T) {
+	doc := `{
+ "DocumentTitle": "T",
+ "DocumentTracking": {"Identification": {"ID": "2025-Dec"}, "InitialReleaseDate": "2025-12-09T08:00:00", "CurrentReleaseDate": {"Value": "2025-12-10T08:00:00Z"}},
+ "Vulnerability": [{"CVE": "CVE-2025-54100",
+   "RevisionHistory": [{"Number": 1.0, "Date": "2025-12-09T08:00:00", "Description": {"Value": "published"}}],
+   "Remediations": [
+    {"Type": 2, "Description": {"Value": 5072014}, "URL": null, "ProductID": "12390", "RestartRequired": "Yes", "SubType": "AzureHotpatch", "FixedBuild": "10.0.26100.7392"},
+    {"Type": "Vendor Fix", "Description": "5072033", "Supercedence": {"Value": "5068861"}, "ProductID": ["12390", "11568"], "RestartRequired": {"Value": "Yes"}, "SubType": {"Value": "Security Update"}, "FixedBuild": "10.0.26100.7462"},
+    {"Type": 5, "Description": {"Value": "5072033"}, "ProductID": ["12390"]}
+   ]}],
+ "ProductTree": {"FullProductName": [{"ProductID": "12390", "Value": "Windows 11 Version 24H2 for x64-based Systems"}, {"ProductID": 11568, "Value": "Windows 10 Version 1809 for 32-bit Systems"}]}
+}`
+	d, err := msrc.Parse(context.Background(), strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Vulnerabilities) != 1 || len(d.Vulnerabilities[0].Remediations) != 2 {
+		t.Fatalf("read %+v", d)
+	}
+	r := d.Vulnerabilities[0].Remediations
+	if r[0].KB != 5072014 || r[0].SubType != msrc.SubTypeHotpatch || r[0].URL != "" ||
+		r[1].Supersedes != 5068861 || len(r[1].Products) != 1 || r[1].SubType != msrc.SubTypeSecurityUpdate {
+		t.Errorf("remediations %+v", r)
+	}
+	if d.Vulnerabilities[0].Revisions[0].Number != "1.0" || d.CurrentRelease.Day() != 10 {
+		t.Errorf("revisions %+v, current %v", d.Vulnerabilities[0].Revisions, d.CurrentRelease)
+	}
+}

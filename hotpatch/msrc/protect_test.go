@@ -51,6 +51,11 @@ func TestProtected(t *testing.T) {
 		{"2026-Feb hotpatch on the Jan baseline", w11, "26100.7781", nil, "CVE-2026-20811", hotpatch.True, msrc.ReasonBaselineHasFix, 5074109},
 		{"2026-Feb Server 2025 hotpatch on its baseline", s25, "26100.32313", nil, "CVE-2026-20811", hotpatch.True, msrc.ReasonBaselineHasFix, 5073379},
 		{"2026-Feb Server 2022 hotpatch on its baseline", s22, "20348.4711", nil, "CVE-2026-20811", hotpatch.True, msrc.ReasonBaselineHasFix, 5073457},
+		// February 2026: Windows 11 and Server 2025 share build 26100 on diverged revisions.
+		{"2026-Feb Windows 11 hotpatch", w11, "26100.7781", nil, "CVE-2026-21241", hotpatch.True, msrc.ReasonHotpatchListed, 5077212},
+		{"2026-Feb Server 2025 hotpatch", s25, "26100.32313", nil, "CVE-2026-21241", hotpatch.True, msrc.ReasonHotpatchListed, 5075942},
+		{"Windows 11's revision on Server 2025", s25, "26100.7781", nil, "CVE-2026-21241", hotpatch.False, msrc.ReasonBuildBelowFix, 5075942},
+		{"Server 2025's revision on Windows 11", w11, "26100.32313", nil, "CVE-2026-21241", hotpatch.Unknown, msrc.ReasonBuildNotIndexed, 5077212},
 		// March 2026: the re-released hotpatch KB5084597 replaces KB5079420 for CVE-2026-25172.
 		{"2026-Mar hotpatch before the re-release", w11, "26100.7979", kbs(5079420), "CVE-2026-25172", hotpatch.False, msrc.ReasonHotpatchLacksFix, 5084597},
 		{"2026-Mar re-released hotpatch", w11, "26100.7982", nil, "CVE-2026-25172", hotpatch.True, msrc.ReasonHotpatchListed, 5084597},

@@ -86,7 +86,7 @@ func (s *xmlScanner) readText() error {
 		if err == nil {
 			text = chunk[:len(chunk)-1]
 		}
-		if len(s.ends) == 0 && len(bytes.TrimSpace(text)) > 0 {
+		if len(s.ends) == 0 && len(trimSpaceLeft(text)) > 0 {
 			return errors.New("text outside the root element")
 		}
 		if s.h.capturing {
@@ -98,7 +98,7 @@ func (s *xmlScanner) readText() error {
 		case bufio.ErrBufferFull:
 			continue
 		case io.EOF:
-			if len(s.ends) > 0 || len(text) > 0 && len(bytes.TrimSpace(text)) > 0 {
+			if len(s.ends) > 0 || len(trimSpaceLeft(text)) > 0 {
 				return io.ErrUnexpectedEOF
 			}
 			return io.EOF
@@ -166,7 +166,7 @@ func (s *xmlScanner) handleTag() error {
 	case len(t) == 0:
 		return errors.New("empty tag")
 	case t[0] == '/':
-		return s.endTag(bytes.TrimRight(t[1:], " \t\r\n"))
+		return s.endTag(trimSpaceRight(t[1:]))
 	case t[0] == '?':
 		if len(t) < 2 || t[len(t)-1] != '?' {
 			return errors.New("unterminated processing instruction")
@@ -268,7 +268,7 @@ func (s *xmlScanner) attr(local string) string {
 // between attributes.
 func checkAttrs(a []byte) error {
 	for {
-		if len(bytes.TrimSpace(a)) == 0 {
+		if len(trimSpaceLeft(a)) == 0 {
 			return nil
 		}
 		name, val, rest, ok := nextAttr(a)
@@ -284,13 +284,13 @@ func checkAttrs(a []byte) error {
 
 // nextAttr splits off the first name="value" of a.
 func nextAttr(a []byte) (name, val, rest []byte, ok bool) {
-	a = bytes.TrimLeft(a, " \t\r\n")
+	a = trimSpaceLeft(a)
 	eq := bytes.IndexByte(a, '=')
 	if eq <= 0 {
 		return nil, nil, nil, false
 	}
-	name = bytes.TrimRight(a[:eq], " \t\r\n")
-	v := bytes.TrimLeft(a[eq+1:], " \t\r\n")
+	name = trimSpaceRight(a[:eq])
+	v := trimSpaceLeft(a[eq+1:])
 	if len(v) == 0 || (v[0] != '"' && v[0] != '\'') {
 		return nil, nil, nil, false
 	}
@@ -299,6 +299,20 @@ func nextAttr(a []byte) (name, val, rest []byte, ok bool) {
 		return nil, nil, nil, false
 	}
 	return name, v[1 : 1+end], v[2+end:], true
+}
+
+func trimSpaceLeft(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
+
+func trimSpaceRight(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
