@@ -28,6 +28,7 @@ type Fix struct {
 	Hotpatch   bool           `json:"hotpatch"` // the remediation's SubType names a hotpatch
 	Document   string         `json:"document"` // the CVRF document that lists it, "2025-Dec"
 	month      int
+	atHotpatch bool // FixedBuild is a hotpatch build of the line
 }
 
 type cveID uint64
@@ -43,9 +44,11 @@ type lineRev struct {
 }
 
 type buildInfo struct {
-	kb       hotpatch.KB
-	hotpatch bool
-	month    int
+	kb        hotpatch.KB
+	hotpatch  bool
+	month     int
+	base      baseline // a hotpatch build's baseline, when baseKnown
+	baseKnown bool
 }
 
 type baseline struct {
@@ -77,6 +80,21 @@ func NewIndex(docs []*Document) *Index {
 	for l, bs := range x.baselines {
 		slices.SortFunc(bs, func(a, b baseline) int { return cmp.Or(cmp.Compare(a.month, b.month), cmp.Compare(a.kb, b.kb)) })
 		x.baselines[l] = slices.CompactFunc(bs, func(a, b baseline) bool { return a == b })
+	}
+	// Precompute what queries need, so that Protected looks up only the
+	// CVE's fixes and the device's build.
+	for k, fs := range x.fixes {
+		for i := range fs {
+			if fs[i].FixedBuild.Number == k.line.Number {
+				fs[i].atHotpatch = x.builds[lineRev{k.line, fs[i].FixedBuild.Revision}].hotpatch
+			}
+		}
+	}
+	for k, info := range x.builds {
+		if info.hotpatch {
+			info.base, info.baseKnown = x.baselineOf(k.line, info.month)
+			x.builds[k] = info
+		}
 	}
 	slices.Sort(x.docs)
 	return x

@@ -121,14 +121,15 @@ func (x *Index) Protected(t hotpatch.Track, b hotpatch.Build, installed []hotpat
 	l := Line{t, b.Number}
 	a := Answer{CVE: cve, Line: l, Build: b}
 	id, ok := parseCVE(cve)
-	switch {
-	case !ok:
+	if !ok {
 		return a.unknown(ReasonBadCVE, Fix{})
-	case !x.known[id]:
-		return a.unknown(ReasonCVENotIndexed, Fix{})
 	}
 	fixes := x.fixes[cveKey{id, l}]
-	if len(fixes) == 0 {
+	switch {
+	case len(fixes) > 0:
+	case !x.known[id]:
+		return a.unknown(ReasonCVENotIndexed, Fix{})
+	default:
 		return a.unknown(ReasonNoFixForLine, Fix{})
 	}
 	for _, f := range fixes {
@@ -167,7 +168,7 @@ func (x *Index) hotpatched(a Answer, fixes []Fix, info buildInfo) Answer {
 			return a.yes(ReasonHotpatchListed, f)
 		}
 	}
-	base, baseKnown := x.baselineOf(a.Line, info.month)
+	base, baseKnown := info.base, info.baseKnown
 	if baseKnown {
 		a.Baseline = base.kb
 	}
@@ -187,7 +188,7 @@ func (x *Index) hotpatched(a Answer, fixes []Fix, info buildInfo) Answer {
 			missing = f
 		}
 		switch {
-		case x.atHotpatchBuild(a.Line, f):
+		case f.atHotpatch:
 			// A package at a hotpatch build (KB5074204) proves
 			// nothing by build; only installing it does.
 		case f.month >= info.month:
@@ -238,14 +239,14 @@ func (x *Index) restartTrack(a Answer, fixes []Fix, known bool) Answer {
 		if !known {
 			continue
 		}
-		if f.Hotpatch || x.atHotpatchBuild(a.Line, f) {
+		if f.Hotpatch || f.atHotpatch {
 			continue // a restart build past a hotpatch build proves nothing by itself
 		}
 		return a.yes(ReasonBuildHasFix, f)
 	}
 	if !known {
 		for _, f := range fixes {
-			if f.Hotpatch || f.FixedBuild.Number != b.Number || f.FixedBuild.Revision > b.Revision || x.atHotpatchBuild(a.Line, f) {
+			if f.Hotpatch || f.FixedBuild.Number != b.Number || f.FixedBuild.Revision > b.Revision || f.atHotpatch {
 				continue
 			}
 			for _, bl := range x.baselines[a.Line] {
@@ -265,10 +266,4 @@ func (x *Index) restartTrack(a Answer, fixes []Fix, known bool) Answer {
 		return a.unknown(ReasonNoFixForLine, Fix{})
 	}
 	return a.no(ReasonBuildBelowFix, lowest)
-}
-
-// atHotpatchBuild reports whether f's fixed build is a hotpatch build.
-func (x *Index) atHotpatchBuild(l Line, f Fix) bool {
-	info, ok := x.builds[lineRev{l, f.FixedBuild.Revision}]
-	return ok && info.hotpatch
 }
