@@ -196,6 +196,8 @@ func TestParseErrors(t *testing.T) {
 		{"truncated", string(good[:len(good)/2]), "CVE-2025-62465", "", msrc.ErrFormat},
 		{"mismatched tag", strings.Replace(string(good), "</vuln:SubType>", "</vuln:Subtype>", 1), "CVE-2025-62465", "", msrc.ErrFormat},
 		{"not cvrf", "hello", "", "", msrc.ErrFormat},
+		{"huge field", strings.Replace(string(good), "<vuln:FixedBuild>10.0.26100.7462<", "<vuln:FixedBuild>"+strings.Repeat("1", 2<<20)+"<", 1), "CVE-2025-62465", "", msrc.ErrFormat},
+		{"huge tag", strings.Replace(string(good), "<vuln:FixedBuild>10.0.26100.7462<", "<vuln:FixedBuild a='"+strings.Repeat("1", 2<<20)+"'>10.0.26100.7462<", 1), "CVE-2025-62465", "", msrc.ErrFormat},
 		{"empty", "", "", "", msrc.ErrFormat},
 		{"json bad fixed build", strings.Replace(string(goodJSON), "10.0.26100.7462", "10.0.26100.x", 1), "CVE-2025-62465", "Remediation/FixedBuild", msrc.ErrField},
 		{"json truncated", string(goodJSON[:len(goodJSON)/2]), "", "Vulnerability", msrc.ErrFormat},

@@ -18,8 +18,9 @@ import (
 // remediation for a hotpatch-track product with a missing or malformed KB,
 // FixedBuild or Supercedence, a ProductID missing from the product tree, a
 // bad CVE or date, or malformed XML or JSON is a *ParseError that says
-// which vulnerability and which field. Parse checks ctx between
-// vulnerabilities.
+// which vulnerability and which field. Parse stops with ctx's error once
+// ctx is done (it checks before each read). It holds at most one tag or field of up to 1 MiB of
+// XML, or one vulnerability's JSON, beyond the model it builds.
 func Parse(ctx context.Context, r io.Reader) (*Document, error) {
 	br := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: r}, 64<<10)
 	c, err := firstByte(br)

@@ -10,17 +10,18 @@ import (
 type Reason uint8
 
 const (
-	ReasonBadCVE           Reason = iota + 1 // Unknown: the CVE ID is malformed
-	ReasonCVENotIndexed                      // Unknown: no indexed document lists the CVE
-	ReasonNoFixForLine                       // Unknown: the CVE lists no fix for the device's product line
-	ReasonKBInstalled                        // True: a KB that CVRF lists as the fix is installed
-	ReasonHotpatchListed                     // True: the device runs a hotpatch that CVRF lists as the fix, or a later one
-	ReasonBaselineHasFix                     // True: the device's baseline (or a baseline it is past) carries a fix
-	ReasonBuildHasFix                        // True: a restart-track build at or past a listed fixed build
-	ReasonHotpatchLacksFix                   // False: the device's hotpatch line does not carry the fix
-	ReasonBuildBelowFix                      // False: the device's build is below every listed fix
-	ReasonBaselineUnknown                    // Unknown: the device's baseline is not in the indexed documents
-	ReasonBuildNotIndexed                    // Unknown: the build is in no indexed document, so hotpatch or not cannot be told
+	ReasonBadCVE            Reason = iota + 1 // Unknown: the CVE ID is malformed
+	ReasonCVENotIndexed                       // Unknown: no indexed document lists the CVE
+	ReasonNoFixForLine                        // Unknown: the CVE lists no fix for the device's product line
+	ReasonKBInstalled                         // True: a KB that CVRF lists as the fix is installed
+	ReasonHotpatchListed                      // True: the device runs a hotpatch that CVRF lists as the fix, or a later one
+	ReasonBaselineHasFix                      // True: the device's baseline (or a baseline it is past) carries a fix
+	ReasonBuildHasFix                         // True: a restart-track build at or past a listed fixed build
+	ReasonHotpatchLacksFix                    // False: the device's hotpatch line does not carry the fix
+	ReasonBuildBelowFix                       // False: the device's build is below every listed fix
+	ReasonBaselineUnknown                     // Unknown: the device's baseline is not in the indexed documents
+	ReasonBuildNotIndexed                     // Unknown: the build is in no indexed document, so hotpatch or not cannot be told
+	ReasonOnlyHotpatchFixes                   // Unknown: a restart-track build past fixes that only hotpatch devices take
 )
 
 var reasonText = [...]string{
@@ -36,6 +37,7 @@ var reasonText = [...]string{
 	"the build is older than every fix",
 	"the device's baseline is not in the indexed documents",
 	"the build is in no indexed document",
+	"only hotpatch-line fixes are listed, and the build is not on the hotpatch line",
 }
 
 // String returns a short explanation.
@@ -263,7 +265,7 @@ func (x *Index) restartTrack(a Answer, fixes []Fix, known bool) Answer {
 		}
 	}
 	if lowest.KB == 0 {
-		return a.unknown(ReasonNoFixForLine, Fix{})
+		return a.unknown(ReasonOnlyHotpatchFixes, fixes[0])
 	}
 	return a.no(ReasonBuildBelowFix, lowest)
 }

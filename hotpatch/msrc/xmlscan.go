@@ -30,6 +30,11 @@ type xmlScanner struct {
 	root  bool   // the root element has started
 }
 
+// maxToken bounds a tag and a captured field, so that a malformed document
+// cannot make the scanner hold unbounded memory; real ones stay under a few
+// kilobytes.
+const maxToken = 1 << 20
+
 func parseXML(r io.Reader) (*Document, error) {
 	s := &xmlScanner{r: bufio.NewReaderSize(r, 64<<10), h: newXMLHandler()}
 	if err := s.run(); err != nil {
@@ -90,6 +95,9 @@ func (s *xmlScanner) readText() error {
 			return errors.New("text outside the root element")
 		}
 		if s.h.capturing {
+			if len(s.raw)+len(s.h.text)+len(text) > maxToken {
+				return errors.New("field text longer than 1 MiB")
+			}
 			s.raw = append(s.raw, text...)
 		}
 		switch err {
@@ -127,6 +135,9 @@ func (s *xmlScanner) readTag() error {
 		chunk, err := s.r.ReadSlice('>')
 		s.off += int64(len(chunk))
 		s.tag = append(s.tag, chunk...)
+		if len(s.tag) > maxToken {
+			return errors.New("tag longer than 1 MiB")
+		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
