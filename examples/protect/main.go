@@ -114,7 +114,7 @@ func loadIndex() (*msrc.Index, error) {
 		}
 		docs = append(docs, d)
 	}
-	return msrc.NewIndex(docs), nil
+	return msrc.NewIndex(docs, hotpatch.Embedded()), nil
 }
 
 // bounds returns the highest fixed build of a cumulative update (what CVE

@@ -84,14 +84,14 @@ func BenchmarkIndexYear(b *testing.B) {
 			}
 			docs = append(docs, d)
 		}
-		msrc.NewIndex(docs)
+		msrc.NewIndex(docs, nil)
 	}
 }
 
 // BenchmarkProtected asks the December 2025 question on the fixtures: a
 // hotpatched device with two KBs installed.
 func BenchmarkProtected(b *testing.B) {
-	x := msrc.NewIndex(fixtureDocs(b))
+	x := msrc.NewIndex(fixtureDocs(b), nil)
 	build := hotpatch.MustParseBuild("26100.7392")
 	installed := []hotpatch.KB{5072014, 5066835, 5074204}
 	b.ReportAllocs()
@@ -105,7 +105,7 @@ func BenchmarkProtected(b *testing.B) {
 // BenchmarkProtectedHotpatchLacksFix asks the November 2022 question: the
 // answer needs the hotpatch line's reasoning, not just a KB match.
 func BenchmarkProtectedHotpatchLacksFix(b *testing.B) {
-	x := msrc.NewIndex(fixtureDocs(b))
+	x := msrc.NewIndex(fixtureDocs(b), nil)
 	build := hotpatch.MustParseBuild("20348.1251")
 	installed := []hotpatch.KB{5019080}
 	b.ReportAllocs()

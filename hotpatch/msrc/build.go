@@ -213,7 +213,10 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("want a date such as 2025-11-11T08:00:00")
 }
 
-// validCVE accepts CVE-YYYY-N{4,} and Microsoft's advisories ADVnnnnnn.
+// validCVE accepts CVE-YYYY-N{4,} and Microsoft's advisories ADVnnnnnn,
+// and a CVE ID with a suffix of capital letters, which Microsoft's data
+// contains once ("CVE-2024-21626M", 2024-Feb). Such IDs and advisories are
+// kept as written; the Index answers only for plain CVE IDs.
 func validCVE(s string) bool {
 	if rest, ok := strings.CutPrefix(s, "ADV"); ok {
 		return len(rest) >= 6 && digits(rest)
@@ -222,7 +225,8 @@ func validCVE(s string) bool {
 	if !ok || len(rest) < 9 || rest[4] != '-' {
 		return false
 	}
-	return digits(rest[:4]) && digits(rest[5:]) && len(rest[5:]) >= 4
+	num := strings.TrimRight(rest[5:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	return digits(rest[:4]) && digits(num) && len(num) >= 4
 }
 
 func digits(s string) bool {

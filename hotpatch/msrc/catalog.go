@@ -24,6 +24,12 @@ const SourceTag = "CVRF"
 //   - an out-of-band KB → KindOutOfBand, marked Unconfirmed: its kind and
 //     date are read from per-CVE revision history.
 //
+// A month whose document lists no hotpatch for a line is not always a
+// baseline (CVRF 2024-Feb lists none for Server 2022, whose calendar has
+// hotpatch KB5034860 that month): when base holds a confirmed hotpatch on
+// the row's tracks in that month, the row is written as an LCU, with a
+// note.
+//
 // Every row carries Source SourceTag and a Provenance naming the document
 // and its revision date. Releases that make no row (a hotpatch whose
 // baseline is known nowhere, a further security update of a month, KBs
@@ -61,6 +67,17 @@ func CatalogRows(docs []*Document, base *hotpatch.Catalog) (rows []hotpatch.Upda
 		if note != "" {
 			notes = append(notes, note)
 			continue
+		}
+		if u.Kind == hotpatch.KindBaseline {
+			if hp, ok := catalogHotpatchInMonth(base, u); ok {
+				// The catalog knows better than "no hotpatch listed".
+				u.Kind = hotpatch.KindLCU
+				for i := range u.Provenance {
+					u.Provenance[i].Note = ""
+				}
+				notes = append(notes, fmt.Sprintf("%v: CVRF lists no hotpatch for %v in %d-%02d, but the catalog has hotpatch %v that month: written as an LCU, not a baseline",
+					u.KB, u.Tracks, u.Released.Year, u.Released.Month, hp))
+			}
 		}
 		p.u = u
 		if u.Kind == hotpatch.KindHotpatch || u.Kind == hotpatch.KindOutOfBand && !u.Restart {
@@ -160,4 +177,19 @@ func baselineFor(u hotpatch.Update, rows []hotpatch.Update, base *hotpatch.Catal
 		}
 	}
 	return best.KB, best.KB != 0
+}
+
+// catalogHotpatchInMonth returns a confirmed hotpatch of base on one of u's
+// tracks released in u's month.
+func catalogHotpatchInMonth(base *hotpatch.Catalog, u hotpatch.Update) (hotpatch.KB, bool) {
+	if base == nil {
+		return 0, false
+	}
+	for r := range base.All() {
+		if r.Kind == hotpatch.KindHotpatch && r.Unconfirmed == "" && r.Released.Year == u.Released.Year &&
+			r.Released.Month == u.Released.Month && slices.ContainsFunc(u.Tracks, r.On) {
+			return r.KB, true
+		}
+	}
+	return 0, false
 }

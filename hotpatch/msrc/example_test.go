@@ -21,7 +21,7 @@ func ExampleIndex_Protected() {
 	if err != nil {
 		panic(err)
 	}
-	x := msrc.NewIndex([]*msrc.Document{doc})
+	x := msrc.NewIndex([]*msrc.Document{doc}, nil)
 	build := hotpatch.MustParseBuild("10.0.26100.7392")
 	for _, installed := range [][]hotpatch.KB{{5072014}, {5072014, 5074204}} {
 		a := x.Protected(hotpatch.TrackWindows11, build, installed, "CVE-2025-54100")

@@ -28,6 +28,8 @@ var fixtureSpecs = []struct {
 }{
 	{"2022-Feb.xml", "cvrfDocument-2022-Feb.xml", []string{"CVE-2022-22712"}, false},
 	{"2022-Nov.xml", "cvrfDocument-2022-Nov-39bd023.xml", []string{"CVE-2022-37966", "CVE-2022-41128", "CVE-2022-38015"}, true},
+	{"2024-Feb.xml", "cvrfDocument-2024-Feb.xml", []string{"CVE-2024-20684"}, false},
+	{"2024-Mar.xml", "cvrfDocument-2024-Mar.xml", []string{"CVE-2024-26197"}, false},
 	{"2025-Nov.xml", "cvrfDocument-2025-Nov.xml", []string{"CVE-2025-59505"}, false},
 	{"2025-Dec.xml", "cvrfDocument-2025-Dec.xml", []string{"CVE-2025-54100", "CVE-2025-62465"}, true},
 	{"2026-Jan.xml", "cvrfDocument-2026-Jan.xml", []string{"CVE-2026-20811"}, false},

@@ -35,7 +35,7 @@ func checkParse(t *testing.T, data []byte) *msrc.Document {
 		return nil
 	}
 	d.Releases()
-	msrc.NewIndex([]*msrc.Document{d})
+	msrc.NewIndex([]*msrc.Document{d}, nil)
 	return d
 }
 

@@ -14,6 +14,8 @@ import (
 // concurrent use.
 type Index struct {
 	known     map[cveID]bool
+	docHP     map[lineRev]bool // (line, month) with a hotpatch in its document
+	unlisted  map[lineRev]bool // (line, month): a catalog hotpatch the document does not list
 	fixes     map[cveKey][]Fix // per CVE and line, in Fix order
 	builds    map[lineRev]buildInfo
 	baselines map[Line][]baseline // by month
@@ -29,6 +31,10 @@ type Fix struct {
 	Document   string         `json:"document"` // the CVRF document that lists it, "2025-Dec"
 	month      int
 	atHotpatch bool // FixedBuild is a hotpatch build of the line
+	// unlisted: the catalog has a hotpatch on the line in the fix's month
+	// that the month's document does not list, so whether it carried
+	// the fix is unknown.
+	unlisted bool
 }
 
 type cveID uint64
@@ -55,6 +61,17 @@ type baseline struct {
 	kb    hotpatch.KB
 	build hotpatch.Build
 	month int
+	// derived: read from a document only (a month listing no hotpatch),
+	// not confirmed by the catalog.
+	derived bool
+}
+
+// trusted reports whether a baseline may prove a fix: a catalog baseline,
+// or one derived in a quarterly baseline month (January, April, July,
+// October). A derived one elsewhere may be a month whose document simply
+// left its hotpatch out (CVRF 2024-Feb for Server 2022).
+func (b baseline) trusted() bool {
+	return !b.derived || (b.month%12)%3 == 0
 }
 
 func monthOf(d hotpatch.Date) int { return d.Year*12 + int(d.Month) - 1 }
@@ -62,9 +79,18 @@ func monthOf(d hotpatch.Date) int { return d.Year*12 + int(d.Month) - 1 }
 // NewIndex indexes docs. When two documents have the same ID (two
 // revisions of one month), the later revision is used. The result does not
 // depend on the order of docs or of their vulnerabilities.
-func NewIndex(docs []*Document) *Index {
+//
+// The catalog c, which may be nil, adds what documents do not say: which
+// builds are hotpatches and which releases are baselines, for months
+// without documents too. Its confirmed rows also overrule a baseline
+// derived from a document: CVRF lists no hotpatch for Server 2022 in
+// February 2024, yet the catalog has hotpatch KB5034860 that month, so that
+// month's update is not a baseline. Rows marked unconfirmed are not used.
+func NewIndex(docs []*Document, c *hotpatch.Catalog) *Index {
 	x := &Index{
 		known:     map[cveID]bool{},
+		docHP:     map[lineRev]bool{},
+		unlisted:  map[lineRev]bool{},
 		fixes:     map[cveKey][]Fix{},
 		builds:    map[lineRev]buildInfo{},
 		baselines: map[Line][]baseline{},
@@ -73,13 +99,18 @@ func NewIndex(docs []*Document) *Index {
 	for _, d := range newestRevisions(docs) {
 		x.add(d)
 	}
+	if c != nil {
+		x.addCatalog(c)
+	}
 	for k, fs := range x.fixes {
 		slices.SortFunc(fs, compareFix)
 		x.fixes[k] = slices.CompactFunc(fs, func(a, b Fix) bool { return compareFix(a, b) == 0 })
 	}
 	for l, bs := range x.baselines {
-		slices.SortFunc(bs, func(a, b baseline) int { return cmp.Or(cmp.Compare(a.month, b.month), cmp.Compare(a.kb, b.kb)) })
-		x.baselines[l] = slices.CompactFunc(bs, func(a, b baseline) bool { return a == b })
+		slices.SortFunc(bs, func(a, b baseline) int {
+			return cmp.Or(cmp.Compare(a.month, b.month), cmp.Compare(a.kb, b.kb), boolCmp(a.derived, b.derived))
+		})
+		x.baselines[l] = slices.CompactFunc(bs, func(a, b baseline) bool { return a.kb == b.kb && a.month == b.month })
 	}
 	// Precompute what queries need, so that Protected looks up only the
 	// CVE's fixes and the device's build.
@@ -88,6 +119,7 @@ func NewIndex(docs []*Document) *Index {
 			if fs[i].FixedBuild.Number == k.line.Number {
 				fs[i].atHotpatch = x.builds[lineRev{k.line, fs[i].FixedBuild.Revision}].hotpatch
 			}
+			fs[i].unlisted = x.unlisted[lineRev{k.line, uint32(fs[i].month)}]
 		}
 	}
 	for k, info := range x.builds {
@@ -170,23 +202,80 @@ func (x *Index) add(d *Document) {
 	for _, r := range d.Releases() {
 		m := monthOf(r.Released)
 		for _, b := range r.Builds {
-			k := lineRev{r.Line, b.Revision}
-			old, ok := x.builds[k]
-			info := buildInfo{kb: r.KB, hotpatch: r.Hotpatch, month: m}
-			if ok {
-				// A build two releases bring (a hotpatch and a package
-				// at its build) is a hotpatch build; the earliest month
-				// and lowest KB name it.
-				info.hotpatch = info.hotpatch || old.hotpatch
-				if old.month < m || old.month == m && old.kb < info.kb {
-					info.kb, info.month = old.kb, old.month
-				}
-			}
-			x.builds[k] = info
+			x.addBuild(lineRev{r.Line, b.Revision}, buildInfo{kb: r.KB, hotpatch: r.Hotpatch, month: m})
+		}
+		if r.Hotpatch {
+			x.docHP[lineRev{r.Line, uint32(month)}] = true
 		}
 		if r.Baseline && len(r.Builds) > 0 {
-			x.baselines[r.Line] = append(x.baselines[r.Line], baseline{r.KB, r.Builds[0], m})
+			x.baselines[r.Line] = append(x.baselines[r.Line], baseline{r.KB, r.Builds[0], m, true})
 		}
+	}
+}
+
+// addBuild records a release's build. A build two releases bring (a
+// hotpatch and a package at its build) is a hotpatch build; the earliest
+// month and lowest KB name it.
+func (x *Index) addBuild(k lineRev, info buildInfo) {
+	if old, ok := x.builds[k]; ok {
+		info.hotpatch = info.hotpatch || old.hotpatch
+		if old.month < info.month || old.month == info.month && old.kb < info.kb {
+			info.kb, info.month = old.kb, old.month
+		}
+	}
+	x.builds[k] = info
+}
+
+// addCatalog adds the confirmed rows of c: their builds, their baselines,
+// the months they cover; and drops derived baselines of months in which c
+// has a hotpatch on the line.
+func (x *Index) addCatalog(c *hotpatch.Catalog) {
+	hotpatchMonths := map[lineRev]bool{} // rev holds the month here
+	catalogBase := map[hotpatch.KB]bool{}
+	docMonths := map[lineRev]bool{}
+	for l, ms := range x.months {
+		for m := range ms {
+			docMonths[lineRev{l, uint32(m)}] = true
+		}
+	}
+	for u := range c.All() {
+		if u.Unconfirmed != "" {
+			continue
+		}
+		m := monthOf(u.Released)
+		hp := u.Kind == hotpatch.KindHotpatch || u.Kind == hotpatch.KindOutOfBand && !u.Restart
+		for _, t := range u.Tracks {
+			for _, b := range u.Builds {
+				l := Line{t, b.Number}
+				if x.months[l] == nil {
+					x.months[l] = map[int]bool{}
+				}
+				x.months[l][m] = true
+				x.addBuild(lineRev{l, b.Revision}, buildInfo{kb: u.KB, hotpatch: hp, month: m})
+				switch u.Kind {
+				case hotpatch.KindHotpatch:
+					lm := lineRev{l, uint32(m)}
+					hotpatchMonths[lm] = true
+					if docMonths[lm] && !x.docHP[lm] {
+						x.unlisted[lm] = true
+					}
+				case hotpatch.KindBaseline:
+					catalogBase[u.KB] = true
+					x.baselines[l] = append(x.baselines[l], baseline{u.KB, b, m, false})
+				}
+			}
+		}
+	}
+	for l, bs := range x.baselines {
+		bs = slices.DeleteFunc(bs, func(b baseline) bool {
+			return !catalogBase[b.kb] && hotpatchMonths[lineRev{l, uint32(b.month)}]
+		})
+		for i := range bs {
+			if catalogBase[bs[i].kb] {
+				bs[i].derived = false
+			}
+		}
+		x.baselines[l] = bs
 	}
 }
 

@@ -184,7 +184,7 @@ func TestPropertyOrderIndependent(t *testing.T) {
 				}
 				docs = append(docs, d)
 			}
-			return msrc.NewIndex(docs), docs
+			return msrc.NewIndex(docs, nil), docs
 		}
 		x1, docs1 := build(identity)
 		x2, docs2 := build(shuffled)

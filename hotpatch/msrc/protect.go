@@ -19,9 +19,10 @@ const (
 	ReasonBuildHasFix                         // True: a restart-track build at or past a listed fixed build
 	ReasonHotpatchLacksFix                    // False: the device's hotpatch line does not carry the fix
 	ReasonBuildBelowFix                       // False: the device's build is below every listed fix
-	ReasonBaselineUnknown                     // Unknown: the device's baseline is not in the indexed documents
+	ReasonBaselineUnknown                     // Unknown: the device's baseline is not known (no document or catalog row for it, or derived outside a quarterly month)
 	ReasonBuildNotIndexed                     // Unknown: the build is in no indexed document, so hotpatch or not cannot be told
 	ReasonOnlyHotpatchFixes                   // Unknown: a restart-track build past fixes that only hotpatch devices take
+	ReasonHotpatchUnlisted                    // Unknown: the fix's month had a hotpatch that its document does not list
 )
 
 var reasonText = [...]string{
@@ -35,9 +36,10 @@ var reasonText = [...]string{
 	"the build carries the fix",
 	"the device's hotpatch does not carry the fix",
 	"the build is older than every fix",
-	"the device's baseline is not in the indexed documents",
+	"the device's baseline is not known",
 	"the build is in no indexed document",
 	"only hotpatch-line fixes are listed, and the build is not on the hotpatch line",
+	"the fix's month had a hotpatch that its CVRF document does not list",
 }
 
 // String returns a short explanation.
@@ -175,7 +177,7 @@ func (x *Index) hotpatched(a Answer, fixes []Fix, info buildInfo) Answer {
 		a.Baseline = base.kb
 	}
 	var missing Fix // what to install: the next listed hotpatch, else the lowest update
-	undecided := false
+	var undecided, unlisted Fix
 	for _, f := range fixes {
 		if f.FixedBuild.Number != b.Number {
 			continue
@@ -193,16 +195,25 @@ func (x *Index) hotpatched(a Answer, fixes []Fix, info buildInfo) Answer {
 		case f.atHotpatch:
 			// A package at a hotpatch build (KB5074204) proves
 			// nothing by build; only installing it does.
+		case f.month < info.month && baseKnown && base.trusted() && base.build.Revision >= f.FixedBuild.Revision:
+			return a.yes(ReasonBaselineHasFix, f)
+		case f.unlisted && f.month <= info.month:
+			if unlisted.KB == 0 {
+				unlisted = f
+			}
 		case f.month >= info.month:
 			// The hotpatch line gets it at the next baseline.
-		case !baseKnown:
-			undecided = true
-		case base.build.Revision >= f.FixedBuild.Revision:
-			return a.yes(ReasonBaselineHasFix, f)
+		case !baseKnown || !base.trusted():
+			if undecided.KB == 0 {
+				undecided = f
+			}
 		}
 	}
-	if undecided {
-		return a.unknown(ReasonBaselineUnknown, missing)
+	switch {
+	case unlisted.KB != 0:
+		return a.unknown(ReasonHotpatchUnlisted, unlisted)
+	case undecided.KB != 0:
+		return a.unknown(ReasonBaselineUnknown, undecided)
 	}
 	return a.no(ReasonHotpatchLacksFix, missing)
 }

@@ -11,7 +11,7 @@ import (
 // when CVRF lists that hotpatch, a later one, or a baseline it runs on; not
 // because of its month.
 func TestProtected(t *testing.T) {
-	x := msrc.NewIndex(fixtureDocs(t))
+	x := msrc.NewIndex(fixtureDocs(t), nil)
 	w11, s25, s22 := hotpatch.TrackWindows11, hotpatch.TrackServer2025, hotpatch.TrackServer2022
 	b := hotpatch.MustParseBuild
 	kbs := func(k ...hotpatch.KB) []hotpatch.KB { return k }
@@ -85,11 +85,11 @@ func TestProtectedNeedsTheBaselineMonth(t *testing.T) {
 		}
 	}
 	feb := hotpatch.MustParseBuild("26100.7781")
-	a := msrc.NewIndex(all).Protected(hotpatch.TrackWindows11, feb, nil, "CVE-2025-54100")
+	a := msrc.NewIndex(all, nil).Protected(hotpatch.TrackWindows11, feb, nil, "CVE-2025-54100")
 	if a.Protected != hotpatch.True || a.Reason != msrc.ReasonBaselineHasFix || a.Baseline != 5074109 || a.Fix.KB != 5072033 {
 		t.Errorf("with 2026-Jan: %v", a)
 	}
-	a = msrc.NewIndex(noJan).Protected(hotpatch.TrackWindows11, feb, nil, "CVE-2025-54100")
+	a = msrc.NewIndex(noJan, nil).Protected(hotpatch.TrackWindows11, feb, nil, "CVE-2025-54100")
 	if a.Protected != hotpatch.Unknown || a.Reason != msrc.ReasonBaselineUnknown {
 		t.Errorf("without 2026-Jan: %v", a)
 	}
@@ -104,9 +104,41 @@ func TestNewestRevisionWins(t *testing.T) {
 	newer.CurrentRelease = old.CurrentRelease.AddDate(0, 0, 24)
 	newer.Vulnerabilities = nil // stands for a revision that dropped every CVE
 	for _, docs := range [][]*msrc.Document{{old, &newer}, {&newer, old}} {
-		a := msrc.NewIndex(docs).Protected(hotpatch.TrackServer2022, hotpatch.MustParseBuild("20348.1251"), nil, "CVE-2022-37966")
+		a := msrc.NewIndex(docs, nil).Protected(hotpatch.TrackServer2022, hotpatch.MustParseBuild("20348.1251"), nil, "CVE-2022-37966")
 		if a.Reason != msrc.ReasonCVENotIndexed {
 			t.Errorf("%v", a)
 		}
+	}
+}
+
+// The catalog overrules a baseline derived from a document that lists no
+// hotpatch: with it, the March 2024 Server 2022 hotpatch runs on the
+// January baseline, not on February's update, and a February fix is
+// missing from it. It also supplies the baseline of months without
+// documents.
+func TestProtectedWithCatalog(t *testing.T) {
+	docs := fixtureDocs(t)
+	mar24 := hotpatch.MustParseBuild("20348.2333")
+	// From the documents alone February's update looks like a baseline,
+	// but February is no quarterly baseline month: not proof.
+	a := msrc.NewIndex(docs, nil).Protected(hotpatch.TrackServer2022, mar24, nil, "CVE-2024-20684")
+	if a.Protected != hotpatch.Unknown || a.Reason != msrc.ReasonBaselineUnknown {
+		t.Errorf("documents only: %v", a)
+	}
+	// The catalog says February had hotpatch KB5034860, which CVRF does
+	// not list: whether it carried the fix is unknown.
+	a = msrc.NewIndex(docs, hotpatch.Embedded()).Protected(hotpatch.TrackServer2022, mar24, nil, "CVE-2024-20684")
+	if a.Protected != hotpatch.Unknown || a.Reason != msrc.ReasonHotpatchUnlisted || a.Baseline != 5034129 {
+		t.Errorf("with the catalog: %v", a)
+	}
+	var noJan []*msrc.Document
+	for _, d := range docs {
+		if d.ID != "2026-Jan" {
+			noJan = append(noJan, d)
+		}
+	}
+	a = msrc.NewIndex(noJan, hotpatch.Embedded()).Protected(hotpatch.TrackWindows11, hotpatch.MustParseBuild("26100.7781"), nil, "CVE-2025-54100")
+	if a.Protected != hotpatch.True || a.Baseline != 5074109 {
+		t.Errorf("2026-Jan baseline from the catalog: %v", a)
 	}
 }

@@ -1,0 +1,56 @@
+package msrc_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/patchmodel/patchmodel/hotpatch"
+	"github.com/patchmodel/patchmodel/hotpatch/msrc"
+)
+
+// On the full documents of the benchmark cache (when present), the scanner
+// reads every document to the model encoding/xml gives, and CatalogRows'
+// rows merge into the embedded catalog without conflict.
+func TestFullDocuments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads megabytes")
+	}
+	dir := os.Getenv("PATCHMODEL_CVRF_CACHE")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "patchmodel-cvrf")
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "cvrfDocument-*.xml"))
+	if len(names) == 0 {
+		t.Skipf("no full documents in %s: run sh hotpatch/msrc/testdata/fetch-bench.sh", dir)
+	}
+	var docs []*msrc.Document
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := msrc.Parse(context.Background(), bytes.NewReader(data))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		want, err := msrc.ParseXMLStd(bytes.NewReader(data))
+		if err != nil {
+			t.Errorf("%s: encoding/xml: %v", n, err)
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: scanner and encoding/xml differ:\n%s", n, diff)
+		}
+		docs = append(docs, got)
+	}
+	rows, _ := msrc.CatalogRows(docs, hotpatch.Embedded())
+	if _, err := hotpatch.Embedded().Merge(bytes.NewReader(mustJSON(t, rows))); err != nil {
+		t.Error(err)
+	}
+}
