@@ -46,5 +46,7 @@
 // build (hotpatched devices read as vulnerable), NVD the hotpatch's build
 // (devices whose hotpatch lacks the fix read as patched). Index.Protected
 // answers from the KBs CVRF lists for the CVE and product: yes, no, or
-// unknown, with the fix that proves it or the one that is missing.
+// unknown, with the fix that proves it or the one that is missing. Give
+// NewIndex the release catalog (hotpatch.Embedded, merged with newer rows)
+// to tell hotpatch builds and baselines of months without documents.
 package msrc
