@@ -16,8 +16,8 @@ import (
 // reads every document to the model encoding/xml gives, and CatalogRows'
 // rows merge into the embedded catalog without conflict.
 func TestFullDocuments(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads megabytes")
+	if testing.Short() || raceEnabled {
+		t.Skip("reads megabytes: not in -short or -race runs")
 	}
 	dir := os.Getenv("PATCHMODEL_CVRF_CACHE")
 	if dir == "" {
