@@ -181,9 +181,11 @@ func parseJSON(r io.Reader) (*Document, error) {
 				off := dec.InputOffset()
 				var v jsonVulnerability
 				if err := dec.Decode(&v); err != nil {
-					pe := fail("Vulnerability", err).(*ParseError)
-					pe.Index = b.index + len(pending) + 1
-					return nil, pe
+					err = fail("Vulnerability", err)
+					if pe, ok := err.(*ParseError); ok {
+						pe.Index = b.index + len(pending) + 1
+					}
+					return nil, err
 				}
 				rv := v.raw(off)
 				if !treeSeen {

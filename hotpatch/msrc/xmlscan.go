@@ -158,6 +158,8 @@ func tagComplete(t []byte) bool {
 		return len(t) >= 5 && bytes.HasSuffix(t, []byte("--"))
 	case bytes.HasPrefix(t, []byte("![CDATA[")):
 		return bytes.HasSuffix(t, []byte("]]"))
+	case len(t) > 0 && t[0] == '?':
+		return len(t) >= 2 && t[len(t)-1] == '?'
 	}
 	var q byte
 	for _, c := range t {
@@ -334,15 +336,18 @@ func validName(n []byte) bool {
 	if len(n) == 0 {
 		return false
 	}
+	ascii := true
 	for i, c := range n {
 		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_', c == ':', c >= 0x80:
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_', c == ':':
+		case c >= 0x80:
+			ascii = false
 		case i > 0 && ('0' <= c && c <= '9' || c == '-' || c == '.'):
 		default:
 			return false
 		}
 	}
-	return utf8.Valid(n)
+	return ascii || utf8.Valid(n)
 }
 
 // unescape appends raw with its entity references decoded and its line
