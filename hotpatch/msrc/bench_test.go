@@ -45,6 +45,20 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+	// The same document in the API's JSON shape (converted, Notes left out).
+	js, err := apiJSON(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("json", func(b *testing.B) {
+		b.SetBytes(int64(len(js)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := msrc.Parse(context.Background(), bytes.NewReader(js)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("encoding-xml", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()

@@ -23,6 +23,16 @@ func (t *jtext) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '{':
+		// Fast path for the usual {"Value": v}.
+		if rest, ok := bytes.CutPrefix(bytes.TrimLeft(b[1:], " \t\r\n"), []byte(`"Value"`)); ok {
+			rest = bytes.TrimLeft(rest, " \t\r\n")
+			if rest, ok = bytes.CutPrefix(rest, []byte(":")); ok {
+				inner := bytes.TrimSpace(rest[:len(rest)-1])
+				if len(inner) > 0 && inner[0] != '{' && json.Valid(inner) {
+					return t.UnmarshalJSON(inner)
+				}
+			}
+		}
 		var w struct {
 			Value jtext `json:"Value"`
 		}
@@ -31,6 +41,12 @@ func (t *jtext) UnmarshalJSON(b []byte) error {
 		}
 		*t = w.Value
 	case '"':
+		// The decoder has checked the value; without escapes it is the
+		// text between the quotes.
+		if len(b) >= 2 && bytes.IndexByte(b, '\\') < 0 {
+			*t = jtext(b[1 : len(b)-1])
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err

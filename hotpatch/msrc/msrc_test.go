@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 // numbers where text is expected.
 func TestJSONShapes(t *testing.T) {
 	doc := `{
- "DocumentTitle": "T",
+ "DocumentTitle": {"Other": 1, "Value": "T\u00e9 \"x\""},
  "DocumentTracking": {"Identification": {"ID": "2025-Dec"}, "InitialReleaseDate": "2025-12-09T08:00:00", "CurrentReleaseDate": {"Value": "2025-12-10T08:00:00Z"}},
  "Vulnerability": [{"CVE": "CVE-2025-54100",
    "RevisionHistory": [{"Number": 1.0, "Date": "2025-12-09T08:00:00", "Description": {"Value": "published"}}],
@@ -248,6 +248,9 @@ func TestJSONShapes(t *testing.T) {
 	if r[0].KB != 5072014 || r[0].SubType != msrc.SubTypeHotpatch || r[0].URL != "" ||
 		r[1].Supersedes != 5068861 || len(r[1].Products) != 1 || r[1].SubType != msrc.SubTypeSecurityUpdate {
 		t.Errorf("remediations %+v", r)
+	}
+	if d.Title != `Té "x"` {
+		t.Errorf("title %q", d.Title)
 	}
 	if d.Vulnerabilities[0].Revisions[0].Number != "1.0" || d.CurrentRelease.Day() != 10 {
 		t.Errorf("revisions %+v, current %v", d.Vulnerabilities[0].Revisions, d.CurrentRelease)
