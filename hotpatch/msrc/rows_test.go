@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/patchmodel/patchmodel/hotpatch"
 	"github.com/patchmodel/patchmodel/hotpatch/msrc"
+	"pgregory.net/rapid"
 )
 
 func mustJSON(t *testing.T, v any) []byte {
@@ -58,4 +59,29 @@ func TestCatalogRows(t *testing.T) {
 	if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, "KB5019080") }) {
 		t.Errorf("no note for the 2022 hotpatch without a known baseline: %q", notes)
 	}
+}
+
+// Merging CVRF rows into the catalog in any order, in any split into
+// batches, and again, gives one catalog.
+func TestPropertyMergeOrder(t *testing.T) {
+	rows, _ := msrc.CatalogRows(fixtureDocs(t), hotpatch.Embedded())
+	once, err := hotpatch.Embedded().Merge(bytes.NewReader(mustJSON(t, rows)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Collect(once.All())
+	rapid.Check(t, func(rt *rapid.T) {
+		perm := rapid.Permutation(rows).Draw(rt, "order")
+		cut := rapid.IntRange(0, len(perm)).Draw(rt, "cut")
+		c := hotpatch.Embedded()
+		for _, batch := range [][]hotpatch.Update{perm[:cut], perm[cut:], perm} {
+			var err error
+			if c, err = c.Merge(bytes.NewReader(mustJSON(t, batch))); err != nil {
+				rt.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff(want, slices.Collect(c.All())); diff != "" {
+			rt.Fatalf("merge depends on order or repetition:\n%s", diff)
+		}
+	})
 }
