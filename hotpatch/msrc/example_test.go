@@ -53,3 +53,26 @@ func ExampleDocument_Releases() {
 	// KB5079420 hotpatch 26100.7979 2026-03-10
 	// KB5084597 outOfBand 26100.7982 2026-03-13
 }
+
+// Catalog rows from the January 2026 document: a month with no hotpatch,
+// so each line's cumulative update is a (derived) baseline, and the rows
+// agree with the embedded catalog.
+func ExampleCatalogRows() {
+	f, err := os.Open("testdata/2026-Jan.xml")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	doc, err := msrc.Parse(context.Background(), f)
+	if err != nil {
+		panic(err)
+	}
+	rows, _ := msrc.CatalogRows([]*msrc.Document{doc}, hotpatch.Embedded())
+	for _, r := range rows {
+		fmt.Println(r, r.Tracks, r.Provenance[0].Note)
+	}
+	// Output:
+	// KB5073379 baseline 26100.32230 2026-01-13 [Windows Server 2025] baseline derived: the document lists no hotpatch for this line
+	// KB5073457 baseline 20348.4648 2026-01-13 [Windows Server 2022 Datacenter: Azure Edition] baseline derived: the document lists no hotpatch for this line
+	// KB5074109 baseline 26100.7623 2026-01-13 [Windows 11 (24H2 and later)] baseline derived: the document lists no hotpatch for this line
+}

@@ -13,7 +13,8 @@ import (
 )
 
 // On the full documents of the benchmark cache (when present), the scanner
-// reads every document to the model encoding/xml gives, and CatalogRows'
+// reads every document to the model encoding/xml gives, the document
+// converted to the API's JSON shape reads the same, and CatalogRows'
 // rows merge into the embedded catalog without conflict.
 func TestFullDocuments(t *testing.T) {
 	if testing.Short() || raceEnabled {
@@ -46,6 +47,17 @@ func TestFullDocuments(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: scanner and encoding/xml differ:\n%s", n, diff)
+		}
+		// The same document in the API's JSON shape reads the same.
+		js, err := apiJSON(data)
+		if err != nil {
+			t.Fatalf("%s: converting to JSON: %v", n, err)
+		}
+		fromJSON, err := msrc.Parse(context.Background(), bytes.NewReader(js))
+		if err != nil {
+			t.Errorf("%s as JSON: %v", n, err)
+		} else if diff := cmp.Diff(got, fromJSON); diff != "" {
+			t.Errorf("%s: XML and JSON differ:\n%s", n, diff)
 		}
 		docs = append(docs, got)
 	}
