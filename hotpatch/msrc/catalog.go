@@ -20,7 +20,8 @@ const SourceTag = "CVRF"
 //   - the month's hotpatch → KindHotpatch, on the latest baseline before it
 //     that docs derive or base holds;
 //   - the month's LCU → KindBaseline when derived as a baseline (the
-//     provenance says so), else KindLCU;
+//     provenance says so; outside January, April, July and October the
+//     row is also marked Unconfirmed), else KindLCU;
 //   - an out-of-band KB → KindOutOfBand, marked Unconfirmed: its kind and
 //     date are read from per-CVE revision history.
 //
@@ -28,7 +29,7 @@ const SourceTag = "CVRF"
 // baseline (CVRF 2024-Feb lists none for Server 2022, whose calendar has
 // hotpatch KB5034860 that month): when base holds a confirmed hotpatch on
 // the row's tracks in that month, the row is written as an LCU, with a
-// note.
+// note. A KB listed by several documents is read from the earliest.
 //
 // Every row carries Source SourceTag and a Provenance naming the document
 // and its revision date. Releases that make no row (a hotpatch whose
@@ -57,7 +58,11 @@ func CatalogRows(docs []*Document, base *hotpatch.Catalog) (rows []hotpatch.Upda
 				byKB[r.KB] = p
 				order = append(order, r.KB)
 			}
-			p.rels = append(p.rels, r)
+			// The earliest document that lists a KB released it;
+			// later ones list it again.
+			if len(p.rels) == 0 || p.rels[0].Document == r.Document {
+				p.rels = append(p.rels, r)
+			}
 		}
 	}
 	var hotpatches []*pending
@@ -71,7 +76,7 @@ func CatalogRows(docs []*Document, base *hotpatch.Catalog) (rows []hotpatch.Upda
 		if u.Kind == hotpatch.KindBaseline {
 			if hp, ok := catalogHotpatchInMonth(base, u); ok {
 				// The catalog knows better than "no hotpatch listed".
-				u.Kind = hotpatch.KindLCU
+				u.Kind, u.Unconfirmed = hotpatch.KindLCU, ""
 				for i := range u.Provenance {
 					u.Provenance[i].Note = ""
 				}
@@ -134,8 +139,11 @@ func rowOf(rels []Release) (hotpatch.Update, string) {
 	slices.SortFunc(u.Builds, hotpatch.Build.Compare)
 	u.Kind = kind
 	u.Restart = !r0.Hotpatch
-	if kind == hotpatch.KindOutOfBand {
+	switch {
+	case kind == hotpatch.KindOutOfBand:
 		u.Unconfirmed = "out-of-band: kind and date read from the per-CVE revision history of CVRF " + r0.Document
+	case kind == hotpatch.KindBaseline && (int(u.Released.Month)-1)%3 != 0:
+		u.Unconfirmed = "baseline derived from a month whose CVRF lists no hotpatch, outside the quarterly baseline months: the month's hotpatch may simply be missing from CVRF (as in 2024-Feb)"
 	}
 	return u, ""
 }

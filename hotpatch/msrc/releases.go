@@ -77,7 +77,10 @@ var hotpatchSince = map[Line]hotpatch.Date{
 //   - each KB that a Vendor Fix lists for a line's products is a release on
 //     that line, hotpatch when its SubType says so, unless another KB of
 //     the document supersedes it (directly or through a chain): such a KB
-//     is an earlier month's, listed again for a re-published CVE;
+//     is an earlier month's, listed again for a re-published CVE; so is a
+//     KB that only CVEs first published in an earlier month list, and a KB
+//     whose fixed build is below the month's cumulative update, except the
+//     month's hotpatches and packages at a hotpatch's build;
 //   - the KB that fixes the most CVEs of each kind is the month's hotpatch or
 //     LCU; a further KB all of whose CVEs were revised after the document's
 //     first release is out-of-band, dated by the earliest such revision
@@ -99,6 +102,7 @@ func (d *Document) Releases() []Release {
 		cves     map[string]bool
 		laterAll bool      // every CVE listing it was revised after release
 		firstRev time.Time // earliest post-release revision over those CVEs
+		oldAll   bool      // every CVE listing it was first published in an earlier month
 	}
 	lines := map[string]Line{}
 	for _, p := range d.Products {
@@ -108,13 +112,14 @@ func (d *Document) Releases() []Release {
 	accs := map[key]*acc{}
 	for _, v := range d.Vulnerabilities {
 		later := laterRevision(v, d.InitialRelease)
+		old := publishedBefore(v, d.InitialRelease)
 		for _, rem := range v.Remediations {
 			for _, id := range rem.Products {
 				l := lines[id]
 				k := key{l, rem.KB}
 				a := accs[k]
 				if a == nil {
-					a = &acc{r: Release{KB: rem.KB, Line: l, Released: day, Document: d.ID, Revision: d.CurrentRelease}, cves: map[string]bool{}, laterAll: true}
+					a = &acc{r: Release{KB: rem.KB, Line: l, Released: day, Document: d.ID, Revision: d.CurrentRelease}, cves: map[string]bool{}, laterAll: true, oldAll: true}
 					accs[k] = a
 				}
 				a.r.Hotpatch = a.r.Hotpatch || rem.SubType == SubTypeHotpatch
@@ -126,6 +131,7 @@ func (d *Document) Releases() []Release {
 				}
 				if !a.cves[v.CVE] {
 					a.cves[v.CVE] = true
+					a.oldAll = a.oldAll && old
 					if later.IsZero() {
 						a.laterAll = false
 					} else if a.firstRev.IsZero() || later.Before(a.firstRev) {
@@ -155,24 +161,66 @@ func (d *Document) Releases() []Release {
 	for k := range superseded {
 		delete(accs, k)
 	}
-	// The month's main hotpatch and LCU per line: most CVEs, then lowest KB.
-	type best struct{ hp, lcu *acc }
-	main := map[Line]*best{}
+	// A KB listed only by CVEs first published in an earlier month is
+	// that month's release, listed again (2023-Jan lists November 2022's
+	// KB5019080 and KB5019081 for the re-published CVE-2022-37966).
+	for k, a := range accs {
+		if a.oldAll {
+			delete(accs, k)
+		}
+	}
 	for _, a := range accs {
 		a.r.CVEs = len(a.cves)
 		slices.SortFunc(a.r.Builds, hotpatch.Build.Compare)
+	}
+	// The month's main hotpatch and LCU per line: most CVEs, then lowest KB.
+	type best struct{ hp, lcu *acc }
+	pick := func() map[Line]*best {
+		main := map[Line]*best{}
+		for _, a := range accs {
+			b := main[a.r.Line]
+			if b == nil {
+				b = &best{}
+				main[a.r.Line] = b
+			}
+			slot := &b.lcu
+			if a.r.Hotpatch {
+				slot = &b.hp
+			}
+			if *slot == nil || a.r.CVEs > (*slot).r.CVEs || a.r.CVEs == (*slot).r.CVEs && a.r.KB < (*slot).r.KB {
+				*slot = a
+			}
+		}
+		return main
+	}
+	main := pick()
+	// A KB below the month's cumulative update is an earlier release that
+	// a late-disclosed CVE lists as its fix (2023-Jan: CVE-2023-21712 lists
+	// November 2022's KB5019080 and KB5019081), unless it is the month's
+	// hotpatch (which fixes most of the month's CVEs), a later hotpatch of
+	// the month, or a package at the month's hotpatch build (2025-Dec:
+	// KB5074204).
+	dropped := false
+	for k, a := range accs {
 		b := main[a.r.Line]
-		if b == nil {
-			b = &best{}
-			main[a.r.Line] = b
+		if b.lcu == nil || a == b.lcu || len(a.r.Builds) == 0 || len(b.lcu.r.Builds) == 0 ||
+			a.r.Builds[0].Revision >= b.lcu.r.Builds[0].Revision {
+			continue
 		}
-		slot := &b.lcu
-		if a.r.Hotpatch {
-			slot = &b.hp
+		if a.r.Hotpatch && a == b.hp && a.r.CVEs*4 >= b.lcu.r.CVEs {
+			continue
 		}
-		if *slot == nil || a.r.CVEs > (*slot).r.CVEs || a.r.CVEs == (*slot).r.CVEs && a.r.KB < (*slot).r.KB {
-			*slot = a
+		if a.r.Hotpatch && a != b.hp && len(b.hp.r.Builds) > 0 && a.r.Builds[0].Revision >= b.hp.r.Builds[0].Revision {
+			continue // a later hotpatch of the month: a re-release (2026-Mar: KB5084597)
 		}
+		if !a.r.Hotpatch && b.hp != nil && slices.Contains(b.hp.r.Builds, a.r.Builds[0]) {
+			continue
+		}
+		delete(accs, k)
+		dropped = true
+	}
+	if dropped {
+		main = pick()
 	}
 	out := make([]Release, 0, len(accs))
 	for _, a := range accs {
@@ -198,6 +246,21 @@ func (d *Document) Releases() []Release {
 			cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.KB, b.KB))
 	})
 	return out
+}
+
+// publishedBefore reports whether v's first revision is more than a week
+// before the document's release: a CVE of an earlier month, re-published.
+func publishedBefore(v Vulnerability, release time.Time) bool {
+	if len(v.Revisions) == 0 {
+		return false
+	}
+	first := v.Revisions[0].Date
+	for _, r := range v.Revisions {
+		if r.Date.Before(first) {
+			first = r.Date
+		}
+	}
+	return first.Before(release.Add(-7 * 24 * time.Hour))
 }
 
 // laterRevision returns the earliest revision date of v after the
