@@ -28,6 +28,7 @@ var fixtureSpecs = []struct {
 }{
 	{"2022-Feb.xml", "cvrfDocument-2022-Feb.xml", []string{"CVE-2022-22712"}, false},
 	{"2022-Nov.xml", "cvrfDocument-2022-Nov-39bd023.xml", []string{"CVE-2022-37966", "CVE-2022-41128", "CVE-2022-38015"}, true},
+	{"2023-Jan.xml", "cvrfDocument-2023-Jan.xml", []string{"CVE-2023-21712", "CVE-2023-21768", "CVE-2023-21759"}, false},
 	{"2024-Feb.xml", "cvrfDocument-2024-Feb.xml", []string{"CVE-2024-20684"}, false},
 	{"2024-Mar.xml", "cvrfDocument-2024-Mar.xml", []string{"CVE-2024-26197"}, false},
 	{"2025-Nov.xml", "cvrfDocument-2025-Nov.xml", []string{"CVE-2025-59505"}, false},

@@ -133,6 +133,7 @@ func TestReleases(t *testing.T) {
 		{"2022-Feb.xml", s22, 5010456, msrc.KindHotpatch, "20348.525", "2022-02-08", false, false},
 		{"2022-Nov.xml", s22, 5019081, msrc.KindSecurityUpdate, "20348.1249", "2022-11-08", true, false},
 		{"2022-Nov.xml", s22, 5019080, msrc.KindHotpatch, "20348.1251", "2022-11-08", false, false},
+		{"2023-Jan.xml", s22, 5022291, msrc.KindSecurityUpdate, "20348.1487", "2023-01-10", true, true},
 		{"2025-Nov.xml", w11, 5068966, msrc.KindHotpatch, "26100.7092", "2025-11-11", false, false},
 		{"2025-Nov.xml", w11b, 5068966, msrc.KindHotpatch, "26200.7092", "2025-11-11", false, false},
 		{"2025-Dec.xml", s25, 5072014, msrc.KindHotpatch, "26100.7392", "2025-12-09", false, false},
@@ -149,6 +150,13 @@ func TestReleases(t *testing.T) {
 		{"2026-Mar.xml", s25, 5078736, msrc.KindHotpatch, "26100.32463", "2026-03-10", false, false},
 	}
 	got := map[string][]msrc.Release{}
+	// November 2022's KBs, listed in 2023-Jan by a late CVE, are no
+	// releases of January 2023.
+	for _, r := range parseFile(t, "2023-Jan.xml").Releases() {
+		if r.KB == 5019080 || r.KB == 5019081 {
+			t.Errorf("2023-Jan: %+v", r)
+		}
+	}
 	for _, w := range want {
 		if got[w.doc] == nil {
 			got[w.doc] = parseFile(t, w.doc).Releases()

@@ -207,8 +207,8 @@ func (d *Document) Releases() []Release {
 			a.r.Builds[0].Revision >= b.lcu.r.Builds[0].Revision {
 			continue
 		}
-		if a.r.Hotpatch && a == b.hp && a.r.CVEs*4 >= b.lcu.r.CVEs {
-			continue
+		if a.r.Hotpatch && a == b.hp && !a.laterAll && a.r.CVEs*4 >= b.lcu.r.CVEs {
+			continue // the month's hotpatch: listed on release day, for most CVEs
 		}
 		if a.r.Hotpatch && a != b.hp && len(b.hp.r.Builds) > 0 && a.r.Builds[0].Revision >= b.hp.r.Builds[0].Revision {
 			continue // a later hotpatch of the month: a re-release (2026-Mar: KB5084597)
