@@ -49,11 +49,27 @@ func (s *xmlScanner) locate(err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	e := &ParseError{Document: s.h.b.id, Offset: s.off, Err: fmt.Errorf("%w: XML: %v", ErrFormat, err)}
+	e := &ParseError{Document: s.h.b.id, Field: s.path(), Offset: s.off, Err: fmt.Errorf("%w: XML: %v", ErrFormat, err)}
 	if s.h.inVuln {
 		e.CVE, e.Index = s.h.v.cve, s.h.b.index+1
 	}
 	return e
+}
+
+// path names the innermost open elements, "Remediation/FixedBuild".
+func (s *xmlScanner) path() string {
+	var p []byte
+	for i := max(0, len(s.ends)-2); i < len(s.ends); i++ {
+		start := 0
+		if i > 0 {
+			start = s.ends[i-1]
+		}
+		if len(p) > 0 {
+			p = append(p, '/')
+		}
+		p = append(p, localName(s.names[start:s.ends[i]])...)
+	}
+	return string(p)
 }
 
 func (s *xmlScanner) run() error {
