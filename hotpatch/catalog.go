@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -72,8 +73,15 @@ func NewCatalog(rows []Update) (*Catalog, error) {
 }
 
 // Merge returns a new catalog holding c's rows and the rows read from r
-// (JSON, as ParseCatalog reads). A row whose KB is already in c must be
-// identical to it; a different row is a *ConflictError naming both.
+// (JSON, as ParseCatalog reads). A row whose KB is new is added. A row
+// whose KB c already holds is merged into it when the two agree: the same
+// kind, release day and restart, no two different revisions of one build
+// number, no two different baselines. The merged row keeps the existing
+// row's Source tags, gains the new row's tracks, builds, Source tags it
+// lacked and Provenance, and is confirmed when either row is (agreeing
+// first-hand evidence confirms a row that rested on weak sources). Any other
+// difference is a *ConflictError naming both rows and the field. Merging
+// the same rows twice gives the same catalog.
 func (c *Catalog) Merge(r io.Reader) (*Catalog, error) {
 	rows, err := decodeRows(r)
 	if err != nil {
@@ -84,21 +92,23 @@ func (c *Catalog) Merge(r io.Reader) (*Catalog, error) {
 
 func (c *Catalog) with(rows []Update) (*Catalog, error) {
 	n := &Catalog{updates: slices.Clone(c.updates)}
-	seen := make(map[KB]Update, len(c.updates)+len(rows))
-	for _, u := range c.updates {
-		seen[u.KB] = u
+	at := make(map[KB]int, len(c.updates)+len(rows))
+	for i, u := range n.updates {
+		at[u.KB] = i
 	}
 	for i, u := range rows {
 		if err := checkRow(u); err != nil {
 			return nil, &RowError{Index: i, KB: u.KB, Err: err}
 		}
-		if old, ok := seen[u.KB]; ok {
-			if !sameUpdate(old, u) {
-				return nil, &ConflictError{Existing: old, New: u}
+		if j, ok := at[u.KB]; ok {
+			m, err := mergeRow(n.updates[j], u)
+			if err != nil {
+				return nil, err
 			}
+			n.updates[j] = m
 			continue
 		}
-		seen[u.KB] = u
+		at[u.KB] = len(n.updates)
 		n.updates = append(n.updates, cloneUpdate(u))
 	}
 	n.index()
@@ -108,6 +118,60 @@ func (c *Catalog) with(rows []Update) (*Catalog, error) {
 		}
 	}
 	return n, nil
+}
+
+// mergeRow merges b into a, two rows for one KB, or reports how they
+// disagree.
+func mergeRow(a, b Update) (Update, error) {
+	conflict := func(field string) (Update, error) {
+		return Update{}, &ConflictError{Existing: a, New: b, Field: field}
+	}
+	switch {
+	case a.Kind != b.Kind:
+		return conflict("kind")
+	case a.Released != b.Released:
+		return conflict("released")
+	case a.Restart != b.Restart:
+		return conflict("restart")
+	case a.Baseline != 0 && b.Baseline != 0 && a.Baseline != b.Baseline:
+		return conflict("baseline")
+	}
+	m := cloneUpdate(a)
+	for _, nb := range b.Builds {
+		i := slices.IndexFunc(m.Builds, func(x Build) bool {
+			return x.Major == nb.Major && x.Minor == nb.Minor && x.Number == nb.Number
+		})
+		switch {
+		case i < 0:
+			m.Builds = append(m.Builds, nb)
+		case m.Builds[i] != nb:
+			return conflict("builds")
+		}
+	}
+	for _, t := range b.Tracks {
+		if !slices.Contains(m.Tracks, t) {
+			m.Tracks = append(m.Tracks, t)
+		}
+	}
+	if m.Baseline == 0 {
+		m.Baseline = b.Baseline
+	}
+	tags := strings.Fields(m.Source)
+	for _, t := range strings.Fields(b.Source) {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	m.Source = strings.Join(tags, " ")
+	for _, p := range b.Provenance {
+		if !slices.Contains(m.Provenance, p) {
+			m.Provenance = append(m.Provenance, p)
+		}
+	}
+	if b.Unconfirmed == "" {
+		m.Unconfirmed = ""
+	}
+	return m, nil
 }
 
 func (c *Catalog) index() {
@@ -173,15 +237,10 @@ func (c *Catalog) checkLinks(u Update) error {
 	return nil
 }
 
-func sameUpdate(a, b Update) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return bytes.Equal(ja, jb)
-}
-
 func cloneUpdate(u Update) Update {
 	u.Tracks = slices.Clone(u.Tracks)
 	u.Builds = slices.Clone(u.Builds)
+	u.Provenance = slices.Clone(u.Provenance)
 	return u
 }
 
@@ -284,13 +343,29 @@ func (e *RowError) Error() string {
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *RowError) Unwrap() error { return e.Err }
 
-// ConflictError reports two different rows for one KB.
+// ConflictError reports two rows for one KB that disagree.
 type ConflictError struct {
 	Existing, New Update
+	// Field names what differs: "kind", "released", "restart", "baseline"
+	// or "builds" (two revisions of one build number).
+	Field string
 }
 
 // Error implements error.
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("hotpatch: catalog conflict for %v: existing row %v (source %s) differs from new row %v (source %s)",
-		e.New.KB, e.Existing, e.Existing.Source, e.New, e.New.Source)
+	return fmt.Sprintf("hotpatch: catalog conflict for %v on %s: existing row %v (%s) differs from new row %v (%s)",
+		e.New.KB, e.Field, e.Existing, e.Existing.origin(), e.New, e.New.origin())
+}
+
+// origin names where a row comes from: its source tags and the documents
+// of its provenance.
+func (u Update) origin() string {
+	s := "source " + u.Source
+	for _, p := range u.Provenance {
+		s += ", " + p.Document
+		if p.Revision != "" {
+			s += " revised " + p.Revision
+		}
+	}
+	return s
 }

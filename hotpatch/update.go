@@ -71,6 +71,20 @@ type Update struct {
 	// Unconfirmed, when not empty, says what about the row rests on a single
 	// weak source or an inference. Such a row is never presented as fact.
 	Unconfirmed string `json:"unconfirmed,omitempty"`
+
+	// Provenance lists the machine-readable documents a refresh read the
+	// row from (see Catalog.Merge), each with its revision. Rows written
+	// by hand have none: their Source tags say where they come from.
+	Provenance []Provenance `json:"provenance,omitempty"`
+}
+
+// A Provenance names one document a catalog row was read from.
+type Provenance struct {
+	Document string `json:"document"`           // "MSRC CVRF 2025-Dec"
+	Revision string `json:"revision,omitempty"` // the document's revision date, "2026-01-03T01:41:03Z"
+	// Note says what the refresh inferred rather than read, such as a
+	// baseline derived from a month with no hotpatch.
+	Note string `json:"note,omitempty"`
 }
 
 // Build returns the update's first build, the one for the track's first

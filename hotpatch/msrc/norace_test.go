@@ -1,0 +1,5 @@
+//go:build !race
+
+package msrc_test
+
+const raceEnabled = false
