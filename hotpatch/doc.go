@@ -10,8 +10,12 @@
 // is not security order: a hotpatch carries the same security fixes as the
 // cumulative update of its month although its revision is lower (August
 // 2025: hotpatch 26100.4851, cumulative update 26100.4946). Catalog.Protected
-// answers "does this build have that fix?" correctly for hotpatched devices,
-// where revision comparisons report them vulnerable.
+// answers "does this build have that month's fixes?" by release month, where
+// revision comparisons report hotpatched devices vulnerable. A month's
+// hotpatch does not always carry every fix of that month (November 2022,
+// December 2025, May 2026): for "is this device protected against CVE-X?",
+// ask the per-CVE index of package hotpatch/msrc, built from Microsoft's
+// security update (CVRF) documents.
 //
 // # Facts and unknowns
 //

@@ -40,6 +40,9 @@ func (c *Catalog) SecurityMonth(b Build) (year int, month time.Month, err error)
 // LCU 26100.4946, and a build between the two that the catalog does not hold
 // is Unknown, never a guess.
 //
+// Protected answers by month: it cannot see a fix that Microsoft left out
+// of a month's hotpatch. msrc.Index.Protected answers per CVE.
+//
 // The result is Unknown, with an error, when either build is not in the
 // catalog (a *NotFoundError) or when the builds are on tracks that share no
 // releases (ErrIncomparable; Windows Server 2025 left the Windows 11
