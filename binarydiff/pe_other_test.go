@@ -94,33 +94,16 @@ func TestPE32Real(t *testing.T) {
 	}
 }
 
-// buildGoWindows builds testdata/realbin/<version>.go for windows/goarch.
+// buildGoWindows returns testdata/realbin/<version>.go built for
+// windows/goarch ($GOOS/goarch when GOOS is set) by the fixture builder
+// of fixture_test.go.
 func buildGoWindows(t *testing.T, dir, version, goarch string, ldflags string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found")
-	}
-	src := filepath.Join(dir, version)
-	os.MkdirAll(src, 0o755)
-	code, err := os.ReadFile(filepath.Join("testdata", "realbin", version+".go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(src, "main.go"), code, 0o644)
-	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module realbin\n\ngo 1.24\n"), 0o644)
-	out := filepath.Join(dir, version+"-"+goarch+"-"+strings.ReplaceAll(ldflags, " ", "")+os.Getenv("GOOS")+".exe")
-	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags="+ldflags, "-o", out, ".")
-	cmd.Dir = src
 	goos := os.Getenv("GOOS")
 	if goos == "" {
 		goos = "windows"
 	}
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", version, err, msg)
-	}
-	return out
+	return GoFixture(t, goos, goarch, ldflags, version)
 }
 
 func TestPEArm64Real(t *testing.T) {
