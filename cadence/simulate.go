@@ -82,8 +82,8 @@ func (p *RestartPolicy) UnmarshalText(b []byte) error {
 // Options configure a Simulation. The zero value uses the documented
 // defaults.
 type Options struct {
-	MissedBaseline MissedBaseline // what a device off the baseline gets in a hotpatch month
-	Restart        RestartPolicy  // when a device restarts
+	MissedBaseline MissedBaseline `json:"missedBaseline"` // what a device off the baseline gets in a hotpatch month
+	Restart        RestartPolicy  `json:"restart"`        // when a device restarts
 
 	// OutOfBandToHotpatch offers out-of-band releases that need a restart
 	// (standard cumulative updates) to devices on hotpatch too, which then
@@ -92,7 +92,7 @@ type Options struct {
 	// hotpatch machines a mistake [S34], and hotpatches after such a
 	// release still build on the baseline before it [S3]. UNCONFIRMED as a
 	// general rule.
-	OutOfBandToHotpatch bool
+	OutOfBandToHotpatch bool `json:"outOfBandToHotpatch"`
 }
 
 // A Device is a device to simulate: its facts, its static hotpatch
@@ -156,33 +156,34 @@ func (a *Action) UnmarshalText(b []byte) error {
 // not happen within the simulated period are zero. An Outcome holds no
 // pointers, so a Timeline costs the garbage collector nothing to scan.
 type Outcome struct {
-	Action Action // what the device did with the release
+	Action Action `json:"action"` // what the device did with the release
 
-	Offered   hotpatch.Date // the ring offered the release
-	Installed hotpatch.Date // the device installed it
-	Restarted hotpatch.Date // the device restarted for it
+	Offered   hotpatch.Date `json:"offered"`   // the ring offered the release
+	Installed hotpatch.Date `json:"installed"` // the device installed it
+	Restarted hotpatch.Date `json:"restarted"` // the device restarted for it
 
 	// Protected is the first day the device ran this release's fixes or a
 	// later release's (releases are cumulative): the install day of a
 	// hotpatch, the restart day of an update that needs a restart.
-	Protected hotpatch.Date
+	Protected hotpatch.Date `json:"protected"`
 
 	// DaysToProtection is Protected minus the release day, or -1 when the
 	// device was not protected by the end of the period.
-	DaysToProtection int
+	DaysToProtection int `json:"daysToProtection"`
 }
 
 // A Timeline is one device's simulated period.
 type Timeline struct {
-	From, To hotpatch.Date // the simulated period, both days included
+	From hotpatch.Date `json:"from"` // the simulated period: its first day
+	To   hotpatch.Date `json:"to"`   // and its last, included
 
 	// Releases are the releases of the period, in order; Outcomes[i] is
 	// what became of Releases[i]. Releases is shared by every Timeline of
 	// a Simulation and must not be modified.
-	Releases []Release
-	Outcomes []Outcome // one per release
+	Releases []Release `json:"releases"`
+	Outcomes []Outcome `json:"outcomes"` // one per release
 
-	Restarts int // restarts within the period
+	Restarts int `json:"restarts"` // restarts within the period
 }
 
 // All returns each release with its outcome, in release order.
