@@ -12,6 +12,25 @@
 //	go run ./examples/fleet examples/fleet/testdata/inventory.csv
 //	go run ./examples/fleet -json examples/fleet/testdata/inventory.json
 //	go run ./examples/fleet -rules
+//
+// # JSON schema
+//
+// With -json it prints the fleet report, the JSON encoding of an
+// eligibility.Report (whose field documentation defines each member): asOf,
+// month, stance, device counts (devices, eligible, notEligible, unknown,
+// restart, noRestart, restartUnknown), tracks[] (counts per track), rules[]
+// (failures per rule, with its source title and URL), remedies[] (what one
+// change would unlock) and input (rows read, rejected, and the problems
+// with their line and column). With -verdicts it prints instead
+//
+//	{"report": <the report>, "devices": [<eligibility.Explanation>...]}
+//
+// where each device's explanation gives its status, stance, track, asOf,
+// the result of every rule (outcome, reason, remedy, source, title, url)
+// and thisMonth, the update it is offered. Dates are "YYYY-MM-DD" strings;
+// statuses, stances and outcomes are strings. testdata/schema.golden lists
+// every path with its JSON types; TestJSONSchema keeps it in sync (go test
+// ./examples/fleet -run TestJSONSchema -update rewrites it).
 package main
 
 import (

@@ -14,6 +14,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -102,18 +103,27 @@ func encodesItself(t reflect.Type) bool {
 	return false
 }
 
-// Schema describes the shape of a JSON document: one line per path, with
-// the JSON types seen there, sorted. Array elements are merged under
+// Schema describes the shape of a JSON document, or of a stream of JSON
+// values (described as one): one line per path, with the JSON types seen
+// there, sorted. Array elements are merged under
 // "[]", so the description does not depend on how many there are, and
 // object keys are listed whatever their values. Map-like objects (whose
 // keys are data, such as counts by rule) are described as "{}" when
 // their keys are given in mapPaths.
 func Schema(doc []byte, mapPaths ...string) (string, error) {
-	var v any
 	d := json.NewDecoder(bytes.NewReader(doc))
 	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return "", err
+	var values []any
+	for {
+		var v any
+		err := d.Decode(&v)
+		if err == io.EOF && len(values) > 0 {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		values = append(values, v)
 	}
 	types := map[string][]string{}
 	var walk func(path string, v any)
@@ -151,7 +161,9 @@ func Schema(doc []byte, mapPaths ...string) (string, error) {
 			add(path, "null")
 		}
 	}
-	walk("", v)
+	for _, v := range values {
+		walk("", v)
+	}
 	paths := make([]string, 0, len(types))
 	for p := range types {
 		paths = append(paths, p)
