@@ -42,4 +42,4 @@
 // Package hotpatchtest provides rapid generators for property tests.
 package hotpatch
 
-//go:generate python3 gen_enums.py
+//go:generate go run gen_enums.go
