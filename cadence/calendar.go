@@ -12,7 +12,7 @@ import (
 // SourceQuarterlyRule is the Source of calendar entries projected from the
 // plan: baselines in January, April, July and October, hotpatches in the
 // other eight months, the same for every hotpatch OS [S1c, S2], on the
-// second Tuesday [S17]. Tags are those of shared/domain/hotpatch.md.
+// second Tuesday [S17]. Tags name entries of hotpatch.Sources (SOURCES.md).
 const SourceQuarterlyRule = "S1c S2 S17"
 
 // PlannedKind returns the kind of release the quarterly rule plans for a

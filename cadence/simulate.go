@@ -9,8 +9,9 @@ import (
 )
 
 // MissedBaseline chooses what a hotpatch device that is not on the current
-// baseline gets in a hotpatch month. Microsoft's texts differ and the notes
-// leave it UNCONFIRMED which is exact (shared/domain/hotpatch.md §1.2, §10).
+// baseline gets in a hotpatch month. Microsoft's texts differ (the LCU
+// [S1a–S1d]; the baseline, then hotpatches again [S7]) and it stays
+// UNCONFIRMED which is exact.
 type MissedBaseline uint8
 
 const (
@@ -102,7 +103,7 @@ type Device struct {
 
 	// Eligible reports whether the device meets the static hotpatch
 	// prerequisites (licence, edition, build, VBS, Arm64 CHPE, hotpatch
-	// policy; shared/domain/hotpatch.md §9 rule 4) — an eligibility
+	// policy [S1, S2, S7]) — an eligibility
 	// policy's verdict. A device that is not eligible, or whose verdict is
 	// unknown, takes the standard cumulative update (restart) every month
 	// [S1a–S1d]. The dynamic rules (on the current baseline, knocked off
@@ -268,8 +269,8 @@ func (s *Simulation) Years() float64 { return float64(s.end-s.start+1) / 365.242
 // out-of-band release: on its day if the ring's deferral for the month has
 // passed [S18]). The device installs on the first day it is online, taking
 // only the newest release offered by then (releases are cumulative), and
-// not while a restart is pending. What it installs follows
-// shared/domain/hotpatch.md §1.2 and §9 rules 5–6:
+// not while a restart is pending. What it installs follows Microsoft's
+// fallback rules [S1a–S1d, S1, S4b, S7]:
 //
 //   - a baseline: restart; the device is on the new baseline;
 //   - a hotpatch month, eligible and on the baseline: the hotpatch, no

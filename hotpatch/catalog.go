@@ -20,9 +20,9 @@ var catalogJSON []byte
 // out-of-band releases. Each row names its source. A Catalog is immutable and
 // safe for concurrent use.
 //
-// The embedded catalog (Embedded) holds the release history that
-// shared/domain/hotpatch.md records, from Microsoft's Windows Server release
-// information page and hotpatch release notes. A new month arrives every
+// The embedded catalog (Embedded) holds the release history recorded from
+// Microsoft's Windows Server release information page [S3] and hotpatch
+// release notes [S22], with the sources of each row. A new month arrives every
 // Patch Tuesday: load newer rows on top with Merge.
 type Catalog struct {
 	updates []Update // sorted by release date, then KB

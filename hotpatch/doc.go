@@ -24,7 +24,7 @@
 //
 // # The catalog
 //
-// Embedded returns the release history recorded in patchmodel's domain notes:
+// Embedded returns the release history recorded from Microsoft's pages:
 // the Windows 11 24H2/25H2 client track (from the November 2024 preview),
 // Windows Server 2025 (which shared the client's builds until December 2025
 // and has its own 26100.32xxx range since January 2026), and Windows Server

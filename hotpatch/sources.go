@@ -2,7 +2,7 @@ package hotpatch
 
 // A Source is a document that a catalog row, a release or a rule rests on.
 type Source struct {
-	Tag   string // short tag used in rows, as in the domain notes: "S3"
+	Tag   string // short tag used in rows and rules: "S3"
 	Title string
 	URL   string
 	// FirstParty reports whether Microsoft wrote it. Third-party sources are
@@ -10,8 +10,8 @@ type Source struct {
 	FirstParty bool
 }
 
-// Sources lists the documents this package's data cites, by tag. The tags
-// are those of patchmodel's domain notes (shared/domain/hotpatch.md §0).
+// Sources lists the documents this package's data cites, by tag; the
+// module's SOURCES.md renders it.
 var Sources = map[string]Source{
 	"S1":  {"S1", "Hotpatch updates (Windows Autopatch), all versions of the page", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
 	"S1a": {"S1a", "Hotpatch updates (public preview), ms.date 11/19/2024", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},
