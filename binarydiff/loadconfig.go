@@ -1,11 +1,14 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"fmt"
 )
 
-// Guard flags of IMAGE_LOAD_CONFIG_DIRECTORY.GuardFlags (winnt.h).
+// Guard flags of IMAGE_LOAD_CONFIG_DIRECTORY.GuardFlags and hotpatch flags
+// (winnt.h): debug/pe does not read the load configuration directory, and
+// has none of them.
 const (
 	IMAGE_GUARD_CF_INSTRUMENTED               = 0x00000100
 	IMAGE_GUARD_CFW_INSTRUMENTED              = 0x00000200
@@ -235,11 +238,11 @@ func chpeKind(machine uint16, lc *LoadConfig) CHPE {
 		return CHPENone
 	}
 	switch machine {
-	case IMAGE_FILE_MACHINE_AMD64:
+	case pe.IMAGE_FILE_MACHINE_AMD64:
 		return CHPEArm64EC
-	case IMAGE_FILE_MACHINE_ARM64:
+	case pe.IMAGE_FILE_MACHINE_ARM64:
 		return CHPEArm64X
-	case IMAGE_FILE_MACHINE_I386:
+	case pe.IMAGE_FILE_MACHINE_I386:
 		return CHPEX86
 	}
 	return CHPEOther

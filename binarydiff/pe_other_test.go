@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"context"
+	"debug/pe"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,7 +90,7 @@ func TestPE32Real(t *testing.T) {
 	if !a.Patchable() {
 		t.Errorf("C body changes not patchable: %v", a.Blockers())
 	}
-	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 || len(a.Old.Imports) == 0 || a.Old.TLS == nil {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_I386 || len(a.Old.Imports) == 0 || a.Old.TLS == nil {
 		t.Errorf("facts: machine %#x, %d imports, TLS %v", a.Old.Machine, len(a.Old.Imports), a.Old.TLS)
 	}
 }
@@ -115,7 +116,7 @@ func TestPEArm64Real(t *testing.T) {
 	// The Go linker puts the build ID at runtime.text, which .pdata
 	// covers on arm64: its bytes change with every build.
 	a := checkOther(t, old, new, ArchARM64, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"}, "runtime.text")
-	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || a.Old.CHPE != CHPENone {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_ARM64 || a.Old.CHPE != CHPENone {
 		t.Errorf("facts: machine %#x, CHPE %v", a.Old.Machine, a.Old.CHPE)
 	}
 	// Go's runtime metadata changes with the code (see the assessment's
@@ -141,7 +142,7 @@ func TestPE386GoReal(t *testing.T) {
 	dir := t.TempDir()
 	old, new := buildGoWindows(t, dir, "v1", "386", ""), buildGoWindows(t, dir, "v2", "386", "")
 	a := checkOther(t, old, new, Arch386, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"})
-	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_I386 {
 		t.Errorf("facts: machine %#x", a.Old.Machine)
 	}
 }
@@ -188,7 +189,7 @@ func TestPEArm64Pdata(t *testing.T) {
 		t.Errorf("%d functions from .pdata: %+v", n, b.Functions)
 	}
 	a := checkOther(t, out[0], out[1], ArchARM64, []string{"clamp", "scale"}, nil, nil)
-	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
 		t.Errorf("facts: machine %#x, exports %v", a.Old.Machine, a.Old.Exports)
 	}
 }
