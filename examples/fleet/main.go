@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	verdicts := fs.Bool("verdicts", false, "also print every device's verdict and this month's offer")
 	workers := fs.Int("workers", 0, "evaluation goroutines (0: one per CPU)")
 	rules := fs.Bool("rules", false, "print every version of every rule, with dates and sources, and exit")
+	verbose := fs.Bool("v", false, "also list the sources the report cites, with titles and URLs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
@@ -138,6 +139,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := report.WriteText(stdout); err != nil {
 		return err
+	}
+	if *verbose {
+		if err := writeSources(stdout, report); err != nil {
+			return err
+		}
 	}
 	return inv.Err()
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/patchmodel/patchmodel/hotpatch"
 	"github.com/patchmodel/patchmodel/internal/jsontest"
 )
 
@@ -25,4 +27,23 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	jsontest.Golden(t, filepath.Join("testdata", "schema.golden"), got, *update)
+}
+
+// TestVerboseSources checks that -v lists every source tag the report
+// cites with its URL from hotpatch.Sources.
+func TestVerboseSources(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run([]string{"-v", "testdata/inventory.csv"}, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	text := out.String()
+	_, sources, ok := strings.Cut(text, "\nSources:\n")
+	if !ok {
+		t.Fatalf("no Sources section:\n%s", text)
+	}
+	for _, tag := range []string{"S1d", "S4b", "S6"} {
+		if !strings.Contains(sources, "["+tag+"] "+hotpatch.Sources[tag].Title) || !strings.Contains(sources, hotpatch.Sources[tag].URL) {
+			t.Errorf("source %s not listed with title and URL:\n%s", tag, sources)
+		}
+	}
 }
