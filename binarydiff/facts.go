@@ -112,7 +112,7 @@ func overlapping(rs []Range, lo, hi uint64) []Range {
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
-// load configuration points to an IMAGE_HOT_PATCH_INFO (hotpatch.md §7.4).
+// load configuration points to an IMAGE_HOT_PATCH_INFO (winnt.h [S14]).
 func (f *ImageFacts) IsHotpatch() bool {
 	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
 }

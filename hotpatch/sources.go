@@ -31,6 +31,7 @@ var Sources = map[string]Source{
 	"S14": {"S14", "winnt.h, Windows SDK 10.0.26100.0 (as recompiled by microsoft/win32metadata)", "https://github.com/microsoft/win32metadata", true},
 	"S15": {"S15", "Signal-Labs Hotpatching_PoC (reverse-engineered NtManageHotPatch)", "https://github.com/Signal-Labs/Hotpatching_PoC", false},
 	"S16": {"S16", "Windows Internals, 5th and 6th editions, \"Hotpatch Support\" (book)", "", false},
+	"S25": {"S25", "kpatch: patch author guide and create-diff-object (kpatch_verify_patchability)", "https://github.com/dynup/kpatch/blob/master/doc/patch-author-guide.md", false},
 	"S19": {"S19", "Microsoft Graph: Deploy a hotpatch quality update using Windows Autopatch, and the qualityUpdateRing and windowsQualityUpdatePolicy resources", "https://learn.microsoft.com/graph/windowsupdates-hotpatch-update", true},
 	"S20": {"S20", "Mondoo mql provider: hotpatch detection and eligibility code", "", false},
 	"S1d": {"S1d", "Hotpatch updates (Windows Autopatch), ms.date 07/04/2025", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates", true},

@@ -1,4 +1,4 @@
-# Writes catalog.json from the tables of shared/domain/hotpatch.md section 4.
+# Writes catalog.json from the release tables of its sources, which each row names (hotpatch.Sources, SOURCES.md).
 # Kept so a reader can see how each row was transcribed; run from this folder.
 import json
 W, S25, S22 = "windows11", "server2025", "server2022"
