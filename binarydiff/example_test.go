@@ -159,25 +159,36 @@ func ExampleOpen() {
 		paths = append(paths, path)
 	}
 
-	old, err := binarydiff.Open(paths[0])
+	oldPath, newPath := paths[0], paths[1]
+
+	// The README's binarydiff snippet.
+	old, err := binarydiff.Open(oldPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer old.Close()
-	new, err := binarydiff.Open(paths[1])
+	new, err := binarydiff.Open(newPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer new.Close()
-	fmt.Println(old.Format, old.Arch, len(old.Functions), "functions;", new.Format, new.Arch, len(new.Functions), "functions")
 	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%+v\n", res.Summary)
+	fmt.Printf("%v %v: %+v\n", new.Format, new.Arch, res.Summary)
+	for _, fd := range res.Functions {
+		if fd.Kind != binarydiff.Identical {
+			fmt.Println(fd.Kind, fd.New.Name) // fd.Old is nil for an added function
+		}
+	}
+	a := res.Hotpatchability(old, new)
+	fmt.Println("hotpatchable:", a.Patchable(), a.Blockers())
 	// Output:
-	// pe amd64 2 functions; pe amd64 3 functions
-	// {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// pe amd64: {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// changed check
+	// added helper
+	// hotpatchable: false [exports-changed: export added: helper (new rva 0x1030 in .text)]
 }
 
 // ExampleResult_Hotpatchability asks whether a diff can be applied in

@@ -208,3 +208,25 @@ func ExampleCheckUpdate() {
 	// unknown (disputed true): not in the catalog as a hotpatch; the binary assessment finds every change hotpatchable
 	// unknown (disputed true): not in the catalog as a hotpatch; the binary assessment finds changes that cannot be hotpatched
 }
+
+// The README's eligibility snippet: judge one device under the rules in
+// force on a day, and say what it receives this month.
+func Example() {
+	policy, err := eligibility.For(hotpatch.TrackWindows11, hotpatch.Date{Year: 2026, Month: 5, Day: 20})
+	if err != nil {
+		panic(err)
+	}
+	device := hotpatch.Device{
+		ID:      "FIN-LT-042",
+		Build:   hotpatch.MustParseBuild("10.0.26100.8246"), // the April 2026 baseline
+		Edition: hotpatch.EditionEnterprise, Arch: hotpatch.ArchX64,
+		VBS: hotpatch.VBSRunning, Management: hotpatch.ManagementIntune,
+		License: hotpatch.LicenseE3, HotpatchPolicy: hotpatch.Unknown, // not in the export
+	}
+	v := policy.Evaluate(device)
+	fmt.Println(v)             // status, and the rules that did not pass
+	fmt.Println(v.Offer().Why) // this month's update, and whether it restarts
+	// Output:
+	// FIN-LT-042: unknown (policy unknown)
+	// eligibility unknown (policy): hotpatch KB5089466 if eligible, else cumulative update KB5089549 with a restart
+}
