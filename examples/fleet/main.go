@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	verdicts := fs.Bool("verdicts", false, "also print every device's verdict and this month's offer")
 	workers := fs.Int("workers", 0, "evaluation goroutines (0: one per CPU)")
 	rules := fs.Bool("rules", false, "print every version of every rule, with dates and sources, and exit")
-	verbose := fs.Bool("v", false, "also list the sources the report cites, with titles and URLs")
+	verbose := fs.Bool("v", false, "also list the sources the report or -rules cites, with titles and URLs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
@@ -74,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *rules {
 		printRules(stdout)
+		if *verbose {
+			return writeSources(stdout, ruleSources())
+		}
 		return nil
 	}
 	if fs.NArg() != 1 {
@@ -141,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *verbose {
-		if err := writeSources(stdout, report); err != nil {
+		if err := writeSources(stdout, reportSources(report)); err != nil {
 			return err
 		}
 	}

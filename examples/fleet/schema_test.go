@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,21 +30,28 @@ func TestJSONSchema(t *testing.T) {
 	jsontest.Golden(t, filepath.Join("testdata", "schema.golden"), got, *update)
 }
 
-// TestVerboseSources checks that -v lists every source tag the report
-// cites with its URL from hotpatch.Sources.
+// TestVerboseSources checks that -v lists every source tag the report, or
+// -rules, cites, once, with its title and URL from hotpatch.Sources.
 func TestVerboseSources(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run([]string{"-v", "testdata/inventory.csv"}, &out, &errOut); err != nil {
-		t.Fatalf("%v\n%s", err, errOut.String())
-	}
-	text := out.String()
-	_, sources, ok := strings.Cut(text, "\nSources:\n")
-	if !ok {
-		t.Fatalf("no Sources section:\n%s", text)
-	}
-	for _, tag := range []string{"S1d", "S4b", "S6"} {
-		if !strings.Contains(sources, "["+tag+"] "+hotpatch.Sources[tag].Title) || !strings.Contains(sources, hotpatch.Sources[tag].URL) {
-			t.Errorf("source %s not listed with title and URL:\n%s", tag, sources)
+	for _, args := range [][]string{{"-v", "testdata/inventory.csv"}, {"-v", "-rules"}} {
+		var out, errOut bytes.Buffer
+		if err := run(args, &out, &errOut); err != nil {
+			t.Fatalf("%v\n%s", err, errOut.String())
+		}
+		text := out.String()
+		body, sources, ok := strings.Cut(text, "\nSources:\n")
+		if !ok {
+			t.Fatalf("%v: no Sources section:\n%s", args, text)
+		}
+		cited := regexp.MustCompile(`S[0-9]+[a-e]?`).FindAllString(body[strings.Index(body, "["):], -1)
+		for _, tag := range cited {
+			s := hotpatch.Sources[tag]
+			if strings.Count(sources, "["+tag+"] ") != 1 || !strings.Contains(sources, "["+tag+"] "+s.Title) || !strings.Contains(sources, s.URL) {
+				t.Errorf("%v: source %s not listed once with title and URL:\n%s", args, tag, sources)
+			}
+		}
+		if len(cited) == 0 {
+			t.Errorf("%v: no source cited", args)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -10,22 +11,43 @@ import (
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
 
-// writeSources lists the sources the report's rules cite, by tag, with
-// their titles and URLs (hotpatch.Sources; the module's SOURCES.md), so
-// that a reader can check each requirement.
-func writeSources(w io.Writer, r *eligibility.Report) error {
+// reportSources returns the source tags of the report's rules.
+func reportSources(r *eligibility.Report) []string {
 	var tags []string
 	for _, rc := range r.Rules {
-		for _, t := range strings.Fields(rc.Source) {
-			if !slices.Contains(tags, t) {
-				tags = append(tags, t)
+		tags = append(tags, strings.Fields(rc.Source)...)
+	}
+	return tags
+}
+
+// ruleSources returns the source tags of every version of every rule,
+// and those its dispute cites in brackets.
+func ruleSources() []string {
+	var tags []string
+	for _, t := range hotpatch.Tracks() {
+		for _, r := range eligibility.Rules(t) {
+			tags = append(tags, strings.Fields(r.Source)...)
+			for _, cited := range bracketed.FindAllString(r.Dispute, -1) {
+				tags = append(tags, sourceTag.FindAllString(cited, -1)...)
 			}
 		}
 	}
+	return tags
+}
+
+var (
+	bracketed = regexp.MustCompile(`\[[^]]*\]`)
+	sourceTag = regexp.MustCompile(`\bS[0-9]+[a-e]?\b`)
+)
+
+// writeSources lists the sources of tags, each once, with their titles
+// and URLs (hotpatch.Sources; the module's SOURCES.md), so that a reader
+// can check each requirement.
+func writeSources(w io.Writer, tags []string) error {
+	tags = slices.Compact(slices.Sorted(slices.Values(tags)))
 	if len(tags) == 0 {
 		return nil
 	}
-	slices.Sort(tags)
 	if _, err := fmt.Fprintf(w, "\nSources:\n"); err != nil {
 		return err
 	}
