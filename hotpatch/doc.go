@@ -39,7 +39,8 @@
 // (https://learn.microsoft.com/en-us/windows/release-health/windows-server-release-info),
 // and the hotpatch release notes for Windows 11 Enterprise.
 //
-// Package hotpatchtest provides rapid generators for property tests.
+// Its companion package [github.com/patchmodel/patchmodel/hotpatch/hotpatchtest]
+// provides rapid generators of builds, devices and updates for property tests.
 package hotpatch
 
 //go:generate go run gen_enums.go
