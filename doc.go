@@ -46,3 +46,5 @@
 //
 // Run the quickstart with go run ./examples/quickstart.
 package patchmodel
+
+//go:generate go test -run TestSourcesFile -update .

@@ -31,8 +31,8 @@ import (
 // (all of it in a stripped binary), then the entry point, then direct call
 // targets. Duplicate names of local functions are qualified by the source
 // file of their STT_FILE scope ("file.c:name"), and by an ordinal
-// ("name#2") if still ambiguous, as klp-build does (binary-diffing.md
-// §6.2).
+// ("name#2") if still ambiguous, as Linux's klp-build does (objtool
+// klp diff, tools/objtool/klp-diff.c, Linux 6.19).
 
 const (
 	elfStubSize  = 16

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
@@ -14,6 +16,12 @@ import (
 // exampleImages builds two versions of a tiny PE32+ image in memory: in the
 // new one, check compares with 11 instead of 10 and a helper was added.
 func exampleImages() (old, new *binarydiff.Binary) {
+	ims := exampleSources()
+	return parse(ims[0]), parse(ims[1])
+}
+
+// exampleSources describes the two versions of exampleImages.
+func exampleSources() [2]*difftest.Image {
 	v1 := &difftest.Image{
 		Funcs: []difftest.Func{
 			{Name: "main", Frame: 0x28, Export: true, Body: []difftest.Insn{
@@ -33,7 +41,7 @@ func exampleImages() (old, new *binarydiff.Binary) {
 	v2.Funcs = append(v2.Funcs, difftest.Func{Name: "helper", Export: true, Body: []difftest.Insn{
 		{Op: difftest.MovImm, Dst: difftest.RAX, Imm: 42},
 	}})
-	return parse(v1), parse(v2)
+	return [2]*difftest.Image{v1, v2}
 }
 
 func parse(im *difftest.Image) *binarydiff.Binary {
@@ -128,4 +136,86 @@ func ExampleResult_json() {
 	// Output:
 	// {"kind":"changed","old":{"rva":4128,"size":14,"name":"check"},"new":{"rva":4128,"size":14,"name":"check"},"similarity":0.95,"pass":"name"}
 	// {"identical":1,"moved":0,"changed":1,"added":1,"removed":0}
+}
+
+// ExampleOpen maps two image files and diffs them. Open reads an image in
+// place (memory-mapped where the system allows); Close releases it.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "binarydiff-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	var paths []string
+	for i, im := range exampleSources() {
+		l, err := im.Build()
+		if err != nil {
+			log.Fatal(err)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("v%d.dll", i+1))
+		if err := os.WriteFile(path, l.Bytes, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+
+	oldPath, newPath := paths[0], paths[1]
+
+	// The README's binarydiff snippet.
+	old, err := binarydiff.Open(oldPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer old.Close()
+	new, err := binarydiff.Open(newPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer new.Close()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v %v: %+v\n", new.Format, new.Arch, res.Summary)
+	for _, fd := range res.Functions {
+		if fd.Kind != binarydiff.Identical {
+			fmt.Println(fd.Kind, fd.New.Name) // fd.Old is nil for an added function
+		}
+	}
+	a := res.Hotpatchability(old, new)
+	fmt.Println("hotpatchable:", a.Patchable(), a.Blockers())
+	// Output:
+	// pe amd64: {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// changed check
+	// added helper
+	// hotpatchable: false [exports-changed: export added: helper (new rva 0x1030 in .text)]
+}
+
+// ExampleResult_Hotpatchability asks whether a diff can be applied in
+// memory by replacing functions, and why not.
+func ExampleResult_Hotpatchability() {
+	old, new := exampleImages()
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	a := res.Hotpatchability(old, new)
+	fmt.Println(a.Verdict, a.Patchable())
+	for _, f := range a.Findings {
+		fmt.Println(f)
+	}
+
+	// Without the added exported helper, only check's body changes.
+	ims := exampleSources()
+	ims[1].Funcs = ims[1].Funcs[:2]
+	old, new = parse(ims[0]), parse(ims[1])
+	if res, err = binarydiff.Diff(context.Background(), old, new, binarydiff.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	a = res.Hotpatchability(old, new)
+	fmt.Println(a.Verdict, a.Patchable(), len(a.Findings))
+	// Output:
+	// not-patchable false
+	// exports-changed: export added: helper (new rva 0x1030 in .text)
+	// patchable true 0
 }

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"iter"
 )
@@ -19,7 +20,7 @@ type peExportTables struct {
 // exportTables reads the export tables of im, or returns nil (with a
 // warning when the directory is present but unreadable).
 func (im *peImage) exportTables(warn func(format string, args ...any)) *peExportTables {
-	raw := im.dir(IMAGE_DIRECTORY_ENTRY_EXPORT, "export", warn)
+	raw := im.dir(pe.IMAGE_DIRECTORY_ENTRY_EXPORT, "export", warn)
 	if len(raw) < 40 {
 		return nil
 	}
@@ -35,7 +36,7 @@ func (im *peImage) exportTables(warn func(format string, args ...any)) *peExport
 		warn("export address table: %v; ignored", err)
 		return nil
 	}
-	t := &peExportTables{dir: im.dirs[IMAGE_DIRECTORY_ENTRY_EXPORT], base: le.Uint32(raw[16:]), funcs: funcs}
+	t := &peExportTables{dir: im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXPORT], base: le.Uint32(raw[16:]), funcs: funcs}
 	names, err1 := im.rvaBytes(le.Uint32(raw[32:]), 4*numNames)
 	ords, err2 := im.rvaBytes(le.Uint32(raw[36:]), 2*numNames)
 	if err1 != nil || err2 != nil {

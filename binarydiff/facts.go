@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -111,7 +112,7 @@ func overlapping(rs []Range, lo, hi uint64) []Range {
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
-// load configuration points to an IMAGE_HOT_PATCH_INFO (hotpatch.md §7.4).
+// load configuration points to an IMAGE_HOT_PATCH_INFO (winnt.h [S14]).
 func (f *ImageFacts) IsHotpatch() bool {
 	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
 }
@@ -236,7 +237,7 @@ func (fr *factsReader) dir(i int, name string) []byte {
 }
 
 func (fr *factsReader) loadConfig() {
-	p := fr.dir(IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, "load config")
+	p := fr.dir(pe.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, "load config")
 	if p == nil {
 		return
 	}
@@ -244,7 +245,7 @@ func (fr *factsReader) loadConfig() {
 	// own Size field is authoritative (bounded by its section).
 	if len(p) >= 4 {
 		if n := binary.LittleEndian.Uint32(p); n > uint32(len(p)) {
-			p = fr.im.upTo(fr.im.dirs[IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG].VirtualAddress, n)
+			p = fr.im.upTo(fr.im.dirs[pe.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG].VirtualAddress, n)
 		}
 	}
 	lc, warns, err := ParseLoadConfig(p, fr.im.plus)
@@ -310,7 +311,7 @@ func (fr *factsReader) imports() {
 }
 
 func (fr *factsReader) tls() {
-	raw := fr.dir(IMAGE_DIRECTORY_ENTRY_TLS, "TLS")
+	raw := fr.dir(pe.IMAGE_DIRECTORY_ENTRY_TLS, "TLS")
 	ps := int(fr.im.ptrSize())
 	if len(raw) < 4*ps+8 {
 		return
@@ -378,13 +379,13 @@ func (fr *factsReader) baseMetadata() {
 	fr.baseDone = true
 	im, f := fr.im, fr.f
 	var ms rangeList
-	for _, i := range []int{IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_DIRECTORY_ENTRY_RESOURCE,
-		IMAGE_DIRECTORY_ENTRY_EXCEPTION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_DEBUG,
-		IMAGE_DIRECTORY_ENTRY_TLS, IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, IMAGE_DIRECTORY_ENTRY_IAT, IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT} {
+	for _, i := range []int{pe.IMAGE_DIRECTORY_ENTRY_EXPORT, pe.IMAGE_DIRECTORY_ENTRY_IMPORT, pe.IMAGE_DIRECTORY_ENTRY_RESOURCE,
+		pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION, pe.IMAGE_DIRECTORY_ENTRY_BASERELOC, pe.IMAGE_DIRECTORY_ENTRY_DEBUG,
+		pe.IMAGE_DIRECTORY_ENTRY_TLS, pe.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, pe.IMAGE_DIRECTORY_ENTRY_IAT, pe.IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT} {
 		ms.add(im.dirs[i].VirtualAddress, im.dirs[i].Size)
 	}
 	// Debug data (CodeView records carry a per-build GUID).
-	if dbg := fr.dir(IMAGE_DIRECTORY_ENTRY_DEBUG, "debug"); dbg != nil {
+	if dbg := fr.dir(pe.IMAGE_DIRECTORY_ENTRY_DEBUG, "debug"); dbg != nil {
 		for off := 0; off+28 <= len(dbg) && off/28 < maxDebugEntries; off += 28 {
 			ms.add(binary.LittleEndian.Uint32(dbg[off+20:]), binary.LittleEndian.Uint32(dbg[off+16:]))
 		}
@@ -393,7 +394,7 @@ func (fr *factsReader) baseMetadata() {
 	ms = append(ms, fr.importRanges...)
 	// The exception directory is read window by window (unwind); check it
 	// here, where the other directories warn.
-	if d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]; d.VirtualAddress != 0 && d.Size != 0 {
+	if d := im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]; d.VirtualAddress != 0 && d.Size != 0 {
 		if _, err := im.rvaCheck(d.VirtualAddress, d.Size); err != nil {
 			fr.warn("%s directory: %v; ignored", "exception", err)
 		}
@@ -433,12 +434,12 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 	fr.baseMetadata()
 	im := fr.im
 	ms := rangeList(slices.Clone(overlapping(fr.base, lo, hi)))
-	d := im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	d := im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	stride, reach := uint32(0), uint64(0)
 	switch im.machine {
-	case IMAGE_FILE_MACHINE_AMD64:
+	case pe.IMAGE_FILE_MACHINE_AMD64:
 		stride, reach = 12, maxX64Unwind
-	case IMAGE_FILE_MACHINE_ARM64:
+	case pe.IMAGE_FILE_MACHINE_ARM64:
 		stride, reach = 8, maxArm64Unwind
 	}
 	if stride == 0 || d.VirtualAddress == 0 || d.Size == 0 {

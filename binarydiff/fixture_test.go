@@ -1,13 +1,15 @@
 package binarydiff
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -62,7 +64,59 @@ func main() {
 }
 `
 
-var fxCache sync.Map // source → *fxResult
+// The Go programs the tests diff, built here with the go command: the
+// fixture pair above (fxv1, fxv2) and testdata/realbin/v1.go and v2.go
+// (v1, v2). Cross-compiling the standard library for a target is most of
+// the cost of a cold test run (10 to 15 s of CPU per target), so the
+// programs are built once per test process, each target's builds in one
+// goroutine (the first compiles the library, the rest only link), the
+// targets in parallel, into a temporary directory that TestMain removes.
+//
+// fxMatrix lists every build the tests use; TestMain starts them all at
+// once (PrefetchFixtures) unless -short or -run narrows the run, in which
+// case each is built on first use.
+var fxMatrix = []fxBuildSet{
+	{fxTarget{"windows", "amd64"}, []fxBuildKey{
+		{"", "fxv1"}, {"", "fxv2"}, {"", "v1"}, {"", "v2"}, {"-s -w", "v1"}, {"-s -w", "v2"}}},
+	{fxTarget{"windows", "arm64"}, []fxBuildKey{{"", "v1"}, {"", "v2"}, {"-s -w", "v1"}, {"-s -w", "v2"}}},
+	{fxTarget{"windows", "386"}, []fxBuildKey{{"", "v1"}, {"", "v2"}}},
+	{fxTarget{"linux", "amd64"}, []fxBuildKey{{"-s -w", "v1"}, {"-s -w", "v2"}}},
+}
+
+type fxTarget struct{ goos, goarch string }
+
+// fxBuildKey names one program built with one set of link flags.
+type fxBuildKey struct{ ldflags, prog string }
+
+type fxBuildSet struct {
+	target fxTarget
+	builds []fxBuildKey
+}
+
+// fxSource returns a program's source and module path. The module path is
+// the same for both versions of a program, so that with -trimpath their
+// file names do not differ.
+func fxSource(prog string) (src []byte, module string, err error) {
+	switch prog {
+	case "fxv1":
+		return []byte(fxV1), "example.com/fixture", nil
+	case "fxv2":
+		return []byte(fxV2), "example.com/fixture", nil
+	case "v1", "v2":
+		src, err := os.ReadFile(filepath.Join("testdata", "realbin", prog+".go"))
+		return src, "realbin", err
+	}
+	return nil, "", fmt.Errorf("no fixture program %q", prog)
+}
+
+var (
+	fxDirOnce sync.Once
+	fxDir     string // the temporary directory of this process's builds
+	fxDirErr  error
+	fxBuilds  sync.Map // fxTarget, fxBuildKey → *fxResult
+	fxLocks   sync.Map // fxTarget → *sync.Mutex: one build at a time per target
+	fxClosed  atomic.Bool
+)
 
 type fxResult struct {
 	once sync.Once
@@ -70,63 +124,128 @@ type fxResult struct {
 	err  error
 }
 
-// fxBuild cross-builds src for windows/amd64 and returns the image path.
-// Images are cached by source and toolchain under the user cache
-// directory, so test runs after the first build nothing.
-func fxBuild(tb testing.TB, src string) string {
-	tb.Helper()
-	path, err := fxBuildPath(src)
+// errNoGo reports that the go command is not on the PATH.
+var errNoGo = errors.New("go command not found")
+
+// fxProgram returns the path of prog built for target with ldflags,
+// building it on first use.
+func fxProgram(target fxTarget, key fxBuildKey) (string, error) {
+	v, _ := fxBuilds.LoadOrStore([2]any{target, key}, &fxResult{})
+	r := v.(*fxResult)
+	r.once.Do(func() {
+		mu, _ := fxLocks.LoadOrStore(target, &sync.Mutex{})
+		mu.(*sync.Mutex).Lock()
+		defer mu.(*sync.Mutex).Unlock()
+		r.path, r.err = fxDoBuild(target, key)
+	})
+	return r.path, r.err
+}
+
+func fxDoBuild(target fxTarget, key fxBuildKey) (string, error) {
+	if fxClosed.Load() {
+		return "", errors.New("fixtures removed")
+	}
+	gobin, err := exec.LookPath("go")
 	if err != nil {
-		tb.Skipf("cannot build windows/amd64 fixture: %v", err)
+		return "", errNoGo
+	}
+	fxDirOnce.Do(func() { fxDir, fxDirErr = os.MkdirTemp("", "binarydiff-fixtures-") })
+	if fxDirErr != nil {
+		return "", fxDirErr
+	}
+	src, module, err := fxSource(key.prog)
+	if err != nil {
+		return "", err
+	}
+	work := filepath.Join(fxDir, "src", target.goos+"-"+target.goarch+"-"+strings.ReplaceAll(key.ldflags, " ", "")+"-"+key.prog)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(work, "main.go"), src, 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte("module "+module+"\n\ngo 1.24\n"), 0o644); err != nil {
+		return "", err
+	}
+	out := work + ".exe"
+	args := []string{"build", "-ldflags=" + key.ldflags, "-o", out, "."}
+	if target != (fxTarget{runtime.GOOS, runtime.GOARCH}) {
+		// -trimpath keeps the file names of the two versions equal. Not
+		// for the host: built as the test binary was, its standard library
+		// comes from the build cache, not compiled again (the two versions
+		// then differ in one byte of a file name: data, not code).
+		args = append(args[:1], append([]string{"-trimpath"}, args[1:]...)...)
+	}
+	cmd := exec.Command(gobin, args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "GOOS="+target.goos, "GOARCH="+target.goarch, "CGO_ENABLED=0",
+		"GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{fmt.Errorf("go build %s for %s/%s %s: %w", key.prog, target.goos, target.goarch, key.ldflags, err), string(msg)}
+	}
+	return out, nil
+}
+
+// PrefetchFixtures starts building every program of fxMatrix, each
+// target in its own goroutine, and returns at once.
+func PrefetchFixtures() {
+	if _, err := exec.LookPath("go"); err != nil {
+		return
+	}
+	for _, set := range fxMatrix {
+		go func() {
+			for _, key := range set.builds {
+				fxProgram(set.target, key)
+			}
+		}()
+	}
+}
+
+// RemoveFixtures waits for the builds in progress and removes the
+// directory of the built programs.
+func RemoveFixtures() {
+	fxLocks.Range(func(_, mu any) bool {
+		mu.(*sync.Mutex).Lock()
+		defer mu.(*sync.Mutex).Unlock()
+		return true
+	})
+	fxClosed.Store(true)
+	fxLocks.Range(func(_, mu any) bool {
+		mu.(*sync.Mutex).Lock() // a build that started since waits or sees fxClosed
+		defer mu.(*sync.Mutex).Unlock()
+		return true
+	})
+	if fxDir != "" {
+		os.RemoveAll(fxDir)
+	}
+}
+
+// GoFixture returns the path of prog (fxv1, fxv2, v1 or v2) built for
+// goos/goarch with ldflags. It skips the test when the go command is
+// missing and fails it when the build fails.
+func GoFixture(tb testing.TB, goos, goarch, ldflags, prog string) string {
+	tb.Helper()
+	path, err := fxProgram(fxTarget{goos, goarch}, fxBuildKey{ldflags, prog})
+	if errors.Is(err, errNoGo) {
+		tb.Skip("cannot build Go fixtures: go command not found")
+	}
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return path
 }
 
-func fxBuildPath(src string) (string, error) {
-	v, _ := fxCache.LoadOrStore(src, &fxResult{})
-	r := v.(*fxResult)
-	r.once.Do(func() { r.path, r.err = fxDoBuild(src) })
-	return r.path, r.err
-}
-
-func fxDoBuild(src string) (string, error) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return "", err
+// fxBuild returns the path of src (fxV1 or fxV2) built for windows/amd64.
+func fxBuild(tb testing.TB, src string) string {
+	tb.Helper()
+	switch src {
+	case fxV1:
+		return GoFixture(tb, "windows", "amd64", "", "fxv1")
+	case fxV2:
+		return GoFixture(tb, "windows", "amd64", "", "fxv2")
 	}
-	sum := sha256.Sum256([]byte(runtime.Version() + "\x00" + src))
-	key := hex.EncodeToString(sum[:8])
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "patchmodel", "binarydiff-fixtures", key)
-	out := filepath.Join(dir, "prog.exe")
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	work, err := os.MkdirTemp(dir, "build-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	if err := os.WriteFile(filepath.Join(work, "main.go"), []byte(src), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte("module example.com/fixture\n\ngo 1.24\n"), 0o644); err != nil {
-		return "", err
-	}
-	tmp := filepath.Join(work, "prog.exe")
-	cmd := exec.Command(gobin, "build", "-trimpath", "-o", tmp, ".")
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{err, string(msg)}
-	}
-	return out, os.Rename(tmp, out) // atomic: concurrent test processes may race
+	tb.Fatal("fxBuild: not a fixture source (add it to fxSource and fxMatrix)")
+	return ""
 }
 
 type buildError struct {
@@ -135,6 +254,8 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+func (e *buildError) Unwrap() error { return e.err }
 
 // fxOpen opens a fixture image and closes it when the test ends.
 func fxOpen(tb testing.TB, src string) *Binary {

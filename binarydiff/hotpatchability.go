@@ -157,7 +157,7 @@ const maxFindingsPerRule = 64
 // (imports, exports, TLS, load configuration) again from the images.
 //
 // The model is in-place function replacement, the mechanism Windows
-// hotpatch (hotpatch.md §7), Linux livepatch/kpatch and Ksplice share: the
+// hotpatch [S10, S11], Linux livepatch/kpatch and Ksplice share: the
 // old image stays loaded with its data; each changed function of the old
 // image is redirected, by a jump written at its entry, to its new version
 // loaded beside it; new functions are loaded beside it too. Only code is
@@ -165,17 +165,17 @@ const maxFindingsPerRule = 64
 // function bodies and new functions, and every changed function has room
 // for the redirecting jump. Each rule below names what breaks that model
 // and why; a Finding carries the rule, the way kpatch's create-diff-object
-// names each "unreconcilable difference" (binary-diffing.md §6.1).
+// names each "unreconcilable difference" [S25].
 //
 //	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
 //	                   at another function or datum). The running image keeps its data:
 //	                   "Data stays in the base image; patched functions reach mutable globals
-//	                   through __ref_ indirection (no in-place data-layout change)" (§7.3,
-//	                   §7.6 [S12]); kpatch rejects a changed .data/.bss section ("kpatch patches
-//	                   functions, not data"; §8, binary-diffing.md §6.1).
+//	                   through __ref_ indirection (no in-place data-layout change)"
+//	                   [S12]; kpatch rejects a changed .data/.bss section ("kpatch patches
+//	                   functions, not data" [S25]).
 //	data-resized       A writable data section (.data, .bss) grew, shrank, appeared or vanished (loader
 //	                   metadata aside): globals were added, removed or moved, a data-layout
-//	                   change (§7.6; kpatch "object size mismatch", "new globals").
+//	                   change ([S12]; kpatch "object size mismatch", "new globals" [S25]).
 //	rodata-changed     Read-only data changed and no changed or added function is the only
 //	                   user of it: unchanged code that reads it would keep the old constants,
 //	                   so the change cannot be delivered by replacing functions. When only
@@ -185,46 +185,46 @@ const maxFindingsPerRule = 64
 //	                   every thread at creation; running threads keep the old one.
 //	imports-changed    An import was added or removed. The loader binds imports at load
 //	                   time; legacy hotpatching excluded "patches that modify a file's export
-//	                   table or import table" (§7.6 [S16]).
+//	                   table or import table" [S16].
 //	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
-//	                   names another function (§7.6 [S16]; kpatch "Version disagreement for
+//	                   names another function ([S16]; kpatch "Version disagreement for
 //	                   symbol" for exported symbols).
 //	entry-changed      The entry point moved to another function, or its code changed: it has
-//	                   already run (kpatch: __init functions cannot be patched, §8).
+//	                   already run (kpatch: __init functions cannot be patched [S25]).
 //	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
 //	                   DT_INIT, a Go package init) changed, was added or removed: it has
-//	                   already run, and its effects stay (§8, kpatch patch-author guide).
+//	                   already run, and its effects stay (kpatch patch author guide [S25]).
 //	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
 //	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
-//	                   the padding before the function (§7.2; MSVC guarantees a 2-byte first
-//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64, §7.3).
+//	                   the padding before the function [S11]; MSVC guarantees a 2-byte first
+//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64 [S13].
 //	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
 //	                   and the filler after it; a function smaller than that with less than
 //	                   5 bytes of padding before it cannot be redirected.
 //	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
 //	                   redirect must overwrite its first instructions in place, which is not
-//	                   the atomic two-byte write of §7.2.
+//	                   the atomic two-byte write [S11].
 //	removed-referenced A removed function is still referenced by data the old image keeps (a
 //	                   pointer in a data section), or by code that is not replaced: the old
 //	                   function stays reachable, so its removal is not delivered (kpatch:
-//	                   "removed functions remain as dead code", §8).
+//	                   "removed functions remain as dead code" [S25]).
 //	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
-//	                   Arm64 cannot be serviced by hotpatch" (§7.6 [S1]).
+//	                   Arm64 cannot be serviced by hotpatch" [S1].
 //	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
-//	                   configuration has a HotPatchTableOffset, §7.4): diff base images.
+//	                   configuration has a HotPatchTableOffset [S14]): diff base images.
 //	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
 //	                   be read; the rules that need them were not applied.
 //
 // Moved functions and whole sections that moved without a change in
 // content are not findings: patched code reaches base data through
-// indirection (§7.3), so only the layout inside data matters. Loader
+// indirection [S12], so only the layout inside data matters. Loader
 // metadata (export, import, resource, exception, debug directories, unwind
 // information, guard tables, base relocations) changes with the code
 // layout and is masked from the data rules.
 //
 // Limits: the assessment sees what the binaries show. It cannot know
 // that a change in semantics of data (a struct's meaning) is compatible,
-// which kpatch leaves to a human ("Do not blindly apply patches", §8); it
+// which kpatch leaves to a human ("Do not blindly apply patches" [S25]); it
 // does not model the consistency question (a changed function on some
 // thread's stack); Go binaries are NotPatchable whenever code changes,
 // because their runtime metadata (pclntab, in read-only data) changes and
@@ -1633,7 +1633,7 @@ func (w *window) at(off, n uint32) []byte {
 }
 
 // Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
-// short jump at an entry that hops into the padding (§7.2).
+// short jump at an entry that hops into the padding [S11].
 const (
 	jumpSizeX86   = 5
 	jumpSizeArm64 = 4

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"io"
 	"iter"
@@ -52,7 +53,7 @@ func (d *peImportDLL) symbol(i int) (string, bool) {
 // descriptor and its thunks are reused by the next iteration.
 func (im *peImage) importDLLs(warn func(format string, args ...any)) iter.Seq[*peImportDLL] {
 	return func(yield func(*peImportDLL) bool) {
-		raw := im.dir(IMAGE_DIRECTORY_ENTRY_IMPORT, "import", warn)
+		raw := im.dir(pe.IMAGE_DIRECTORY_ENTRY_IMPORT, "import", warn)
 		var d peImportDLL
 		for off := 0; off+sizeofImportDescriptor <= len(raw); off += sizeofImportDescriptor {
 			e := raw[off:]

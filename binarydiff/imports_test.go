@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"maps"
 	"slices"
@@ -39,15 +40,15 @@ func peWithImports(machine uint16, plus bool) []byte {
 	le.PutUint32(opt[56:], 0x2000) // SizeOfImage
 	le.PutUint32(opt[60:], 0x200)  // SizeOfHeaders
 	le.PutUint32(opt[dirOff-4:], 16)
-	le.PutUint32(opt[dirOff+8*IMAGE_DIRECTORY_ENTRY_IMPORT:], 0x1000)
-	le.PutUint32(opt[dirOff+8*IMAGE_DIRECTORY_ENTRY_IMPORT+4:], 2*sizeofImportDescriptor)
+	le.PutUint32(opt[dirOff+8*pe.IMAGE_DIRECTORY_ENTRY_IMPORT:], 0x1000)
+	le.PutUint32(opt[dirOff+8*pe.IMAGE_DIRECTORY_ENTRY_IMPORT+4:], 2*sizeofImportDescriptor)
 	sh := opt[optSize:]
 	copy(sh, ".rdata")            // not ".idata", which is metadata as a whole
 	le.PutUint32(sh[8:], 0x200)   // VirtualSize
 	le.PutUint32(sh[12:], 0x1000) // VirtualAddress
 	le.PutUint32(sh[16:], 0x200)  // SizeOfRawData
 	le.PutUint32(sh[20:], 0x200)  // PointerToRawData
-	le.PutUint32(sh[36:], IMAGE_SCN_MEM_READ|IMAGE_SCN_MEM_WRITE|0x40)
+	le.PutUint32(sh[36:], pe.IMAGE_SCN_MEM_READ|pe.IMAGE_SCN_MEM_WRITE|0x40)
 
 	sec := raw[0x200:]             // RVA 0x1000
 	le.PutUint32(sec[0:], 0x1040)  // import lookup table
@@ -78,9 +79,9 @@ func TestPEImportNamesCanonical(t *testing.T) {
 		machine uint16
 		plus    bool
 	}{
-		{"amd64", IMAGE_FILE_MACHINE_AMD64, true},
-		{"386", IMAGE_FILE_MACHINE_I386, false},
-		{"arm64", IMAGE_FILE_MACHINE_ARM64, true},
+		{"amd64", pe.IMAGE_FILE_MACHINE_AMD64, true},
+		{"386", pe.IMAGE_FILE_MACHINE_I386, false},
+		{"arm64", pe.IMAGE_FILE_MACHINE_ARM64, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := parseRaw(peWithImports(tc.machine, tc.plus))

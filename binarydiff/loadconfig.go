@@ -1,11 +1,14 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"fmt"
 )
 
-// Guard flags of IMAGE_LOAD_CONFIG_DIRECTORY.GuardFlags (winnt.h).
+// Guard flags of IMAGE_LOAD_CONFIG_DIRECTORY.GuardFlags and hotpatch flags
+// (winnt.h): debug/pe does not read the load configuration directory, and
+// has none of them.
 const (
 	IMAGE_GUARD_CF_INSTRUMENTED               = 0x00000100
 	IMAGE_GUARD_CFW_INSTRUMENTED              = 0x00000200
@@ -30,8 +33,8 @@ const (
 // (IMAGE_LOAD_CONFIG_DIRECTORY32 or 64) that matters for hotpatching. A
 // field is zero when the directory's Size does not cover it: older images
 // have shorter directories, and the Size field, not the structure of the
-// newest SDK, bounds every read. Offsets are those of hotpatch.md §7.4
-// (winnt.h, SDK 10.0.26100.0).
+// newest SDK, bounds every read. Offsets are those of winnt.h (SDK
+// 10.0.26100.0) [S14].
 type LoadConfig struct {
 	Size          uint32 // the directory's own Size field, clipped to the bytes present
 	TimeDateStamp uint32
@@ -127,7 +130,7 @@ func ParseLoadConfig(p []byte, plus64 bool) (*LoadConfig, []Warning, error) {
 
 // HotPatchInfo is the IMAGE_HOT_PATCH_INFO a hotpatch image's load
 // configuration points to (HotPatchTableOffset), with the base images it
-// patches (hotpatch.md §7.4). Fields a version does not have are zero.
+// patches (winnt.h [S14]). Fields a version does not have are zero.
 type HotPatchInfo struct {
 	Version           uint32
 	Size              uint32
@@ -202,7 +205,7 @@ func ParseHotPatchInfo(p []byte) (*HotPatchInfo, error) {
 }
 
 // CHPE says whether an image mixes architectures (Compiled Hybrid PE).
-// Hotpatch cannot service CHPE binaries on Arm64 (hotpatch.md §7.6 [S1]).
+// Hotpatch cannot service CHPE binaries on Arm64 [S1].
 type CHPE uint8
 
 const (
@@ -235,11 +238,11 @@ func chpeKind(machine uint16, lc *LoadConfig) CHPE {
 		return CHPENone
 	}
 	switch machine {
-	case IMAGE_FILE_MACHINE_AMD64:
+	case pe.IMAGE_FILE_MACHINE_AMD64:
 		return CHPEArm64EC
-	case IMAGE_FILE_MACHINE_ARM64:
+	case pe.IMAGE_FILE_MACHINE_ARM64:
 		return CHPEArm64X
-	case IMAGE_FILE_MACHINE_I386:
+	case pe.IMAGE_FILE_MACHINE_I386:
 		return CHPEX86
 	}
 	return CHPEOther

@@ -3,6 +3,7 @@ package binarydiff_test
 import (
 	"bytes"
 	"context"
+	"debug/pe"
 	"encoding/binary"
 	"errors"
 	"testing"
@@ -12,7 +13,7 @@ import (
 )
 
 // loadConfig64 returns an IMAGE_LOAD_CONFIG_DIRECTORY64 of size bytes with
-// the fields the tests read, at the offsets of hotpatch.md §7.4.
+// the fields the tests read, at the offsets of winnt.h [S14].
 func loadConfig64(size uint32, guard uint32, chpe uint64, hotpatch uint32) []byte {
 	p := make([]byte, max(size, 0x148))
 	binary.LittleEndian.PutUint32(p[0:], size)
@@ -114,7 +115,7 @@ func withLoadConfig(t *testing.T, im *difftest.Image, chpe uint64, hotpatch bool
 	lcRVA, hpRVA := l.Data[len(l.Data)-2].RVA, l.Data[len(l.Data)-1].RVA
 	out := bytes.Clone(l.Bytes)
 	lfanew := binary.LittleEndian.Uint32(out[0x3c:])
-	dir := lfanew + 4 + 20 + 112 + 8*binarydiff.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG
+	dir := lfanew + 4 + 20 + 112 + 8*pe.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG
 	binary.LittleEndian.PutUint32(out[dir:], lcRVA)
 	binary.LittleEndian.PutUint32(out[dir+4:], 0x148)
 	if hotpatch {

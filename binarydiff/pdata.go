@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -26,8 +27,8 @@ const (
 // pdataFunctions adds one function per primary RUNTIME_FUNCTION and attaches
 // chained entries to the function they continue.
 func (pf *peFile) pdataFunctions(d *discovery) {
-	dir := pf.im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
-	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
+	dir := pf.im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	raw := pf.dirBytes(pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	if raw == nil {
 		return
 	}

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -10,24 +11,13 @@ import (
 
 // PE/COFF constants, named as in the Microsoft PE Format specification
 // (https://learn.microsoft.com/en-us/windows/win32/debug/pe-format).
+// The package exports only the PE constants that debug/pe lacks; for the
+// others (machines, data directory indexes, section flags) use debug/pe's.
+// debug/pe reads the optional header's magic into its OptionalHeader32 and
+// OptionalHeader64 types without naming the values.
 const (
-	IMAGE_FILE_MACHINE_I386  = 0x14c
-	IMAGE_FILE_MACHINE_AMD64 = 0x8664
-	IMAGE_FILE_MACHINE_ARM64 = 0xaa64
-
 	IMAGE_NT_OPTIONAL_HDR32_MAGIC = 0x10b
 	IMAGE_NT_OPTIONAL_HDR64_MAGIC = 0x20b
-
-	IMAGE_DIRECTORY_ENTRY_EXPORT    = 0
-	IMAGE_DIRECTORY_ENTRY_IMPORT    = 1
-	IMAGE_DIRECTORY_ENTRY_EXCEPTION = 3
-	IMAGE_DIRECTORY_ENTRY_BASERELOC = 5
-
-	IMAGE_SCN_CNT_CODE               = 0x00000020
-	IMAGE_SCN_CNT_UNINITIALIZED_DATA = 0x00000080
-	IMAGE_SCN_MEM_EXECUTE            = 0x20000000
-	IMAGE_SCN_MEM_READ               = 0x40000000
-	IMAGE_SCN_MEM_WRITE              = 0x80000000
 )
 
 const (
@@ -110,11 +100,11 @@ func (pf *peFile) discover(workers int) error {
 // and optional header of im, failing for the images not read.
 func setPEArch(b *Binary, im *peImage) error {
 	switch {
-	case im.machine == IMAGE_FILE_MACHINE_AMD64 && im.plus:
+	case im.machine == pe.IMAGE_FILE_MACHINE_AMD64 && im.plus:
 		b.Arch, b.code = ArchAMD64, amd64{}
-	case im.machine == IMAGE_FILE_MACHINE_I386 && !im.plus:
+	case im.machine == pe.IMAGE_FILE_MACHINE_I386 && !im.plus:
 		b.Arch, b.code = Arch386, i386{}
-	case (im.machine == IMAGE_FILE_MACHINE_ARM64 || im.machine == IMAGE_FILE_MACHINE_ARM64X) && im.plus:
+	case (im.machine == pe.IMAGE_FILE_MACHINE_ARM64 || im.machine == IMAGE_FILE_MACHINE_ARM64X) && im.plus:
 		b.Arch, b.code = ArchARM64, arm64{}
 	default:
 		return fmt.Errorf("PE machine %#x (PE32+ %v): %w", im.machine, im.plus, ErrUnsupportedFormat)
@@ -141,16 +131,16 @@ func sectionHeader(h []byte, fileSize int64, warn func(format string, args ...an
 	}
 	raw := binary.LittleEndian.Uint32(h[16:])
 	ch := binary.LittleEndian.Uint32(h[36:])
-	if ch&(IMAGE_SCN_MEM_EXECUTE|IMAGE_SCN_CNT_CODE) != 0 {
+	if ch&(pe.IMAGE_SCN_MEM_EXECUTE|pe.IMAGE_SCN_CNT_CODE) != 0 {
 		s.Flags |= SectionExec
 	}
-	if ch&IMAGE_SCN_MEM_WRITE != 0 {
+	if ch&pe.IMAGE_SCN_MEM_WRITE != 0 {
 		s.Flags |= SectionWrite
 	}
-	if ch&IMAGE_SCN_MEM_READ != 0 {
+	if ch&pe.IMAGE_SCN_MEM_READ != 0 {
 		s.Flags |= SectionRead
 	}
-	if ch&IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
+	if ch&pe.IMAGE_SCN_CNT_UNINITIALIZED_DATA != 0 {
 		s.Flags |= SectionBSS
 		raw = 0
 	}

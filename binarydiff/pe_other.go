@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"slices"
 )
@@ -29,7 +30,7 @@ const (
 // arm64Pdata adds one function per Arm64 .pdata entry; fragments without
 // a prologue that continue the previous entry are merged into it.
 func (pf *peFile) arm64Pdata(d *discovery) {
-	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
+	raw := pf.dirBytes(pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	type entry struct{ begin, size uint32 }
 	var es []entry
 	for off := 0; off+8 <= len(raw); off += 8 {

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"context"
+	"debug/pe"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,38 +90,21 @@ func TestPE32Real(t *testing.T) {
 	if !a.Patchable() {
 		t.Errorf("C body changes not patchable: %v", a.Blockers())
 	}
-	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 || len(a.Old.Imports) == 0 || a.Old.TLS == nil {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_I386 || len(a.Old.Imports) == 0 || a.Old.TLS == nil {
 		t.Errorf("facts: machine %#x, %d imports, TLS %v", a.Old.Machine, len(a.Old.Imports), a.Old.TLS)
 	}
 }
 
-// buildGoWindows builds testdata/realbin/<version>.go for windows/goarch.
+// buildGoWindows returns testdata/realbin/<version>.go built for
+// windows/goarch ($GOOS/goarch when GOOS is set) by the fixture builder
+// of fixture_test.go.
 func buildGoWindows(t *testing.T, dir, version, goarch string, ldflags string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found")
-	}
-	src := filepath.Join(dir, version)
-	os.MkdirAll(src, 0o755)
-	code, err := os.ReadFile(filepath.Join("testdata", "realbin", version+".go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(src, "main.go"), code, 0o644)
-	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module realbin\n\ngo 1.24\n"), 0o644)
-	out := filepath.Join(dir, version+"-"+goarch+"-"+strings.ReplaceAll(ldflags, " ", "")+os.Getenv("GOOS")+".exe")
-	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags="+ldflags, "-o", out, ".")
-	cmd.Dir = src
 	goos := os.Getenv("GOOS")
 	if goos == "" {
 		goos = "windows"
 	}
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", version, err, msg)
-	}
-	return out
+	return GoFixture(t, goos, goarch, ldflags, version)
 }
 
 func TestPEArm64Real(t *testing.T) {
@@ -132,7 +116,7 @@ func TestPEArm64Real(t *testing.T) {
 	// The Go linker puts the build ID at runtime.text, which .pdata
 	// covers on arm64: its bytes change with every build.
 	a := checkOther(t, old, new, ArchARM64, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"}, "runtime.text")
-	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || a.Old.CHPE != CHPENone {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_ARM64 || a.Old.CHPE != CHPENone {
 		t.Errorf("facts: machine %#x, CHPE %v", a.Old.Machine, a.Old.CHPE)
 	}
 	// Go's runtime metadata changes with the code (see the assessment's
@@ -158,7 +142,7 @@ func TestPE386GoReal(t *testing.T) {
 	dir := t.TempDir()
 	old, new := buildGoWindows(t, dir, "v1", "386", ""), buildGoWindows(t, dir, "v2", "386", "")
 	a := checkOther(t, old, new, Arch386, []string{"main.clamp", "main.main", "main.scale"}, []string{"main.fresh"}, []string{"main.legacy"})
-	if a.Old.Machine != IMAGE_FILE_MACHINE_I386 {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_I386 {
 		t.Errorf("facts: machine %#x", a.Old.Machine)
 	}
 }
@@ -205,7 +189,7 @@ func TestPEArm64Pdata(t *testing.T) {
 		t.Errorf("%d functions from .pdata: %+v", n, b.Functions)
 	}
 	a := checkOther(t, out[0], out[1], ArchARM64, []string{"clamp", "scale"}, nil, nil)
-	if a.Old.Machine != IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
+	if a.Old.Machine != pe.IMAGE_FILE_MACHINE_ARM64 || len(a.Old.Exports) != 4 {
 		t.Errorf("facts: machine %#x, exports %v", a.Old.Machine, a.Old.Exports)
 	}
 }

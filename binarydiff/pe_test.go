@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"bytes"
+	"debug/pe"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -63,7 +64,7 @@ func TestParseUnsupported(t *testing.T) {
 	}
 	// The fixture with its machine changed to ARMNT (32-bit Arm, not read)
 	// and to i386 (read, but only in a PE32 image: this one is PE32+).
-	for _, machine := range []uint16{0x1c4, IMAGE_FILE_MACHINE_I386} {
+	for _, machine := range []uint16{0x1c4, pe.IMAGE_FILE_MACHINE_I386} {
 		raw := fxBytes(t)
 		lfanew := binary.LittleEndian.Uint32(raw[0x3c:])
 		binary.LittleEndian.PutUint16(raw[lfanew+4:], machine)
@@ -141,13 +142,13 @@ func TestParseHostileHeaders(t *testing.T) {
 		"section data past end": func(raw []byte) { binary.LittleEndian.PutUint32(raw[sh+20:], 0x7fffffff) },
 		"section 4G virtual":    func(raw []byte) { binary.LittleEndian.PutUint32(raw[sh+8:], 0xffffffff) },
 		"pdata 4G": func(raw []byte) {
-			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_EXCEPTION)+4:], 0xfffffff0)
+			binary.LittleEndian.PutUint32(raw[dir(pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION)+4:], 0xfffffff0)
 		},
 		"reloc 4G": func(raw []byte) {
-			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_BASERELOC)+4:], 0xfffffff0)
+			binary.LittleEndian.PutUint32(raw[dir(pe.IMAGE_DIRECTORY_ENTRY_BASERELOC)+4:], 0xfffffff0)
 		},
 		"imports 4G": func(raw []byte) {
-			binary.LittleEndian.PutUint32(raw[dir(IMAGE_DIRECTORY_ENTRY_IMPORT)+4:], 0xfffffff0)
+			binary.LittleEndian.PutUint32(raw[dir(pe.IMAGE_DIRECTORY_ENTRY_IMPORT)+4:], 0xfffffff0)
 		},
 		"sections overlap": func(raw []byte) {
 			if nsec > 1 {

@@ -10,18 +10,11 @@ import (
 	"strings"
 )
 
-// More PE/COFF constants, named as in the Microsoft PE Format specification
-// and winnt.h (SDK 10.0.26100.0).
+// Machines of hybrid Arm64 images, named as in the Microsoft PE Format
+// specification and winnt.h (SDK 10.0.26100.0): debug/pe does not name them.
 const (
 	IMAGE_FILE_MACHINE_ARM64EC = 0xa641
 	IMAGE_FILE_MACHINE_ARM64X  = 0xa64e
-
-	IMAGE_DIRECTORY_ENTRY_RESOURCE     = 2
-	IMAGE_DIRECTORY_ENTRY_DEBUG        = 6
-	IMAGE_DIRECTORY_ENTRY_TLS          = 9
-	IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG  = 10
-	IMAGE_DIRECTORY_ENTRY_IAT          = 12
-	IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT = 13
 )
 
 // peHeaders are what the headers of a PE image of any machine and either

@@ -4,7 +4,6 @@ import (
 	"context"
 	"debug/pe"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -32,34 +31,11 @@ type realCase struct {
 	rewritten []string
 }
 
-// buildGo cross-compiles testdata/realbin/<version>.go for windows/amd64.
-func buildGo(t *testing.T, dir, version string) string {
+// buildGo returns testdata/realbin/<version>.go built for windows/amd64
+// (see fxMatrix).
+func buildGo(t *testing.T, version string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found")
-	}
-	src := filepath.Join(dir, version)
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	code, err := os.ReadFile(filepath.Join("testdata", "realbin", version+".go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"main.go": code, "go.mod": []byte("module realbin\n\ngo 1.24\n")} {
-		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := filepath.Join(dir, version+"-go.exe")
-	cmd := exec.Command(gobin, "build", "-trimpath", "-o", out, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", version, err, msg)
-	}
-	return out
+	return binarydiff.GoFixture(t, "windows", "amd64", "", version)
 }
 
 // buildC compiles testdata/realbin/<version>.c with MinGW-w64 GCC.
@@ -110,10 +86,9 @@ func TestRealGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go programs")
 	}
-	dir := t.TempDir()
 	checkReal(t, realCase{
-		old:     buildGo(t, dir, "v1"),
-		new:     buildGo(t, dir, "v2"),
+		old:     buildGo(t, "v1"),
+		new:     buildGo(t, "v2"),
 		changed: []string{"main.clamp", "main.main", "main.scale"},
 		added:   []string{"main.fresh"},
 		removed: []string{"main.legacy"},

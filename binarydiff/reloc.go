@@ -1,11 +1,13 @@
 package binarydiff
 
 import (
+	"debug/pe"
 	"encoding/binary"
 	"slices"
 )
 
-// Base relocation types (IMAGE_REL_BASED_*).
+// Base relocation types (IMAGE_REL_BASED_*), which debug/pe does not name
+// (it reads COFF relocations, not the base relocation table).
 const (
 	IMAGE_REL_BASED_ABSOLUTE = 0
 	IMAGE_REL_BASED_HIGHLOW  = 3
@@ -17,7 +19,7 @@ const (
 // ones) from .reloc. Those bytes hold addresses the loader fixes up, so
 // fingerprints and data diffs replace them by what they point to.
 func (pf *peFile) baseRelocs(types ...uint16) []uint32 {
-	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
+	raw := pf.dirBytes(pe.IMAGE_DIRECTORY_ENTRY_BASERELOC, "base relocation")
 	return parseBaseRelocs(raw, pf.warnf, types...)
 }
 

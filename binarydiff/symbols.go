@@ -10,7 +10,8 @@ const (
 	sizeofCOFFSymbol = 18
 
 	// COFF symbol storage classes and the derived type of a function
-	// (PE/COFF specification, "COFF Symbol Table").
+	// (PE/COFF specification, "COFF Symbol Table"), which debug/pe does
+	// not name.
 	IMAGE_SYM_CLASS_EXTERNAL = 2 // external symbol: visible to other objects
 	IMAGE_SYM_CLASS_STATIC   = 3 // static symbol: local to its object
 	IMAGE_SYM_DTYPE_FUNCTION = 2 // derived type: the symbol is a function

@@ -12,7 +12,7 @@ import (
 // SourceQuarterlyRule is the Source of calendar entries projected from the
 // plan: baselines in January, April, July and October, hotpatches in the
 // other eight months, the same for every hotpatch OS [S1c, S2], on the
-// second Tuesday [S17]. Tags are those of shared/domain/hotpatch.md.
+// second Tuesday [S17]. Tags name entries of hotpatch.Sources (SOURCES.md).
 const SourceQuarterlyRule = "S1c S2 S17"
 
 // PlannedKind returns the kind of release the quarterly rule plans for a
@@ -54,35 +54,35 @@ func (o *Origin) UnmarshalText(b []byte) error {
 // A Release is one entry of a track's calendar: the Patch Tuesday release of
 // a month, or an out-of-band release.
 type Release struct {
-	Track hotpatch.Track // the track the release is for
-	Day   hotpatch.Date  // release day (Pacific time)
+	Track hotpatch.Track `json:"track"` // the track the release is for
+	Day   hotpatch.Date  `json:"day"`   // release day (Pacific time)
 
 	// Kind is hotpatch.KindBaseline or hotpatch.KindHotpatch for a Patch
 	// Tuesday release and hotpatch.KindOutOfBand for an out-of-band one.
-	Kind hotpatch.Kind
+	Kind hotpatch.Kind `json:"kind"`
 
 	// Planned is what the quarterly rule planned for a Patch Tuesday
 	// release's month (PlannedKind), and hotpatch.KindOutOfBand for an
 	// out-of-band release. A Baseline whose Planned is Hotpatch is an
 	// unplanned baseline [S5a].
-	Planned hotpatch.Kind
+	Planned hotpatch.Kind `json:"planned"`
 
 	// Restart reports whether installing the release restarts a device that
 	// takes it as released: true for baselines, false for hotpatches, as the
 	// source says for out-of-band releases.
-	Restart bool
+	Restart bool `json:"restart"`
 
-	KB    hotpatch.KB    // the release's KB, if known
-	Build hotpatch.Build // the build it brings, if known
+	KB    hotpatch.KB    `json:"kb"`    // the release's KB, if known
+	Build hotpatch.Build `json:"build"` // the build it brings, if known
 	// LCU is, in a hotpatch month, the standard cumulative update that
 	// devices not on hotpatch install instead, if the catalog knows it.
 	// In a baseline month the baseline is the LCU, and LCU is zero.
-	LCU hotpatch.KB
+	LCU hotpatch.KB `json:"lcu"`
 
-	Origin      Origin // where the entry comes from
-	Source      string // source tags, e.g. "S3"
-	Unconfirmed string // non-empty when the entry rests on a weak source
-	Note        string // anything else worth showing, such as a catalog row left out
+	Origin      Origin `json:"origin"`      // where the entry comes from
+	Source      string `json:"source"`      // source tags, e.g. "S3"
+	Unconfirmed string `json:"unconfirmed"` // non-empty when the entry rests on a weak source
+	Note        string `json:"note"`        // anything else worth showing, such as a catalog row left out
 }
 
 // Unplanned reports whether r is an unplanned baseline: a baseline in a month
@@ -111,26 +111,26 @@ func (r Release) String() string {
 // Patch Tuesday release, or adds an out-of-band release. Overrides win over
 // the catalog and the rule.
 type Override struct {
-	Year  int        // the month the override is about
-	Month time.Month // January..December
+	Year  int        `json:"year"`  // the month the override is about
+	Month time.Month `json:"month"` // January..December
 
 	// Kind is hotpatch.KindBaseline or hotpatch.KindHotpatch to set the
 	// month's Patch Tuesday release, or hotpatch.KindOutOfBand to add a
 	// release on Day.
-	Kind hotpatch.Kind
+	Kind hotpatch.Kind `json:"kind"`
 
 	// Day is the release day: required for an out-of-band release, and for
 	// a Patch Tuesday release either zero or that month's Patch Tuesday.
-	Day hotpatch.Date
+	Day hotpatch.Date `json:"day"`
 
 	// Restart says whether the release needs a restart; Unknown takes the
 	// kind's rule (baselines and out-of-band releases restart, hotpatches
 	// do not). A hotpatch that restarts or a baseline that does not is a
 	// contradiction.
-	Restart hotpatch.Tri
+	Restart hotpatch.Tri `json:"restart"`
 
-	KB   hotpatch.KB // the release's KB, if known
-	Note string      // why: shown with the release
+	KB   hotpatch.KB `json:"kb"`   // the release's KB, if known
+	Note string      `json:"note"` // why: shown with the release
 }
 
 // String returns a short description, "2026-06 Baseline".

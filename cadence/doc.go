@@ -4,8 +4,9 @@
 // deployment rings, and for a device or a fleet the restarts it takes and the
 // days it runs unprotected after each release.
 //
-// Facts come from patchmodel's domain notes (shared/domain/hotpatch.md);
-// tags such as [S17] name their sources, listed in hotpatch.Sources.
+// Facts come from Microsoft's documentation of hotpatch and of the Windows
+// release cycle; tags such as [S17] name their sources, listed with title
+// and URL in hotpatch.Sources and the module's SOURCES.md.
 //
 // # Patch Tuesday
 //
@@ -54,7 +55,7 @@
 // and reports restarts per device-year and days to protection (mean, p50,
 // p90, p99) side by side, for the whole fleet and for its eligible devices
 // alone. Simulation.Timeline documents the rules, which
-// follow the notes' §1.2 and §9 rules 5–6 [S1a–S1d, S4b, S7].
+// follow Microsoft's fallback rules [S1a–S1d, S4b, S7].
 //
 // Results are exact and deterministic: absences are a pure function of each
 // device's seed and the day, and fleet statistics are integer histograms
@@ -66,7 +67,7 @@
 // The model is the documented policy, not measured device behaviour:
 //
 //   - What a device off the baseline gets in a hotpatch month is
-//     UNCONFIRMED (the notes' §1.2 and §10); Options.MissedBaseline chooses,
+//     UNCONFIRMED (the LCU [S1a–S1d] or the baseline [S7]); Options.MissedBaseline chooses,
 //     defaulting to the 2026 guidance (catch up with the baseline, one
 //     restart [S7]).
 //   - Restarts happen at the ring's deadline by default (the latest the

@@ -30,9 +30,9 @@ func (k *EventKind) UnmarshalText(b []byte) error {
 
 // An Event is one dated step of a timeline.
 type Event struct {
-	Day     hotpatch.Date // when it happened
-	Kind    EventKind     // what happened
-	Release int           // index into Timeline.Releases and Timeline.Outcomes
+	Day     hotpatch.Date `json:"day"`     // when it happened
+	Kind    EventKind     `json:"kind"`    // what happened
+	Release int           `json:"release"` // index into Timeline.Releases and Timeline.Outcomes
 }
 
 // Events returns the timeline's offers, installs and restarts in order of

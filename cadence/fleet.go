@@ -26,43 +26,49 @@ type FleetOptions struct {
 // the devices' eligibility allows (On) and with hotpatch off for every
 // device (Off), over the same releases, rings and absences.
 type FleetReport struct {
-	From, To hotpatch.Date // the simulated period, both days included
-	Years    float64       // length of the period, in years of 365.2425 days
-	Releases int           // releases in the period
-	Devices  int           // devices simulated
-	Eligible int           // devices with Eligible set
-	On, Off  Summary       // hotpatch as eligibility allows; hotpatch off for all
+	From     hotpatch.Date `json:"from"`     // the simulated period: its first day
+	To       hotpatch.Date `json:"to"`       // and its last, included
+	Years    float64       `json:"years"`    // length of the period, in years of 365.2425 days
+	Releases int           `json:"releases"` // releases in the period
+	Devices  int           `json:"devices"`  // devices simulated
+	Eligible int           `json:"eligible"` // devices with Eligible set
+	On       Summary       `json:"on"`       // hotpatch as eligibility allows
+	Off      Summary       `json:"off"`      // hotpatch off for all
 
 	// EligibleOn and EligibleOff are On and Off for the eligible devices
 	// alone: what hotpatch does where it applies, absences and missed
 	// baselines included, to set beside the "12 restarts to 4" claim [S2].
-	EligibleOn, EligibleOff Summary
+	EligibleOn  Summary `json:"eligibleOn"`
+	EligibleOff Summary `json:"eligibleOff"`
 }
 
 // A Summary describes one side of a FleetReport.
 type Summary struct {
 	// Restarts is the total number of restarts in the fleet.
-	Restarts int64
+	Restarts int64 `json:"restarts"`
 
 	// RestartsPerDeviceYear is the distribution over devices of each
 	// device's restarts divided by Years.
-	RestartsPerDeviceYear Distribution
+	RestartsPerDeviceYear Distribution `json:"restartsPerDeviceYear"`
 
 	// DaysToProtection is the distribution over (device, release) pairs of
 	// the days from the release to the device's protection, for the pairs
 	// protected within the period.
-	DaysToProtection Distribution
+	DaysToProtection Distribution `json:"daysToProtection"`
 
 	// Unprotected counts (device, release) pairs not protected by the end
 	// of the period: recent releases, and devices that were offline.
-	Unprotected int64
+	Unprotected int64 `json:"unprotected"`
 }
 
 // A Distribution summarizes a sample. Percentiles are nearest-rank: P90 is
 // the smallest value with at least 90% of the sample at or below it.
 type Distribution struct {
-	N                   int64   // size of the sample
-	Mean, P50, P90, P99 float64 // mean, median, 90th and 99th percentiles
+	N    int64   `json:"n"`    // size of the sample
+	Mean float64 `json:"mean"` // mean
+	P50  float64 `json:"p50"`  // median
+	P90  float64 `json:"p90"`  // 90th percentile
+	P99  float64 `json:"p99"`  // 99th percentile
 }
 
 // tally accumulates one side of a fleet. Its histograms are exact integer

@@ -58,9 +58,10 @@ func TestPatchTuesdayGolden(t *testing.T) {
 	}
 }
 
-// TestGoldenMatchesNotes checks the golden file against the dates the domain
-// notes list for 2024–2027 (shared/domain/hotpatch.md §3.3), so that the
-// golden file is itself checked against a second source.
+// TestGoldenMatchesNotes checks the golden file against the Patch Tuesday
+// dates observed for 2024–2027 (the release dates of Windows Server release
+// information [S3] and of Update release cycle for Windows clients [S17]),
+// so that the golden file is itself checked against a second source.
 func TestGoldenMatchesNotes(t *testing.T) {
 	notes := map[int][12]int{ // day of month, January..December
 		2024: {9, 13, 12, 9, 14, 11, 9, 13, 10, 8, 12, 10},

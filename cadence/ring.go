@@ -69,7 +69,8 @@ func AutopatchRingsOn(d hotpatch.Date) []Ring {
 }
 
 // Limits of the ring settings [S18, S19]. MaxDeadline is the range of the
-// Policy CSP setting, which the domain notes do not record.
+// Policy CSP setting (Policy CSP - Update, ConfigureDeadlineForQualityUpdates:
+// https://learn.microsoft.com/windows/client-management/mdm/policy-csp-update).
 const (
 	MaxDeferral = 30 // Update/DeferQualityUpdatesPeriodInDays; Graph qualityUpdateRing.deferralInDays 0–30
 	MaxDeadline = 30 // Update/ConfigureDeadlineForQualityUpdates 0–30

@@ -9,8 +9,9 @@ import (
 )
 
 // MissedBaseline chooses what a hotpatch device that is not on the current
-// baseline gets in a hotpatch month. Microsoft's texts differ and the notes
-// leave it UNCONFIRMED which is exact (shared/domain/hotpatch.md §1.2, §10).
+// baseline gets in a hotpatch month. Microsoft's texts differ (the LCU
+// [S1a–S1d]; the baseline, then hotpatches again [S7]) and it stays
+// UNCONFIRMED which is exact.
 type MissedBaseline uint8
 
 const (
@@ -82,8 +83,8 @@ func (p *RestartPolicy) UnmarshalText(b []byte) error {
 // Options configure a Simulation. The zero value uses the documented
 // defaults.
 type Options struct {
-	MissedBaseline MissedBaseline // what a device off the baseline gets in a hotpatch month
-	Restart        RestartPolicy  // when a device restarts
+	MissedBaseline MissedBaseline `json:"missedBaseline"` // what a device off the baseline gets in a hotpatch month
+	Restart        RestartPolicy  `json:"restart"`        // when a device restarts
 
 	// OutOfBandToHotpatch offers out-of-band releases that need a restart
 	// (standard cumulative updates) to devices on hotpatch too, which then
@@ -92,7 +93,7 @@ type Options struct {
 	// hotpatch machines a mistake [S34], and hotpatches after such a
 	// release still build on the baseline before it [S3]. UNCONFIRMED as a
 	// general rule.
-	OutOfBandToHotpatch bool
+	OutOfBandToHotpatch bool `json:"outOfBandToHotpatch"`
 }
 
 // A Device is a device to simulate: its facts, its static hotpatch
@@ -102,7 +103,7 @@ type Device struct {
 
 	// Eligible reports whether the device meets the static hotpatch
 	// prerequisites (licence, edition, build, VBS, Arm64 CHPE, hotpatch
-	// policy; shared/domain/hotpatch.md §9 rule 4) — an eligibility
+	// policy [S1, S2, S7]) — an eligibility
 	// policy's verdict. A device that is not eligible, or whose verdict is
 	// unknown, takes the standard cumulative update (restart) every month
 	// [S1a–S1d]. The dynamic rules (on the current baseline, knocked off
@@ -156,33 +157,34 @@ func (a *Action) UnmarshalText(b []byte) error {
 // not happen within the simulated period are zero. An Outcome holds no
 // pointers, so a Timeline costs the garbage collector nothing to scan.
 type Outcome struct {
-	Action Action // what the device did with the release
+	Action Action `json:"action"` // what the device did with the release
 
-	Offered   hotpatch.Date // the ring offered the release
-	Installed hotpatch.Date // the device installed it
-	Restarted hotpatch.Date // the device restarted for it
+	Offered   hotpatch.Date `json:"offered"`   // the ring offered the release
+	Installed hotpatch.Date `json:"installed"` // the device installed it
+	Restarted hotpatch.Date `json:"restarted"` // the device restarted for it
 
 	// Protected is the first day the device ran this release's fixes or a
 	// later release's (releases are cumulative): the install day of a
 	// hotpatch, the restart day of an update that needs a restart.
-	Protected hotpatch.Date
+	Protected hotpatch.Date `json:"protected"`
 
 	// DaysToProtection is Protected minus the release day, or -1 when the
 	// device was not protected by the end of the period.
-	DaysToProtection int
+	DaysToProtection int `json:"daysToProtection"`
 }
 
 // A Timeline is one device's simulated period.
 type Timeline struct {
-	From, To hotpatch.Date // the simulated period, both days included
+	From hotpatch.Date `json:"from"` // the simulated period: its first day
+	To   hotpatch.Date `json:"to"`   // and its last, included
 
 	// Releases are the releases of the period, in order; Outcomes[i] is
 	// what became of Releases[i]. Releases is shared by every Timeline of
 	// a Simulation and must not be modified.
-	Releases []Release
-	Outcomes []Outcome // one per release
+	Releases []Release `json:"releases"`
+	Outcomes []Outcome `json:"outcomes"` // one per release
 
-	Restarts int // restarts within the period
+	Restarts int `json:"restarts"` // restarts within the period
 }
 
 // All returns each release with its outcome, in release order.
@@ -267,8 +269,8 @@ func (s *Simulation) Years() float64 { return float64(s.end-s.start+1) / 365.242
 // out-of-band release: on its day if the ring's deferral for the month has
 // passed [S18]). The device installs on the first day it is online, taking
 // only the newest release offered by then (releases are cumulative), and
-// not while a restart is pending. What it installs follows
-// shared/domain/hotpatch.md §1.2 and §9 rules 5–6:
+// not while a restart is pending. What it installs follows Microsoft's
+// fallback rules [S1a–S1d, S1, S4b, S7]:
 //
 //   - a baseline: restart; the device is on the new baseline;
 //   - a hotpatch month, eligible and on the baseline: the hotpatch, no

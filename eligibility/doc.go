@@ -7,8 +7,8 @@
 // have changed over time (Arm64 support, Windows 11 25H2, Windows Server 2025
 // via Azure Arc, Arc pricing, hotpatch on by default). This package holds
 // them as data: each [Rule] has a stable ID ("vbs", "license", "baseline",
-// ...), a one-line title, its sources (the tags of the domain notes,
-// shared/domain/hotpatch.md, and a URL), the dates between which it is in
+// ...), a one-line title, its sources (tags of [hotpatch.Sources], listed
+// with title and URL in the module's SOURCES.md, and a URL), the dates between which it is in
 // force, a Check over a [hotpatch.Device], and a remedy. No condition lives
 // outside the rule tables.
 //
@@ -31,7 +31,7 @@
 //
 // Every device fact may be unknown, and a rule whose fact is unknown never
 // passes: it returns Unknown. Where Microsoft's pages disagree or are silent
-// (the notes mark these UNCONFIRMED) a rule returns Unknown with
+// (marked UNCONFIRMED) a rule returns Unknown with
 // Finding.Disputed set and cites the conflict:
 //
 //   - Windows 11 Pro editions under Microsoft 365 Business Premium: Learn
@@ -59,7 +59,7 @@
 //
 // # Rules and sources
 //
-// Windows 11 (domain notes §1, §9 rule 4): build 26100 (24H2), and from
+// Windows 11: build 26100 (24H2), and from
 // 2025-10-14 also 26200 (25H2) [S1a, S1e, S21, S22]; Enterprise or Education
 // [S1d, S2]; an E3, E5, F3, A3, A5, Business Premium or Windows 365
 // Enterprise license [S1d, S1e, S2]; VBS running [S1a, S1d]; x64 or Arm64,
@@ -68,7 +68,7 @@
 // update policy, or from 2026-05-12 by the Autopatch default [S7]; on the
 // latest baseline [S1a–S1d].
 //
-// Windows Server 2025 (§2, §9 rule 8): build 26100.1742 or later [S4b];
+// Windows Server 2025: build 26100.1742 or later [S4b];
 // Standard, Datacenter or Datacenter: Azure Edition [S4b]; UEFI with Secure
 // Boot [S4b]; VBS running [S4b]; Standard and Datacenter connected with Azure
 // Arc, Azure Edition needs no Arc [S4b, S5b]; Hotpatch enabled for the

@@ -193,8 +193,8 @@ const MaxProblems = 100
 //	lastBaseline
 //
 // Only "Device name" (the Hotpatch quality updates report) and the Graph
-// property hotpatchEnabled/isHotpatchEnabled are pinned by the domain notes
-// (§5.2); the other aliases are common export spellings, accepted for
+// property hotpatchEnabled/isHotpatchEnabled are pinned by sources (the
+// Hotpatch quality updates report [S18], Graph [S19]); the other aliases are common export spellings, accepted for
 // convenience. Values are parsed by the hotpatch package's lenient parsers;
 // an empty cell is an unknown fact. Columns outside the schema are ignored
 // and listed by Ignored.

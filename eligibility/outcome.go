@@ -69,7 +69,7 @@ func (s Status) Rank() int {
 }
 
 // A Stance says how a policy resolves the questions Microsoft's pages
-// dispute or leave open (the domain notes mark them UNCONFIRMED): Windows 11
+// dispute or leave open (marked UNCONFIRMED in the rules): Windows 11
 // Pro under Business Premium, IoT Enterprise and Enterprise LTSC 2024,
 // co-management, Windows 11 26H1 and 26H2, and what a device off the
 // baseline receives.

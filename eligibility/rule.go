@@ -20,8 +20,8 @@ type Rule struct {
 	// Title says what the rule requires, in one line.
 	Title string `json:"title"`
 
-	// Source names the sources of the rule by the tags of the domain notes
-	// (shared/domain/hotpatch.md §0), such as "S1d S2".
+	// Source names the sources of the rule by their tags in
+	// hotpatch.Sources (listed in SOURCES.md), such as "S1d S2".
 	Source string `json:"source"`
 
 	// URL is where a reader can check the rule: the page of its first

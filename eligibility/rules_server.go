@@ -34,7 +34,7 @@ var server2025Build = hotpatch.MustParseConstraint(">= 26100.1742, < 26101")
 
 // server2025Rules is the Windows Server 2025 rule set (Standard and
 // Datacenter via Azure Arc; Datacenter: Azure Edition), every version of
-// every rule. Basis: domain notes §2.1, §2.2 and §9 rule 8.
+// every rule. Basis: [S4a, S4b, S5a, S5b, S6, S8, S9].
 func server2025Rules() []Rule {
 	return []Rule{
 		{
@@ -91,7 +91,7 @@ func server2025Rules() []Rule {
 }
 
 // server2022Rules is the Windows Server 2022 rule set: Datacenter: Azure
-// Edition on Azure or Azure Local. Basis: domain notes §2.1 and §9 rule 8.
+// Edition on Azure or Azure Local. Basis: [S4b, S5a, S5b, S6].
 func server2022Rules() []Rule {
 	return []Rule{
 		server2022OS(hotpatch.Date{}, server2022MainstreamEnd, "Windows Server 2022 (build 20348)", "S5b S3", "", PassBecause("Windows Server 2022")),

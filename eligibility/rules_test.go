@@ -113,7 +113,7 @@ func runRuleCases(t *testing.T, track hotpatch.Track, good hotpatch.Device, case
 }
 
 // TestWindows11Rules checks each Windows 11 rule against the documentation
-// (domain notes §1.1, §1.4, §9 rule 4).
+// ([S1, S1a–S1e, S2, S7]).
 func TestWindows11Rules(t *testing.T) {
 	runRuleCases(t, hotpatch.TrackWindows11, goodClient, []ruleCase{
 		// os: "Windows 11 version 24H2 or later" [S1a, S1e]; 25H2 from October 2025 [S21, S22].
@@ -213,8 +213,8 @@ func TestWindows11Rules(t *testing.T) {
 
 var zero hotpatch.Date
 
-// TestServer2025Rules checks the Windows Server 2025 rules (domain notes
-// §2.1, §2.2, §9 rule 8).
+// TestServer2025Rules checks the Windows Server 2025 rules ([S4a, S4b,
+// S5b, S8, S9]).
 func TestServer2025Rules(t *testing.T) {
 	feb2025 := hotpatch.Date{Year: 2025, Month: 2, Day: 20}
 	runRuleCases(t, hotpatch.TrackServer2025, goodServer2025, []ruleCase{
@@ -261,7 +261,7 @@ func TestServer2025Rules(t *testing.T) {
 }
 
 // TestServer2022Rules checks the Windows Server 2022 Azure Edition rules
-// (domain notes §2.1).
+// ([S4b, S5a, S5b, S6]).
 func TestServer2022Rules(t *testing.T) {
 	runRuleCases(t, hotpatch.TrackServer2022, goodServer2022, []ruleCase{
 		{"S5b", "os", zero, none, Pass, false},

@@ -22,8 +22,8 @@ var (
 )
 
 // windows11Rules is the Windows 11 client rule set, every version of every
-// rule; For picks the versions in force on its date. Basis: domain notes §1
-// and §9 rule 4.
+// rule; For picks the versions in force on its date. Basis: [S1, S1a–S1e,
+// S2, S7].
 func windows11Rules() []Rule {
 	return []Rule{
 		{

@@ -74,7 +74,7 @@ type Result struct {
 	Reason   string  `json:"reason"`             // "VBS Not enabled: VBS is not enabled"
 	Disputed string  `json:"disputed,omitempty"` // the conflict, for a disputed finding
 	Remedy   string  `json:"remedy,omitempty"`   // for a rule that did not pass
-	Source   string  `json:"source"`             // source tags of the domain notes
+	Source   string  `json:"source"`             // source tags, see hotpatch.Sources
 	URL      string  `json:"url,omitempty"`
 }
 

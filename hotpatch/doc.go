@@ -28,7 +28,7 @@
 //
 // # The catalog
 //
-// Embedded returns the release history recorded in patchmodel's domain notes:
+// Embedded returns the release history recorded from Microsoft's pages:
 // the Windows 11 24H2/25H2 client track (from the November 2024 preview),
 // Windows Server 2025 (which shared the client's builds until December 2025
 // and has its own 26100.32xxx range since January 2026), and Windows Server
@@ -43,7 +43,8 @@
 // (https://learn.microsoft.com/en-us/windows/release-health/windows-server-release-info),
 // and the hotpatch release notes for Windows 11 Enterprise.
 //
-// Package hotpatchtest provides rapid generators for property tests.
+// Its companion package [github.com/patchmodel/patchmodel/hotpatch/hotpatchtest]
+// provides rapid generators of builds, devices and updates for property tests.
 package hotpatch
 
-//go:generate python3 gen_enums.py
+//go:generate go run gen_enums.go

@@ -3,6 +3,7 @@ package hotpatch_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 )
@@ -61,4 +62,43 @@ func ExampleCatalog_Protected() {
 	// Output:
 	// naive revision check: false
 	// catalog says: true
+}
+
+// Load the rows Microsoft published after a catalog was written on top of
+// it. Here the catalog is the embedded one as it stood before May 2026, and
+// the new rows are May 2026's Windows 11 releases, as in data/catalog.json.
+// A row that contradicts a known one is a *ConflictError.
+func ExampleCatalog_Merge() {
+	var april []hotpatch.Update
+	for u := range hotpatch.Embedded().All() {
+		if u.Released.Before(hotpatch.Date{Year: 2026, Month: 5, Day: 1}) {
+			april = append(april, u)
+		}
+	}
+	c, err := hotpatch.NewCatalog(april)
+	if err != nil {
+		panic(err)
+	}
+	const may = `[
+  {"kb": "KB5089466", "tracks": ["windows11"], "builds": ["26100.8390", "26200.8390"],
+   "released": "2026-05-12", "kind": "hotpatch", "restart": false, "baseline": "KB5083769", "source": "S22 S23"},
+  {"kb": "KB5089549", "tracks": ["windows11"], "builds": ["26100.8457", "26200.8457"],
+   "released": "2026-05-12", "kind": "lcu", "restart": true, "source": "S22 S23"}
+]`
+	c, err = c.Merge(strings.NewReader(may))
+	if err != nil {
+		panic(err)
+	}
+	u, err := c.Latest(hotpatch.TrackWindows11, hotpatch.KindHotpatch, hotpatch.Date{Year: 2026, Month: 5, Day: 31})
+	fmt.Println(u, err)
+
+	wrong := strings.Replace(may, `"26100.8390"`, `"26100.8391"`, 1)
+	_, err = c.Merge(strings.NewReader(wrong))
+	var conflict *hotpatch.ConflictError
+	if errors.As(err, &conflict) {
+		fmt.Println("conflict:", conflict.Existing.Build().Short(), "known,", conflict.New.Build().Short(), "new")
+	}
+	// Output:
+	// KB5089466 hotpatch 26100.8390 2026-05-12 <nil>
+	// conflict: 26100.8390 known, 26100.8391 new
 }

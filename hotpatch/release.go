@@ -11,16 +11,16 @@ import (
 // A Release is a version of a Windows product, identified by its build
 // number: Windows 11 24H2 is build 26100, and so is Windows Server 2025.
 type Release struct {
-	Product Product
-	Version string // "24H2", "2025", "LTSC 2024", "1809"
-	Number  uint32 // the build number, Build.Number
-	GA      Date   // general availability; zero when the notes do not give it
+	Product Product `json:"product"`
+	Version string  `json:"version"` // "24H2", "2025", "LTSC 2024", "1809"
+	Number  uint32  `json:"number"`  // the build number, Build.Number
+	GA      Date    `json:"ga"`      // general availability; zero when its sources do not give it
 	// EndOfServicing is the last day of servicing for the edition that is
 	// serviced longest (Enterprise/Education on the client, extended support
 	// on the server); zero when unknown.
-	EndOfServicing Date
-	Source         string // source tags, see Sources
-	Unconfirmed    string // why the row rests on weak evidence, if it does
+	EndOfServicing Date   `json:"endOfServicing"`
+	Source         string `json:"source"`      // source tags, see Sources
+	Unconfirmed    string `json:"unconfirmed"` // why the row rests on weak evidence, if it does
 }
 
 // String returns "Windows 11 24H2".
@@ -31,7 +31,8 @@ func (r Release) server() bool {
 	return r.Product == ProductWindowsServer || r.Product == ProductAzureLocal
 }
 
-// releases is the Windows build number map of the domain notes (§6).
+// releases is the Windows build number map: product, version and build
+// number of each release, from the sources each row names.
 var releases = []Release{
 	{ProductWindows10, "1507", 10240, Date{}, Date{}, "S31", ""},
 	{ProductWindows10, "1511", 10586, Date{}, Date{}, "S31", ""},

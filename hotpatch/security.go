@@ -32,7 +32,7 @@ func (c *Catalog) SecurityMonth(b Build) (year int, month time.Month, err error)
 //
 // The usual check, "revision ≥ fixed revision", is wrong for hotpatched
 // devices: a hotpatch has a lower revision than the same month's cumulative
-// update and carries the same security fixes (domain notes §4.4). Protected
+// update and carries the same security fixes (the tables of Windows Server release information [S3]). Protected
 // instead looks both builds up in the catalog and compares release dates
 // within a shared track: every release of a track is cumulative, and a
 // hotpatch ships the same day as the cumulative update it matches. So the

@@ -15,7 +15,7 @@ func TestProtected(t *testing.T) {
 		want      hotpatch.Tri
 		err       error
 	}{
-		// Domain notes §4.4: CVE-2025-53779, fixed by LCU 26100.4946 or hotpatch 26100.4851.
+		// Windows Server release information [S3]: CVE-2025-53779, fixed by LCU 26100.4946 or hotpatch 26100.4851.
 		{"hotpatch has its month's LCU fixes", "26100.4851", "26100.4946", hotpatch.True, nil},
 		{"LCU has its month's hotpatch fixes", "26100.4946", "26100.4851", hotpatch.True, nil},
 		{"revision in the gap is unknown", "26100.4900", "26100.4946", hotpatch.Unknown, hotpatch.ErrNotFound},

@@ -2,7 +2,7 @@ package hotpatch
 
 // A Source is a document that a catalog row, a release or a rule rests on.
 type Source struct {
-	Tag   string // short tag used in rows, as in the domain notes: "S3"
+	Tag   string // short tag used in rows: "S3"
 	Title string
 	URL   string
 	// FirstParty reports whether Microsoft wrote it. Third-party sources are
@@ -10,9 +10,9 @@ type Source struct {
 	FirstParty bool
 }
 
-// Sources lists the documents this package's data cites, by tag. Tags S1 to
-// S34 are those of patchmodel's domain notes; S35 and later were added with
-// the releases of June to September 2026. A support.microsoft.com address of
+// Sources lists the documents this package's data cites, by tag; the
+// module's SOURCES.md renders it. S35 and later were added with the releases
+// of June to September 2026. A support.microsoft.com address of
 // the form /help/NNNNNNN is the KB article's own redirect, as Microsoft's
 // release information tables link it.
 var Sources = map[string]Source{
@@ -53,6 +53,15 @@ var Sources = map[string]Source{
 	"S42":  {"S42", "January 24, 2026—Hotpatch KB5078238 (OS Build 20348.4655) Out-of-band, beside the out-of-band update KB5078136 (20348.4651) (address as quoted by third parties)", "https://support.microsoft.com/topic/january-24-2026-hotpatch-kb5078238-os-build-20348-4655-out-of-band", true},
 	"S43":  {"S43", "September 14, 2026—KB5129237 (OS Build 20348.5631) Out-of-band, Windows Server 2022", "https://support.microsoft.com/help/5129237", true},
 	"S44":  {"S44", "Windows Autopatch groups policies: preset default policy values, ms.date 2025-03-31 (MicrosoftDocs/windows-itpro-docs windows-autopatch-groups-policies.md)", "https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-groups-policies", true},
+	"S10":  {"S10", "Hotpatching on Windows, Windows OS Platform Blog, November 2021", "https://techcommunity.microsoft.com/blog/windowsosplatform/hotpatching-on-windows/2959541", true},
+	"S11":  {"S11", "Patch or attack? Inside the Windows Secure Hotpatch Report (a Windows engineer's blog, 2026; sample repository)", "https://github.com/CodeMaxx/windows-runtime-attestation-report", false},
+	"S12":  {"S12", "LLVM WindowsSecureHotPatching.cpp: support for Windows hotpatching (Microsoft-contributed)", "https://github.com/llvm/llvm-project/blob/main/llvm/lib/CodeGen/WindowsSecureHotPatching.cpp", false},
+	"S13":  {"S13", "MSVC /FUNCTIONPADMIN (Create hotpatchable image)", "https://learn.microsoft.com/cpp/build/reference/functionpadmin-create-hotpatchable-image", true},
+	"S14":  {"S14", "winnt.h, Windows SDK 10.0.26100.0 (as recompiled by microsoft/win32metadata)", "https://github.com/microsoft/win32metadata", true},
+	"S15":  {"S15", "Signal-Labs Hotpatching_PoC (reverse-engineered NtManageHotPatch)", "https://github.com/Signal-Labs/Hotpatching_PoC", false},
+	"S16":  {"S16", "Windows Internals, 5th and 6th editions, \"Hotpatch Support\" (book)", "", false},
+	"S25":  {"S25", "kpatch: patch author guide and create-diff-object (kpatch_verify_patchability)", "https://github.com/dynup/kpatch/blob/master/doc/patch-author-guide.md", false},
+	"S19":  {"S19", "Microsoft Graph: Deploy a hotpatch quality update using Windows Autopatch, and the qualityUpdateRing and windowsQualityUpdatePolicy resources", "https://learn.microsoft.com/graph/windowsupdates-hotpatch-update", true},
 	"CVRF": {"CVRF", "MSRC Security Update Guide CVRF v3.0 documents, one per month (rows read by hotpatch/msrc; each row's Provenance names the document and its revision)", "https://api.msrc.microsoft.com/cvrf/v3.0/updates", true},
 	"S45":  {"S45", "Reports of June–July 2026 quoting Microsoft release health: hotpatch for Windows Server 2022 Datacenter: Azure Edition extended through October 2027 (the day given as 10 or 30 October)", "", false},
 }

@@ -17,6 +17,25 @@
 // ends before that day, the report says so first, and the baseline rule
 // answers unknown for builds it cannot place; -catalog merges newer
 // releases (a JSON array of hotpatch.Update).
+//
+// # JSON schema
+//
+// With -json it prints the fleet report, the JSON encoding of an
+// eligibility.Report (whose field documentation defines each member): asOf,
+// month, stance, device counts (devices, eligible, notEligible, unknown,
+// restart, noRestart, restartUnknown), tracks[] (counts per track), rules[]
+// (failures per rule, with its source title and URL), remedies[] (what one
+// change would unlock) and input (rows read, rejected, and the problems
+// with their line and column). With -verdicts it prints instead
+//
+//	{"report": <the report>, "devices": [<eligibility.Explanation>...]}
+//
+// where each device's explanation gives its status, stance, track, asOf,
+// the result of every rule (outcome, reason, remedy, source, title, url)
+// and thisMonth, the update it is offered. Dates are "YYYY-MM-DD" strings;
+// statuses, stances and outcomes are strings. testdata/schema.golden lists
+// every path with its JSON types; TestJSONSchema keeps it in sync (go test
+// ./examples/fleet -run TestJSONSchema -update rewrites it).
 package main
 
 import (
@@ -50,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	verdicts := fs.Bool("verdicts", false, "also print every device's verdict and this month's offer")
 	workers := fs.Int("workers", 0, "evaluation goroutines (0: one per CPU)")
 	rules := fs.Bool("rules", false, "print every version of every rule, with dates and sources, and exit")
+	verbose := fs.Bool("v", false, "also list the sources the report or -rules cites, with titles and URLs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fleet [flags] inventory.csv|inventory.json\n       fleet -rules\n")
 		fs.PrintDefaults()
@@ -59,6 +79,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *rules {
 		printRules(stdout)
+		if *verbose {
+			return writeSources(stdout, ruleSources())
+		}
 		return nil
 	}
 	if fs.NArg() != 1 {
@@ -130,7 +153,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *verdicts {
 		fmt.Fprintln(stdout)
 	}
-	return report.WriteText(stdout)
+	if err := report.WriteText(stdout); err != nil {
+		return err
+	}
+	if *verbose {
+		return writeSources(stdout, reportSources(report))
+	}
+	return nil
 }
 
 // readFailed reports an inventory that could not be read to the end: no

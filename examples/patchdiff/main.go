@@ -3,25 +3,48 @@
 //
 // Usage:
 //
-//	go run ./examples/patchdiff [-json] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW
+//	go run ./examples/patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW
 //
 // Without -json it prints a summary in the manner of git diff --stat: the
 // count of functions per kind, the most-changed functions, and the data
-// sections whose bytes changed. With -json it prints the full
-// binarydiff.Result (schema in the binarydiff package documentation).
+// sections whose bytes changed.
 //
-// OLD and NEW may be PE images (x86-64, x86, Arm64) or ELF x86-64 files
+// OLD and NEW may be PE images (x64, x86, arm64) or ELF x86-64 files
 // (executables, shared objects, relocatable objects). With -hotpatch it
 // also assesses whether the change can be applied in memory by function
 // replacement (binarydiff.Result.Hotpatchability) and prints the verdict,
-// the findings that block it and the warnings; with -json the assessment
-// is the top-level "hotpatch" member beside the result's.
+// the findings that block it and the warnings.
+//
+// It exits 0 on success and for -h, 1 when an image cannot be read or
+// diffed, 2 on a usage error.
+//
+// # JSON schema
+//
+// With -json it prints one object, the JSON encoding of a
+// binarydiff.Result (whose field documentation defines each member):
+//
+//	old, new    binarydiff.ImageInfo: format, architecture, entry, image base, counts
+//	functions   []binarydiff.FunctionDiff: kind, old and new (name, rva, size),
+//	            similarity, pass; only the functions that are not identical,
+//	            unless -all is given
+//	sections    []binarydiff.SectionDiff: each section's kind and changed byte ranges
+//	summary     binarydiff.Summary: functions per kind, identical ones included
+//	hotpatch    with -hotpatch, a binarydiff.Assessment: verdict, findings,
+//	            warnings, the facts of both images, padding
+//
+// Kinds, passes, verdicts and rules are strings; addresses (rva) and sizes
+// are numbers. testdata/schema.golden lists every path with its JSON
+// types; TestJSONSchema keeps it in sync with the output (go test
+// ./examples/patchdiff -run TestJSONSchema -update rewrites it).
 package main
 
 import (
 	"cmp"
 	"context"
+	"debug/elf"
+	"debug/pe"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,44 +57,75 @@ import (
 )
 
 func main() {
-	jsonOut := flag.Bool("json", false, "print the full result as JSON")
-	noSyms := flag.Bool("no-symbols", false, "ignore function names from exports and symbols")
-	top := flag.Int("top", 20, "number of changed functions to list")
-	explain := flag.Bool("explain", false, "print an instruction-level diff of each listed changed function")
-	hotpatch := flag.Bool("hotpatch", false, "assess whether the change can be hotpatched (in-memory function replacement)")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: patchdiff [-json] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW\n")
-		flag.PrintDefaults()
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// config holds the command's flags.
+type config struct {
+	json      bool // print the result as JSON
+	all       bool // with json: list identical functions too
+	noSymbols bool // ignore function names
+	top       int  // changed functions to list in the text summary
+	explain   bool // instruction-level diff of each listed changed function
+	hotpatch  bool // assess hotpatchability
+}
+
+// cli runs the command with args and returns its exit status: 0 on
+// success and for -h, 1 when the diff fails, 2 on a usage error.
+func cli(args []string, stdout, stderr io.Writer) int {
+	var c config
+	fs := flag.NewFlagSet("patchdiff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&c.json, "json", false, "print the result as JSON (schema in the package documentation)")
+	fs.BoolVar(&c.all, "all", false, "with -json, list identical functions too (by default only the others)")
+	fs.BoolVar(&c.noSymbols, "no-symbols", false, "ignore function names from exports and symbols")
+	fs.IntVar(&c.top, "top", 20, "number of changed functions to list")
+	fs.BoolVar(&c.explain, "explain", false, "print an instruction-level diff of each listed changed function")
+	fs.BoolVar(&c.hotpatch, "hotpatch", false, "assess whether the change can be hotpatched (in-memory function replacement)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW\n")
+		fs.PrintDefaults()
 	}
-	flag.Parse()
-	if flag.NArg() != 2 {
-		flag.Usage()
-		os.Exit(2)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, flag.Arg(0), flag.Arg(1), *jsonOut, *noSyms, *top, *explain, *hotpatch); err != nil {
-		fmt.Fprintln(os.Stderr, "patchdiff:", err)
-		os.Exit(1)
+	if err := run(ctx, stdout, fs.Arg(0), fs.Arg(1), c); err != nil {
+		fmt.Fprintln(stderr, "patchdiff:", err)
+		return 1
 	}
+	return 0
 }
 
-func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain, hotpatch bool) error {
+func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) error {
 	old, new, err := openBoth(oldPath, newPath)
 	if err != nil {
 		return err
 	}
 	defer old.Close()
 	defer new.Close()
-	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{IgnoreSymbols: noSyms})
+	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{IgnoreSymbols: c.noSymbols})
 	if err != nil {
 		return err
 	}
 	var a *binarydiff.Assessment
-	if hotpatch {
+	if c.hotpatch {
 		a = res.Hotpatchability(old, new)
 	}
-	if jsonOut {
+	if c.json {
+		if !c.all {
+			res = withoutIdentical(res)
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		if a != nil {
@@ -83,11 +137,41 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 		}
 		return enc.Encode(res)
 	}
-	printStat(w, old, new, res, top, explain)
+	printStat(w, old, new, res, c.top, c.explain)
 	if a != nil {
 		printHotpatch(w, a)
 	}
 	return nil
+}
+
+// withoutIdentical returns a shallow copy of res whose Functions leave out
+// the identical ones (most of a typical update, and most of the JSON); its
+// Summary still counts them.
+func withoutIdentical(res *binarydiff.Result) *binarydiff.Result {
+	r := *res
+	r.Functions = slices.DeleteFunc(slices.Clone(res.Functions), func(fd binarydiff.FunctionDiff) bool {
+		return fd.Kind == binarydiff.Identical
+	})
+	return &r
+}
+
+// machineName names an image's machine as Windows does (x64, x86, arm64),
+// or an ELF machine as debug/elf does, or else gives its number.
+func machineName(format binarydiff.Format, machine uint16) string {
+	if format == binarydiff.FormatELF {
+		return strings.TrimPrefix(elf.Machine(machine).String(), "EM_")
+	}
+	switch machine {
+	case pe.IMAGE_FILE_MACHINE_AMD64:
+		return "x64"
+	case pe.IMAGE_FILE_MACHINE_I386:
+		return "x86"
+	case pe.IMAGE_FILE_MACHINE_ARM64:
+		return "arm64"
+	case pe.IMAGE_FILE_MACHINE_ARMNT:
+		return "arm"
+	}
+	return fmt.Sprintf("machine %#x", machine)
 }
 
 // openBoth opens the two images at once. Each Open decodes on every
@@ -124,8 +208,8 @@ func printHotpatch(w io.Writer, a *binarydiff.Assessment) {
 	}{{"old", a.Old}, {"new", a.New}} {
 		if f := side.f; f != nil {
 			cfg := f.LoadConfig != nil && f.LoadConfig.CFG()
-			fmt.Fprintf(w, "  %s image: %v machine %#x, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
-				side.name, f.Format, f.Machine, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
+			fmt.Fprintf(w, "  %s image: %s %v, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
+				side.name, machineName(f.Format, f.Machine), f.Format, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
 		}
 	}
 	for _, f := range a.Findings {

@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"debug/elf"
+	"debug/pe"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/patchmodel/patchmodel/binarydiff"
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+	"github.com/patchmodel/patchmodel/internal/jsontest"
 )
 
 // writePair writes a generated image pair with one changed, one inserted
@@ -42,7 +47,7 @@ func writePair(t *testing.T) (string, string, difftest.Truth) {
 func TestRunText(t *testing.T) {
 	old, new, truth := writePair(t)
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, old, new, false, false, 20, true, true); err != nil {
+	if err := run(context.Background(), &out, old, new, config{top: 20, explain: true, hotpatch: true}); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()
@@ -63,7 +68,7 @@ func TestRunText(t *testing.T) {
 func TestRunJSON(t *testing.T) {
 	old, new, truth := writePair(t)
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, old, new, true, true, 20, false, true); err != nil {
+	if err := run(context.Background(), &out, old, new, config{json: true, all: true, noSymbols: true, top: 20, hotpatch: true}); err != nil {
 		t.Fatal(err)
 	}
 	var res struct {
@@ -87,5 +92,104 @@ func TestRunJSON(t *testing.T) {
 	}
 	if res.Hotpatch.Verdict == "" {
 		t.Error("no hotpatch verdict")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/schema.golden")
+
+// TestJSONSchema keeps the shape of `patchdiff -json -hotpatch` (every
+// path and its JSON types) in testdata/schema.golden; the package
+// documentation describes it. Run with -update after a meant change.
+func TestJSONSchema(t *testing.T) {
+	old, new, _ := writePair(t)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, old, new, config{json: true, all: true, hotpatch: true}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := jsontest.Schema(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsontest.Golden(t, filepath.Join("testdata", "schema.golden"), got, *update)
+}
+
+// TestJSONOnlyDifferences checks that without -all the JSON lists every
+// function that is not identical, and no other, while the summary still
+// counts them all.
+func TestJSONOnlyDifferences(t *testing.T) {
+	old, new, truth := writePair(t)
+	var all, some bytes.Buffer
+	for _, c := range []struct {
+		out *bytes.Buffer
+		all bool
+	}{{&all, true}, {&some, false}} {
+		if err := run(context.Background(), c.out, old, new, config{json: true, all: c.all}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var a, s binarydiff.Result
+	if err := json.Unmarshal(all.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(some.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	var want []binarydiff.FunctionDiff
+	for _, fd := range a.Functions {
+		if fd.Kind != binarydiff.Identical {
+			want = append(want, fd)
+		}
+	}
+	if len(s.Functions) != len(want) || len(want) < len(truth.Changed)+len(truth.Added)+len(truth.Removed) {
+		t.Errorf("without -all: %d functions, want the %d not identical", len(s.Functions), len(want))
+	}
+	if s.Summary != a.Summary || s.Summary.Identical == 0 {
+		t.Errorf("summary %+v, with -all %+v", s.Summary, a.Summary)
+	}
+	if some.Len() >= all.Len() {
+		t.Errorf("without -all %d bytes, with %d", some.Len(), all.Len())
+	}
+}
+
+func TestCLIHelpAndUsage(t *testing.T) {
+	for _, c := range []struct {
+		args       []string
+		code       int
+		out, errIn string
+	}{
+		{[]string{"-h"}, 0, "usage: patchdiff", ""},
+		{[]string{"-help"}, 0, "usage: patchdiff", ""},
+		{nil, 2, "", "usage: patchdiff"},
+		{[]string{"-nosuchflag", "a", "b"}, 2, "", "flag provided but not defined"},
+		{[]string{"no-such-old", "no-such-new"}, 1, "", "patchdiff: "},
+	} {
+		var out, errOut bytes.Buffer
+		if code := cli(c.args, &out, &errOut); code != c.code {
+			t.Errorf("%q: exit %d, want %d", c.args, code, c.code)
+		}
+		if c.out == "" && out.Len() > 0 || !strings.Contains(out.String(), c.out) {
+			t.Errorf("%q: stdout %q, want %q", c.args, out.String(), c.out)
+		}
+		if !strings.Contains(errOut.String(), c.errIn) {
+			t.Errorf("%q: stderr %q, want %q", c.args, errOut.String(), c.errIn)
+		}
+	}
+}
+
+func TestMachineName(t *testing.T) {
+	for _, c := range []struct {
+		format  binarydiff.Format
+		machine uint16
+		want    string
+	}{
+		{binarydiff.FormatPE, pe.IMAGE_FILE_MACHINE_AMD64, "x64"},
+		{binarydiff.FormatPE, pe.IMAGE_FILE_MACHINE_ARM64, "arm64"},
+		{binarydiff.FormatPE, pe.IMAGE_FILE_MACHINE_I386, "x86"},
+		{binarydiff.FormatPE, 0x1234, "machine 0x1234"},
+		{binarydiff.FormatELF, uint16(elf.EM_X86_64), "X86_64"},
+	} {
+		if got := machineName(c.format, c.machine); got != c.want {
+			t.Errorf("machineName(%v, %#x) = %q, want %q", c.format, c.machine, got, c.want)
+		}
 	}
 }

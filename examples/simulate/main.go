@@ -27,6 +27,23 @@
 // 1%, 9% and 90% [S18]. The -online pattern says when they are online:
 // always, workdays (Monday to Friday), or mixed (80% on workdays only, and
 // every device away 5% of days and 4% of weeks, at random per -seed).
+//
+// # JSON schema
+//
+// With -json it prints one JSON object per track simulated, one after the
+// other:
+//
+//	track    the track, e.g. "windows11"
+//	options  cadence.Options: missedBaseline, restart, outOfBandToHotpatch
+//	online   the -online pattern
+//	report   cadence.FleetReport: from, to, years, releases, devices,
+//	         eligible, and on, off, eligibleOn, eligibleOff, each a
+//	         cadence.Summary: restarts, unprotected, and the distributions
+//	         restartsPerDeviceYear and daysToProtection (n, mean, p50, p90, p99)
+//
+// testdata/schema.golden lists every path with its JSON types;
+// TestJSONSchema keeps it in sync (go test ./examples/simulate -run
+// TestJSONSchema -update rewrites it).
 package main
 
 import (

@@ -104,7 +104,7 @@ func TestStale(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+var update = flag.Bool("update", false, "rewrite the golden files (errors and JSON schema)")
 
 func TestMain(m *testing.M) { clitest.Main(m, "simulate", main) }
 
