@@ -145,10 +145,7 @@ func (m *matcher) run() error {
 		// Same bytes and same meaning: equal bytes alone can mean another
 		// thing once moved (a RIP-relative operand reaching another slot).
 		{PassExact, func() {
-			m.uniqueKeyPass(PassExact, func(side, i int) (uint64, bool) {
-				fp := m.fp(side, i)
-				return fp.exact ^ mix64(fp.norm^uint64(m.fn(side, i).Size)), true
-			}, nil)
+			m.uniqueKeyPass(PassExact, m.exactKey, nil) // match_neighbours.go
 		}},
 		{PassNormalized, func() {
 			m.uniqueKeyPass(PassNormalized, func(side, i int) (uint64, bool) { return m.fp(side, i).norm, true }, nil)
@@ -160,6 +157,7 @@ func (m *matcher) run() error {
 			}
 		}},
 		{PassStructural, m.structuralPasses},
+		{PassCallGraph, m.neighbourPasses}, // match_neighbours.go
 		{PassCallGraph, m.callGraphPass},
 		{PassAlignment, m.alignmentPass},
 		{PassSimilarity, m.similarityPass},
@@ -174,6 +172,7 @@ func (m *matcher) run() error {
 	// A second call-graph and alignment round picks up what the later
 	// passes anchored.
 	m.callGraphPass()
+	m.neighbourPasses()
 	m.alignmentPass()
 	return m.ctx.Err()
 }

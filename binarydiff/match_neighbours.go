@@ -1,0 +1,357 @@
+package binarydiff
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"slices"
+)
+
+// The neighbourhood passes pair what the key passes cannot: small
+// functions whose code is the same as that of many others (thunks,
+// deleting destructors, the methods of template instances), and functions
+// whose code changed a little. A function is known by where it is used:
+// the call sites of a pair that reach it, and the slot it fills in an
+// array of code pointers (a C++ or Rust vtable, a dispatch table). Each
+// use proposes a pair; a function proposed two different partners is left
+// alone, and a proposal is accepted only if the two are similar enough
+// (Options.Threshold).
+
+const (
+	// maxSiteGap bounds the unpaired callees between two anchors that a
+	// call-site alignment pairs by position.
+	maxSiteGap = 8
+	// maxAnchorLook bounds how far along the new call sequence an anchor
+	// (a paired callee) is looked for.
+	maxAnchorLook = 64
+	// maxSlotRefs leaves out, as evidence for which arrays correspond,
+	// functions held by more slots than this (a pure-virtual handler
+	// fills thousands).
+	maxSlotRefs = 8
+	// maxNeighbourRounds bounds the rounds of the neighbourhood passes:
+	// each round's pairs anchor the next.
+	maxNeighbourRounds = 4
+)
+
+// neighbourPasses runs the callee-identity, call-site and pointer-array
+// passes, and the call-graph propagation of what they paired, until a
+// round pairs nothing; then pairs the small functions exactKey left out by
+// their raw bytes.
+func (m *matcher) neighbourPasses() {
+	for round := 0; round < maxNeighbourRounds && m.ctx.Err() == nil; round++ {
+		before := m.matched
+		m.calleeKeyPass()
+		m.callSitePass()
+		m.pointerArrayPass()
+		if m.matched == before {
+			break
+		}
+		m.callGraphPass()
+	}
+	m.uniqueKeyPass(PassExact, m.rawKey, nil)
+	m.callGraphPass()
+}
+
+// calleeKeyPass pairs functions whose normalized code is the same and
+// whose callees (calls, tail calls, function pointers, in order) are
+// paired with each other, when that is unique on both sides: a thunk is
+// one jump, and which function it reaches is all that tells it from the
+// others.
+func (m *matcher) calleeKeyPass() {
+	m.uniqueKeyPass(PassCallGraph, func(side, i int) (uint64, bool) {
+		b, partner := m.old, m.o2n
+		if side == 1 {
+			b, partner = m.new, m.n2o
+		}
+		cs := b.callees(i)
+		if len(cs) == 0 {
+			return 0, false
+		}
+		k := m.fp(side, i).norm
+		for _, c := range cs {
+			id := uint64(1 << 40) // not a function: the normalized code tells what
+			if c >= 0 {
+				if partner[c] < 0 {
+					return 0, false
+				}
+				id = uint64(c)
+				if side == 1 {
+					id = uint64(partner[c])
+				}
+			}
+			k = mix64(k ^ id)
+		}
+		return k, true
+	}, nil)
+}
+
+// proposals collects proposed pairs; a function proposed two different
+// partners (from either side) is dropped.
+type proposals struct {
+	o2n map[int32]int32
+	n2o map[int32]int32
+}
+
+const conflict = -2
+
+func newProposals() *proposals {
+	return &proposals{o2n: map[int32]int32{}, n2o: map[int32]int32{}}
+}
+
+func (p *proposals) add(oi, ni int32) {
+	if q, ok := p.o2n[oi]; !ok {
+		p.o2n[oi] = ni
+	} else if q != ni {
+		p.o2n[oi] = conflict
+	}
+	if q, ok := p.n2o[ni]; !ok {
+		p.n2o[ni] = oi
+	} else if q != oi {
+		p.n2o[ni] = conflict
+	}
+}
+
+// accept pairs the proposals without conflict on either side that are
+// plausible, in old index order (deterministic).
+func (p *proposals) accept(m *matcher, pass Pass) {
+	var olds []int32
+	for oi, ni := range p.o2n {
+		if ni >= 0 && p.n2o[ni] == oi {
+			olds = append(olds, oi)
+		}
+	}
+	slices.Sort(olds)
+	for _, oi := range olds {
+		ni := p.o2n[oi]
+		if m.o2n[oi] < 0 && m.n2o[ni] < 0 && m.plausible(int(oi), int(ni)) {
+			m.pair(int(oi), int(ni), pass)
+		}
+	}
+}
+
+// callSitePass aligns the call sites of every pair: callees paired with
+// each other are anchors, and between two anchors the distinct unpaired
+// callees of each side, when equally many, are proposed by position. A
+// caller that gained or lost a call elsewhere still lines up its other
+// calls, where the call-graph pass needs equal call counts.
+func (m *matcher) callSitePass() {
+	p := newProposals()
+	var ua, ub []int32
+	for oi, ni := range m.o2n {
+		if ni < 0 {
+			continue
+		}
+		a, b := m.old.callees(oi), m.new.callees(int(ni))
+		if !anyUnpaired(a, m.o2n) || !anyUnpaired(b, m.n2o) {
+			continue
+		}
+		li, lj, j := -1, -1, 0
+		gap := func(i, k int) {
+			ua = unpaired(ua[:0], a[li+1:i], m.o2n)
+			ub = unpaired(ub[:0], b[lj+1:k], m.n2o)
+			if len(ua) == len(ub) && len(ua) <= maxSiteGap {
+				for x := range ua {
+					p.add(ua[x], ub[x])
+				}
+			}
+		}
+		for i, x := range a {
+			if x < 0 || m.o2n[x] < 0 {
+				continue
+			}
+			y := m.o2n[x]
+			for k := j; k < len(b) && k < j+maxAnchorLook; k++ {
+				if b[k] == y {
+					gap(i, k)
+					li, lj, j = i, k, k+1
+					break
+				}
+			}
+		}
+		gap(len(a), len(b))
+	}
+	p.accept(m, PassCallGraph)
+}
+
+func anyUnpaired(ids []int32, partner []int32) bool {
+	for _, id := range ids {
+		if id >= 0 && partner[id] < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pointerArray is a run of consecutive relocated pointer slots in data,
+// each holding the start of a function: a vtable or a dispatch table.
+type pointerArray struct {
+	off, n int32 // into the side's slot targets
+}
+
+// pointerArrays returns the arrays of code pointers in b's data and the
+// function each slot holds, in address order.
+func pointerArrays(b *Binary) (arrs []pointerArray, targets []int32) {
+	ptr := uint32(pointerSize(b))
+	if ptr == 0 {
+		return nil, nil
+	}
+	sym := symbolPointers(b)
+	var word [8]byte
+	prev := ^uint32(0)
+	for _, rva := range b.relocs.rvas {
+		s := b.Section(rva)
+		if s == nil || s.Flags&SectionExec != 0 || b.readRVA(word[:ptr], rva) != nil {
+			prev = ^uint32(0)
+			continue
+		}
+		v := binary.LittleEndian.Uint64(word[:])
+		if ptr == 4 {
+			v = uint64(binary.LittleEndian.Uint32(word[:]))
+		}
+		if t, ok := sym[rva]; ok {
+			v = t
+		}
+		f := -1
+		if v >= b.ImageBase && v-b.ImageBase < 1<<32 {
+			f = b.functionStart(uint32(v - b.ImageBase))
+		}
+		if f < 0 {
+			prev = ^uint32(0)
+			continue
+		}
+		if prev == ^uint32(0) || rva != prev+ptr {
+			arrs = append(arrs, pointerArray{off: int32(len(targets))})
+		}
+		targets = append(targets, int32(f))
+		arrs[len(arrs)-1].n++
+		prev = rva
+	}
+	return arrs, targets
+}
+
+// pointerArrayPass pairs the functions that corresponding arrays of code
+// pointers hold at corresponding indices. Arrays correspond by a vote of
+// their paired slots (functions held by few slots only): the new array
+// and index shift most of the old array's paired slots agree on, with at
+// least two votes and no tie.
+func (m *matcher) pointerArrayPass() {
+	oa, ot := pointerArrays(m.old)
+	na, nt := pointerArrays(m.new)
+	if len(oa) == 0 || len(na) == 0 {
+		return
+	}
+	// Where each new function is held (array, index), for the rarely held.
+	type slot struct{ arr, idx int32 }
+	refs := map[int32][]slot{}
+	for ai, a := range na {
+		for k := int32(0); k < a.n; k++ {
+			f := nt[a.off+k]
+			if r := refs[f]; len(r) <= maxSlotRefs {
+				refs[f] = append(r, slot{int32(ai), k})
+			}
+		}
+	}
+	type vote struct{ arr, shift int32 }
+	p := newProposals()
+	votes := map[vote]int{}
+	for _, a := range oa {
+		clear(votes)
+		for k := int32(0); k < a.n; k++ {
+			y := m.o2n[ot[a.off+k]]
+			if y < 0 {
+				continue
+			}
+			if r := refs[y]; len(r) <= maxSlotRefs {
+				for _, s := range r {
+					votes[vote{s.arr, s.idx - k}]++
+				}
+			}
+		}
+		best, bestN, ties := vote{}, 0, 0
+		for v, n := range votes {
+			switch {
+			case n > bestN:
+				best, bestN, ties = v, n, 1
+			case n == bestN:
+				ties++
+			}
+		}
+		if bestN < 2 || ties > 1 {
+			continue
+		}
+		b := na[best.arr]
+		for k := int32(0); k < a.n; k++ {
+			j := k + best.shift
+			if j < 0 || j >= b.n {
+				continue
+			}
+			x, y := ot[a.off+k], nt[b.off+j]
+			if m.o2n[x] < 0 && m.n2o[y] < 0 {
+				p.add(x, y)
+			}
+		}
+	}
+	p.accept(m, PassAlignment)
+}
+
+// symbolPointers returns the addresses that the symbolic R_X86_64_64
+// dynamic relocations of an ELF shared object or executable put in their
+// slots (symbol value + addend, by slot RVA): the file holds 0 there. A
+// vtable of a shared object fills its slots so for the virtual functions
+// it exports. The address is structure, not a name: the dynamic linker
+// needs it whatever Options.IgnoreSymbols says.
+func symbolPointers(b *Binary) map[uint32]uint64 {
+	im := b.elf
+	if im == nil || im.rel || im.f == nil {
+		return nil
+	}
+	out := map[uint32]uint64{}
+	for _, s := range im.f.Sections {
+		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 || s.Size > uint64(b.size) {
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			continue
+		}
+		for k := 0; k+24 <= len(data); k += 24 {
+			off := binary.LittleEndian.Uint64(data[k:])
+			info := binary.LittleEndian.Uint64(data[k+8:])
+			i := int(info >> 32)
+			if elf.R_X86_64(info&0xffffffff) != elf.R_X86_64_64 || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
+				continue
+			}
+			if v := im.dsyms[i-1].Value; v != 0 {
+				out[uint32(off-im.base)] = v + binary.LittleEndian.Uint64(data[k+16:])
+			}
+		}
+	}
+	return out
+}
+
+// maxThunk is the size up to which a function that refers outside itself
+// is paired by its raw bytes only after its neighbours had their say (see
+// exactKey).
+const maxThunk = 32
+
+// exactKey is the key of the exact pass: the raw bytes and the normalized
+// code. The raw bytes of a function that calls, jumps to or reads
+// anything outside itself hold relative displacements, which another
+// function elsewhere can match by chance: many small functions (deleting
+// destructors, thunks) are one jump to the same target, and two of them
+// whose distances to it are equal have equal bytes (from libduckdb 1.5.5
+// to 1.5.6, and sodium-native 5.0.9 to 5.0.10, dozens were paired so with
+// the wrong partner). A small one (up to maxThunk bytes) is left out here:
+// the normalized pass pairs it when its code is unique, its callers and
+// vtable slots when they can, and rawKeyPass what is left. Larger ones
+// rarely coincide, and their bytes are the stronger evidence.
+func (m *matcher) exactKey(side, i int) (uint64, bool) {
+	if fp := m.fp(side, i); m.fn(side, i).Size <= maxThunk && (fp.callN > 0 || fp.drefN > 0) {
+		return 0, false
+	}
+	return m.rawKey(side, i)
+}
+
+func (m *matcher) rawKey(side, i int) (uint64, bool) {
+	fp := m.fp(side, i)
+	return fp.exact ^ mix64(fp.norm^uint64(m.fn(side, i).Size)), true
+}
