@@ -284,7 +284,7 @@ func scorePairs(s *score, res *binarydiff.Result, bins [2]*binarydiff.Binary) {
 // PE: the first header in .rdata that parses), and counts its functions,
 // those b names alike at the same start, and those b found at all.
 func goNames(path string, b *binarydiff.Binary) (total, named, found int) {
-	tab, text, base := locatePclntab(path)
+	tab, text := locatePclntab(path)
 	if tab == nil {
 		return 0, 0, 0
 	}
@@ -301,7 +301,7 @@ func goNames(path string, b *binarydiff.Binary) (total, named, found int) {
 			continue
 		}
 		total++
-		n, ok := at[uint32(f.Entry-base)]
+		n, ok := at[uint32(f.Entry-b.ImageBase)]
 		if ok {
 			found++
 		}
@@ -312,19 +312,19 @@ func goNames(path string, b *binarydiff.Binary) (total, named, found int) {
 	return total, named, found
 }
 
-func locatePclntab(path string) (tab []byte, text, base uint64) {
+func locatePclntab(path string) (tab []byte, text uint64) {
 	if f, err := elf.Open(path); err == nil {
 		defer f.Close()
 		s, tx := f.Section(".gopclntab"), f.Section(".text")
 		if s == nil || tx == nil {
-			return nil, 0, 0
+			return nil, 0
 		}
 		d, _ := s.Data()
-		return d, tx.Addr, 0
+		return d, tx.Addr
 	}
 	f, err := pe.Open(path)
 	if err != nil {
-		return nil, 0, 0
+		return nil, 0
 	}
 	defer f.Close()
 	var imageBase uint64
@@ -336,7 +336,7 @@ func locatePclntab(path string) (tab []byte, text, base uint64) {
 	}
 	tx, rd := f.Section(".text"), f.Section(".rdata")
 	if tx == nil || rd == nil {
-		return nil, 0, 0
+		return nil, 0
 	}
 	d, _ := rd.Data()
 	for off := 0; off+16 <= len(d); off += 4 {
@@ -344,12 +344,12 @@ func locatePclntab(path string) (tab []byte, text, base uint64) {
 		case 0xfffffff1, 0xfffffff0, 0xfffffffa:
 			if d[off+4] == 0 && d[off+5] == 0 {
 				if _, err := binarydiff.ParsePclntab(d[off:], imageBase+uint64(tx.VirtualAddress)); err == nil {
-					return d[off:], imageBase + uint64(tx.VirtualAddress), imageBase
+					return d[off:], imageBase + uint64(tx.VirtualAddress)
 				}
 			}
 		}
 	}
-	return nil, 0, 0
+	return nil, 0
 }
 
 // hashTime is the wall time of sha256sum reading both files (crypto/sha256

@@ -1,4 +1,5 @@
 //go:build v2
+// +build v2
 
 package main
 
