@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Go binaries carry their function table in the pclntab, which the
@@ -172,9 +173,10 @@ func textStart(b *Binary, data []byte) (uint64, bool) {
 
 // findPclntab returns the bytes of b's pclntab (from its header to the end
 // of its section; in place in a mapped image) and the address of the text
-// it describes. It looks in the .gopclntab section, else for a header in
-// the read-only and relocated data (PE .rdata, ELF .data.rel.ro of a
-// position-independent executable). ErrNoPclntab means no plausible
+// it describes. It looks in the .gopclntab section (.data.rel.ro.gopclntab
+// in a position-independent executable), else for a header in the
+// read-only and relocated data (PE .rdata; ELF .data.rel.ro when the
+// sections are renamed). ErrNoPclntab means no plausible
 // header was seen and the image has no other mark of Go; any other error
 // is a Go image whose pclntab does not read.
 func findPclntab(b *Binary) ([]byte, uint64, error) {
@@ -183,7 +185,7 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 	}
 	ptr := pointerSize(b)
 	for i := range b.Sections {
-		if s := &b.Sections[i]; s.Name == ".gopclntab" {
+		if s := &b.Sections[i]; strings.HasSuffix(s.Name, ".gopclntab") { // .data.rel.ro.gopclntab in a PIE
 			p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), b.size)))
 			if err != nil {
 				return nil, 0, fmt.Errorf("binarydiff: reading .gopclntab: %w", err)

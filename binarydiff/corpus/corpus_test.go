@@ -315,12 +315,18 @@ func goNames(path string, b *binarydiff.Binary) (total, named, found int) {
 func locatePclntab(path string) (tab []byte, text uint64) {
 	if f, err := elf.Open(path); err == nil {
 		defer f.Close()
-		s, tx := f.Section(".gopclntab"), f.Section(".text")
-		if s == nil || tx == nil {
+		tx := f.Section(".text")
+		if tx == nil {
 			return nil, 0
 		}
-		d, _ := s.Data()
-		return d, tx.Addr
+		// A position-independent executable names it .data.rel.ro.gopclntab.
+		for _, s := range f.Sections {
+			if strings.HasSuffix(s.Name, ".gopclntab") {
+				d, _ := s.Data()
+				return d, tx.Addr
+			}
+		}
+		return nil, 0
 	}
 	f, err := pe.Open(path)
 	if err != nil {
@@ -339,17 +345,24 @@ func locatePclntab(path string) (tab []byte, text uint64) {
 		return nil, 0
 	}
 	d, _ := rd.Data()
+	text = imageBase + uint64(tx.VirtualAddress)
+	return scanPclntab(d, text), text
+}
+
+// scanPclntab returns the first table in d, at a multiple of 4, whose
+// header has a Go 1.16+ magic and that binarydiff.ParsePclntab reads.
+func scanPclntab(d []byte, text uint64) []byte {
 	for off := 0; off+16 <= len(d); off += 4 {
 		switch binary.LittleEndian.Uint32(d[off:]) {
 		case 0xfffffff1, 0xfffffff0, 0xfffffffa:
 			if d[off+4] == 0 && d[off+5] == 0 {
-				if _, err := binarydiff.ParsePclntab(d[off:], imageBase+uint64(tx.VirtualAddress)); err == nil {
-					return d[off:], imageBase + uint64(tx.VirtualAddress)
+				if _, err := binarydiff.ParsePclntab(d[off:], text); err == nil {
+					return d[off:]
 				}
 			}
 		}
 	}
-	return nil, 0
+	return nil
 }
 
 // hashTime is the wall time of sha256sum reading both files (crypto/sha256
