@@ -37,11 +37,17 @@ const (
 // round pairs nothing; then pairs the small functions exactKey left out by
 // their raw bytes.
 func (m *matcher) neighbourPasses() {
+	var nb neighbourhood
+	for side, b := range [2]*Binary{m.old, m.new} {
+		nb.rvas[side], nb.fns[side] = codeSlots(b)
+		nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
+	}
 	for round := 0; round < maxNeighbourRounds && m.ctx.Err() == nil; round++ {
 		before := m.matched
 		m.calleeKeyPass()
+		m.referrerKeyPass(&nb)
 		m.callSitePass()
-		m.pointerArrayPass()
+		m.pointerArrayPass(&nb)
 		if m.matched == before {
 			break
 		}
@@ -82,6 +88,14 @@ func (m *matcher) calleeKeyPass() {
 		}
 		return k, true
 	}, nil)
+}
+
+// neighbourhood holds, per side, the code slots of the data and the
+// reverse "uses" graph (see referrers).
+type neighbourhood struct {
+	rvas [2][]uint32
+	fns  [2][]int32
+	refs [2]*callerIndex
 }
 
 // proposals collects proposed pairs; a function proposed two different
@@ -126,6 +140,42 @@ func (p *proposals) accept(m *matcher, pass Pass) {
 			m.pair(int(oi), int(ni), pass)
 		}
 	}
+}
+
+// referrerKeyPass pairs functions whose normalized code is the same and
+// whose referrers (see referrers) are paired with each other, when that
+// is unique on both sides: the instances of a template whose code does
+// not depend on its parameter are told apart by who uses them.
+func (m *matcher) referrerKeyPass(nb *neighbourhood) {
+	var ids [2][]uint64
+	m.uniqueKeyPass(PassCallGraph, func(side, i int) (uint64, bool) {
+		partner := m.o2n
+		if side == 1 {
+			partner = m.n2o
+		}
+		cs := nb.refs[side].of(i)
+		if len(cs) == 0 {
+			return 0, false
+		}
+		id := ids[side][:0]
+		for _, c := range cs {
+			if partner[c] < 0 {
+				return 0, false
+			}
+			if side == 0 {
+				id = append(id, uint64(c))
+			} else {
+				id = append(id, uint64(partner[c]))
+			}
+		}
+		slices.Sort(id)
+		ids[side] = id
+		k := m.fp(side, i).norm ^ 0x9e3779b97f4a7c15
+		for _, c := range slices.Compact(id) {
+			k = mix64(k ^ c)
+		}
+		return k, true
+	}, nil)
 }
 
 // callSitePass aligns the call sites of every pair: callees paired with
@@ -187,45 +237,116 @@ type pointerArray struct {
 	off, n int32 // into the side's slot targets
 }
 
-// pointerArrays returns the arrays of code pointers in b's data and the
-// function each slot holds, in address order.
-func pointerArrays(b *Binary) (arrs []pointerArray, targets []int32) {
+// codeSlots returns the pointer slots in b's data that hold the start of
+// a function, in address order, and the function each holds: relocated
+// words (PE base relocations, ELF relative relocations or inferred
+// pointers) and the slots of ELF symbolic relocations (see
+// symbolPointers).
+func codeSlots(b *Binary) (rvas []uint32, fns []int32) {
 	ptr := uint32(pointerSize(b))
 	if ptr == 0 {
 		return nil, nil
 	}
 	sym := symbolPointers(b)
+	add := func(rva uint32, v uint64) {
+		if v >= b.ImageBase && v-b.ImageBase < 1<<32 {
+			if f := b.functionStart(uint32(v - b.ImageBase)); f >= 0 {
+				rvas, fns = append(rvas, rva), append(fns, int32(f))
+			}
+		}
+	}
 	var word [8]byte
-	prev := ^uint32(0)
 	for _, rva := range b.relocs.rvas {
+		if t, ok := sym[rva]; ok {
+			add(rva, t)
+			delete(sym, rva)
+			continue
+		}
 		s := b.Section(rva)
 		if s == nil || s.Flags&SectionExec != 0 || b.readRVA(word[:ptr], rva) != nil {
-			prev = ^uint32(0)
 			continue
 		}
 		v := binary.LittleEndian.Uint64(word[:])
 		if ptr == 4 {
 			v = uint64(binary.LittleEndian.Uint32(word[:]))
 		}
-		if t, ok := sym[rva]; ok {
-			v = t
-		}
-		f := -1
-		if v >= b.ImageBase && v-b.ImageBase < 1<<32 {
-			f = b.functionStart(uint32(v - b.ImageBase))
-		}
-		if f < 0 {
-			prev = ^uint32(0)
-			continue
-		}
-		if prev == ^uint32(0) || rva != prev+ptr {
-			arrs = append(arrs, pointerArray{off: int32(len(targets))})
-		}
-		targets = append(targets, int32(f))
-		arrs[len(arrs)-1].n++
-		prev = rva
+		add(rva, v)
 	}
-	return arrs, targets
+	if len(sym) > 0 { // GOT slots: not among the relocated words
+		rest := make([]uint32, 0, len(sym))
+		for rva := range sym {
+			rest = append(rest, rva)
+		}
+		slices.Sort(rest)
+		for _, rva := range rest {
+			add(rva, sym[rva])
+		}
+		// Keep the address order the arrays need.
+		idx := make([]int, len(rvas))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(x, y int) int { return cmpU32(rvas[x], rvas[y]) })
+		r2, f2 := make([]uint32, len(rvas)), make([]int32, len(fns))
+		for k, i := range idx {
+			r2[k], f2[k] = rvas[i], fns[i]
+		}
+		rvas, fns = r2, f2
+	}
+	return rvas, fns
+}
+
+// pointerArrays groups code slots (see codeSlots) into arrays of
+// consecutive slots.
+func pointerArrays(b *Binary, rvas []uint32, fns []int32) []pointerArray {
+	ptr := uint32(pointerSize(b))
+	var arrs []pointerArray
+	for k, rva := range rvas {
+		if k == 0 || rva != rvas[k-1]+ptr {
+			arrs = append(arrs, pointerArray{off: int32(k)})
+		}
+		arrs[len(arrs)-1].n++
+	}
+	return arrs
+}
+
+// referrers is the reverse of "uses": for each function, the functions
+// that call it, take its address, or read a data slot holding it (a GOT
+// entry: position-independent code reaches a function it may not bind
+// locally so).
+func referrers(b *Binary, rvas []uint32, fns []int32) *callerIndex {
+	slot := make(map[uint32]int32, len(rvas))
+	for k, rva := range rvas {
+		slot[rva] = fns[k]
+	}
+	each := func(i int, f func(t int32)) {
+		for _, t := range b.callees(i) {
+			if t >= 0 {
+				f(t)
+			}
+		}
+		for _, d := range b.dataRefs(i) {
+			if t, ok := slot[d]; ok {
+				f(t)
+			}
+		}
+	}
+	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
+	for i := range b.Functions {
+		each(i, func(t int32) { c.start[t+1]++ })
+	}
+	for i := 1; i < len(c.start); i++ {
+		c.start[i] += c.start[i-1]
+	}
+	c.ids = make([]int32, c.start[len(c.start)-1])
+	fill := slices.Clone(c.start[:len(b.Functions)])
+	for i := range b.Functions {
+		each(i, func(t int32) {
+			c.ids[fill[t]] = int32(i)
+			fill[t]++
+		})
+	}
+	return c
 }
 
 // pointerArrayPass pairs the functions that corresponding arrays of code
@@ -233,9 +354,9 @@ func pointerArrays(b *Binary) (arrs []pointerArray, targets []int32) {
 // their paired slots (functions held by few slots only): the new array
 // and index shift most of the old array's paired slots agree on, with at
 // least two votes and no tie.
-func (m *matcher) pointerArrayPass() {
-	oa, ot := pointerArrays(m.old)
-	na, nt := pointerArrays(m.new)
+func (m *matcher) pointerArrayPass(nb *neighbourhood) {
+	ot, nt := nb.fns[0], nb.fns[1]
+	oa, na := pointerArrays(m.old, nb.rvas[0], ot), pointerArrays(m.new, nb.rvas[1], nt)
 	if len(oa) == 0 || len(na) == 0 {
 		return
 	}
@@ -293,11 +414,12 @@ func (m *matcher) pointerArrayPass() {
 	p.accept(m, PassAlignment)
 }
 
-// symbolPointers returns the addresses that the symbolic R_X86_64_64
-// dynamic relocations of an ELF shared object or executable put in their
-// slots (symbol value + addend, by slot RVA): the file holds 0 there. A
-// vtable of a shared object fills its slots so for the virtual functions
-// it exports. The address is structure, not a name: the dynamic linker
+// symbolPointers returns the addresses that the symbolic R_X86_64_64 and
+// R_X86_64_GLOB_DAT dynamic relocations of an ELF shared object or
+// executable put in their slots (symbol value + addend, by slot RVA): the
+// file holds 0 there. A vtable of a shared object fills its slots so for
+// the virtual functions it exports, and its code reaches them through the
+// GOT. The address is structure, not a name: the dynamic linker
 // needs it whatever Options.IgnoreSymbols says.
 func symbolPointers(b *Binary) map[uint32]uint64 {
 	im := b.elf
@@ -317,7 +439,8 @@ func symbolPointers(b *Binary) map[uint32]uint64 {
 			off := binary.LittleEndian.Uint64(data[k:])
 			info := binary.LittleEndian.Uint64(data[k+8:])
 			i := int(info >> 32)
-			if elf.R_X86_64(info&0xffffffff) != elf.R_X86_64_64 || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
+			typ := elf.R_X86_64(info & 0xffffffff)
+			if typ != elf.R_X86_64_64 && typ != elf.R_X86_64_GLOB_DAT || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
 				continue
 			}
 			if v := im.dsyms[i-1].Value; v != 0 {
