@@ -112,7 +112,11 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		ran++
-		s, rss := runChild(t, p, oldPath, newPath)
+		limit := 30 * time.Minute
+		if sel == "" {
+			limit = time.Minute // the CI subset stays time-bounded
+		}
+		s, rss := runChild(t, p, oldPath, newPath, limit)
 		if s == nil {
 			continue
 		}
@@ -140,12 +144,18 @@ func TestCorpus(t *testing.T) {
 			for side := range 2 {
 				if s.GoFuncs[side] == 0 {
 					t.Errorf("%s: side %d: no pclntab found by the harness", p.id, side)
+				} else if r := ratio(s.GoNamed[side], s.GoFuncs[side]); r < 0.99 {
+					t.Errorf("%s: side %d: %d of %d pclntab functions named (%.4f < 0.99)", p.id, side, s.GoNamed[side], s.GoFuncs[side], r)
 				}
 			}
 		}
 	}
 	tw.Flush()
-	t.Logf("corpus (%s; names ignored; wall = open both + diff):\n%s", cacheDir(), buf.String())
+	note := ""
+	if raceEnabled {
+		note = "; race detector on: times and RSS are not representative"
+	}
+	t.Logf("corpus (%s; names ignored; wall = open both + diff%s):\n%s", cacheDir(), note, buf.String())
 	if ran == 0 {
 		t.Skipf("no selected pair is in the cache %s; run binarydiff/corpus/fetch.sh", dir)
 	}
@@ -153,9 +163,11 @@ func TestCorpus(t *testing.T) {
 
 // runChild diffs one pair in a child process (this test binary) and
 // returns its score and peak RSS in bytes.
-func runChild(t *testing.T, p pair, oldPath, newPath string) (*score, int64) {
+func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration) (*score, int64) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCorpusChild$", "-test.v")
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCorpusChild$", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{oldPath, newPath, p.truth}, "\t"))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
