@@ -55,6 +55,63 @@ func (m *matcher) neighbourPasses() {
 	}
 	m.uniqueKeyPass(PassExact, m.rawKey, nil)
 	m.callGraphPass()
+	m.contextKeyPass(&nb)
+}
+
+// contextKeyPass pairs functions by their neighbourhood alone, whatever
+// their code: the same callees (in order) and the same referrers, all
+// paired and both non-empty, unique on both sides. A function rewritten
+// in place keeps who calls it and what it calls; its similarity need only
+// reach half of Options.Threshold.
+func (m *matcher) contextKeyPass(nb *neighbourhood) {
+	var ids [2][]uint64
+	key := func(side, i int) (uint64, bool) {
+		b, partner := m.old, m.o2n
+		if side == 1 {
+			b, partner = m.new, m.n2o
+		}
+		id := func(c int32) (uint64, bool) {
+			if partner[c] < 0 {
+				return 0, false
+			}
+			if side == 0 {
+				return uint64(c), true
+			}
+			return uint64(partner[c]), true
+		}
+		cs, rs := b.callees(i), nb.refs[side].of(i)
+		if len(cs) == 0 || len(rs) == 0 {
+			return 0, false
+		}
+		k := uint64(0x51afd7ed558ccd)
+		for _, c := range cs {
+			if c < 0 {
+				continue // not a function: an import, a stub
+			}
+			x, ok := id(c)
+			if !ok {
+				return 0, false
+			}
+			k = mix64(k ^ x)
+		}
+		r := ids[side][:0]
+		for _, c := range rs {
+			x, ok := id(c)
+			if !ok {
+				return 0, false
+			}
+			r = append(r, x)
+		}
+		slices.Sort(r)
+		ids[side] = r
+		for _, x := range slices.Compact(r) {
+			k = mix64(k ^ x ^ 1<<50)
+		}
+		return k, true
+	}
+	m.uniqueKeyPass(PassCallGraph, key, func(oi, ni int) bool {
+		return !m.namesDiffer(oi, ni) && m.similarity(oi, ni) >= m.opts.Threshold/2
+	})
 }
 
 // calleeKeyPass pairs functions whose normalized code is the same and
