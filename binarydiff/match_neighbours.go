@@ -1,9 +1,12 @@
 package binarydiff
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"slices"
+
+	"github.com/zeebo/xxh3"
 )
 
 // The neighbourhood passes pair what the key passes cannot: small
@@ -39,7 +42,8 @@ const (
 func (m *matcher) neighbourPasses() {
 	var nb neighbourhood
 	for side, b := range [2]*Binary{m.old, m.new} {
-		nb.rvas[side], nb.fns[side] = codeSlots(b)
+		nb.sym[side] = symbolPointers(b)
+		nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
 		nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
 	}
 	for round := 0; round < maxNeighbourRounds && m.ctx.Err() == nil; round++ {
@@ -150,6 +154,7 @@ func (m *matcher) calleeKeyPass() {
 // neighbourhood holds, per side, the code slots of the data and the
 // reverse "uses" graph (see referrers).
 type neighbourhood struct {
+	sym  [2]map[uint32]uint64 // see symbolPointers
 	rvas [2][]uint32
 	fns  [2][]int32
 	refs [2]*callerIndex
@@ -299,12 +304,12 @@ type pointerArray struct {
 // words (PE base relocations, ELF relative relocations or inferred
 // pointers) and the slots of ELF symbolic relocations (see
 // symbolPointers).
-func codeSlots(b *Binary) (rvas []uint32, fns []int32) {
+func codeSlots(b *Binary, sym map[uint32]uint64) (rvas []uint32, fns []int32) {
 	ptr := uint32(pointerSize(b))
 	if ptr == 0 {
 		return nil, nil
 	}
-	sym := symbolPointers(b)
+	done := map[uint32]bool{}
 	add := func(rva uint32, v uint64) {
 		if v >= b.ImageBase && v-b.ImageBase < 1<<32 {
 			if f := b.functionStart(uint32(v - b.ImageBase)); f >= 0 {
@@ -316,7 +321,7 @@ func codeSlots(b *Binary) (rvas []uint32, fns []int32) {
 	for _, rva := range b.relocs.rvas {
 		if t, ok := sym[rva]; ok {
 			add(rva, t)
-			delete(sym, rva)
+			done[rva] = true
 			continue
 		}
 		s := b.Section(rva)
@@ -329,10 +334,12 @@ func codeSlots(b *Binary) (rvas []uint32, fns []int32) {
 		}
 		add(rva, v)
 	}
-	if len(sym) > 0 { // GOT slots: not among the relocated words
-		rest := make([]uint32, 0, len(sym))
+	if len(sym) > len(done) { // GOT slots: not among the relocated words
+		rest := make([]uint32, 0, len(sym)-len(done))
 		for rva := range sym {
-			rest = append(rest, rva)
+			if !done[rva] {
+				rest = append(rest, rva)
+			}
 		}
 		slices.Sort(rest)
 		for _, rva := range rest {
@@ -407,15 +414,37 @@ func referrers(b *Binary, rvas []uint32, fns []int32) *callerIndex {
 }
 
 // pointerArrayPass pairs the functions that corresponding arrays of code
-// pointers hold at corresponding indices. Arrays correspond by a vote of
-// their paired slots (functions held by few slots only): the new array
-// and index shift most of the old array's paired slots agree on, with at
-// least two votes and no tie.
+// pointers hold at corresponding indices. Arrays correspond by a vote:
+// each paired slot (functions held by few slots only) votes for the new
+// array and index shift it agrees with, and each reference to the arrays
+// from the same place in the code of a pair (a constructor storing its
+// class's vtable) votes twice. The winner needs two votes and no tie.
 func (m *matcher) pointerArrayPass(nb *neighbourhood) {
 	ot, nt := nb.fns[0], nb.fns[1]
 	oa, na := pointerArrays(m.old, nb.rvas[0], ot), pointerArrays(m.new, nb.rvas[1], nt)
 	if len(oa) == 0 || len(na) == 0 {
 		return
+	}
+	type vote struct{ arr, shift int32 }
+	refVotes := map[int32][]vote{}
+	at := [2]func(rva uint32) (int32, int32, bool){arrayAt(m.old, nb, 0, oa), arrayAt(m.new, nb, 1, na)}
+	for oi, ni := range m.o2n {
+		if ni < 0 {
+			continue
+		}
+		do, dn := m.old.dataRefs(oi), m.new.dataRefs(int(ni))
+		if len(do) != len(dn) {
+			continue
+		}
+		for k := range do {
+			a, ia, ok := at[0](do[k])
+			if !ok {
+				continue
+			}
+			if b, ib, ok := at[1](dn[k]); ok {
+				refVotes[a] = append(refVotes[a], vote{b, ib - ia})
+			}
+		}
 	}
 	// Where each new function is held (array, index), for the rarely held.
 	type slot struct{ arr, idx int32 }
@@ -428,11 +457,35 @@ func (m *matcher) pointerArrayPass(nb *neighbourhood) {
 			}
 		}
 	}
-	type vote struct{ arr, shift int32 }
+	// Arrays named alike by their type information (a C++ vtable's) are
+	// the same class's: three votes, when the name is unique on both sides.
+	names := map[uint64][2]int32{} // name → array+1 per side, -1 when not unique
+	for side, arrs := range [2][]pointerArray{oa, na} {
+		b := m.bin(side)
+		for ai, a := range arrs {
+			if k := typeName(b, nb, side, nb.rvas[side][a.off]); k != 0 {
+				e := names[k]
+				if e[side] == 0 {
+					e[side] = int32(ai) + 1
+				} else {
+					e[side] = -1
+				}
+				names[k] = e
+			}
+		}
+	}
+	for _, e := range names {
+		if e[0] > 0 && e[1] > 0 {
+			refVotes[e[0]-1] = append(refVotes[e[0]-1], vote{e[1] - 1, 0}, vote{e[1] - 1, 0}) // with the weight of 2 below: 4
+		}
+	}
 	p := newProposals()
 	votes := map[vote]int{}
-	for _, a := range oa {
+	for ai, a := range oa {
 		clear(votes)
+		for _, v := range refVotes[int32(ai)] {
+			votes[v] += 2
+		}
 		for k := int32(0); k < a.n; k++ {
 			y := m.o2n[ot[a.off+k]]
 			if y < 0 {
@@ -469,6 +522,107 @@ func (m *matcher) pointerArrayPass(nb *neighbourhood) {
 		}
 	}
 	p.accept(m, PassAlignment)
+}
+
+// arrayAt returns a function telling which array of arrs (of a side of
+// nb) an address refers to, and at which index: an address in an array,
+// or up to two pointers before its first slot (a C++ vtable's symbol
+// precedes its slots by the offset to top and the type information), read
+// through a GOT slot if it is one.
+func arrayAt(b *Binary, nb *neighbourhood, side int, arrs []pointerArray) func(rva uint32) (int32, int32, bool) {
+	ptr := uint32(pointerSize(b))
+	rvas := nb.rvas[side]
+	return func(rva uint32) (int32, int32, bool) {
+		if v, ok := nb.sym[side][rva]; ok && v >= b.ImageBase && v-b.ImageBase < 1<<32 {
+			rva = uint32(v - b.ImageBase)
+		}
+		i, _ := slices.BinarySearchFunc(arrs, rva, func(a pointerArray, t uint32) int { return cmpU32(rvas[a.off], t) })
+		// arrs[i] is the first array starting at or after rva.
+		if i < len(arrs) && rvas[arrs[i].off]-rva <= 2*ptr && (rvas[arrs[i].off]-rva)%ptr == 0 {
+			return int32(i), 0, true
+		}
+		if i > 0 {
+			a := arrs[i-1]
+			if off := rva - rvas[a.off]; off%ptr == 0 && off/ptr < uint32(a.n) {
+				return int32(i - 1), int32(off / ptr), true
+			}
+		}
+		return 0, 0, false
+	}
+}
+
+// maxTypeName bounds the type name read for a vtable.
+const maxTypeName = 512
+
+// typeName returns a hash of the name in the type information that the
+// slot before the array starting at first points to, or 0: the Itanium
+// C++ ABI (GCC, clang) puts a pointer to the std::type_info there, whose
+// second word points to the mangled name; the Microsoft ABI puts a pointer
+// to the complete object locator, whose fourth word is the image-relative
+// address of the type descriptor, whose name starts 16 bytes in (on
+// x86-64; 8 on x86). It is the class's name the compiler keeps for
+// run-time type identification: data, there whatever Options.IgnoreSymbols
+// says.
+func typeName(b *Binary, nb *neighbourhood, side int, first uint32) uint64 {
+	ptr := uint32(pointerSize(b))
+	if first < ptr {
+		return 0
+	}
+	word := func(rva uint32) (uint32, bool) { // a pointer at rva, as an RVA
+		if v, ok := nb.sym[side][rva]; ok {
+			if v >= b.ImageBase && v-b.ImageBase < 1<<32 {
+				return uint32(v - b.ImageBase), true
+			}
+			return 0, false
+		}
+		var w [8]byte
+		if b.readRVA(w[:ptr], rva) != nil {
+			return 0, false
+		}
+		v := binary.LittleEndian.Uint64(w[:])
+		if ptr == 4 {
+			v = uint64(binary.LittleEndian.Uint32(w[:]))
+		}
+		if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
+			return 0, false
+		}
+		return uint32(v - b.ImageBase), true
+	}
+	info, ok := word(first - ptr)
+	if !ok {
+		return 0
+	}
+	var name uint32
+	if b.Format == FormatPE {
+		var col [16]byte
+		if b.readRVA(col[:], info) != nil {
+			return 0
+		}
+		td := binary.LittleEndian.Uint32(col[12:])
+		if ptr == 4 { // x86: absolute addresses
+			if uint64(td) < b.ImageBase {
+				return 0
+			}
+			td = uint32(uint64(td) - b.ImageBase)
+		}
+		name = td + 2*ptr
+	} else if name, ok = word(info + ptr); !ok {
+		return 0
+	}
+	var buf [maxTypeName]byte
+	s := b.Section(name)
+	if s == nil || name-s.RVA >= s.FileSize {
+		return 0
+	}
+	n := min(uint32(len(buf)), s.FileSize-(name-s.RVA))
+	if b.readRVA(buf[:n], name) != nil {
+		return 0
+	}
+	end := bytes.IndexByte(buf[:n], 0)
+	if end < 2 {
+		return 0
+	}
+	return xxh3.Hash(buf[:end]) | 1
 }
 
 // symbolPointers returns the addresses that the symbolic R_X86_64_64 and
