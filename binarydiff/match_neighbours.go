@@ -460,10 +460,11 @@ func (m *matcher) pointerArrayPass(nb *neighbourhood) {
 	// Arrays named alike by their type information (a C++ vtable's) are
 	// the same class's: three votes, when the name is unique on both sides.
 	names := map[uint64][2]int32{} // name → array+1 per side, -1 when not unique
+	buf := new([maxTypeName]byte)  // one for all: a read's buffer escapes
 	for side, arrs := range [2][]pointerArray{oa, na} {
 		b := m.bin(side)
 		for ai, a := range arrs {
-			if k := typeName(b, nb, side, nb.rvas[side][a.off]); k != 0 {
+			if k := typeName(b, nb, side, nb.rvas[side][a.off], buf); k != 0 {
 				e := names[k]
 				if e[side] == 0 {
 					e[side] = int32(ai) + 1
@@ -563,7 +564,7 @@ const maxTypeName = 512
 // x86-64; 8 on x86). It is the class's name the compiler keeps for
 // run-time type identification: data, there whatever Options.IgnoreSymbols
 // says.
-func typeName(b *Binary, nb *neighbourhood, side int, first uint32) uint64 {
+func typeName(b *Binary, nb *neighbourhood, side int, first uint32, buf *[maxTypeName]byte) uint64 {
 	ptr := uint32(pointerSize(b))
 	if first < ptr {
 		return 0
@@ -609,7 +610,6 @@ func typeName(b *Binary, nb *neighbourhood, side int, first uint32) uint64 {
 	} else if name, ok = word(info + ptr); !ok {
 		return 0
 	}
-	var buf [maxTypeName]byte
 	s := b.Section(name)
 	if s == nil || name-s.RVA >= s.FileSize {
 		return 0
