@@ -161,6 +161,47 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestCorpusGoNames checks every Go binary of the corpus (all toolchains,
+// exe and PIE, amd64, 386 and arm64): at least 99% of its pclntab's
+// functions are discovered at their start and named alike.
+func TestCorpusGoNames(t *testing.T) {
+	dir := filepath.Join(cacheDir(), "files")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh to fetch it", dir)
+	}
+	f, err := os.ReadFile("corpus.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(f), "\n") {
+		w := strings.Fields(line)
+		if len(w) < 4 || w[0] != "file" || !strings.HasPrefix(w[3], "go:") && !strings.HasPrefix(w[1], "esbuild") {
+			continue
+		}
+		path := filepath.Join(dir, w[1])
+		if !exists(path) {
+			continue
+		}
+		b, err := binarydiff.Open(path)
+		if err != nil {
+			t.Errorf("%s: %v", w[1], err)
+			continue
+		}
+		total, named, found := goNames(path, b)
+		n++
+		if total == 0 || ratio(named, total) < 0.99 || ratio(found, total) < 0.99 {
+			t.Errorf("%s: %d pclntab functions, %d discovered, %d named; warnings %v", w[1], total, found, named, b.Warnings)
+		} else if testing.Verbose() {
+			t.Logf("%s: %d pclntab functions, %d discovered, %d named", w[1], total, found, named)
+		}
+		b.Close()
+	}
+	if n == 0 {
+		t.Skip("no Go binary of the corpus is in the cache; run binarydiff/corpus/fetch.sh")
+	}
+}
+
 // runChild diffs one pair in a child process (this test binary) and
 // returns its score and peak RSS in bytes.
 func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration) (*score, int64) {
