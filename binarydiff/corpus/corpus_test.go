@@ -100,7 +100,7 @@ func TestCorpus(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 1, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "pair\ttoolchain\tMiB\tfuncs old/new\tpairs\ttruth\tprecision\trecall\tI/M/C/A/R\tremoved named\tGo named\twall s\tsha256 s\tratio\tRSS MiB\tRSS/(2×in+16M)\t")
+	fmt.Fprintln(tw, "pair\ttoolchain\tMiB\tfuncs old/new\tpairs\ttruth\tprecision\trecall\tI/M/C/A/R\tremoved named\tGo named\twall s\tsha256 s\tratio\tCPU s\tsha256 CPU s\tCPU ratio\tRSS MiB\tRSS/(2×in+16M)\t")
 	ran := 0
 	for _, p := range readManifest(t) {
 		if sel == "" && !p.ci || re != nil && !re.MatchString(p.id) {
@@ -116,11 +116,11 @@ func TestCorpus(t *testing.T) {
 		if sel == "" {
 			limit = time.Minute // the CI subset stays time-bounded
 		}
-		s, rss := runChild(t, p, oldPath, newPath, limit)
+		s, rss, cpu := runChild(t, p, oldPath, newPath, limit)
 		if s == nil {
 			continue
 		}
-		hash := hashTime(oldPath, newPath)
+		hash, hashCPU := hashTime(oldPath, newPath)
 		in := fileSize(oldPath) + fileSize(newPath)
 		prec, rec := ratio(s.Correct, s.Judged), ratio(s.Correct, s.Truth)
 		goNamed := "-"
@@ -128,11 +128,12 @@ func TestCorpus(t *testing.T) {
 			goNamed = fmt.Sprintf("%.4f", ratio(s.GoNamed[0]+s.GoNamed[1], s.GoFuncs[0]+s.GoFuncs[1]))
 		}
 		sum := s.Summary
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%d/%d\t%d\t%d\t%.4f\t%.4f\t%d/%d/%d/%d/%d\t%d\t%s\t%.2f\t%.2f\t%.1f\t%.0f\t%.2f\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%d/%d\t%d\t%d\t%.4f\t%.4f\t%d/%d/%d/%d/%d\t%d\t%s\t%.2f\t%.2f\t%.1f\t%.2f\t%.2f\t%.1f\t%.0f\t%.2f\t\n",
 			p.id, p.toolchain, float64(in)/(1<<20), s.OldFuncs, s.NewFuncs, s.Pairs, s.Truth, prec, rec,
 			sum.Identical, sum.Moved, sum.Changed, sum.Added, sum.Removed, s.RemovedNamed, goNamed,
-			s.Wall.Seconds(), hash.Seconds(), s.Wall.Seconds()/hash.Seconds(), float64(rss)/(1<<20),
-			float64(rss)/float64(2*in+16<<20))
+			s.Wall.Seconds(), hash.Seconds(), s.Wall.Seconds()/hash.Seconds(),
+			cpu.Seconds(), hashCPU.Seconds(), cpu.Seconds()/max(hashCPU.Seconds(), 1e-3),
+			float64(rss)/(1<<20), float64(rss)/float64(2*in+16<<20))
 		for _, w := range s.Warnings {
 			t.Logf("%s: warning: %s", p.id, w)
 		}
@@ -203,8 +204,9 @@ func TestCorpusGoNames(t *testing.T) {
 }
 
 // runChild diffs one pair in a child process (this test binary) and
-// returns its score and peak RSS in bytes.
-func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration) (*score, int64) {
+// returns its score, peak RSS in bytes and CPU time (user + system, the
+// whole child: start, open, diff, scoring).
+func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration) (*score, int64, time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
@@ -214,20 +216,21 @@ func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Errorf("%s: child: %v\n%s%s", p.id, err, out.String(), errb.String())
-		return nil, 0
+		return nil, 0, 0
 	}
 	rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	for _, line := range strings.Split(out.String(), "\n") {
 		if js, ok := strings.CutPrefix(line, "CORPUS-SCORE "); ok {
 			var s score
 			if err := json.Unmarshal([]byte(js), &s); err != nil {
 				t.Fatal(err)
 			}
-			return &s, rss
+			return &s, rss, cpu
 		}
 	}
 	t.Errorf("%s: child printed no score:\n%s", p.id, out.String())
-	return nil, 0
+	return nil, 0, 0
 }
 
 // TestCorpusChild is the child process of TestCorpus.
@@ -418,12 +421,14 @@ func scanPclntab(d []byte, text uint64) []byte {
 	return nil
 }
 
-// hashTime is the wall time of sha256sum reading both files (crypto/sha256
-// in this process when the command is missing).
-func hashTime(paths ...string) time.Duration {
+// hashTime is the wall and CPU time of sha256sum reading both files
+// (crypto/sha256 in this process when the command is missing: then the
+// CPU time is the wall time).
+func hashTime(paths ...string) (wall, cpu time.Duration) {
 	start := time.Now()
-	if err := exec.Command("sha256sum", paths...).Run(); err == nil {
-		return time.Since(start)
+	cmd := exec.Command("sha256sum", paths...)
+	if err := cmd.Run(); err == nil {
+		return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	start = time.Now()
 	for _, p := range paths {
@@ -435,7 +440,7 @@ func hashTime(paths ...string) time.Duration {
 		io.Copy(h, f)
 		f.Close()
 	}
-	return time.Since(start)
+	return time.Since(start), time.Since(start)
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
