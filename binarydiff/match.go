@@ -174,6 +174,7 @@ func (m *matcher) run() error {
 	m.callGraphPass()
 	m.neighbourPasses()
 	m.alignmentPass()
+	m.dropContradicted() // match_neighbours.go
 	return m.ctx.Err()
 }
 

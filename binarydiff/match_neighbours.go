@@ -689,3 +689,52 @@ func (m *matcher) rawKey(side, i int) (uint64, bool) {
 	fp := m.fp(side, i)
 	return fp.exact ^ mix64(fp.norm^uint64(m.fn(side, i).Size)), true
 }
+
+// dropContradicted unpairs the pairs a guessing pass made (structural,
+// call graph, alignment, similarity) that their neighbourhood contradicts:
+// both functions are referred to, every referrer of the old one is
+// paired, and none of them with a referrer of the new one. The code
+// looked alike; who uses it says they are different functions (on
+// libduckdb 1.5.5 to 1.5.6 with names ignored, 48 such pairs were wrong
+// and 2 right by the symbol table). Then the neighbourhood passes try the
+// functions so freed again.
+func (m *matcher) dropContradicted() {
+	var nb neighbourhood
+	for side, b := range [2]*Binary{m.old, m.new} {
+		nb.sym[side] = symbolPointers(b)
+		nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
+		nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
+	}
+	mark := make([]bool, len(m.new.Functions))
+	dropped := 0
+	for oi, ni := range m.o2n {
+		if ni < 0 || m.pass[oi] < PassStructural {
+			continue
+		}
+		ro, rn := nb.refs[0].of(oi), nb.refs[1].of(int(ni))
+		if len(ro) == 0 || len(rn) == 0 {
+			continue
+		}
+		for _, r := range rn {
+			mark[r] = true
+		}
+		contradicted := true
+		for _, r := range ro {
+			if p := m.o2n[r]; p < 0 || mark[p] {
+				contradicted = false
+				break
+			}
+		}
+		for _, r := range rn {
+			mark[r] = false
+		}
+		if contradicted {
+			m.o2n[oi], m.n2o[ni], m.pass[oi] = -1, -1, PassNone
+			m.matched--
+			dropped++
+		}
+	}
+	if dropped > 0 {
+		m.neighbourPasses()
+	}
+}
