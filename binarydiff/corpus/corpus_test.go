@@ -91,7 +91,7 @@ func TestCorpus(t *testing.T) {
 	}
 	dir := filepath.Join(cacheDir(), "files")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh to fetch it (about 300 MB)", dir)
+		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh to fetch it (about 600 MB)", dir)
 	}
 	sel := os.Getenv("PATCHMODEL_CORPUS")
 	var re *regexp.Regexp
