@@ -27,6 +27,7 @@ type matcher struct {
 	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use
 	featAt   [2][]int32      // per side and function: index into feats, -1 if not computed yet
 	feats    [2][]features   // secondary features computed so far, per side
+	nb       *neighbourhood  // code slots and referrers, built on first use (match_neighbours.go)
 }
 
 // bin returns the Binary of a side: 0 old, 1 new.

@@ -12,12 +12,14 @@ import (
 // The neighbourhood passes pair what the key passes cannot: small
 // functions whose code is the same as that of many others (thunks,
 // deleting destructors, the methods of template instances), and functions
-// whose code changed a little. A function is known by where it is used:
-// the call sites of a pair that reach it, and the slot it fills in an
-// array of code pointers (a C++ or Rust vtable, a dispatch table). Each
-// use proposes a pair; a function proposed two different partners is left
-// alone, and a proposal is accepted only if the two are similar enough
-// (Options.Threshold).
+// whose code changed a little. A function is known by what it calls and
+// by where it is used: the call sites of a pair that reach it, the
+// functions that refer to it, and the slot it fills in an array of code
+// pointers (a C++ or Rust vtable, a dispatch table). A use proposes a
+// pair; a function proposed two different partners is left alone, and a
+// proposal is accepted only if the two are similar enough
+// (Options.Threshold; half of it for the context pass, whose evidence is
+// the whole neighbourhood).
 
 const (
 	// maxSiteGap bounds the unpaired callees between two anchors that a
@@ -35,23 +37,18 @@ const (
 	maxNeighbourRounds = 4
 )
 
-// neighbourPasses runs the callee-identity, call-site and pointer-array
-// passes, and the call-graph propagation of what they paired, until a
-// round pairs nothing; then pairs the small functions exactKey left out by
-// their raw bytes.
+// neighbourPasses runs the callee-identity, referrer-identity, call-site
+// and pointer-array passes, and the call-graph propagation of what they
+// paired, until a round pairs nothing; then pairs the small functions
+// exactKey left out by their raw bytes, and runs the context pass.
 func (m *matcher) neighbourPasses() {
-	var nb neighbourhood
-	for side, b := range [2]*Binary{m.old, m.new} {
-		nb.sym[side] = symbolPointers(b)
-		nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
-		nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
-	}
+	nb := m.neighbours()
 	for round := 0; round < maxNeighbourRounds && m.ctx.Err() == nil; round++ {
 		before := m.matched
 		m.calleeKeyPass()
-		m.referrerKeyPass(&nb)
+		m.referrerKeyPass(nb)
 		m.callSitePass()
-		m.pointerArrayPass(&nb)
+		m.pointerArrayPass(nb)
 		if m.matched == before {
 			break
 		}
@@ -59,7 +56,24 @@ func (m *matcher) neighbourPasses() {
 	}
 	m.uniqueKeyPass(PassExact, m.rawKey, nil)
 	m.callGraphPass()
-	m.contextKeyPass(&nb)
+	m.contextKeyPass(nb)
+}
+
+// neighbours returns the code slots and referrers of both sides, built on
+// first use: they depend on the images only.
+func (m *matcher) neighbours() *neighbourhood {
+	if m.nb == nil {
+		nb := &neighbourhood{}
+		build := func(side int) {
+			b := m.bin(side)
+			nb.sym[side] = symbolPointers(b)
+			nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
+			nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
+		}
+		m.both(func() { build(0) }, func() { build(1) })
+		m.nb = nb
+	}
+	return m.nb
 }
 
 // contextKeyPass pairs functions by their neighbourhood alone, whatever
@@ -699,12 +713,7 @@ func (m *matcher) rawKey(side, i int) (uint64, bool) {
 // and 2 right by the symbol table). Then the neighbourhood passes try the
 // functions so freed again.
 func (m *matcher) dropContradicted() {
-	var nb neighbourhood
-	for side, b := range [2]*Binary{m.old, m.new} {
-		nb.sym[side] = symbolPointers(b)
-		nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
-		nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
-	}
+	nb := m.neighbours()
 	mark := make([]bool, len(m.new.Functions))
 	dropped := 0
 	for oi, ni := range m.o2n {
