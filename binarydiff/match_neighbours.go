@@ -57,6 +57,7 @@ func (m *matcher) neighbourPasses() {
 	m.uniqueKeyPass(PassExact, m.rawKey, nil)
 	m.callGraphPass()
 	m.contextKeyPass(nb)
+	m.neighbourVotePass(nb)
 }
 
 // neighbours returns the code slots and referrers of both sides, built on
@@ -203,6 +204,11 @@ func (p *proposals) add(oi, ni int32) {
 // accept pairs the proposals without conflict on either side that are
 // plausible, in old index order (deterministic).
 func (p *proposals) accept(m *matcher, pass Pass) {
+	p.acceptAbove(m, pass, m.opts.Threshold)
+}
+
+// acceptAbove is accept with a similarity threshold of its own.
+func (p *proposals) acceptAbove(m *matcher, pass Pass, threshold float64) {
 	var olds []int32
 	for oi, ni := range p.o2n {
 		if ni >= 0 && p.n2o[ni] == oi {
@@ -212,7 +218,7 @@ func (p *proposals) accept(m *matcher, pass Pass) {
 	slices.Sort(olds)
 	for _, oi := range olds {
 		ni := p.o2n[oi]
-		if m.o2n[oi] < 0 && m.n2o[ni] < 0 && m.plausible(int(oi), int(ni)) {
+		if m.o2n[oi] < 0 && m.n2o[ni] < 0 && !m.namesDiffer(int(oi), int(ni)) && m.similarity(int(oi), int(ni)) >= threshold {
 			m.pair(int(oi), int(ni), pass)
 		}
 	}
@@ -746,4 +752,102 @@ func (m *matcher) dropContradicted() {
 	if dropped > 0 {
 		m.neighbourPasses()
 	}
+}
+
+const (
+	// maxVoteDegree leaves out, as voters, functions with more callees or
+	// referrers than this: a hub (an allocator, a logger) says nothing
+	// about which of its thousand callers is which.
+	maxVoteDegree = 64
+	// minVotes and minVoteShare are what a neighbourhood vote needs: that
+	// many paired neighbours in common, and that share of the paired
+	// neighbours of each side.
+	minVotes     = 3
+	minVoteShare = 0.6
+)
+
+// neighbourVotePass pairs an unpaired function with the unpaired new
+// function that shares most of its paired neighbours (callees and
+// referrers), when they share at least minVotes and minVoteShare of each
+// side's, the best is unique, and neither is proposed another partner: a
+// function rewritten beyond the reach of similarity keeps most of who
+// calls it and what it calls. Its similarity need only reach half of
+// Options.Threshold.
+func (m *matcher) neighbourVotePass(nb *neighbourhood) {
+	// neighbours of side's function i that are paired, as new indices
+	// (the partners of old ones), deduplicated.
+	paired := func(side, i int, dst []int32) []int32 {
+		b, partner := m.old, m.o2n
+		if side == 1 {
+			b, partner = m.new, m.n2o
+		}
+		add := func(c int32) {
+			if c < 0 || partner[c] < 0 {
+				return
+			}
+			x := c
+			if side == 0 {
+				x = partner[c]
+			}
+			dst = append(dst, x)
+		}
+		for _, c := range b.callees(i) {
+			add(c)
+		}
+		for _, c := range nb.refs[side].of(i) {
+			add(c)
+		}
+		slices.Sort(dst)
+		return slices.Compact(dst)
+	}
+	p := newProposals()
+	votes := map[int32]int{}
+	var mine, theirs, cand []int32
+	for oi, ni := range m.o2n {
+		if ni >= 0 {
+			continue
+		}
+		mine = paired(0, oi, mine[:0])
+		if len(mine) < minVotes {
+			continue
+		}
+		clear(votes)
+		for _, x := range mine { // x: a new function, partner of a neighbour
+			cs, rs := m.new.callees(int(x)), nb.refs[1].of(int(x))
+			if len(cs)+len(rs) > maxVoteDegree {
+				continue
+			}
+			// Candidates: x's unpaired callees and referrers, once per x.
+			cand = cand[:0]
+			for _, list := range [2][]int32{cs, rs} {
+				for _, y := range list {
+					if y >= 0 && m.n2o[y] < 0 {
+						cand = append(cand, y)
+					}
+				}
+			}
+			slices.Sort(cand)
+			for _, y := range slices.Compact(cand) {
+				votes[y]++
+			}
+		}
+		best, bestN, ties := int32(-1), 0, 0
+		for y, v := range votes {
+			switch {
+			case v > bestN:
+				best, bestN, ties = y, v, 1
+			case v == bestN:
+				ties++
+			}
+		}
+		if bestN < minVotes || ties > 1 {
+			continue
+		}
+		theirs = paired(1, int(best), theirs[:0])
+		if float64(bestN) < minVoteShare*float64(len(mine)) || float64(bestN) < minVoteShare*float64(len(theirs)) {
+			continue
+		}
+		p.add(int32(oi), best)
+	}
+	p.acceptAbove(m, PassCallGraph, m.opts.Threshold/2)
 }
