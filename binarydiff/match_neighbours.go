@@ -762,8 +762,8 @@ const (
 	// minVotes and minVoteShare are what a neighbourhood vote needs: that
 	// many paired neighbours in common, and that share of the paired
 	// neighbours of each side.
-	minVotes     = 3
-	minVoteShare = 0.6
+	minVotes     = 2
+	minVoteShare = 0.5
 )
 
 // neighbourVotePass pairs an unpaired function with the unpaired new
