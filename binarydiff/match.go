@@ -27,6 +27,7 @@ type matcher struct {
 	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use
 	featAt   [2][]int32      // per side and function: index into feats, -1 if not computed yet
 	feats    [2][]features   // secondary features computed so far, per side
+	nb       *neighbourhood  // code slots and referrers, built on first use (match_neighbours.go)
 }
 
 // bin returns the Binary of a side: 0 old, 1 new.
@@ -145,10 +146,7 @@ func (m *matcher) run() error {
 		// Same bytes and same meaning: equal bytes alone can mean another
 		// thing once moved (a RIP-relative operand reaching another slot).
 		{PassExact, func() {
-			m.uniqueKeyPass(PassExact, func(side, i int) (uint64, bool) {
-				fp := m.fp(side, i)
-				return fp.exact ^ mix64(fp.norm^uint64(m.fn(side, i).Size)), true
-			}, nil)
+			m.uniqueKeyPass(PassExact, m.exactKey, nil) // match_neighbours.go
 		}},
 		{PassNormalized, func() {
 			m.uniqueKeyPass(PassNormalized, func(side, i int) (uint64, bool) { return m.fp(side, i).norm, true }, nil)
@@ -160,6 +158,7 @@ func (m *matcher) run() error {
 			}
 		}},
 		{PassStructural, m.structuralPasses},
+		{PassCallGraph, m.neighbourPasses}, // match_neighbours.go
 		{PassCallGraph, m.callGraphPass},
 		{PassAlignment, m.alignmentPass},
 		{PassSimilarity, m.similarityPass},
@@ -174,7 +173,9 @@ func (m *matcher) run() error {
 	// A second call-graph and alignment round picks up what the later
 	// passes anchored.
 	m.callGraphPass()
+	m.neighbourPasses()
 	m.alignmentPass()
+	m.dropContradicted() // match_neighbours.go
 	return m.ctx.Err()
 }
 

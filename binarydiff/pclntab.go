@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Go binaries carry their function table in the pclntab, which the
@@ -110,28 +111,89 @@ func checkPclntab(data []byte) error {
 	return nil
 }
 
-// findPclntab returns the bytes of b's pclntab (from its header to the end
-// of its section; in place in a mapped image) and the address of the text
-// it describes.
-func findPclntab(b *Binary) ([]byte, uint64, error) {
+// pclntabHeader reports whether p starts like a pclntab header for
+// pointers of ptr bytes (0: either size): a known magic, two zero bytes,
+// an instruction size quantum of 1, 2 or 4. Words of read-only data that
+// merely hold a magic number fail it.
+func pclntabHeader(p []byte, ptr int) bool {
+	if len(p) < 16 {
+		return false
+	}
+	switch binary.LittleEndian.Uint32(p) {
+	case go12PclntabMagic, go116PclntabMagic, go118PclntabMagic, go120PclntabMagic:
+	default:
+		return false
+	}
+	q := p[6]
+	return p[4] == 0 && p[5] == 0 && (q == 1 || q == 2 || q == 4) &&
+		(p[7] == 4 || p[7] == 8) && (ptr == 0 || int(p[7]) == ptr)
+}
+
+// pointerSize is the size of a code address in b, 0 if unknown.
+func pointerSize(b *Binary) int {
+	switch b.Arch {
+	case ArchAMD64, ArchARM64:
+		return 8
+	case Arch386:
+		return 4
+	}
+	return 0
+}
+
+// textStart returns the address of the text a pclntab at data describes:
+// for Go 1.18 and later the header's textStart when it lies in code (it
+// is 0 in the file of a position-independent executable, where a dynamic
+// relocation fills it in), else the start of .text, else of the first
+// executable section.
+func textStart(b *Binary, data []byte) (uint64, bool) {
+	if m := binary.LittleEndian.Uint32(data); m == go118PclntabMagic || m == go120PclntabMagic {
+		var t uint64
+		if data[7] == 4 {
+			t = uint64(binary.LittleEndian.Uint32(data[8+2*4:]))
+		} else {
+			t = binary.LittleEndian.Uint64(data[8+2*8:])
+		}
+		if t >= b.ImageBase && t-b.ImageBase < 1<<32 {
+			if s := b.Section(uint32(t - b.ImageBase)); s != nil && s.Flags&SectionExec != 0 {
+				return t, true
+			}
+		}
+	}
 	text := ^uint64(0)
 	for _, s := range b.Sections {
 		if s.Flags&SectionExec != 0 {
+			if s.Name == ".text" {
+				return b.ImageBase + uint64(s.RVA), true
+			}
 			text = min(text, b.ImageBase+uint64(s.RVA))
 		}
 	}
-	if text == ^uint64(0) {
+	return text, text != ^uint64(0)
+}
+
+// findPclntab returns the bytes of b's pclntab (from its header to the end
+// of its section; in place in a mapped image) and the address of the text
+// it describes. It looks in the .gopclntab section (.data.rel.ro.gopclntab
+// in a position-independent executable), else for a header in the
+// read-only and relocated data (PE .rdata; ELF .data.rel.ro when the
+// sections are renamed). ErrNoPclntab means no plausible
+// header was seen and the image has no other mark of Go; any other error
+// is a Go image whose pclntab does not read.
+func findPclntab(b *Binary) ([]byte, uint64, error) {
+	if _, ok := textStart(b, []byte{0, 0, 0, 0}); !ok {
 		return nil, 0, ErrNoPclntab
 	}
+	ptr := pointerSize(b)
 	for i := range b.Sections {
-		if s := &b.Sections[i]; s.Name == ".gopclntab" {
+		if s := &b.Sections[i]; strings.HasSuffix(s.Name, ".gopclntab") { // .data.rel.ro.gopclntab in a PIE
 			p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), b.size)))
 			if err != nil {
 				return nil, 0, fmt.Errorf("binarydiff: reading .gopclntab: %w", err)
 			}
 			if err := checkPclntab(p); err != nil {
-				return nil, 0, err
+				return nil, 0, atOffset(err, s.Offset)
 			}
+			text, _ := textStart(b, p)
 			return p, text, nil
 		}
 	}
@@ -161,10 +223,7 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 				}
 				at := off + k - 1
 				off += k + 1
-				if at < 0 || (base+int64(at))%4 != 0 || len(w)-at < 16 {
-					continue
-				}
-				if m := binary.LittleEndian.Uint32(w[at:]); m != go120PclntabMagic && m != go118PclntabMagic && m != go116PclntabMagic && m != go12PclntabMagic {
+				if at < 0 || (base+int64(at))%4 != 0 || !pclntabHeader(w[at:], ptr) {
 					continue
 				}
 				tries++
@@ -174,14 +233,44 @@ func findPclntab(b *Binary) ([]byte, uint64, error) {
 					continue
 				}
 				if err := checkPclntab(p); err != nil {
-					lastErr = err
+					lastErr = atOffset(err, s.Offset+base+int64(at))
 					continue
 				}
+				text, _ := textStart(b, p)
 				return p, text, nil
 			}
 		}
 	}
+	if errors.Is(lastErr, ErrNoPclntab) && goBuildInfo(b) {
+		return nil, 0, &FormatError{Off: -1, Msg: "Go build information but no pclntab header in the data"}
+	}
 	return nil, 0, lastErr
+}
+
+// atOffset sets the file offset of a *FormatError found in a structure
+// at off (its offsets are relative to the structure).
+func atOffset(err error, off int64) error {
+	var fe *FormatError
+	if errors.As(err, &fe) && fe.Off < 0 {
+		return &FormatError{Off: off, Msg: fe.Msg, Val: fe.Val}
+	}
+	return err
+}
+
+// goBuildInfo reports whether b carries the Go build information header
+// ("\xff Go buildinf:"), which the Go linker puts in the .go.buildinfo
+// section of an ELF file and at the start of the data of a PE image.
+func goBuildInfo(b *Binary) bool {
+	var magic [14]byte
+	for _, s := range b.Sections {
+		if s.Name != ".go.buildinfo" && s.Name != ".data" || s.FileSize < 14 {
+			continue
+		}
+		if b.readRVA(magic[:], s.RVA) == nil && string(magic[:]) == "\xff Go buildinf:" {
+			return true
+		}
+	}
+	return false
 }
 
 // addGoFuncs names functions from b's pclntab, if it has one:

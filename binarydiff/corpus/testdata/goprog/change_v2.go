@@ -1,0 +1,12 @@
+//go:build v2
+// +build v2
+
+package main
+
+import "strings"
+
+// normalize is the function the v2 build changes: it also drops a
+// leading "www.".
+func normalize(host string) string {
+	return strings.TrimPrefix(strings.ToLower(host), "www.")
+}
