@@ -1,26 +1,35 @@
 package binarydiff
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/bits"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/zeebo/xxh3"
 )
 
 // Verdict is the outcome of a hotpatchability assessment.
 type Verdict uint8
 
 const (
-	// NotPatchable: at least one Finding.
-	NotPatchable Verdict = iota
-	// Patchable: only function bodies changed and new functions were added,
-	// each changed function has room for a redirecting jump.
+	// Unknown: no rule blocks the change, but the model cannot tell for
+	// some of it (a finding whose rule is Undecided says what). The zero
+	// value: an assessment not made says nothing.
+	Unknown Verdict = iota
+	// NotPatchable: at least one finding of a rule that Blocks.
+	NotPatchable
+	// Patchable: every change is a function body, a new function, data
+	// the patch may carry, or regenerated metadata, and each changed
+	// function can be redirected.
 	Patchable
 )
 
-var verdictNames = [...]string{"not-patchable", "patchable"}
+var verdictNames = [...]string{"unknown", "not-patchable", "patchable"}
 
 // String implements fmt.Stringer.
 func (v Verdict) String() string { return enumString(verdictNames[:], int(v)) }
@@ -33,36 +42,44 @@ func (v *Verdict) UnmarshalText(b []byte) error {
 	return enumParse(verdictNames[:], "verdict", b, (*uint8)(v))
 }
 
-// Rule names a hotpatchability rule; see the list above Verdict.
+// Rule names a hotpatchability rule; [Rule.Info] gives its effect on the
+// verdict, its basis and its source (the table is in the package
+// documentation).
 type Rule uint8
 
 // The rules, in the order findings are sorted; their text forms are the
-// IDs findings carry ("data-changed", ...), and the list above Verdict says
-// what each checks and why.
+// IDs findings carry ("data-changed", ...).
 const (
-	RuleNone              Rule = iota // no rule (the zero value)
-	RuleDataChanged                   // data-changed: initialized writable data changed
-	RuleDataResized                   // data-resized: a writable data section grew, shrank, appeared or vanished
-	RuleRodataChanged                 // rodata-changed: read-only data that unchanged code reads changed
-	RuleTLSChanged                    // tls-changed: the TLS template or zero-fill size changed
-	RuleImportsChanged                // imports-changed: an import was added or removed
-	RuleExportsChanged                // exports-changed: an export was added, removed or retargeted
-	RuleEntryChanged                  // entry-changed: the entry point moved or its code changed
-	RuleInitChanged                   // init-changed: an initialization routine changed
-	RuleNoRoomForJump                 // no-room-for-jump: no room for the redirect of a changed function
-	RuleUnpaddedEntry                 // unpadded-entry (warning): no padding before a changed function
-	RuleRemovedReferenced             // removed-referenced: a removed function is still referenced
-	RuleCHPEImage                     // chpe-image: a CHPE image (a finding for x86 CHPE, a warning for Arm64EC/X)
-	RuleHotpatchImage                 // hotpatch-image (warning): an image is itself a hotpatch
-	RuleFactsUnavailable              // facts-unavailable (warning): image facts could not be read
+	RuleNone               Rule = iota // no rule (the zero value)
+	RuleDataChanged                    // data-changed: initialized writable data changed
+	RuleDataResized                    // data-resized: writable data grew, shrank, appeared or vanished
+	RuleConstPointer                   // const-pointer-changed: changed constant data points to mutable data
+	RuleRodataChanged                  // rodata-changed: read-only data that unchanged code reads changed
+	RuleRodataPrivate                  // rodata-private: read-only data read only by changed or added code changed
+	RuleRodataUnattributed             // rodata-unattributed: read-only data no code refers to changed
+	RuleGoTypesChanged                 // go-types-changed: Go type descriptors changed
+	RuleMetadataChanged                // metadata-changed: regenerated metadata changed
+	RuleTLSChanged                     // tls-changed: the TLS template or zero-fill size changed
+	RuleImportsChanged                 // imports-changed: an import was added or removed
+	RuleExportsChanged                 // exports-changed: an export was added, removed or retargeted
+	RuleEntryChanged                   // entry-changed: the entry point moved or its code changed
+	RuleInitChanged                    // init-changed: an initialization routine changed
+	RuleNoRoomForJump                  // no-room-for-jump: no room for the redirect of a changed function
+	RuleUnpaddedEntry                  // unpadded-entry: no padding before a changed function
+	RuleRemovedReferenced              // removed-referenced: a removed function is still referenced
+	RuleFunctionAdded                  // function-added: a new function the patch carries
+	RuleCHPEImage                      // chpe-image: a CHPE image
+	RuleHotpatchImage                  // hotpatch-image: an image is itself a hotpatch
+	RuleFactsUnavailable               // facts-unavailable: image facts could not be read
 )
 
 // ruleCount is the number of rules, RuleNone included.
 const ruleCount = int(RuleFactsUnavailable) + 1
 
-var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",
+var ruleNames = [...]string{"", "data-changed", "data-resized", "const-pointer-changed", "rodata-changed",
+	"rodata-private", "rodata-unattributed", "go-types-changed", "metadata-changed", "tls-changed",
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
-	"unpadded-entry", "removed-referenced", "chpe-image", "hotpatch-image", "facts-unavailable"}
+	"unpadded-entry", "removed-referenced", "function-added", "chpe-image", "hotpatch-image", "facts-unavailable"}
 
 // String implements fmt.Stringer.
 func (r Rule) String() string { return enumString(ruleNames[:], int(r)) }
@@ -73,14 +90,26 @@ func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (r *Rule) UnmarshalText(b []byte) error { return enumParse(ruleNames[:], "rule", b, (*uint8)(r)) }
 
-// Finding is one cause that prevents a hotpatch (or, among an
-// Assessment's Warnings, one thing to review).
+// Finding is one thing an assessment found: a cause that blocks a
+// hotpatch, leaves it undecided, asks for review, or is allowed (which
+// list of the Assessment holds it says which).
 type Finding struct {
-	Rule     Rule   `json:"rule"`
-	Image    string `json:"image"`              // "old" or "new": the image RVA and Section refer to
-	RVA      uint32 `json:"rva"`                // address of the cause, 0 if none
-	Section  string `json:"section,omitempty"`  // section holding RVA
-	Function string `json:"function,omitempty"` // function concerned: its name, or sub_<rva>
+	Rule    Rule   `json:"rule"`
+	Image   string `json:"image"`             // "old" or "new": the image RVA and Section refer to
+	RVA     uint32 `json:"rva"`               // address of the cause, 0 if none
+	Size    uint32 `json:"size,omitempty"`    // bytes of data concerned, 0 for a function or a table entry
+	Section string `json:"section,omitempty"` // section holding RVA
+	// Function is the function concerned (its name, or sub_<rva>): the
+	// changed, added or removed one for a rule about functions.
+	Function string `json:"function,omitempty"`
+	// Readers are the functions of the new image whose code refers to the
+	// data concerned (for rodata-changed, the unchanged ones, which would
+	// keep the old values); at most maxReaders, then "…".
+	Readers []string `json:"readers,omitempty"`
+	// OldBytes and NewBytes are the data concerned, in hex, when it is
+	// small (at most maxShownBytes bytes).
+	OldBytes string `json:"oldBytes,omitempty"`
+	NewBytes string `json:"newBytes,omitempty"`
 	Message  string `json:"message"`
 }
 
@@ -93,6 +122,12 @@ func (f Finding) String() string {
 		fmt.Fprintf(&b, "%s: ", f.Function)
 	}
 	b.WriteString(f.Message)
+	if len(f.Readers) > 0 {
+		fmt.Fprintf(&b, "; read by %s", strings.Join(f.Readers, ", "))
+	}
+	if f.OldBytes != "" || f.NewBytes != "" {
+		fmt.Fprintf(&b, "; bytes %s → %s", cmpOr(f.OldBytes, "-"), cmpOr(f.NewBytes, "-"))
+	}
 	if f.RVA != 0 || f.Section != "" {
 		fmt.Fprintf(&b, " (%s rva %#x", f.Image, f.RVA)
 		if f.Section != "" {
@@ -103,16 +138,48 @@ func (f Finding) String() string {
 	return b.String()
 }
 
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// RuleCount is how many findings of one rule an assessment made.
+type RuleCount struct {
+	Rule   Rule   `json:"rule"`
+	Effect Effect `json:"effect"`
+	Basis  Basis  `json:"basis"`
+	Count  int    `json:"count"`  // findings of the rule
+	Listed int    `json:"listed"` // of which the assessment lists (at most maxFindingsPerRule)
+	// AtLeast: the rule stopped looking once the verdict was settled and
+	// nothing more would be listed; Count is a lower bound.
+	AtLeast bool `json:"atLeast,omitempty"`
+}
+
 // Assessment says whether a diff can be applied as an in-memory hotpatch,
-// and why not. It satisfies package eligibility's Assessment interface
+// and why. It satisfies package eligibility's Assessment interface
 // (Patchable and Blockers) without either package importing the other.
 type Assessment struct {
-	Verdict  Verdict       `json:"verdict"`
-	Findings []Finding     `json:"findings,omitempty"` // causes of NotPatchable, by rule then address
-	Warnings []Finding     `json:"warnings,omitempty"` // things to review; they do not change the verdict
-	Old      *ImageFacts   `json:"old_facts,omitempty"`
-	New      *ImageFacts   `json:"new_facts,omitempty"`
-	Padding  []PaddingInfo `json:"padding,omitempty"` // room for the redirect of each changed function, in the old image
+	Verdict Verdict `json:"verdict"`
+	// Reason says in one line why the verdict is what it is.
+	Reason string `json:"reason"`
+	// Revert is the one change which, reverted, would leave the rest
+	// without blockers, when there is exactly one (nil otherwise).
+	Revert *Finding `json:"revert,omitempty"`
+	// ByRule counts the findings per rule, in rule order.
+	ByRule []RuleCount `json:"byRule,omitempty"`
+	// Findings are the blockers (rules that Block), by rule then address.
+	Findings []Finding `json:"findings,omitempty"`
+	// Unknowns are the findings of Undecided rules.
+	Unknowns []Finding `json:"unknowns,omitempty"`
+	// Warnings are things to review; they do not change the verdict.
+	Warnings []Finding `json:"warnings,omitempty"`
+	// Notes are the changes the rules allow, for the record.
+	Notes   []Finding     `json:"notes,omitempty"`
+	Old     *ImageFacts   `json:"oldFacts,omitempty"`
+	New     *ImageFacts   `json:"newFacts,omitempty"`
+	Padding []PaddingInfo `json:"padding,omitempty"` // room for the redirect of each changed function, in the old image
 }
 
 // PaddingInfo is the room a redirecting jump has at one old function.
@@ -123,19 +190,26 @@ type PaddingInfo struct {
 	After  uint32 `json:"after"`  // filler bytes (int3, nop, multi-byte nop, zero) right after its body
 }
 
-// Patchable reports whether every change can be hotpatched.
+// Patchable reports whether every change can be hotpatched (the verdict
+// is Patchable; Unknown is not).
 func (a *Assessment) Patchable() bool { return a.Verdict == Patchable }
 
-// Blockers describes each Finding in one line; empty when Patchable.
+// Blockers describes each blocking Finding in one line; when the verdict
+// is Unknown, the undecided ones instead; empty when Patchable.
 func (a *Assessment) Blockers() []string {
-	out := make([]string, len(a.Findings))
-	for i, f := range a.Findings {
+	fs := a.Findings
+	if a.Verdict == Unknown {
+		fs = a.Unknowns
+	}
+	out := make([]string, len(fs))
+	for i, f := range fs {
 		out[i] = f.String()
 	}
 	return out
 }
 
-// Rules returns the distinct rules of the Findings, in order.
+// Rules returns the distinct rules of the Findings (the blockers), in
+// order.
 func (a *Assessment) Rules() []Rule {
 	var rs []Rule
 	for _, f := range a.Findings {
@@ -147,95 +221,52 @@ func (a *Assessment) Rules() []Rule {
 	return rs
 }
 
-// maxFindingsPerRule bounds the findings of one rule; one more finding
-// says how many were left out.
-const maxFindingsPerRule = 64
+// maxFindingsPerRule bounds the findings of one rule an assessment lists;
+// RuleCount.Count has them all.
+const maxFindingsPerRule = 256
 
-// Hotpatchability assesses whether the change from old to new that r
-// describes can be applied in memory by function replacement. old and new
-// must be the binaries r was computed from. It reads their image facts
-// (imports, exports, TLS, load configuration) again from the images.
+// maxReaders bounds Finding.Readers; maxShownBytes bounds the data shown.
+const (
+	maxReaders    = 8
+	maxShownBytes = 16
+)
+
+// Hotpatchability is [Result.HotpatchabilityContext] without a context.
+func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
+	a, _ := r.HotpatchabilityContext(context.Background(), old, new)
+	return a
+}
+
+// HotpatchabilityContext assesses whether the change from old to new
+// that r describes can be applied in memory by function replacement. old
+// and new must be the binaries r was computed from. It reads their image
+// facts (imports, exports, TLS, load configuration) again from the
+// images. It stops early with ctx's error, and a nil Assessment, when ctx
+// is done.
 //
-// The model is in-place function replacement, the mechanism Windows
-// hotpatch (hotpatch.md §7), Linux livepatch/kpatch and Ksplice share: the
-// old image stays loaded with its data; each changed function of the old
-// image is redirected, by a jump written at its entry, to its new version
-// loaded beside it; new functions are loaded beside it too. Only code is
-// replaced. So a change is Patchable when everything that differs is
-// function bodies and new functions, and every changed function has room
-// for the redirecting jump. Each rule below names what breaks that model
-// and why; a Finding carries the rule, the way kpatch's create-diff-object
-// names each "unreconcilable difference" (binary-diffing.md §6.1).
-//
-//	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
-//	                   at another function or datum). The running image keeps its data:
-//	                   "Data stays in the base image; patched functions reach mutable globals
-//	                   through __ref_ indirection (no in-place data-layout change)" (§7.3,
-//	                   §7.6 [S12]); kpatch rejects a changed .data/.bss section ("kpatch patches
-//	                   functions, not data"; §8, binary-diffing.md §6.1).
-//	data-resized       A writable data section (.data, .bss) grew, shrank, appeared or vanished (loader
-//	                   metadata aside): globals were added, removed or moved, a data-layout
-//	                   change (§7.6; kpatch "object size mismatch", "new globals").
-//	rodata-changed     Read-only data changed and no changed or added function is the only
-//	                   user of it: unchanged code that reads it would keep the old constants,
-//	                   so the change cannot be delivered by replacing functions. When only
-//	                   changed or added functions refer to it, the patch can carry its own
-//	                   copy: a warning with the same rule asks for review.
-//	tls-changed        The TLS template or zero-fill size changed: the loader copies it into
-//	                   every thread at creation; running threads keep the old one.
-//	imports-changed    An import was added or removed. The loader binds imports at load
-//	                   time; legacy hotpatching excluded "patches that modify a file's export
-//	                   table or import table" (§7.6 [S16]).
-//	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
-//	                   names another function (§7.6 [S16]; kpatch "Version disagreement for
-//	                   symbol" for exported symbols).
-//	entry-changed      The entry point moved to another function, or its code changed: it has
-//	                   already run (kpatch: __init functions cannot be patched, §8).
-//	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
-//	                   DT_INIT, a Go package init) changed, was added or removed: it has
-//	                   already run, and its effects stay (§8, kpatch patch-author guide).
-//	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
-//	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
-//	                   the padding before the function (§7.2; MSVC guarantees a 2-byte first
-//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64, §7.3).
-//	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
-//	                   and the filler after it; a function smaller than that with less than
-//	                   5 bytes of padding before it cannot be redirected.
-//	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
-//	                   redirect must overwrite its first instructions in place, which is not
-//	                   the atomic two-byte write of §7.2.
-//	removed-referenced A removed function is still referenced by data the old image keeps (a
-//	                   pointer in a data section), or by code that is not replaced: the old
-//	                   function stays reachable, so its removal is not delivered (kpatch:
-//	                   "removed functions remain as dead code", §8).
-//	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
-//	                   Arm64 cannot be serviced by hotpatch" (§7.6 [S1]).
-//	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
-//	                   configuration has a HotPatchTableOffset, §7.4): diff base images.
-//	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
-//	                   be read; the rules that need them were not applied.
-//
-// Moved functions and whole sections that moved without a change in
-// content are not findings: patched code reaches base data through
-// indirection (§7.3), so only the layout inside data matters. Loader
-// metadata (export, import, resource, exception, debug directories, unwind
-// information, guard tables, base relocations) changes with the code
-// layout and is masked from the data rules.
+// The model is the one Windows hotpatching rests on: the base image stays
+// loaded with its data; each changed function is redirected, by a jump
+// written at its entry, to its new version loaded beside it; new
+// functions and the constants only they read come with the patch. Every
+// rule of the table in the package documentation names its basis (MS,
+// MS-eng, legacy or inferred) and its public source. The verdict is
+// NotPatchable when a rule that Blocks fires, else Unknown when one that
+// is Undecided does, else Patchable.
 //
 // Limits: the assessment sees what the binaries show. It cannot know
-// that a change in semantics of data (a struct's meaning) is compatible,
-// which kpatch leaves to a human ("Do not blindly apply patches", §8); it
-// does not model the consistency question (a changed function on some
-// thread's stack); Go binaries are NotPatchable whenever code changes,
-// because their runtime metadata (pclntab, in read-only data) changes and
-// only the unchanged runtime reads it — which is true of the Go runtime.
-func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
-	h := &assessor{res: r, old: old, new: new, a: &Assessment{}}
-	h.run()
-	return h.a
+// that a change in the meaning of data is compatible, and it does not
+// model the consistency question (a changed function on some thread's
+// stack).
+func (r *Result) HotpatchabilityContext(ctx context.Context, old, new *Binary) (*Assessment, error) {
+	h := &assessor{ctx: ctx, res: r, old: old, new: new, a: &Assessment{}}
+	if err := h.run(); err != nil {
+		return nil, fmt.Errorf("binarydiff: hotpatchability: %w", err)
+	}
+	return h.a, nil
 }
 
 type assessor struct {
+	ctx      context.Context
 	res      *Result
 	old, new *Binary
 	a        *Assessment
@@ -248,23 +279,30 @@ type assessor struct {
 	newFD                         []int32 // the same for the new side; built on first use
 	// patched marks the new functions that are Changed or Added (a bit
 	// per function), built on first use.
-	patched []uint64
-	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
-	sides   [2]sideIndex         // lookups in the old and new image
-	counts  [ruleCount]int       // findings per rule so far
-	wcounts [ruleCount]int       // warnings per rule so far
-	scratch []byte               // for reading padding
+	patched  []uint64
+	meta     map[*Section][]Range // metadata ranges overlapping a section, by section
+	sides    [2]sideIndex         // lookups in the old and new image
+	counts   [ruleCount]int       // findings per rule so far
+	atLeast  [ruleCount]bool      // the rule stopped counting
+	scratch  []byte               // for reading padding
+	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
+	goMetaOK [2]bool
+	goTypes  [2]Range // the Go type descriptors of the old and new image
+	// metaChanged are notes of metadata ranges inside data sections that
+	// changed, which data() set aside.
+	metaChanged []Finding
+	aligns      map[*Section]*dataAlign // alignments of data section pairs, by new section
 }
 
-func (h *assessor) run() {
+func (h *assessor) run() error {
 	h.index()
 	var err error
 	if h.of, err = h.old.facts(); err != nil {
-		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
+		h.add(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
 		h.of = nil
 	}
 	if h.nf, err = h.new.facts(); err != nil {
-		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
+		h.add(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
 		h.nf = nil
 	}
 	h.a.Old, h.a.New = h.of, h.nf
@@ -277,14 +315,178 @@ func (h *assessor) run() {
 		h.init()
 	}
 	h.initByName()
-	h.data()
-	h.removed()
-	h.room()
-	sortFindings(h.a.Findings)
-	sortFindings(h.a.Warnings)
-	if len(h.a.Findings) == 0 {
-		h.a.Verdict = Patchable
+	if err := h.ctx.Err(); err != nil {
+		return err
 	}
+	if err := h.data(); err != nil {
+		return err
+	}
+	if err := h.removed(); err != nil {
+		return err
+	}
+	h.room()
+	h.added()
+	h.metadataNotes()
+	h.conclude()
+	return nil
+}
+
+// add files finding f under its rule's effect, listing it while the rule
+// has fewer than maxFindingsPerRule listed.
+func (h *assessor) add(f Finding) {
+	h.addAs(f, f.Rule.Info().Effect)
+}
+
+// addAs files f with effect e (a rule whose effect depends on the case).
+func (h *assessor) addAs(f Finding, e Effect) {
+	h.counts[f.Rule]++
+	if h.counts[f.Rule] > maxFindingsPerRule {
+		return
+	}
+	switch e {
+	case Blocks:
+		h.a.Findings = append(h.a.Findings, f)
+	case Undecided:
+		h.a.Unknowns = append(h.a.Unknowns, f)
+	case Warns:
+		h.a.Warnings = append(h.a.Warnings, f)
+	default:
+		h.a.Notes = append(h.a.Notes, f)
+	}
+}
+
+// shown reports whether the next finding of rule r will be listed: past
+// maxFindingsPerRule only the count matters, and the message need not be
+// made.
+func (h *assessor) shown(r Rule) bool { return h.counts[r] < maxFindingsPerRule }
+
+// conclude sorts the lists, counts the rules, and sets the verdict, its
+// reason and the single change to revert.
+func (h *assessor) conclude() {
+	a := h.a
+	for _, fs := range [][]Finding{a.Findings, a.Unknowns, a.Warnings, a.Notes} {
+		sortFindings(fs)
+	}
+	listed := [ruleCount]int{}
+	effect := [ruleCount]Effect{}
+	for _, l := range []struct {
+		fs []Finding
+		e  Effect
+	}{{a.Findings, Blocks}, {a.Unknowns, Undecided}, {a.Warnings, Warns}, {a.Notes, Allows}} {
+		for _, f := range l.fs {
+			listed[f.Rule]++
+			effect[f.Rule] = max(effect[f.Rule], l.e)
+		}
+	}
+	for r := 1; r < ruleCount; r++ {
+		if h.counts[r] == 0 {
+			continue
+		}
+		ri := Rule(r).Info()
+		e := ri.Effect
+		if listed[r] > 0 {
+			e = effect[r]
+		}
+		a.ByRule = append(a.ByRule, RuleCount{Rule: Rule(r), Effect: e, Basis: ri.Basis, Count: h.counts[r], Listed: listed[r], AtLeast: h.atLeast[r]})
+	}
+	switch {
+	case len(a.Findings) > 0:
+		a.Verdict = NotPatchable
+		a.Reason = h.blockReason()
+	case len(a.Unknowns) > 0:
+		a.Verdict = Unknown
+		a.Reason = fmt.Sprintf("no blocker, but %s", countRules(a.ByRule, Undecided))
+	default:
+		a.Verdict = Patchable
+		a.Reason = h.patchableReason()
+	}
+}
+
+// blockReason says what blocks, and which single change to revert when
+// every blocker has one cause.
+func (h *assessor) blockReason() string {
+	a := h.a
+	msg := "blocked by " + countRules(a.ByRule, Blocks)
+	key := causeKey(a.Findings[0])
+	for _, f := range a.Findings[1:] {
+		if causeKey(f) != key {
+			return msg
+		}
+	}
+	for _, rc := range a.ByRule {
+		if rc.Effect == Blocks && (rc.Count > rc.Listed || rc.AtLeast) {
+			return msg // some blockers are not listed: their causes are unknown
+		}
+	}
+	f := a.Findings[0]
+	a.Revert = &f
+	rest := "patchable"
+	if len(a.Unknowns) > 0 {
+		rest = "unknown (" + countRules(a.ByRule, Undecided) + ")"
+	}
+	return fmt.Sprintf("%s; reverting %s would leave the rest %s", msg, describeCause(f), rest)
+}
+
+// causeKey identifies the change behind a blocker: findings with equal
+// keys go away together when that change is reverted.
+func causeKey(f Finding) string {
+	switch f.Rule {
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged, RuleDataResized:
+		return fmt.Sprintf("data %s %s %#x", f.Image, f.Section, f.RVA)
+	case RuleImportsChanged, RuleExportsChanged:
+		return f.Message
+	}
+	if f.Function != "" {
+		return "func " + f.Function
+	}
+	return fmt.Sprintf("%v %s %#x %s", f.Rule, f.Image, f.RVA, f.Message)
+}
+
+// describeCause names the change behind a blocker in a few words.
+func describeCause(f Finding) string {
+	switch f.Rule {
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
+		return fmt.Sprintf("the change to the data at %s+%#x", f.Section, f.RVA)
+	case RuleDataResized:
+		return fmt.Sprintf("the size change of %s", f.Section)
+	case RuleImportsChanged, RuleExportsChanged:
+		return "the change of " + strings.SplitN(f.Message, ":", 2)[0] + strings.TrimPrefix(f.Message, strings.SplitN(f.Message, ":", 2)[0])
+	}
+	if f.Function != "" {
+		return "the change to " + f.Function
+	}
+	return f.Message
+}
+
+// patchableReason counts what a Patchable change consists of.
+func (h *assessor) patchableReason() string {
+	s := h.res.Summary
+	msg := fmt.Sprintf("%d changed and %d added functions", s.Changed, s.Added)
+	if n := h.counts[RuleRodataPrivate]; n > 0 {
+		msg += fmt.Sprintf(", %d changes of constants only they read", n)
+	}
+	if n := h.counts[RuleMetadataChanged]; n > 0 {
+		msg += fmt.Sprintf(", %d metadata regions regenerated", n)
+	}
+	if s.Changed+s.Added+s.Removed == 0 && h.counts[RuleRodataPrivate] == 0 {
+		return "nothing to patch: no function changed"
+	}
+	return msg
+}
+
+// countRules says "N rule (k), M rule2 (j)" for the rules of effect e.
+func countRules(rs []RuleCount, e Effect) string {
+	var parts []string
+	for _, rc := range rs {
+		if rc.Effect == e {
+			n := fmt.Sprint(rc.Count)
+			if rc.AtLeast {
+				n = "≥" + n
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", rc.Rule, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func sortFindings(fs []Finding) {
@@ -425,36 +627,6 @@ func (h *assessor) patchedSet() []uint64 {
 		}
 	}
 	return h.patched
-}
-
-func (h *assessor) find(f Finding) {
-	h.counts[f.Rule]++
-	switch n := h.counts[f.Rule]; {
-	case n <= maxFindingsPerRule:
-		h.a.Findings = append(h.a.Findings, f)
-	case n == maxFindingsPerRule+1:
-		h.a.Findings = append(h.a.Findings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more findings of this rule left out"})
-	}
-}
-
-func (h *assessor) warn(f Finding) {
-	h.wcounts[f.Rule]++
-	switch n := h.wcounts[f.Rule]; {
-	case n <= maxFindingsPerRule:
-		h.a.Warnings = append(h.a.Warnings, f)
-	case n == maxFindingsPerRule+1:
-		h.a.Warnings = append(h.a.Warnings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more warnings of this rule left out"})
-	}
-}
-
-// shown reports whether the next finding (or warning) of rule r will be
-// listed with its message: past maxFindingsPerRule only the count and the
-// image matter, and the message need not be made.
-func (h *assessor) shown(r Rule, warning bool) bool {
-	if warning {
-		return h.wcounts[r] < maxFindingsPerRule
-	}
-	return h.counts[r] < maxFindingsPerRule
 }
 
 // fdAt returns the diff of the function of side b starting at rva.
@@ -628,14 +800,14 @@ func (h *assessor) imageKinds() {
 			if f.HotPatch != nil {
 				msg += fmt.Sprintf(", sequence %d, %d base images", f.HotPatch.SequenceNumber, len(f.HotPatch.Bases))
 			}
-			h.warn(Finding{Rule: RuleHotpatchImage, Image: side.name, RVA: f.LoadConfig.HotPatchTableOffset, Message: msg + "); diff base images"})
+			h.add(Finding{Rule: RuleHotpatchImage, Image: side.name, RVA: f.LoadConfig.HotPatchTableOffset, Message: msg + "); diff base images"})
 		}
 		switch f.CHPE {
 		case CHPENone:
 		case CHPEX86:
-			h.find(Finding{Rule: RuleCHPEImage, Image: side.name, Message: "x86 CHPE image: CHPE binaries on Arm64 cannot be serviced by hotpatch"})
+			h.add(Finding{Rule: RuleCHPEImage, Image: side.name, Message: "x86 CHPE image: CHPE binaries on Arm64 cannot be serviced by hotpatch"})
 		default:
-			h.warn(Finding{Rule: RuleCHPEImage, Image: side.name, Message: fmt.Sprintf("%v image: hybrid Arm64 code; hotpatch support for it is not documented", f.CHPE)})
+			h.addAs(Finding{Rule: RuleCHPEImage, Image: side.name, Message: fmt.Sprintf("%v image: hybrid Arm64 code; hotpatch support for it is not documented", f.CHPE)}, Warns)
 		}
 	}
 }
@@ -648,7 +820,7 @@ func (h *assessor) entry() {
 	oi, ni := old.functionStart(old.Entry), new.functionStart(new.Entry)
 	if oi < 0 || ni < 0 {
 		if (oi < 0) != (ni < 0) || old.Entry != new.Entry {
-			h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry),
+			h.add(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry),
 				Message: fmt.Sprintf("entry point %#x → %#x, not both at a known function", old.Entry, new.Entry)})
 		}
 		return
@@ -657,10 +829,10 @@ func (h *assessor) entry() {
 	switch {
 	case !ok:
 	case fd.New == nil || fd.New.RVA != new.Entry:
-		h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry), Function: h.funcName(new, new.Entry),
+		h.add(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry), Function: h.funcName(new, new.Entry),
 			Message: fmt.Sprintf("the entry point is now another function (old entry %s)", h.funcName(old, old.Entry))})
 	case fd.Kind == Changed:
-		h.find(Finding{Rule: RuleEntryChanged, Image: "old", RVA: old.Entry, Section: secName(old, old.Entry), Function: h.funcName(old, old.Entry),
+		h.add(Finding{Rule: RuleEntryChanged, Image: "old", RVA: old.Entry, Section: secName(old, old.Entry), Function: h.funcName(old, old.Entry),
 			Message: "the entry point routine changed; it has already run"})
 	}
 }
@@ -668,10 +840,10 @@ func (h *assessor) entry() {
 func (h *assessor) imports() {
 	added, removed := setDiff(h.of.Imports, h.nf.Imports)
 	for _, s := range added {
-		h.find(Finding{Rule: RuleImportsChanged, Image: "new", Message: "import added: " + s})
+		h.add(Finding{Rule: RuleImportsChanged, Image: "new", Message: "import added: " + s})
 	}
 	for _, s := range removed {
-		h.find(Finding{Rule: RuleImportsChanged, Image: "old", Message: "import removed: " + s})
+		h.add(Finding{Rule: RuleImportsChanged, Image: "old", Message: "import removed: " + s})
 	}
 }
 
@@ -714,16 +886,16 @@ func (h *assessor) exports() {
 		oe, ok := om[k]
 		switch {
 		case !ok:
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: "export added: " + k})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: "export added: " + k})
 		case oe.Forwarder != ne.Forwarder:
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Message: fmt.Sprintf("export %s forwarded to %q, was %q", k, ne.Forwarder, oe.Forwarder)})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Message: fmt.Sprintf("export %s forwarded to %q, was %q", k, ne.Forwarder, oe.Forwarder)})
 		case ne.Forwarder == "" && !h.sameTarget(oe.RVA, ne.RVA):
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: fmt.Sprintf("export %s now names other code or data (%#x, was %#x)", k, ne.RVA, oe.RVA)})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: fmt.Sprintf("export %s now names other code or data (%#x, was %#x)", k, ne.RVA, oe.RVA)})
 		}
 	}
 	for _, oe := range h.of.Exports {
 		if k := exportKey(oe); !seen[k] {
-			h.find(Finding{Rule: RuleExportsChanged, Image: "old", RVA: oe.RVA, Section: secName(h.old, oe.RVA), Message: "export removed: " + k})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "old", RVA: oe.RVA, Section: secName(h.old, oe.RVA), Message: "export removed: " + k})
 		}
 	}
 }
@@ -750,12 +922,12 @@ func (h *assessor) tls() {
 	switch {
 	case o == nil && n == nil:
 	case o == nil || n == nil:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", Message: "TLS directory added or removed"})
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", Message: "TLS directory added or removed"})
 	case o.Template.Size != n.Template.Size || o.ZeroFill != n.ZeroFill:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA),
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA),
 			Message: fmt.Sprintf("TLS template %d+%d bytes, was %d+%d", n.Template.Size, n.ZeroFill, o.Template.Size, o.ZeroFill)})
 	case o.Hash != n.Hash:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA), Message: "TLS template contents changed"})
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA), Message: "TLS template contents changed"})
 	}
 }
 
@@ -764,17 +936,17 @@ func (h *assessor) tls() {
 func (h *assessor) init() {
 	o, n := h.of.Init, h.nf.Init
 	if len(o) != len(n) {
-		h.find(Finding{Rule: RuleInitChanged, Image: "new", Message: fmt.Sprintf("%d initialization routines, was %d", len(n), len(o))})
+		h.add(Finding{Rule: RuleInitChanged, Image: "new", Message: fmt.Sprintf("%d initialization routines, was %d", len(n), len(o))})
 	}
 	for k := range min(len(o), len(n)) {
 		fd, off, ok := h.fdContaining(h.old, o[k])
 		switch {
 		case !ok:
 		case fd.New == nil || fd.New.RVA+off != n[k]:
-			h.find(Finding{Rule: RuleInitChanged, Image: "new", RVA: n[k], Section: secName(h.new, n[k]), Function: h.funcName(h.new, n[k]),
+			h.add(Finding{Rule: RuleInitChanged, Image: "new", RVA: n[k], Section: secName(h.new, n[k]), Function: h.funcName(h.new, n[k]),
 				Message: fmt.Sprintf("initialization routine %d is now another function", k)})
 		case fd.Kind == Changed:
-			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: o[k], Section: secName(h.old, o[k]), Function: h.funcName(h.old, o[k]),
+			h.add(Finding{Rule: RuleInitChanged, Image: "old", RVA: o[k], Section: secName(h.old, o[k]), Function: h.funcName(h.old, o[k]),
 				Message: fmt.Sprintf("initialization routine %d changed; it has already run", k)})
 		}
 	}
@@ -811,7 +983,7 @@ func (h *assessor) initByName() {
 		fd := &h.res.Functions[k]
 		name := h.old.Functions[max(0, h.oldIndex(int(k)))].Name
 		if isInitName(name) {
-			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
+			h.add(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
 				Message: "an initializer changed; it has already run"})
 		}
 	}
@@ -835,6 +1007,108 @@ func (h *assessor) prepareMetadata(sides ...*Binary) {
 	}
 }
 
+// goRuntime locates the Go runtime's tables in image b through its
+// moduledata (the runtime's table of its tables, in writable data): the
+// pclntab, the findfunctab, the type descriptors, and the moduledata
+// itself, which holds the sizes of the others. It returns the ranges
+// (metadata: the linker regenerates them) and the type range, or nothing
+// for an image that is not Go or whose moduledata is not recognized.
+func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
+	side := btoi(b == h.new)
+	if h.goMetaOK[side] {
+		return h.goMeta[side], h.goTypes[side]
+	}
+	h.goMetaOK[side] = true
+	if h.ptrSize() != 8 {
+		return nil, Range{}
+	}
+	va := func(v uint64) (uint32, bool) {
+		if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
+			return 0, false
+		}
+		return uint32(v - b.ImageBase), true
+	}
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&SectionWrite == 0 || s.Flags&SectionExec != 0 || s.FileSize == 0 {
+			continue
+		}
+		for _, r := range b.relocs.in(s.RVA, s.RVA+s.FileSize) {
+			var hdr [8]byte
+			var md [goModuledataWords * 8]byte
+			if !h.readRVA(b, md[:8], r) {
+				continue
+			}
+			pc, ok := va(binary.LittleEndian.Uint64(md[:8]))
+			if !ok || !h.readRVA(b, hdr[:], pc) || !goPclnMagic(hdr[:]) || !h.readRVA(b, md[:], r) {
+				continue
+			}
+			w := func(k int) uint64 { return binary.LittleEndian.Uint64(md[8*k:]) }
+			text, etext := w(22), w(23)
+			if w(20) != text || etext <= text { // minpc is the start of the text
+				continue
+			}
+			var ms rangeList
+			ms.add(r, goModuledataSize)
+			if ftab, ok := va(w(16)); ok {
+				// The pclntab runs from its header past the function table.
+				if end := uint64(ftab) + w(17)*8; end > uint64(pc) && end-uint64(pc) < 1<<31 {
+					ms.add(pc, uint32(end-uint64(pc)))
+				}
+			}
+			for _, k := range []int{1, 4, 7, 10, 13} { // funcnametab, cutab, filetab, pctab, pclntable
+				if lo, ok := va(w(k)); ok && w(k+1) < 1<<31 {
+					size := w(k + 1)
+					if k == 4 {
+						size *= 4
+					}
+					ms.add(lo, uint32(size))
+				}
+			}
+			if ff, ok := va(w(19)); ok {
+				// findfunctab: a bucket of 4+16 bytes per 4 KiB of text.
+				// The funcdata (go:func.*, at gofunc) lies between the
+				// pclntab's tables and it: all of it is the pclntab's.
+				end := uint64(ff) + min((etext-text+4095)/4096*20, 1<<30)
+				if gf, ok := va(w(40)); ok && gf > pc && gf < ff && end-uint64(pc) < 1<<31 {
+					ms.add(pc, uint32(end-uint64(pc)))
+				} else {
+					ms.add(ff, uint32(end-uint64(ff)))
+				}
+			}
+			t, ok1 := va(w(37))
+			et, ok2 := va(w(38))
+			if ok1 && ok2 && et > t {
+				types = Range{RVA: t, Size: et - t}
+			}
+			h.goMeta[side], h.goTypes[side] = mergeRanges(ms), types
+			return h.goMeta[side], types
+		}
+	}
+	return nil, Range{}
+}
+
+// goModuledataWords is how many words of a moduledata goRuntime reads:
+// up to the type range (Go 1.20 and later: pcHeader, five tables, ftab,
+// findfunctab, minpc, maxpc, text, etext, the data, bss and coverage
+// bounds, end, gcdata, gcbss, types, etypes, rodata, gofunc).
+const goModuledataWords = 41
+
+// goModuledataSize is the size of a moduledata (Go 1.22 to 1.26): all of
+// it is linker-made metadata (the bounds of the tables, their lengths).
+const goModuledataSize = 608
+
+// maxAttribution is how far before a changed range the reference it is
+// attributed to may be (the start of the datum it is part of).
+const maxAttribution = 4096
+
+// goPclnMagic reports whether p starts a Go 1.18+ pclntab header for a
+// 64-bit image.
+func goPclnMagic(p []byte) bool {
+	m := binary.LittleEndian.Uint32(p)
+	return (m == go120PclntabMagic || m == go118PclntabMagic) && p[4] == 0 && p[5] == 0 && (p[6] == 1 || p[6] == 2 || p[6] == 4) && p[7] == 8
+}
+
 // sectionMetadata returns the metadata ranges of side b that overlap its
 // section s (sorted, merged), or nil. Only the sections the data rules
 // look at are asked for: computing the metadata of the whole image would
@@ -848,6 +1122,9 @@ func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
 		return m
 	}
 	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
+	if gm, _ := h.goRuntime(b); len(gm) > 0 {
+		m = mergeRanges(append(slices.Clone(m), overlapping(gm, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))...))
+	}
 	if h.meta == nil {
 		h.meta = map[*Section][]Range{}
 	}
@@ -879,13 +1156,19 @@ func (h *assessor) sectionPair(sd *SectionDiff) (os, ns *Section) {
 	return os, ns
 }
 
-// data applies data-changed, data-resized and rodata-changed to the
-// section diffs of the result plus the retargeted pointers.
-func (h *assessor) data() {
+// data applies the data rules (data-changed, data-resized and the
+// read-only data rules) to the section diffs of the result plus the
+// retargeted pointers. Changes inside metadata ranges are noted, never
+// judged as data.
+func (h *assessor) data() error {
+	defer h.freeAligns()
 	for k := range h.res.Sections {
+		if err := h.ctx.Err(); err != nil {
+			return err
+		}
 		sd := &h.res.Sections[k]
 		if metadataSection(sd.Name) {
-			continue
+			continue // metadataNotes
 		}
 		os, ns := h.sectionPair(sd)
 		if os != nil && os.Flags&SectionExec != 0 || ns != nil && ns.Flags&SectionExec != 0 {
@@ -916,31 +1199,353 @@ func (h *assessor) data() {
 			if ns == nil {
 				what, s, img = "removed", os, "old"
 			}
-			h.find(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s with %d bytes of data", what, max(od, nd))})
+			h.add(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Size: uint32(max(od, nd)), Section: sd.Name,
+				Message: fmt.Sprintf("writable data section %s with %d bytes of data: new or removed mutable state", what, max(od, nd))})
 			continue
 		case writable:
-			h.find(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d", sd.Name, nd, od)})
+			h.add(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name,
+				Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d: globals added, removed or resized", sd.Name, nd, od)})
 		case ns == nil:
 			continue // read-only data no code of the new image can refer to
 		case os == nil:
 			changed = h.dropPadding(ns, nonMetadata(ns, nm, 0, ns.Size)) // new constants
-		case ns.Size > os.Size:
-			changed = h.dropPadding(ns, nonMetadata(ns, nm, os.Size, ns.Size)) // constants appended
 		}
+		var al *dataAlign
 		if os != nil && ns != nil {
-			changed = append(h.changedData(sd, os, ns, om, nm, retargeted), changed...)
+			al = h.align(os, ns)
+			ch := al.changed()
+			for _, n := range h.pointersChanged(al) {
+				ch = append(ch, ByteRange{Off: n, Size: h.ptrSize()})
+			}
+			slices.SortFunc(ch, func(a, b ByteRange) int { return cmpU32(a.Off, b.Off) })
+			ch = h.dropMetadata(sd.Name, ns, nm, mergeByteRanges(ch))
+			// Past the old size, zero runs are alignment padding (see
+			// dropPadding); the appended bytes come from the alignment.
+			k := sort.Search(len(ch), func(k int) bool { return ch[k].Off+ch[k].Size > os.Size })
+			changed = append(ch[:k:k], h.dropPadding(ns, ch[k:])...)
 		}
-		if len(changed) == 0 {
-			continue
+		if len(changed) > 0 {
+			if writable {
+				h.writableData(sd.Name, os, ns, changed)
+			} else {
+				h.rodata(sd.Name, os, ns, al, changed)
+			}
 		}
-		if writable {
-			r := changed[0]
-			h.find(Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + r.Off, Section: sd.Name,
-				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
-			continue
-		}
-		h.rodata(sd.Name, os, ns, changed)
 	}
+	return nil
+}
+
+// dataAlign pairs the bytes of an old and a new data section, so that
+// data that merely moved (because data was inserted or removed before
+// it) is not taken for changed data: each new byte is compared with the
+// old byte the shift of the nearest anchors (words unique on both sides,
+// in the same order, and the common prefix and suffix) puts it on.
+// Relocated pointers read as what they point to (a paired function, or
+// the data there), so a pointer to moved data is unchanged.
+type dataAlign struct {
+	os, ns  *Section
+	dm      *dataMap
+	ob, nb  []byte
+	anchors []dataAnchor // by new offset, the prefix and suffix included
+}
+
+// align returns the alignment of old section os and new section ns,
+// made on first need and kept until the data rules are done (pointers of
+// other sections are judged through it).
+func (h *assessor) align(os, ns *Section) *dataAlign {
+	if al, ok := h.aligns[ns]; ok {
+		return al
+	}
+	// Relocated pointers read as what they point to: a paired function
+	// (the same on both sides), an unpaired one (never equal), or the
+	// section of the data (pointersChanged judges where in it).
+	id := func(b *Binary) func(rva uint32) uint64 {
+		return func(rva uint32) uint64 {
+			k := b.functionStart(rva)
+			if k < 0 {
+				if i := b.sectionIndex(rva); i >= 0 {
+					return xxh3.HashString(b.Sections[i].Name) | 1
+				}
+				return 1
+			}
+			if fd, ok := h.fdOf(b, k); ok && fd.Kind != Added && fd.Kind != Removed {
+				return uint64(fd.Old.RVA) + 1 // a pair: the same on both sides
+			}
+			return uint64(k) + 1<<40 + uint64(len(b.Functions))<<41*btoi(b == h.new)
+		}
+	}
+	seq := func(f, g func()) { f(); g() }
+	dm := newDataMap(h.old, h.new, os, ns, id(h.old), id(h.new), seq)
+	al := &dataAlign{dm: dm, ob: dm.ob, nb: dm.nb, os: os, ns: ns}
+	if int(dm.prefix) < min(len(al.ob), len(al.nb)) {
+		dm.buildAnchors()
+	}
+	al.anchors = append(al.anchors, dataAnchor{0, 0})
+	for _, a := range dm.anchors {
+		if a.old >= dm.prefix && a.new >= dm.prefix && int(a.new)+8 <= len(al.nb)-int(dm.suffix) {
+			al.anchors = append(al.anchors, a)
+		}
+	}
+	sfx := min(int(dm.suffix), len(al.ob), len(al.nb))
+	al.anchors = append(al.anchors, dataAnchor{uint32(len(al.ob) - sfx), uint32(len(al.nb) - sfx)})
+	if h.aligns == nil {
+		h.aligns = map[*Section]*dataAlign{}
+	}
+	h.aligns[ns] = al
+	return al
+}
+
+// pointersChanged returns the offsets in new section ns of relocated
+// pointers to data that do not point to the aligned place of what the old
+// pointer at the aligned offset pointed to (the alignment reads every
+// pointer into a section as equal: this tells them apart).
+func (h *assessor) pointersChanged(al *dataAlign) []uint32 {
+	os, ns := al.os, al.ns
+	ps := h.ptrSize()
+	var out []uint32
+	for _, r := range h.new.relocs.in(ns.RVA, ns.RVA+uint32(len(al.nb))) {
+		n := r - ns.RVA
+		o, ok := al.oldOffset(n)
+		if !ok || uint64(n)+uint64(ps) > uint64(len(al.nb)) || uint64(o)+uint64(ps) > uint64(len(al.ob)) {
+			continue
+		}
+		var ob, nb [8]byte
+		if !h.readRVA(h.old, ob[:ps], os.RVA+o) || !h.readRVA(h.new, nb[:ps], r) {
+			continue
+		}
+		ov, nv := leUint(ob[:ps]), leUint(nb[:ps])
+		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
+			continue
+		}
+		ot, nt := uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)
+		if h.old.functionStart(ot) >= 0 || h.new.functionStart(nt) >= 0 {
+			continue // the alignment compared these
+		}
+		ts, tn := h.section(h.old, ot), h.section(h.new, nt)
+		if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
+			continue // another section: the alignment compared these
+		}
+		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// alignedPointer reports whether new offset nt of section tn is where the
+// alignment of (ts, tn) puts old offset ot: either neighbouring anchor's
+// shift, the one the alignment compares bytes with.
+func (h *assessor) alignedPointer(ts, tn *Section, ot, nt uint32) bool {
+	if ts.FileSize == 0 || tn.FileSize == 0 || ot >= ts.FileSize || nt >= tn.FileSize {
+		return ot == nt || int64(nt)-int64(ot) == int64(tn.Size)-int64(ts.Size) // uninitialized: no bytes to align by
+	}
+	al := h.align(ts, tn)
+	as := al.anchors
+	k := sort.Search(len(as), func(k int) bool { return as[k].new > nt }) - 1
+	for _, j := range []int{k, k + 1} {
+		if j >= 0 && j < len(as) && int64(nt)-int64(as[j].new) == int64(ot)-int64(as[j].old) {
+			return true
+		}
+	}
+	return false
+}
+
+func btoi(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// freeAligns releases the alignments' copies of the sections.
+func (h *assessor) freeAligns() {
+	for _, al := range h.aligns {
+		al.dm.free()
+	}
+	h.aligns = nil
+}
+
+// changed returns the new offsets whose byte is not the old byte that
+// either neighbouring anchor's shift puts it on, as ranges.
+func (al *dataAlign) changed() []ByteRange {
+	var out []ByteRange
+	ob, nb, as := al.ob, al.nb, al.anchors
+	k := 0 // as[k] is the last anchor at or before n
+	start := int(al.dm.prefix)
+	end := len(nb) - min(int(al.dm.suffix), len(ob), len(nb))
+	for n := start; n < end; n++ {
+		for k+1 < len(as) && int(as[k+1].new) <= n {
+			k++
+		}
+		if al.sameAt(n, as[k]) || k+1 < len(as) && al.sameAt(n, as[k+1]) {
+			continue
+		}
+		out = appendRange(out, ByteRange{Off: uint32(n), Size: 1})
+	}
+	return out
+}
+
+// sameAt reports whether new byte n equals the old byte anchor a's shift
+// puts it on.
+func (al *dataAlign) sameAt(n int, a dataAnchor) bool {
+	o := n - int(a.new) + int(a.old)
+	return o >= 0 && o < len(al.ob) && al.ob[o] == al.nb[n]
+}
+
+// oldOffset returns the old offset the shift of the anchor before new
+// offset n puts it on.
+func (al *dataAlign) oldOffset(n uint32) (uint32, bool) {
+	as := al.anchors
+	k := sort.Search(len(as), func(k int) bool { return as[k].new > n }) - 1
+	if k < 0 {
+		return 0, false
+	}
+	o := int64(n) - int64(as[k].new) + int64(as[k].old)
+	if o < 0 || o >= int64(len(al.ob)) {
+		return 0, false
+	}
+	return uint32(o), true
+}
+
+// dropMetadata removes from changed (offsets in new section ns) the
+// metadata ranges nm, noting what fell in them.
+func (h *assessor) dropMetadata(name string, ns *Section, nm []Range, changed []ByteRange) []ByteRange {
+	if len(nm) == 0 || len(changed) == 0 {
+		return changed
+	}
+	before := sumBytes(changed)
+	var out []ByteRange
+	for _, r := range changed {
+		out = subtract(out, r, ns.RVA, nm)
+	}
+	if after := sumBytes(out); after < before {
+		h.metaChanged = append(h.metaChanged, Finding{Rule: RuleMetadataChanged, Image: "new", RVA: ns.RVA, Section: name,
+			Message: fmt.Sprintf("%d changed bytes of metadata inside %s (unwind, debug, import or Go runtime tables): regenerated by the patch tooling", before-after, name)})
+	}
+	return out
+}
+
+// writableData reports the changed ranges of a writable section as
+// data-changed findings, a cluster of nearby ranges each, with the
+// functions that refer to them.
+func (h *assessor) writableData(name string, os, ns *Section, changed []ByteRange) {
+	cl := clusters(changed)
+	var spans []span
+	for _, c := range cl {
+		if len(spans) >= maxFindingsPerRule {
+			break
+		}
+		spans = append(spans, span{lo: ns.RVA + c.Off, hi: ns.RVA + c.Off + c.Size})
+	}
+	h.readers(ns, spans)
+	for i, c := range cl {
+		f := Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + c.Off, Size: c.Size, Section: name}
+		if i < len(spans) {
+			f.Readers = h.names(h.new, spans[i].all)
+			f.OldBytes, f.NewBytes = h.shownBytes(os, ns, c)
+			f.Message = fmt.Sprintf("%d bytes of initialized writable data changed at %s+%#x: the running process keeps the old values", c.Size, name, c.Off)
+		}
+		h.add(f)
+	}
+}
+
+// clusters merges changed ranges less than clusterGap apart: one finding
+// each.
+func clusters(changed []ByteRange) []ByteRange {
+	var out []ByteRange
+	for _, r := range changed {
+		if k := len(out) - 1; k >= 0 && r.Off-(out[k].Off+out[k].Size) <= clusterGap {
+			out[k].Size = r.Off + r.Size - out[k].Off
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// span is an RVA range of data whose readers are wanted, and what
+// readers found.
+type span struct {
+	lo, hi    uint32
+	all       []int32 // new functions referring into [lo, hi), at most maxReaders+1
+	unpatched []int32 // of which neither changed nor added
+	patched   bool    // some changed or added function refers into it
+}
+
+// readers fills the readers of spans (sorted by lo, in section s of the
+// new image): one pass over every function's data references.
+func (h *assessor) readers(s *Section, spans []span) {
+	b := h.new
+	if len(spans) == 0 || len(b.fps) != len(b.Functions) {
+		return
+	}
+	ps := h.patchedSet()
+	lo, size := s.RVA, s.Size
+	for i := range b.Functions {
+		fp := &b.fps[i]
+		refs := b.drefs[fp.drefOff : fp.drefOff+fp.drefN]
+		for _, r := range refs {
+			if r-lo >= size {
+				continue
+			}
+			k := sort.Search(len(spans), func(k int) bool { return spans[k].hi > r })
+			for ; k < len(spans) && spans[k].lo <= r; k++ {
+				sp := &spans[k]
+				if j := len(sp.all) - 1; j >= 0 && sp.all[j] == int32(i) {
+					continue
+				}
+				if len(sp.all) <= maxReaders {
+					sp.all = append(sp.all, int32(i))
+				}
+				if ps[i/64]&(1<<(i%64)) != 0 {
+					sp.patched = true
+				} else if len(sp.unpatched) <= maxReaders {
+					sp.unpatched = append(sp.unpatched, int32(i))
+				}
+			}
+		}
+	}
+}
+
+// names names functions of b for a finding: at most maxReaders, then "…".
+func (h *assessor) names(b *Binary, fs []int32) []string {
+	var out []string
+	for k, i := range fs {
+		if k == maxReaders {
+			out = append(out, "…")
+			break
+		}
+		out = append(out, funcLabel(&b.Functions[i]))
+	}
+	return out
+}
+
+// funcLabel is a function's name, or sub_<rva>.
+func funcLabel(f *Function) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return fmt.Sprintf("sub_%x", f.RVA)
+}
+
+// shownBytes returns the old and new bytes of range r (section offsets)
+// in hex when it is small; "" for a side that lacks them.
+func (h *assessor) shownBytes(os, ns *Section, r ByteRange) (string, string) {
+	if r.Size > maxShownBytes {
+		return "", ""
+	}
+	var buf [maxShownBytes]byte
+	read := func(b *Binary, s *Section) string {
+		if s == nil || uint64(r.Off)+uint64(r.Size) > uint64(s.Size) {
+			return ""
+		}
+		p := buf[:r.Size]
+		if !h.readRVA(b, p, s.RVA+r.Off) {
+			return ""
+		}
+		return hex.EncodeToString(p)
+	}
+	return read(h.old, os), read(h.new, ns)
 }
 
 // nonMetadata returns the offsets in [lo, hi) of section s that are not
@@ -1010,44 +1615,6 @@ func sumBytes(rs []ByteRange) uint64 {
 		n += uint64(r.Size)
 	}
 	return n
-}
-
-// changedData returns the changed byte ranges of a section pair that are
-// data, not metadata, adding relocated pointers that now point at
-// something else (the section diff masks them).
-func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32) []ByteRange {
-	common := min(os.Size, ns.Size)
-	// Both lists are sorted by offset: merge them.
-	in := make([]ByteRange, 0, len(sd.Changed)+len(retargeted))
-	ps := h.ptrSize()
-	i, j := 0, 0
-	for i < len(sd.Changed) || j < len(retargeted) {
-		if j == len(retargeted) || i < len(sd.Changed) && sd.Changed[i].Off <= retargeted[j] {
-			if r := sd.Changed[i]; r.Off < common { // growth: data-resized decides
-				in = append(in, ByteRange{Off: r.Off, Size: min(r.Size, common-r.Off)})
-			}
-			i++
-			continue
-		}
-		in = append(in, ByteRange{Off: retargeted[j], Size: ps})
-		j++
-	}
-	// Metadata on either side is not data: subtract the old side's, then
-	// the new side's, ranges (usually none fall in a data section).
-	for _, side := range []struct {
-		sec  *Section
-		meta []Range
-	}{{os, sectionRanges(om, os)}, {ns, sectionRanges(nm, ns)}} {
-		if len(side.meta) == 0 {
-			continue
-		}
-		out := make([]ByteRange, 0, len(in))
-		for _, r := range in {
-			out = subtract(out, r, side.sec.RVA, side.meta)
-		}
-		in = out
-	}
-	return mergeByteRanges(in)
 }
 
 // sectionRanges returns the ranges of meta that overlap section s.
@@ -1338,78 +1905,37 @@ func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched boo
 	return true, all
 }
 
-// codeWords holds what drop needs of a read-only section pair: both
-// sections' bytes over a cluster, a chunk at a time (in place when the
-// images are mapped), and the references into the new one.
-type codeWords struct {
+// maxDerivedWords bounds the words of a section checked for code
+// addresses: code-derived words (jump tables) are few; past the budget,
+// changed words count as data.
+const maxDerivedWords = 1 << 16
+
+// derivedWords holds what drop needs of a read-only section pair: the
+// aligned bytes and the references into the new section.
+type derivedWords struct {
 	h      *assessor
 	os, ns *Section
-	lo, hi uint32 // section offsets of the current cluster, word aligned
-	base   uint32 // section offset of ob and nb
-	ob, nb []byte // both sections' bytes over part of the cluster
-	// obuf and nbuf back ob and nb when the images are not mapped.
-	obuf, nbuf []byte
-	bad        bool // the cluster's bytes could not be read
-	refs       *refIndex
-	// budget bounds the words checked per section: code-derived words
-	// (jump tables) are few; past the budget, changed words count as data.
+	al     *dataAlign
+	refs   *refIndex
 	budget int
 }
 
-// maxDerivedWords is the budget of a codeWords.
-const maxDerivedWords = 1 << 16
-
-// wordChunk is how many bytes of a cluster codeWords reads at a time: the
-// budget may run out long before the end of a large cluster.
-const wordChunk = 16 << 10
-
-// load starts the cluster [lo, hi), word aligned; its bytes are read as
-// the words are checked.
-func (c *codeWords) load(lo, hi uint32) {
-	c.lo = lo &^ 3
-	c.hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
-	c.base, c.ob, c.nb, c.bad = c.lo, c.ob[:0], c.nb[:0], false
-}
-
-// words returns both sections' bytes of the word at offset off of the
-// cluster, reading the next chunk if needed; nil outside the cluster.
-func (c *codeWords) words(off uint32) (o, n []byte) {
-	if c.bad || off < c.lo || uint64(off)+4 > uint64(c.hi) {
-		return nil, nil
-	}
-	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
-		size := min(c.hi-off, wordChunk)
-		c.base = off
-		// Buffers of the chunk's size, not sectionChunkAt's default of a
-		// sectionChunk: most clusters are a few words.
-		c.obuf, c.nbuf = slices.Grow(c.obuf[:0], int(size)), slices.Grow(c.nbuf[:0], int(size))
-		var oerr, nerr error
-		c.ob, oerr = sectionChunkAt(c.h.old, c.os, &c.obuf, off, size)
-		c.nb, nerr = sectionChunkAt(c.h.new, c.ns, &c.nbuf, off, size)
-		if oerr != nil || nerr != nil {
-			c.bad = true
-			return nil, nil
-		}
-	}
-	return c.ob[off-c.base:], c.nb[off-c.base:]
-}
-
-// derived reports whether the 32-bit word at offset off holds a code
+// derived reports whether the 32-bit word at new offset off holds a code
 // address that changed only because the code moved: an image-relative RVA
 // (MSVC jump tables, SEH scope tables) or an offset relative to the start
 // of its table (GCC jump tables), the table being the nearest address
 // before the word that code refers to.
-func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || c.budget <= 0 {
+func (c *derivedWords) derived(off uint32) bool {
+	if c.budget <= 0 || c.al == nil || uint64(off)+4 > uint64(len(c.al.nb)) {
 		return false
 	}
-	op, np := c.words(off)
-	if op == nil {
+	o, ok := c.al.oldOffset(off)
+	if !ok || uint64(o)+4 > uint64(len(c.al.ob)) {
 		return false
 	}
 	c.budget--
 	h := c.h
-	ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np)
+	ov, nv := binary.LittleEndian.Uint32(c.al.ob[o:]), binary.LittleEndian.Uint32(c.al.nb[off:])
 	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
 		return true
 	}
@@ -1417,16 +1943,18 @@ func (c *codeWords) derived(off uint32) bool {
 	if !ok {
 		return false
 	}
-	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
+	ob, ok := c.al.oldOffset(base - c.ns.RVA)
+	if !ok {
+		return false
+	}
+	to, tn := c.os.RVA+ob+ov, base+nv // wrapping adds a signed offset
 	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
 }
 
 // drop returns the parts of r whose words are not code-derived.
-func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
+func (c *derivedWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 	for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
 		if c.budget <= 0 {
-			// No word is derived past the budget: the rest is kept whole,
-			// as the word by word pieces would merge into.
 			lo := max(w, r.Off)
 			return appendRange(out, ByteRange{Off: lo, Size: r.Off + r.Size - lo})
 		}
@@ -1442,14 +1970,17 @@ func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 // be and still be reported as one finding.
 const clusterGap = 16
 
-// rodata reports the changed ranges of a read-only section (os is nil for
-// an added section) as rodata-changed findings, or warnings when only
-// changed or added code refers to them, cluster by cluster, after
-// dropping code-derived words. It stops once the rule's findings are
-// capped: the verdict is settled and the rest would not be shown.
-func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
-	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns), budget: maxDerivedWords}
-	var kept []ByteRange
+// rodata judges the changed ranges of a read-only section (os is nil for
+// an added section), cluster by cluster, after dropping code-derived
+// words: a cluster holding a pointer to writable data is
+// const-pointer-changed; else, by the functions that refer to it, it is
+// rodata-private (only changed or added ones), rodata-changed (some
+// unchanged one, named) or rodata-unattributed (none). It stops once the
+// blockers are capped: the verdict is settled and the rest would not be
+// listed.
+func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed []ByteRange) {
+	c := &derivedWords{h: h, os: os, ns: ns, al: al, refs: h.newRefIndex(ns), budget: maxDerivedWords}
+	var kept, cl []ByteRange
 	for i := 0; i < len(changed); {
 		// A cluster: ranges less than clusterGap apart.
 		j := i + 1
@@ -1458,7 +1989,6 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 		}
 		kept = kept[:0]
 		if os != nil && c.budget > 0 {
-			c.load(changed[i].Off, changed[j-1].Off+changed[j-1].Size)
 			for _, r := range changed[i:j] {
 				kept = c.drop(kept, r)
 			}
@@ -1470,26 +2000,93 @@ func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
 			continue
 		}
 		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
-		n := sumBytes(kept)
-		referenced, onlyPatched := c.refs.owners(ns.RVA+lo, ns.RVA+hi, ns.RVA)
-		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + lo, Section: name}
-		if referenced && onlyPatched {
-			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", n, lo, hi)
-			h.warn(f)
-		} else {
-			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", n, lo, hi)
-			h.find(f)
-		}
-		// Stop once nothing more would be shown and the verdict is settled.
-		if nf, nw := h.counts[RuleRodataChanged], h.wcounts[RuleRodataChanged]; nf > maxFindingsPerRule || nf > 0 && nw > maxFindingsPerRule {
-			return
+		cl = append(cl, ByteRange{Off: lo, Size: hi - lo})
+		if len(cl) >= 4*maxFindingsPerRule {
+			h.atLeast[RuleRodataChanged], h.atLeast[RuleRodataPrivate], h.atLeast[RuleRodataUnattributed] = true, true, true
+			break
 		}
 	}
+	if len(cl) == 0 {
+		return
+	}
+	// The readers of each cluster: the references inside it, or else
+	// those of the nearest referenced address before it (the start of the
+	// datum it is part of).
+	spans := make([]span, len(cl))
+	for k, r := range cl {
+		lo, hi := ns.RVA+r.Off, ns.RVA+r.Off+r.Size
+		if k := c.refs.search(lo); k >= len(c.refs.offs) || c.refs.base+c.refs.offs[k] >= hi {
+			if at, ok := c.refs.before(lo-1, ns.RVA); ok && lo > ns.RVA && lo-at <= maxAttribution && !h.metadataBetween(ns, at, lo) {
+				lo = at
+			}
+		}
+		spans[k] = span{lo: lo, hi: hi}
+	}
+	h.readers(ns, spans)
+	for k, r := range cl {
+		sp := &spans[k]
+		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + r.Off, Size: r.Size, Section: name}
+		f.OldBytes, f.NewBytes = h.shownBytes(os, ns, r)
+		where := fmt.Sprintf("%d bytes of read-only data at %s+%#x", r.Size, name, r.Off)
+		if target, ok := h.mutableTarget(ns, sp.lo, sp.hi); ok {
+			f.Rule = RuleConstPointer
+			f.Readers = h.names(h.new, sp.all)
+			f.Message = fmt.Sprintf("%s changed, holding a pointer to mutable data at %s: constant data pointing to mutable globals cannot be hotpatched", where, target)
+			h.add(f)
+			continue
+		}
+		_, types := h.goRuntime(h.new)
+		switch {
+		case types.Size > 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size && len(sp.unpatched) > 0 || types.Size > 0 && len(sp.all) == 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size:
+			f.Rule = RuleGoTypesChanged
+			f.Readers = h.names(h.new, sp.all)
+			f.Message = where + " changed, inside the Go type descriptors (runtime.types): offsets between them are re-encoded when data moves; whether a type's meaning changed is not checked"
+		case len(sp.all) == 0:
+			f.Rule = RuleRodataUnattributed
+			f.Message = where + " changed; no function's code refers to it: who reads it is not known"
+		case len(sp.unpatched) == 0:
+			f.Rule = RuleRodataPrivate
+			f.Readers = h.names(h.new, sp.all)
+			f.Message = where + " changed, read only by changed or added code: the patch carries it"
+		default:
+			f.Readers = h.names(h.new, sp.unpatched)
+			f.Message = where + " changed, read by unchanged code, which would keep the old values"
+		}
+		h.add(f)
+	}
+}
+
+// metadataBetween reports whether metadata of the new image lies in
+// [lo, hi) of section s: a datum does not span it.
+func (h *assessor) metadataBetween(s *Section, lo, hi uint32) bool {
+	return len(overlapping(h.sectionMetadata(h.new, s), uint64(lo), uint64(hi))) > 0
+}
+
+// mutableTarget reports whether a relocated pointer in [lo, hi) of read-only
+// section s of the new image points into writable data, and names where.
+func (h *assessor) mutableTarget(s *Section, lo, hi uint32) (string, bool) {
+	ps := h.ptrSize()
+	lo = max(s.RVA, lo&^(ps-1))
+	for _, rva := range h.new.relocs.in(lo, hi) {
+		var buf [8]byte
+		if !h.readRVA(h.new, buf[:ps], rva) {
+			continue
+		}
+		v := leUint(buf[:ps])
+		if v < h.new.ImageBase || v-h.new.ImageBase >= 1<<32 {
+			continue
+		}
+		t := h.section(h.new, uint32(v-h.new.ImageBase))
+		if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 {
+			return fmt.Sprintf("%s+%#x", t.Name, uint32(v-h.new.ImageBase)-t.RVA), true
+		}
+	}
+	return "", false
 }
 
 // removed flags removed functions still reachable in the old image: from
 // pointers in its data, or from old code that is not replaced.
-func (h *assessor) removed() {
+func (h *assessor) removed() error {
 	old := h.old
 	var gone []int // indices of the removed old functions, sorted
 	for _, k := range h.removedFD {
@@ -1498,7 +2095,7 @@ func (h *assessor) removed() {
 		}
 	}
 	if len(gone) == 0 {
-		return
+		return nil
 	}
 	if !slices.IsSorted(gone) {
 		slices.Sort(gone)
@@ -1532,6 +2129,11 @@ func (h *assessor) removed() {
 	var win window
 	relocs := old.relocs.rvas
 	for k := 0; k < len(relocs); k++ {
+		if k%(1<<16) == 0 {
+			if err := h.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
 			sec, om = old.Section(rva), nil
@@ -1559,12 +2161,12 @@ func (h *assessor) removed() {
 			continue
 		}
 		if i := goneAt(uint32(v - old.ImageBase)); i >= 0 {
-			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
+			h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
 				Message: "a removed function is still pointed to by data of the old image"})
 		}
 	}
 	if len(old.fps) != len(old.Functions) {
-		return
+		return nil
 	}
 	// Every function's callees are a slice of old.calls: the positions
 	// there of calls to removed functions (usually none) tell which
@@ -1576,7 +2178,7 @@ func (h *assessor) removed() {
 		}
 	}
 	if len(hits) == 0 {
-		return
+		return nil
 	}
 	for i := range old.Functions {
 		fp := &old.fps[i]
@@ -1589,10 +2191,58 @@ func (h *assessor) removed() {
 		}
 		for _, c := range old.callees(i) {
 			if c >= 0 && isGone(int(c)) {
-				h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
+				h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
 					Function: h.funcName(old, old.Functions[c].RVA), Message: fmt.Sprintf("a removed function is still called by unchanged %s", h.funcName(old, old.Functions[i].RVA))})
 			}
 		}
+	}
+	return nil
+}
+
+// added notes the new functions: the patch carries them. A new function
+// that unchanged code calls would have made that code Changed, so each is
+// reached only from changed code, or from data the data rules judge.
+func (h *assessor) added() {
+	for _, k := range h.addedFD {
+		fd := &h.res.Functions[k]
+		if fd.New == nil {
+			continue
+		}
+		f := Finding{Rule: RuleFunctionAdded, Image: "new", RVA: fd.New.RVA}
+		if h.shown(f.Rule) {
+			f.Section, f.Function = secName(h.new, fd.New.RVA), h.funcName(h.new, fd.New.RVA)
+			f.Message = fmt.Sprintf("new function of %d bytes: the patch carries it beside the base image", fd.New.Size)
+		}
+		h.add(f)
+	}
+}
+
+// metadataNotes notes the metadata that changed: whole metadata sections,
+// the PE header fields a rebuild rewrites, and the metadata ranges inside
+// data sections whose change data() set aside.
+func (h *assessor) metadataNotes() {
+	for k := range h.res.Sections {
+		sd := &h.res.Sections[k]
+		if !metadataSection(sd.Name) || sd.Kind == Identical || sd.Kind == Moved {
+			continue
+		}
+		f := Finding{Rule: RuleMetadataChanged, Image: "new", Section: sd.Name,
+			Message: fmt.Sprintf("metadata section %s %v (%d bytes differ): regenerated by the patch tooling", sd.Name, sd.Kind, sd.ChangedBytes)}
+		if sd.New != nil {
+			f.RVA = sd.New.RVA
+		}
+		h.add(f)
+	}
+	if o, n := h.of, h.nf; o != nil && n != nil && o.Format == FormatPE {
+		if o.TimeDateStamp != n.TimeDateStamp {
+			h.add(Finding{Rule: RuleMetadataChanged, Image: "new", Message: fmt.Sprintf("TimeDateStamp %#x → %#x: a patch names its base image by it", o.TimeDateStamp, n.TimeDateStamp)})
+		}
+		if o.CheckSum != n.CheckSum {
+			h.add(Finding{Rule: RuleMetadataChanged, Image: "new", Message: fmt.Sprintf("CheckSum %#x → %#x: a patch names its base image by it", o.CheckSum, n.CheckSum)})
+		}
+	}
+	for _, m := range h.metaChanged {
+		h.add(m)
 	}
 }
 
@@ -1660,19 +2310,19 @@ func (h *assessor) room() {
 		case p.Size+p.After >= jump:
 			if old.Arch != ArchARM64 {
 				f := Finding{Rule: RuleUnpaddedEntry, Image: "old"}
-				if h.shown(f.Rule, true) {
+				if h.shown(f.Rule) {
 					f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
 					f.Message = fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)
 				}
-				h.warn(f)
+				h.add(f)
 			}
 		default:
 			f := Finding{Rule: RuleNoRoomForJump, Image: "old"}
-			if h.shown(f.Rule, false) {
+			if h.shown(f.Rule) {
 				f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
 				f.Message = fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)
 			}
-			h.find(f)
+			h.add(f)
 		}
 	}
 }
