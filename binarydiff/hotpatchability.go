@@ -446,11 +446,11 @@ func causeKey(f Finding) string {
 func describeCause(f Finding) string {
 	switch f.Rule {
 	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
-		return fmt.Sprintf("the change to the data at %s+%#x", f.Section, f.RVA)
+		return fmt.Sprintf("the change to the %d bytes of %s at rva %#x", f.Size, f.Section, f.RVA)
 	case RuleDataResized:
 		return fmt.Sprintf("the size change of %s", f.Section)
 	case RuleImportsChanged, RuleExportsChanged:
-		return "the change of " + strings.SplitN(f.Message, ":", 2)[0] + strings.TrimPrefix(f.Message, strings.SplitN(f.Message, ":", 2)[0])
+		return "the change (" + f.Message + ")"
 	}
 	if f.Function != "" {
 		return "the change to " + f.Function
@@ -1981,6 +1981,7 @@ const clusterGap = 16
 func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed []ByteRange) {
 	c := &derivedWords{h: h, os: os, ns: ns, al: al, refs: h.newRefIndex(ns), budget: maxDerivedWords}
 	var kept, cl []ByteRange
+	var parts [][]ByteRange // the changed ranges of each cluster
 	for i := 0; i < len(changed); {
 		// A cluster: ranges less than clusterGap apart.
 		j := i + 1
@@ -2001,6 +2002,7 @@ func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed [
 		}
 		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
 		cl = append(cl, ByteRange{Off: lo, Size: hi - lo})
+		parts = append(parts, slices.Clone(kept))
 		if len(cl) >= 4*maxFindingsPerRule {
 			h.atLeast[RuleRodataChanged], h.atLeast[RuleRodataPrivate], h.atLeast[RuleRodataUnattributed] = true, true, true
 			break
@@ -2028,7 +2030,7 @@ func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed [
 		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + r.Off, Size: r.Size, Section: name}
 		f.OldBytes, f.NewBytes = h.shownBytes(os, ns, r)
 		where := fmt.Sprintf("%d bytes of read-only data at %s+%#x", r.Size, name, r.Off)
-		if target, ok := h.mutableTarget(ns, sp.lo, sp.hi); ok {
+		if target, ok := h.mutableTarget(ns, parts[k]); ok {
 			f.Rule = RuleConstPointer
 			f.Readers = h.names(h.new, sp.all)
 			f.Message = fmt.Sprintf("%s changed, holding a pointer to mutable data at %s: constant data pointing to mutable globals cannot be hotpatched", where, target)
@@ -2062,23 +2064,26 @@ func (h *assessor) metadataBetween(s *Section, lo, hi uint32) bool {
 	return len(overlapping(h.sectionMetadata(h.new, s), uint64(lo), uint64(hi))) > 0
 }
 
-// mutableTarget reports whether a relocated pointer in [lo, hi) of read-only
-// section s of the new image points into writable data, and names where.
-func (h *assessor) mutableTarget(s *Section, lo, hi uint32) (string, bool) {
+// mutableTarget reports whether a relocated pointer of read-only section
+// s of the new image whose bytes changed (it overlaps one of the ranges,
+// section offsets) points into writable data, and names where.
+func (h *assessor) mutableTarget(s *Section, changed []ByteRange) (string, bool) {
 	ps := h.ptrSize()
-	lo = max(s.RVA, lo&^(ps-1))
-	for _, rva := range h.new.relocs.in(lo, hi) {
-		var buf [8]byte
-		if !h.readRVA(h.new, buf[:ps], rva) {
-			continue
-		}
-		v := leUint(buf[:ps])
-		if v < h.new.ImageBase || v-h.new.ImageBase >= 1<<32 {
-			continue
-		}
-		t := h.section(h.new, uint32(v-h.new.ImageBase))
-		if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 {
-			return fmt.Sprintf("%s+%#x", t.Name, uint32(v-h.new.ImageBase)-t.RVA), true
+	for _, r := range changed {
+		lo := s.RVA + r.Off
+		for _, rva := range h.new.relocs.in(lo-min(lo-s.RVA, ps-1), lo+r.Size) {
+			var buf [8]byte
+			if !h.readRVA(h.new, buf[:ps], rva) {
+				continue
+			}
+			v := leUint(buf[:ps])
+			if v < h.new.ImageBase || v-h.new.ImageBase >= 1<<32 {
+				continue
+			}
+			t := h.section(h.new, uint32(v-h.new.ImageBase))
+			if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 {
+				return fmt.Sprintf("%s+%#x", t.Name, uint32(v-h.new.ImageBase)-t.RVA), true
+			}
 		}
 	}
 	return "", false
