@@ -19,28 +19,28 @@ import (
 // point and initialization routines), the load configuration (CFG, CHPE,
 // the hotpatch table) and where loader metadata sits among the data.
 type ImageFacts struct {
-	Format             Format
-	Machine            uint16 // PE FileHeader.Machine, or ELF e_machine
-	TimeDateStamp      uint32 // PE FileHeader.TimeDateStamp: with CheckSum, how a hotpatch names its base image
-	CheckSum           uint32 // PE OptionalHeader.CheckSum
-	Characteristics    uint16 // PE FileHeader.Characteristics
-	DllCharacteristics uint16 // PE OptionalHeader.DllCharacteristics
-	Entry              uint32 // entry point RVA, 0 if none
-	ImageBase          uint64
+	Format             Format `json:"format"`
+	Machine            uint16 `json:"machine"`            // PE FileHeader.Machine, or ELF e_machine
+	TimeDateStamp      uint32 `json:"timeDateStamp"`      // PE FileHeader.TimeDateStamp: with CheckSum, how a hotpatch names its base image
+	CheckSum           uint32 `json:"checkSum"`           // PE OptionalHeader.CheckSum
+	Characteristics    uint16 `json:"characteristics"`    // PE FileHeader.Characteristics
+	DllCharacteristics uint16 `json:"dllCharacteristics"` // PE OptionalHeader.DllCharacteristics
+	Entry              uint32 `json:"entry"`              // entry point RVA, 0 if none
+	ImageBase          uint64 `json:"imageBase"`
 
-	LoadConfig *LoadConfig   `json:",omitempty"` // nil when the image has no load configuration directory
-	HotPatch   *HotPatchInfo `json:",omitempty"` // non-nil when the image is itself a hotpatch image
-	CHPE       CHPE          // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
+	LoadConfig *LoadConfig   `json:"loadConfig,omitempty"` // nil when the image has no load configuration directory
+	HotPatch   *HotPatchInfo `json:"hotPatch,omitempty"`   // non-nil when the image is itself a hotpatch image
+	CHPE       CHPE          `json:"chpe"`                 // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
 
-	Exports []Export `json:",omitempty"` // sorted by name, then ordinal
+	Exports []Export `json:"exports,omitempty"` // sorted by name, then ordinal
 	// Imports are "dll!name" or "dll!#ordinal", the DLL name lower-cased
 	// (Windows matches DLL names without regard to case), or for ELF the
 	// undefined dynamic symbols; sorted, unique.
-	Imports []string `json:",omitempty"`
-	TLS     *TLS     `json:",omitempty"` // nil when the image has no TLS directory
+	Imports []string `json:"imports,omitempty"`
+	TLS     *TLS     `json:"tls,omitempty"` // nil when the image has no TLS directory
 	// Init lists the RVAs of routines the loader runs before or beside the
 	// entry point: PE TLS callbacks, ELF DT_INIT and .init_array entries.
-	Init []uint32 `json:",omitempty"`
+	Init []uint32 `json:"init,omitempty"`
 	// Metadata lists the RVA ranges of loader, unwind and debug metadata
 	// inside non-code sections (export, import, resource, exception and
 	// debug directories, unwind information, guard tables): they change
@@ -48,8 +48,8 @@ type ImageFacts struct {
 	// fills it; in the facts of an Assessment it is nil (the assessment
 	// reads the ranges only inside the data sections that changed) and
 	// the JSON encoding computes it.
-	Metadata []Range `json:",omitempty"`
-	Warnings []Warning
+	Metadata []Range   `json:"metadata,omitempty"`
+	Warnings []Warning `json:"warnings,omitempty"`
 
 	// meta computes the metadata ranges on demand while Metadata is
 	// deferred (nil once it is set): the assessment needs them only inside
@@ -131,7 +131,7 @@ type Export struct {
 // every new thread, and the callbacks run at thread and process start.
 type TLS struct {
 	Template        Range    `json:"template"` // RVA range of the initialized template
-	ZeroFill        uint32   `json:"zero_fill"`
+	ZeroFill        uint32   `json:"zeroFill"`
 	Characteristics uint32   `json:"characteristics"`
 	Callbacks       []uint32 `json:"callbacks,omitempty"` // RVAs
 	Hash            uint64   `json:"hash"`                // xxh3 of the template bytes

@@ -252,3 +252,31 @@ func TestHotpatchabilityCancel(t *testing.T) {
 		t.Fatalf("assessment: %v, %v", a, err)
 	}
 }
+
+// TestHotpatchRuleTableDoc checks that the rule table in the package
+// documentation says what Rule.Info says: each rule's effect and basis.
+func TestHotpatchRuleTableDoc(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][2]string{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "//"))
+		if len(f) >= 3 {
+			rows[f[0]] = [2]string{f[1], f[2]}
+		}
+	}
+	for _, ri := range binarydiff.HotpatchRules() {
+		got, ok := rows[ri.Rule.String()]
+		if want := [2]string{ri.Effect.String(), ri.Basis.String()}; !ok || got != want {
+			t.Errorf("doc.go row of %v: %v, Rule.Info says %v", ri.Rule, got, want)
+		}
+		if ri.Why == "" {
+			t.Errorf("rule %v has no reason", ri.Rule)
+		}
+		if ri.Rule != binarydiff.RuleFactsUnavailable && (ri.Source.Title == "" || !strings.HasPrefix(ri.Source.URL, "https://")) {
+			t.Errorf("rule %v has no public source: %+v", ri.Rule, ri.Source)
+		}
+	}
+}

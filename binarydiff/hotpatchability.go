@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -136,6 +137,14 @@ func (f Finding) String() string {
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// nBytes says "1 byte" or "n bytes".
+func nBytes(n uint32) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func cmpOr(s, def string) string {
@@ -446,7 +455,7 @@ func causeKey(f Finding) string {
 func describeCause(f Finding) string {
 	switch f.Rule {
 	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
-		return fmt.Sprintf("the change to the %d bytes of %s at rva %#x", f.Size, f.Section, f.RVA)
+		return fmt.Sprintf("the change to %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
 	case RuleDataResized:
 		return fmt.Sprintf("the size change of %s", f.Section)
 	case RuleImportsChanged, RuleExportsChanged:
@@ -1076,6 +1085,23 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 					ms.add(ff, uint32(end-uint64(ff)))
 				}
 			}
+			// Since Go 1.22 epclntab follows gofunc, then the textsectmap,
+			// typelinks ([]int32) and itablinks ([]*itab) slices: lists
+			// the linker makes of the types and itabs.
+			if ep, ok := va(w(41)); ok && ep > pc && h.section(b, ep) == h.section(b, pc) {
+				var more [9 * 8]byte
+				if h.readRVA(b, more[:], r+42*8) {
+					m := func(k int) uint64 { return binary.LittleEndian.Uint64(more[8*(k-42):]) }
+					for _, sl := range [][3]uint64{{m(45), m(46), 4}, {m(48), m(49), 8}} {
+						if lo, ok := va(sl[0]); ok && sl[1] < 1<<26 {
+							ms.add(lo, uint32(sl[1]*sl[2]))
+						}
+					}
+				}
+			}
+			for _, br := range h.goBuildInfo(b) {
+				ms.add(br.RVA, br.Size)
+			}
 			t, ok1 := va(w(37))
 			et, ok2 := va(w(38))
 			if ok1 && ok2 && et > t {
@@ -1088,11 +1114,73 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 	return nil, Range{}
 }
 
+// goBuildInfoMagic starts the build information a Go linker records (the
+// blob named go:buildinfo, at the start of the writable data).
+const goBuildInfoMagic = "\xff Go buildinf:"
+
+// goBuildInfo returns the ranges of b's Go build information: the blob
+// named go:buildinfo (version and module information, inline since Go
+// 1.18) and the copy of the module information that runtime.modinfo
+// points to in read-only data. It is what the build recorded (module
+// paths and versions, settings), not program data.
+func (h *assessor) goBuildInfo(b *Binary) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		var hdr [32]byte
+		if s.Flags&SectionWrite == 0 || s.FileSize < 64 || !h.readRVA(b, hdr[:], s.RVA) || string(hdr[:len(goBuildInfoMagic)]) != goBuildInfoMagic || hdr[15]&2 == 0 {
+			continue
+		}
+		// Two varint-prefixed strings follow: the Go version and the
+		// module information.
+		p := make([]byte, min(s.FileSize, 1<<16))
+		if !h.readRVA(b, p, s.RVA) {
+			return nil
+		}
+		off := 32
+		var mod []byte
+		for k := 0; k < 2; k++ {
+			n, w := binary.Uvarint(p[off:])
+			if w <= 0 || n > uint64(len(p)-off-w) {
+				return nil
+			}
+			if k == 1 {
+				mod = p[off+w : off+w+int(n)]
+			}
+			off += w + int(n)
+		}
+		out := []Range{{RVA: s.RVA, Size: uint32(off)}}
+		if len(mod) >= 32 {
+			out = append(out, h.findBytes(b, mod)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// findBytes returns the range of the first copy of p in b's read-only
+// data, if any.
+func (h *assessor) findBytes(b *Binary, p []byte) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&(SectionWrite|SectionExec|SectionBSS) != 0 || s.FileSize == 0 || metadataSection(s.Name) {
+			continue
+		}
+		data, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), b.size)))
+		if err != nil {
+			continue
+		}
+		if k := bytes.Index(data, p); k >= 0 {
+			return []Range{{RVA: s.RVA + uint32(k), Size: uint32(len(p))}}
+		}
+	}
+	return nil
+}
+
 // goModuledataWords is how many words of a moduledata goRuntime reads:
-// up to the type range (Go 1.20 and later: pcHeader, five tables, ftab,
+// up to the type range and epclntab (Go 1.22 and later: pcHeader, five tables, ftab,
 // findfunctab, minpc, maxpc, text, etext, the data, bss and coverage
-// bounds, end, gcdata, gcbss, types, etypes, rodata, gofunc).
-const goModuledataWords = 41
+// bounds, end, gcdata, gcbss, types, etypes, rodata, gofunc, epclntab).
+const goModuledataWords = 42
 
 // goModuledataSize is the size of a moduledata (Go 1.22 to 1.26): all of
 // it is linker-made metadata (the bounds of the tables, their lengths).
@@ -1443,7 +1531,7 @@ func (h *assessor) writableData(name string, os, ns *Section, changed []ByteRang
 		if i < len(spans) {
 			f.Readers = h.names(h.new, spans[i].all)
 			f.OldBytes, f.NewBytes = h.shownBytes(os, ns, c)
-			f.Message = fmt.Sprintf("%d bytes of initialized writable data changed at %s+%#x: the running process keeps the old values", c.Size, name, c.Off)
+			f.Message = fmt.Sprintf("%s of initialized writable data changed at %s+%#x: the running process keeps the old values", nBytes(c.Size), name, c.Off)
 		}
 		h.add(f)
 	}
@@ -1615,11 +1703,6 @@ func sumBytes(rs []ByteRange) uint64 {
 		n += uint64(r.Size)
 	}
 	return n
-}
-
-// sectionRanges returns the ranges of meta that overlap section s.
-func sectionRanges(meta []Range, s *Section) []Range {
-	return overlapping(meta, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
 }
 
 // mergeByteRanges merges sorted ranges that overlap or touch.
@@ -1841,11 +1924,6 @@ func (ix *refIndex) fromKeys(keys []uint64) {
 	}
 }
 
-// isUnpatched reports whether some unchanged function refers to offs[k].
-func (ix *refIndex) isUnpatched(k int) bool {
-	return k/64 < len(ix.unpatched) && ix.unpatched[k/64]&(1<<(k%64)) != 0
-}
-
 // search returns the index of the first referenced offset at or after
 // rva's.
 func (ix *refIndex) search(rva uint32) int {
@@ -1874,35 +1952,6 @@ func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
 		return 0, false
 	}
 	return best, true
-}
-
-// owners returns whether the data at [lo, hi) is referred to at all, and
-// whether only by patched functions. The referrers of a changed range are
-// the references inside it, or else those of the nearest referenced
-// address before it (the start of the datum the range is part of).
-func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
-	inside := func(a, b uint32) (bool, bool) { // any reference in [a, b), all patched
-		any, all := false, true
-		for k := ix.search(a); k < len(ix.offs) && ix.base+ix.offs[k] < b; k++ {
-			any, all = true, all && !ix.isUnpatched(k)
-			if !all {
-				break // settled
-			}
-		}
-		return any, all
-	}
-	if any, all := inside(lo, hi); any {
-		return true, all
-	}
-	if lo == 0 {
-		return false, false
-	}
-	at, ok := ix.before(lo-1, secStart)
-	if !ok {
-		return false, false
-	}
-	_, all := inside(at, at+1)
-	return true, all
 }
 
 // maxDerivedWords bounds the words of a section checked for code
@@ -2029,7 +2078,7 @@ func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed [
 		sp := &spans[k]
 		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + r.Off, Size: r.Size, Section: name}
 		f.OldBytes, f.NewBytes = h.shownBytes(os, ns, r)
-		where := fmt.Sprintf("%d bytes of read-only data at %s+%#x", r.Size, name, r.Off)
+		where := fmt.Sprintf("%s of read-only data at %s+%#x", nBytes(r.Size), name, r.Off)
 		if target, ok := h.mutableTarget(ns, parts[k]); ok {
 			f.Rule = RuleConstPointer
 			f.Readers = h.names(h.new, sp.all)

@@ -157,9 +157,5 @@ func (r Rule) Info() RuleInfo {
 
 // HotpatchRules returns the rule table, in rule order.
 func HotpatchRules() []RuleInfo {
-	out := make([]RuleInfo, 0, ruleCount-1)
-	for _, ri := range ruleInfos[1:] {
-		out = append(out, ri)
-	}
-	return out
+	return append([]RuleInfo(nil), ruleInfos[1:]...)
 }

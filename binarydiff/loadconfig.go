@@ -33,21 +33,21 @@ const (
 // newest SDK, bounds every read. Offsets are those of hotpatch.md §7.4
 // (winnt.h, SDK 10.0.26100.0).
 type LoadConfig struct {
-	Size          uint32 // the directory's own Size field, clipped to the bytes present
-	TimeDateStamp uint32
-	MajorVersion  uint16
-	MinorVersion  uint16
+	Size          uint32 `json:"size"` // the directory's own Size field, clipped to the bytes present
+	TimeDateStamp uint32 `json:"timeDateStamp"`
+	MajorVersion  uint16 `json:"majorVersion"`
+	MinorVersion  uint16 `json:"minorVersion"`
 
-	SecurityCookie       uint64 // VA of the /GS cookie
-	GuardCFFunctionTable uint64 // VA of the CFG function table
-	GuardCFFunctionCount uint64
-	GuardFlags           uint32 // IMAGE_GUARD_* (CFG, retpoline, EH continuation, XFG)
-	CHPEMetadataPointer  uint64 // VA of the CHPE metadata: nonzero in Arm64EC, Arm64X and x86 CHPE images
+	SecurityCookie       uint64 `json:"securityCookie"`       // VA of the /GS cookie
+	GuardCFFunctionTable uint64 `json:"guardCFFunctionTable"` // VA of the CFG function table
+	GuardCFFunctionCount uint64 `json:"guardCFFunctionCount"`
+	GuardFlags           uint32 `json:"guardFlags"`          // IMAGE_GUARD_* (CFG, retpoline, EH continuation, XFG)
+	CHPEMetadataPointer  uint64 `json:"chpeMetadataPointer"` // VA of the CHPE metadata: nonzero in Arm64EC, Arm64X and x86 CHPE images
 	// HotPatchTableOffset is the RVA of the IMAGE_HOT_PATCH_INFO of a
 	// hotpatch image; 0 in a base image.
-	HotPatchTableOffset      uint32
-	GuardEHContinuationTable uint64
-	GuardEHContinuationCount uint64
+	HotPatchTableOffset      uint32 `json:"hotPatchTableOffset"`
+	GuardEHContinuationTable uint64 `json:"guardEHContinuationTable"`
+	GuardEHContinuationCount uint64 `json:"guardEHContinuationCount"`
 }
 
 // CFG reports whether the image is instrumented for Control Flow Guard.
@@ -129,27 +129,27 @@ func ParseLoadConfig(p []byte, plus64 bool) (*LoadConfig, []Warning, error) {
 // configuration points to (HotPatchTableOffset), with the base images it
 // patches (hotpatch.md §7.4). Fields a version does not have are zero.
 type HotPatchInfo struct {
-	Version           uint32
-	Size              uint32
-	SequenceNumber    uint32
-	BufferOffset      uint32 // version 2 and later
-	ExtraPatchSize    uint32 // version 3 and later
-	MinSequenceNumber uint32 // version 4
-	Flags             uint32 // version 4: IMAGE_HOT_PATCH_INFO_FLAG_*
-	Bases             []HotPatchBase
+	Version           uint32         `json:"version"`
+	Size              uint32         `json:"size"`
+	SequenceNumber    uint32         `json:"sequenceNumber"`
+	BufferOffset      uint32         `json:"bufferOffset"`      // version 2 and later
+	ExtraPatchSize    uint32         `json:"extraPatchSize"`    // version 3 and later
+	MinSequenceNumber uint32         `json:"minSequenceNumber"` // version 4
+	Flags             uint32         `json:"flags"`             // version 4: IMAGE_HOT_PATCH_INFO_FLAG_*
+	Bases             []HotPatchBase `json:"bases"`
 }
 
 // HotPatchBase is one IMAGE_HOT_PATCH_BASE: a base image the patch applies
 // to, identified by the TimeDateStamp and CheckSum of its PE headers.
 type HotPatchBase struct {
-	SequenceNumber        uint32
-	Flags                 uint32 // IMAGE_HOT_PATCH_BASE_*
-	OriginalTimeDateStamp uint32
-	OriginalCheckSum      uint32
-	CodeIntegrityInfo     uint32
-	CodeIntegritySize     uint32
-	PatchTable            uint32
-	BufferOffset          uint32 // version 2 and later
+	SequenceNumber        uint32 `json:"sequenceNumber"`
+	Flags                 uint32 `json:"flags"` // IMAGE_HOT_PATCH_BASE_*
+	OriginalTimeDateStamp uint32 `json:"originalTimeDateStamp"`
+	OriginalCheckSum      uint32 `json:"originalCheckSum"`
+	CodeIntegrityInfo     uint32 `json:"codeIntegrityInfo"`
+	CodeIntegritySize     uint32 `json:"codeIntegritySize"`
+	PatchTable            uint32 `json:"patchTable"`
+	BufferOffset          uint32 `json:"bufferOffset"` // version 2 and later
 }
 
 // ParseHotPatchInfo decodes an IMAGE_HOT_PATCH_INFO table from p, which

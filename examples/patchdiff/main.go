@@ -69,7 +69,9 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 	}
 	var a *binarydiff.Assessment
 	if hotpatch {
-		a = res.Hotpatchability(old, new)
+		if a, err = res.HotpatchabilityContext(ctx, old, new); err != nil {
+			return err
+		}
 	}
 	if jsonOut {
 		enc := json.NewEncoder(w)
@@ -85,7 +87,7 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 	}
 	printStat(w, old, new, res, top, explain)
 	if a != nil {
-		printHotpatch(w, a)
+		writeHotpatch(w, a, *verbose)
 	}
 	return nil
 }
@@ -112,31 +114,6 @@ func openBoth(oldPath, newPath string) (old, new *binarydiff.Binary, err error) 
 		return nil, nil, err
 	}
 	return old, new, nil
-}
-
-// printHotpatch prints an assessment: the verdict, what the images are,
-// the findings and the warnings.
-func printHotpatch(w io.Writer, a *binarydiff.Assessment) {
-	fmt.Fprintf(w, "\nhotpatch: %s (%d findings, %d warnings)\n", a.Verdict, len(a.Findings), len(a.Warnings))
-	for _, side := range []struct {
-		name string
-		f    *binarydiff.ImageFacts
-	}{{"old", a.Old}, {"new", a.New}} {
-		if f := side.f; f != nil {
-			cfg := f.LoadConfig != nil && f.LoadConfig.CFG()
-			fmt.Fprintf(w, "  %s image: %v machine %#x, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
-				side.name, f.Format, f.Machine, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
-		}
-	}
-	for _, f := range a.Findings {
-		fmt.Fprintf(w, "  %s\n", f)
-	}
-	if len(a.Warnings) > 0 {
-		fmt.Fprintf(w, "warnings:\n")
-	}
-	for _, f := range a.Warnings {
-		fmt.Fprintf(w, "  %s\n", f)
-	}
 }
 
 func printStat(w io.Writer, old, new *binarydiff.Binary, res *binarydiff.Result, top int, explain bool) {

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of the -hotpatch report")
+
+// TestHotpatchReportGolden checks the -hotpatch text report, in its short
+// and its -v form, against golden files, on the generated pair of
+// writePair (a changed, an added and a removed function, exports).
+func TestHotpatchReportGolden(t *testing.T) {
+	old, new, _ := writePair(t)
+	for _, tc := range []struct {
+		name string
+		all  bool
+	}{{"hotpatch.golden", false}, {"hotpatch-v.golden", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			*verbose = tc.all
+			defer func() { *verbose = false }()
+			var out bytes.Buffer
+			if err := run(context.Background(), &out, old, new, false, false, 20, false, true); err != nil {
+				t.Fatal(err)
+			}
+			text := out.String()
+			i := strings.Index(text, "\nhotpatch: ")
+			if i < 0 {
+				t.Fatalf("no report:\n%s", text)
+			}
+			got := []byte(text[i+1:])
+			path := filepath.Join("testdata", tc.name)
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("report differs from %s (run with -update after checking):\n%s", path, got)
+			}
+			if lines := strings.Count(string(got), "\n"); !tc.all && lines > 40 {
+				t.Errorf("the short report has %d lines: more than a screen", lines)
+			}
+		})
+	}
+}
