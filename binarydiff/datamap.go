@@ -93,13 +93,18 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 // common prefix and suffix whose order agrees. It runs on first need: most
 // references are settled by the prefix, the suffix or their own bytes.
 func (m *dataMap) buildAnchors() {
+	p := int(m.prefix)
+	m.buildAnchorsAt(sampleRate(max(len(m.ob), len(m.nb)) - p - min(int(m.suffix), len(m.ob)-p, len(m.nb)-p)))
+}
+
+// buildAnchorsAt is buildAnchors sampling one byte position in 1<<rate.
+func (m *dataMap) buildAnchorsAt(rate uint) {
 	m.built = true
 	ob, nb := m.ob, m.nb
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
 	// The two sides are independent: hash them concurrently.
 	var op, np []uint64
-	rate := sampleRate(max(len(ob), len(nb)) - p - s)
 	m.both(func() { op = uniqueWords(ob, p, len(ob)-s, rate) }, func() { np = uniqueWords(nb, p, len(nb)-s, rate) })
 	// Merge the two lists (sorted by word hash) into pairs of positions,
 	// as old<<wordPosBits|new, then order them by old offset.
