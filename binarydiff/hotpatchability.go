@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -1045,7 +1046,7 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 		if s.Flags&SectionWrite == 0 || s.Flags&SectionExec != 0 || s.FileSize == 0 {
 			continue
 		}
-		for _, r := range b.relocs.in(s.RVA, s.RVA+s.FileSize) {
+		for r := range goPointerSlots(b, s) {
 			var hdr [8]byte
 			var md [goModuledataWords * 8]byte
 			if !h.readRVA(b, md[:8], r) {
@@ -1153,9 +1154,34 @@ func (h *assessor) goBuildInfo(b *Binary) []Range {
 		}
 		out := []Range{{RVA: s.RVA, Size: uint32(off)}}
 		if len(mod) >= 32 {
-			out = append(out, h.findBytes(b, mod)...)
+			if c := h.findBytes(b, mod); len(c) > 0 {
+				out = append(out, c[0])
+				// runtime.modinfo, the string header pointing to that copy.
+				out = append(out, h.findStringHeader(b, uint64(c[0].RVA)+b.ImageBase, uint64(len(mod)))...)
+			}
 		}
 		return out
+	}
+	return nil
+}
+
+// findStringHeader returns the range of the first string header (address
+// and length words) for the string at va of n bytes in b's writable data.
+func (h *assessor) findStringHeader(b *Binary, va, n uint64) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&SectionWrite == 0 || s.Flags&SectionExec != 0 || s.FileSize == 0 {
+			continue
+		}
+		p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), maxModuledataScan, b.size)))
+		if err != nil {
+			continue
+		}
+		for off := 0; off+16 <= len(p); off += 8 {
+			if binary.LittleEndian.Uint64(p[off:]) == va && binary.LittleEndian.Uint64(p[off+8:]) == n {
+				return []Range{{RVA: s.RVA + uint32(off), Size: 16}}
+			}
+		}
 	}
 	return nil
 }
@@ -1177,6 +1203,37 @@ func (h *assessor) findBytes(b *Binary, p []byte) []Range {
 		}
 	}
 	return nil
+}
+
+// maxModuledataScan bounds how far into a writable section of an image
+// without relocations goPointerSlots looks for the moduledata (it sits in
+// the first part of the data, after the build information).
+const maxModuledataScan = 4 << 20
+
+// goPointerSlots yields the RVAs in writable section s that may hold the
+// moduledata's first pointer: the relocated pointers, or in an image
+// without relocations (a Go executable that is not position
+// independent) every aligned word holding an address in the image.
+func goPointerSlots(b *Binary, s *Section) iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		if len(b.relocs.rvas) > 0 {
+			for _, r := range b.relocs.in(s.RVA, s.RVA+s.FileSize) {
+				if !yield(r) {
+					return
+				}
+			}
+			return
+		}
+		p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), maxModuledataScan, b.size)))
+		if err != nil {
+			return
+		}
+		for off := 0; off+8 <= len(p); off += 8 {
+			if v := binary.LittleEndian.Uint64(p[off:]); v > b.ImageBase && v-b.ImageBase < uint64(b.size)<<1 && !yield(s.RVA+uint32(off)) {
+				return
+			}
+		}
+	}
 }
 
 // goModuledataWords is how many words of a moduledata goRuntime reads:
@@ -1289,6 +1346,9 @@ func (h *assessor) data() error {
 			h.add(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Size: uint32(max(od, nd)), Section: sd.Name,
 				Message: fmt.Sprintf("writable data section %s with %d bytes of data: new or removed mutable state", what, max(od, nd))})
 			continue
+		case writable && os.Size == ns.Size:
+			// Only metadata (build information) changed size: the data
+			// around it kept its place.
 		case writable:
 			h.add(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name,
 				Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d: globals added, removed or resized", sd.Name, nd, od)})
@@ -1301,6 +1361,7 @@ func (h *assessor) data() error {
 		if os != nil && ns != nil {
 			al = h.align(os, ns)
 			ch := mergePointers(al.changed(nm), h.pointersChanged(al), h.ptrSize())
+			ch = h.dropInferredPointers(al, ch)
 			ch = h.dropMetadata(sd.Name, ns, nm, ch)
 			if n := metadataBytes(ns, nm); n > 0 {
 				h.metaChanged = append(h.metaChanged, Finding{Rule: RuleMetadataChanged, Image: "new", RVA: ns.RVA, Section: sd.Name,
@@ -1550,6 +1611,49 @@ func (al *dataAlign) oldOffset(n uint32) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(o), true
+}
+
+// dropInferredPointers removes from changed (offsets in al's new section)
+// the aligned words that hold, in images without relocations (whose
+// pointers the alignment cannot tell), addresses of the same function or
+// of data where the alignments put it: pointers to things that moved.
+func (h *assessor) dropInferredPointers(al *dataAlign, changed []ByteRange) []ByteRange {
+	if len(h.old.relocs.rvas) > 0 || len(h.new.relocs.rvas) > 0 || h.ptrSize() != 8 || len(changed) == 0 {
+		return changed
+	}
+	var out []ByteRange
+	for _, r := range changed {
+		for w := r.Off &^ 7; w < r.Off+r.Size; w += 8 {
+			lo, hi := max(w, r.Off), min(w+8, r.Off+r.Size)
+			if !h.samePointer(al, w) {
+				out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
+			}
+		}
+	}
+	return out
+}
+
+// samePointer reports whether the word at new offset n of al's section
+// and the word the alignment puts it on in the old section both hold
+// addresses in their images that denote the same thing.
+func (h *assessor) samePointer(al *dataAlign, n uint32) bool {
+	o, ok := al.oldOffset(n)
+	if !ok || uint64(n)+8 > uint64(len(al.nb)) || uint64(o)+8 > uint64(len(al.ob)) {
+		return false
+	}
+	ov, nv := binary.LittleEndian.Uint64(al.ob[o:]), binary.LittleEndian.Uint64(al.nb[n:])
+	if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
+		return false
+	}
+	ot, nt := uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)
+	if h.functionIndex(h.old, ot) >= 0 {
+		return h.sameTarget(ot, nt)
+	}
+	ts, tn := h.section(h.old, ot), h.section(h.new, nt)
+	if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
+		return false
+	}
+	return h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA)
 }
 
 // metadataBytes counts the bytes of section s the metadata ranges cover.
