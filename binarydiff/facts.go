@@ -346,7 +346,10 @@ func (fr *factsReader) tls() {
 // debug metadata rather than program data.
 func metadataSection(name string) bool {
 	switch name {
-	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame":
+	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame",
+		// Go's own: build information, type and itab lists, line tables.
+		".go.buildinfo", ".typelink", ".itablink", ".gosymtab", ".gopclntab",
+		".data.rel.ro.typelink", ".data.rel.ro.itablink", ".data.rel.ro.gosymtab", ".data.rel.ro.gopclntab":
 		return true
 	}
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")

@@ -301,6 +301,7 @@ type assessor struct {
 	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
 	goMetaOK [2]bool
 	goTypes  [2]Range // the Go type descriptors of the old and new image
+	goFunc   [2]uint32 // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
 	// metaChanged are notes of metadata ranges inside data sections that
 	// changed, which data() set aside.
 	metaChanged []Finding
@@ -1111,6 +1112,9 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 			if ok1 && ok2 && et > t {
 				types = Range{RVA: t, Size: et - t}
 			}
+			if gf, ok := va(w(40)); ok {
+				h.goFunc[side] = gf
+			}
 			h.goMeta[side], h.goTypes[side] = mergeRanges(ms), types
 			return h.goMeta[side], types
 		}
@@ -1334,7 +1338,9 @@ func (h *assessor) data() error {
 		if ns != nil {
 			nd = dataBytes(ns, nm)
 		}
-		writable := os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0
+		// RELRO sections (.data.rel.ro*) are read-only once relocated.
+		writable := (os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0) &&
+			!strings.HasPrefix(sd.Name, ".data.rel.ro")
 		var changed []ByteRange
 		switch {
 		case od == nd:
@@ -2293,7 +2299,7 @@ func (c *derivedWords) derived(off uint32) bool {
 	c.budget--
 	h := c.h
 	ov, nv := binary.LittleEndian.Uint32(c.al.ob[o:]), binary.LittleEndian.Uint32(c.al.nb[off:])
-	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
+	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) || h.sameCode(ov, nv) {
 		return true
 	}
 	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
@@ -2306,6 +2312,31 @@ func (c *derivedWords) derived(off uint32) bool {
 	}
 	to, tn := c.os.RVA+ob+ov, base+nv // wrapping adds a signed offset
 	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
+}
+
+// sameCodeBytes is how many bytes of code sameCode compares.
+const sameCodeBytes = 16
+
+// sameCode reports whether old RVA a and new RVA b, both in code no
+// function covers (exception filters, handler fragments), are code that
+// moved: they start the same bytes, or they moved as far as the function
+// before a did.
+func (h *assessor) sameCode(a, b uint32) bool {
+	os, ns := h.section(h.old, a), h.section(h.new, b)
+	if os == nil || ns == nil || os.Flags&SectionExec == 0 || ns.Flags&SectionExec == 0 || h.functionIndex(h.old, a) >= 0 {
+		return false
+	}
+	var x, y [sameCodeBytes]byte
+	if h.readRVA(h.old, x[:], a) && h.readRVA(h.new, y[:], b) && x == y {
+		return true
+	}
+	fs := h.old.Functions
+	k := sort.Search(len(fs), func(k int) bool { return fs[k].RVA > a }) - 1
+	if k < 0 {
+		return false
+	}
+	fd, ok := h.fdOf(h.old, k)
+	return ok && fd.New != nil && int64(fd.New.RVA)-int64(fd.Old.RVA) == int64(b)-int64(a)
 }
 
 // drop returns the parts of r whose words are not code-derived.
@@ -2401,6 +2432,9 @@ func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed [
 			f.Rule = RuleGoTypesChanged
 			f.Readers = h.names(h.new, sp.all)
 			f.Message = where + " changed, inside the Go type descriptors (runtime.types): offsets between them are re-encoded when data moves; whether a type's meaning changed is not checked"
+		case len(sp.all) == 0 && h.goFunc[1] != 0 && f.RVA >= h.goFunc[1] && h.section(h.new, h.goFunc[1]) == ns:
+			f.Rule = RuleMetadataChanged
+			f.Message = where + " changed, past the Go funcdata start (go:func.*) and referred to by no code: taken for funcdata, which the pclntab refers to"
 		case len(sp.all) == 0:
 			f.Rule = RuleRodataUnattributed
 			f.Message = where + " changed; no function's code refers to it: who reads it is not known"
