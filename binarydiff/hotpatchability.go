@@ -300,7 +300,7 @@ type assessor struct {
 	scratch  []byte               // for reading padding
 	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
 	goMetaOK [2]bool
-	goTypes  [2]Range // the Go type descriptors of the old and new image
+	goTypes  [2]Range  // the Go type descriptors of the old and new image
 	goFunc   [2]uint32 // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
 	// metaChanged are notes of metadata ranges inside data sections that
 	// changed, which data() set aside.
