@@ -347,9 +347,9 @@ func (fr *factsReader) tls() {
 func metadataSection(name string) bool {
 	switch name {
 	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame",
-		// Go's own: build information, type and itab lists, line tables.
-		".go.buildinfo", ".typelink", ".itablink", ".gosymtab", ".gopclntab",
-		".data.rel.ro.typelink", ".data.rel.ro.itablink", ".data.rel.ro.gosymtab", ".data.rel.ro.gopclntab":
+		// Go's own build information and lists of types and itabs (the
+		// pclntab is found by its header, and judged through the moduledata).
+		".go.buildinfo", ".typelink", ".itablink", ".data.rel.ro.typelink", ".data.rel.ro.itablink":
 		return true
 	}
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")
