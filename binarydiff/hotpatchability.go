@@ -207,6 +207,10 @@ type PaddingInfo struct {
 // is Patchable; Unknown is not).
 func (a *Assessment) Patchable() bool { return a.Verdict == Patchable }
 
+// Undecided reports whether the verdict is Unknown: no blocker, but the
+// model cannot tell for some change (package eligibility reads it).
+func (a *Assessment) Undecided() bool { return a.Verdict == Unknown }
+
 // Blockers describes each blocking Finding in one line; when the verdict
 // is Unknown, the undecided ones instead; empty when Patchable.
 func (a *Assessment) Blockers() []string {
