@@ -1356,9 +1356,10 @@ func (h *assessor) data() error {
 			h.add(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Size: uint32(max(od, nd)), Section: sd.Name,
 				Message: fmt.Sprintf("writable data section %s with %d bytes of data: new or removed mutable state", what, max(od, nd))})
 			continue
-		case writable && os.Size == ns.Size:
-			// Only metadata (build information) changed size: the data
-			// around it kept its place.
+		case writable && (os.Size == ns.Size || metadataBytes(os, om) != metadataBytes(ns, nm) && max(od, nd)-min(od, nd) <= maxMetadataPadding):
+			// Only metadata (build information) changed size, and the
+			// section's alignment padding with it: the data moved, which
+			// a patch does not see (the alignment judges its contents).
 		case writable:
 			h.add(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name,
 				Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d: globals added, removed or resized", sd.Name, nd, od)})
@@ -1665,6 +1666,12 @@ func (h *assessor) samePointer(al *dataAlign, n uint32) bool {
 	}
 	return h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA)
 }
+
+// maxMetadataPadding is how far the data of a writable section may seem
+// to grow or shrink when metadata inside it changed size: the alignment
+// padding after the metadata (Go aligns what follows its build
+// information to 32 bytes).
+const maxMetadataPadding = 64
 
 // metadataBytes counts the bytes of section s the metadata ranges cover.
 func metadataBytes(s *Section, meta []Range) uint64 {
