@@ -65,6 +65,15 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
+	m := newSectionPair(old, new, os, ns, oldPtr, newPtr, both)
+	m.fastSeen = make([]atomic.Uint64, fastSeenSlots)
+	return m
+}
+
+// newSectionPair is newDataMap without the table of fastShared: the
+// contents, prefix and suffix (the hotpatchability assessment aligns by
+// them).
+func newSectionPair(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
@@ -85,7 +94,6 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 		s++
 	}
 	m.prefix, m.suffix = uint32(p), uint32(s)
-	m.fastSeen = make([]atomic.Uint64, fastSeenSlots)
 	return m
 }
 

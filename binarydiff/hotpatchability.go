@@ -1434,7 +1434,7 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 		}
 	}
 	seq := func(f, g func()) { f(); g() }
-	dm := newDataMap(h.old, h.new, os, ns, id(h.old), id(h.new), seq)
+	dm := newSectionPair(h.old, h.new, os, ns, id(h.old), id(h.new), seq)
 	al := &dataAlign{dm: dm, ob: dm.ob, nb: dm.nb, os: os, ns: ns}
 	if as, ok := diffAnchors(h.res)[[2]uint32{os.RVA, ns.RVA}]; ok {
 		dm.anchors = as // the diff's, found on the same bytes but for its pointers' names
@@ -1770,7 +1770,15 @@ func (h *assessor) readers(s *Section, spans []span) {
 		return
 	}
 	ps := h.patchedSet()
-	lo, size := s.RVA, s.Size
+	// Most references miss every span: one range check rejects them.
+	lo, size := spans[0].lo, uint32(0)
+	for _, sp := range spans {
+		lo = min(lo, sp.lo)
+	}
+	for _, sp := range spans {
+		size = max(size, sp.hi-lo)
+	}
+	size = min(size, s.RVA+s.Size-min(lo, s.RVA+s.Size))
 	for i := range b.Functions {
 		fp := &b.fps[i]
 		refs := b.drefs[fp.drefOff : fp.drefOff+fp.drefN]
