@@ -2547,6 +2547,13 @@ func (h *assessor) removed() error {
 	var om []Range
 	var win window
 	relocs := old.relocs.rvas
+	type pointers struct {
+		first uint32 // RVA of the first pointer
+		sec   string
+		n     int
+	}
+	pointedTo := map[int]*pointers{} // by removed function
+	var order []int
 	for k := 0; k < len(relocs); k++ {
 		if k%(1<<16) == 0 {
 			if err := h.ctx.Err(); err != nil {
@@ -2580,9 +2587,18 @@ func (h *assessor) removed() error {
 			continue
 		}
 		if i := goneAt(uint32(v - old.ImageBase)); i >= 0 {
-			h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
-				Message: "a removed function is still pointed to by data of the old image"})
+			if pointedTo[i] == nil {
+				pointedTo[i] = &pointers{first: rva, sec: sec.Name}
+				order = append(order, i)
+			}
+			pointedTo[i].n++
 		}
+	}
+	// One finding per removed function, at its first pointer.
+	for _, i := range order {
+		p := pointedTo[i]
+		h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: p.first, Section: p.sec, Function: h.funcName(old, old.Functions[i].RVA),
+			Message: fmt.Sprintf("a removed function is still pointed to by %d words of data of the old image (the first at %s+%#x)", p.n, p.sec, p.first-old.Section(p.first).RVA)})
 	}
 	if len(old.fps) != len(old.Functions) {
 		return nil
