@@ -1,6 +1,7 @@
 package binarydiff_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -279,4 +280,41 @@ func TestHotpatchRuleTableDoc(t *testing.T) {
 			t.Errorf("rule %v has no public source: %+v", ri.Rule, ri.Source)
 		}
 	}
+}
+
+// FuzzHotpatchability assesses a generated image against a mutated copy
+// of itself: whatever the bytes, the assessment must not panic, and its
+// verdict must follow from its lists.
+//
+//	go test ./binarydiff -run '^$' -fuzz FuzzHotpatchability -fuzztime 20s
+func FuzzHotpatchability(f *testing.F) {
+	p := difftest.RandomPair(3, difftest.Config{MinFuncs: 8, MaxFuncs: 16, Exports: true, Symbols: true}, 2)
+	var images [2][]byte
+	for i, im := range []*difftest.Image{p.Old, p.New} {
+		l, err := im.Build()
+		if err != nil {
+			f.Fatal(err)
+		}
+		images[i] = l.Bytes
+	}
+	f.Add(images[1])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old, err := binarydiff.Parse(bytes.NewReader(images[0]), int64(len(images[0])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		new, err := binarydiff.Parse(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return
+		}
+		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+		if err != nil {
+			return
+		}
+		a, err := res.HotpatchabilityContext(context.Background(), old, new)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkVerdict(t, a)
+	})
 }
