@@ -111,7 +111,8 @@ func overlapping(rs []Range, lo, hi uint64) []Range {
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
-// load configuration points to an IMAGE_HOT_PATCH_INFO (hotpatch.md §7.4).
+// load configuration points to an IMAGE_HOT_PATCH_INFO (HotPatchTableOffset
+// of winnt.h's IMAGE_LOAD_CONFIG_DIRECTORY).
 func (f *ImageFacts) IsHotpatch() bool {
 	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
 }

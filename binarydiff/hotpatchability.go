@@ -2718,7 +2718,9 @@ func (w *window) at(off, n uint32) []byte {
 }
 
 // Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
-// short jump at an entry that hops into the padding (§7.2).
+// short jump at an entry that hops into the padding ("Patch or attack?
+// Inside the Windows Secure Hotpatch Report", see the package
+// documentation's sources).
 const (
 	jumpSizeX86   = 5
 	jumpSizeArm64 = 4

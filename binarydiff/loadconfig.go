@@ -30,8 +30,9 @@ const (
 // (IMAGE_LOAD_CONFIG_DIRECTORY32 or 64) that matters for hotpatching. A
 // field is zero when the directory's Size does not cover it: older images
 // have shorter directories, and the Size field, not the structure of the
-// newest SDK, bounds every read. Offsets are those of hotpatch.md §7.4
-// (winnt.h, SDK 10.0.26100.0).
+// newest SDK, bounds every read. Offsets are those of winnt.h of the
+// Windows SDK 10.0.26100.0 (as published in microsoft/win32metadata,
+// https://github.com/microsoft/win32metadata).
 type LoadConfig struct {
 	Size          uint32 `json:"size"` // the directory's own Size field, clipped to the bytes present
 	TimeDateStamp uint32 `json:"timeDateStamp"`
@@ -127,7 +128,8 @@ func ParseLoadConfig(p []byte, plus64 bool) (*LoadConfig, []Warning, error) {
 
 // HotPatchInfo is the IMAGE_HOT_PATCH_INFO a hotpatch image's load
 // configuration points to (HotPatchTableOffset), with the base images it
-// patches (hotpatch.md §7.4). Fields a version does not have are zero.
+// patches (winnt.h, Windows SDK 10.0.26100.0). Fields a version does not
+// have are zero.
 type HotPatchInfo struct {
 	Version           uint32         `json:"version"`
 	Size              uint32         `json:"size"`
@@ -202,7 +204,8 @@ func ParseHotPatchInfo(p []byte) (*HotPatchInfo, error) {
 }
 
 // CHPE says whether an image mixes architectures (Compiled Hybrid PE).
-// Hotpatch cannot service CHPE binaries on Arm64 (hotpatch.md §7.6 [S1]).
+// Hotpatch cannot service CHPE binaries on Arm64 ("Hotpatch updates",
+// https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates).
 type CHPE uint8
 
 const (
