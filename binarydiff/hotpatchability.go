@@ -1433,8 +1433,17 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 			return uint64(k) + 1<<40 + uint64(len(b.Functions))<<41*btoi(b == h.new)
 		}
 	}
-	seq := func(f, g func()) { f(); g() }
-	dm := newSectionPair(h.old, h.new, os, ns, id(h.old), id(h.new), seq)
+	// The two sides are read concurrently, as the diff reads them.
+	both := func(f, g func()) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			f()
+		}()
+		g()
+		<-done
+	}
+	dm := newSectionPair(h.old, h.new, os, ns, id(h.old), id(h.new), both)
 	al := &dataAlign{dm: dm, ob: dm.ob, nb: dm.nb, os: os, ns: ns}
 	if as, ok := diffAnchors(h.res)[[2]uint32{os.RVA, ns.RVA}]; ok {
 		dm.anchors = as // the diff's, found on the same bytes but for its pointers' names
