@@ -2125,145 +2125,50 @@ func leUint(p []byte) uint64 {
 	return v
 }
 
-// refIndex lists the addresses in one section that the new image's
-// functions refer to, and which of them some unchanged function refers to.
+// refIndex lists the addresses in one section of the new image that
+// functions refer to: the starts of the data they read, by which a
+// changed range is attributed to the datum it is part of.
 type refIndex struct {
-	base      uint32   // the section's RVA
-	offs      []uint32 // referenced offsets in the section, sorted, unique
-	unpatched []uint64 // bit k: some function that is neither changed nor added refers to offs[k]
+	base uint32   // the section's RVA
+	offs []uint32 // referenced offsets in the section, sorted, unique
 }
 
-// newRefIndex collects the references into section sec: a pass over all
-// the functions' references (the rule asks whether unchanged code uses
-// the data, and only these lists tell), marked a byte per offset of a
-// small section or radix sorted, and one entry per address.
+// newRefIndex collects the references into section sec in one pass over
+// every function's references: marked a byte per offset of a small
+// section, or radix sorted.
 func (h *assessor) newRefIndex(sec *Section) *refIndex {
 	ix := &refIndex{base: sec.RVA}
-	if len(h.new.fps) != len(h.new.Functions) {
+	b := h.new
+	if len(b.fps) != len(b.Functions) {
 		return ix
 	}
-	if uint64(sec.Size) <= 4*uint64(len(h.new.drefs)) {
-		ix.fromMarks(h.refMarks(sec))
+	lo, size := sec.RVA, sec.Size
+	if uint64(size) <= 4*uint64(len(b.drefs)) {
+		// One past the end of the marks takes the references outside
+		// sec, without a branch.
+		marks := make([]bool, size+1)
+		for _, r := range b.drefs {
+			marks[min(r-lo, size)] = true
+		}
+		for off, m := range marks[:size] {
+			if m {
+				ix.offs = append(ix.offs, uint32(off))
+			}
+		}
 		return ix
 	}
-	ix.fromKeys(h.refKeys(sec))
-	return ix
-}
-
-// eachRefRun calls fn with the references that patched (changed or added)
-// functions make, if patched, or else with those the others make, as runs
-// of new.drefs. drefs holds every function's references in function order
-// (discovery.resolve), so the few patched functions' slices split it: the
-// references of thousands of functions are walked as a few flat slices,
-// with no look at each function.
-func (h *assessor) eachRefRun(patched bool, fn func(refs []uint32)) {
-	b, pos := h.new, uint32(0)
-	for w, set := range h.patchedSet() {
-		for ; set != 0; set &= set - 1 {
-			i := w*64 + bits.TrailingZeros64(set)
-			fp := &b.fps[i]
-			if patched {
-				fn(b.dataRefs(i))
-			} else {
-				fn(b.drefs[pos:fp.drefOff])
-			}
-			pos = fp.drefOff + fp.drefN
-		}
-	}
-	if !patched {
-		fn(b.drefs[pos:])
-	}
-}
-
-// refMarks returns a byte per offset of sec: 1 if only patched functions
-// refer to it, 3 if some other function does; for a section small next to
-// the references, where this beats a sort. The others' references, nearly
-// all, are plain stores (the mark is final), without a branch: one past
-// the end of the marks takes those outside sec.
-func (h *assessor) refMarks(sec *Section) []byte {
-	lo, size := sec.RVA, sec.Size
-	state := make([]byte, size+1)
-	h.eachRefRun(true, func(refs []uint32) {
-		for _, r := range refs {
-			if r-lo < size {
-				state[r-lo] = 1
-			}
-		}
-	})
-	h.eachRefRun(false, func(refs []uint32) {
-		for _, r := range refs {
-			state[min(r-lo, size)] = 3
-		}
-	})
-	return state[:size]
-}
-
-// fromMarks fills ix from refMarks' bytes.
-func (ix *refIndex) fromMarks(state []byte) {
-	n := 0
-	for _, st := range state {
-		if st != 0 {
-			n++
-		}
-	}
-	ix.offs = make([]uint32, 0, n)
-	ix.unpatched = make([]uint64, n/64+1)
-	for off, st := range state {
-		if st != 0 {
-			if st&2 != 0 {
-				ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
-			}
-			ix.offs = append(ix.offs, uint32(off))
-		}
-	}
-}
-
-// refKeys returns the references into sec as sorted keys: the offset in
-// sec shifted left by one, the low bit clear for a reference made by an
-// unpatched function, so that one comes first among an address's keys.
-func (h *assessor) refKeys(sec *Section) []uint64 {
-	lo, size := sec.RVA, sec.Size
-	n := 0 // the references into sec, to allocate once
-	for _, r := range h.new.drefs {
+	var keys []uint64
+	for _, r := range b.drefs {
 		if r-lo < size {
-			n++
+			keys = append(keys, uint64(r-lo))
 		}
 	}
-	if n == 0 {
-		return nil
-	}
-	keys := make([]uint64, 0, n)
-	add := func(mark uint64) func(refs []uint32) {
-		return func(refs []uint32) {
-			for _, r := range refs {
-				if r-lo < size {
-					keys = append(keys, uint64(r-lo)<<1|mark)
-				}
-			}
+	for _, k := range radixSort(keys, 0, max(bits.Len64(uint64(size)), 1)) {
+		if n := len(ix.offs); n == 0 || ix.offs[n-1] != uint32(k) {
+			ix.offs = append(ix.offs, uint32(k))
 		}
 	}
-	h.eachRefRun(true, add(1))
-	h.eachRefRun(false, add(0))
-	return radixSort(keys, 0, bits.Len64(uint64(size))+1)
-}
-
-// fromKeys fills ix from refKeys' keys: one entry per address.
-func (ix *refIndex) fromKeys(keys []uint64) {
-	ix.offs = make([]uint32, 0, len(keys))
-	for _, k := range keys {
-		off := uint32(k >> 1)
-		if j := len(ix.offs) - 1; j >= 0 && ix.offs[j] == off {
-			continue
-		}
-		if k&1 == 0 {
-			j := len(ix.offs)
-			for len(ix.unpatched) <= j/64 {
-				ix.unpatched = append(ix.unpatched, 0)
-			}
-			ix.unpatched[j/64] |= 1 << (j % 64)
-		}
-		ix.offs = append(ix.offs, off)
-	}
+	return ix
 }
 
 // search returns the index of the first referenced offset at or after
