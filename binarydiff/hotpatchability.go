@@ -1433,8 +1433,14 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 			return uint64(k) + 1<<40 + uint64(len(b.Functions))<<41*btoi(b == h.new)
 		}
 	}
-	// The two sides are read concurrently, as the diff reads them.
+	// The two sides of large sections are read concurrently, as the diff
+	// reads them.
 	both := func(f, g func()) {
+		if uint64(os.FileSize)+uint64(ns.FileSize) < concurrentAlignBytes {
+			f()
+			g()
+			return
+		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -1553,6 +1559,10 @@ func diffAnchors(r *Result) map[[2]uint32][]dataAnchor {
 	}
 	return nil
 }
+
+// concurrentAlignBytes is the size of a section pair from which its two
+// sides are read concurrently.
+const concurrentAlignBytes = 1 << 20
 
 // alignSparsity is how many times sparser (as a power of two) than the
 // diff's data maps an assessment samples anchor words.
