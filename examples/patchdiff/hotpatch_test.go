@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -54,5 +55,48 @@ func TestHotpatchReportGolden(t *testing.T) {
 				t.Errorf("the short report has %d lines: more than a screen", lines)
 			}
 		})
+	}
+}
+
+// TestHotpatchJSONGolden checks the "hotpatch" member of the -json output
+// (the Assessment: verdict, reason, counts per rule, findings with their
+// readers and bytes, the image facts) against a golden file.
+func TestHotpatchJSONGolden(t *testing.T) {
+	old, new, _ := writePair(t)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, old, new, true, false, 20, false, true); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Hotpatch json.RawMessage `json:"hotpatch"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := json.Indent(&got, doc.Hotpatch, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	got.WriteByte('\n')
+	path := filepath.Join("testdata", "hotpatch.json.golden")
+	if *update {
+		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("JSON differs from %s (run with -update after checking):\n%s", path, got.Bytes())
+	}
+	for _, key := range []string{`"verdict"`, `"reason"`, `"byRule"`, `"oldFacts"`, `"timeDateStamp"`} {
+		if !bytes.Contains(want, []byte(key)) {
+			t.Errorf("golden JSON lacks %s", key)
+		}
+	}
+	if bytes.Contains(want, []byte(`"Format"`)) || bytes.Contains(want, []byte(`"zero_fill"`)) {
+		t.Errorf("golden JSON has keys that are not camelCase")
 	}
 }
