@@ -46,14 +46,18 @@ type cToolchain struct {
 	name string
 	cc   string
 	args []string
+	// padded: the toolchain leaves the padding a redirect needs before
+	// each function (clang -fms-hotpatch with /functionpadmin), so a
+	// changed function draws no unpadded-entry warning.
+	padded bool
 }
 
 var cToolchains = []cToolchain{
-	{"mingw-gcc", "x86_64-w64-mingw32-gcc", []string{"-O2", "-ffunction-sections", "-fdata-sections", "-shared"}},
+	{"mingw-gcc", "x86_64-w64-mingw32-gcc", []string{"-O2", "-ffunction-sections", "-fdata-sections", "-shared"}, false},
 	// clang for the MSVC target, without a C runtime: hotpatchable
 	// prologs (-fms-hotpatch) and 6 bytes of padding before each function.
 	{"clang-msvc", "clang", []string{"--target=x86_64-pc-windows-msvc", "-O2", "-ffunction-sections", "-fdata-sections",
-		"-fms-hotpatch", "-nostdlib", "-fuse-ld=lld", "-shared", "-Wl,/functionpadmin:6", "-Wl,/entry:_DllMainCRTStartup", "-DNO_CRT"}},
+		"-fms-hotpatch", "-nostdlib", "-fuse-ld=lld", "-shared", "-Wl,/functionpadmin:6", "-Wl,/entry:_DllMainCRTStartup", "-DNO_CRT"}, true},
 }
 
 // buildShop compiles testdata/hotpatch/shop.c with tc and the defines into
@@ -116,6 +120,12 @@ func TestHotpatchGroundTruthC(t *testing.T) {
 				t.Run(gt.edit, func(t *testing.T) {
 					a := assessPair(t, old, buildShop(t, tc, dir, gt.edit))
 					checkGroundTruth(t, a, gt)
+					if gt.edit == "EDIT_BODY" {
+						unpadded := slices.ContainsFunc(a.Warnings, func(f binarydiff.Finding) bool { return f.Rule == binarydiff.RuleUnpaddedEntry })
+						if unpadded == tc.padded {
+							t.Errorf("unpadded-entry warning %v for a toolchain that pads %v: %v", unpadded, tc.padded, a.Warnings)
+						}
+					}
 				})
 			}
 		})

@@ -33,6 +33,9 @@ int *const table[2] = {
 #endif
 };
 
+/* First in the text section, where the linker leaves no padding before it. */
+EXPORT int get_other(void) { return other; }
+
 EXPORT int compute(int x)
 {
 #ifdef EDIT_BODY
@@ -56,8 +59,6 @@ EXPORT const char *describe(int n)
 EXPORT int lookup(int i) { return *table[i & 1]; }
 
 EXPORT int scaled(int x) { return x * cfg.scale; }
-
-EXPORT int get_other(void) { return other; }
 
 #ifdef EDIT_EXPORT
 EXPORT int audit(int x) { return x + 1; } /* a new export */
