@@ -33,6 +33,8 @@ var realPairs = []struct {
 		"one function changed and reads a new string; the Go type descriptors were re-encoded, which the model cannot judge"},
 	{"go1.23.12-windows-amd64-exe-v1", "go1.23.12-windows-amd64-exe-v2", binarydiff.Unknown, nil, false, "the same edit, Go 1.23"},
 	{"go1.23.12-linux-amd64-pie-v1", "go1.23.12-linux-amd64-pie-v2", binarydiff.Unknown, nil, false, "the same edit, ELF PIE"},
+	{"go1.21.13-windows-amd64-exe-v1", "go1.21.13-windows-amd64-exe-v2", binarydiff.Unknown, nil, false,
+		"the same edit, Go 1.21 without relocations: pointers inferred, the build information grew and the data after it moved"},
 	{"sodium-linux-5.0.9", "sodium-linux-5.0.10", binarydiff.NotPatchable, []binarydiff.Rule{binarydiff.RuleExportsChanged}, false,
 		"an exported symbol was added (legacy rule); nothing else blocks"},
 	{"duckdb-node-linux-1.5.5", "duckdb-node-linux-1.5.6", binarydiff.NotPatchable,
