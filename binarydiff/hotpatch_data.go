@@ -161,6 +161,7 @@ func (h *assessor) data() error {
 // Relocated pointers read as what they point to (a paired function, or
 // the data there), so a pointer to moved data is unchanged.
 type dataAlign struct {
+	hint    int // the anchor anchorBefore found last
 	os, ns  *Section
 	dm      *dataMap
 	ob, nb  []byte
@@ -261,12 +262,9 @@ func (h *assessor) pointersChanged(al *dataAlign) []uint32 {
 			continue
 		}
 		ot, nt := uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)
-		if h.old.functionStart(ot) >= 0 || h.new.functionStart(nt) >= 0 {
-			continue // the alignment compared these
-		}
 		ts, tn := h.section(h.old, ot), h.section(h.new, nt)
 		if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
-			continue // another section: the alignment compared these
+			continue // code, or another section: the alignment compared these
 		}
 		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) {
 			out = append(out, n)
@@ -283,8 +281,8 @@ func (h *assessor) alignedPointer(ts, tn *Section, ot, nt uint32) bool {
 		return ot == nt || int64(nt)-int64(ot) == int64(tn.Size)-int64(ts.Size) // uninitialized: no bytes to align by
 	}
 	al := h.align(ts, tn)
+	k := al.anchorBefore(nt)
 	as := al.anchors
-	k := sort.Search(len(as), func(k int) bool { return as[k].new > nt }) - 1
 	for _, j := range []int{k, k + 1} {
 		if j >= 0 && j < len(as) && int64(nt)-int64(as[j].new) == int64(ot)-int64(as[j].old) {
 			return true
@@ -387,11 +385,24 @@ func (al *dataAlign) sameAt(n int, a dataAnchor) bool {
 	return o >= 0 && o < len(al.ob) && al.ob[o] == al.nb[n]
 }
 
+// anchorBefore returns the index of the last anchor at or before new
+// offset n, or -1: the previous answer when it still holds (pointers in
+// tables point near each other), else by a search.
+func (al *dataAlign) anchorBefore(n uint32) int {
+	as, k := al.anchors, al.hint
+	if k >= 0 && k < len(as) && as[k].new <= n && (k+1 == len(as) || as[k+1].new > n) {
+		return k
+	}
+	k = sort.Search(len(as), func(k int) bool { return as[k].new > n }) - 1
+	al.hint = k
+	return k
+}
+
 // oldOffset returns the old offset the shift of the anchor before new
 // offset n puts it on.
 func (al *dataAlign) oldOffset(n uint32) (uint32, bool) {
 	as := al.anchors
-	k := sort.Search(len(as), func(k int) bool { return as[k].new > n }) - 1
+	k := al.anchorBefore(n)
 	if k < 0 {
 		return 0, false
 	}
