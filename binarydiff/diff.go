@@ -265,7 +265,7 @@ func (m *matcher) claimData() {
 	}
 	wg.Wait()
 	for k, dm := range m.dmaps {
-		if dm.built { // kept for the hotpatchability assessment (Result.anchors)
+		if dm.built { // kept for the hotpatchability assessment (keepAnchors)
 			m.anchors[[2]uint32{k[0].RVA, k[1].RVA}] = dm.anchors
 		}
 		dm.free()
