@@ -65,6 +65,15 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
+	m := newSectionPair(old, new, os, ns, oldPtr, newPtr, both)
+	m.fastSeen = make([]atomic.Uint64, fastSeenSlots)
+	return m
+}
+
+// newSectionPair is newDataMap without the table of fastShared: the
+// contents, prefix and suffix (the hotpatchability assessment aligns by
+// them).
+func newSectionPair(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
@@ -85,7 +94,6 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 		s++
 	}
 	m.prefix, m.suffix = uint32(p), uint32(s)
-	m.fastSeen = make([]atomic.Uint64, fastSeenSlots)
 	return m
 }
 
@@ -93,13 +101,18 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 // common prefix and suffix whose order agrees. It runs on first need: most
 // references are settled by the prefix, the suffix or their own bytes.
 func (m *dataMap) buildAnchors() {
+	p := int(m.prefix)
+	m.buildAnchorsAt(sampleRate(max(len(m.ob), len(m.nb)) - p - min(int(m.suffix), len(m.ob)-p, len(m.nb)-p)))
+}
+
+// buildAnchorsAt is buildAnchors sampling one byte position in 1<<rate.
+func (m *dataMap) buildAnchorsAt(rate uint) {
 	m.built = true
 	ob, nb := m.ob, m.nb
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
 	// The two sides are independent: hash them concurrently.
 	var op, np []uint64
-	rate := sampleRate(max(len(ob), len(nb)) - p - s)
 	m.both(func() { op = uniqueWords(ob, p, len(ob)-s, rate) }, func() { np = uniqueWords(nb, p, len(nb)-s, rate) })
 	// Merge the two lists (sorted by word hash) into pairs of positions,
 	// as old<<wordPosBits|new, then order them by old offset.

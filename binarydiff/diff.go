@@ -66,6 +66,7 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) 
 	}, func() {
 		if matchErr = m.run(); matchErr == nil {
 			res.Functions = m.classify()
+			keepAnchors(res, m.anchors)
 			m.progress("classify")
 		}
 	})
@@ -204,6 +205,7 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 // old, except past the alignment budget (see doc.go, Limits).
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}
+	m.anchors = map[[2]uint32][]dataAnchor{}
 	m.dataOK = make([]int8, len(m.o2n))
 	disjoint := [2]bool{sectionsDisjoint(m.old), sectionsDisjoint(m.new)}
 	// The pairs are checked in parallel, a block at a time; each block
@@ -262,7 +264,10 @@ func (m *matcher) claimData() {
 		}()
 	}
 	wg.Wait()
-	for _, dm := range m.dmaps {
+	for k, dm := range m.dmaps {
+		if dm.built { // kept for the hotpatchability assessment (keepAnchors)
+			m.anchors[[2]uint32{k[0].RVA, k[1].RVA}] = dm.anchors
+		}
 		dm.free()
 	}
 	m.dmaps = nil

@@ -173,6 +173,70 @@
 // pointers covered by base relocations at the same offset on both sides
 // are masked.
 //
+// # Hotpatchability
+//
+// [Result.HotpatchabilityContext] judges whether a change can be applied
+// in memory the way Windows hotpatching does it: the base image stays
+// loaded with its data, each changed function is redirected by a jump at
+// its entry to its new version, and new functions and the constants only
+// they read come with the patch. Each rule's findings block (verdict
+// NotPatchable), leave it undecided (Unknown), warn, or are allowed, and
+// each rests on a basis: MS (Microsoft documentation), MS-eng (a Microsoft
+// engineer's public writing or Microsoft-contributed code), legacy (the
+// documented limits of Windows Server 2003 hotpatching; today's engine
+// may differ) or inferred (derived here from the mechanism; no source
+// states it). [Rule.Info] gives each rule's entry; a test keeps this
+// table equal to it.
+//
+//	rule                   effect    basis     source
+//	data-changed           blocks    legacy    [1] "Global state changes"; mutable globals stay in the base image [2]
+//	data-resized           blocks    legacy    [1] "Data structure changes": a global grew or new mutable state
+//	const-pointer-changed  blocks    MS-eng    [2] constant data pointing to mutable globals
+//	rodata-changed         blocks    inferred  [2] unchanged code reading changed constants keeps the old ones
+//	rodata-private         allows    MS-eng    [2] pointer-free constants read only by patched code travel with the patch
+//	rodata-unattributed    undecided inferred  [2] changed constants no code refers to directly
+//	go-types-changed       undecided inferred  [2] Go type descriptors re-encoded or changed
+//	metadata-changed       allows    inferred  [3] unwind/exception tables, debug directory, Go pclntab and funcdata,
+//	                                               moduledata, checksum, timestamp: regenerated, the patch is a whole image
+//	tls-changed            undecided inferred  [3] no source says how TLS is treated
+//	imports-changed        blocks    legacy    [1] "Dependency changes"
+//	exports-changed        blocks    legacy    [1] "Additions or changes to exports"
+//	entry-changed          blocks    legacy    [1] "Infinite loops and persistent stack frames"
+//	init-changed           undecided inferred  [8] an initializer has already run
+//	no-room-for-jump       blocks    MS-eng    [3] the x64 redirect: a 2-byte jump into the padding before the entry
+//	unpadded-entry         warns     MS        [5] /FUNCTIONPADMIN: 6 bytes of padding on x64
+//	removed-referenced     blocks    inferred  [4] a removed function still reachable from the base image
+//	function-added         allows    inferred  [4] new functions reachable only from changed code travel with the patch
+//	chpe-image             blocks    MS        [6] CHPE binaries cannot be serviced by hotpatch (Arm64EC/X: warns)
+//	hotpatch-image         warns     MS        [7] the image is itself a hotpatch (HotPatchTableOffset)
+//	facts-unavailable      undecided inferred  -   imports, exports or TLS could not be read
+//
+// Sources:
+//
+//	[1] Limitations and Compatibility Issues (Windows Server 2003 hotpatching),
+//	    https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2003/cc778993(v=ws.10)
+//	[2] LLVM WindowsSecureHotPatching.cpp (Microsoft-contributed),
+//	    https://github.com/llvm/llvm-project/blob/main/llvm/lib/CodeGen/WindowsSecureHotPatching.cpp
+//	[3] Patch or attack? Inside the Windows Secure Hotpatch Report (a Windows Secure Kernel
+//	    team member's blog, 2026-07-31), https://github.com/CodeMaxx/CodeMaxx.github.io
+//	[4] Hotpatch Package Structure (Windows Server 2003),
+//	    https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2003/cc782258(v=ws.10)
+//	[5] /FUNCTIONPADMIN, https://learn.microsoft.com/cpp/build/reference/functionpadmin-create-hotpatchable-image
+//	[6] Hotpatch updates (Windows Autopatch),
+//	    https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates
+//	[7] winnt.h of the Windows SDK 10.0.26100.0, https://github.com/microsoft/win32metadata
+//	[8] kpatch patch author guide, https://github.com/dynup/kpatch/blob/master/doc/patch-author-guide.md
+//
+// Data is judged modulo moves: the old and new data sections are aligned
+// (words unique on both sides anchor it, relocated pointers read as what
+// they point to), so constants that only moved are not changes. A changed
+// range is attributed to the functions whose code refers into it, or to
+// the datum it is part of (the nearest referenced address before it, at
+// most 4 KiB back and not across metadata). Findings name those
+// functions, the section and, for at most 16 bytes, the old and new bytes;
+// an Assessment lists up to 256 findings per rule and counts them all.
+// When every blocker has one cause, [Assessment.Revert] names it.
+//
 // # Limits
 //
 // Functions are decoded linearly (data embedded in code, such as

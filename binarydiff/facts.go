@@ -20,28 +20,28 @@ import (
 // point and initialization routines), the load configuration (CFG, CHPE,
 // the hotpatch table) and where loader metadata sits among the data.
 type ImageFacts struct {
-	Format             Format
-	Machine            uint16 // PE FileHeader.Machine, or ELF e_machine
-	TimeDateStamp      uint32 // PE FileHeader.TimeDateStamp: with CheckSum, how a hotpatch names its base image
-	CheckSum           uint32 // PE OptionalHeader.CheckSum
-	Characteristics    uint16 // PE FileHeader.Characteristics
-	DllCharacteristics uint16 // PE OptionalHeader.DllCharacteristics
-	Entry              uint32 // entry point RVA, 0 if none
-	ImageBase          uint64
+	Format             Format `json:"format"`
+	Machine            uint16 `json:"machine"`            // PE FileHeader.Machine, or ELF e_machine
+	TimeDateStamp      uint32 `json:"timeDateStamp"`      // PE FileHeader.TimeDateStamp: with CheckSum, how a hotpatch names its base image
+	CheckSum           uint32 `json:"checkSum"`           // PE OptionalHeader.CheckSum
+	Characteristics    uint16 `json:"characteristics"`    // PE FileHeader.Characteristics
+	DllCharacteristics uint16 `json:"dllCharacteristics"` // PE OptionalHeader.DllCharacteristics
+	Entry              uint32 `json:"entry"`              // entry point RVA, 0 if none
+	ImageBase          uint64 `json:"imageBase"`
 
-	LoadConfig *LoadConfig   `json:",omitempty"` // nil when the image has no load configuration directory
-	HotPatch   *HotPatchInfo `json:",omitempty"` // non-nil when the image is itself a hotpatch image
-	CHPE       CHPE          // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
+	LoadConfig *LoadConfig   `json:"loadConfig,omitempty"` // nil when the image has no load configuration directory
+	HotPatch   *HotPatchInfo `json:"hotPatch,omitempty"`   // non-nil when the image is itself a hotpatch image
+	CHPE       CHPE          `json:"chpe"`                 // hybrid (Arm64EC, Arm64X, x86 CHPE) or none
 
-	Exports []Export `json:",omitempty"` // sorted by name, then ordinal
+	Exports []Export `json:"exports,omitempty"` // sorted by name, then ordinal
 	// Imports are "dll!name" or "dll!#ordinal", the DLL name lower-cased
 	// (Windows matches DLL names without regard to case), or for ELF the
 	// undefined dynamic symbols; sorted, unique.
-	Imports []string `json:",omitempty"`
-	TLS     *TLS     `json:",omitempty"` // nil when the image has no TLS directory
+	Imports []string `json:"imports,omitempty"`
+	TLS     *TLS     `json:"tls,omitempty"` // nil when the image has no TLS directory
 	// Init lists the RVAs of routines the loader runs before or beside the
 	// entry point: PE TLS callbacks, ELF DT_INIT and .init_array entries.
-	Init []uint32 `json:",omitempty"`
+	Init []uint32 `json:"init,omitempty"`
 	// Metadata lists the RVA ranges of loader, unwind and debug metadata
 	// inside non-code sections (export, import, resource, exception and
 	// debug directories, unwind information, guard tables): they change
@@ -49,8 +49,8 @@ type ImageFacts struct {
 	// fills it; in the facts of an Assessment it is nil (the assessment
 	// reads the ranges only inside the data sections that changed) and
 	// the JSON encoding computes it.
-	Metadata []Range `json:",omitempty"`
-	Warnings []Warning
+	Metadata []Range   `json:"metadata,omitempty"`
+	Warnings []Warning `json:"warnings,omitempty"`
 
 	// meta computes the metadata ranges on demand while Metadata is
 	// deferred (nil once it is set): the assessment needs them only inside
@@ -112,7 +112,8 @@ func overlapping(rs []Range, lo, hi uint64) []Range {
 }
 
 // IsHotpatch reports whether the image is itself a hotpatch image: its
-// load configuration points to an IMAGE_HOT_PATCH_INFO (winnt.h [S14]).
+// load configuration points to an IMAGE_HOT_PATCH_INFO (HotPatchTableOffset
+// of winnt.h's IMAGE_LOAD_CONFIG_DIRECTORY).
 func (f *ImageFacts) IsHotpatch() bool {
 	return f.LoadConfig != nil && f.LoadConfig.HotPatchTableOffset != 0
 }
@@ -132,7 +133,7 @@ type Export struct {
 // every new thread, and the callbacks run at thread and process start.
 type TLS struct {
 	Template        Range    `json:"template"` // RVA range of the initialized template
-	ZeroFill        uint32   `json:"zero_fill"`
+	ZeroFill        uint32   `json:"zeroFill"`
 	Characteristics uint32   `json:"characteristics"`
 	Callbacks       []uint32 `json:"callbacks,omitempty"` // RVAs
 	Hash            uint64   `json:"hash"`                // xxh3 of the template bytes
@@ -347,7 +348,10 @@ func (fr *factsReader) tls() {
 // debug metadata rather than program data.
 func metadataSection(name string) bool {
 	switch name {
-	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame":
+	case ".pdata", ".xdata", ".reloc", ".edata", ".idata", ".rsrc", ".buildid", ".gfids", ".giats", ".gljmp", ".gehcont", ".voltbl", ".symtab", ".eh_frame",
+		// Go's own build information and lists of types and itabs (the
+		// pclntab is found by its header, and judged through the moduledata).
+		".go.buildinfo", ".typelink", ".itablink", ".data.rel.ro.typelink", ".data.rel.ro.itablink":
 		return true
 	}
 	return strings.HasPrefix(name, ".debug") || strings.HasPrefix(name, ".zdebug")

@@ -1,9 +1,8 @@
 package binarydiff
 
 import (
-	"encoding/binary"
+	"context"
 	"fmt"
-	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -13,14 +12,19 @@ import (
 type Verdict uint8
 
 const (
-	// NotPatchable: at least one Finding.
-	NotPatchable Verdict = iota
-	// Patchable: only function bodies changed and new functions were added,
-	// each changed function has room for a redirecting jump.
+	// Unknown: no rule blocks the change, but the model cannot tell for
+	// some of it (a finding whose rule is Undecided says what). The zero
+	// value: an assessment not made says nothing.
+	Unknown Verdict = iota
+	// NotPatchable: at least one finding of a rule that Blocks.
+	NotPatchable
+	// Patchable: every change is a function body, a new function, data
+	// the patch may carry, or regenerated metadata, and each changed
+	// function can be redirected.
 	Patchable
 )
 
-var verdictNames = [...]string{"not-patchable", "patchable"}
+var verdictNames = [...]string{"unknown", "not-patchable", "patchable"}
 
 // String implements fmt.Stringer.
 func (v Verdict) String() string { return enumString(verdictNames[:], int(v)) }
@@ -33,36 +37,44 @@ func (v *Verdict) UnmarshalText(b []byte) error {
 	return enumParse(verdictNames[:], "verdict", b, (*uint8)(v))
 }
 
-// Rule names a hotpatchability rule; see the list above Verdict.
+// Rule names a hotpatchability rule; [Rule.Info] gives its effect on the
+// verdict, its basis and its source (the table is in the package
+// documentation).
 type Rule uint8
 
 // The rules, in the order findings are sorted; their text forms are the
-// IDs findings carry ("data-changed", ...), and the list above Verdict says
-// what each checks and why.
+// IDs findings carry ("data-changed", ...).
 const (
-	RuleNone              Rule = iota // no rule (the zero value)
-	RuleDataChanged                   // data-changed: initialized writable data changed
-	RuleDataResized                   // data-resized: a writable data section grew, shrank, appeared or vanished
-	RuleRodataChanged                 // rodata-changed: read-only data that unchanged code reads changed
-	RuleTLSChanged                    // tls-changed: the TLS template or zero-fill size changed
-	RuleImportsChanged                // imports-changed: an import was added or removed
-	RuleExportsChanged                // exports-changed: an export was added, removed or retargeted
-	RuleEntryChanged                  // entry-changed: the entry point moved or its code changed
-	RuleInitChanged                   // init-changed: an initialization routine changed
-	RuleNoRoomForJump                 // no-room-for-jump: no room for the redirect of a changed function
-	RuleUnpaddedEntry                 // unpadded-entry (warning): no padding before a changed function
-	RuleRemovedReferenced             // removed-referenced: a removed function is still referenced
-	RuleCHPEImage                     // chpe-image: a CHPE image (a finding for x86 CHPE, a warning for Arm64EC/X)
-	RuleHotpatchImage                 // hotpatch-image (warning): an image is itself a hotpatch
-	RuleFactsUnavailable              // facts-unavailable (warning): image facts could not be read
+	RuleNone               Rule = iota // no rule (the zero value)
+	RuleDataChanged                    // data-changed: initialized writable data changed
+	RuleDataResized                    // data-resized: writable data grew, shrank, appeared or vanished
+	RuleConstPointer                   // const-pointer-changed: changed constant data points to mutable data
+	RuleRodataChanged                  // rodata-changed: read-only data that unchanged code reads changed
+	RuleRodataPrivate                  // rodata-private: read-only data read only by changed or added code changed
+	RuleRodataUnattributed             // rodata-unattributed: read-only data no code refers to changed
+	RuleGoTypesChanged                 // go-types-changed: Go type descriptors changed
+	RuleMetadataChanged                // metadata-changed: regenerated metadata changed
+	RuleTLSChanged                     // tls-changed: the TLS template or zero-fill size changed
+	RuleImportsChanged                 // imports-changed: an import was added or removed
+	RuleExportsChanged                 // exports-changed: an export was added, removed or retargeted
+	RuleEntryChanged                   // entry-changed: the entry point moved or its code changed
+	RuleInitChanged                    // init-changed: an initialization routine changed
+	RuleNoRoomForJump                  // no-room-for-jump: no room for the redirect of a changed function
+	RuleUnpaddedEntry                  // unpadded-entry: no padding before a changed function
+	RuleRemovedReferenced              // removed-referenced: a removed function is still referenced
+	RuleFunctionAdded                  // function-added: a new function the patch carries
+	RuleCHPEImage                      // chpe-image: a CHPE image
+	RuleHotpatchImage                  // hotpatch-image: an image is itself a hotpatch
+	RuleFactsUnavailable               // facts-unavailable: image facts could not be read
 )
 
 // ruleCount is the number of rules, RuleNone included.
 const ruleCount = int(RuleFactsUnavailable) + 1
 
-var ruleNames = [...]string{"", "data-changed", "data-resized", "rodata-changed", "tls-changed",
+var ruleNames = [...]string{"", "data-changed", "data-resized", "const-pointer-changed", "rodata-changed",
+	"rodata-private", "rodata-unattributed", "go-types-changed", "metadata-changed", "tls-changed",
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
-	"unpadded-entry", "removed-referenced", "chpe-image", "hotpatch-image", "facts-unavailable"}
+	"unpadded-entry", "removed-referenced", "function-added", "chpe-image", "hotpatch-image", "facts-unavailable"}
 
 // String implements fmt.Stringer.
 func (r Rule) String() string { return enumString(ruleNames[:], int(r)) }
@@ -73,14 +85,26 @@ func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (r *Rule) UnmarshalText(b []byte) error { return enumParse(ruleNames[:], "rule", b, (*uint8)(r)) }
 
-// Finding is one cause that prevents a hotpatch (or, among an
-// Assessment's Warnings, one thing to review).
+// Finding is one thing an assessment found: a cause that blocks a
+// hotpatch, leaves it undecided, asks for review, or is allowed (which
+// list of the Assessment holds it says which).
 type Finding struct {
-	Rule     Rule   `json:"rule"`
-	Image    string `json:"image"`              // "old" or "new": the image RVA and Section refer to
-	RVA      uint32 `json:"rva"`                // address of the cause, 0 if none
-	Section  string `json:"section,omitempty"`  // section holding RVA
-	Function string `json:"function,omitempty"` // function concerned: its name, or sub_<rva>
+	Rule    Rule   `json:"rule"`
+	Image   string `json:"image"`             // "old" or "new": the image RVA and Section refer to
+	RVA     uint32 `json:"rva"`               // address of the cause, 0 if none
+	Size    uint32 `json:"size,omitempty"`    // bytes of data concerned, 0 for a function or a table entry
+	Section string `json:"section,omitempty"` // section holding RVA
+	// Function is the function concerned (its name, or sub_<rva>): the
+	// changed, added or removed one for a rule about functions.
+	Function string `json:"function,omitempty"`
+	// Readers are the functions of the new image whose code refers to the
+	// data concerned (for rodata-changed, the unchanged ones, which would
+	// keep the old values); at most maxReaders, then "…".
+	Readers []string `json:"readers,omitempty"`
+	// OldBytes and NewBytes are the data concerned, in hex, when it is
+	// small (at most maxShownBytes bytes).
+	OldBytes string `json:"oldBytes,omitempty"`
+	NewBytes string `json:"newBytes,omitempty"`
 	Message  string `json:"message"`
 }
 
@@ -93,6 +117,12 @@ func (f Finding) String() string {
 		fmt.Fprintf(&b, "%s: ", f.Function)
 	}
 	b.WriteString(f.Message)
+	if len(f.Readers) > 0 {
+		fmt.Fprintf(&b, "; read by %s", strings.Join(f.Readers, ", "))
+	}
+	if f.OldBytes != "" || f.NewBytes != "" {
+		fmt.Fprintf(&b, "; bytes %s → %s", cmpOr(f.OldBytes, "-"), cmpOr(f.NewBytes, "-"))
+	}
 	if f.RVA != 0 || f.Section != "" {
 		fmt.Fprintf(&b, " (%s rva %#x", f.Image, f.RVA)
 		if f.Section != "" {
@@ -103,16 +133,56 @@ func (f Finding) String() string {
 	return b.String()
 }
 
+// nBytes says "1 byte" or "n bytes".
+func nBytes(n uint32) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// RuleCount is how many findings of one rule an assessment made.
+type RuleCount struct {
+	Rule   Rule   `json:"rule"`
+	Effect Effect `json:"effect"`
+	Basis  Basis  `json:"basis"`
+	Count  int    `json:"count"`  // findings of the rule
+	Listed int    `json:"listed"` // of which the assessment lists (at most maxFindingsPerRule)
+	// AtLeast: the rule stopped looking once the verdict was settled and
+	// nothing more would be listed; Count is a lower bound.
+	AtLeast bool `json:"atLeast,omitempty"`
+}
+
 // Assessment says whether a diff can be applied as an in-memory hotpatch,
-// and why not. It satisfies package eligibility's Assessment interface
+// and why. It satisfies package eligibility's Assessment interface
 // (Patchable and Blockers) without either package importing the other.
 type Assessment struct {
-	Verdict  Verdict       `json:"verdict"`
-	Findings []Finding     `json:"findings,omitempty"` // causes of NotPatchable, by rule then address
-	Warnings []Finding     `json:"warnings,omitempty"` // things to review; they do not change the verdict
-	Old      *ImageFacts   `json:"old_facts,omitempty"`
-	New      *ImageFacts   `json:"new_facts,omitempty"`
-	Padding  []PaddingInfo `json:"padding,omitempty"` // room for the redirect of each changed function, in the old image
+	Verdict Verdict `json:"verdict"`
+	// Reason says in one line why the verdict is what it is.
+	Reason string `json:"reason"`
+	// Revert is the one change which, reverted, would leave the rest
+	// without blockers, when there is exactly one (nil otherwise).
+	Revert *Finding `json:"revert,omitempty"`
+	// ByRule counts the findings per rule, in rule order.
+	ByRule []RuleCount `json:"byRule,omitempty"`
+	// Findings are the blockers (rules that Block), by rule then address.
+	Findings []Finding `json:"findings,omitempty"`
+	// Unknowns are the findings of Undecided rules.
+	Unknowns []Finding `json:"unknowns,omitempty"`
+	// Warnings are things to review; they do not change the verdict.
+	Warnings []Finding `json:"warnings,omitempty"`
+	// Notes are the changes the rules allow, for the record.
+	Notes   []Finding     `json:"notes,omitempty"`
+	Old     *ImageFacts   `json:"oldFacts,omitempty"`
+	New     *ImageFacts   `json:"newFacts,omitempty"`
+	Padding []PaddingInfo `json:"padding,omitempty"` // room for the redirect of each changed function, in the old image
 }
 
 // PaddingInfo is the room a redirecting jump has at one old function.
@@ -123,19 +193,30 @@ type PaddingInfo struct {
 	After  uint32 `json:"after"`  // filler bytes (int3, nop, multi-byte nop, zero) right after its body
 }
 
-// Patchable reports whether every change can be hotpatched.
+// Patchable reports whether every change can be hotpatched (the verdict
+// is Patchable; Unknown is not).
 func (a *Assessment) Patchable() bool { return a.Verdict == Patchable }
 
-// Blockers describes each Finding in one line; empty when Patchable.
+// Undecided reports whether the verdict is Unknown: no blocker, but the
+// model cannot tell for some change (package eligibility reads it).
+func (a *Assessment) Undecided() bool { return a.Verdict == Unknown }
+
+// Blockers describes each blocking Finding in one line; when the verdict
+// is Unknown, the undecided ones instead; empty when Patchable.
 func (a *Assessment) Blockers() []string {
-	out := make([]string, len(a.Findings))
-	for i, f := range a.Findings {
+	fs := a.Findings
+	if a.Verdict == Unknown {
+		fs = a.Unknowns
+	}
+	out := make([]string, len(fs))
+	for i, f := range fs {
 		out[i] = f.String()
 	}
 	return out
 }
 
-// Rules returns the distinct rules of the Findings, in order.
+// Rules returns the distinct rules of the Findings (the blockers), in
+// order.
 func (a *Assessment) Rules() []Rule {
 	var rs []Rule
 	for _, f := range a.Findings {
@@ -147,95 +228,52 @@ func (a *Assessment) Rules() []Rule {
 	return rs
 }
 
-// maxFindingsPerRule bounds the findings of one rule; one more finding
-// says how many were left out.
-const maxFindingsPerRule = 64
+// maxFindingsPerRule bounds the findings of one rule an assessment lists;
+// RuleCount.Count has them all.
+const maxFindingsPerRule = 256
 
-// Hotpatchability assesses whether the change from old to new that r
-// describes can be applied in memory by function replacement. old and new
-// must be the binaries r was computed from. It reads their image facts
-// (imports, exports, TLS, load configuration) again from the images.
+// maxReaders bounds Finding.Readers; maxShownBytes bounds the data shown.
+const (
+	maxReaders    = 8
+	maxShownBytes = 16
+)
+
+// Hotpatchability is [Result.HotpatchabilityContext] without a context.
+func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
+	a, _ := r.HotpatchabilityContext(context.Background(), old, new)
+	return a
+}
+
+// HotpatchabilityContext assesses whether the change from old to new
+// that r describes can be applied in memory by function replacement. old
+// and new must be the binaries r was computed from. It reads their image
+// facts (imports, exports, TLS, load configuration) again from the
+// images. It stops early with ctx's error, and a nil Assessment, when ctx
+// is done.
 //
-// The model is in-place function replacement, the mechanism Windows
-// hotpatch [S10, S11], Linux livepatch/kpatch and Ksplice share: the
-// old image stays loaded with its data; each changed function of the old
-// image is redirected, by a jump written at its entry, to its new version
-// loaded beside it; new functions are loaded beside it too. Only code is
-// replaced. So a change is Patchable when everything that differs is
-// function bodies and new functions, and every changed function has room
-// for the redirecting jump. Each rule below names what breaks that model
-// and why; a Finding carries the rule, the way kpatch's create-diff-object
-// names each "unreconcilable difference" [S25].
-//
-//	data-changed       Initialized writable data changed (bytes, or a pointer now pointing
-//	                   at another function or datum). The running image keeps its data:
-//	                   "Data stays in the base image; patched functions reach mutable globals
-//	                   through __ref_ indirection (no in-place data-layout change)"
-//	                   [S12]; kpatch rejects a changed .data/.bss section ("kpatch patches
-//	                   functions, not data" [S25]).
-//	data-resized       A writable data section (.data, .bss) grew, shrank, appeared or vanished (loader
-//	                   metadata aside): globals were added, removed or moved, a data-layout
-//	                   change ([S12]; kpatch "object size mismatch", "new globals" [S25]).
-//	rodata-changed     Read-only data changed and no changed or added function is the only
-//	                   user of it: unchanged code that reads it would keep the old constants,
-//	                   so the change cannot be delivered by replacing functions. When only
-//	                   changed or added functions refer to it, the patch can carry its own
-//	                   copy: a warning with the same rule asks for review.
-//	tls-changed        The TLS template or zero-fill size changed: the loader copies it into
-//	                   every thread at creation; running threads keep the old one.
-//	imports-changed    An import was added or removed. The loader binds imports at load
-//	                   time; legacy hotpatching excluded "patches that modify a file's export
-//	                   table or import table" [S16].
-//	exports-changed    An export was added, removed, renamed, forwarded elsewhere or now
-//	                   names another function ([S16]; kpatch "Version disagreement for
-//	                   symbol" for exported symbols).
-//	entry-changed      The entry point moved to another function, or its code changed: it has
-//	                   already run (kpatch: __init functions cannot be patched [S25]).
-//	init-changed       An initialization routine (a TLS callback, an ELF .init_array entry or
-//	                   DT_INIT, a Go package init) changed, was added or removed: it has
-//	                   already run, and its effects stay (kpatch patch author guide [S25]).
-//	no-room-for-jump   A changed function has no room for the redirect in the old image: x64
-//	                   hotpatch writes a 2-byte short jump at the entry to a 5-byte jump in
-//	                   the padding before the function [S11]; MSVC guarantees a 2-byte first
-//	                   instruction and /FUNCTIONPADMIN 6 bytes of padding on x64 [S13].
-//	                   Failing that, a 5-byte jump (4 bytes on Arm64) must fit in the function
-//	                   and the filler after it; a function smaller than that with less than
-//	                   5 bytes of padding before it cannot be redirected.
-//	unpadded-entry     (warning) The function has less than 5 bytes of padding before it: the
-//	                   redirect must overwrite its first instructions in place, which is not
-//	                   the atomic two-byte write [S11].
-//	removed-referenced A removed function is still referenced by data the old image keeps (a
-//	                   pointer in a data section), or by code that is not replaced: the old
-//	                   function stays reachable, so its removal is not delivered (kpatch:
-//	                   "removed functions remain as dead code" [S25]).
-//	chpe-image         (finding for x86 CHPE, warning for Arm64EC/Arm64X) "CHPE binaries on
-//	                   Arm64 cannot be serviced by hotpatch" [S1].
-//	hotpatch-image     (warning) One of the images is itself a hotpatch image (its load
-//	                   configuration has a HotPatchTableOffset [S14]): diff base images.
-//	facts-unavailable  (warning) The image facts (imports, exports, TLS, metadata) could not
-//	                   be read; the rules that need them were not applied.
-//
-// Moved functions and whole sections that moved without a change in
-// content are not findings: patched code reaches base data through
-// indirection [S12], so only the layout inside data matters. Loader
-// metadata (export, import, resource, exception, debug directories, unwind
-// information, guard tables, base relocations) changes with the code
-// layout and is masked from the data rules.
+// The model is the one Windows hotpatching rests on: the base image stays
+// loaded with its data; each changed function is redirected, by a jump
+// written at its entry, to its new version loaded beside it; new
+// functions and the constants only they read come with the patch. Every
+// rule of the table in the package documentation names its basis (MS,
+// MS-eng, legacy or inferred) and its public source. The verdict is
+// NotPatchable when a rule that Blocks fires, else Unknown when one that
+// is Undecided does, else Patchable.
 //
 // Limits: the assessment sees what the binaries show. It cannot know
-// that a change in semantics of data (a struct's meaning) is compatible,
-// which kpatch leaves to a human ("Do not blindly apply patches" [S25]); it
-// does not model the consistency question (a changed function on some
-// thread's stack); Go binaries are NotPatchable whenever code changes,
-// because their runtime metadata (pclntab, in read-only data) changes and
-// only the unchanged runtime reads it — which is true of the Go runtime.
-func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
-	h := &assessor{res: r, old: old, new: new, a: &Assessment{}}
-	h.run()
-	return h.a
+// that a change in the meaning of data is compatible, and it does not
+// model the consistency question (a changed function on some thread's
+// stack).
+func (r *Result) HotpatchabilityContext(ctx context.Context, old, new *Binary) (*Assessment, error) {
+	h := &assessor{ctx: ctx, res: r, old: old, new: new, a: &Assessment{}}
+	if err := h.run(); err != nil {
+		return nil, fmt.Errorf("binarydiff: hotpatchability: %w", err)
+	}
+	return h.a, nil
 }
 
 type assessor struct {
+	ctx      context.Context
 	res      *Result
 	old, new *Binary
 	a        *Assessment
@@ -248,23 +286,31 @@ type assessor struct {
 	newFD                         []int32 // the same for the new side; built on first use
 	// patched marks the new functions that are Changed or Added (a bit
 	// per function), built on first use.
-	patched []uint64
-	meta    map[*Section][]Range // metadata ranges overlapping a section, by section
-	sides   [2]sideIndex         // lookups in the old and new image
-	counts  [ruleCount]int       // findings per rule so far
-	wcounts [ruleCount]int       // warnings per rule so far
-	scratch []byte               // for reading padding
+	patched  []uint64
+	meta     map[*Section][]Range // metadata ranges overlapping a section, by section
+	sides    [2]sideIndex         // lookups in the old and new image
+	counts   [ruleCount]int       // findings per rule so far
+	atLeast  [ruleCount]bool      // the rule stopped counting
+	scratch  []byte               // for reading padding
+	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
+	goMetaOK [2]bool
+	goTypes  [2]Range  // the Go type descriptors of the old and new image
+	goFunc   [2]uint32 // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
+	// metaChanged are notes of metadata ranges inside data sections that
+	// changed, which data() set aside.
+	metaChanged []Finding
+	aligns      map[*Section]*dataAlign // alignments of data section pairs, by new section
 }
 
-func (h *assessor) run() {
+func (h *assessor) run() error {
 	h.index()
 	var err error
 	if h.of, err = h.old.facts(); err != nil {
-		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
+		h.add(Finding{Rule: RuleFactsUnavailable, Image: "old", Message: err.Error()})
 		h.of = nil
 	}
 	if h.nf, err = h.new.facts(); err != nil {
-		h.warn(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
+		h.add(Finding{Rule: RuleFactsUnavailable, Image: "new", Message: err.Error()})
 		h.nf = nil
 	}
 	h.a.Old, h.a.New = h.of, h.nf
@@ -277,14 +323,178 @@ func (h *assessor) run() {
 		h.init()
 	}
 	h.initByName()
-	h.data()
-	h.removed()
-	h.room()
-	sortFindings(h.a.Findings)
-	sortFindings(h.a.Warnings)
-	if len(h.a.Findings) == 0 {
-		h.a.Verdict = Patchable
+	if err := h.ctx.Err(); err != nil {
+		return err
 	}
+	if err := h.data(); err != nil {
+		return err
+	}
+	if err := h.removed(); err != nil {
+		return err
+	}
+	h.room()
+	h.added()
+	h.metadataNotes()
+	h.conclude()
+	return nil
+}
+
+// add files finding f under its rule's effect, listing it while the rule
+// has fewer than maxFindingsPerRule listed.
+func (h *assessor) add(f Finding) {
+	h.addAs(f, f.Rule.Info().Effect)
+}
+
+// addAs files f with effect e (a rule whose effect depends on the case).
+func (h *assessor) addAs(f Finding, e Effect) {
+	h.counts[f.Rule]++
+	if h.counts[f.Rule] > maxFindingsPerRule {
+		return
+	}
+	switch e {
+	case Blocks:
+		h.a.Findings = append(h.a.Findings, f)
+	case Undecided:
+		h.a.Unknowns = append(h.a.Unknowns, f)
+	case Warns:
+		h.a.Warnings = append(h.a.Warnings, f)
+	default:
+		h.a.Notes = append(h.a.Notes, f)
+	}
+}
+
+// shown reports whether the next finding of rule r will be listed: past
+// maxFindingsPerRule only the count matters, and the message need not be
+// made.
+func (h *assessor) shown(r Rule) bool { return h.counts[r] < maxFindingsPerRule }
+
+// conclude sorts the lists, counts the rules, and sets the verdict, its
+// reason and the single change to revert.
+func (h *assessor) conclude() {
+	a := h.a
+	for _, fs := range [][]Finding{a.Findings, a.Unknowns, a.Warnings, a.Notes} {
+		sortFindings(fs)
+	}
+	listed := [ruleCount]int{}
+	effect := [ruleCount]Effect{}
+	for _, l := range []struct {
+		fs []Finding
+		e  Effect
+	}{{a.Findings, Blocks}, {a.Unknowns, Undecided}, {a.Warnings, Warns}, {a.Notes, Allows}} {
+		for _, f := range l.fs {
+			listed[f.Rule]++
+			effect[f.Rule] = max(effect[f.Rule], l.e)
+		}
+	}
+	for r := 1; r < ruleCount; r++ {
+		if h.counts[r] == 0 {
+			continue
+		}
+		ri := Rule(r).Info()
+		e := ri.Effect
+		if listed[r] > 0 {
+			e = effect[r]
+		}
+		a.ByRule = append(a.ByRule, RuleCount{Rule: Rule(r), Effect: e, Basis: ri.Basis, Count: h.counts[r], Listed: listed[r], AtLeast: h.atLeast[r]})
+	}
+	switch {
+	case len(a.Findings) > 0:
+		a.Verdict = NotPatchable
+		a.Reason = h.blockReason()
+	case len(a.Unknowns) > 0:
+		a.Verdict = Unknown
+		a.Reason = fmt.Sprintf("no blocker, but %s", countRules(a.ByRule, Undecided))
+	default:
+		a.Verdict = Patchable
+		a.Reason = h.patchableReason()
+	}
+}
+
+// blockReason says what blocks, and which single change to revert when
+// every blocker has one cause.
+func (h *assessor) blockReason() string {
+	a := h.a
+	msg := "blocked by " + countRules(a.ByRule, Blocks)
+	key := causeKey(a.Findings[0])
+	for _, f := range a.Findings[1:] {
+		if causeKey(f) != key {
+			return msg
+		}
+	}
+	for _, rc := range a.ByRule {
+		if rc.Effect == Blocks && (rc.Count > rc.Listed || rc.AtLeast) {
+			return msg // some blockers are not listed: their causes are unknown
+		}
+	}
+	f := a.Findings[0]
+	a.Revert = &f
+	rest := "patchable"
+	if len(a.Unknowns) > 0 {
+		rest = "unknown (" + countRules(a.ByRule, Undecided) + ")"
+	}
+	return fmt.Sprintf("%s; reverting %s would leave the rest %s", msg, describeCause(f), rest)
+}
+
+// causeKey identifies the change behind a blocker: findings with equal
+// keys go away together when that change is reverted.
+func causeKey(f Finding) string {
+	switch f.Rule {
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged, RuleDataResized:
+		return fmt.Sprintf("data %s %s %#x", f.Image, f.Section, f.RVA)
+	case RuleImportsChanged, RuleExportsChanged:
+		return f.Message
+	}
+	if f.Function != "" {
+		return "func " + f.Function
+	}
+	return fmt.Sprintf("%v %s %#x %s", f.Rule, f.Image, f.RVA, f.Message)
+}
+
+// describeCause names the change behind a blocker in a few words.
+func describeCause(f Finding) string {
+	switch f.Rule {
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
+		return fmt.Sprintf("the change to %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
+	case RuleDataResized:
+		return fmt.Sprintf("the size change of %s", f.Section)
+	case RuleImportsChanged, RuleExportsChanged:
+		return "the change (" + f.Message + ")"
+	}
+	if f.Function != "" {
+		return "the change to " + f.Function
+	}
+	return f.Message
+}
+
+// patchableReason counts what a Patchable change consists of.
+func (h *assessor) patchableReason() string {
+	s := h.res.Summary
+	msg := fmt.Sprintf("%d changed and %d added functions", s.Changed, s.Added)
+	if n := h.counts[RuleRodataPrivate]; n > 0 {
+		msg += fmt.Sprintf(", %d changes of constants only they read", n)
+	}
+	if n := h.counts[RuleMetadataChanged]; n > 0 {
+		msg += fmt.Sprintf(", %d metadata regions regenerated", n)
+	}
+	if s.Changed+s.Added+s.Removed == 0 && h.counts[RuleRodataPrivate] == 0 {
+		return "nothing to patch: no function changed"
+	}
+	return msg
+}
+
+// countRules says "N rule (k), M rule2 (j)" for the rules of effect e.
+func countRules(rs []RuleCount, e Effect) string {
+	var parts []string
+	for _, rc := range rs {
+		if rc.Effect == e {
+			n := fmt.Sprint(rc.Count)
+			if rc.AtLeast {
+				n = "≥" + n
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", rc.Rule, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func sortFindings(fs []Finding) {
@@ -425,36 +635,6 @@ func (h *assessor) patchedSet() []uint64 {
 		}
 	}
 	return h.patched
-}
-
-func (h *assessor) find(f Finding) {
-	h.counts[f.Rule]++
-	switch n := h.counts[f.Rule]; {
-	case n <= maxFindingsPerRule:
-		h.a.Findings = append(h.a.Findings, f)
-	case n == maxFindingsPerRule+1:
-		h.a.Findings = append(h.a.Findings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more findings of this rule left out"})
-	}
-}
-
-func (h *assessor) warn(f Finding) {
-	h.wcounts[f.Rule]++
-	switch n := h.wcounts[f.Rule]; {
-	case n <= maxFindingsPerRule:
-		h.a.Warnings = append(h.a.Warnings, f)
-	case n == maxFindingsPerRule+1:
-		h.a.Warnings = append(h.a.Warnings, Finding{Rule: f.Rule, Image: f.Image, RVA: ^uint32(0), Message: "more warnings of this rule left out"})
-	}
-}
-
-// shown reports whether the next finding (or warning) of rule r will be
-// listed with its message: past maxFindingsPerRule only the count and the
-// image matter, and the message need not be made.
-func (h *assessor) shown(r Rule, warning bool) bool {
-	if warning {
-		return h.wcounts[r] < maxFindingsPerRule
-	}
-	return h.counts[r] < maxFindingsPerRule
 }
 
 // fdAt returns the diff of the function of side b starting at rva.
@@ -628,14 +808,14 @@ func (h *assessor) imageKinds() {
 			if f.HotPatch != nil {
 				msg += fmt.Sprintf(", sequence %d, %d base images", f.HotPatch.SequenceNumber, len(f.HotPatch.Bases))
 			}
-			h.warn(Finding{Rule: RuleHotpatchImage, Image: side.name, RVA: f.LoadConfig.HotPatchTableOffset, Message: msg + "); diff base images"})
+			h.add(Finding{Rule: RuleHotpatchImage, Image: side.name, RVA: f.LoadConfig.HotPatchTableOffset, Message: msg + "); diff base images"})
 		}
 		switch f.CHPE {
 		case CHPENone:
 		case CHPEX86:
-			h.find(Finding{Rule: RuleCHPEImage, Image: side.name, Message: "x86 CHPE image: CHPE binaries on Arm64 cannot be serviced by hotpatch"})
+			h.add(Finding{Rule: RuleCHPEImage, Image: side.name, Message: "x86 CHPE image: CHPE binaries on Arm64 cannot be serviced by hotpatch"})
 		default:
-			h.warn(Finding{Rule: RuleCHPEImage, Image: side.name, Message: fmt.Sprintf("%v image: hybrid Arm64 code; hotpatch support for it is not documented", f.CHPE)})
+			h.addAs(Finding{Rule: RuleCHPEImage, Image: side.name, Message: fmt.Sprintf("%v image: hybrid Arm64 code; hotpatch support for it is not documented", f.CHPE)}, Warns)
 		}
 	}
 }
@@ -648,7 +828,7 @@ func (h *assessor) entry() {
 	oi, ni := old.functionStart(old.Entry), new.functionStart(new.Entry)
 	if oi < 0 || ni < 0 {
 		if (oi < 0) != (ni < 0) || old.Entry != new.Entry {
-			h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry),
+			h.add(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry),
 				Message: fmt.Sprintf("entry point %#x → %#x, not both at a known function", old.Entry, new.Entry)})
 		}
 		return
@@ -657,10 +837,10 @@ func (h *assessor) entry() {
 	switch {
 	case !ok:
 	case fd.New == nil || fd.New.RVA != new.Entry:
-		h.find(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry), Function: h.funcName(new, new.Entry),
+		h.add(Finding{Rule: RuleEntryChanged, Image: "new", RVA: new.Entry, Section: secName(new, new.Entry), Function: h.funcName(new, new.Entry),
 			Message: fmt.Sprintf("the entry point is now another function (old entry %s)", h.funcName(old, old.Entry))})
 	case fd.Kind == Changed:
-		h.find(Finding{Rule: RuleEntryChanged, Image: "old", RVA: old.Entry, Section: secName(old, old.Entry), Function: h.funcName(old, old.Entry),
+		h.add(Finding{Rule: RuleEntryChanged, Image: "old", RVA: old.Entry, Section: secName(old, old.Entry), Function: h.funcName(old, old.Entry),
 			Message: "the entry point routine changed; it has already run"})
 	}
 }
@@ -668,10 +848,10 @@ func (h *assessor) entry() {
 func (h *assessor) imports() {
 	added, removed := setDiff(h.of.Imports, h.nf.Imports)
 	for _, s := range added {
-		h.find(Finding{Rule: RuleImportsChanged, Image: "new", Message: "import added: " + s})
+		h.add(Finding{Rule: RuleImportsChanged, Image: "new", Message: "import added: " + s})
 	}
 	for _, s := range removed {
-		h.find(Finding{Rule: RuleImportsChanged, Image: "old", Message: "import removed: " + s})
+		h.add(Finding{Rule: RuleImportsChanged, Image: "old", Message: "import removed: " + s})
 	}
 }
 
@@ -714,16 +894,16 @@ func (h *assessor) exports() {
 		oe, ok := om[k]
 		switch {
 		case !ok:
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: "export added: " + k})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: "export added: " + k})
 		case oe.Forwarder != ne.Forwarder:
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Message: fmt.Sprintf("export %s forwarded to %q, was %q", k, ne.Forwarder, oe.Forwarder)})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Message: fmt.Sprintf("export %s forwarded to %q, was %q", k, ne.Forwarder, oe.Forwarder)})
 		case ne.Forwarder == "" && !h.sameTarget(oe.RVA, ne.RVA):
-			h.find(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: fmt.Sprintf("export %s now names other code or data (%#x, was %#x)", k, ne.RVA, oe.RVA)})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "new", RVA: ne.RVA, Section: secName(h.new, ne.RVA), Message: fmt.Sprintf("export %s now names other code or data (%#x, was %#x)", k, ne.RVA, oe.RVA)})
 		}
 	}
 	for _, oe := range h.of.Exports {
 		if k := exportKey(oe); !seen[k] {
-			h.find(Finding{Rule: RuleExportsChanged, Image: "old", RVA: oe.RVA, Section: secName(h.old, oe.RVA), Message: "export removed: " + k})
+			h.add(Finding{Rule: RuleExportsChanged, Image: "old", RVA: oe.RVA, Section: secName(h.old, oe.RVA), Message: "export removed: " + k})
 		}
 	}
 }
@@ -750,12 +930,12 @@ func (h *assessor) tls() {
 	switch {
 	case o == nil && n == nil:
 	case o == nil || n == nil:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", Message: "TLS directory added or removed"})
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", Message: "TLS directory added or removed"})
 	case o.Template.Size != n.Template.Size || o.ZeroFill != n.ZeroFill:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA),
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA),
 			Message: fmt.Sprintf("TLS template %d+%d bytes, was %d+%d", n.Template.Size, n.ZeroFill, o.Template.Size, o.ZeroFill)})
 	case o.Hash != n.Hash:
-		h.find(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA), Message: "TLS template contents changed"})
+		h.add(Finding{Rule: RuleTLSChanged, Image: "new", RVA: n.Template.RVA, Section: secName(h.new, n.Template.RVA), Message: "TLS template contents changed"})
 	}
 }
 
@@ -764,17 +944,17 @@ func (h *assessor) tls() {
 func (h *assessor) init() {
 	o, n := h.of.Init, h.nf.Init
 	if len(o) != len(n) {
-		h.find(Finding{Rule: RuleInitChanged, Image: "new", Message: fmt.Sprintf("%d initialization routines, was %d", len(n), len(o))})
+		h.add(Finding{Rule: RuleInitChanged, Image: "new", Message: fmt.Sprintf("%d initialization routines, was %d", len(n), len(o))})
 	}
 	for k := range min(len(o), len(n)) {
 		fd, off, ok := h.fdContaining(h.old, o[k])
 		switch {
 		case !ok:
 		case fd.New == nil || fd.New.RVA+off != n[k]:
-			h.find(Finding{Rule: RuleInitChanged, Image: "new", RVA: n[k], Section: secName(h.new, n[k]), Function: h.funcName(h.new, n[k]),
+			h.add(Finding{Rule: RuleInitChanged, Image: "new", RVA: n[k], Section: secName(h.new, n[k]), Function: h.funcName(h.new, n[k]),
 				Message: fmt.Sprintf("initialization routine %d is now another function", k)})
 		case fd.Kind == Changed:
-			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: o[k], Section: secName(h.old, o[k]), Function: h.funcName(h.old, o[k]),
+			h.add(Finding{Rule: RuleInitChanged, Image: "old", RVA: o[k], Section: secName(h.old, o[k]), Function: h.funcName(h.old, o[k]),
 				Message: fmt.Sprintf("initialization routine %d changed; it has already run", k)})
 		}
 	}
@@ -811,7 +991,7 @@ func (h *assessor) initByName() {
 		fd := &h.res.Functions[k]
 		name := h.old.Functions[max(0, h.oldIndex(int(k)))].Name
 		if isInitName(name) {
-			h.find(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
+			h.add(Finding{Rule: RuleInitChanged, Image: "old", RVA: fd.Old.RVA, Section: secName(h.old, fd.Old.RVA), Function: name,
 				Message: "an initializer changed; it has already run"})
 		}
 	}
@@ -835,661 +1015,9 @@ func (h *assessor) prepareMetadata(sides ...*Binary) {
 	}
 }
 
-// sectionMetadata returns the metadata ranges of side b that overlap its
-// section s (sorted, merged), or nil. Only the sections the data rules
-// look at are asked for: computing the metadata of the whole image would
-// walk every unwind record.
-func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
-	f := h.facts(b)
-	if f == nil || s == nil {
-		return nil
-	}
-	if m, ok := h.meta[s]; ok {
-		return m
-	}
-	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
-	if h.meta == nil {
-		h.meta = map[*Section][]Range{}
-	}
-	h.meta[s] = m
-	return m
-}
-
-// dataBytes counts the bytes of s that are not loader metadata.
-func dataBytes(s *Section, meta []Range) uint64 {
-	n := uint64(s.Size)
-	end := uint64(s.RVA) + uint64(s.Size)
-	for _, m := range meta {
-		lo, hi := max(uint64(m.RVA), uint64(s.RVA)), min(uint64(m.RVA)+uint64(m.Size), end)
-		if lo < hi {
-			n -= hi - lo
-		}
-	}
-	return n
-}
-
-// sectionPair finds the old and new Section of a SectionDiff.
-func (h *assessor) sectionPair(sd *SectionDiff) (os, ns *Section) {
-	if sd.Old != nil {
-		os = h.old.Section(sd.Old.RVA)
-	}
-	if sd.New != nil {
-		ns = h.new.Section(sd.New.RVA)
-	}
-	return os, ns
-}
-
-// data applies data-changed, data-resized and rodata-changed to the
-// section diffs of the result plus the retargeted pointers.
-func (h *assessor) data() {
-	for k := range h.res.Sections {
-		sd := &h.res.Sections[k]
-		if metadataSection(sd.Name) {
-			continue
-		}
-		os, ns := h.sectionPair(sd)
-		if os != nil && os.Flags&SectionExec != 0 || ns != nil && ns.Flags&SectionExec != 0 {
-			continue
-		}
-		var retargeted []uint32
-		if os != nil && ns != nil {
-			retargeted = h.retargeted(os, ns)
-			if os.Size == ns.Size && len(sd.Changed) == 0 && len(retargeted) == 0 {
-				continue // the common case, decided without the metadata
-			}
-		}
-		h.prepareMetadata(h.old, h.new)
-		om, nm := h.sectionMetadata(h.old, os), h.sectionMetadata(h.new, ns)
-		var od, nd uint64
-		if os != nil {
-			od = dataBytes(os, om)
-		}
-		if ns != nil {
-			nd = dataBytes(ns, nm)
-		}
-		writable := os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0
-		var changed []ByteRange
-		switch {
-		case od == nd:
-		case writable && (os == nil || ns == nil):
-			what, s, img := "added", ns, "new"
-			if ns == nil {
-				what, s, img = "removed", os, "old"
-			}
-			h.find(Finding{Rule: RuleDataResized, Image: img, RVA: s.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s with %d bytes of data", what, max(od, nd))})
-			continue
-		case writable:
-			h.find(Finding{Rule: RuleDataResized, Image: "new", RVA: ns.RVA, Section: sd.Name, Message: fmt.Sprintf("writable data section %s holds %d bytes of data, was %d", sd.Name, nd, od)})
-		case ns == nil:
-			continue // read-only data no code of the new image can refer to
-		case os == nil:
-			changed = h.dropPadding(ns, nonMetadata(ns, nm, 0, ns.Size)) // new constants
-		case ns.Size > os.Size:
-			changed = h.dropPadding(ns, nonMetadata(ns, nm, os.Size, ns.Size)) // constants appended
-		}
-		if os != nil && ns != nil {
-			changed = append(h.changedData(sd, os, ns, om, nm, retargeted), changed...)
-		}
-		if len(changed) == 0 {
-			continue
-		}
-		if writable {
-			r := changed[0]
-			h.find(Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + r.Off, Section: sd.Name,
-				Message: fmt.Sprintf("writable data changed: %d bytes in %d ranges from offset %#x", sumBytes(changed), len(changed), r.Off)})
-			continue
-		}
-		h.rodata(sd.Name, os, ns, changed)
-	}
-}
-
-// nonMetadata returns the offsets in [lo, hi) of section s that are not
-// loader metadata, as ranges.
-func nonMetadata(s *Section, meta []Range, lo, hi uint32) []ByteRange {
-	return subtract(nil, ByteRange{Off: lo, Size: hi - lo}, s.RVA, meta)
-}
-
-// maxPadding is the longest run of zero bytes between pieces of metadata
-// taken for alignment padding rather than data.
-const maxPadding = 16
-
-// dropPadding removes from ranges of section s of the new image the short
-// runs of zero bytes that alignment leaves before loader metadata or the
-// section end.
-func (h *assessor) dropPadding(s *Section, rs []ByteRange) []ByteRange {
-	var buf [maxPadding]byte
-	out := rs[:0]
-	for _, r := range rs {
-		if r.Size < maxPadding && h.new.readRVA(buf[:r.Size], s.RVA+r.Off) == nil {
-			zero := true
-			for _, c := range buf[:r.Size] {
-				zero = zero && c == 0
-			}
-			if zero {
-				continue
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// subtract appends to out the parts of r (offsets from a section at
-// secRVA) that no range of meta (sorted, merged RVAs) covers.
-func subtract(out []ByteRange, r ByteRange, secRVA uint32, meta []Range) []ByteRange {
-	lo, hi := uint64(secRVA)+uint64(r.Off), uint64(secRVA)+uint64(r.Off)+uint64(r.Size)
-	i := sort.Search(len(meta), func(i int) bool { return uint64(meta[i].RVA)+uint64(meta[i].Size) > lo })
-	for ; i < len(meta) && lo < hi; i++ {
-		mlo, mhi := uint64(meta[i].RVA), uint64(meta[i].RVA)+uint64(meta[i].Size)
-		if mlo >= hi {
-			break
-		}
-		if mlo > lo {
-			out = appendRange(out, ByteRange{Off: uint32(lo - uint64(secRVA)), Size: uint32(mlo - lo)})
-		}
-		lo = max(lo, mhi)
-	}
-	if lo < hi {
-		out = appendRange(out, ByteRange{Off: uint32(lo - uint64(secRVA)), Size: uint32(hi - lo)})
-	}
-	return out
-}
-
-// appendRange appends r, merging it with the last range if they touch.
-func appendRange(out []ByteRange, r ByteRange) []ByteRange {
-	if k := len(out) - 1; k >= 0 && out[k].Off+out[k].Size == r.Off {
-		out[k].Size += r.Size
-		return out
-	}
-	return append(out, r)
-}
-
-func sumBytes(rs []ByteRange) uint64 {
-	var n uint64
-	for _, r := range rs {
-		n += uint64(r.Size)
-	}
-	return n
-}
-
-// changedData returns the changed byte ranges of a section pair that are
-// data, not metadata, adding relocated pointers that now point at
-// something else (the section diff masks them).
-func (h *assessor) changedData(sd *SectionDiff, os, ns *Section, om, nm []Range, retargeted []uint32) []ByteRange {
-	common := min(os.Size, ns.Size)
-	// Both lists are sorted by offset: merge them.
-	in := make([]ByteRange, 0, len(sd.Changed)+len(retargeted))
-	ps := h.ptrSize()
-	i, j := 0, 0
-	for i < len(sd.Changed) || j < len(retargeted) {
-		if j == len(retargeted) || i < len(sd.Changed) && sd.Changed[i].Off <= retargeted[j] {
-			if r := sd.Changed[i]; r.Off < common { // growth: data-resized decides
-				in = append(in, ByteRange{Off: r.Off, Size: min(r.Size, common-r.Off)})
-			}
-			i++
-			continue
-		}
-		in = append(in, ByteRange{Off: retargeted[j], Size: ps})
-		j++
-	}
-	// Metadata on either side is not data: subtract the old side's, then
-	// the new side's, ranges (usually none fall in a data section).
-	for _, side := range []struct {
-		sec  *Section
-		meta []Range
-	}{{os, sectionRanges(om, os)}, {ns, sectionRanges(nm, ns)}} {
-		if len(side.meta) == 0 {
-			continue
-		}
-		out := make([]ByteRange, 0, len(in))
-		for _, r := range in {
-			out = subtract(out, r, side.sec.RVA, side.meta)
-		}
-		in = out
-	}
-	return mergeByteRanges(in)
-}
-
-// sectionRanges returns the ranges of meta that overlap section s.
-func sectionRanges(meta []Range, s *Section) []Range {
-	return overlapping(meta, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
-}
-
-// mergeByteRanges merges sorted ranges that overlap or touch.
-func mergeByteRanges(rs []ByteRange) []ByteRange {
-	out := rs[:0]
-	for _, r := range rs {
-		if k := len(out) - 1; k >= 0 && uint64(r.Off) <= uint64(out[k].Off)+uint64(out[k].Size) {
-			out[k].Size = max(out[k].Off+out[k].Size, r.Off+r.Size) - out[k].Off
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// ptrSize is the size of an absolute address in the images.
-func (h *assessor) ptrSize() uint32 {
-	if h.old.Arch == Arch386 {
-		return 4
-	}
-	return 8
-}
-
-// retargeted returns the offsets in a section pair of relocated pointers
-// present at the same offset on both sides whose targets differ. It reads
-// every such pair, changed bytes or not: a pointer whose bytes are equal
-// points elsewhere when the code under it moved, and the section diff
-// masks relocated pointers. The reads go a window at a time, and targets
-// past the last function (data, in most images) need no function search.
-func (h *assessor) retargeted(os, ns *Section) []uint32 {
-	orel := h.old.relocs.in(os.RVA, os.RVA+os.Size)
-	nrel := h.new.relocs.in(ns.RVA, ns.RVA+ns.Size)
-	if len(orel) == 0 || len(nrel) == 0 {
-		return nil
-	}
-	ps := h.ptrSize()
-	// Read the two sections a window at a time: there may be many
-	// pointers, in a few parts of large sections.
-	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
-	var out []uint32
-	for len(orel) > 0 && len(nrel) > 0 {
-		oo, no := orel[0]-os.RVA, nrel[0]-ns.RVA
-		switch {
-		case oo < no:
-			orel = orel[1:]
-			continue
-		case no < oo:
-			nrel = nrel[1:]
-			continue
-		}
-		orel, nrel = orel[1:], nrel[1:]
-		op, np := ow.at(oo, ps), nw.at(no, ps)
-		if ow.bad || nw.bad {
-			return nil
-		}
-		if op == nil || np == nil {
-			continue
-		}
-		ov, nv := leUint(op), leUint(np)
-		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
-			if ov-h.old.ImageBase != nv-h.new.ImageBase {
-				out = append(out, oo)
-			}
-			continue
-		}
-		if !h.sameTarget(uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)) {
-			out = append(out, oo)
-		}
-	}
-	return out
-}
-
-func leUint(p []byte) uint64 {
-	var v uint64
-	for i := len(p) - 1; i >= 0; i-- {
-		v = v<<8 | uint64(p[i])
-	}
-	return v
-}
-
-// refIndex lists the addresses in one section that the new image's
-// functions refer to, and which of them some unchanged function refers to.
-type refIndex struct {
-	base      uint32   // the section's RVA
-	offs      []uint32 // referenced offsets in the section, sorted, unique
-	unpatched []uint64 // bit k: some function that is neither changed nor added refers to offs[k]
-}
-
-// newRefIndex collects the references into section sec: a pass over all
-// the functions' references (the rule asks whether unchanged code uses
-// the data, and only these lists tell), marked a byte per offset of a
-// small section or radix sorted, and one entry per address.
-func (h *assessor) newRefIndex(sec *Section) *refIndex {
-	ix := &refIndex{base: sec.RVA}
-	if len(h.new.fps) != len(h.new.Functions) {
-		return ix
-	}
-	if uint64(sec.Size) <= 4*uint64(len(h.new.drefs)) {
-		ix.fromMarks(h.refMarks(sec))
-		return ix
-	}
-	ix.fromKeys(h.refKeys(sec))
-	return ix
-}
-
-// eachRefRun calls fn with the references that patched (changed or added)
-// functions make, if patched, or else with those the others make, as runs
-// of new.drefs. drefs holds every function's references in function order
-// (discovery.resolve), so the few patched functions' slices split it: the
-// references of thousands of functions are walked as a few flat slices,
-// with no look at each function.
-func (h *assessor) eachRefRun(patched bool, fn func(refs []uint32)) {
-	b, pos := h.new, uint32(0)
-	for w, set := range h.patchedSet() {
-		for ; set != 0; set &= set - 1 {
-			i := w*64 + bits.TrailingZeros64(set)
-			fp := &b.fps[i]
-			if patched {
-				fn(b.dataRefs(i))
-			} else {
-				fn(b.drefs[pos:fp.drefOff])
-			}
-			pos = fp.drefOff + fp.drefN
-		}
-	}
-	if !patched {
-		fn(b.drefs[pos:])
-	}
-}
-
-// refMarks returns a byte per offset of sec: 1 if only patched functions
-// refer to it, 3 if some other function does; for a section small next to
-// the references, where this beats a sort. The others' references, nearly
-// all, are plain stores (the mark is final), without a branch: one past
-// the end of the marks takes those outside sec.
-func (h *assessor) refMarks(sec *Section) []byte {
-	lo, size := sec.RVA, sec.Size
-	state := make([]byte, size+1)
-	h.eachRefRun(true, func(refs []uint32) {
-		for _, r := range refs {
-			if r-lo < size {
-				state[r-lo] = 1
-			}
-		}
-	})
-	h.eachRefRun(false, func(refs []uint32) {
-		for _, r := range refs {
-			state[min(r-lo, size)] = 3
-		}
-	})
-	return state[:size]
-}
-
-// fromMarks fills ix from refMarks' bytes.
-func (ix *refIndex) fromMarks(state []byte) {
-	n := 0
-	for _, st := range state {
-		if st != 0 {
-			n++
-		}
-	}
-	ix.offs = make([]uint32, 0, n)
-	ix.unpatched = make([]uint64, n/64+1)
-	for off, st := range state {
-		if st != 0 {
-			if st&2 != 0 {
-				ix.unpatched[len(ix.offs)/64] |= 1 << (len(ix.offs) % 64)
-			}
-			ix.offs = append(ix.offs, uint32(off))
-		}
-	}
-}
-
-// refKeys returns the references into sec as sorted keys: the offset in
-// sec shifted left by one, the low bit clear for a reference made by an
-// unpatched function, so that one comes first among an address's keys.
-func (h *assessor) refKeys(sec *Section) []uint64 {
-	lo, size := sec.RVA, sec.Size
-	n := 0 // the references into sec, to allocate once
-	for _, r := range h.new.drefs {
-		if r-lo < size {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	keys := make([]uint64, 0, n)
-	add := func(mark uint64) func(refs []uint32) {
-		return func(refs []uint32) {
-			for _, r := range refs {
-				if r-lo < size {
-					keys = append(keys, uint64(r-lo)<<1|mark)
-				}
-			}
-		}
-	}
-	h.eachRefRun(true, add(1))
-	h.eachRefRun(false, add(0))
-	return radixSort(keys, 0, bits.Len64(uint64(size))+1)
-}
-
-// fromKeys fills ix from refKeys' keys: one entry per address.
-func (ix *refIndex) fromKeys(keys []uint64) {
-	ix.offs = make([]uint32, 0, len(keys))
-	for _, k := range keys {
-		off := uint32(k >> 1)
-		if j := len(ix.offs) - 1; j >= 0 && ix.offs[j] == off {
-			continue
-		}
-		if k&1 == 0 {
-			j := len(ix.offs)
-			for len(ix.unpatched) <= j/64 {
-				ix.unpatched = append(ix.unpatched, 0)
-			}
-			ix.unpatched[j/64] |= 1 << (j % 64)
-		}
-		ix.offs = append(ix.offs, off)
-	}
-}
-
-// isUnpatched reports whether some unchanged function refers to offs[k].
-func (ix *refIndex) isUnpatched(k int) bool {
-	return k/64 < len(ix.unpatched) && ix.unpatched[k/64]&(1<<(k%64)) != 0
-}
-
-// search returns the index of the first referenced offset at or after
-// rva's.
-func (ix *refIndex) search(rva uint32) int {
-	if rva < ix.base {
-		return 0
-	}
-	i, _ := slices.BinarySearch(ix.offs, rva-ix.base)
-	return i
-}
-
-// before returns the nearest referenced address at or before rva, not
-// before lo.
-func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
-	if rva < ix.base {
-		return 0, false
-	}
-	i, found := slices.BinarySearch(ix.offs, rva-ix.base)
-	if found {
-		i++
-	}
-	if i == 0 {
-		return 0, false
-	}
-	best := ix.base + ix.offs[i-1]
-	if best < lo {
-		return 0, false
-	}
-	return best, true
-}
-
-// owners returns whether the data at [lo, hi) is referred to at all, and
-// whether only by patched functions. The referrers of a changed range are
-// the references inside it, or else those of the nearest referenced
-// address before it (the start of the datum the range is part of).
-func (ix *refIndex) owners(lo, hi, secStart uint32) (referenced, onlyPatched bool) {
-	inside := func(a, b uint32) (bool, bool) { // any reference in [a, b), all patched
-		any, all := false, true
-		for k := ix.search(a); k < len(ix.offs) && ix.base+ix.offs[k] < b; k++ {
-			any, all = true, all && !ix.isUnpatched(k)
-			if !all {
-				break // settled
-			}
-		}
-		return any, all
-	}
-	if any, all := inside(lo, hi); any {
-		return true, all
-	}
-	if lo == 0 {
-		return false, false
-	}
-	at, ok := ix.before(lo-1, secStart)
-	if !ok {
-		return false, false
-	}
-	_, all := inside(at, at+1)
-	return true, all
-}
-
-// codeWords holds what drop needs of a read-only section pair: both
-// sections' bytes over a cluster, a chunk at a time (in place when the
-// images are mapped), and the references into the new one.
-type codeWords struct {
-	h      *assessor
-	os, ns *Section
-	lo, hi uint32 // section offsets of the current cluster, word aligned
-	base   uint32 // section offset of ob and nb
-	ob, nb []byte // both sections' bytes over part of the cluster
-	// obuf and nbuf back ob and nb when the images are not mapped.
-	obuf, nbuf []byte
-	bad        bool // the cluster's bytes could not be read
-	refs       *refIndex
-	// budget bounds the words checked per section: code-derived words
-	// (jump tables) are few; past the budget, changed words count as data.
-	budget int
-}
-
-// maxDerivedWords is the budget of a codeWords.
-const maxDerivedWords = 1 << 16
-
-// wordChunk is how many bytes of a cluster codeWords reads at a time: the
-// budget may run out long before the end of a large cluster.
-const wordChunk = 16 << 10
-
-// load starts the cluster [lo, hi), word aligned; its bytes are read as
-// the words are checked.
-func (c *codeWords) load(lo, hi uint32) {
-	c.lo = lo &^ 3
-	c.hi = min((hi+3)&^3, c.os.Size, c.ns.Size)
-	c.base, c.ob, c.nb, c.bad = c.lo, c.ob[:0], c.nb[:0], false
-}
-
-// words returns both sections' bytes of the word at offset off of the
-// cluster, reading the next chunk if needed; nil outside the cluster.
-func (c *codeWords) words(off uint32) (o, n []byte) {
-	if c.bad || off < c.lo || uint64(off)+4 > uint64(c.hi) {
-		return nil, nil
-	}
-	if off < c.base || uint64(off-c.base)+4 > uint64(len(c.ob)) {
-		size := min(c.hi-off, wordChunk)
-		c.base = off
-		// Buffers of the chunk's size, not sectionChunkAt's default of a
-		// sectionChunk: most clusters are a few words.
-		c.obuf, c.nbuf = slices.Grow(c.obuf[:0], int(size)), slices.Grow(c.nbuf[:0], int(size))
-		var oerr, nerr error
-		c.ob, oerr = sectionChunkAt(c.h.old, c.os, &c.obuf, off, size)
-		c.nb, nerr = sectionChunkAt(c.h.new, c.ns, &c.nbuf, off, size)
-		if oerr != nil || nerr != nil {
-			c.bad = true
-			return nil, nil
-		}
-	}
-	return c.ob[off-c.base:], c.nb[off-c.base:]
-}
-
-// derived reports whether the 32-bit word at offset off holds a code
-// address that changed only because the code moved: an image-relative RVA
-// (MSVC jump tables, SEH scope tables) or an offset relative to the start
-// of its table (GCC jump tables), the table being the nearest address
-// before the word that code refers to.
-func (c *codeWords) derived(off uint32) bool {
-	if c.os == nil || c.budget <= 0 {
-		return false
-	}
-	op, np := c.words(off)
-	if op == nil {
-		return false
-	}
-	c.budget--
-	h := c.h
-	ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np)
-	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) {
-		return true
-	}
-	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
-	if !ok {
-		return false
-	}
-	to, tn := c.os.RVA+(base-c.ns.RVA)+ov, base+nv // wrapping adds a signed offset
-	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
-}
-
-// drop returns the parts of r whose words are not code-derived.
-func (c *codeWords) drop(out []ByteRange, r ByteRange) []ByteRange {
-	for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
-		if c.budget <= 0 {
-			// No word is derived past the budget: the rest is kept whole,
-			// as the word by word pieces would merge into.
-			lo := max(w, r.Off)
-			return appendRange(out, ByteRange{Off: lo, Size: r.Off + r.Size - lo})
-		}
-		if !c.derived(w) {
-			lo, hi := max(w, r.Off), min(w+4, r.Off+r.Size)
-			out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
-		}
-	}
-	return out
-}
-
-// clusterGap is how far apart two changed byte ranges of one section may
-// be and still be reported as one finding.
-const clusterGap = 16
-
-// rodata reports the changed ranges of a read-only section (os is nil for
-// an added section) as rodata-changed findings, or warnings when only
-// changed or added code refers to them, cluster by cluster, after
-// dropping code-derived words. It stops once the rule's findings are
-// capped: the verdict is settled and the rest would not be shown.
-func (h *assessor) rodata(name string, os, ns *Section, changed []ByteRange) {
-	c := &codeWords{h: h, os: os, ns: ns, refs: h.newRefIndex(ns), budget: maxDerivedWords}
-	var kept []ByteRange
-	for i := 0; i < len(changed); {
-		// A cluster: ranges less than clusterGap apart.
-		j := i + 1
-		for j < len(changed) && changed[j].Off-(changed[j-1].Off+changed[j-1].Size) <= clusterGap {
-			j++
-		}
-		kept = kept[:0]
-		if os != nil && c.budget > 0 {
-			c.load(changed[i].Off, changed[j-1].Off+changed[j-1].Size)
-			for _, r := range changed[i:j] {
-				kept = c.drop(kept, r)
-			}
-		} else {
-			kept = append(kept, changed[i:j]...)
-		}
-		i = j
-		if len(kept) == 0 {
-			continue
-		}
-		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
-		n := sumBytes(kept)
-		referenced, onlyPatched := c.refs.owners(ns.RVA+lo, ns.RVA+hi, ns.RVA)
-		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + lo, Section: name}
-		if referenced && onlyPatched {
-			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), referred to only by changed or added code: the patch must carry them", n, lo, hi)
-			h.warn(f)
-		} else {
-			f.Message = fmt.Sprintf("%d bytes of read-only data changed in [%#x,%#x), not referred to by changed code only: unchanged code would keep the old values", n, lo, hi)
-			h.find(f)
-		}
-		// Stop once nothing more would be shown and the verdict is settled.
-		if nf, nw := h.counts[RuleRodataChanged], h.wcounts[RuleRodataChanged]; nf > maxFindingsPerRule || nf > 0 && nw > maxFindingsPerRule {
-			return
-		}
-	}
-}
-
 // removed flags removed functions still reachable in the old image: from
 // pointers in its data, or from old code that is not replaced.
-func (h *assessor) removed() {
+func (h *assessor) removed() error {
 	old := h.old
 	var gone []int // indices of the removed old functions, sorted
 	for _, k := range h.removedFD {
@@ -1498,7 +1026,7 @@ func (h *assessor) removed() {
 		}
 	}
 	if len(gone) == 0 {
-		return
+		return nil
 	}
 	if !slices.IsSorted(gone) {
 		slices.Sort(gone)
@@ -1531,7 +1059,19 @@ func (h *assessor) removed() {
 	var om []Range
 	var win window
 	relocs := old.relocs.rvas
+	type pointers struct {
+		first uint32 // RVA of the first pointer
+		sec   string
+		n     int
+	}
+	pointedTo := map[int]*pointers{} // by removed function
+	var order []int
 	for k := 0; k < len(relocs); k++ {
+		if k%(1<<16) == 0 {
+			if err := h.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		rva := relocs[k]
 		if sec == nil || !sec.Contains(rva) {
 			sec, om = old.Section(rva), nil
@@ -1559,12 +1099,21 @@ func (h *assessor) removed() {
 			continue
 		}
 		if i := goneAt(uint32(v - old.ImageBase)); i >= 0 {
-			h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: rva, Section: sec.Name, Function: h.funcName(old, old.Functions[i].RVA),
-				Message: "a removed function is still pointed to by data of the old image"})
+			if pointedTo[i] == nil {
+				pointedTo[i] = &pointers{first: rva, sec: sec.Name}
+				order = append(order, i)
+			}
+			pointedTo[i].n++
 		}
 	}
+	// One finding per removed function, at its first pointer.
+	for _, i := range order {
+		p := pointedTo[i]
+		h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: p.first, Section: p.sec, Function: h.funcName(old, old.Functions[i].RVA),
+			Message: fmt.Sprintf("a removed function is still pointed to by %d words of data of the old image (the first at %s+%#x)", p.n, p.sec, p.first-old.Section(p.first).RVA)})
+	}
 	if len(old.fps) != len(old.Functions) {
-		return
+		return nil
 	}
 	// Every function's callees are a slice of old.calls: the positions
 	// there of calls to removed functions (usually none) tell which
@@ -1576,7 +1125,7 @@ func (h *assessor) removed() {
 		}
 	}
 	if len(hits) == 0 {
-		return
+		return nil
 	}
 	for i := range old.Functions {
 		fp := &old.fps[i]
@@ -1589,10 +1138,58 @@ func (h *assessor) removed() {
 		}
 		for _, c := range old.callees(i) {
 			if c >= 0 && isGone(int(c)) {
-				h.find(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
+				h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: old.Functions[c].RVA, Section: secName(old, old.Functions[c].RVA),
 					Function: h.funcName(old, old.Functions[c].RVA), Message: fmt.Sprintf("a removed function is still called by unchanged %s", h.funcName(old, old.Functions[i].RVA))})
 			}
 		}
+	}
+	return nil
+}
+
+// added notes the new functions: the patch carries them. A new function
+// that unchanged code calls would have made that code Changed, so each is
+// reached only from changed code, or from data the data rules judge.
+func (h *assessor) added() {
+	for _, k := range h.addedFD {
+		fd := &h.res.Functions[k]
+		if fd.New == nil {
+			continue
+		}
+		f := Finding{Rule: RuleFunctionAdded, Image: "new", RVA: fd.New.RVA}
+		if h.shown(f.Rule) {
+			f.Section, f.Function = secName(h.new, fd.New.RVA), h.funcName(h.new, fd.New.RVA)
+			f.Message = fmt.Sprintf("new function of %d bytes: the patch carries it beside the base image", fd.New.Size)
+		}
+		h.add(f)
+	}
+}
+
+// metadataNotes notes the metadata that changed: whole metadata sections,
+// the PE header fields a rebuild rewrites, and the metadata ranges inside
+// data sections whose change data() set aside.
+func (h *assessor) metadataNotes() {
+	for k := range h.res.Sections {
+		sd := &h.res.Sections[k]
+		if !metadataSection(sd.Name) || sd.Kind == Identical || sd.Kind == Moved {
+			continue
+		}
+		f := Finding{Rule: RuleMetadataChanged, Image: "new", Section: sd.Name,
+			Message: fmt.Sprintf("metadata section %s %v (%d bytes differ): regenerated by the patch tooling", sd.Name, sd.Kind, sd.ChangedBytes)}
+		if sd.New != nil {
+			f.RVA = sd.New.RVA
+		}
+		h.add(f)
+	}
+	if o, n := h.of, h.nf; o != nil && n != nil && o.Format == FormatPE {
+		if o.TimeDateStamp != n.TimeDateStamp {
+			h.add(Finding{Rule: RuleMetadataChanged, Image: "new", Message: fmt.Sprintf("TimeDateStamp %#x → %#x: a patch names its base image by it", o.TimeDateStamp, n.TimeDateStamp)})
+		}
+		if o.CheckSum != n.CheckSum {
+			h.add(Finding{Rule: RuleMetadataChanged, Image: "new", Message: fmt.Sprintf("CheckSum %#x → %#x: a patch names its base image by it", o.CheckSum, n.CheckSum)})
+		}
+	}
+	for _, m := range h.metaChanged {
+		h.add(m)
 	}
 }
 
@@ -1633,7 +1230,9 @@ func (w *window) at(off, n uint32) []byte {
 }
 
 // Redirect sizes: a rel32 jump on x86, a B imm26 on Arm64, and the 2-byte
-// short jump at an entry that hops into the padding [S11].
+// short jump at an entry that hops into the padding ("Patch or attack?
+// Inside the Windows Secure Hotpatch Report", see the package
+// documentation's sources).
 const (
 	jumpSizeX86   = 5
 	jumpSizeArm64 = 4
@@ -1660,19 +1259,19 @@ func (h *assessor) room() {
 		case p.Size+p.After >= jump:
 			if old.Arch != ArchARM64 {
 				f := Finding{Rule: RuleUnpaddedEntry, Image: "old"}
-				if h.shown(f.Rule, true) {
+				if h.shown(f.Rule) {
 					f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
 					f.Message = fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)
 				}
-				h.warn(f)
+				h.add(f)
 			}
 		default:
 			f := Finding{Rule: RuleNoRoomForJump, Image: "old"}
-			if h.shown(f.Rule, false) {
+			if h.shown(f.Rule) {
 				f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
 				f.Message = fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)
 			}
-			h.find(f)
+			h.add(f)
 		}
 	}
 }

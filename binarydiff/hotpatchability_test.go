@@ -83,10 +83,12 @@ func expectedRules(k difftest.Mutation, cfg difftest.Config, old, new *difftest.
 				case d.Name != name:
 				case d.Writable:
 					want[binarydiff.RuleDataChanged] = true
-				case len(changed) == 0 && !addedOrRemoved:
-					want[binarydiff.RuleRodataChanged] = true
-				default: // changed code may be the only user: a warning then
-					may[binarydiff.RuleRodataChanged] = true
+				default:
+					// Read by unchanged code, or by no code, or pointing to
+					// mutable data; or, when code changed, read only by it.
+					for _, r := range []binarydiff.Rule{binarydiff.RuleRodataChanged, binarydiff.RuleRodataUnattributed, binarydiff.RuleConstPointer} {
+						may[r] = true
+					}
 				}
 			}
 		}
@@ -98,6 +100,8 @@ func expectedRules(k difftest.Mutation, cfg difftest.Config, old, new *difftest.
 		}
 		may[binarydiff.RuleDataChanged] = true
 		may[binarydiff.RuleRodataChanged] = true
+		may[binarydiff.RuleRodataUnattributed] = true
+		may[binarydiff.RuleConstPointer] = true
 	case difftest.DeleteFunc:
 		for _, gone := range tr.Removed {
 			for _, d := range old.Data {
@@ -105,12 +109,29 @@ func expectedRules(k difftest.Mutation, cfg difftest.Config, old, new *difftest.
 					if p.Target == gone {
 						want[binarydiff.RuleRemovedReferenced] = true
 						may[binarydiff.RuleRodataChanged] = true // the pointer was retargeted
+						may[binarydiff.RuleRodataUnattributed] = true
 					}
 				}
 			}
 		}
 	}
 	return want, may
+}
+
+// checkVerdict checks that the verdict follows from the lists: blockers
+// make it NotPatchable, else undecided findings Unknown, else Patchable.
+func checkVerdict(t tb, a *binarydiff.Assessment) {
+	t.Helper()
+	want := binarydiff.Patchable
+	switch {
+	case len(a.Findings) > 0:
+		want = binarydiff.NotPatchable
+	case len(a.Unknowns) > 0:
+		want = binarydiff.Unknown
+	}
+	if a.Verdict != want {
+		t.Errorf("verdict %v with %d blockers and %d undecided", a.Verdict, len(a.Findings), len(a.Unknowns))
+	}
 }
 
 // noRoom reports from the layout whether function name of im lacks room
@@ -131,10 +152,14 @@ func noRoom(im *difftest.Image, l *difftest.Layout, name string) bool {
 	return !(min(before, 64) >= 5 && p.Size >= 2) && p.Size+after < 5
 }
 
+// ruleSet returns the rules of the blockers and the undecided findings.
 func ruleSet(a *binarydiff.Assessment) map[binarydiff.Rule]bool {
 	m := map[binarydiff.Rule]bool{}
 	for _, r := range a.Rules() {
 		m[r] = true
+	}
+	for _, f := range a.Unknowns {
+		m[f.Rule] = true
 	}
 	return m
 }
@@ -144,8 +169,8 @@ func TestHotpatchabilitySelf(t *testing.T) {
 		im := difftest.ImageGen(difftest.Config{Symbols: true, Exports: rapid.Bool().Draw(t, "exports")}).Draw(t, "image")
 		_, b := hpBuild(t, im)
 		_, a := hpAssess(t, b, b)
-		if !a.Patchable() || len(a.Findings) > 0 || len(a.Warnings) > 0 {
-			t.Fatalf("self diff: %v findings %v warnings %v", a.Verdict, a.Findings, a.Warnings)
+		if !a.Patchable() || len(a.Findings) > 0 || len(a.Unknowns) > 0 || len(a.Warnings) > 0 || len(a.Notes) > 0 {
+			t.Fatalf("self diff: %v findings %v unknowns %v warnings %v notes %v", a.Verdict, a.Findings, a.Unknowns, a.Warnings, a.Notes)
 		}
 	})
 }
@@ -180,9 +205,7 @@ func TestHotpatchabilityMutations(t *testing.T) {
 						t.Errorf("unexpected finding %v\nfindings: %v\nsummary %+v", r, a.Blockers(), res.Summary)
 					}
 				}
-				if a.Patchable() != (len(a.Findings) == 0) {
-					t.Errorf("verdict %v with %d findings", a.Verdict, len(a.Findings))
-				}
+				checkVerdict(t, a)
 			})
 		})
 	}
@@ -294,7 +317,7 @@ func TestHotpatchabilityLoaderEdits(t *testing.T) {
 				_, ob := hpBuild(t, old)
 				_, nb := hpBuild(t, new)
 				_, a := hpAssess(t, ob, nb)
-				if got := a.Rules(); len(got) != 1 || got[0] != tc.want {
+				if got := a.Rules(); len(got) != 1 || got[0] != tc.want || len(a.Unknowns) > 0 {
 					t.Fatalf("rules %v, want [%v]: %v", got, tc.want, a.Blockers())
 				}
 			})

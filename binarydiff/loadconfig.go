@@ -33,24 +33,25 @@ const (
 // (IMAGE_LOAD_CONFIG_DIRECTORY32 or 64) that matters for hotpatching. A
 // field is zero when the directory's Size does not cover it: older images
 // have shorter directories, and the Size field, not the structure of the
-// newest SDK, bounds every read. Offsets are those of winnt.h (SDK
-// 10.0.26100.0) [S14].
+// newest SDK, bounds every read. Offsets are those of winnt.h of the
+// Windows SDK 10.0.26100.0 (as published in microsoft/win32metadata,
+// https://github.com/microsoft/win32metadata).
 type LoadConfig struct {
-	Size          uint32 // the directory's own Size field, clipped to the bytes present
-	TimeDateStamp uint32
-	MajorVersion  uint16
-	MinorVersion  uint16
+	Size          uint32 `json:"size"` // the directory's own Size field, clipped to the bytes present
+	TimeDateStamp uint32 `json:"timeDateStamp"`
+	MajorVersion  uint16 `json:"majorVersion"`
+	MinorVersion  uint16 `json:"minorVersion"`
 
-	SecurityCookie       uint64 // VA of the /GS cookie
-	GuardCFFunctionTable uint64 // VA of the CFG function table
-	GuardCFFunctionCount uint64
-	GuardFlags           uint32 // IMAGE_GUARD_* (CFG, retpoline, EH continuation, XFG)
-	CHPEMetadataPointer  uint64 // VA of the CHPE metadata: nonzero in Arm64EC, Arm64X and x86 CHPE images
+	SecurityCookie       uint64 `json:"securityCookie"`       // VA of the /GS cookie
+	GuardCFFunctionTable uint64 `json:"guardCfFunctionTable"` // VA of the CFG function table
+	GuardCFFunctionCount uint64 `json:"guardCfFunctionCount"`
+	GuardFlags           uint32 `json:"guardFlags"`          // IMAGE_GUARD_* (CFG, retpoline, EH continuation, XFG)
+	CHPEMetadataPointer  uint64 `json:"chpeMetadataPointer"` // VA of the CHPE metadata: nonzero in Arm64EC, Arm64X and x86 CHPE images
 	// HotPatchTableOffset is the RVA of the IMAGE_HOT_PATCH_INFO of a
 	// hotpatch image; 0 in a base image.
-	HotPatchTableOffset      uint32
-	GuardEHContinuationTable uint64
-	GuardEHContinuationCount uint64
+	HotPatchTableOffset      uint32 `json:"hotPatchTableOffset"`
+	GuardEHContinuationTable uint64 `json:"guardEhContinuationTable"`
+	GuardEHContinuationCount uint64 `json:"guardEhContinuationCount"`
 }
 
 // CFG reports whether the image is instrumented for Control Flow Guard.
@@ -130,29 +131,30 @@ func ParseLoadConfig(p []byte, plus64 bool) (*LoadConfig, []Warning, error) {
 
 // HotPatchInfo is the IMAGE_HOT_PATCH_INFO a hotpatch image's load
 // configuration points to (HotPatchTableOffset), with the base images it
-// patches (winnt.h [S14]). Fields a version does not have are zero.
+// patches (winnt.h, Windows SDK 10.0.26100.0). Fields a version does not
+// have are zero.
 type HotPatchInfo struct {
-	Version           uint32
-	Size              uint32
-	SequenceNumber    uint32
-	BufferOffset      uint32 // version 2 and later
-	ExtraPatchSize    uint32 // version 3 and later
-	MinSequenceNumber uint32 // version 4
-	Flags             uint32 // version 4: IMAGE_HOT_PATCH_INFO_FLAG_*
-	Bases             []HotPatchBase
+	Version           uint32         `json:"version"`
+	Size              uint32         `json:"size"`
+	SequenceNumber    uint32         `json:"sequenceNumber"`
+	BufferOffset      uint32         `json:"bufferOffset"`      // version 2 and later
+	ExtraPatchSize    uint32         `json:"extraPatchSize"`    // version 3 and later
+	MinSequenceNumber uint32         `json:"minSequenceNumber"` // version 4
+	Flags             uint32         `json:"flags"`             // version 4: IMAGE_HOT_PATCH_INFO_FLAG_*
+	Bases             []HotPatchBase `json:"bases"`
 }
 
 // HotPatchBase is one IMAGE_HOT_PATCH_BASE: a base image the patch applies
 // to, identified by the TimeDateStamp and CheckSum of its PE headers.
 type HotPatchBase struct {
-	SequenceNumber        uint32
-	Flags                 uint32 // IMAGE_HOT_PATCH_BASE_*
-	OriginalTimeDateStamp uint32
-	OriginalCheckSum      uint32
-	CodeIntegrityInfo     uint32
-	CodeIntegritySize     uint32
-	PatchTable            uint32
-	BufferOffset          uint32 // version 2 and later
+	SequenceNumber        uint32 `json:"sequenceNumber"`
+	Flags                 uint32 `json:"flags"` // IMAGE_HOT_PATCH_BASE_*
+	OriginalTimeDateStamp uint32 `json:"originalTimeDateStamp"`
+	OriginalCheckSum      uint32 `json:"originalCheckSum"`
+	CodeIntegrityInfo     uint32 `json:"codeIntegrityInfo"`
+	CodeIntegritySize     uint32 `json:"codeIntegritySize"`
+	PatchTable            uint32 `json:"patchTable"`
+	BufferOffset          uint32 `json:"bufferOffset"` // version 2 and later
 }
 
 // ParseHotPatchInfo decodes an IMAGE_HOT_PATCH_INFO table from p, which
@@ -205,7 +207,8 @@ func ParseHotPatchInfo(p []byte) (*HotPatchInfo, error) {
 }
 
 // CHPE says whether an image mixes architectures (Compiled Hybrid PE).
-// Hotpatch cannot service CHPE binaries on Arm64 [S1].
+// Hotpatch cannot service CHPE binaries on Arm64 ("Hotpatch updates",
+// https://learn.microsoft.com/windows/deployment/windows-autopatch/manage/windows-autopatch-hotpatch-updates).
 type CHPE uint8
 
 const (

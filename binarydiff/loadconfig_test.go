@@ -13,7 +13,8 @@ import (
 )
 
 // loadConfig64 returns an IMAGE_LOAD_CONFIG_DIRECTORY64 of size bytes with
-// the fields the tests read, at the offsets of winnt.h [S14].
+// the fields the tests read, at the offsets of winnt.h (Windows SDK
+// 10.0.26100.0).
 func loadConfig64(size uint32, guard uint32, chpe uint64, hotpatch uint32) []byte {
 	p := make([]byte, max(size, 0x148))
 	binary.LittleEndian.PutUint32(p[0:], size)

@@ -19,7 +19,8 @@ type matcher struct {
 	o2n, n2o []int32
 	pass     []Pass
 	matched  int
-	dmaps    map[[2]*Section]*dataMap // by old and new section, built on demand
+	dmaps    map[[2]*Section]*dataMap   // by old and new section, built on demand
+	anchors  map[[2]uint32][]dataAnchor // the anchors of the data maps that built them, by section RVAs (keepAnchors)
 	dmapsMu  sync.Mutex
 	dataOK   []int8                // by old index: the data verdict, 0 if not known (see claimData)
 	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new

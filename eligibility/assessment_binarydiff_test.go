@@ -76,4 +76,21 @@ func TestCheckUpdateWithBinaryAssessment(t *testing.T) {
 	if f := eligibility.CheckUpdate(unknown, a); !f.Disputed || !strings.Contains(f.Why, "cannot be hotpatched") {
 		t.Errorf("unknown kind, not patchable: %+v", f)
 	}
+
+	// A read-only constant no code refers to changed: the assessment
+	// cannot tell who reads it (Unknown), which disputes nothing.
+	table := base.Clone()
+	table.Data = append(table.Data, difftest.Data{Name: "table", Bytes: []byte("0123456789abcdef")})
+	edited := table.Clone()
+	edited.Data[1].Bytes[3] = 'X'
+	a = assess(t, table, edited)
+	if a.Verdict != binarydiff.Unknown || a.Patchable() || len(a.Blockers()) == 0 {
+		t.Fatalf("unattributed constant: %v %v", a.Verdict, a.Blockers())
+	}
+	if f := eligibility.CheckUpdate(hot, a); f.Outcome != eligibility.Pass || f.Disputed {
+		t.Errorf("hotpatch, undecided: %+v", f)
+	}
+	if f := eligibility.CheckUpdate(unknown, a); f.Outcome != eligibility.Unknown || !strings.Contains(f.Why, "cannot tell") {
+		t.Errorf("unknown kind, undecided: %+v", f)
+	}
 }

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	go run ./examples/patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW
+//	go run ./examples/patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch [-v]] OLD NEW
 //
 // Without -json it prints a summary in the manner of git diff --stat: the
 // count of functions per kind, the most-changed functions, and the data
@@ -68,6 +68,7 @@ type config struct {
 	top       int  // changed functions to list in the text summary
 	explain   bool // instruction-level diff of each listed changed function
 	hotpatch  bool // assess hotpatchability
+	verbose   bool // with hotpatch: list every finding
 }
 
 // cli runs the command with args and returns its exit status: 0 on
@@ -82,8 +83,9 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.top, "top", 20, "number of changed functions to list")
 	fs.BoolVar(&c.explain, "explain", false, "print an instruction-level diff of each listed changed function")
 	fs.BoolVar(&c.hotpatch, "hotpatch", false, "assess whether the change can be hotpatched (in-memory function replacement)")
+	fs.BoolVar(&c.verbose, "v", false, "with -hotpatch, list every finding (the text report shows 5 per rule)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch] OLD NEW\n")
+		fmt.Fprintf(fs.Output(), "usage: patchdiff [-json [-all]] [-no-symbols] [-top N] [-explain] [-hotpatch [-v]] OLD NEW\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -120,7 +122,9 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) er
 	}
 	var a *binarydiff.Assessment
 	if c.hotpatch {
-		a = res.Hotpatchability(old, new)
+		if a, err = res.HotpatchabilityContext(ctx, old, new); err != nil {
+			return err
+		}
 	}
 	if c.json {
 		if !c.all {
@@ -139,7 +143,7 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) er
 	}
 	printStat(w, old, new, res, c.top, c.explain)
 	if a != nil {
-		printHotpatch(w, a)
+		writeHotpatch(w, a, c.verbose)
 	}
 	return nil
 }
@@ -196,31 +200,6 @@ func openBoth(oldPath, newPath string) (old, new *binarydiff.Binary, err error) 
 		return nil, nil, err
 	}
 	return old, new, nil
-}
-
-// printHotpatch prints an assessment: the verdict, what the images are,
-// the findings and the warnings.
-func printHotpatch(w io.Writer, a *binarydiff.Assessment) {
-	fmt.Fprintf(w, "\nhotpatch: %s (%d findings, %d warnings)\n", a.Verdict, len(a.Findings), len(a.Warnings))
-	for _, side := range []struct {
-		name string
-		f    *binarydiff.ImageFacts
-	}{{"old", a.Old}, {"new", a.New}} {
-		if f := side.f; f != nil {
-			cfg := f.LoadConfig != nil && f.LoadConfig.CFG()
-			fmt.Fprintf(w, "  %s image: %s %v, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
-				side.name, machineName(f.Format, f.Machine), f.Format, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
-		}
-	}
-	for _, f := range a.Findings {
-		fmt.Fprintf(w, "  %s\n", f)
-	}
-	if len(a.Warnings) > 0 {
-		fmt.Fprintf(w, "warnings:\n")
-	}
-	for _, f := range a.Warnings {
-		fmt.Fprintf(w, "  %s\n", f)
-	}
 }
 
 func printStat(w io.Writer, old, new *binarydiff.Binary, res *binarydiff.Result, top int, explain bool) {

@@ -95,7 +95,7 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite testdata/schema.golden")
+var update = flag.Bool("update", false, "rewrite the golden files (JSON schema, -hotpatch reports)")
 
 // TestJSONSchema keeps the shape of `patchdiff -json -hotpatch` (every
 // path and its JSON types) in testdata/schema.golden; the package

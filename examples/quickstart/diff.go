@@ -70,16 +70,9 @@ func diff() error {
 		}
 	}
 	a := res.Hotpatchability(old, new)
-	fmt.Printf("\nhotpatchable in memory: %v\n", a.Patchable())
-	// A Go program is rarely hotpatchable: its runtime tables in read-only
-	// data change with any code change. Count the blockers per rule.
-	count := map[binarydiff.Rule]int{}
-	for _, f := range a.Findings {
-		count[f.Rule]++
-	}
-	for _, r := range a.Rules() {
-		fmt.Printf("  blocked by %v (%d findings)\n", r, count[r])
-	}
+	// Patchable, NotPatchable or Unknown, and why (the rule counts are in
+	// a.ByRule; patchdiff -hotpatch prints them in full).
+	fmt.Printf("\nhotpatchable in memory: %v (%v: %s)\n", a.Patchable(), a.Verdict, a.Reason)
 	return nil
 }
 

@@ -1,0 +1,248 @@
+package binarydiff
+
+// The Go runtime's own tables inside a Go image's data (its pclntab,
+// funcdata, moduledata, build information, type and itab lists): the
+// linker makes them, and the hotpatchability assessment takes them for
+// metadata, found through the moduledata.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"iter"
+)
+
+// goRuntime locates the Go runtime's tables in image b through its
+// moduledata (the runtime's table of its tables, in writable data): the
+// pclntab, the findfunctab, the type descriptors, and the moduledata
+// itself, which holds the sizes of the others. It returns the ranges
+// (metadata: the linker regenerates them) and the type range, or nothing
+// for an image that is not Go or whose moduledata is not recognized.
+func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
+	side := btoi(b == h.new)
+	if h.goMetaOK[side] {
+		return h.goMeta[side], h.goTypes[side]
+	}
+	h.goMetaOK[side] = true
+	if h.ptrSize() != 8 {
+		return nil, Range{}
+	}
+	va := func(v uint64) (uint32, bool) {
+		if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
+			return 0, false
+		}
+		return uint32(v - b.ImageBase), true
+	}
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&SectionWrite == 0 || s.Flags&SectionExec != 0 || s.FileSize == 0 {
+			continue
+		}
+		for r := range goPointerSlots(b, s) {
+			var hdr [8]byte
+			var md [goModuledataWords * 8]byte
+			if !h.readRVA(b, md[:8], r) {
+				continue
+			}
+			pc, ok := va(binary.LittleEndian.Uint64(md[:8]))
+			if !ok || !h.readRVA(b, hdr[:], pc) || !goPclnMagic(hdr[:]) || !h.readRVA(b, md[:], r) {
+				continue
+			}
+			w := func(k int) uint64 { return binary.LittleEndian.Uint64(md[8*k:]) }
+			text, etext := w(22), w(23)
+			if w(20) != text || etext <= text { // minpc is the start of the text
+				continue
+			}
+			var ms rangeList
+			ms.add(r, goModuledataSize)
+			if ftab, ok := va(w(16)); ok {
+				// The pclntab runs from its header past the function table.
+				if end := uint64(ftab) + w(17)*8; end > uint64(pc) && end-uint64(pc) < 1<<31 {
+					ms.add(pc, uint32(end-uint64(pc)))
+				}
+			}
+			for _, k := range []int{1, 4, 7, 10, 13} { // funcnametab, cutab, filetab, pctab, pclntable
+				if lo, ok := va(w(k)); ok && w(k+1) < 1<<31 {
+					size := w(k + 1)
+					if k == 4 {
+						size *= 4
+					}
+					ms.add(lo, uint32(size))
+				}
+			}
+			if ff, ok := va(w(19)); ok {
+				// findfunctab: a bucket of 4+16 bytes per 4 KiB of text.
+				// The funcdata (go:func.*, at gofunc) lies between the
+				// pclntab's tables and it: all of it is the pclntab's.
+				end := uint64(ff) + min((etext-text+4095)/4096*20, 1<<30)
+				if gf, ok := va(w(40)); ok && gf > pc && gf < ff && end-uint64(pc) < 1<<31 {
+					ms.add(pc, uint32(end-uint64(pc)))
+				} else {
+					ms.add(ff, uint32(end-uint64(ff)))
+				}
+			}
+			// Since Go 1.22 epclntab follows gofunc, then the textsectmap,
+			// typelinks ([]int32) and itablinks ([]*itab) slices: lists
+			// the linker makes of the types and itabs.
+			if ep, ok := va(w(41)); ok && ep > pc && h.section(b, ep) == h.section(b, pc) {
+				var more [9 * 8]byte
+				if h.readRVA(b, more[:], r+42*8) {
+					m := func(k int) uint64 { return binary.LittleEndian.Uint64(more[8*(k-42):]) }
+					for _, sl := range [][3]uint64{{m(45), m(46), 4}, {m(48), m(49), 8}} {
+						if lo, ok := va(sl[0]); ok && sl[1] < 1<<26 {
+							ms.add(lo, uint32(sl[1]*sl[2]))
+						}
+					}
+				}
+			}
+			for _, br := range h.goBuildInfo(b) {
+				ms.add(br.RVA, br.Size)
+			}
+			t, ok1 := va(w(37))
+			et, ok2 := va(w(38))
+			if ok1 && ok2 && et > t {
+				types = Range{RVA: t, Size: et - t}
+			}
+			if gf, ok := va(w(40)); ok {
+				h.goFunc[side] = gf
+			}
+			h.goMeta[side], h.goTypes[side] = mergeRanges(ms), types
+			return h.goMeta[side], types
+		}
+	}
+	return nil, Range{}
+}
+
+// goBuildInfoMagic starts the build information a Go linker records (the
+// blob named go:buildinfo, at the start of the writable data).
+const goBuildInfoMagic = "\xff Go buildinf:"
+
+// goBuildInfo returns the ranges of b's Go build information: the blob
+// named go:buildinfo (version and module information, inline since Go
+// 1.18) and the copy of the module information that runtime.modinfo
+// points to in read-only data. It is what the build recorded (module
+// paths and versions, settings), not program data.
+func (h *assessor) goBuildInfo(b *Binary) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		var hdr [32]byte
+		if s.Flags&SectionWrite == 0 || s.FileSize < 64 || !h.readRVA(b, hdr[:], s.RVA) || string(hdr[:len(goBuildInfoMagic)]) != goBuildInfoMagic || hdr[15]&2 == 0 {
+			continue
+		}
+		// Two varint-prefixed strings follow: the Go version and the
+		// module information.
+		p := make([]byte, min(s.FileSize, 1<<16))
+		if !h.readRVA(b, p, s.RVA) {
+			return nil
+		}
+		off := 32
+		var mod []byte
+		for k := 0; k < 2; k++ {
+			n, w := binary.Uvarint(p[off:])
+			if w <= 0 || n > uint64(len(p)-off-w) {
+				return nil
+			}
+			if k == 1 {
+				mod = p[off+w : off+w+int(n)]
+			}
+			off += w + int(n)
+		}
+		out := []Range{{RVA: s.RVA, Size: uint32(off)}}
+		if len(mod) >= 32 {
+			if c := h.findBytes(b, mod); len(c) > 0 {
+				out = append(out, c[0])
+				// runtime.modinfo, the string header pointing to that copy.
+				out = append(out, h.findStringHeader(b, uint64(c[0].RVA)+b.ImageBase, uint64(len(mod)))...)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// findStringHeader returns the range of the first string header (address
+// and length words) for the string at va of n bytes in b's writable data.
+func (h *assessor) findStringHeader(b *Binary, va, n uint64) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&SectionWrite == 0 || s.Flags&SectionExec != 0 || s.FileSize == 0 {
+			continue
+		}
+		p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), maxModuledataScan, b.size)))
+		if err != nil {
+			continue
+		}
+		for off := 0; off+16 <= len(p); off += 8 {
+			if binary.LittleEndian.Uint64(p[off:]) == va && binary.LittleEndian.Uint64(p[off+8:]) == n {
+				return []Range{{RVA: s.RVA + uint32(off), Size: 16}}
+			}
+		}
+	}
+	return nil
+}
+
+// findBytes returns the range of the first copy of p in b's read-only
+// data, if any.
+func (h *assessor) findBytes(b *Binary, p []byte) []Range {
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&(SectionWrite|SectionExec|SectionBSS) != 0 || s.FileSize == 0 || metadataSection(s.Name) {
+			continue
+		}
+		data, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), b.size)))
+		if err != nil {
+			continue
+		}
+		if k := bytes.Index(data, p); k >= 0 {
+			return []Range{{RVA: s.RVA + uint32(k), Size: uint32(len(p))}}
+		}
+	}
+	return nil
+}
+
+// maxModuledataScan bounds how far into a writable section of an image
+// without relocations goPointerSlots looks for the moduledata (it sits in
+// the first part of the data, after the build information).
+const maxModuledataScan = 4 << 20
+
+// goPointerSlots yields the RVAs in writable section s that may hold the
+// moduledata's first pointer: the relocated pointers, or in an image
+// without relocations (a Go executable that is not position
+// independent) every aligned word holding an address in the image.
+func goPointerSlots(b *Binary, s *Section) iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		if len(b.relocs.rvas) > 0 {
+			for _, r := range b.relocs.in(s.RVA, s.RVA+s.FileSize) {
+				if !yield(r) {
+					return
+				}
+			}
+			return
+		}
+		p, err := b.bytesAt(s.RVA, uint32(min(int64(s.FileSize), maxModuledataScan, b.size)))
+		if err != nil {
+			return
+		}
+		for off := 0; off+8 <= len(p); off += 8 {
+			if v := binary.LittleEndian.Uint64(p[off:]); v > b.ImageBase && v-b.ImageBase < uint64(b.size)<<1 && !yield(s.RVA+uint32(off)) {
+				return
+			}
+		}
+	}
+}
+
+// goModuledataWords is how many words of a moduledata goRuntime reads:
+// up to the type range and epclntab (Go 1.22 and later: pcHeader, five tables, ftab,
+// findfunctab, minpc, maxpc, text, etext, the data, bss and coverage
+// bounds, end, gcdata, gcbss, types, etypes, rodata, gofunc, epclntab).
+const goModuledataWords = 42
+
+// goModuledataSize is the size of a moduledata (Go 1.22 to 1.26): all of
+// it is linker-made metadata (the bounds of the tables, their lengths).
+const goModuledataSize = 608
+
+// goPclnMagic reports whether p starts a Go 1.18+ pclntab header for a
+// 64-bit image.
+func goPclnMagic(p []byte) bool {
+	m := binary.LittleEndian.Uint32(p)
+	return (m == go120PclntabMagic || m == go118PclntabMagic) && p[4] == 0 && p[5] == 0 && (p[6] == 1 || p[6] == 2 || p[6] == 4) && p[7] == 8
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/patchmodel/patchmodel/binarydiff"
+)
+
+// realPairs are release pairs of the corpus cache (binarydiff/corpus:
+// fetch.sh downloads and builds them) whose verdict was read by hand
+// against the rule table: want is the verdict, rules the blocking rules
+// that must be among the findings. big pairs run only with
+// PATCHMODEL_CORPUS=all.
+var realPairs = []struct {
+	old, new string
+	want     binarydiff.Verdict
+	rules    []binarydiff.Rule
+	big      bool
+	why      string
+}{
+	{"sodium-win-5.0.9", "sodium-win-5.0.10", binarydiff.Patchable, nil, false,
+		"15 function bodies changed; the only data that changed are code RVAs in exception scope tables, which moved with the code"},
+	{"rollup-4.69.2", "rollup-4.69.3", binarydiff.Patchable, nil, false, "no function changed"},
+	{"watcher-win-2.5.4", "watcher-win-2.5.6", binarydiff.Patchable, nil, false, "no function changed"},
+	{"null-go1.26.8-windows-amd64-exe-a", "null-go1.26.8-windows-amd64-exe-b", binarydiff.Patchable, nil, false, "a byte-identical rebuild"},
+	{"go1.24.13-windows-amd64-exe-v1", "go1.24.13-windows-amd64-exe-v2", binarydiff.Unknown, nil, false,
+		"one function changed and reads a new string; the Go type descriptors were re-encoded, which the model cannot judge"},
+	{"go1.23.12-windows-amd64-exe-v1", "go1.23.12-windows-amd64-exe-v2", binarydiff.Unknown, nil, false, "the same edit, Go 1.23"},
+	{"go1.23.12-linux-amd64-pie-v1", "go1.23.12-linux-amd64-pie-v2", binarydiff.Unknown, nil, false, "the same edit, ELF PIE"},
+	{"go1.21.13-windows-amd64-exe-v1", "go1.21.13-windows-amd64-exe-v2", binarydiff.Unknown, nil, false,
+		"the same edit, Go 1.21 without relocations: pointers inferred, the build information grew and the data after it moved"},
+	{"sodium-linux-5.0.9", "sodium-linux-5.0.10", binarydiff.NotPatchable, []binarydiff.Rule{binarydiff.RuleExportsChanged}, false,
+		"an exported symbol was added (legacy rule); nothing else blocks"},
+	{"duckdb-node-linux-1.5.5", "duckdb-node-linux-1.5.6", binarydiff.NotPatchable,
+		[]binarydiff.Rule{binarydiff.RuleImportsChanged, binarydiff.RuleExportsChanged}, false, "symbols imported and exported changed"},
+	{"lightningcss-1.32.0", "lightningcss-1.33.0", binarydiff.NotPatchable,
+		[]binarydiff.Rule{binarydiff.RuleImportsChanged, binarydiff.RuleEntryChanged}, false,
+		"a new Rust toolchain: imports removed (TlsAlloc, ...), the DLL entry point's code changed"},
+	{"duckdb-dll-1.5.5", "duckdb-dll-1.5.6", binarydiff.NotPatchable, []binarydiff.Rule{binarydiff.RuleExportsChanged}, true, "a release with new exports"},
+	{"libvips-dll-0.35.5", "libvips-dll-0.35.6", binarydiff.NotPatchable, []binarydiff.Rule{binarydiff.RuleImportsChanged}, true, "a release with new imports"},
+}
+
+// maxReportLines is a screen: the -hotpatch report of a real pair must fit.
+const maxReportLines = 60
+
+// TestHotpatchRealPairs assesses real release pairs from the corpus cache
+// and checks the verdicts read by hand, and that each text report fits a
+// screen. It skips without the cache.
+func TestHotpatchRealPairs(t *testing.T) {
+	dir := os.Getenv("PATCHMODEL_CORPUS_CACHE")
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			t.Skip("no cache directory")
+		}
+		dir = filepath.Join(cache, "patchmodel-corpus")
+	}
+	dir = filepath.Join(dir, "files")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh", dir)
+	}
+	for _, p := range realPairs {
+		t.Run(p.old, func(t *testing.T) {
+			if p.big && os.Getenv("PATCHMODEL_CORPUS") != "all" {
+				t.Skip("a large pair: PATCHMODEL_CORPUS=all runs it")
+			}
+			oldPath, newPath := filepath.Join(dir, p.old), filepath.Join(dir, p.new)
+			for _, f := range []string{oldPath, newPath} {
+				if _, err := os.Stat(f); err != nil {
+					t.Skipf("%s not in the cache", f)
+				}
+			}
+			var out bytes.Buffer
+			if err := run(context.Background(), &out, oldPath, newPath, config{top: 20, hotpatch: true}); err != nil {
+				t.Fatal(err)
+			}
+			i := strings.Index(out.String(), "\nhotpatch: ")
+			if i < 0 {
+				t.Fatalf("no report:\n%s", out.String())
+			}
+			report := out.String()[i+1:]
+			if n := strings.Count(report, "\n"); n > maxReportLines {
+				t.Errorf("report of %d lines, more than a screen:\n%s", n, report)
+			}
+			old, new, err := openBoth(oldPath, newPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer old.Close()
+			defer new.Close()
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := res.HotpatchabilityContext(context.Background(), old, new)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Verdict != p.want {
+				t.Errorf("verdict %v, want %v (%s)\n%s", a.Verdict, p.want, p.why, report)
+			}
+			for _, r := range p.rules {
+				if !slices.Contains(a.Rules(), r) {
+					t.Errorf("blocking rules %v lack %v (%s)", a.Rules(), r, p.why)
+				}
+			}
+			t.Logf("%v: %s", a.Verdict, a.Reason)
+		})
+	}
+}
