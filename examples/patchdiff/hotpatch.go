@@ -28,8 +28,8 @@ func writeHotpatch(w io.Writer, a *binarydiff.Assessment, all bool) {
 	}{{"old", a.Old}, {"new", a.New}} {
 		if f := side.f; f != nil {
 			cfg := f.LoadConfig != nil && f.LoadConfig.CFG()
-			fmt.Fprintf(w, "  %s image: %v machine %#x, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
-				side.name, f.Format, f.Machine, len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
+			fmt.Fprintf(w, "  %s image: %v %s, %d imports, %d exports, CFG %v, CHPE %v, hotpatch image %v\n",
+				side.name, f.Format, machineName(f.Format, f.Machine), len(f.Imports), len(f.Exports), cfg, f.CHPE, f.IsHotpatch())
 		}
 	}
 	writeGroups(w, "blockers", a.Findings, a.ByRule, all)
