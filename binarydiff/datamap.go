@@ -22,6 +22,8 @@ import (
 // and 8-byte words unique on both sides whose order agrees (the longest
 // increasing chain, as in patience diff), anchor it.
 type dataMap struct {
+	oldRVA, newRVA uint32 // of the two sections
+	readOnly       bool   // neither section is writable
 	prefix, suffix uint32 // bytes of common prefix and suffix
 	sizeDelta      int64
 	anchors        []dataAnchor      // by old offset, strictly increasing in both; see buildAnchors
@@ -62,13 +64,25 @@ const maxDataMapBytes = 64 << 20
 // then name what the pointer points to (see sectionBytes).
 var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 
+// dataPointerMark5 replaces pointerMark[5] in a pointer to data: its
+// identity, a hash of the bytes there, tells data apart for the alignment
+// but is no identity of the item (the bytes after a small item are its
+// neighbours'), so content compares two pointers to data as equal.
+const dataPointerMark5 = 0xFF
+
+// dataPointerAt reports whether p holds a relocated pointer to data at o.
+func dataPointerAt(p []byte, o uint32) bool {
+	return uint64(o)+8 <= uint64(len(p)) && p[o+5] == dataPointerMark5 && bytes.Equal(p[o:o+5], pointerMark[:5])
+}
+
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
-	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
+	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both,
+		oldRVA: os.RVA, newRVA: ns.RVA, readOnly: (os.Flags|ns.Flags)&SectionWrite == 0}
 	m.free = func() {
 		m.ob, m.nb = nil, nil
 		freeOld()
@@ -215,13 +229,21 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
 			copy(p[o:], pointerMark[:])
 			if id := ptr(t); id != 0 {
-				binary.LittleEndian.PutUint16(p[o+6:], uint16(mix64(id)))
+				putPointerID(p[o+6:], mix64(id))
 			} else if id := dataPointerID(b, t); id != 0 {
-				binary.LittleEndian.PutUint16(p[o+6:], uint16(id))
+				p[o+5] = dataPointerMark5
+				putPointerID(p[o+6:], id)
 			}
 		}
 	}
 	return p, free
+}
+
+// putPointerID writes the two bytes of a pointer's identity, neither of
+// them NUL: a NUL would end what a reference is taken to read (see
+// content), hiding the rest of the identity.
+func putPointerID(p []byte, id uint64) {
+	p[0], p[1] = byte(id%255)+1, byte(id>>8%255)+1
 }
 
 // privateMapper is implemented by readers that can map bytes
@@ -332,6 +354,33 @@ func (m *dataMap) guess(a uint32, b int64) bool {
 		}
 	}
 	return true
+}
+
+// content reports whether a reference at old offset a and one at new
+// offset b read the same bytes: the (up to) 8 bytes there, through the
+// first NUL of either side (a C string's terminator ends it), relocated
+// pointers compared by the functions they point to (pointers to data are
+// equal: see dataPointerMark5). in is false
+// when either lies past the file bytes (uninitialized data).
+func (m *dataMap) content(a, b uint32) (equal, in bool) {
+	if a >= uint32(len(m.ob)) || b >= uint32(len(m.nb)) {
+		return false, false
+	}
+	n := min(8, uint32(len(m.ob))-a, uint32(len(m.nb))-b)
+	o, p := m.ob[a:a+n], m.nb[b:b+n]
+	for i := uint32(0); i < n; i++ {
+		if dataPointerAt(m.ob, a+i) && dataPointerAt(m.nb, b+i) {
+			i += 7
+			continue
+		}
+		if o[i] != p[i] {
+			return false, true
+		}
+		if o[i] == 0 {
+			break
+		}
+	}
+	return true, true
 }
 
 // same reports whether the (up to) 8 bytes at old offset a equal those at

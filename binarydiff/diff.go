@@ -72,8 +72,8 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) 
 	if err := cmp.Or(matchErr, secErr); err != nil {
 		return nil, err
 	}
-	for _, fd := range res.Functions {
-		res.Summary.add(fd.Kind)
+	for i := range res.Functions {
+		res.Summary.add(&res.Functions[i])
 	}
 	m.progress("sections")
 	return res, nil
@@ -106,10 +106,14 @@ func (m *matcher) classify() []FunctionDiff {
 			if of.RVA != nf.RVA {
 				fd.Kind = Moved
 			}
-		case m.old.fps[oi].norm == m.new.fps[ni].norm: // a callee or data reference retargeted
+		case m.old.fps[oi].norm == m.new.fps[ni].norm: // a callee or data reference differs
 			fd.Kind, fd.Similarity = Changed, maxChangedSimilarity
+			fd.Refs = m.why[int32(oi)]
+			for _, r := range fd.Refs {
+				fd.Cause |= r.Cause
+			}
 		default:
-			fd.Kind = Changed
+			fd.Kind, fd.Cause = Changed, CauseCode
 			changed, oldIdx, newIdx = append(changed, len(out)), append(oldIdx, oi), append(newIdx, int(ni))
 		}
 		out = append(out, fd)
@@ -215,6 +219,9 @@ func (m *matcher) claimData() {
 		blk := &blocks[k]
 		w := dataWalker{m: m, disjoint: disjoint}
 		claim := func(dm *dataMap, a, b uint32) bool {
+			if v, ok := w.judge(dm, a, b); ok {
+				return v
+			}
 			if v, ok := dm.fastShared(a, b); ok {
 				return v
 			}
@@ -262,10 +269,6 @@ func (m *matcher) claimData() {
 		}()
 	}
 	wg.Wait()
-	for _, dm := range m.dmaps {
-		dm.free()
-	}
-	m.dmaps = nil
 	for _, blk := range blocks {
 		start := int32(0)
 		for k, oi := range blk.pairs {
@@ -279,6 +282,12 @@ func (m *matcher) claimData() {
 			start = blk.at[k]
 		}
 	}
+	// The contents are still there: say why the others are Changed.
+	m.explainRejected(disjoint)
+	for _, dm := range m.dmaps {
+		dm.free()
+	}
+	m.dmaps = nil
 }
 
 // claimBlockSize is how many old functions a block of claimData holds;

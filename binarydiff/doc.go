@@ -95,7 +95,14 @@
 //   - each call, tail call and function pointer goes to functions that were
 //     paired with each other (a call retargeted to another function, or to
 //     an added or from a removed one, makes the pair Changed), and
-//   - each data reference points to the same data. All references of the
+//   - each data reference reads the same bytes: up to 8 from where it
+//     points, through a NUL, relocated pointers compared by the paired
+//     function they point to (any two pointers to data compare equal), and
+//     32-bit jump-table entries by the place in paired code they lead to.
+//     In read-only data that is all: data that moved, or moved with its
+//     neighbours reordered, or an equal copy, reads the same. In writable
+//     and uninitialized data, where which variable is meant matters, the
+//     reference must also point to the same data. All those references of the
 //     pairs that may be Identical are judged together, per pair of
 //     sections, and the verdict does not depend on which side is old
 //     (except past the alignment budget, see Limits): in
@@ -138,31 +145,48 @@
 //
 //	identical  paired, same normalized code, same RVA
 //	moved      paired, same normalized code, different RVA
-//	changed    paired, normalized code differs, or a callee or data reference was retargeted
+//	changed    paired, and the normalized code, a callee or the data read differs (its cause)
 //	added      only in the new image
 //	removed    only in the old image
+//
+// Every Changed pair carries its causes (FunctionDiff.Cause), any of:
+//
+//	code    the normalized instructions differ ([Explain] lists them)
+//	callee  a call, tail call or function pointer reaches a function that is
+//	        not the partner of the old target (FunctionDiff.Refs; Explain
+//	        gives the site and both targets)
+//	data    a data reference reads other bytes, or other writable data
+//	        (FunctionDiff.Refs; Explain gives the site, both addresses and
+//	        sections, and the bytes: hex, and text when printable)
+//
+// Callee and data causes are looked for only when the code is equal; a
+// pair whose code differs has cause code alone. Summary.DataOnly counts
+// the Changed pairs whose only cause is data: code that did not change
+// reading data that did.
 //
 // # JSON
 //
 // A [Result] marshals as follows; these names are stable:
 //
 //	{
-//	  "old": {"format": "pe", "arch": "amd64", "image_base": 5368709120, "entry": 4096, "functions": 1954, "warnings": 0},
+//	  "old": {"format": "pe", "arch": "amd64", "imageBase": 5368709120, "entry": 4096, "functions": 1954, "warnings": 0},
 //	  "new": {…same…},
 //	  "functions": [
 //	    {"kind": "changed",                      // identical|moved|changed|added|removed
 //	     "old": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for added; name omitted if unknown
 //	     "new": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for removed
 //	     "similarity": 0.95,                     // 1 for identical/moved, [0,1) for changed, 0 for added/removed
-//	     "pass": "name"},                        // name|exact|normalized|structural|callgraph|alignment|similarity, "" if unpaired
+//	     "pass": "name",                         // name|exact|normalized|structural|callgraph|alignment|similarity, "" if unpaired
+//	     "cause": ["code"],                      // code|callee|data: present exactly for changed
+//	     "refs": [{"cause": ["data"], "index": 0, "old": 8192, "new": 8200}]},  // differing callees and data references, when the code is equal
 //	    …
 //	  ],
-//	  "summary": {"identical": 1953, "moved": 0, "changed": 1, "added": 0, "removed": 0},
+//	  "summary": {"identical": 1953, "moved": 0, "changed": 1, "added": 0, "removed": 0, "dataOnly": 0},
 //	  "sections": [
 //	    {"name": ".rdata", "kind": "changed",    // identical|moved|changed|added|removed
 //	     "old": {"rva": 675840, "size": 904872}, "new": {…},
 //	     "changed": [{"off": 1234, "size": 1}],  // offsets from the section start
-//	     "changed_bytes": 1},
+//	     "changedBytes": 1},
 //	    …
 //	  ]
 //	}

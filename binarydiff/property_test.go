@@ -141,8 +141,9 @@ func funcList(b *binarydiff.Binary) string {
 
 // outcome is what the result says about one function name of the truth.
 type outcome struct {
-	kind binarydiff.Kind
-	peer string // name of the function on the other side, by layout
+	kind  binarydiff.Kind
+	peer  string // name of the function on the other side, by layout
+	cause binarydiff.Cause
 }
 
 // outcomes names each function diff through the layouts: a pair is keyed
@@ -166,10 +167,10 @@ func outcomes(t tb, res *binarydiff.Result, lo, ln *difftest.Layout) (old, new m
 			nn = nameAt(ln, fd.New)
 		}
 		if fd.Old != nil {
-			old[on] = outcome{fd.Kind, nn}
+			old[on] = outcome{fd.Kind, nn, fd.Cause}
 		}
 		if fd.New != nil {
-			new[nn] = outcome{fd.Kind, on}
+			new[nn] = outcome{fd.Kind, on, fd.Cause}
 		}
 	}
 	return old, new
@@ -199,6 +200,12 @@ func truthErrors(t tb, tr difftest.Truth, res *binarydiff.Result, lo, ln *diffte
 	}
 	for _, name := range tr.Changed {
 		expect(name, old[name], binarydiff.Changed, name)
+	}
+	for _, name := range tr.DataRead {
+		expect(name, old[name], binarydiff.Changed, name)
+		if c := old[name].cause; c != binarydiff.CauseData {
+			errs = append(errs, fmt.Sprintf("%s reads other data: got cause %v, want data", name, c))
+		}
 	}
 	for _, name := range tr.Removed {
 		expect(name, old[name], binarydiff.Removed, "")
@@ -366,7 +373,7 @@ func checkTouched(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *diffte
 		}
 	}
 	untouched := func(o outcome) bool { return o.kind == binarydiff.Identical || o.kind == binarydiff.Moved }
-	for _, name := range slices.Concat(tr.Changed, tr.Removed) {
+	for _, name := range slices.Concat(tr.Changed, tr.DataRead, tr.Removed) {
 		if got := old[name]; untouched(got) {
 			errs = append(errs, fmt.Sprintf("touched %s: reported %v (paired with %q)", name, got.kind, got.peer))
 		}

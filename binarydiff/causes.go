@@ -1,0 +1,183 @@
+package binarydiff
+
+import (
+	"encoding/binary"
+	"sort"
+)
+
+// A pair with equal normalized code is Changed when a callee or a data
+// reference differs (see claimData); these say which, so that every
+// Changed carries its causes (FunctionDiff.Cause, FunctionDiff.Refs).
+
+// judge settles a data reference, old offset a and new offset b in dm's
+// sections, by what it reads (see dataMap.content): different bytes are a
+// change wherever the data lies, unless they are offsets into code that
+// reach the same place of paired functions (see codeOffsetsAgree); equal
+// bytes in read-only data are no change, wherever the data moved and
+// whatever moved around it, since the code reads the same value. ok is
+// false when the bytes cannot settle it: uninitialized data, which has
+// none, and equal bytes in writable data, where which variable is
+// referred to matters; the data map decides those.
+func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
+	eq, in := dm.content(a, b)
+	switch {
+	case !in:
+		return false, false
+	case eq:
+		return true, dm.readOnly
+	case dm.readOnly && w.m.codeOffsetsAgree(dm, a, b):
+		return true, true
+	}
+	return false, true
+}
+
+// codeOffsetsAgree reports whether the words a reference reads at old
+// offset a and new offset b are jump-table entries that lead to the same
+// place: read as 32-bit offsets from the table (as LLVM lays out jump
+// tables) or as image-relative addresses (as MSVC does), every word
+// reaches the same offset in functions paired with each other. Such
+// tables change whenever code moves, and are part of the code they
+// belong to.
+func (m *matcher) codeOffsetsAgree(dm *dataMap, a, b uint32) bool {
+	n := min(8, uint32(len(dm.ob))-a, uint32(len(dm.nb))-b) &^ 3
+	if n == 0 {
+		return false
+	}
+	for _, base := range [2][2]uint32{{dm.oldRVA + a, dm.newRVA + b}, {0, 0}} {
+		ok := true
+		for j := uint32(0); j < n && ok; j += 4 {
+			to := base[0] + binary.LittleEndian.Uint32(dm.ob[a+j:])
+			tn := base[1] + binary.LittleEndian.Uint32(dm.nb[b+j:])
+			ok = m.sameCodePlace(to, tn)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// sameCodePlace reports whether old RVA to and new RVA tn lie in
+// executable sections at the same offset from the starts of two paired
+// functions, the last ones starting at or before them: the targets of a
+// jump table often lie past the end found for a function that jumps
+// through one (code reached only by an indirect jump).
+func (m *matcher) sameCodePlace(to, tn uint32) bool {
+	fo, fn := lastStart(m.old, to), lastStart(m.new, tn)
+	return fo >= 0 && fn >= 0 && m.o2n[fo] == int32(fn) &&
+		to-m.old.Functions[fo].RVA == tn-m.new.Functions[fn].RVA &&
+		executable(m.old, to) && executable(m.new, tn)
+}
+
+// lastStart returns the index of the last function starting at or before
+// rva, or -1.
+func lastStart(b *Binary, rva uint32) int {
+	return sort.Search(len(b.Functions), func(i int) bool { return b.Functions[i].RVA > rva }) - 1
+}
+
+func executable(b *Binary, rva uint32) bool {
+	s := b.Section(rva)
+	return s != nil && s.Flags&SectionExec != 0
+}
+
+// explainRejected records in m.why the differing callees and data
+// references of every pair with equal normalized code that is not
+// Identical or Moved. It runs once the data maps have resolved their
+// claims, before their contents are released.
+func (m *matcher) explainRejected(disjoint [2]bool) {
+	m.why = map[int32][]ChangedRef{}
+	var todo []int32
+	for oi, ni := range m.o2n {
+		if ni >= 0 && m.dataOK[oi] != 1 && m.old.fps[oi].norm == m.new.fps[ni].norm {
+			todo = append(todo, int32(oi))
+		}
+	}
+	out := make([][]ChangedRef, len(todo))
+	parallel(len(todo), m.opts.Workers, false, func(_ *scratch, k int) {
+		oi := int(todo[k])
+		ni := int(m.o2n[oi])
+		w := dataWalker{m: m, disjoint: disjoint}
+		out[k] = w.dataChanges(m.old.dataRefs(oi), m.new.dataRefs(ni), m.calleeChanges(oi, ni, nil))
+	}, nil)
+	for k, oi := range todo {
+		m.dataOK[oi] = 2
+		if len(out[k]) == 0 {
+			// Every reference agrees when looked at alone: the claims of
+			// other pairs decided against it (see dataMap.chain).
+			out[k] = []ChangedRef{{Cause: CauseData, Index: -1, Retargeted: true}}
+		}
+		m.why[oi] = out[k]
+	}
+}
+
+// calleeChanges appends to out the callees of old function oi and new
+// function ni that are not partners (see calleesAgree).
+func (m *matcher) calleeChanges(oi, ni int, out []ChangedRef) []ChangedRef {
+	co, cn := m.old.callees(oi), m.new.callees(ni)
+	rva := func(b *Binary, l []int32, k int) (int32, uint32) {
+		if k >= len(l) || l[k] < 0 {
+			return -1, 0
+		}
+		return l[k], b.Functions[l[k]].RVA
+	}
+	for k := range max(len(co), len(cn)) {
+		a, ra := rva(m.old, co, k)
+		b, rb := rva(m.new, cn, k)
+		if k < len(co) && k < len(cn) && (a < 0) == (b < 0) && (a < 0 || m.o2n[a] == b) {
+			continue
+		}
+		if len(out) == maxChangedRefs {
+			break
+		}
+		out = append(out, ChangedRef{Cause: CauseCallee, Index: k, Old: ra, New: rb})
+	}
+	return out
+}
+
+// dataChanges appends to out the data references ro[k], rn[k] that
+// differ, judged as claimData does, the data maps' verdicts known.
+func (w *dataWalker) dataChanges(ro, rn []uint32, out []ChangedRef) []ChangedRef {
+	for k := range max(len(ro), len(rn)) {
+		if len(out) == maxChangedRefs {
+			break
+		}
+		if k >= len(ro) || k >= len(rn) {
+			r := ChangedRef{Cause: CauseData, Index: k}
+			if k < len(ro) {
+				r.Old = ro[k]
+			} else {
+				r.New = rn[k]
+			}
+			out = append(out, r)
+			continue
+		}
+		a, b := ro[k], rn[k]
+		os, ns := w.section(0, a), w.section(1, b)
+		if os == nil || ns == nil {
+			if a != b {
+				out = append(out, ChangedRef{Cause: CauseData, Index: k, Old: a, New: b})
+			}
+			continue
+		}
+		dm := w.dataMap(os, ns)
+		ao, bo := a-os.RVA, b-ns.RVA
+		if v, ok := w.judge(dm, ao, bo); ok {
+			if !v {
+				out = append(out, ChangedRef{Cause: CauseData, Index: k, Old: a, New: b})
+			}
+			continue
+		}
+		// Equal bytes in writable data, or uninitialized data: the data
+		// map's verdict, where one was asked for.
+		v, ok := dm.fastShared(ao, bo)
+		if !ok {
+			if v, ok = dm.verdict[[2]uint32{ao, bo}]; !ok {
+				v = true
+			}
+		}
+		if !v {
+			out = append(out, ChangedRef{Cause: CauseData, Index: k, Old: a, New: b, Retargeted: true})
+		}
+	}
+	return out
+}

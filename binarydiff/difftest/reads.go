@@ -1,0 +1,122 @@
+package difftest
+
+import "slices"
+
+// What a data reference reads: binarydiff judges a reference of two
+// functions with equal code by the bytes it reads, up to 8 from its
+// address and through the first NUL, relocated pointers compared by the
+// function they point to. The ground truth does the same from the images'
+// data items as they are laid out (see Image.Build: items in order, each
+// aligned, then dataGuard zero bytes).
+
+// cell is one byte a reference reads: a plain byte, or byte k of a
+// pointer to a function.
+type cell struct {
+	b      byte
+	target string // set for a pointer's bytes
+	k      int
+}
+
+// dataLayout is the contents of the two data sections of an image, as
+// cells, and where each item starts.
+type dataLayout struct {
+	cells [2][]cell // read-only, writable
+	at    map[string][2]int
+}
+
+func layoutData(im *Image) dataLayout {
+	l := dataLayout{at: map[string][2]int{}}
+	for _, d := range im.Data {
+		s := 0
+		if d.Writable {
+			s = 1
+		}
+		align := int(max(d.Align, 1))
+		if d.Align == 0 {
+			align = 8
+		}
+		for len(l.cells[s])%align != 0 {
+			l.cells[s] = append(l.cells[s], cell{})
+		}
+		start := len(l.cells[s])
+		l.at[d.Name] = [2]int{s, start}
+		for _, c := range d.Bytes {
+			l.cells[s] = append(l.cells[s], cell{b: c})
+		}
+		for _, p := range d.Ptrs {
+			for k := range 8 {
+				if int(p.Offset)+k < len(d.Bytes) {
+					l.cells[s][start+int(p.Offset)+k] = cell{target: p.Target, k: k}
+				}
+			}
+		}
+	}
+	for s := range l.cells {
+		l.cells[s] = append(l.cells[s], make([]cell, dataGuard)...)
+	}
+	return l
+}
+
+// dataGuard is how many zero bytes follow the last data item of a
+// section, so that what follows (unwind data, exports) is never read as
+// part of it.
+const dataGuard = 8
+
+// read returns the cells a reference to item name at addend reads, or
+// nil if there is no such item.
+func (l dataLayout) read(name string, addend int32) []cell {
+	at, ok := l.at[name]
+	if !ok {
+		return nil
+	}
+	c := l.cells[at[0]]
+	lo := at[1] + int(addend)
+	if lo < 0 || lo >= len(c) {
+		return nil
+	}
+	return c[lo:min(lo+8, len(c))]
+}
+
+// sameRead reports whether two reads are the same: equal cells up to the
+// first NUL byte.
+func sameRead(a, b []cell) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return false
+		}
+		if a[i].target == "" && a[i].b == 0 {
+			return true
+		}
+	}
+	return true
+}
+
+// readsDiffer reports whether a function whose code is equal on both sides
+// reads different data through one of its data references.
+func readsDiffer(f *Func, lo, ln dataLayout) bool {
+	for _, in := range f.Body {
+		if in.Target == "" {
+			continue
+		}
+		if _, ok := lo.at[in.Target]; !ok {
+			continue // a function
+		}
+		if !sameRead(lo.read(in.Target, in.Addend), ln.read(in.Target, in.Addend)) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnlyTwin reports whether a reference to name+addend would read the
+// same as one to target+addend of in, in read-only data: binarydiff cannot
+// tell them apart (nor can the code).
+func (l dataLayout) readOnlyTwin(in Insn, name string, addend int32) bool {
+	a, ok1 := l.at[in.Target]
+	b, ok2 := l.at[name]
+	return ok1 && ok2 && a[0] == 0 && b[0] == 0 && slices.Equal(l.read(in.Target, in.Addend), l.read(name, addend))
+}
