@@ -2,7 +2,9 @@ package binarydiff
 
 import (
 	"encoding/binary"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // A pair with equal normalized code is Changed when a callee or a data
@@ -19,7 +21,14 @@ import (
 // none, and equal bytes in writable data, where which variable is
 // referred to matters; the data map decides those.
 func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
-	eq, in := dm.content(a, b)
+	eq, in := dm.content(a, b, 8)
+	if in && !eq {
+		// A small item followed by other data on either side: only its
+		// own bytes count.
+		if n := w.m.itemSize(dm.oldRVA+a, dm.newRVA+b); n < 8 {
+			eq, _ = dm.content(a, b, n)
+		}
+	}
 	switch {
 	case !in:
 		return false, false
@@ -29,6 +38,56 @@ func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
 		return true, true
 	}
 	return false, true
+}
+
+// itemStarts is where the data items of one side start, as far as the
+// image tells: the data addresses its functions refer to and its
+// relocated pointers point to, sorted.
+type itemStarts struct {
+	once sync.Once
+	rvas []uint32
+}
+
+// itemSize returns how far the items at old RVA a and new RVA b extend at
+// least before another referenced item starts, on either side (at most 8).
+func (m *matcher) itemSize(a, b uint32) uint32 {
+	n := uint32(8)
+	for side, rva := range [2]uint32{a, b} {
+		it := &m.items[side]
+		it.once.Do(func() { it.rvas = dataTargets(m.bin(side)) })
+		i, _ := slices.BinarySearch(it.rvas, rva+1)
+		if i < len(it.rvas) {
+			n = min(n, it.rvas[i]-rva)
+		}
+	}
+	return n
+}
+
+// dataTargets returns, sorted, the data addresses b's functions refer to
+// and its relocated pointers hold.
+func dataTargets(b *Binary) []uint32 {
+	psz := uint32(8)
+	if b.Arch == Arch386 {
+		psz = 4
+	}
+	relocs := b.relocs.in(0, ^uint32(0))
+	r := make([]uint32, 0, len(b.drefs)+len(relocs))
+	r = append(r, b.drefs...)
+	var buf [8]byte
+	for _, at := range relocs {
+		p := b.view(at, psz)
+		if p == nil {
+			if b.readRVA(buf[:psz], at) != nil {
+				continue
+			}
+			p = buf[:psz]
+		}
+		if t := readPtr(p, psz) - b.ImageBase; t < 1<<32 {
+			r = append(r, uint32(t))
+		}
+	}
+	slices.Sort(r)
+	return slices.Compact(r)
 }
 
 // codeOffsetsAgree reports whether the words a reference reads at old

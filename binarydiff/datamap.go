@@ -81,6 +81,7 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
+	ob, nb = ob[:initialized(ob)], nb[:initialized(nb)]
 	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both,
 		oldRVA: os.RVA, newRVA: ns.RVA, readOnly: (os.Flags|ns.Flags)&SectionWrite == 0}
 	m.free = func() {
@@ -239,6 +240,24 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 	return p, free
 }
 
+// initialized returns how many bytes of a section's file data count as
+// initialized: up to its last 8-byte word that is not zero. Zeros after it
+// are what the linker padded the file with, or variables that start as
+// zero and which it happened to place there: uninitialized data as much as
+// what lies past the file data, which may lie on either side of that
+// boundary in the other version (as Go's linker lays out .data). A section
+// of zeros only is kept whole: there would be nothing left to align.
+func initialized(p []byte) int {
+	n := len(p)
+	for n > 0 && p[n-1] == 0 {
+		n--
+	}
+	if n == 0 {
+		return len(p)
+	}
+	return min(len(p), (n+7)&^7)
+}
+
 // putPointerID writes the two bytes of a pointer's identity, neither of
 // them NUL: a NUL would end what a reference is taken to read (see
 // content), hiding the rest of the identity.
@@ -357,16 +376,16 @@ func (m *dataMap) guess(a uint32, b int64) bool {
 }
 
 // content reports whether a reference at old offset a and one at new
-// offset b read the same bytes: the (up to) 8 bytes there, through the
+// offset b read the same bytes: the (up to) w bytes there, through the
 // first NUL of either side (a C string's terminator ends it), relocated
 // pointers compared by the functions they point to (pointers to data are
 // equal: see dataPointerMark5). in is false
 // when either lies past the file bytes (uninitialized data).
-func (m *dataMap) content(a, b uint32) (equal, in bool) {
+func (m *dataMap) content(a, b, w uint32) (equal, in bool) {
 	if a >= uint32(len(m.ob)) || b >= uint32(len(m.nb)) {
 		return false, false
 	}
-	n := min(8, uint32(len(m.ob))-a, uint32(len(m.nb))-b)
+	n := min(w, uint32(len(m.ob))-a, uint32(len(m.nb))-b)
 	o, p := m.ob[a:a+n], m.nb[b:b+n]
 	for i := uint32(0); i < n; i++ {
 		if dataPointerAt(m.ob, a+i) && dataPointerAt(m.nb, b+i) {

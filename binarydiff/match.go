@@ -23,6 +23,7 @@ type matcher struct {
 	dmapsMu  sync.Mutex
 	dataOK   []int8                 // by old index: the data verdict, 0 if not known (see claimData)
 	why      map[int32][]ChangedRef // by old index: the differing references of pairs with equal code that are Changed
+	items    [2]itemStarts          // old and new: where data items start (see causes.go)
 	toks     [2]map[int32][]uint32  // decoded tokens of small functions, old and new
 	scratch  *scratch
 	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use

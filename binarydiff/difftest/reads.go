@@ -20,8 +20,9 @@ type cell struct {
 // dataLayout is the contents of the two data sections of an image, as
 // cells, and where each item starts.
 type dataLayout struct {
-	cells [2][]cell // read-only, writable
-	at    map[string][2]int
+	cells  [2][]cell // read-only, writable
+	at     map[string][2]int
+	starts [2][]int // per section, sorted: the offsets code refers to
 }
 
 func layoutData(im *Image) dataLayout {
@@ -54,7 +55,30 @@ func layoutData(im *Image) dataLayout {
 	for s := range l.cells {
 		l.cells[s] = append(l.cells[s], make([]cell, dataGuard)...)
 	}
+	for _, f := range im.Funcs {
+		for _, in := range f.Body {
+			if at, ok := l.at[in.Target]; ok {
+				l.starts[at[0]] = append(l.starts[at[0]], at[1]+int(in.Addend))
+			}
+		}
+	}
+	for s := range l.starts {
+		slices.Sort(l.starts[s])
+	}
 	return l
+}
+
+// room returns how many bytes from a reference to name+addend lie before
+// the next offset code refers to (at most 8): binarydiff takes a data item
+// to end there.
+func (l dataLayout) room(name string, addend int32) int {
+	at := l.at[name]
+	o := at[1] + int(addend)
+	i, _ := slices.BinarySearch(l.starts[at[0]], o+1)
+	if i < len(l.starts[at[0]]) {
+		return min(8, l.starts[at[0]][i]-o)
+	}
+	return 8
 }
 
 // dataGuard is how many zero bytes follow the last data item of a
@@ -105,18 +129,25 @@ func readsDiffer(f *Func, lo, ln dataLayout) bool {
 		if _, ok := lo.at[in.Target]; !ok {
 			continue // a function
 		}
-		if !sameRead(lo.read(in.Target, in.Addend), ln.read(in.Target, in.Addend)) {
+		a, b := lo.read(in.Target, in.Addend), ln.read(in.Target, in.Addend)
+		n := min(lo.room(in.Target, in.Addend), ln.room(in.Target, in.Addend))
+		if !sameRead(a[:min(n, len(a))], b[:min(n, len(b))]) {
 			return true
 		}
 	}
 	return false
 }
 
-// readOnlyTwin reports whether a reference to name+addend would read the
+// readOnlyTwin reports whether a reference to name+addend may read the
 // same as one to target+addend of in, in read-only data: binarydiff cannot
-// tell them apart (nor can the code).
+// tell them apart (nor can the code). Since the item read may end after
+// its first byte (see room), equal first bytes are enough.
 func (l dataLayout) readOnlyTwin(in Insn, name string, addend int32) bool {
 	a, ok1 := l.at[in.Target]
 	b, ok2 := l.at[name]
-	return ok1 && ok2 && a[0] == 0 && b[0] == 0 && slices.Equal(l.read(in.Target, in.Addend), l.read(name, addend))
+	if !ok1 || !ok2 || a[0] != 0 || b[0] != 0 {
+		return false
+	}
+	x, y := l.read(in.Target, in.Addend), l.read(name, addend)
+	return len(x) > 0 && len(y) > 0 && x[0] == y[0]
 }
