@@ -82,6 +82,16 @@ type DataView struct {
 	// file holds them; none in uninitialized data.
 	Bytes HexBytes `json:"bytes"`
 	Text  string   `json:"text,omitempty"` // the string there, when it is printable text
+	// Pointers are the relocated pointers among Bytes: their bytes
+	// compare by what they point to, which Bytes alone do not show.
+	Pointers []PointerView `json:"pointers,omitempty"`
+}
+
+// PointerView is a relocated pointer a data reference reads.
+type PointerView struct {
+	Off    uint32 `json:"off"`            // from DataView.RVA
+	Target uint32 `json:"target"`         // the RVA it points to
+	Name   string `json:"name,omitempty"` // of the function starting there, if named
 }
 
 // HexBytes marshals as a hexadecimal string.
@@ -154,6 +164,9 @@ func (v DataView) String() string {
 	s := fmt.Sprintf("%#x %s: %v", v.RVA, v.Section, v.Bytes)
 	if v.Text != "" {
 		s += fmt.Sprintf(" %q", v.Text)
+	}
+	for _, p := range v.Pointers {
+		s += fmt.Sprintf(" [+%d -> %s]", p.Off, target(p.Target, p.Name))
 	}
 	return s
 }
@@ -342,6 +355,22 @@ func dataView(b *Binary, rva uint32) DataView {
 	v.Bytes = p[:min(16, len(p))]
 	if z >= 0 && z < 16 {
 		v.Bytes = p[:z+1]
+	}
+	psz := uint32(8)
+	if b.Arch == Arch386 {
+		psz = 4
+	}
+	for _, r := range b.relocs.in(rva-min(rva, psz-1), rva+uint32(len(v.Bytes))) {
+		if r < rva || r+psz > rva+uint32(len(p)) {
+			continue
+		}
+		t := uint32(readPtr(p[r-rva:], psz) - b.ImageBase)
+		pv := PointerView{Off: r - rva, Target: t}
+		if i := b.functionStart(t); i >= 0 {
+			pv.Name = b.Functions[i].Name
+		}
+		v.Pointers = append(v.Pointers, pv)
+		v.Bytes = p[:max(len(v.Bytes), int(r-rva+psz))] // the whole pointer, NULs and all
 	}
 	return v
 }
