@@ -81,7 +81,11 @@ type DataView struct {
 	// Bytes are up to 16 bytes from RVA (through a string's NUL), as the
 	// file holds them; none in uninitialized data.
 	Bytes HexBytes `json:"bytes"`
-	Text  string   `json:"text,omitempty"` // the string there, when it is printable text
+	// Text is the printable text there, when the bytes are text: through
+	// a NUL, or (strings without a terminator, as Go's and Rust's) up to
+	// the first byte that is not printable, which may run into the next
+	// string.
+	Text string `json:"text,omitempty"`
 	// Pointers are the relocated pointers among Bytes: their bytes
 	// compare by what they point to, which Bytes alone do not show.
 	Pointers []PointerView `json:"pointers,omitempty"`
@@ -349,8 +353,8 @@ func dataView(b *Binary, rva uint32) DataView {
 		return v
 	}
 	z := bytes.IndexByte(p, 0)
-	if z > 0 && printable(p[:z]) {
-		v.Text = string(p[:z])
+	if t := printablePrefix(p); t >= 2 && (z < 0 || t == z) {
+		v.Text = string(p[:t])
 	}
 	v.Bytes = p[:min(16, len(p))]
 	if z >= 0 && z < 16 {
@@ -375,18 +379,15 @@ func dataView(b *Binary, rva uint32) DataView {
 	return v
 }
 
-// printable reports whether p is text a person can read: at least two
-// bytes, all printable ASCII or white space.
-func printable(p []byte) bool {
-	if len(p) < 2 {
-		return false
-	}
-	for _, c := range p {
+// printablePrefix returns how many bytes p starts with that are printable
+// ASCII or white space.
+func printablePrefix(p []byte) int {
+	for i, c := range p {
 		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
-			return false
+			return i
 		}
 	}
-	return true
+	return len(p)
 }
 
 // explainer builds an Explanation; ao and bo are the instruction ranges of
