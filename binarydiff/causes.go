@@ -2,7 +2,6 @@ package binarydiff
 
 import (
 	"encoding/binary"
-	"slices"
 	"sort"
 	"sync"
 )
@@ -42,11 +41,17 @@ func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
 
 // itemStarts is where the data items of one side start, as far as the
 // image tells: the data addresses its functions refer to and its
-// relocated pointers point to, sorted.
+// relocated pointers point to, as a bitmap over the RVAs of its data
+// sections (one bit per byte: an eighth of their size, made on first
+// need).
 type itemStarts struct {
 	once sync.Once
-	rvas []uint32
+	lo   uint32   // the RVA of bit 0
+	bits []uint64 // nil when there is no data, or too much of it
 }
+
+// maxItemBitmap bounds the data an itemStarts covers: 64 MiB of bits.
+const maxItemBitmap = 512 << 20
 
 // itemSize returns how far the items at old RVA a and new RVA b extend at
 // least before another referenced item starts, on either side (at most 8).
@@ -54,40 +59,59 @@ func (m *matcher) itemSize(a, b uint32) uint32 {
 	n := uint32(8)
 	for side, rva := range [2]uint32{a, b} {
 		it := &m.items[side]
-		it.once.Do(func() { it.rvas = dataTargets(m.bin(side)) })
-		i, _ := slices.BinarySearch(it.rvas, rva+1)
-		if i < len(it.rvas) {
-			n = min(n, it.rvas[i]-rva)
+		it.once.Do(func() { it.build(m.bin(side)) })
+		for k := uint32(1); k < n; k++ {
+			if i := uint64(rva) + uint64(k) - uint64(it.lo); i < uint64(len(it.bits))*64 && it.bits[i/64]&(1<<(i%64)) != 0 {
+				n = k
+			}
 		}
 	}
 	return n
 }
 
-// dataTargets returns, sorted, the data addresses b's functions refer to
-// and its relocated pointers hold.
-func dataTargets(b *Binary) []uint32 {
+// build marks the data addresses b's functions refer to and its relocated
+// pointers hold.
+func (it *itemStarts) build(b *Binary) {
+	lo, hi := ^uint32(0), uint32(0)
+	for i := range b.Sections {
+		if s := &b.Sections[i]; s.Flags&SectionExec == 0 && s.Size > 0 {
+			lo, hi = min(lo, s.RVA), max(hi, s.RVA+s.Size)
+		}
+	}
+	if lo >= hi || hi-lo > maxItemBitmap {
+		return
+	}
+	it.lo, it.bits = lo, make([]uint64, (hi-lo+63)/64)
+	mark := func(rva uint32) {
+		if i := rva - lo; rva >= lo && i < hi-lo {
+			it.bits[i/64] |= 1 << (i % 64)
+		}
+	}
+	for _, r := range b.drefs {
+		mark(r)
+	}
 	psz := uint32(8)
 	if b.Arch == Arch386 {
 		psz = 4
 	}
-	relocs := b.relocs.in(0, ^uint32(0))
-	r := make([]uint32, 0, len(b.drefs)+len(relocs))
-	r = append(r, b.drefs...)
-	var buf [8]byte
-	for _, at := range relocs {
-		p := b.view(at, psz)
-		if p == nil {
-			if b.readRVA(buf[:psz], at) != nil {
-				continue
-			}
-			p = buf[:psz]
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		relocs := b.relocs.in(s.RVA, s.RVA+s.FileSize)
+		if len(relocs) == 0 {
+			continue
 		}
-		if t := readPtr(p, psz) - b.ImageBase; t < 1<<32 {
-			r = append(r, uint32(t))
+		p, err := b.bytesAt(s.RVA, min(s.FileSize, s.Size))
+		if err != nil {
+			continue
+		}
+		for _, r := range relocs {
+			if o := r - s.RVA; o+psz <= uint32(len(p)) {
+				if t := readPtr(p[o:], psz) - b.ImageBase; t < 1<<32 {
+					mark(uint32(t))
+				}
+			}
 		}
 	}
-	slices.Sort(r)
-	return slices.Compact(r)
 }
 
 // codeOffsetsAgree reports whether the words a reference reads at old

@@ -75,7 +75,7 @@ type Truth struct {
 // moved, is equal). Data items differ when their bytes or pointers differ.
 func Compare(old, new *Image) Truth {
 	var tr Truth
-	lo, ln := layoutData(old), layoutData(new)
+	lo, ln := layoutData(old).withStarts(old), layoutData(new).withStarts(new)
 	oldFn := make(map[string]*Func, len(old.Funcs))
 	for i := range old.Funcs {
 		oldFn[old.Funcs[i].Name] = &old.Funcs[i]

@@ -55,6 +55,11 @@ func layoutData(im *Image) dataLayout {
 	for s := range l.cells {
 		l.cells[s] = append(l.cells[s], make([]cell, dataGuard)...)
 	}
+	return l
+}
+
+// withStarts adds to l the offsets the code of im refers to (see room).
+func (l dataLayout) withStarts(im *Image) dataLayout {
 	for _, f := range im.Funcs {
 		for _, in := range f.Body {
 			if at, ok := l.at[in.Target]; ok {
