@@ -196,15 +196,17 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 
 // claimData decides which pairs are Identical or Moved: those with the
 // same normalized code whose callees are paired with each other (see
-// calleesAgree) and whose data references refer to the same data: the
-// same item at the same offset within it, wherever it moved (see
-// dataMap). The normalized hash keeps only the section name, so that data
-// moving does not change it; this check catches a reference retargeted to
-// other data. It gives the data maps every data reference of those pairs
-// and resolves them together: data the code cannot see (uninitialized) is
-// matched through the references themselves, which needs all of them.
-// The verdict of each pair is kept in m.dataOK (1 agree, 2 not, 0 for
-// pairs with other code or callees); it does not depend on which side is
+// calleesAgree) and whose data references read the same bytes (see
+// dataWalker.judge) and, in writable and uninitialized data, refer to the
+// same data: the same item at the same offset within it, wherever it
+// moved (see dataMap). The normalized hash keeps only the section name, so
+// that data moving does not change it; this check catches a reference
+// that reads other bytes. It gives the data maps the references that the
+// bytes do not settle and resolves them together: data the code cannot
+// see (uninitialized) is matched through the references themselves, which
+// needs all of them. The verdict of each pair is kept in m.dataOK (1
+// agree, 2 not, 0 for pairs with other code); the references that differ
+// in m.why (see explainRejected). It does not depend on which side is
 // old, except past the alignment budget (see doc.go, Limits).
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}

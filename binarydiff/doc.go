@@ -202,7 +202,9 @@
 // Functions are decoded linearly (data embedded in code, such as
 // jump tables, is decoded as if it were code, deterministically); jump
 // tables of 32-bit RVAs are not normalized, so a function whose jump table
-// moved reports Changed; stripped images whose changed function was
+// moved reports Changed (cause code) when the table lies in the code
+// (clang for Windows puts it there); in a data section its entries are
+// compared by where they lead. Stripped images whose changed function was
 // rewritten by the compiler (low similarity) report Removed + Added.
 //
 // Known limits (a pinned seed keeps `go test` reproducible; RAPID_SEED=0
@@ -211,7 +213,20 @@
 //   - With IgnoreSymbols, a small function whose few instructions changed
 //     may fall under the similarity threshold and show as Removed + Added;
 //     its callers then report Changed, because their callee is unpaired.
-//   - Data references are judged by a data map (datamap.go) that has only
+//   - A data reference is taken to read up to 8 bytes, through a NUL, and
+//     no further than the next address that code or a relocated pointer
+//     refers to (an item has no size otherwise). A change further into the
+//     item (a Rust panic Location's line number, 16 bytes in; a field of a
+//     Go type descriptor) does not make its readers Changed: it shows in
+//     the section diff. A small item whose neighbour is referred to by
+//     nothing (a Rust byte string before an unreferenced one) reads its
+//     neighbour too, and its readers may show as Changed by data with the
+//     neighbour's bytes as evidence.
+//   - Two pointers to data compare equal in what a reference reads: the
+//     identity of the item they point to is not known (only its first
+//     bytes, which may be a neighbour's).
+//   - Data references to writable and uninitialized data whose bytes are
+//     equal are judged by a data map (datamap.go) that has only
 //     the bytes and the references: items have no names. In initialized data
 //     a reference agrees when an alignment of the two sections of least
 //     cost (bytes inserted, deleted or changed in place, relocated pointers
@@ -240,13 +255,10 @@
 //     keeps the order of both sides, without a conflicting claim. A retarget
 //     in uninitialized data that keeps that order goes unnoticed.
 //   - On real Go binaries (gopls v0.22.0 → v0.23.0, windows/amd64, same
-//     toolchain) the diff reports 1,193 functions Changed (1,251 with
-//     every large section's words sampled at one in 8); about 9,100
-//     pairs with equal code failed the data check when uninitialized data
-//     could not be matched at all. Some of the remaining ones show no
-//     differing instruction in Explain: references into tables of pointers
-//     to data, into runs of small constants, and into data reordered among
-//     equal-looking neighbours. Without the alignment budget the same pair
-//     reports 2,103 Changed and takes 6 s: which count is nearer the truth
-//     is not established (gopls has no ground truth).
+//     toolchain) the diff reports 951 functions Changed: 800 with code
+//     that differs, 10 reaching other callees, 141 only reading other data
+//     (Go's moduledata counts, string pools whose neighbours changed, and
+//     writable data the data map could not follow). Each shows its
+//     evidence in Explain; which of the 141 a person would call changed is
+//     not established (gopls has no ground truth).
 package binarydiff

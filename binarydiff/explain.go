@@ -106,6 +106,10 @@ func (h HexBytes) MarshalText() ([]byte, error) { return hex.AppendEncode(nil, h
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (h *HexBytes) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*h = nil
+		return nil
+	}
 	p, err := hex.AppendDecode(nil, b)
 	*h = p
 	return err
