@@ -24,7 +24,7 @@ func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
 	if in && !eq {
 		// A small item followed by other data on either side: only its
 		// own bytes count.
-		if n := w.m.itemSize(dm.oldRVA+a, dm.newRVA+b); n < 8 {
+		if n := w.m.itemSize(dm.oldRVA+a, dm.newRVA+b, 8); n < 8 {
 			eq, _ = dm.content(a, b, n)
 		}
 	}
@@ -54,9 +54,10 @@ type itemStarts struct {
 const maxItemBitmap = 512 << 20
 
 // itemSize returns how far the items at old RVA a and new RVA b extend at
-// least before another referenced item starts, on either side (at most 8).
-func (m *matcher) itemSize(a, b uint32) uint32 {
-	n := uint32(8)
+// least before another referenced item starts, on either side, at most
+// max.
+func (m *matcher) itemSize(a, b, max uint32) uint32 {
+	n := max
 	for side, rva := range [2]uint32{a, b} {
 		it := &m.items[side]
 		it.once.Do(func() { it.build(m.bin(side)) })

@@ -81,7 +81,12 @@ func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint3
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
-	ob, nb = ob[:initialized(ob)], nb[:initialized(nb)]
+	if os.Flags&SectionWrite != 0 {
+		ob = ob[:initialized(ob)]
+	}
+	if ns.Flags&SectionWrite != 0 {
+		nb = nb[:initialized(nb)]
+	}
 	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both,
 		oldRVA: os.RVA, newRVA: ns.RVA, readOnly: (os.Flags|ns.Flags)&SectionWrite == 0}
 	m.free = func() {
@@ -240,8 +245,8 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 	return p, free
 }
 
-// initialized returns how many bytes of a section's file data count as
-// initialized: up to its last 8-byte word that is not zero. Zeros after it
+// initialized returns how many bytes of a writable section's file data
+// count as initialized: up to its last 8-byte word that is not zero. Zeros after it
 // are what the linker padded the file with, or variables that start as
 // zero and which it happened to place there: uninitialized data as much as
 // what lies past the file data, which may lie on either side of that

@@ -58,11 +58,19 @@ func TestPropertyDataMoved(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := difftest.PairGen(difftest.Config{Symbols: true, MaxData: 8}, difftest.InsertData, difftest.ShiftCode, difftest.ReorderFuncs).Draw(t, "pair")
 		lo, a := build(t, p.Old)
-		_, b := build(t, p.New)
+		ln, b := build(t, p.New)
 		for _, ignore := range []bool{false, true} {
 			res := diff(t, a, b, binarydiff.Options{IgnoreSymbols: ignore})
 			if got := changedNames(t, res, lo, 0); len(got) > 0 {
-				t.Fatalf("mutations %v, IgnoreSymbols=%v: %v Changed", p.Mutations, ignore, got)
+				var ev strings.Builder
+				for _, fd := range res.Functions {
+					if fd.Kind == binarydiff.Changed {
+						e, _ := binarydiff.Explain(a, b, fd)
+						e.Lines = nil
+						ev.WriteString(e.String())
+					}
+				}
+				t.Fatalf("mutations %v, IgnoreSymbols=%v: %v Changed:\n%s\nold image:\n%s\nnew image:\n%s", p.Mutations, ignore, got, ev.String(), dump(p.Old, lo), dump(p.New, ln))
 			}
 		}
 	})

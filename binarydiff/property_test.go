@@ -369,7 +369,7 @@ func checkTouched(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *diffte
 	for _, name := range tr.Unchanged {
 		want := unchangedKind(lo, ln, name)
 		if got := old[name]; got.kind != want || got.peer != name {
-			errs = append(errs, fmt.Sprintf("untouched %s: got %v (paired with %q), want %v", name, got.kind, got.peer, want))
+			errs = append(errs, fmt.Sprintf("untouched %s: got %v %v (paired with %q), want %v", name, got.kind, got.cause, got.peer, want))
 		}
 	}
 	untouched := func(o outcome) bool { return o.kind == binarydiff.Identical || o.kind == binarydiff.Moved }

@@ -21,6 +21,7 @@ type cell struct {
 // cells, and where each item starts.
 type dataLayout struct {
 	cells  [2][]cell // read-only, writable
+	init   [2]int    // how many cells count as initialized (see initialized)
 	at     map[string][2]int
 	starts [2][]int // per section, sorted: the offsets code refers to
 }
@@ -53,9 +54,27 @@ func layoutData(im *Image) dataLayout {
 		}
 	}
 	for s := range l.cells {
+		l.init[s] = len(l.cells[s]) + dataGuard
+		if s == 1 {
+			l.init[s] = initialized(l.cells[s])
+		}
 		l.cells[s] = append(l.cells[s], make([]cell, dataGuard)...)
 	}
 	return l
+}
+
+// initialized returns how many cells of writable data binarydiff takes as
+// initialized: up to the last 8-byte word that is not zero, or all if all
+// are zero.
+func initialized(c []cell) int {
+	n := len(c)
+	for n > 0 && c[n-1] == (cell{}) {
+		n--
+	}
+	if n == 0 {
+		return len(c) + dataGuard
+	}
+	return (n + 7) &^ 7
 }
 
 // withStarts adds to l the offsets the code of im refers to (see room).
@@ -74,8 +93,8 @@ func (l dataLayout) withStarts(im *Image) dataLayout {
 }
 
 // room returns how many bytes from a reference to name+addend lie before
-// the next offset code refers to (at most 8): binarydiff takes a data item
-// to end there.
+// the next offset code refers to (at most 8): binarydiff takes a data
+// item to end there.
 func (l dataLayout) room(name string, addend int32) int {
 	at := l.at[name]
 	o := at[1] + int(addend)
@@ -91,8 +110,8 @@ func (l dataLayout) room(name string, addend int32) int {
 // part of it.
 const dataGuard = 8
 
-// read returns the cells a reference to item name at addend reads, or
-// nil if there is no such item.
+// read returns the cells a reference to item name at addend reads (8,
+// fewer at the end of initialized data), or nil if there is no such item.
 func (l dataLayout) read(name string, addend int32) []cell {
 	at, ok := l.at[name]
 	if !ok {
@@ -103,7 +122,7 @@ func (l dataLayout) read(name string, addend int32) []cell {
 	if lo < 0 || lo >= len(c) {
 		return nil
 	}
-	return c[lo:min(lo+8, len(c))]
+	return c[lo:min(lo+8, len(c), max(l.init[at[0]], lo))]
 }
 
 // sameRead reports whether two reads are the same: equal cells up to the
@@ -135,8 +154,8 @@ func readsDiffer(f *Func, lo, ln dataLayout) bool {
 			continue // a function
 		}
 		a, b := lo.read(in.Target, in.Addend), ln.read(in.Target, in.Addend)
-		n := min(lo.room(in.Target, in.Addend), ln.room(in.Target, in.Addend))
-		if !sameRead(a[:min(n, len(a))], b[:min(n, len(b))]) {
+		n := min(lo.room(in.Target, in.Addend), ln.room(in.Target, in.Addend), len(a), len(b))
+		if !sameRead(a[:n], b[:n]) {
 			return true
 		}
 	}
