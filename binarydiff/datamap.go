@@ -445,10 +445,12 @@ func (m *dataMap) same(a uint32, d int64) bool {
 //     same code make claims that an old offset became a new one, and a
 //     claim agrees when it lies on a heaviest chain of claims increasing on
 //     both sides (weighted by the references making them) and no
-//     conflicting claim for either offset does. Data is laid out in the
-//     same order in both images, so a variable that moved keeps its place
-//     among the others, and a retarget shows as a claim out of order or in
-//     conflict with better-supported ones.
+//     conflicting claim for either offset does, or when no other claim
+//     names either offset. Data is mostly laid out in the same order in
+//     both images, so a variable that moved keeps its place among the
+//     others, and a retarget shows as a claim in conflict with
+//     better-supported ones, or out of order; a variable reordered that no
+//     other claim contradicts stands.
 //
 // A reference into initialized data on one side and uninitialized on the
 // other never agrees.
@@ -1107,7 +1109,8 @@ func editCost(o, n []byte) int32 {
 // chain decides claims in uninitialized data (see the comment on fast): a
 // claim agrees when it lies on a heaviest chain of claims increasing in
 // both offsets and no other claim on such a chain shares its old or its
-// new offset. cl is sorted by old offset.
+// new offset, or when no other claim at all does. cl is sorted by old
+// offset.
 func (m *dataMap) chain(cl []dataClaim) {
 	if len(cl) == 0 {
 		return
@@ -1143,8 +1146,16 @@ func (m *dataMap) chain(cl []dataClaim) {
 			perB[c.b]++
 		}
 	}
+	// A claim no other contradicts stands too, in or out of order: data
+	// reordered (Go's linker lays out uninitialized variables by size)
+	// keeps its claims apart.
+	allA, allB := map[uint32]int{}, map[uint32]int{}
+	for _, c := range cl {
+		allA[c.a]++
+		allB[c.b]++
+	}
 	for i, c := range cl {
-		m.verdict[[2]uint32{c.a, c.b}] = on[i] && perA[c.a] == 1 && perB[c.b] == 1
+		m.verdict[[2]uint32{c.a, c.b}] = on[i] && perA[c.a] == 1 && perB[c.b] == 1 || allA[c.a] == 1 && allB[c.b] == 1
 	}
 }
 

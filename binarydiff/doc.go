@@ -110,7 +110,8 @@
 //     of the two sections (relocated pointers replaced by what they point
 //     to, anchored by the common prefix and suffix and by words unique on
 //     both sides) lines up the bytes it reads; in uninitialized data, when
-//     it lies on the heaviest order-preserving chain of all the claims. A
+//     it lies on the heaviest order-preserving chain of all the claims, or
+//     no other claim contradicts it. A
 //     reference retargeted to other data makes the pair Changed (see Limits
 //     for data that shows nothing of where it moved).
 //
@@ -252,13 +253,16 @@
 //   - Uninitialized data (.bss, the tail of a section past its file bytes)
 //     has no bytes: a reference there agrees when it lies on the heaviest
 //     chain of the claims of all paired functions with equal code that
-//     keeps the order of both sides, without a conflicting claim. A retarget
-//     in uninitialized data that keeps that order goes unnoticed.
+//     keeps the order of both sides, without a conflicting claim, or when no
+//     other claim names its old or its new offset (variables reordered, as
+//     Go's linker orders them by size). A retarget in uninitialized data
+//     that keeps that order, or to a variable no other code refers to from
+//     one referred to by no other code, goes unnoticed.
 //   - On real Go binaries (gopls v0.22.0 → v0.23.0, windows/amd64, same
-//     toolchain) the diff reports 951 functions Changed: 800 with code
-//     that differs, 10 reaching other callees, 141 only reading other data
+//     toolchain) the diff reports 848 functions Changed: 800 with code
+//     that differs, 10 reaching other callees, 38 only reading other data
 //     (Go's moduledata counts, string pools whose neighbours changed, and
-//     writable data the data map could not follow). Each shows its
+//     uninitialized data the data map could not follow). Each shows its
 //     evidence in Explain; which of the 141 a person would call changed is
 //     not established (gopls has no ground truth).
 package binarydiff

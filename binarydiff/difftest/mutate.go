@@ -72,7 +72,9 @@ type Truth struct {
 // functions are the same function when they have the same name, and have
 // the same normalized code when their instruction lists are equal (as
 // references are by name, code that merely moved, or whose callees or data
-// moved, is equal). Data items differ when their bytes or pointers differ.
+// moved, is equal), or differ only in references to read-only data that
+// read the same (see sameCode). Data items differ when their bytes or
+// pointers differ.
 func Compare(old, new *Image) Truth {
 	var tr Truth
 	lo, ln := layoutData(old).withStarts(old), layoutData(new).withStarts(new)
@@ -87,9 +89,9 @@ func Compare(old, new *Image) Truth {
 		switch o, ok := oldFn[f.Name]; {
 		case !ok:
 			tr.Added = append(tr.Added, f.Name)
-		case o.key() == f.key() && readsDiffer(f, lo, ln):
+		case sameCode(o, f, lo, ln) && readsDiffer(o, f, lo, ln):
 			tr.DataRead = append(tr.DataRead, f.Name)
-		case o.key() == f.key():
+		case sameCode(o, f, lo, ln):
 			tr.Unchanged = append(tr.Unchanged, f.Name)
 		default:
 			tr.Changed = append(tr.Changed, f.Name)

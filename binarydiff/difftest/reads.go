@@ -144,22 +144,49 @@ func sameRead(a, b []cell) bool {
 }
 
 // readsDiffer reports whether a function whose code is equal on both sides
-// reads different data through one of its data references.
-func readsDiffer(f *Func, lo, ln dataLayout) bool {
-	for _, in := range f.Body {
-		if in.Target == "" {
-			continue
-		}
-		if _, ok := lo.at[in.Target]; !ok {
-			continue // a function
-		}
-		a, b := lo.read(in.Target, in.Addend), ln.read(in.Target, in.Addend)
-		n := min(lo.room(in.Target, in.Addend), ln.room(in.Target, in.Addend), len(a), len(b))
-		if !sameRead(a[:n], b[:n]) {
+// (see sameCode) reads different data through one of its data references.
+func readsDiffer(o, f *Func, lo, ln dataLayout) bool {
+	for i, in := range f.Body {
+		if _, ok := lo.at[in.Target]; ok && !readEqual(lo, ln, o.Body[i], in) {
 			return true
 		}
 	}
 	return false
+}
+
+// readEqual reports whether data reference a in the old layout and b in
+// the new one read the same.
+func readEqual(lo, ln dataLayout, a, b Insn) bool {
+	x, y := lo.read(a.Target, a.Addend), ln.read(b.Target, b.Addend)
+	n := min(lo.room(a.Target, a.Addend), ln.room(b.Target, b.Addend), len(x), len(y))
+	return sameRead(x[:n], y[:n])
+}
+
+// sameCode reports whether two functions have the same code as binarydiff
+// sees it: the same instructions, except that a reference to read-only
+// data may point elsewhere if it reads the same there (an equal copy, or
+// the same bytes at another offset: the code cannot tell them apart).
+func sameCode(o, f *Func, lo, ln dataLayout) bool {
+	if o.key() == f.key() {
+		return true
+	}
+	if o.Frame != f.Frame || !slices.Equal(o.Saved, f.Saved) || len(o.Body) != len(f.Body) {
+		return false
+	}
+	for i, a := range o.Body {
+		b := f.Body[i]
+		ca, cb := a.canonical(), b.canonical()
+		if sameInsn(ca, cb) {
+			continue
+		}
+		ca.Target, ca.Addend, cb.Target, cb.Addend = "", 0, "", 0
+		ta, oka := lo.at[a.Target]
+		tb, okb := ln.at[b.Target]
+		if !sameInsn(ca, cb) || !oka || !okb || ta[0] != 0 || tb[0] != 0 || !readEqual(lo, ln, a, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // readOnlyTwin reports whether a reference to name+addend may read the
@@ -174,4 +201,9 @@ func (l dataLayout) readOnlyTwin(in Insn, name string, addend int32) bool {
 	}
 	x, y := l.read(in.Target, in.Addend), l.read(name, addend)
 	return len(x) > 0 && len(y) > 0 && x[0] == y[0]
+}
+
+func sameInsn(x, y Insn) bool {
+	return x.Op == y.Op && x.Dst == y.Dst && x.Src == y.Src && x.Imm == y.Imm && x.Cond == y.Cond &&
+		x.Label == y.Label && x.Target == y.Target && x.Addend == y.Addend && string(x.Bytes) == string(y.Bytes)
 }
