@@ -208,7 +208,9 @@ type decoded struct {
 // again (once each); matching basic blocks are aligned first, then the
 // instructions of unmatched blocks with Myers' algorithm over interned
 // normalized instruction tokens, so moved branch targets and callees do
-// not show as differences.
+// not show as differences. For a Changed pair it also gives the evidence
+// of each cause (see Cause): the callees and data references of d.Refs,
+// located at their instructions, with the bytes each side reads.
 func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	x := explainerPool.Get().(*explainer)
 	defer x.release()
