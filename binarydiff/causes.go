@@ -20,12 +20,22 @@ import (
 // none, and equal bytes in writable data, where which variable is
 // referred to matters; the data map decides those.
 func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
-	eq, in := dm.content(a, b, 8)
-	if in && !eq {
+	ra, rb := dm.oldRVA+a, dm.newRVA+b
+	var eq, in bool
+	n := uint32(0)
+	if dm.pointerLed(a, b) {
+		n = w.m.recordSize(ra, rb)
+	}
+	if n > 8 {
+		// A record that starts with a pointer, up to the next referenced
+		// item on both sides (a Rust panic Location, a vtable): read whole,
+		// NULs and all.
+		eq, in = dm.content(a, b, n, false)
+	} else if eq, in = dm.content(a, b, 8, true); in && !eq {
 		// A small item followed by other data on either side: only its
 		// own bytes count.
-		if n := w.m.itemSize(dm.oldRVA+a, dm.newRVA+b, 8); n < 8 {
-			eq, _ = dm.content(a, b, n)
+		if n := w.m.itemSize(ra, rb, 8); n < 8 {
+			eq, _ = dm.content(a, b, n, true)
 		}
 	}
 	switch {
@@ -37,6 +47,24 @@ func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
 		return true, true
 	}
 	return false, true
+}
+
+// maxRecord is the most of a record that starts with a pointer a
+// reference is taken to read: a Rust panic Location (file name pointer
+// and length, line, column) is 24 bytes.
+const maxRecord = 32
+
+// recordSize returns how far the items at old RVA a and new RVA b extend
+// before the next referenced item, when that is the same on both sides and
+// less than maxRecord bytes; 0 otherwise. Where the distances differ,
+// something the code does not refer to came or went after the item (a
+// string added to a pool), and all of it may not be the record.
+func (m *matcher) recordSize(a, b uint32) uint32 {
+	n := m.items[0].next(m.old, a, maxRecord)
+	if n == 0 || m.items[1].next(m.new, b, maxRecord) != n {
+		return 0
+	}
+	return n
 }
 
 // itemStarts is where the data items of one side start, as far as the
@@ -59,15 +87,23 @@ const maxItemBitmap = 512 << 20
 func (m *matcher) itemSize(a, b, max uint32) uint32 {
 	n := max
 	for side, rva := range [2]uint32{a, b} {
-		it := &m.items[side]
-		it.once.Do(func() { it.build(m.bin(side)) })
-		for k := uint32(1); k < n; k++ {
-			if i := uint64(rva) + uint64(k) - uint64(it.lo); i < uint64(len(it.bits))*64 && it.bits[i/64]&(1<<(i%64)) != 0 {
-				n = k
-			}
+		if k := m.items[side].next(m.bin(side), rva, n); k > 0 {
+			n = k
 		}
 	}
 	return n
+}
+
+// next returns the distance from rva to the next item start, if there is
+// one less than max bytes after it, or 0.
+func (it *itemStarts) next(b *Binary, rva, max uint32) uint32 {
+	it.once.Do(func() { it.build(b) })
+	for k := uint32(1); k < max; k++ {
+		if i := uint64(rva) + uint64(k) - uint64(it.lo); i < uint64(len(it.bits))*64 && it.bits[i/64]&(1<<(i%64)) != 0 {
+			return k
+		}
+	}
+	return 0
 }
 
 // build marks the data addresses b's functions refer to and its relocated

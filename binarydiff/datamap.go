@@ -70,6 +70,18 @@ var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 // neighbours'), so content compares two pointers to data as equal.
 const dataPointerMark5 = 0xFF
 
+// pointerLed reports whether both old offset a and new offset b hold a
+// relocated pointer.
+func (m *dataMap) pointerLed(a, b uint32) bool {
+	return pointerAt(m.ob, a) && pointerAt(m.nb, b)
+}
+
+// pointerAt reports whether p holds a relocated pointer at o.
+func pointerAt(p []byte, o uint32) bool {
+	return uint64(o)+8 <= uint64(len(p)) && bytes.Equal(p[o:o+5], pointerMark[:5]) &&
+		(p[o+5] == pointerMark[5] || p[o+5] == dataPointerMark5)
+}
+
 // dataPointerAt reports whether p holds a relocated pointer to data at o.
 func dataPointerAt(p []byte, o uint32) bool {
 	return uint64(o)+8 <= uint64(len(p)) && p[o+5] == dataPointerMark5 && bytes.Equal(p[o:o+5], pointerMark[:5])
@@ -382,11 +394,11 @@ func (m *dataMap) guess(a uint32, b int64) bool {
 
 // content reports whether a reference at old offset a and one at new
 // offset b read the same bytes: the (up to) w bytes there, through the
-// first NUL of either side (a C string's terminator ends it), relocated
+// first NUL of either side if nul (a C string's terminator ends it), relocated
 // pointers compared by the functions they point to (pointers to data are
 // equal: see dataPointerMark5). in is false
 // when either lies past the file bytes (uninitialized data).
-func (m *dataMap) content(a, b, w uint32) (equal, in bool) {
+func (m *dataMap) content(a, b, w uint32, nul bool) (equal, in bool) {
 	if a >= uint32(len(m.ob)) || b >= uint32(len(m.nb)) {
 		return false, false
 	}
@@ -400,7 +412,7 @@ func (m *dataMap) content(a, b, w uint32) (equal, in bool) {
 		if o[i] != p[i] {
 			return false, true
 		}
-		if o[i] == 0 {
+		if o[i] == 0 && nul {
 			break
 		}
 	}

@@ -370,6 +370,9 @@ func dataView(b *Binary, rva uint32) DataView {
 	if b.Arch == Arch386 {
 		psz = 4
 	}
+	if r := b.relocs.in(rva, rva+1); len(r) > 0 {
+		v.Bytes = p[:min(maxRecord, len(p))] // a record: as much as is compared, NULs and all
+	}
 	for _, r := range b.relocs.in(rva-min(rva, psz-1), rva+uint32(len(v.Bytes))) {
 		if r < rva || r+psz > rva+uint32(len(p)) {
 			continue

@@ -92,17 +92,21 @@ func (l dataLayout) withStarts(im *Image) dataLayout {
 	return l
 }
 
-// room returns how many bytes from a reference to name+addend lie before
-// the next offset code refers to (at most 8): binarydiff takes a data
-// item to end there.
-func (l dataLayout) room(name string, addend int32) int {
+// maxRecord is the most binarydiff reads of a record that starts with a
+// pointer.
+const maxRecord = 32
+
+// next returns how many bytes from a reference to name+addend lie before
+// the next offset code refers to, if that is less than max, else 0:
+// binarydiff takes a data item to end there.
+func (l dataLayout) next(name string, addend int32, max int) int {
 	at := l.at[name]
 	o := at[1] + int(addend)
 	i, _ := slices.BinarySearch(l.starts[at[0]], o+1)
-	if i < len(l.starts[at[0]]) {
-		return min(8, l.starts[at[0]][i]-o)
+	if i < len(l.starts[at[0]]) && l.starts[at[0]][i]-o < max {
+		return l.starts[at[0]][i] - o
 	}
-	return 8
+	return 0
 }
 
 // dataGuard is how many zero bytes follow the last data item of a
@@ -110,8 +114,9 @@ func (l dataLayout) room(name string, addend int32) int {
 // part of it.
 const dataGuard = 8
 
-// read returns the cells a reference to item name at addend reads (8,
-// fewer at the end of initialized data), or nil if there is no such item.
+// read returns the cells from a reference to item name at addend (up to
+// maxRecord, fewer at the end of initialized data), or nil if there is no
+// such item; readEqual takes what binarydiff reads of them.
 func (l dataLayout) read(name string, addend int32) []cell {
 	at, ok := l.at[name]
 	if !ok {
@@ -122,7 +127,7 @@ func (l dataLayout) read(name string, addend int32) []cell {
 	if lo < 0 || lo >= len(c) {
 		return nil
 	}
-	return c[lo:min(lo+8, len(c), max(l.init[at[0]], lo))]
+	return c[lo:min(lo+maxRecord, len(c), max(l.init[at[0]], lo))]
 }
 
 // sameRead reports whether two reads are the same: equal cells up to the
@@ -155,10 +160,27 @@ func readsDiffer(o, f *Func, lo, ln dataLayout) bool {
 }
 
 // readEqual reports whether data reference a in the old layout and b in
-// the new one read the same.
+// the new one read the same: a record that starts with a pointer on both
+// sides up to the next offset code refers to, if that is as far on both
+// and less than maxRecord bytes, NULs and all; anything else up to 8
+// bytes, through a NUL, and not past the next offset code refers to on
+// either side.
 func readEqual(lo, ln dataLayout, a, b Insn) bool {
 	x, y := lo.read(a.Target, a.Addend), ln.read(b.Target, b.Addend)
-	n := min(lo.room(a.Target, a.Addend), ln.room(b.Target, b.Addend), len(x), len(y))
+	if len(x) > 0 && len(y) > 0 && x[0].target != "" && x[0].k == 0 && y[0].target != "" && y[0].k == 0 {
+		do, dn := lo.next(a.Target, a.Addend, maxRecord), ln.next(b.Target, b.Addend, maxRecord)
+		if do > 8 && do == dn {
+			n := min(do, len(x), len(y))
+			return slices.Equal(x[:n], y[:n])
+		}
+	}
+	n := min(8, len(x), len(y))
+	if k := lo.next(a.Target, a.Addend, 8); k > 0 {
+		n = min(n, k)
+	}
+	if k := ln.next(b.Target, b.Addend, 8); k > 0 {
+		n = min(n, k)
+	}
 	return sameRead(x[:n], y[:n])
 }
 
@@ -200,7 +222,7 @@ func (l dataLayout) readOnlyTwin(in Insn, name string, addend int32) bool {
 		return false
 	}
 	x, y := l.read(in.Target, in.Addend), l.read(name, addend)
-	return len(x) > 0 && len(y) > 0 && x[0] == y[0]
+	return len(x) > 0 && len(y) > 0 && (x[0] == y[0] || x[0].target != "" && y[0].target != "")
 }
 
 func sameInsn(x, y Insn) bool {
