@@ -49,6 +49,16 @@ func (w *dataWalker) judge(dm *dataMap, a, b uint32) (agree, ok bool) {
 	return false, true
 }
 
+// imageAddress returns the RVA of virtual address va if it lies in one of
+// b's sections.
+func imageAddress(b *Binary, va uint64) (uint32, bool) {
+	if va < b.ImageBase || va-b.ImageBase >= 1<<32 {
+		return 0, false
+	}
+	rva := uint32(va - b.ImageBase)
+	return rva, b.Section(rva) != nil
+}
+
 // maxRecord is the most of a record that starts with a pointer a
 // reference is taken to read: a Rust panic Location (file name pointer
 // and length, line, column) is 24 bytes.

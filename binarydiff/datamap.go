@@ -242,15 +242,28 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 	n := min(s.FileSize, maxDataMapBytes)
 	relocs := b.relocs.in(s.RVA, s.RVA+n)
 	p, free = writableCopy(b, s, n, relocs)
+	mark := func(o uint32) {
+		t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
+		copy(p[o:], pointerMark[:])
+		if id := ptr(t); id != 0 {
+			putPointerID(p[o+6:], mix64(id))
+		} else if id := dataPointerID(b, t); id != 0 {
+			p[o+5] = dataPointerMark5
+			putPointerID(p[o+6:], id)
+		}
+	}
 	for _, r := range relocs {
 		if o := r - s.RVA; o+8 <= n {
-			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
-			copy(p[o:], pointerMark[:])
-			if id := ptr(t); id != 0 {
-				putPointerID(p[o+6:], mix64(id))
-			} else if id := dataPointerID(b, t); id != 0 {
-				p[o+5] = dataPointerMark5
-				putPointerID(p[o+6:], id)
+			mark(o)
+		}
+	}
+	if b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 {
+		// No relocation at all (a Go executable for Windows has none): the
+		// aligned words that hold an address inside the image are taken
+		// for pointers, as for an ELF executable without relocations.
+		for o := uint32(0); o+8 <= n; o += 8 {
+			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p[o:])); ok {
+				mark(o)
 			}
 		}
 	}

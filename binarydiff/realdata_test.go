@@ -2,6 +2,9 @@ package binarydiff_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,12 +18,38 @@ import (
 // bytes are Changed by data alone, with their bytes in Explain; the
 // others, whose data merely moved, are not Changed; no Changed lacks
 // evidence, with names or without.
+//
+// Built as a position-independent executable (Go's default for Windows),
+// pointers in data are relocated; built with -buildmode=exe there is no
+// relocation at all, and pointers in data are raw addresses that change
+// whenever what they point to moves.
 func TestGoDataCauses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go programs")
 	}
+	for _, mode := range []string{"pie", "exe"} {
+		t.Run(mode, func(t *testing.T) { goDataCauses(t, mode) })
+	}
+}
+
+// buildGoMode builds testdata/realbin/<version>.go with buildGo, then
+// again with -buildmode=mode from the same directory.
+func buildGoMode(t *testing.T, dir, version, mode string) string {
+	t.Helper()
+	out := buildGo(t, dir, version)
+	exe := strings.TrimSuffix(out, ".exe") + "-" + mode + ".exe"
+	cmd := exec.Command("go", "build", "-trimpath", "-buildmode="+mode, "-o", exe, ".")
+	cmd.Dir = filepath.Join(dir, version)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildmode=%s %s: %v\n%s", mode, version, err, msg)
+	}
+	return exe
+}
+
+func goDataCauses(t *testing.T, mode string) {
 	dir := t.TempDir()
-	base := buildGo(t, dir, "data1")
+	base := buildGoMode(t, dir, "data1", mode)
 	for _, c := range []struct {
 		version  string
 		dataOnly []string // Changed by data alone, with names
@@ -36,7 +65,7 @@ func TestGoDataCauses(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			b, err := binarydiff.Open(buildGo(t, dir, c.version))
+			b, err := binarydiff.Open(buildGoMode(t, dir, c.version, mode))
 			if err != nil {
 				t.Fatal(err)
 			}
