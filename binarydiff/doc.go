@@ -96,9 +96,12 @@
 //     paired with each other (a call retargeted to another function, or to
 //     an added or from a removed one, makes the pair Changed), and
 //   - each data reference reads the same bytes: up to 8 from where it
-//     points, through a NUL, relocated pointers compared by the paired
-//     function they point to (any two pointers to data compare equal), and
-//     32-bit jump-table entries by the place in paired code they lead to.
+//     points, through a NUL (a record that starts with a pointer, whole:
+//     see Limits), relocated pointers (or, in a section without any
+//     relocation, aligned words holding an address in the image) compared
+//     by the paired function they point to (any two pointers to data
+//     compare equal), and 32-bit jump-table entries by the place in paired
+//     code they lead to.
 //     In read-only data that is all: data that moved, or moved with its
 //     neighbours reordered, or an equal copy, reads the same. In writable
 //     and uninitialized data, where which variable is meant matters, the
@@ -216,13 +219,15 @@
 //     its callers then report Changed, because their callee is unpaired.
 //   - A data reference is taken to read up to 8 bytes, through a NUL, and
 //     no further than the next address that code or a relocated pointer
-//     refers to (an item has no size otherwise). A change further into the
-//     item (a Rust panic Location's line number, 16 bytes in; a field of a
-//     Go type descriptor) does not make its readers Changed: it shows in
-//     the section diff. A small item whose neighbour is referred to by
-//     nothing (a Rust byte string before an unreferenced one) reads its
-//     neighbour too, and its readers may show as Changed by data with the
-//     neighbour's bytes as evidence.
+//     refers to (an item has no size otherwise); a record that starts
+//     with a pointer (a Rust panic Location, a vtable) up to that next
+//     address when it is as far on both sides and under 32 bytes, so a
+//     Location's changed line number makes its readers Changed by data. A
+//     change further into an item than that (a Go type descriptor's later
+//     fields) shows only in the section diff. A small item whose
+//     neighbour is referred to by nothing reads its neighbour too, and its
+//     readers may show as Changed by data with the neighbour's bytes as
+//     evidence.
 //   - Two pointers to data compare equal in what a reference reads: the
 //     identity of the item they point to is not known (only its first
 //     bytes, which may be a neighbour's).
