@@ -2,6 +2,7 @@ package binarydiff_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,5 +106,79 @@ func goDataCauses(t *testing.T, mode string) {
 				}
 			}
 		})
+	}
+}
+
+// rustLocation is a Rust program whose pick can panic (an index out of
+// bounds): the panic's Location record (file, line, column) lies in data
+// that pick refers to.
+const rustLocation = `use std::env;
+
+#[inline(never)]
+fn total(v: &[u32]) -> u32 {
+    v.iter().sum()
+}
+
+#[inline(never)]
+fn pick(v: &[u32], i: usize) -> u32 {
+    v[i] * 3
+}
+
+fn main() {
+    let v: Vec<u32> = env::args().map(|a| a.len() as u32).collect();
+    println!("{} {}", total(&v), pick(&v, v.len() / 2));
+}
+`
+
+// TestRustLocationLine builds rustLocation, then again with a comment
+// line above pick, with rustc for Linux: pick's code is the same, its
+// panic Location's line number is not, and pick alone is Changed, by data,
+// with the record's bytes as evidence.
+func TestRustLocationLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Rust programs")
+	}
+	rustc, err := exec.LookPath("rustc")
+	if err != nil {
+		t.Skip("rustc not found (https://rustup.rs)")
+	}
+	dir := t.TempDir()
+	build := func(name, src string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path+".rs", []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(rustc, "-O", "--edition", "2021", "--crate-name", "prog", "-o", path, path+".rs")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("rustc: %v\n%s", err, msg)
+		}
+		return path
+	}
+	old := parseELFFile(t, build("v1", rustLocation))
+	new := parseELFFile(t, build("v2", strings.Replace(rustLocation, "fn pick", "// this comment moves pick down a line\nfn pick", 1)))
+	for _, ignore := range []bool{false, true} {
+		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{IgnoreSymbols: ignore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed []string
+		for _, fd := range res.Functions {
+			if fd.Kind == binarydiff.Identical || fd.Kind == binarydiff.Moved {
+				continue
+			}
+			name := old.Functions[old.FunctionAt(fd.Old.RVA)].Name
+			changed = append(changed, fmt.Sprintf("%s %v %v", name, fd.Kind, fd.Cause))
+			e, err := binarydiff.Explain(old, new, fd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(name, "pick") || fd.Cause != binarydiff.CauseData || len(e.Data) == 0 ||
+				string(e.Data[0].Old.Bytes) == string(e.Data[0].New.Bytes) {
+				t.Errorf("IgnoreSymbols=%v: %s %v %v, want pick changed by data, with other bytes\n%s", ignore, name, fd.Kind, fd.Cause, e)
+			}
+		}
+		if len(changed) != 1 {
+			t.Errorf("IgnoreSymbols=%v: changed %v, want pick alone", ignore, changed)
+		}
 	}
 }
