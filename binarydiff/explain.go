@@ -94,7 +94,7 @@ type DataView struct {
 // PointerView is a relocated pointer a data reference reads.
 type PointerView struct {
 	Off    uint32 `json:"off"`            // from DataView.RVA
-	Target uint32 `json:"target"`         // the RVA it points to
+	Target uint32 `json:"target"`         // the RVA it points to; 0 if the file does not hold it (ELF RELA)
 	Name   string `json:"name,omitempty"` // of the function starting there, if named
 }
 
@@ -174,6 +174,10 @@ func (v DataView) String() string {
 		s += fmt.Sprintf(" %q", v.Text)
 	}
 	for _, p := range v.Pointers {
+		if p.Target == 0 {
+			s += fmt.Sprintf(" [+%d pointer]", p.Off)
+			continue
+		}
 		s += fmt.Sprintf(" [+%d -> %s]", p.Off, target(p.Target, p.Name))
 	}
 	return s
@@ -377,9 +381,11 @@ func dataView(b *Binary, rva uint32) DataView {
 		if r < rva || r+psz > rva+uint32(len(p)) {
 			continue
 		}
-		t := uint32(readPtr(p[r-rva:], psz) - b.ImageBase)
+		// The target as the file holds it: 0 when it is not an address in
+		// the image (ELF RELA relocations keep it in the relocation).
+		t, _ := imageAddress(b, readPtr(p[r-rva:], psz))
 		pv := PointerView{Off: r - rva, Target: t}
-		if i := b.functionStart(t); i >= 0 {
+		if i := b.functionStart(t); i >= 0 && t != 0 {
 			pv.Name = b.Functions[i].Name
 		}
 		v.Pointers = append(v.Pointers, pv)
