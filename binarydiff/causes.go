@@ -141,21 +141,32 @@ func (it *itemStarts) build(b *Binary) {
 	if b.Arch == Arch386 {
 		psz = 4
 	}
+	var buf [8]byte
 	for i := range b.Sections {
 		s := &b.Sections[i]
+		if s.Flags&SectionExec != 0 {
+			continue // the addresses code holds are among b.drefs
+		}
 		relocs := b.relocs.in(s.RVA, s.RVA+s.FileSize)
 		if len(relocs) == 0 {
 			continue
 		}
-		p, err := b.bytesAt(s.RVA, min(s.FileSize, s.Size))
-		if err != nil {
-			continue
-		}
+		// In place when mapped; else a word at a time, not a copy of the
+		// section.
+		p := b.view(s.RVA, min(s.FileSize, s.Size))
 		for _, r := range relocs {
-			if o := r - s.RVA; o+psz <= uint32(len(p)) {
-				if t := readPtr(p[o:], psz) - b.ImageBase; t < 1<<32 {
-					mark(uint32(t))
-				}
+			o := r - s.RVA
+			var w []byte
+			switch {
+			case p != nil && o+psz <= uint32(len(p)):
+				w = p[o : o+psz]
+			case p == nil && b.readRVA(buf[:psz], r) == nil:
+				w = buf[:psz]
+			default:
+				continue
+			}
+			if t := readPtr(w, psz) - b.ImageBase; t < 1<<32 {
+				mark(uint32(t))
 			}
 		}
 	}
