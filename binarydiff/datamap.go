@@ -22,6 +22,8 @@ import (
 // and 8-byte words unique on both sides whose order agrees (the longest
 // increasing chain, as in patience diff), anchor it.
 type dataMap struct {
+	oldRVA, newRVA uint32 // of the two sections
+	readOnly       bool   // neither section is writable
 	prefix, suffix uint32 // bytes of common prefix and suffix
 	sizeDelta      int64
 	anchors        []dataAnchor      // by old offset, strictly increasing in both; see buildAnchors
@@ -62,6 +64,29 @@ const maxDataMapBytes = 64 << 20
 // then name what the pointer points to (see sectionBytes).
 var pointerMark = [8]byte{0xF4, 0x9E, 0x37, 0x79, 0xB9, 0x7F, 0x4A, 0x7C}
 
+// dataPointerMark5 replaces pointerMark[5] in a pointer to data: its
+// identity, a hash of the bytes there, tells data apart for the alignment
+// but is no identity of the item (the bytes after a small item are its
+// neighbours'), so content compares two pointers to data as equal.
+const dataPointerMark5 = 0xFF
+
+// pointerLed reports whether both old offset a and new offset b hold a
+// relocated pointer.
+func (m *dataMap) pointerLed(a, b uint32) bool {
+	return pointerAt(m.ob, a) && pointerAt(m.nb, b)
+}
+
+// pointerAt reports whether p holds a relocated pointer at o.
+func pointerAt(p []byte, o uint32) bool {
+	return uint64(o)+8 <= uint64(len(p)) && bytes.Equal(p[o:o+5], pointerMark[:5]) &&
+		(p[o+5] == pointerMark[5] || p[o+5] == dataPointerMark5)
+}
+
+// dataPointerAt reports whether p holds a relocated pointer to data at o.
+func dataPointerAt(p []byte, o uint32) bool {
+	return uint64(o)+8 <= uint64(len(p)) && p[o+5] == dataPointerMark5 && bytes.Equal(p[o:o+5], pointerMark[:5])
+}
+
 // oldPtr and newPtr name what a relocated pointer points to (see
 // sectionBytes).
 func newDataMap(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva uint32) uint64, both func(f, g func())) *dataMap {
@@ -77,7 +102,14 @@ func newSectionPair(old, new *Binary, os, ns *Section, oldPtr, newPtr func(rva u
 	var ob, nb []byte
 	var freeOld, freeNew func()
 	both(func() { ob, freeOld = sectionBytes(old, os, oldPtr) }, func() { nb, freeNew = sectionBytes(new, ns, newPtr) })
-	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both}
+	if os.Flags&SectionWrite != 0 {
+		ob = ob[:initialized(ob)]
+	}
+	if ns.Flags&SectionWrite != 0 {
+		nb = nb[:initialized(nb)]
+	}
+	m := &dataMap{sizeDelta: int64(len(nb) - len(ob)), ob: ob, nb: nb, both: both,
+		oldRVA: os.RVA, newRVA: ns.RVA, readOnly: (os.Flags|ns.Flags)&SectionWrite == 0}
 	m.free = func() {
 		m.ob, m.nb = nil, nil
 		freeOld()
@@ -223,18 +255,57 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 	n := min(s.FileSize, maxDataMapBytes)
 	relocs := b.relocs.in(s.RVA, s.RVA+n)
 	p, free = writableCopy(b, s, n, relocs)
+	mark := func(o uint32) {
+		t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
+		copy(p[o:], pointerMark[:])
+		if id := ptr(t); id != 0 {
+			putPointerID(p[o+6:], mix64(id))
+		} else if id := dataPointerID(b, t); id != 0 {
+			p[o+5] = dataPointerMark5
+			putPointerID(p[o+6:], id)
+		}
+	}
 	for _, r := range relocs {
 		if o := r - s.RVA; o+8 <= n {
-			t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
-			copy(p[o:], pointerMark[:])
-			if id := ptr(t); id != 0 {
-				binary.LittleEndian.PutUint16(p[o+6:], uint16(mix64(id)))
-			} else if id := dataPointerID(b, t); id != 0 {
-				binary.LittleEndian.PutUint16(p[o+6:], uint16(id))
+			mark(o)
+		}
+	}
+	if b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 {
+		// No relocation at all (a Go executable for Windows has none): the
+		// aligned words that hold an address inside the image are taken
+		// for pointers, as for an ELF executable without relocations.
+		for o := uint32(0); o+8 <= n; o += 8 {
+			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p[o:])); ok {
+				mark(o)
 			}
 		}
 	}
 	return p, free
+}
+
+// initialized returns how many bytes of a writable section's file data
+// count as initialized: up to its last 8-byte word that is not zero. Zeros after it
+// are what the linker padded the file with, or variables that start as
+// zero and which it happened to place there: uninitialized data as much as
+// what lies past the file data, which may lie on either side of that
+// boundary in the other version (as Go's linker lays out .data). A section
+// of zeros only is kept whole: there would be nothing left to align.
+func initialized(p []byte) int {
+	n := len(p)
+	for n > 0 && p[n-1] == 0 {
+		n--
+	}
+	if n == 0 {
+		return len(p)
+	}
+	return min(len(p), (n+7)&^7)
+}
+
+// putPointerID writes the two bytes of a pointer's identity, neither of
+// them NUL: a NUL would end what a reference is taken to read (see
+// content), hiding the rest of the identity.
+func putPointerID(p []byte, id uint64) {
+	p[0], p[1] = byte(id%255)+1, byte(id>>8%255)+1
 }
 
 // privateMapper is implemented by readers that can map bytes
@@ -347,6 +418,33 @@ func (m *dataMap) guess(a uint32, b int64) bool {
 	return true
 }
 
+// content reports whether a reference at old offset a and one at new
+// offset b read the same bytes: the (up to) w bytes there, through the
+// first NUL of either side if nul (a C string's terminator ends it), relocated
+// pointers compared by the functions they point to (pointers to data are
+// equal: see dataPointerMark5). in is false
+// when either lies past the file bytes (uninitialized data).
+func (m *dataMap) content(a, b, w uint32, nul bool) (equal, in bool) {
+	if a >= uint32(len(m.ob)) || b >= uint32(len(m.nb)) {
+		return false, false
+	}
+	n := min(w, uint32(len(m.ob))-a, uint32(len(m.nb))-b)
+	o, p := m.ob[a:a+n], m.nb[b:b+n]
+	for i := uint32(0); i < n; i++ {
+		if dataPointerAt(m.ob, a+i) && dataPointerAt(m.nb, b+i) {
+			i += 7
+			continue
+		}
+		if o[i] != p[i] {
+			return false, true
+		}
+		if o[i] == 0 && nul {
+			break
+		}
+	}
+	return true, true
+}
+
 // same reports whether the (up to) 8 bytes at old offset a equal those at
 // new offset a+d. A NUL among them ends the comparison: what follows a
 // string's terminator is padding or other data, which may differ.
@@ -385,10 +483,12 @@ func (m *dataMap) same(a uint32, d int64) bool {
 //     same code make claims that an old offset became a new one, and a
 //     claim agrees when it lies on a heaviest chain of claims increasing on
 //     both sides (weighted by the references making them) and no
-//     conflicting claim for either offset does. Data is laid out in the
-//     same order in both images, so a variable that moved keeps its place
-//     among the others, and a retarget shows as a claim out of order or in
-//     conflict with better-supported ones.
+//     conflicting claim for either offset does, or when no other claim
+//     names either offset. Data is mostly laid out in the same order in
+//     both images, so a variable that moved keeps its place among the
+//     others, and a retarget shows as a claim in conflict with
+//     better-supported ones, or out of order; a variable reordered that no
+//     other claim contradicts stands.
 //
 // A reference into initialized data on one side and uninitialized on the
 // other never agrees.
@@ -1047,7 +1147,8 @@ func editCost(o, n []byte) int32 {
 // chain decides claims in uninitialized data (see the comment on fast): a
 // claim agrees when it lies on a heaviest chain of claims increasing in
 // both offsets and no other claim on such a chain shares its old or its
-// new offset. cl is sorted by old offset.
+// new offset, or when no other claim at all does. cl is sorted by old
+// offset.
 func (m *dataMap) chain(cl []dataClaim) {
 	if len(cl) == 0 {
 		return
@@ -1083,8 +1184,16 @@ func (m *dataMap) chain(cl []dataClaim) {
 			perB[c.b]++
 		}
 	}
+	// A claim no other contradicts stands too, in or out of order: data
+	// reordered (Go's linker lays out uninitialized variables by size)
+	// keeps its claims apart.
+	allA, allB := map[uint32]int{}, map[uint32]int{}
+	for _, c := range cl {
+		allA[c.a]++
+		allB[c.b]++
+	}
 	for i, c := range cl {
-		m.verdict[[2]uint32{c.a, c.b}] = on[i] && perA[c.a] == 1 && perB[c.b] == 1
+		m.verdict[[2]uint32{c.a, c.b}] = on[i] && perA[c.a] == 1 && perB[c.b] == 1 || allA[c.a] == 1 && allB[c.b] == 1
 	}
 }
 

@@ -73,8 +73,8 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) 
 	if err := cmp.Or(matchErr, secErr); err != nil {
 		return nil, err
 	}
-	for _, fd := range res.Functions {
-		res.Summary.add(fd.Kind)
+	for i := range res.Functions {
+		res.Summary.add(&res.Functions[i])
 	}
 	m.progress("sections")
 	return res, nil
@@ -107,10 +107,14 @@ func (m *matcher) classify() []FunctionDiff {
 			if of.RVA != nf.RVA {
 				fd.Kind = Moved
 			}
-		case m.old.fps[oi].norm == m.new.fps[ni].norm: // a callee or data reference retargeted
+		case m.old.fps[oi].norm == m.new.fps[ni].norm: // a callee or data reference differs
 			fd.Kind, fd.Similarity = Changed, maxChangedSimilarity
+			fd.Refs = m.why[int32(oi)]
+			for _, r := range fd.Refs {
+				fd.Cause |= r.Cause
+			}
 		default:
-			fd.Kind = Changed
+			fd.Kind, fd.Cause = Changed, CauseCode
 			changed, oldIdx, newIdx = append(changed, len(out)), append(oldIdx, oi), append(newIdx, int(ni))
 		}
 		out = append(out, fd)
@@ -193,15 +197,17 @@ func (m *matcher) pointerID(side int) func(rva uint32) uint64 {
 
 // claimData decides which pairs are Identical or Moved: those with the
 // same normalized code whose callees are paired with each other (see
-// calleesAgree) and whose data references refer to the same data: the
-// same item at the same offset within it, wherever it moved (see
-// dataMap). The normalized hash keeps only the section name, so that data
-// moving does not change it; this check catches a reference retargeted to
-// other data. It gives the data maps every data reference of those pairs
-// and resolves them together: data the code cannot see (uninitialized) is
-// matched through the references themselves, which needs all of them.
-// The verdict of each pair is kept in m.dataOK (1 agree, 2 not, 0 for
-// pairs with other code or callees); it does not depend on which side is
+// calleesAgree) and whose data references read the same bytes (see
+// dataWalker.judge) and, in writable and uninitialized data, refer to the
+// same data: the same item at the same offset within it, wherever it
+// moved (see dataMap). The normalized hash keeps only the section name, so
+// that data moving does not change it; this check catches a reference
+// that reads other bytes. It gives the data maps the references that the
+// bytes do not settle and resolves them together: data the code cannot
+// see (uninitialized) is matched through the references themselves, which
+// needs all of them. The verdict of each pair is kept in m.dataOK (1
+// agree, 2 not, 0 for pairs with other code); the references that differ
+// in m.why (see explainRejected). It does not depend on which side is
 // old, except past the alignment budget (see doc.go, Limits).
 func (m *matcher) claimData() {
 	m.dmaps = map[[2]*Section]*dataMap{}
@@ -217,6 +223,9 @@ func (m *matcher) claimData() {
 		blk := &blocks[k]
 		w := dataWalker{m: m, disjoint: disjoint}
 		claim := func(dm *dataMap, a, b uint32) bool {
+			if v, ok := w.judge(dm, a, b); ok {
+				return v
+			}
 			if v, ok := dm.fastShared(a, b); ok {
 				return v
 			}
@@ -264,13 +273,6 @@ func (m *matcher) claimData() {
 		}()
 	}
 	wg.Wait()
-	for k, dm := range m.dmaps {
-		if dm.built { // kept for the hotpatchability assessment (keepAnchors)
-			m.anchors[[2]uint32{k[0].RVA, k[1].RVA}] = dm.anchors
-		}
-		dm.free()
-	}
-	m.dmaps = nil
 	for _, blk := range blocks {
 		start := int32(0)
 		for k, oi := range blk.pairs {
@@ -284,6 +286,15 @@ func (m *matcher) claimData() {
 			start = blk.at[k]
 		}
 	}
+	// The contents are still there: say why the others are Changed.
+	m.explainRejected(disjoint)
+	for k, dm := range m.dmaps {
+		if dm.built { // kept for the hotpatchability assessment (keepAnchors)
+			m.anchors[[2]uint32{k[0].RVA, k[1].RVA}] = dm.anchors
+		}
+		dm.free()
+	}
+	m.dmaps = nil
 }
 
 // claimBlockSize is how many old functions a block of claimData holds;

@@ -125,7 +125,10 @@ func checkAccounting(t *testing.T, old, new *Binary, res *Result) {
 	seenOld, seenNew := map[uint32]int{}, map[uint32]int{}
 	var sum Summary
 	for _, fd := range res.Functions {
-		sum.add(fd.Kind)
+		sum.add(&fd)
+		if (fd.Kind == Changed) != (fd.Cause != 0) {
+			t.Errorf("%v %+v has cause %v", fd.Kind, fd.Old, fd.Cause)
+		}
 		if fd.Old != nil {
 			seenOld[fd.Old.RVA]++
 		}

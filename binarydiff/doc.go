@@ -95,7 +95,17 @@
 //   - each call, tail call and function pointer goes to functions that were
 //     paired with each other (a call retargeted to another function, or to
 //     an added or from a removed one, makes the pair Changed), and
-//   - each data reference points to the same data. All references of the
+//   - each data reference reads the same bytes: up to 8 from where it
+//     points, through a NUL (a record that starts with a pointer, whole:
+//     see Limits), relocated pointers (or, in a section without any
+//     relocation, aligned words holding an address in the image) compared
+//     by the paired function they point to (any two pointers to data
+//     compare equal), and 32-bit jump-table entries by the place in paired
+//     code they lead to.
+//     In read-only data that is all: data that moved, or moved with its
+//     neighbours reordered, or an equal copy, reads the same. In writable
+//     and uninitialized data, where which variable is meant matters, the
+//     reference must also point to the same data. All those references of the
 //     pairs that may be Identical are judged together, per pair of
 //     sections, and the verdict does not depend on which side is old
 //     (except past the alignment budget, see Limits): in
@@ -103,7 +113,8 @@
 //     of the two sections (relocated pointers replaced by what they point
 //     to, anchored by the common prefix and suffix and by words unique on
 //     both sides) lines up the bytes it reads; in uninitialized data, when
-//     it lies on the heaviest order-preserving chain of all the claims. A
+//     it lies on the heaviest order-preserving chain of all the claims, or
+//     no other claim contradicts it. A
 //     reference retargeted to other data makes the pair Changed (see Limits
 //     for data that shows nothing of where it moved).
 //
@@ -138,31 +149,48 @@
 //
 //	identical  paired, same normalized code, same RVA
 //	moved      paired, same normalized code, different RVA
-//	changed    paired, normalized code differs, or a callee or data reference was retargeted
+//	changed    paired, and the normalized code, a callee or the data read differs (its cause)
 //	added      only in the new image
 //	removed    only in the old image
+//
+// Every Changed pair carries its causes (FunctionDiff.Cause), any of:
+//
+//	code    the normalized instructions differ ([Explain] lists them)
+//	callee  a call, tail call or function pointer reaches a function that is
+//	        not the partner of the old target (FunctionDiff.Refs; Explain
+//	        gives the site and both targets)
+//	data    a data reference reads other bytes, or other writable data
+//	        (FunctionDiff.Refs; Explain gives the site, both addresses and
+//	        sections, and the bytes: hex, and text when printable)
+//
+// Callee and data causes are looked for only when the code is equal; a
+// pair whose code differs has cause code alone. Summary.DataOnly counts
+// the Changed pairs whose only cause is data: code that did not change
+// reading data that did.
 //
 // # JSON
 //
 // A [Result] marshals as follows; these names are stable:
 //
 //	{
-//	  "old": {"format": "pe", "arch": "amd64", "image_base": 5368709120, "entry": 4096, "functions": 1954, "warnings": 0},
+//	  "old": {"format": "pe", "arch": "amd64", "imageBase": 5368709120, "entry": 4096, "functions": 1954, "warnings": 0},
 //	  "new": {…same…},
 //	  "functions": [
 //	    {"kind": "changed",                      // identical|moved|changed|added|removed
 //	     "old": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for added; name omitted if unknown
 //	     "new": {"rva": 674656, "size": 8, "name": "main.check"},  // omitted for removed
 //	     "similarity": 0.95,                     // 1 for identical/moved, [0,1) for changed, 0 for added/removed
-//	     "pass": "name"},                        // name|exact|normalized|structural|callgraph|alignment|similarity, "" if unpaired
+//	     "pass": "name",                         // name|exact|normalized|structural|callgraph|alignment|similarity, "" if unpaired
+//	     "cause": ["code"],                      // code|callee|data: present exactly for changed
+//	     "refs": [{"cause": ["data"], "index": 0, "old": 8192, "new": 8200}]},  // differing callees and data references, when the code is equal
 //	    …
 //	  ],
-//	  "summary": {"identical": 1953, "moved": 0, "changed": 1, "added": 0, "removed": 0},
+//	  "summary": {"identical": 1953, "moved": 0, "changed": 1, "added": 0, "removed": 0, "dataOnly": 0},
 //	  "sections": [
 //	    {"name": ".rdata", "kind": "changed",    // identical|moved|changed|added|removed
 //	     "old": {"rva": 675840, "size": 904872}, "new": {…},
 //	     "changed": [{"off": 1234, "size": 1}],  // offsets from the section start
-//	     "changed_bytes": 1},
+//	     "changedBytes": 1},
 //	    …
 //	  ]
 //	}
@@ -242,7 +270,9 @@
 // Functions are decoded linearly (data embedded in code, such as
 // jump tables, is decoded as if it were code, deterministically); jump
 // tables of 32-bit RVAs are not normalized, so a function whose jump table
-// moved reports Changed; stripped images whose changed function was
+// moved reports Changed (cause code) when the table lies in the code
+// (clang for Windows puts it there); in a data section its entries are
+// compared by where they lead. Stripped images whose changed function was
 // rewritten by the compiler (low similarity) report Removed + Added.
 //
 // Known limits (a pinned seed keeps `go test` reproducible; RAPID_SEED=0
@@ -251,7 +281,22 @@
 //   - With IgnoreSymbols, a small function whose few instructions changed
 //     may fall under the similarity threshold and show as Removed + Added;
 //     its callers then report Changed, because their callee is unpaired.
-//   - Data references are judged by a data map (datamap.go) that has only
+//   - A data reference is taken to read up to 8 bytes, through a NUL, and
+//     no further than the next address that code or a relocated pointer
+//     refers to (an item has no size otherwise); a record that starts
+//     with a pointer (a Rust panic Location, a vtable) up to that next
+//     address when it is as far on both sides and under 32 bytes, so a
+//     Location's changed line number makes its readers Changed by data. A
+//     change further into an item than that (a Go type descriptor's later
+//     fields) shows only in the section diff. A small item whose
+//     neighbour is referred to by nothing reads its neighbour too, and its
+//     readers may show as Changed by data with the neighbour's bytes as
+//     evidence.
+//   - Two pointers to data compare equal in what a reference reads: the
+//     identity of the item they point to is not known (only its first
+//     bytes, which may be a neighbour's).
+//   - Data references to writable and uninitialized data whose bytes are
+//     equal are judged by a data map (datamap.go) that has only
 //     the bytes and the references: items have no names. In initialized data
 //     a reference agrees when an alignment of the two sections of least
 //     cost (bytes inserted, deleted or changed in place, relocated pointers
@@ -277,16 +322,16 @@
 //   - Uninitialized data (.bss, the tail of a section past its file bytes)
 //     has no bytes: a reference there agrees when it lies on the heaviest
 //     chain of the claims of all paired functions with equal code that
-//     keeps the order of both sides, without a conflicting claim. A retarget
-//     in uninitialized data that keeps that order goes unnoticed.
+//     keeps the order of both sides, without a conflicting claim, or when no
+//     other claim names its old or its new offset (variables reordered, as
+//     Go's linker orders them by size). A retarget in uninitialized data
+//     that keeps that order, or to a variable no other code refers to from
+//     one referred to by no other code, goes unnoticed.
 //   - On real Go binaries (gopls v0.22.0 → v0.23.0, windows/amd64, same
-//     toolchain) the diff reports 1,193 functions Changed (1,251 with
-//     every large section's words sampled at one in 8); about 9,100
-//     pairs with equal code failed the data check when uninitialized data
-//     could not be matched at all. Some of the remaining ones show no
-//     differing instruction in Explain: references into tables of pointers
-//     to data, into runs of small constants, and into data reordered among
-//     equal-looking neighbours. Without the alignment budget the same pair
-//     reports 2,103 Changed and takes 6 s: which count is nearer the truth
-//     is not established (gopls has no ground truth).
+//     toolchain) the diff reports 848 functions Changed: 800 with code
+//     that differs, 10 reaching other callees, 38 only reading other data
+//     (Go's moduledata counts, string pools whose neighbours changed, and
+//     uninitialized data the data map could not follow). Each shows its
+//     evidence in Explain; which of the 141 a person would call changed is
+//     not established (gopls has no ground truth).
 package binarydiff

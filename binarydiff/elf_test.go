@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
 var elfVariants = map[string]struct {
 	edit                    func(string) string
 	changed, added, removed []string
+	dataOnly                []string // changed, because the data they read changed
 	rule                    binarydiff.Rule
 }{
 	"body": {
@@ -54,7 +55,8 @@ var elfVariants = map[string]struct {
 		changed: []string{"clamp", "main", "scale"}, added: []string{"fresh"}, removed: []string{"legacy"},
 	},
 	"data": {
-		edit: func(s string) string { return strings.Replace(s, "int counter = 5;", "int counter = 6;", 1) },
+		edit:    func(s string) string { return strings.Replace(s, "int counter = 5;", "int counter = 6;", 1) },
+		changed: []string{"main"}, dataOnly: []string{"main"}, // it reads counter
 		rule: binarydiff.RuleDataChanged,
 	},
 	"rodata": {
@@ -138,6 +140,15 @@ func TestELFReal(t *testing.T) {
 						t.Fatal(err)
 					}
 					got := kinds(res)
+					var dataOnly []string
+					for _, fd := range res.Functions {
+						if fd.Cause == binarydiff.CauseData {
+							dataOnly = append(dataOnly, fd.Name())
+						}
+					}
+					if !slices.Equal(dataOnly, v.dataOnly) {
+						t.Errorf("changed by data only: got %v, want %v", dataOnly, v.dataOnly)
+					}
 					for kind, want := range map[binarydiff.Kind][]string{binarydiff.Changed: v.changed, binarydiff.Added: v.added, binarydiff.Removed: v.removed} {
 						if !slices.Equal(got[kind], want) {
 							t.Errorf("%v: got %v, want %v", kind, got[kind], want)

@@ -72,7 +72,7 @@ func Example() {
 		}
 	}
 	// Output:
-	// {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// {Identical:1 Moved:0 Changed:1 Added:1 Removed:0 DataOnly:0}
 	// identical main name
 	// changed check name
 	// added helper
@@ -134,8 +134,8 @@ func ExampleResult_json() {
 	js, _ = json.Marshal(res.Summary)
 	fmt.Println(string(js))
 	// Output:
-	// {"kind":"changed","old":{"rva":4128,"size":14,"name":"check"},"new":{"rva":4128,"size":14,"name":"check"},"similarity":0.95,"pass":"name"}
-	// {"identical":1,"moved":0,"changed":1,"added":1,"removed":0}
+	// {"kind":"changed","old":{"rva":4128,"size":14,"name":"check"},"new":{"rva":4128,"size":14,"name":"check"},"similarity":0.95,"pass":"name","cause":["code"]}
+	// {"identical":1,"moved":0,"changed":1,"added":1,"removed":0,"dataOnly":0}
 }
 
 // ExampleOpen maps two image files and diffs them. Open reads an image in
@@ -185,7 +185,7 @@ func ExampleOpen() {
 	a := res.Hotpatchability(old, new)
 	fmt.Println("hotpatchable:", a.Patchable(), a.Blockers())
 	// Output:
-	// pe amd64: {Identical:1 Moved:0 Changed:1 Added:1 Removed:0}
+	// pe amd64: {Identical:1 Moved:0 Changed:1 Added:1 Removed:0 DataOnly:0}
 	// changed check
 	// added helper
 	// hotpatchable: false [exports-changed: export added: helper (new rva 0x1030 in .text)]

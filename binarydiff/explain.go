@@ -1,7 +1,10 @@
 package binarydiff
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -42,14 +45,85 @@ type Explanation struct {
 	Similarity float64 `json:"similarity"`
 	Deleted    int     `json:"deleted"`
 	Inserted   int     `json:"inserted"`
+	// Cause is the FunctionDiff's: why the pair is Changed. Lines that
+	// differ are the evidence of CauseCode, Callees of CauseCallee and
+	// Data of CauseData.
+	Cause   Cause          `json:"cause,omitempty"`
+	Callees []CalleeChange `json:"callees,omitempty"`
+	Data    []DataChange   `json:"data,omitempty"`
 }
+
+// CalleeChange is a call, tail call or function pointer of a Changed pair
+// whose targets are not partners.
+type CalleeChange struct {
+	OldSite uint32 `json:"oldSite"` // RVA of the instruction; 0 if the old function has no such callee
+	NewSite uint32 `json:"newSite"` // 0 if the new function has none
+	Old     uint32 `json:"old"`     // the old target's RVA
+	New     uint32 `json:"new"`     // the new target's RVA
+	OldName string `json:"oldName,omitempty"`
+	NewName string `json:"newName,omitempty"`
+}
+
+// DataChange is a data reference of a Changed pair that reads other
+// bytes, or other data (Retargeted).
+type DataChange struct {
+	OldSite    uint32   `json:"oldSite"` // RVA of the instruction; 0 if unknown
+	NewSite    uint32   `json:"newSite"`
+	Old        DataView `json:"old"`
+	New        DataView `json:"new"`
+	Retargeted bool     `json:"retargeted,omitempty"` // same bytes, other data (writable or uninitialized)
+}
+
+// DataView is what a data reference reads on one side.
+type DataView struct {
+	RVA     uint32 `json:"rva"`
+	Section string `json:"section,omitempty"` // "" outside every section
+	// Bytes are up to 16 bytes from RVA (through a string's NUL), as the
+	// file holds them; none in uninitialized data.
+	Bytes HexBytes `json:"bytes"`
+	// Text is the printable text there, when the bytes are text: through
+	// a NUL, or (strings without a terminator, as Go's and Rust's) up to
+	// the first byte that is not printable, which may run into the next
+	// string.
+	Text string `json:"text,omitempty"`
+	// Pointers are the relocated pointers among Bytes: their bytes
+	// compare by what they point to, which Bytes alone do not show.
+	Pointers []PointerView `json:"pointers,omitempty"`
+}
+
+// PointerView is a relocated pointer a data reference reads.
+type PointerView struct {
+	Off    uint32 `json:"off"`            // from DataView.RVA
+	Target uint32 `json:"target"`         // the RVA it points to; 0 if the file does not hold it (ELF RELA)
+	Name   string `json:"name,omitempty"` // of the function starting there, if named
+}
+
+// HexBytes marshals as a hexadecimal string.
+type HexBytes []byte
+
+// MarshalText implements encoding.TextMarshaler.
+func (h HexBytes) MarshalText() ([]byte, error) { return hex.AppendEncode(nil, h), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *HexBytes) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*h = nil
+		return nil
+	}
+	p, err := hex.AppendDecode(nil, b)
+	*h = p
+	return err
+}
+
+// String formats the bytes as spaced hex pairs.
+func (h HexBytes) String() string { return fmt.Sprintf("% x", []byte(h)) }
 
 // Line is one instruction of an Explanation. OldRVA is 0 for inserted and
 // NewRVA for deleted instructions (no code lives at RVA 0 in an image).
 type Line struct {
 	Op     LineOp `json:"op"`
-	OldRVA uint32 `json:"old_rva,omitempty"`
-	NewRVA uint32 `json:"new_rva,omitempty"`
+	OldRVA uint32 `json:"oldRva,omitempty"`
+	NewRVA uint32 `json:"newRva,omitempty"`
 	Text   string `json:"text"` // Intel-syntax disassembly (the new side for LineEqual)
 }
 
@@ -73,7 +147,40 @@ func (e *Explanation) String() string {
 		}
 		fmt.Fprintf(&sb, "%c %s %s  %s\n", c, rva(l.OldRVA, l.Op != LineInsert), rva(l.NewRVA, l.Op != LineDelete), l.Text)
 	}
+	for _, c := range e.Callees {
+		fmt.Fprintf(&sb, "callee at %#x -> %#x: %s -> %s\n", c.OldSite, c.NewSite, target(c.Old, c.OldName), target(c.New, c.NewName))
+	}
+	for _, d := range e.Data {
+		what := "reads"
+		if d.Retargeted {
+			what = "retargeted, reads"
+		}
+		fmt.Fprintf(&sb, "data at %#x -> %#x %s\n  - %s\n  + %s\n", d.OldSite, d.NewSite, what, d.Old, d.New)
+	}
 	return sb.String()
+}
+
+func target(rva uint32, name string) string {
+	if name != "" {
+		return fmt.Sprintf("%s (%#x)", name, rva)
+	}
+	return fmt.Sprintf("%#x", rva)
+}
+
+// String formats a side of a data reference: where, bytes, text.
+func (v DataView) String() string {
+	s := fmt.Sprintf("%#x %s: %v", v.RVA, v.Section, v.Bytes)
+	if v.Text != "" {
+		s += fmt.Sprintf(" %q", v.Text)
+	}
+	for _, p := range v.Pointers {
+		if p.Target == 0 {
+			s += fmt.Sprintf(" [+%d pointer]", p.Off)
+			continue
+		}
+		s += fmt.Sprintf(" [+%d -> %s]", p.Off, target(p.Target, p.Name))
+	}
+	return s
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{keep: true} }}
@@ -91,10 +198,12 @@ type decoded struct {
 	rvas   []uint32
 	lens   []uint8
 	toks   []uint32
-	offs   []uint32 // offset of each instruction in code
-	blocks []int    // index of each block's first instruction, plus len(toks)
-	slab   []uint32 // backs rvas, toks and offs
-	btoks  []uint32 // blockTokens' result
+	offs   []uint32   // offset of each instruction in code
+	blocks []int      // index of each block's first instruction, plus len(toks)
+	slab   []uint32   // backs rvas, toks and offs
+	btoks  []uint32   // blockTokens' result
+	refAt  []refCount // the scratch's: references found up to each instruction
+	irefs  []uint32   // the scratch's: the code address each instruction refers to
 }
 
 // Explain returns the instruction-level diff of a function pair from the
@@ -103,7 +212,9 @@ type decoded struct {
 // again (once each); matching basic blocks are aligned first, then the
 // instructions of unmatched blocks with Myers' algorithm over interned
 // normalized instruction tokens, so moved branch targets and callees do
-// not show as differences.
+// not show as differences. For a Changed pair it also gives the evidence
+// of each cause (see Cause): the callees and data references of d.Refs,
+// located at their instructions, with the bytes each side reads.
 func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	x := explainerPool.Get().(*explainer)
 	defer x.release()
@@ -154,7 +265,144 @@ func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
 	if n := len(a.toks) + len(b.toks); n > 0 {
 		e.Similarity = float64(n-e.Deleted-e.Inserted) / float64(n)
 	}
+	if d.Kind == Changed {
+		e.Cause = d.Cause
+		x.evidence(d.Refs)
+	}
 	return e, nil
+}
+
+// evidence fills the Callees and Data of the explanation from the
+// differing references of a pair with equal code.
+func (x *explainer) evidence(refs []ChangedRef) {
+	a, b, e := &x.a, &x.b, x.e
+	for _, r := range refs {
+		switch r.Cause {
+		case CauseCallee:
+			ka, kb := a.calleeSite(r.Index), b.calleeSite(r.Index)
+			c := CalleeChange{OldSite: a.siteRVA(ka), NewSite: b.siteRVA(kb), Old: a.irefAt(ka, r.Old), New: b.irefAt(kb, r.New)}
+			c.OldName, c.NewName = a.nameAt(c.Old), b.nameAt(c.New)
+			e.Callees = append(e.Callees, c)
+		case CauseData:
+			ka, kb := a.dataSite(r.Index), b.dataSite(r.Index)
+			e.Data = append(e.Data, DataChange{OldSite: a.siteRVA(ka), NewSite: b.siteRVA(kb),
+				Old: dataView(a.b, r.Old), New: dataView(b.b, r.New), Retargeted: r.Retargeted})
+		}
+	}
+}
+
+// calleeSite returns the instruction of callee k (see Binary.callees), or -1.
+func (d *decoded) calleeSite(k int) int {
+	if k < 0 || len(d.refAt) == 0 {
+		return -1
+	}
+	calls := int(d.refAt[len(d.refAt)-1].calls)
+	if k < calls {
+		return d.site(func(c refCount) bool { return int(c.calls) > k })
+	}
+	return d.site(func(c refCount) bool { return int(c.refs) > k-calls })
+}
+
+// dataSite returns the instruction of data reference k, or -1.
+func (d *decoded) dataSite(k int) int {
+	if k < 0 {
+		return -1
+	}
+	return d.site(func(c refCount) bool { return int(c.datas) > k })
+}
+
+// site returns the first instruction after which past holds, or -1.
+func (d *decoded) site(past func(refCount) bool) int {
+	k := sort.Search(len(d.refAt), func(i int) bool { return past(d.refAt[i]) })
+	if k == len(d.refAt) {
+		return -1
+	}
+	return k
+}
+
+func (d *decoded) siteRVA(k int) uint32 {
+	if k < 0 {
+		return 0
+	}
+	return d.rvas[k]
+}
+
+// irefAt returns the code address instruction k refers to, or def.
+func (d *decoded) irefAt(k int, def uint32) uint32 {
+	if k >= 0 && k < len(d.irefs) && d.irefs[k] != 0 {
+		return d.irefs[k]
+	}
+	return def
+}
+
+// nameAt names the function starting at rva, if it has a name.
+func (d *decoded) nameAt(rva uint32) string {
+	if d.b == nil {
+		return ""
+	}
+	if i := d.b.functionStart(rva); i >= 0 {
+		return d.b.Functions[i].Name
+	}
+	return ""
+}
+
+// dataView reads what a reference to rva sees in b.
+func dataView(b *Binary, rva uint32) DataView {
+	v := DataView{RVA: rva}
+	if b == nil || rva == 0 {
+		return v
+	}
+	s := b.Section(rva)
+	if s == nil {
+		return v
+	}
+	v.Section = s.Name
+	n := min(64, s.RVA+min(s.FileSize, s.Size)-min(rva, s.RVA+min(s.FileSize, s.Size)))
+	p := make([]byte, n)
+	if n == 0 || b.readRVA(p, rva) != nil {
+		return v
+	}
+	z := bytes.IndexByte(p, 0)
+	if t := printablePrefix(p); t >= 2 && (z < 0 || t == z) {
+		v.Text = string(p[:t])
+	}
+	v.Bytes = p[:min(16, len(p))]
+	if z >= 0 && z < 16 {
+		v.Bytes = p[:z+1]
+	}
+	psz := uint32(8)
+	if b.Arch == Arch386 {
+		psz = 4
+	}
+	if r := b.relocs.in(rva, rva+1); len(r) > 0 {
+		v.Bytes = p[:min(maxRecord, len(p))] // a record: as much as is compared, NULs and all
+	}
+	for _, r := range b.relocs.in(rva-min(rva, psz-1), rva+uint32(len(v.Bytes))) {
+		if r < rva || r+psz > rva+uint32(len(p)) {
+			continue
+		}
+		// The target as the file holds it: 0 when it is not an address in
+		// the image (ELF RELA relocations keep it in the relocation).
+		t, _ := imageAddress(b, readPtr(p[r-rva:], psz))
+		pv := PointerView{Off: r - rva, Target: t}
+		if i := b.functionStart(t); i >= 0 && t != 0 {
+			pv.Name = b.Functions[i].Name
+		}
+		v.Pointers = append(v.Pointers, pv)
+		v.Bytes = p[:max(len(v.Bytes), int(r-rva+psz))] // the whole pointer, NULs and all
+	}
+	return v
+}
+
+// printablePrefix returns how many bytes p starts with that are printable
+// ASCII or white space.
+func printablePrefix(p []byte) int {
+	for i, c := range p {
+		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return i
+		}
+	}
+	return len(p)
 }
 
 // explainer builds an Explanation; ao and bo are the instruction ranges of
@@ -320,6 +568,7 @@ func (d *decoded) load(b *Binary, rva uint32, intern map[uint64]uint32) error {
 	}
 	d.blocks = d.blocks[:0]
 	d.code = s.code
+	d.refAt, d.irefs = s.refAt, s.irefs
 	n := len(s.insts)
 	if cap(d.slab) < 3*n {
 		d.slab = make([]uint32, 3*n)
@@ -367,6 +616,7 @@ func (d *decoded) release() {
 	}
 	d.b, d.fast = nil, nil
 	d.rvas, d.toks, d.offs, d.lens = nil, nil, nil, d.lens[:0]
+	d.refAt, d.irefs = nil, nil
 }
 
 // blockTokens interns each basic block's token sequence.

@@ -121,8 +121,9 @@ type scratch struct {
 	bases   []uint32 // offset of each range in code
 	insts   []insn
 	norm    []byte
-	toks    []uint64 // per-instruction hash of the normalized form (keep)
-	irefs   []uint32 // per instruction: the code address it calls or refers to, 0 if none (keep)
+	toks    []uint64   // per-instruction hash of the normalized form (keep)
+	irefs   []uint32   // per instruction: the code address it calls or refers to, 0 if none (keep)
+	refAt   []refCount // per instruction: the references found up to its end (keep)
 	iref    uint32
 	calls   []uint32    // call targets, function references and data references of the
 	refs    []uint32    // function being decoded, before fingerprintAll copies them to
@@ -191,12 +192,22 @@ func (s *scratch) begin(b *Binary, f *Function, limit uint32) []byte {
 	clear(s.starts)
 	clear(s.targets)
 	clear(s.after)
-	s.insts, s.norm, s.toks, s.irefs = s.insts[:0], s.norm[:0], s.toks[:0], s.irefs[:0]
+	s.insts, s.norm, s.toks, s.irefs, s.refAt = s.insts[:0], s.norm[:0], s.toks[:0], s.irefs[:0], s.refAt[:0]
 	s.calls, s.refs, s.datas = s.calls[:0], s.refs[:0], s.datas[:0]
 	if s.full || s.keep {
 		s.ft.reset()
 	}
 	return code
+}
+
+// refCount counts the references of a function decoded so far: calls,
+// other code references (both callees, see Binary.callees) and data
+// references. Explain finds the instruction of a reference from them.
+type refCount struct{ calls, refs, datas uint32 }
+
+// counts returns the references found so far.
+func (s *scratch) counts() refCount {
+	return refCount{uint32(len(s.calls)), uint32(len(s.refs)), uint32(len(s.datas))}
 }
 
 // shape sets the block and edge counts of fp from the bitsets. Blocks

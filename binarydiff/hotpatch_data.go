@@ -214,10 +214,9 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 	if as, ok := diffAnchors(h.res)[[2]uint32{os.RVA, ns.RVA}]; ok {
 		dm.anchors = as // the diff's, found on the same bytes but for its pointers' names
 	} else if p := int(dm.prefix); p < min(len(al.ob), len(al.nb)) {
-		// Sparser than the diff's anchors: they need only tell where
-		// the shift changes, and the bytes between are compared anyway.
-		n := max(len(al.ob), len(al.nb)) - p - min(int(dm.suffix), len(al.ob)-p, len(al.nb)-p)
-		dm.buildAnchorsAt(min(sampleRate(n)+alignSparsity, 9))
+		// The diff settled every reference into this section by its own
+		// bytes, without anchors: find them as the diff would.
+		dm.buildAnchors()
 	}
 	al.anchors = append(al.anchors, dataAnchor{0, 0})
 	for _, a := range dm.anchors {
@@ -320,10 +319,6 @@ func diffAnchors(r *Result) map[[2]uint32][]dataAnchor {
 // concurrentAlignBytes is the size of a section pair from which its two
 // sides are read concurrently.
 const concurrentAlignBytes = 1 << 20
-
-// alignSparsity is how many times sparser (as a power of two) than the
-// diff's data maps an assessment samples anchor words.
-const alignSparsity = 3
 
 func btoi(b bool) uint64 {
 	if b {

@@ -157,6 +157,7 @@ func genericFingerprint(dec decoder, b *Binary, f *Function, limit uint32, s *sc
 				if s.keep {
 					s.toks = append(s.toks, tok)
 					s.irefs = append(s.irefs, s.iref)
+					s.refAt = append(s.refAt, s.counts())
 				}
 				ft.addSketch(tok)
 				ft.addSketch(mix64(tok ^ bits.RotateLeft64(prevTok, 23)))

@@ -222,6 +222,7 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 				if s.keep {
 					s.toks = append(s.toks, tok)
 					s.irefs = append(s.irefs, s.iref)
+					s.refAt = append(s.refAt, s.counts())
 				}
 				ft.addSketch(tok)
 				ft.addSketch(tok ^ bits.RotateLeft64(prevTok, 23)*0x9E3779B97F4A7C15)

@@ -22,8 +22,10 @@ type matcher struct {
 	dmaps    map[[2]*Section]*dataMap   // by old and new section, built on demand
 	anchors  map[[2]uint32][]dataAnchor // the anchors of the data maps that built them, by section RVAs (keepAnchors)
 	dmapsMu  sync.Mutex
-	dataOK   []int8                // by old index: the data verdict, 0 if not known (see claimData)
-	toks     [2]map[int32][]uint32 // decoded tokens of small functions, old and new
+	dataOK   []int8                 // by old index: the data verdict, 0 if not known (see claimData)
+	why      map[int32][]ChangedRef // by old index: the differing references of pairs with equal code that are Changed
+	items    [2]itemStarts          // old and new: where data items start (see causes.go)
+	toks     [2]map[int32][]uint32  // decoded tokens of small functions, old and new
 	scratch  *scratch
 	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use
 	featAt   [2][]int32      // per side and function: index into feats, -1 if not computed yet

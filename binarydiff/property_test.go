@@ -141,8 +141,9 @@ func funcList(b *binarydiff.Binary) string {
 
 // outcome is what the result says about one function name of the truth.
 type outcome struct {
-	kind binarydiff.Kind
-	peer string // name of the function on the other side, by layout
+	kind  binarydiff.Kind
+	peer  string // name of the function on the other side, by layout
+	cause binarydiff.Cause
 }
 
 // outcomes names each function diff through the layouts: a pair is keyed
@@ -166,10 +167,10 @@ func outcomes(t tb, res *binarydiff.Result, lo, ln *difftest.Layout) (old, new m
 			nn = nameAt(ln, fd.New)
 		}
 		if fd.Old != nil {
-			old[on] = outcome{fd.Kind, nn}
+			old[on] = outcome{fd.Kind, nn, fd.Cause}
 		}
 		if fd.New != nil {
-			new[nn] = outcome{fd.Kind, on}
+			new[nn] = outcome{fd.Kind, on, fd.Cause}
 		}
 	}
 	return old, new
@@ -199,6 +200,12 @@ func truthErrors(t tb, tr difftest.Truth, res *binarydiff.Result, lo, ln *diffte
 	}
 	for _, name := range tr.Changed {
 		expect(name, old[name], binarydiff.Changed, name)
+	}
+	for _, name := range tr.DataRead {
+		expect(name, old[name], binarydiff.Changed, name)
+		if c := old[name].cause; c != binarydiff.CauseData {
+			errs = append(errs, fmt.Sprintf("%s reads other data: got cause %v, want data", name, c))
+		}
 	}
 	for _, name := range tr.Removed {
 		expect(name, old[name], binarydiff.Removed, "")
@@ -362,11 +369,11 @@ func checkTouched(t tb, p *difftest.Pair, res *binarydiff.Result, lo, ln *diffte
 	for _, name := range tr.Unchanged {
 		want := unchangedKind(lo, ln, name)
 		if got := old[name]; got.kind != want || got.peer != name {
-			errs = append(errs, fmt.Sprintf("untouched %s: got %v (paired with %q), want %v", name, got.kind, got.peer, want))
+			errs = append(errs, fmt.Sprintf("untouched %s: got %v %v (paired with %q), want %v", name, got.kind, got.cause, got.peer, want))
 		}
 	}
 	untouched := func(o outcome) bool { return o.kind == binarydiff.Identical || o.kind == binarydiff.Moved }
-	for _, name := range slices.Concat(tr.Changed, tr.Removed) {
+	for _, name := range slices.Concat(tr.Changed, tr.DataRead, tr.Removed) {
 		if got := old[name]; untouched(got) {
 			errs = append(errs, fmt.Sprintf("touched %s: reported %v (paired with %q)", name, got.kind, got.peer))
 		}
@@ -455,31 +462,46 @@ func propertySwap(t *testing.T, ignore bool) {
 			return r(o) + "→" + r(n)
 		}
 		want := map[string]binarydiff.Kind{}
+		cause := map[string]binarydiff.Cause{}
 		for _, fd := range fwd.Functions {
 			k := fd.Kind
 			if s, ok := swap[k]; ok {
 				k = s
 			}
 			want[key(fd.New, fd.Old)] = k
+			cause[key(fd.New, fd.Old)] = fd.Cause
 		}
 		var errs []string
 		if ignore {
 			// Stripped, small changed functions may pair differently by
 			// direction (similarity ties); the counts must still swap.
+			// Pairs with equal code are paired by their unique code, and
+			// what makes them Changed is judged symmetrically: they stay
+			// pairs of the same kind and cause.
 			f, b := fwd.Summary, back.Summary
 			if f.Added != b.Removed || f.Removed != b.Added || len(fwd.Functions) != len(back.Functions) {
 				t.Fatalf("IgnoreSymbols, mutations %v: forward %+v, backward %+v", p.Mutations, f, b)
 			}
-			return
+			for _, fd := range back.Functions {
+				if fd.Kind == binarydiff.Added || fd.Kind == binarydiff.Removed || fd.Cause.Has(binarydiff.CauseCode) {
+					continue
+				}
+				if k := key(fd.Old, fd.New); want[k] != fd.Kind || cause[k] != fd.Cause {
+					errs = append(errs, fmt.Sprintf("backward %s is %v %v; forward it was %v %v", k, fd.Kind, fd.Cause, want[k], cause[k]))
+				}
+			}
 		}
 		paired := func(k binarydiff.Kind) bool { return k != binarydiff.Added && k != binarydiff.Removed }
 		for _, fd := range back.Functions {
+			if ignore {
+				break
+			}
 			k, ok := want[key(fd.Old, fd.New)]
 			switch {
 			case !ok || paired(k) != paired(fd.Kind) || !paired(k) && k != fd.Kind:
 				errs = append(errs, fmt.Sprintf("backward %s is %v; forward it was %v (paired the same: %v)", key(fd.Old, fd.New), fd.Kind, k, ok))
-			case k != fd.Kind:
-				errs = append(errs, fmt.Sprintf("kind differs by direction: backward %s is %v; forward it was %v", key(fd.Old, fd.New), fd.Kind, k))
+			case k != fd.Kind || cause[key(fd.Old, fd.New)] != fd.Cause:
+				errs = append(errs, fmt.Sprintf("kind differs by direction: backward %s is %v %v; forward it was %v %v", key(fd.Old, fd.New), fd.Kind, fd.Cause, k, cause[key(fd.Old, fd.New)]))
 			}
 		}
 		if len(back.Functions) != len(fwd.Functions) {

@@ -46,5 +46,5 @@ func Example() {
 	// .rdata 8192
 	// .pdata 12288
 	// check at 0x1020, 14 bytes
-	// {Unchanged:[main] Changed:[check] Added:[] Removed:[] ChangedData:[]}
+	// {Unchanged:[main] Changed:[check] DataRead:[] Added:[] Removed:[] ChangedData:[]}
 }

@@ -55,10 +55,15 @@ func (p *Pair) Truth() Truth { return Compare(p.Old, p.New) }
 // Truth says what changed between two images, by function and data name.
 // Each list is in the order of the image it comes from.
 type Truth struct {
-	Unchanged []string // functions in both with equal code: Identical or Moved, depending on layout
+	Unchanged []string // functions in both with equal code and reads: Identical or Moved, depending on layout
 	Changed   []string // functions in both whose code differs
-	Added     []string // functions only in the new image
-	Removed   []string // functions only in the old image
+	// DataRead lists the functions in both with equal code that read
+	// other bytes through a data reference (up to 8 bytes from where it
+	// points, through a NUL; pointers by the function they point to):
+	// Changed, with cause data only.
+	DataRead []string
+	Added    []string // functions only in the new image
+	Removed  []string // functions only in the old image
 
 	ChangedData []string // data items in both whose contents differ
 }
@@ -67,9 +72,12 @@ type Truth struct {
 // functions are the same function when they have the same name, and have
 // the same normalized code when their instruction lists are equal (as
 // references are by name, code that merely moved, or whose callees or data
-// moved, is equal). Data items differ when their bytes or pointers differ.
+// moved, is equal), or differ only in references to read-only data that
+// read the same (see sameCode). Data items differ when their bytes or
+// pointers differ.
 func Compare(old, new *Image) Truth {
 	var tr Truth
+	lo, ln := layoutData(old).withStarts(old), layoutData(new).withStarts(new)
 	oldFn := make(map[string]*Func, len(old.Funcs))
 	for i := range old.Funcs {
 		oldFn[old.Funcs[i].Name] = &old.Funcs[i]
@@ -81,7 +89,9 @@ func Compare(old, new *Image) Truth {
 		switch o, ok := oldFn[f.Name]; {
 		case !ok:
 			tr.Added = append(tr.Added, f.Name)
-		case o.key() == f.key():
+		case sameCode(o, f, lo, ln) && readsDiffer(o, f, lo, ln):
+			tr.DataRead = append(tr.DataRead, f.Name)
+		case sameCode(o, f, lo, ln):
 			tr.Unchanged = append(tr.Unchanged, f.Name)
 		default:
 			tr.Changed = append(tr.Changed, f.Name)
@@ -378,12 +388,15 @@ func (m *mutator) retarget(in *Insn) {
 		}
 	}
 	if in.Op != Call && in.Op != TailJmp {
+		layout := layoutData(m.im)
 		for _, d := range m.im.Data {
 			if in.Op == Store && !d.Writable {
 				continue
 			}
 			for off := int32(0); off < int32(len(d.Bytes)); off += 8 {
-				if d.Name != in.Target || off != in.Addend {
+				// Not to equal bytes in read-only data: the code would read
+				// the same, and no differ could tell.
+				if (d.Name != in.Target || off != in.Addend) && !layout.readOnlyTwin(*in, d.Name, off) {
 					cands = append(cands, Insn{Target: d.Name, Addend: off})
 				}
 			}

@@ -160,6 +160,11 @@ func (b *builder) build() error {
 		b.dataOff[i], b.dataSec[i] = s.vsize, s
 		s.vsize += uint32(len(d.Bytes))
 	}
+	for _, s := range []*section{rdata, data} {
+		if s.vsize > 0 {
+			s.vsize = alignUp(s.vsize, 8) + dataGuard // see dataGuard
+		}
+	}
 	unwindOff := make([]uint32, len(b.fns))
 	npdata := 0
 	for i := range b.fns {

@@ -135,11 +135,11 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) er
 		if a != nil {
 			// The result's members stay at the top level.
 			return enc.Encode(struct {
-				*binarydiff.Result
+				*Explained
 				Hotpatch *binarydiff.Assessment `json:"hotpatch"`
-			}{res, a})
+			}{explained(old, new, res, c.explain), a})
 		}
-		return enc.Encode(res)
+		return enc.Encode(explained(old, new, res, c.explain))
 	}
 	printStat(w, old, new, res, c.top, c.explain)
 	if a != nil {
@@ -204,41 +204,9 @@ func openBoth(oldPath, newPath string) (old, new *binarydiff.Binary, err error) 
 
 func printStat(w io.Writer, old, new *binarydiff.Binary, res *binarydiff.Result, top int, explain bool) {
 	s := res.Summary
-	fmt.Fprintf(w, "functions: %d identical, %d moved, %d changed, %d added, %d removed\n",
-		s.Identical, s.Moved, s.Changed, s.Added, s.Removed)
-	var changed []binarydiff.FunctionDiff
-	for _, fd := range res.Functions {
-		if fd.Kind != binarydiff.Identical && fd.Kind != binarydiff.Moved {
-			changed = append(changed, fd)
-		}
-	}
-	// Most changed first: added and removed (similarity 0), then by
-	// similarity, larger functions first among equals.
-	slices.SortStableFunc(changed, func(a, b binarydiff.FunctionDiff) int {
-		if a.Similarity != b.Similarity {
-			if a.Similarity < b.Similarity {
-				return -1
-			}
-			return 1
-		}
-		return int(size(b)) - int(size(a))
-	})
-	if len(changed) > top {
-		fmt.Fprintf(w, "\nmost changed (%d of %d):\n", top, len(changed))
-		changed = changed[:top]
-	} else if len(changed) > 0 {
-		fmt.Fprintf(w, "\nchanged functions:\n")
-	}
-	for _, fd := range changed {
-		fmt.Fprintf(w, "  %-8s %-40s %s\n", fd.Kind, label(fd), detail(fd))
-		if explain && fd.Kind == binarydiff.Changed {
-			if e, err := binarydiff.Explain(old, new, fd); err == nil {
-				for _, line := range strings.Split(strings.TrimRight(e.String(), "\n"), "\n") {
-					fmt.Fprintf(w, "      %s\n", line)
-				}
-			}
-		}
-	}
+	fmt.Fprintf(w, "functions: %d identical, %d moved, %d changed, %d added, %d removed; %d changed by data only\n",
+		s.Identical, s.Moved, s.Changed, s.Added, s.Removed, s.DataOnly)
+	printChanges(w, old, new, res, top, explain)
 	var secs []binarydiff.SectionDiff
 	for _, sd := range res.Sections {
 		if sd.Kind == binarydiff.Changed || sd.Kind == binarydiff.Added || sd.Kind == binarydiff.Removed {
