@@ -1,10 +1,12 @@
 package binarydiff
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -126,7 +128,8 @@ type Function struct {
 }
 
 // Warning reports a problem in an image that did not stop it from being
-// parsed: the affected item was skipped or clipped.
+// parsed: the affected item was skipped or clipped. A Binary keeps at most
+// 16 Warnings of one kind, then one saying how many more there were.
 type Warning struct {
 	Off int64  // file offset of the offending structure, -1 if unknown
 	Msg string // what was wrong and what was done about it
@@ -150,7 +153,12 @@ type Binary struct {
 	Entry     uint32    // entry point RVA, 0 if none (typical for DLLs without DllMain)
 	Sections  []Section // in header order
 	Functions []Function
-	Warnings  []Warning
+	Warnings  []Warning // at most a few of each kind, then how many more (see Warning)
+	// Degraded says why the image lost most of its functions to damage
+	// (its code is mostly missing from the file, or mostly covered by no
+	// function); "" when it did not. A diff against a Degraded image
+	// reports the functions it lost as Removed or Added.
+	Degraded string
 
 	r      io.ReaderAt
 	size   int64
@@ -166,6 +174,8 @@ type Binary struct {
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
 	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
 	code    isa
+	ctx     context.Context // Parse's context while it runs, nil after (see ctxErr)
+	wlog    warnLog         // the parse's warnings, moved to Warnings when it ends
 }
 
 // ErrUnsupportedFormat is returned (wrapped) for inputs that are not a
@@ -189,15 +199,27 @@ func (e *FormatError) Error() string {
 	return msg + fmt.Sprintf(" at offset %#x", e.Off)
 }
 
-// Open memory-maps the file at path and parses it. The Binary reads the
-// mapping lazily (and on Linux keeps the file open, to map copies of its
-// data sections during Diff); call Close to release both.
-func Open(path string) (*Binary, error) {
+// Open memory-maps the file at path and parses it (see [Parse]). The
+// Binary reads the mapping lazily (and on Linux keeps the file open, to map
+// copies of its data sections during Diff); call Close to release both.
+//
+// The file must not shrink while the Binary is in use: reading a page
+// past the new end of a mapped file faults. Parse, [Diff] and [Explain]
+// turn such a fault into an error wrapping [ErrFileChanged] instead of
+// letting it kill the process; the Binary is then unusable and should be
+// closed. Code outside this package that reads a Binary's bytes gets no
+// such protection.
+//
+// Open returns ctx.Err() if ctx is done before parsing finishes.
+func Open(ctx context.Context, path string) (*Binary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	m, err := openMapping(path)
 	if err != nil {
 		return nil, fmt.Errorf("binarydiff: %w", err)
 	}
-	b, err := Parse(m, int64(m.Len()))
+	b, err := Parse(ctx, m, int64(m.Len()))
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -208,7 +230,8 @@ func Open(path string) (*Binary, error) {
 
 // Parse parses a binary held by r, which must stay readable for the life of
 // the Binary. Parsing reads the headers and metadata, discovers functions
-// and fingerprints them with GOMAXPROCS workers.
+// and fingerprints them with GOMAXPROCS workers. It returns ctx.Err() when
+// ctx is done first (checked between stages and discovery rounds).
 //
 // The format comes from the magic number. PE images: PE32+ for x86-64
 // (functions from .pdata, exports, COFF symbols, entry, call targets) and
@@ -220,18 +243,41 @@ func Open(path string) (*Binary, error) {
 // targets; a relocatable object is laid out and relocated in memory. In
 // every format a Go pclntab, found even in a stripped binary, names and
 // sizes the Go functions.
-func Parse(r io.ReaderAt, size int64) (*Binary, error) {
+//
+// Damage that leaves the rest of the image readable produces [Warning]s;
+// when it costs the image most of its functions, [Binary.Degraded] says
+// why.
+func Parse(ctx context.Context, r io.ReaderAt, size int64) (b *Binary, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nil, &FormatError{Off: 0, Msg: "file too short for a magic number"}
 	}
 	switch {
 	case magic[0] == 'M' && magic[1] == 'Z':
-		return parsePE(r, size, runtime.GOMAXPROCS(0))
+		b, err = parsePE(ctx, r, size, runtime.GOMAXPROCS(0))
 	case string(magic[:]) == "\x7fELF":
-		return parseELF(r, size, runtime.GOMAXPROCS(0))
+		b, err = parseELF(ctx, r, size, runtime.GOMAXPROCS(0))
+	default:
+		return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
 	}
-	return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
+	if err != nil {
+		return nil, err
+	}
+	b.ctx = nil
+	return b, nil
+}
+
+// ctxErr returns the error of the context Parse runs under, so that long
+// stages can stop early.
+func (b *Binary) ctxErr() error {
+	if b.ctx == nil {
+		return nil
+	}
+	return b.ctx.Err()
 }
 
 // Close releases the memory mapping (and file) of a Binary returned by

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -56,7 +57,8 @@ type elfImage struct {
 	// fields of a relocatable object, R_X86_64_RELATIVE and R_X86_64_64
 	// dynamic relocations of an executable or shared object.
 	absRelocs []uint32
-	warns     []Warning
+	wl        warnLog   // the parse's warnings
+	warns     []Warning // the layout warnings, for the image facts (see forFacts)
 }
 
 const noRVA = ^uint32(0)
@@ -93,7 +95,7 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 }
 
 func (im *elfImage) warn(format string, args ...any) {
-	im.warns = append(im.warns, Warning{Off: -1, Msg: fmt.Sprintf(format, args...)})
+	im.wl.add(-1, format, args...)
 }
 
 // layout assigns every allocated section its RVA.
@@ -162,12 +164,12 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 	return uint32(s.Value - im.base)
 }
 
-func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
+func parseELF(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	im, err := newELFImage(r, size)
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}}
+	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}, ctx: ctx}
 	b.elf = im.forFacts()
 	if im.rel {
 		rr, err := im.relocate(r)
@@ -187,10 +189,14 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}
-	b.Warnings = append(b.Warnings, im.warns...)
+	b.wlog = im.wl
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := d.run(workers); err != nil {
 		return nil, err
 	}
+	b.finishWarnings()
 	return b, nil
 }
 
@@ -201,7 +207,7 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 // object are left out: the facts do not need them, and a Binary keeps
 // this for its life.
 func (im *elfImage) forFacts() *elfImage {
-	return &elfImage{f: im.f, base: im.base, rel: im.rel, secRVA: im.secRVA, dsyms: im.dsyms, warns: im.warns}
+	return &elfImage{f: im.f, base: im.base, rel: im.rel, secRVA: im.secRVA, dsyms: im.dsyms, warns: slices.Clone(im.wl.list)}
 }
 
 // sections fills b.Sections from the allocated sections (and the stub and

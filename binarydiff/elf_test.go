@@ -93,7 +93,7 @@ func parseELFFile(t *testing.T, path string) *binarydiff.Binary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
+	b, err := binarydiff.Parse(context.Background(), strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
 		t.Fatalf("Parse %s: %v", path, err)
 	}
@@ -318,7 +318,7 @@ func TestELFFactsWarnings(t *testing.T) {
 	}
 	setAddr(".rodata", 0x7fff00000000)                     // outside the layout
 	setAddr(".eh_frame", ef.Section(".eh_frame_hdr").Addr) // overlapping another section: a discovery warning
-	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
+	b, err := binarydiff.Parse(context.Background(), strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func parse(im *difftest.Image) *binarydiff.Binary {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	b, err := binarydiff.Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 	if err != nil {
 		log.Fatal(err)
 	}

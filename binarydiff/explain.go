@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -104,7 +105,8 @@ type decoded struct {
 // instructions of unmatched blocks with Myers' algorithm over interned
 // normalized instruction tokens, so moved branch targets and callees do
 // not show as differences.
-func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
+func Explain(old, new *Binary, d FunctionDiff) (_ *Explanation, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err) // see Open
 	x := explainerPool.Get().(*explainer)
 	defer x.release()
 	intern := x.intern

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -139,7 +140,7 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 // fxOpen opens a fixture image and closes it when the test ends.
 func fxOpen(tb testing.TB, src string) *Binary {
 	tb.Helper()
-	b, err := Open(fxBuild(tb, src))
+	b, err := Open(context.Background(), fxBuild(tb, src))
 	if err != nil {
 		tb.Fatal(err)
 	}

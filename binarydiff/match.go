@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"context"
 	"math"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -187,12 +188,15 @@ func (m *matcher) both(f, g func()) {
 		return
 	}
 	done := make(chan struct{})
+	var faults faultRelay
 	go func() {
 		defer close(done)
+		defer faults.catch(debug.SetPanicOnFault(true))
 		f()
 	}()
 	g()
 	<-done
+	faults.rethrow()
 }
 
 // keyFunc computes a pass key for function i of a side; ok=false leaves

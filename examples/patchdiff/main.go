@@ -57,7 +57,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noSyms bool, top int, explain, hotpatch bool) error {
-	old, new, err := openBoth(oldPath, newPath)
+	old, new, err := openBoth(ctx, oldPath, newPath)
 	if err != nil {
 		return err
 	}
@@ -94,14 +94,14 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 // core, but reads the image's tables on one: the other image's decoding
 // fills that time (on the 2-core development VM, 20-70 ms of about a
 // second, for some 10 MB more at the peak).
-func openBoth(oldPath, newPath string) (old, new *binarydiff.Binary, err error) {
+func openBoth(ctx context.Context, oldPath, newPath string) (old, new *binarydiff.Binary, err error) {
 	var oldErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		old, oldErr = binarydiff.Open(oldPath)
+		old, oldErr = binarydiff.Open(ctx, oldPath)
 	}()
-	new, err = binarydiff.Open(newPath)
+	new, err = binarydiff.Open(ctx, newPath)
 	<-done
 	if err = cmp.Or(oldErr, err); err != nil {
 		for _, b := range []*binarydiff.Binary{old, new} {
