@@ -131,8 +131,8 @@ type Function struct {
 // parsed: the affected item was skipped or clipped. A Binary keeps at most
 // 16 Warnings of one kind, then one saying how many more there were.
 type Warning struct {
-	Off int64  // file offset of the offending structure, -1 if unknown
-	Msg string // what was wrong and what was done about it
+	Off int64  `json:"off"` // file offset of the offending structure, -1 if unknown
+	Msg string `json:"msg"` // what was wrong and what was done about it
 }
 
 // String implements fmt.Stringer.

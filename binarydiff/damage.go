@@ -76,7 +76,8 @@ func (b *Binary) finishWarnings() {
 		}
 	}
 	if code > 0 && inFile < code/2 {
-		b.degrade("only %d of %d bytes of code are in the file (truncated?)", inFile, code)
+		// The first cause: what else failed followed from it.
+		b.Degraded = fmt.Sprintf("only %d of %d bytes of code are in the file (truncated?)", inFile, code)
 	}
 	var covered uint64
 	for _, f := range b.Functions {
@@ -103,3 +104,7 @@ const minDegradedCode = 64 << 10
 // degradedCoverage: an image whose functions cover less than
 // 1/degradedCoverage of its code is Degraded.
 const degradedCoverage = 4
+
+// within reports whether [off, off+n) lies inside [0, limit), without
+// computing off+n, which a crafted header can make wrap around.
+func within(off, n, limit uint64) bool { return off <= limit && n <= limit-off }

@@ -113,7 +113,7 @@ func (im *elfImage) layout() {
 			}
 			a := min(max(s.Addralign, 1), maxELFAlign)
 			next = (next + a - 1) &^ (a - 1)
-			if next+s.Size >= 1<<31 {
+			if !within(next, s.Size, 1<<31-1) {
 				im.warn("section %s: layout past 2 GiB; ignored", s.Name)
 				continue
 			}
@@ -135,7 +135,7 @@ func (im *elfImage) layout() {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Flags&elf.SHF_TLS != 0 && s.Type == elf.SHT_NOBITS {
 			continue // .tbss overlaps the sections after it
 		}
-		if s.Addr < im.base || s.Addr-im.base+s.Size >= 1<<32 {
+		if s.Addr < im.base || !within(s.Addr-im.base, s.Size, 1<<32-1) {
 			im.warn("section %s at %#x outside 4 GiB of the image base; ignored", s.Name, s.Addr)
 			continue
 		}
@@ -153,7 +153,7 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 		return noRVA
 	}
 	if im.rel {
-		if s.Value >= im.f.Sections[s.Section].Size+1 {
+		if s.Value > im.f.Sections[s.Section].Size {
 			return noRVA
 		}
 		return base + uint32(s.Value)
@@ -228,10 +228,21 @@ func (im *elfImage) sections(b *Binary) {
 		if s.Flags&elf.SHF_WRITE != 0 {
 			sec.Flags |= SectionWrite
 		}
-		if s.Type == elf.SHT_NOBITS {
+		switch {
+		case s.Type == elf.SHT_NOBITS:
 			sec.Flags |= SectionBSS
-		} else if sec.Offset <= b.size {
-			sec.FileSize = uint32(min(int64(sec.Size), b.size-sec.Offset))
+		case im.rel: // laid out in the relocated copy
+			if sec.Offset <= b.size {
+				sec.FileSize = uint32(min(int64(sec.Size), b.size-sec.Offset))
+			}
+		case within(s.Offset, s.Size, uint64(b.size)):
+			sec.FileSize = sec.Size
+		case s.Offset <= uint64(b.size):
+			im.warn("section %s: [%#x,+%#x) past the end of the file; clipped", s.Name, s.Offset, s.Size)
+			sec.FileSize = uint32(uint64(b.size) - s.Offset)
+		default:
+			im.warn("section %s: offset %#x past the end of the file; no bytes", s.Name, s.Offset)
+			sec.Offset = 0
 		}
 		b.Sections = append(b.Sections, sec)
 	}
@@ -609,22 +620,50 @@ func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []
 	for _, err := range errs {
 		im.warn(".eh_frame: %v", err)
 	}
+	if len(errs) > 0 && len(fs) == 0 && (len(fdes) == 0 || fdes[len(fdes)-1].Off < len(data)/2) {
+		// Stripped: the FDEs were the function table, and the walk
+		// stopped before reading half of it.
+		b.degrade(".eh_frame unusable after %d FDEs in a binary without symbols", len(fdes))
+	}
 	covered := func(r uint32) bool {
 		i := sort.Search(len(fs), func(i int) bool { return fs[i].rva > r }) - 1
 		return i >= 0 && (fs[i].rva == r || r-fs[i].rva < fs[i].size)
 	}
 	var out []elfFunc
 	for _, f := range fdes {
-		if f.Begin < b.ImageBase || f.Begin-b.ImageBase >= 1<<32 || f.Size >= 1<<32 {
+		if f.Begin < b.ImageBase || f.Begin-b.ImageBase >= 1<<32 {
 			continue
 		}
 		r := uint32(f.Begin - b.ImageBase)
 		if !exec(r) || covered(r) {
 			continue
 		}
-		out = append(out, elfFunc{rva: r, size: uint32(f.Size), src: SourceEHFrame})
+		size := f.Size
+		if s := b.Section(r); size > uint64(s.Size-(r-s.RVA)) {
+			im.warn(".eh_frame: FDE at %#x: range [%#x,+%#x) past the end of %s; clipped", f.Off, r, f.Size, s.Name)
+			size = uint64(s.Size - (r - s.RVA))
+		}
+		out = append(out, elfFunc{rva: r, size: uint32(size), src: SourceEHFrame})
 	}
-	return out
+	return clipFDEs(out, im.warn)
+}
+
+// clipFDEs sorts FDE ranges by address and clips each that runs into the
+// next: FDEs partition code, so one that swallows others is corrupt (a
+// wrong address range), not a function holding them.
+func clipFDEs(fs []elfFunc, warn func(format string, args ...any)) []elfFunc {
+	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	fs = slices.CompactFunc(fs, func(x, y elfFunc) bool { return x.rva == y.rva })
+	for i := 0; i+1 < len(fs); i++ {
+		end := uint64(fs[i].rva) + uint64(fs[i].size)
+		if end <= uint64(fs[i+1].rva) {
+			continue
+		}
+		n := sort.Search(len(fs)-i-1, func(k int) bool { return uint64(fs[i+1+k].rva) >= end })
+		warn(".eh_frame: FDE range [%#x,%#x) covers %d later FDEs; clipped to the next", fs[i].rva, end, n)
+		fs[i].size = fs[i+1].rva - fs[i].rva
+	}
+	return fs
 }
 
 // elfFacts reads the image facts of an ELF Binary through the headers and

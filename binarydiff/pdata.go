@@ -29,6 +29,10 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 	dir := pf.im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	if raw == nil {
+		if dir.Size != 0 {
+			// An x64 image describes nearly all its functions there.
+			pf.b.degrade("exception directory [%#x,+%#x) unreadable: functions only from exports, symbols and calls", dir.VirtualAddress, dir.Size)
+		}
 		return
 	}
 	if len(raw)%sizeofRuntimeFunction != 0 {
@@ -52,6 +56,9 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 			continue
 		}
 		rfs = append(rfs, rf)
+	}
+	if skipped := n - len(rfs); n >= 16 && skipped > n/2 {
+		pf.b.degrade("%d of %d exception directory entries unusable", skipped, n)
 	}
 	pf.addRuntimeFunctions(d, rfs, pf.chainedParent)
 }

@@ -74,15 +74,9 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, jsonOut, noS
 	if jsonOut {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if a != nil {
-			// The result's members stay at the top level.
-			return enc.Encode(struct {
-				*binarydiff.Result
-				Hotpatch *binarydiff.Assessment `json:"hotpatch"`
-			}{res, a})
-		}
-		return enc.Encode(res)
+		return enc.Encode(withWarnings(res, a, old, new)) // the result's members stay at the top level
 	}
+	printWarnings(w, old, new)
 	printStat(w, old, new, res, top, explain)
 	if a != nil {
 		printHotpatch(w, a)

@@ -138,3 +138,61 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	}
 	return out
 }
+
+// Distance returns the number of insertions and deletions of a shortest
+// edit script turning a into b, or -1 when it exceeds maxD. It is the
+// forward search of Diff without the trace: O((N+M)·D) time and O(D)
+// memory, and a caller that only needs how much two sequences share
+// (len(a)+len(b)-D)/2 equal tokens) can bound D by what it would still
+// accept, so unrelated inputs cost O((N+M)·maxD) instead of O((N+M)²).
+func Distance(a, b []uint32, maxD int) int {
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	a, b = a[pre:], b[pre:]
+	suf := 0
+	for suf < len(a) && suf < len(b) && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	a, b = a[:len(a)-suf], b[:len(b)-suf]
+	n, m := len(a), len(b)
+	if n == 0 || m == 0 {
+		if n+m > maxD {
+			return -1
+		}
+		return n + m
+	}
+	// D is at least the length difference.
+	if d := n - m; d > maxD || -d > maxD {
+		return -1
+	}
+	maxD = min(maxD, n+m)
+	off := maxD + 1
+	buf := pool.Get().(*buffers)
+	defer pool.Put(buf)
+	if cap(buf.v) < 2*maxD+3 {
+		buf.v = make([]int32, 2*maxD+3)
+	}
+	v := buf.v[:2*maxD+3]
+	clear(v)
+	for d := 0; d <= maxD; d++ {
+		for k := -d; k <= d; k += 2 {
+			var x int
+			if k == -d || k != d && v[off+k-1] < v[off+k+1] {
+				x = int(v[off+k+1])
+			} else {
+				x = int(v[off+k-1]) + 1
+			}
+			y := x - k
+			for x < n && y < m && a[x] == b[y] {
+				x, y = x+1, y+1
+			}
+			v[off+k] = int32(x)
+			if x >= n && y >= m {
+				return d
+			}
+		}
+	}
+	return -1
+}

@@ -63,3 +63,22 @@ func lcsEdits(a, b []uint32) int {
 	}
 	return len(a) + len(b) - 2*dp[0][0]
 }
+
+// TestDistanceBounded checks Distance against the dynamic-programming
+// reference: the exact distance when it is within the bound, -1 past it,
+// for bounds around the true distance.
+func TestDistanceBounded(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := rapid.SliceOfN(rapid.Uint32Range(0, 4), 0, 40).Draw(t, "a")
+		b := rapid.SliceOfN(rapid.Uint32Range(0, 4), 0, 40).Draw(t, "b")
+		want := lcsEdits(a, b)
+		maxD := rapid.IntRange(0, 90).Draw(t, "maxD")
+		got := Distance(a, b, maxD)
+		switch {
+		case want <= maxD && got != want:
+			t.Fatalf("Distance(maxD=%d) = %d, want %d", maxD, got, want)
+		case want > maxD && got != -1:
+			t.Fatalf("Distance(maxD=%d) = %d, want -1 (distance %d)", maxD, got, want)
+		}
+	})
+}

@@ -1,0 +1,73 @@
+package binarydiff
+
+import (
+	"fmt"
+	"math/bits"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestWithinExtremes checks the overflow-checked bounds test against
+// 128-bit arithmetic, drawing offsets and sizes near 0, 2³², 2⁶³ and 2⁶⁴,
+// where a plain off+n wraps and accepts a range at the top of the address
+// space.
+func TestWithinExtremes(t *testing.T) {
+	extreme := rapid.Custom(func(t *rapid.T) uint64 {
+		base := rapid.SampledFrom([]uint64{0, 1 << 31, 1 << 32, 1 << 63, ^uint64(0)}).Draw(t, "base")
+		d := rapid.Uint64Range(0, 4096).Draw(t, "d")
+		if rapid.Bool().Draw(t, "below") {
+			return base - d
+		}
+		return base + d
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		off, n, limit := extreme.Draw(t, "off"), extreme.Draw(t, "n"), extreme.Draw(t, "limit")
+		end, carry := bits.Add64(off, n, 0)
+		want := carry == 0 && end <= limit
+		if got := within(off, n, limit); got != want {
+			t.Fatalf("within(%#x, %#x, %#x) = %v, want %v", off, n, limit, got, want)
+		}
+	})
+}
+
+// TestClipFDEs checks that an FDE whose range runs over later FDEs is
+// clipped to the next one with a warning, as a corrupted address range
+// otherwise makes one function of thousands.
+func TestClipFDEs(t *testing.T) {
+	fs := []elfFunc{{rva: 0x3000, size: 0x10}, {rva: 0x1000, size: 0x7900000}, {rva: 0x2000, size: 0x20}, {rva: 0x2020, size: 0x10}}
+	var warns []string
+	got := clipFDEs(fs, func(format string, args ...any) { warns = append(warns, fmt.Sprintf(format, args...)) })
+	want := []elfFunc{{rva: 0x1000, size: 0x1000}, {rva: 0x2000, size: 0x20}, {rva: 0x2020, size: 0x10}, {rva: 0x3000, size: 0x10}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if got[i].rva != want[i].rva || got[i].size != want[i].size {
+			t.Errorf("FDE %d: %#x+%#x, want %#x+%#x", i, got[i].rva, got[i].size, want[i].rva, want[i].size)
+		}
+	}
+	if len(warns) != 1 || warns[0] != ".eh_frame: FDE range [0x1000,0x7901000) covers 3 later FDEs; clipped to the next" {
+		t.Errorf("warnings: %q", warns)
+	}
+}
+
+// TestWarningsCapped checks that a million warnings of one kind keep 16
+// and one that counts the rest, and that other kinds are kept.
+func TestWarningsCapped(t *testing.T) {
+	var w warnLog
+	for i := range 1_000_000 {
+		w.add(-1, "pdata entry %d: bad", i)
+	}
+	w.add(5, "other %s", "kind")
+	list := w.finish()
+	if len(list) != maxWarningsPerKind+2 {
+		t.Fatalf("%d warnings kept: %v", len(list), list[len(list)-3:])
+	}
+	if last := list[len(list)-1].Msg; last != `999984 more warnings like "pdata entry %d: bad" left out` {
+		t.Errorf("summary: %q", last)
+	}
+	if list[maxWarningsPerKind].Msg != "other kind" || list[maxWarningsPerKind].Off != 5 {
+		t.Errorf("other kind lost: %+v", list[maxWarningsPerKind])
+	}
+}
