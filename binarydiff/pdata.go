@@ -63,6 +63,25 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 	pf.addRuntimeFunctions(d, rfs, pf.chainedParent)
 }
 
+// maxFunctions is the most functions a function table may give the
+// image: one per bytesPerFunc bytes of code, and a few thousand in any
+// image.
+func (pf *peFile) maxFunctions() int {
+	var code uint64
+	for _, s := range pf.b.Sections {
+		if s.Flags&SectionExec != 0 {
+			code += uint64(s.FileSize)
+		}
+	}
+	return int(min(code/bytesPerFunc+4096, 1<<31))
+}
+
+// bytesPerFunc is the least code per function a function table may
+// claim on average, bounding the tables a crafted one makes the parse
+// build. Real x64 images have 317-590 bytes of code per .pdata entry
+// (DuckDB's DLLs, Go programs, gopls).
+const bytesPerFunc = 128
+
 // addRuntimeFunctions sorts and checks RUNTIME_FUNCTION entries, then adds
 // one function per primary entry and attaches chained entries (found by
 // parentOf) to their root as fragments.
@@ -81,6 +100,13 @@ func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, paren
 		kept = append(kept, rf)
 	}
 	rfs = kept
+	// Each function costs some 300 bytes of tables: a table of a million
+	// tiny entries would cost far more than the image it describes.
+	if limit := pf.maxFunctions(); len(rfs) > limit {
+		pf.warnf("%d pdata entries: more than one per %d bytes of code; the %d past the first %d ignored", len(rfs), bytesPerFunc, len(rfs)-limit, limit)
+		pf.b.degrade("exception directory of %d entries for %d functions' worth of code", len(rfs), limit)
+		rfs = rfs[:limit]
+	}
 
 	find := func(begin uint32) int {
 		i := sort.Search(len(rfs), func(i int) bool { return rfs[i].BeginAddress >= begin })
