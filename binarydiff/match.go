@@ -342,7 +342,8 @@ func (m *matcher) structuralPasses() {
 
 // similarity scores two functions in [0,1]: 1 for equal normalized code;
 // for small functions the share of equal instructions in a Myers diff of
-// their normalized instruction tokens; for larger ones a blend of
+// their normalized instruction tokens (counted as a longest common
+// subsequence); for larger ones a blend of
 // instruction-bigram overlap (MinHash) and of how close their shapes are.
 // Equal code up to constants (or registers) scores at least 0.95 (0.9).
 func (m *matcher) similarity(oi, ni int) float64 { return m.similarityAbove(oi, ni, 0) }
@@ -355,10 +356,9 @@ func (m *matcher) score(oi, ni int) float64 {
 }
 
 // similarityAbove returns similarity(oi, ni) when it is at least floor,
-// and otherwise some value below floor, found cheaply: the token count
-// and the tokens both functions hold bound how many can be equal, and the
-// Myers search stops at the edit distance floor still allows. Unrelated
-// small functions then cost a sort-merge, not an O(N²) search.
+// and otherwise some value below floor, found cheaply: the token counts
+// and the tokens both functions hold bound how many can be equal, so
+// that most unrelated small functions cost a sort-merge.
 func (m *matcher) similarityAbove(oi, ni int, floor float64) float64 {
 	a, b := m.fp(0, oi), m.fp(1, ni)
 	if a.norm == b.norm {
@@ -387,11 +387,10 @@ func (m *matcher) similarityAbove(oi, ni int, floor float64) float64 {
 		if eqMin > 0 && sharedTokens(m.sortedTokens(0, oi), m.sortedTokens(1, ni)) < eqMin {
 			return least
 		}
-		d := myers.Distance(ta, tb, n-2*eqMin)
-		if d < 0 {
-			return least
-		}
-		s = tokenSimilarity((n-d)/2, n, k)
+		// The equal tokens of a Myers diff are a longest common
+		// subsequence; the bit-parallel count costs N·M/64 steps where
+		// the diff of unrelated code costs (N+M)².
+		s = tokenSimilarity(myers.LCSLength(ta, tb), n, k)
 	} else {
 		ratio := func(x, y uint32) float64 {
 			if x == y {
