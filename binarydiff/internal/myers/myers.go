@@ -138,4 +138,3 @@ func middle(out []Edit, a, b []uint32) []Edit {
 	}
 	return out
 }
-

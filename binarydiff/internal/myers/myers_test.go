@@ -64,7 +64,6 @@ func lcsEdits(a, b []uint32) int {
 	return len(a) + len(b) - 2*dp[0][0]
 }
 
-
 // TestLCSLength checks the bit-parallel LCS length against the
 // dynamic-programming reference, on sequences long enough to carry
 // across several 64-bit words.
