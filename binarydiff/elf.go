@@ -5,6 +5,7 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -88,8 +89,22 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 		return nil, fmt.Errorf("ELF %v %v %v: %w", f.Class, f.Data, f.Machine, ErrUnsupportedFormat)
 	}
 	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
-	im.syms, _ = f.Symbols()
-	im.dsyms, _ = f.DynamicSymbols()
+	var err1, err2 error
+	im.syms, err1 = f.Symbols()
+	im.dsyms, err2 = f.DynamicSymbols()
+	// An absent table is normal (stripped, static); an unreadable one is
+	// damage: its functions are lost, and the image must say so.
+	if err1 != nil && !errors.Is(err1, elf.ErrNoSymbols) {
+		im.warn(".symtab unreadable (%v); its functions lost", err1)
+	}
+	if err2 != nil && !errors.Is(err2, elf.ErrNoSymbols) {
+		im.warn(".dynsym unreadable (%v); its functions lost", err2)
+	}
+	for _, sec := range f.Sections {
+		if want := map[string]elf.SectionType{".symtab": elf.SHT_SYMTAB, ".dynsym": elf.SHT_DYNSYM}[sec.Name]; want != 0 && sec.Type != want {
+			im.warn("section %s has type %v, not %v; its symbols not read", sec.Name, sec.Type, want)
+		}
+	}
 	im.layout()
 	return im, nil
 }

@@ -29,9 +29,13 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 	dir := pf.im.dirs[IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	raw := pf.dirBytes(IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	if raw == nil {
-		if dir.Size != 0 {
+		switch {
+		case dir.Size != 0:
 			// An x64 image describes nearly all its functions there.
 			pf.b.degrade("exception directory [%#x,+%#x) unreadable: functions only from exports, symbols and calls", dir.VirtualAddress, dir.Size)
+		case slices.ContainsFunc(pf.b.Sections, func(s Section) bool { return s.Name == ".pdata" && s.FileSize >= sizeofRuntimeFunction }):
+			pf.warnf("no exception directory, but a .pdata section; not read")
+			pf.b.degrade("no exception directory (damaged data directories?) beside a .pdata section: functions only from exports, symbols and calls")
 		}
 		return
 	}
