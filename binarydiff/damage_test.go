@@ -1,10 +1,18 @@
 package binarydiff
 
 import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/patchmodel/patchmodel/binarydiff/difftest"
 	"pgregory.net/rapid"
 )
 
@@ -70,4 +78,87 @@ func TestWarningsCapped(t *testing.T) {
 	if list[maxWarningsPerKind].Msg != "other kind" || list[maxWarningsPerKind].Off != 5 {
 		t.Errorf("other kind lost: %+v", list[maxWarningsPerKind])
 	}
+}
+
+// damagedSeeds returns a generated PE image and the GCC-built ELF
+// executable of the fuzz seeds.
+func damagedSeeds(t *testing.T) (peImg, elfImg []byte) {
+	im := difftest.RandomImage(7, difftest.Config{MinFuncs: 150, MaxFuncs: 200, Exports: true})
+	l, err := im.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	elfImg, err = readFuzzSeed(filepath.Join("testdata", "fuzz", "FuzzELF", "gcc-static-pie"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Bytes, elfImg
+}
+
+// TestDamageReported checks that damage that costs an image its
+// functions, or that arithmetic on its fields used to wrap around, is
+// reported rather than silently accepted.
+func TestDamageReported(t *testing.T) {
+	pe, elfImg := damagedSeeds(t)
+	le := binary.LittleEndian
+	parse := func(p []byte) *Binary {
+		t.Helper()
+		b, err := Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	t.Run("PE truncated", func(t *testing.T) {
+		for _, n := range []int{len(pe) / 3, 0x400} {
+			if b := parse(pe[:n]); b.Degraded == "" {
+				t.Errorf("cut to %#x bytes: not degraded; %d functions, warnings %v", n, len(b.Functions), b.Warnings)
+			}
+		}
+	})
+	t.Run("PE without data directories", func(t *testing.T) {
+		p := bytes.Clone(pe)
+		opt := int(le.Uint32(p[0x3C:])) + 24
+		le.PutUint32(p[opt+108:], 0) // NumberOfRvaAndSizes
+		if b := parse(p); b.Degraded == "" {
+			t.Errorf("not degraded with %d functions, warnings %v", len(b.Functions), b.Warnings)
+		}
+	})
+	f, err := elf.NewFile(bytes.NewReader(elfImg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoff := int(le.Uint64(elfImg[0x28:]))
+	secIndex := func(name string) int {
+		for i, s := range f.Sections {
+			if s.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no section %s", name)
+		return 0
+	}
+	t.Run("ELF section at the top of the address space", func(t *testing.T) {
+		p := bytes.Clone(elfImg)
+		h := shoff + 64*secIndex(".data")
+		le.PutUint64(p[h+16:], ^uint64(0)-0xfff) // sh_addr
+		le.PutUint64(p[h+32:], 0x2000)           // sh_size: addr+size wraps
+		b := parse(p)
+		for _, s := range b.Sections {
+			if s.Name == ".data" {
+				t.Errorf(".data accepted at RVA %#x", s.RVA)
+			}
+		}
+		if !slices.ContainsFunc(b.Warnings, func(w Warning) bool { return strings.Contains(w.Msg, "section .data") }) {
+			t.Errorf("no warning about .data: %v", b.Warnings)
+		}
+	})
+	t.Run("ELF symbol table mistyped", func(t *testing.T) {
+		p := bytes.Clone(elfImg)
+		h := shoff + 64*secIndex(".symtab")
+		le.PutUint32(p[h+4:], 0xdd02) // sh_type
+		if b := parse(p); len(b.Warnings) == 0 {
+			t.Errorf("%d functions, no warning", len(b.Functions))
+		}
+	})
 }
