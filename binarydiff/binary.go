@@ -97,12 +97,12 @@ const (
 // Section is a loaded section of a binary. For PE images the fields come
 // from the IMAGE_SECTION_HEADER.
 type Section struct {
-	Name     string       // section name, with long COFF names resolved
-	RVA      uint32       // VirtualAddress: address relative to ImageBase
-	Size     uint32       // VirtualSize: size when loaded
-	Offset   int64        // PointerToRawData: file offset of the section's bytes
-	FileSize uint32       // bytes present in the file, clipped to the file and to Size
-	Flags    SectionFlags // derived from the section characteristics
+	Name     string       `json:"name"`     // section name, with long COFF names resolved
+	RVA      uint32       `json:"rva"`      // VirtualAddress: address relative to ImageBase
+	Size     uint32       `json:"size"`     // VirtualSize: size when loaded
+	Offset   int64        `json:"offset"`   // PointerToRawData: file offset of the section's bytes
+	FileSize uint32       `json:"fileSize"` // bytes present in the file, clipped to the file and to Size
+	Flags    SectionFlags `json:"flags"`    // derived from the section characteristics
 }
 
 // Contains reports whether rva falls inside the loaded section.
@@ -120,11 +120,11 @@ func (r Range) End() uint32 { return r.RVA + r.Size }
 // Function is one function found in a binary. Functions are sorted by RVA
 // and do not overlap.
 type Function struct {
-	RVA       uint32  // entry point, relative to ImageBase
-	Size      uint32  // bytes of the main body starting at RVA
-	Name      string  // "" when no export or symbol names it; not unique
-	Source    Source  // how the function was discovered
-	Fragments []Range // other ranges of the same function (chained unwind info), sorted
+	RVA       uint32  `json:"rva"`                 // entry point, relative to ImageBase
+	Size      uint32  `json:"size"`                // bytes of the main body starting at RVA
+	Name      string  `json:"name,omitempty"`      // "" when no export or symbol names it; not unique
+	Source    Source  `json:"source"`              // how the function was discovered
+	Fragments []Range `json:"fragments,omitempty"` // other ranges of the same function (chained unwind info), sorted
 }
 
 // Warning reports a problem in an image that did not stop it from being
@@ -147,18 +147,18 @@ func (w Warning) String() string {
 // their fingerprints. A Binary is immutable once returned by Open or Parse
 // and safe for concurrent use.
 type Binary struct {
-	Format    Format
-	Arch      Arch
-	ImageBase uint64    // preferred load address
-	Entry     uint32    // entry point RVA, 0 if none (typical for DLLs without DllMain)
-	Sections  []Section // in header order
-	Functions []Function
-	Warnings  []Warning // at most a few of each kind, then how many more (see Warning)
+	Format    Format     `json:"format"`
+	Arch      Arch       `json:"arch"`
+	ImageBase uint64     `json:"imageBase"` // preferred load address
+	Entry     uint32     `json:"entry"`     // entry point RVA, 0 if none (typical for DLLs without DllMain)
+	Sections  []Section  `json:"sections"`  // in header order
+	Functions []Function `json:"functions"`
+	Warnings  []Warning  `json:"warnings"` // at most a few of each kind, then how many more (see Warning)
 	// Degraded says why the image lost most of its functions to damage
 	// (its code is mostly missing from the file, or mostly covered by no
 	// function); "" when it did not. A diff against a Degraded image
 	// reports the functions it lost as Removed or Added.
-	Degraded string
+	Degraded string `json:"degraded,omitempty"`
 
 	r      io.ReaderAt
 	size   int64
