@@ -153,6 +153,14 @@ func TestDamageReported(t *testing.T) {
 			t.Errorf("no warning about .data: %v", b.Warnings)
 		}
 	})
+	t.Run("ELF without symbols, .eh_frame unusable", func(t *testing.T) {
+		p := bytes.Clone(elfImg)
+		le.PutUint32(p[shoff+64*secIndex(".symtab")+4:], 0xdd02)
+		le.PutUint32(p[f.Section(".eh_frame").Offset:], 0xfffffff0) // the first entry's length
+		if b := parse(p); b.Degraded == "" {
+			t.Errorf("not degraded: %d functions, warnings %v", len(b.Functions), b.Warnings)
+		}
+	})
 	t.Run("ELF symbol table mistyped", func(t *testing.T) {
 		p := bytes.Clone(elfImg)
 		h := shoff + 64*secIndex(".symtab")

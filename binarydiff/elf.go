@@ -564,6 +564,14 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 	qualifyNames(fs)
 	fs = append(fs, im.fdeFuncs(b, fs, exec)...)
 	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	// An FDE range reaching into a symbol's function is clipped to it,
+	// not allowed to turn the symbol into a label.
+	for i := 0; i+1 < len(fs); i++ {
+		if f := &fs[i]; f.src == SourceEHFrame && uint64(f.rva)+uint64(f.size) > uint64(fs[i+1].rva) {
+			im.warn(".eh_frame: FDE range [%#x,+%#x) runs into %s at %#x; clipped", f.rva, f.size, fs[i+1].name, fs[i+1].rva)
+			f.size = fs[i+1].rva - f.rva
+		}
+	}
 	// Sized functions must not overlap: a symbol inside another is a label.
 	end := uint64(0)
 	d.reserve(len(fs), true)
@@ -635,10 +643,13 @@ func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []
 	for _, err := range errs {
 		im.warn(".eh_frame: %v", err)
 	}
-	if len(errs) > 0 && len(fs) == 0 && (len(fdes) == 0 || fdes[len(fdes)-1].Off < len(data)/2) {
-		// Stripped: the FDEs were the function table, and the walk
-		// stopped before reading half of it.
-		b.degrade(".eh_frame unusable after %d FDEs in a binary without symbols", len(fdes))
+	if walked := fdeWalked(fdes); len(errs) > 0 && walked < len(data)/2 {
+		// The walk stopped before half of the section: unless symbols
+		// name most functions, the FDEs were the function table.
+		expected := (len(fdes) + 1) * len(data) / max(walked, 1)
+		if len(fs) < expected/2 {
+			b.degrade(".eh_frame unusable after %d FDEs (%d of %d bytes read), and %d functions from symbols", len(fdes), walked, len(data), len(fs))
+		}
 	}
 	covered := func(r uint32) bool {
 		i := sort.Search(len(fs), func(i int) bool { return fs[i].rva > r }) - 1
@@ -661,6 +672,15 @@ func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []
 		out = append(out, elfFunc{rva: r, size: uint32(size), src: SourceEHFrame})
 	}
 	return clipFDEs(out, im.warn)
+}
+
+// fdeWalked returns how far into .eh_frame the FDEs read reach: the
+// offset of the last one, 0 if none.
+func fdeWalked(fdes []ehframe.FDE) int {
+	if len(fdes) == 0 {
+		return 0
+	}
+	return fdes[len(fdes)-1].Off
 }
 
 // clipFDEs sorts FDE ranges by address and clips each that runs into the
