@@ -170,3 +170,34 @@ func TestDamageReported(t *testing.T) {
 		}
 	})
 }
+
+// TestScoreMatchesSimilarity checks the threshold-bounded score the
+// passes use against the exact similarity on every pair of functions of
+// generated image pairs: equal when the similarity reaches the threshold,
+// below the threshold otherwise.
+func TestScoreMatchesSimilarity(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		threshold := rapid.SampledFrom([]float64{0.3, 0.5, 0.7, 0.9, 0.95}).Draw(t, "threshold")
+		p := difftest.RandomPair(seed, difftest.Config{MaxFuncs: 16, MaxBody: 40}, 4, difftest.Mutations...)
+		var bins [2]*Binary
+		for i, im := range []*difftest.Image{p.Old, p.New} {
+			l, err := im.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bins[i], err = Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m := newMatcher(context.Background(), bins[0], bins[1], Options{Threshold: threshold, Workers: 1})
+		for oi := range bins[0].Functions {
+			for ni := range bins[1].Functions {
+				exact, score := m.similarity(oi, ni), m.score(oi, ni)
+				if exact >= threshold && score != exact || exact < threshold && score >= threshold {
+					t.Fatalf("pair (%d,%d): similarity %v, score %v at threshold %v", oi, ni, exact, score, threshold)
+				}
+			}
+		}
+	})
+}
