@@ -100,6 +100,10 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 	if err2 != nil && !errors.Is(err2, elf.ErrNoSymbols) {
 		im.warn(".dynsym unreadable (%v); its functions lost", err2)
 	}
+	if im.rel && len(f.Progs) > 0 {
+		// Objects have no segments: a linked file whose e_type was damaged.
+		im.warn("e_type ET_REL, yet %d program headers: laid out as an object, at addresses of its own", len(f.Progs))
+	}
 	for _, sec := range f.Sections {
 		if want := map[string]elf.SectionType{".symtab": elf.SHT_SYMTAB, ".dynsym": elf.SHT_DYNSYM}[sec.Name]; want != 0 && sec.Type != want {
 			im.warn("section %s has type %v, not %v; its symbols not read", sec.Name, sec.Type, want)
