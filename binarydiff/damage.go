@@ -30,7 +30,8 @@ func (w *warnLog) add(off int64, format string, args ...any) {
 }
 
 // finish returns the warnings kept, followed by one per kind that had
-// more, saying how many more (in the order the kinds first occurred).
+// more, saying how many more (sorted by format, so the output does not
+// depend on map order).
 func (w *warnLog) finish() []Warning {
 	var over []string
 	for f, n := range w.counts {
@@ -38,7 +39,7 @@ func (w *warnLog) finish() []Warning {
 			over = append(over, f)
 		}
 	}
-	sort.Strings(over) // map order is random; the output must not be
+	sort.Strings(over)
 	for _, f := range over {
 		w.list = append(w.list, Warning{Off: -1, Msg: fmt.Sprintf("%d more warnings like %q left out", w.counts[f]-maxWarningsPerKind, f)})
 	}
