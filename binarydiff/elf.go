@@ -154,12 +154,33 @@ func (im *elfImage) layout() {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Flags&elf.SHF_TLS != 0 && s.Type == elf.SHT_NOBITS {
 			continue // .tbss overlaps the sections after it
 		}
+		if addr, ok := im.segmentAddr(s); ok && addr != s.Addr {
+			// The loader maps segments, not sections: a section header
+			// that disagrees with its segment is damaged.
+			im.warn("section %s at %#x, but its bytes load at %#x; moved there", s.Name, s.Addr, addr)
+			s.Addr = addr
+		}
 		if s.Addr < im.base || !within(s.Addr-im.base, s.Size, 1<<32-1) {
 			im.warn("section %s at %#x outside 4 GiB of the image base; ignored", s.Name, s.Addr)
 			continue
 		}
 		im.secRVA[i] = uint32(s.Addr - im.base)
 	}
+}
+
+// segmentAddr returns the address at which the PT_LOAD segment holding
+// section s's file bytes loads them, and false when none holds them (or s
+// has none).
+func (im *elfImage) segmentAddr(s *elf.Section) (uint64, bool) {
+	if s.Type == elf.SHT_NOBITS {
+		return 0, false
+	}
+	for _, p := range im.f.Progs {
+		if p.Type == elf.PT_LOAD && s.Offset >= p.Off && within(s.Offset-p.Off, s.Size, p.Filesz) {
+			return p.Vaddr + (s.Offset - p.Off), true
+		}
+	}
+	return 0, false
 }
 
 // rva converts a symbol's value to an RVA, or noRVA.
