@@ -219,6 +219,13 @@ func parseELF(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Bin
 		b.r, b.size = rr, rr.Size()
 	}
 	im.sections(b)
+	if !slices.ContainsFunc(b.Sections, func(s Section) bool { return s.Flags&SectionExec != 0 }) &&
+		slices.ContainsFunc(im.f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && p.Filesz > 0 }) {
+		// Functions are found through sections: without them the code
+		// of the executable segment goes unread.
+		im.warn("no executable section, but an executable segment (%d section headers); code not read", len(im.f.Sections))
+		b.degrade("no executable section (section headers missing or damaged)")
+	}
 	im.dynRelocs(b)
 	if !im.rel && im.f.Entry >= im.base && im.f.Entry-im.base < 1<<32 {
 		b.Entry = uint32(im.f.Entry - im.base)
