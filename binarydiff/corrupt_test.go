@@ -104,6 +104,7 @@ var corruptRegressions = []struct {
 	{"generated.exe", 12, 16},  // a base relocation at the last bytes of a function: the decoder stopped advancing (hang)
 	{"gcc-static-pie", 11, 1},  // sh_addr of .text flipped: every symbol outside code, 0 functions and no warning
 	{"gcc-static-pie", 13, 83}, // e_shnum set to 1: no sections, 0 functions and no warning
+	{"gcc-object", 31, 23},     // the same in a relocatable object, which has no segments to fall back on
 }
 
 // mutation is one way of damaging a binary.

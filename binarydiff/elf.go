@@ -219,8 +219,14 @@ func parseELF(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Bin
 		b.r, b.size = rr, rr.Size()
 	}
 	im.sections(b)
-	if !slices.ContainsFunc(b.Sections, func(s Section) bool { return s.Flags&SectionExec != 0 }) &&
-		slices.ContainsFunc(im.f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && p.Filesz > 0 }) {
+	switch {
+	case len(b.Sections) == 0:
+		// Nothing to load: a file of more than its header with no
+		// allocated section has lost its section headers.
+		im.warn("no allocated section (%d section headers); nothing read", len(im.f.Sections))
+		b.degrade("no allocated section (section headers missing or damaged)")
+	case !slices.ContainsFunc(b.Sections, func(s Section) bool { return s.Flags&SectionExec != 0 }) &&
+		slices.ContainsFunc(im.f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && p.Filesz > 0 }):
 		// Functions are found through sections: without them the code
 		// of the executable segment goes unread.
 		im.warn("no executable section, but an executable segment (%d section headers); code not read", len(im.f.Sections))

@@ -194,8 +194,12 @@ func (m *matcher) both(f, g func()) {
 		defer faults.catch(debug.SetPanicOnFault(true))
 		f()
 	}()
-	g()
-	<-done
+	func() {
+		// f must be done before a panic of g (a fault relayed from its
+		// workers) leaves: the caller may unmap the images next.
+		defer func() { <-done }()
+		g()
+	}()
 	faults.rethrow()
 }
 
