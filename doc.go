@@ -38,8 +38,8 @@
 //	pt, _ := cadence.PatchTuesday(2026, time.May)         // 2026-05-12 10:00 PDT
 //	cal, _ := cadence.NewCalendar(hotpatch.TrackWindows11, cadence.CalendarOptions{})
 //
-//	old, _ := binarydiff.Open("old.dll")
-//	new, _ := binarydiff.Open("new.dll")
+//	old, _ := binarydiff.Open(ctx, "old.dll")
+//	new, _ := binarydiff.Open(ctx, "new.dll")
 //	res, _ := binarydiff.Diff(ctx, old, new, binarydiff.Options{})
 //	fmt.Println(res.Summary)                              // identical, moved, changed, added, removed
 //	fmt.Println(res.Hotpatchability(old, new).Patchable()) // can it be applied in memory?

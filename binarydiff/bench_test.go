@@ -96,7 +96,7 @@ func generatedSize(b *testing.B, size genSize) *genPair {
 }
 
 func parseBytes(b *testing.B, data []byte) *binarydiff.Binary {
-	bin, err := binarydiff.Parse(bytes.NewReader(data), int64(len(data)))
+	bin, err := binarydiff.Parse(context.Background(), bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func realPair(b *testing.B) (string, string) {
 }
 
 func openReal(b *testing.B, path string) *binarydiff.Binary {
-	bin, err := binarydiff.Open(path)
+	bin, err := binarydiff.Open(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,10 +1,12 @@
 package binarydiff
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -95,12 +97,12 @@ const (
 // Section is a loaded section of a binary. For PE images the fields come
 // from the IMAGE_SECTION_HEADER.
 type Section struct {
-	Name     string       // section name, with long COFF names resolved
-	RVA      uint32       // VirtualAddress: address relative to ImageBase
-	Size     uint32       // VirtualSize: size when loaded
-	Offset   int64        // PointerToRawData: file offset of the section's bytes
-	FileSize uint32       // bytes present in the file, clipped to the file and to Size
-	Flags    SectionFlags // derived from the section characteristics
+	Name     string       `json:"name"`     // section name, with long COFF names resolved
+	RVA      uint32       `json:"rva"`      // VirtualAddress: address relative to ImageBase
+	Size     uint32       `json:"size"`     // VirtualSize: size when loaded
+	Offset   int64        `json:"offset"`   // PointerToRawData: file offset of the section's bytes
+	FileSize uint32       `json:"fileSize"` // bytes present in the file, clipped to the file and to Size
+	Flags    SectionFlags `json:"flags"`    // derived from the section characteristics
 }
 
 // Contains reports whether rva falls inside the loaded section.
@@ -118,18 +120,19 @@ func (r Range) End() uint32 { return r.RVA + r.Size }
 // Function is one function found in a binary. Functions are sorted by RVA
 // and do not overlap.
 type Function struct {
-	RVA       uint32  // entry point, relative to ImageBase
-	Size      uint32  // bytes of the main body starting at RVA
-	Name      string  // "" when no export or symbol names it; not unique
-	Source    Source  // how the function was discovered
-	Fragments []Range // other ranges of the same function (chained unwind info), sorted
+	RVA       uint32  `json:"rva"`                 // entry point, relative to ImageBase
+	Size      uint32  `json:"size"`                // bytes of the main body starting at RVA
+	Name      string  `json:"name,omitempty"`      // "" when no export or symbol names it; not unique
+	Source    Source  `json:"source"`              // how the function was discovered
+	Fragments []Range `json:"fragments,omitempty"` // other ranges of the same function (chained unwind info), sorted
 }
 
 // Warning reports a problem in an image that did not stop it from being
-// parsed: the affected item was skipped or clipped.
+// parsed: the affected item was skipped or clipped. A Binary keeps at most
+// 16 Warnings of one kind, then one saying how many more there were.
 type Warning struct {
-	Off int64  // file offset of the offending structure, -1 if unknown
-	Msg string // what was wrong and what was done about it
+	Off int64  `json:"off"` // file offset of the offending structure, -1 if unknown
+	Msg string `json:"msg"` // what was wrong and what was done about it
 }
 
 // String implements fmt.Stringer.
@@ -144,13 +147,18 @@ func (w Warning) String() string {
 // their fingerprints. A Binary is immutable once returned by Open or Parse
 // and safe for concurrent use.
 type Binary struct {
-	Format    Format
-	Arch      Arch
-	ImageBase uint64    // preferred load address
-	Entry     uint32    // entry point RVA, 0 if none (typical for DLLs without DllMain)
-	Sections  []Section // in header order
-	Functions []Function
-	Warnings  []Warning
+	Format    Format     `json:"format"`
+	Arch      Arch       `json:"arch"`
+	ImageBase uint64     `json:"imageBase"` // preferred load address
+	Entry     uint32     `json:"entry"`     // entry point RVA, 0 if none (typical for DLLs without DllMain)
+	Sections  []Section  `json:"sections"`  // in header order
+	Functions []Function `json:"functions"`
+	Warnings  []Warning  `json:"warnings"` // at most a few of each kind, then how many more (see Warning)
+	// Degraded says why the image lost most of its functions to damage
+	// (its code is mostly missing from the file, or mostly covered by no
+	// function); "" when it did not. A diff against a Degraded image
+	// reports the functions it lost as Removed or Added.
+	Degraded string `json:"degraded,omitempty"`
 
 	r      io.ReaderAt
 	size   int64
@@ -166,6 +174,8 @@ type Binary struct {
 	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
 	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
 	code    isa
+	ctx     context.Context // Parse's context while it runs, nil after (see ctxErr)
+	wlog    warnLog         // the parse's warnings, moved to Warnings when it ends
 }
 
 // ErrUnsupportedFormat is returned (wrapped) for inputs that are not a
@@ -189,15 +199,27 @@ func (e *FormatError) Error() string {
 	return msg + fmt.Sprintf(" at offset %#x", e.Off)
 }
 
-// Open memory-maps the file at path and parses it. The Binary reads the
-// mapping lazily (and on Linux keeps the file open, to map copies of its
-// data sections during Diff); call Close to release both.
-func Open(path string) (*Binary, error) {
+// Open memory-maps the file at path and parses it (see [Parse]). The
+// Binary reads the mapping lazily (and on Linux keeps the file open, to map
+// copies of its data sections during Diff); call Close to release both.
+//
+// The file must not shrink while the Binary is in use: reading a page
+// past the new end of a mapped file faults. Parse, [Diff] and [Explain]
+// turn such a fault into an error wrapping [ErrFileChanged] instead of
+// letting it kill the process; the Binary is then unusable and should be
+// closed. Code outside this package that reads a Binary's bytes gets no
+// such protection.
+//
+// Open returns ctx.Err() if ctx is done before parsing finishes.
+func Open(ctx context.Context, path string) (*Binary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	m, err := openMapping(path)
 	if err != nil {
 		return nil, fmt.Errorf("binarydiff: %w", err)
 	}
-	b, err := Parse(m, int64(m.Len()))
+	b, err := Parse(ctx, m, int64(m.Len()))
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -208,7 +230,8 @@ func Open(path string) (*Binary, error) {
 
 // Parse parses a binary held by r, which must stay readable for the life of
 // the Binary. Parsing reads the headers and metadata, discovers functions
-// and fingerprints them with GOMAXPROCS workers.
+// and fingerprints them with GOMAXPROCS workers. It returns ctx.Err() when
+// ctx is done first (checked between stages and discovery rounds).
 //
 // The format comes from the magic number. PE images: PE32+ for x86-64
 // (functions from .pdata, exports, COFF symbols, entry, call targets) and
@@ -220,18 +243,41 @@ func Open(path string) (*Binary, error) {
 // targets; a relocatable object is laid out and relocated in memory. In
 // every format a Go pclntab, found even in a stripped binary, names and
 // sizes the Go functions.
-func Parse(r io.ReaderAt, size int64) (*Binary, error) {
+//
+// Damage that leaves the rest of the image readable produces [Warning]s;
+// when it costs the image most of its functions, [Binary.Degraded] says
+// why.
+func Parse(ctx context.Context, r io.ReaderAt, size int64) (b *Binary, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nil, &FormatError{Off: 0, Msg: "file too short for a magic number"}
 	}
 	switch {
 	case magic[0] == 'M' && magic[1] == 'Z':
-		return parsePE(r, size, runtime.GOMAXPROCS(0))
+		b, err = parsePE(ctx, r, size, runtime.GOMAXPROCS(0))
 	case string(magic[:]) == "\x7fELF":
-		return parseELF(r, size, runtime.GOMAXPROCS(0))
+		b, err = parseELF(ctx, r, size, runtime.GOMAXPROCS(0))
+	default:
+		return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
 	}
-	return nil, fmt.Errorf("magic % x: %w", magic, ErrUnsupportedFormat)
+	if err != nil {
+		return nil, err
+	}
+	b.ctx = nil
+	return b, nil
+}
+
+// ctxErr returns the error of the context Parse runs under, so that long
+// stages can stop early.
+func (b *Binary) ctxErr() error {
+	if b.ctx == nil {
+		return nil
+	}
+	return b.ctx.Err()
 }
 
 // Close releases the memory mapping (and file) of a Binary returned by

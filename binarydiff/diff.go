@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -46,7 +47,8 @@ var ErrMismatchedArch = errors.New("binarydiff: binaries differ in format or arc
 // Diff pairs the functions of old and new and classifies every function of
 // both. It returns ctx.Err() if ctx is cancelled. The same inputs always
 // give the same Result, whatever opts.Workers.
-func Diff(ctx context.Context, old, new *Binary, opts Options) (*Result, error) {
+func Diff(ctx context.Context, old, new *Binary, opts Options) (_ *Result, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err) // see Open
 	if old.Format != new.Format || old.Arch != new.Arch {
 		return nil, ErrMismatchedArch
 	}
@@ -263,16 +265,19 @@ func (m *matcher) claimData() {
 		}
 	}
 	var wg sync.WaitGroup
+	var faults faultRelay
 	sem := make(chan struct{}, max(1, m.opts.Workers))
 	for _, dm := range todo {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			defer faults.catch(debug.SetPanicOnFault(true))
 			dm.resolve()
 		}()
 	}
 	wg.Wait()
+	faults.rethrow()
 	for _, blk := range blocks {
 		start := int32(0)
 		for k, oi := range blk.pairs {

@@ -204,7 +204,7 @@ func TestDiffMappedEqualsRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := Parse(bytes.NewReader(p), int64(len(p)))
+			b, err := Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package binarydiff
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"sort"
 )
@@ -114,6 +113,9 @@ func (d *discovery) run(workers int) error {
 		todo[i] = i
 	}
 	for round := 0; ; round++ {
+		if err := b.ctxErr(); err != nil {
+			return err
+		}
 		for _, c := range pending {
 			b.Functions = append(b.Functions, d.function(c))
 			b.fps = append(b.fps, fingerprint{})
@@ -368,7 +370,7 @@ func (d *discovery) finish() {
 	n := 0
 	for i := range b.Functions {
 		if b.Functions[i].Size == 0 {
-			b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("function at %#x has no decodable bytes; dropped", b.Functions[i].RVA)})
+			b.warnf(-1, "function at %#x has no decodable bytes; dropped", b.Functions[i].RVA)
 			continue
 		}
 		b.Functions[n], b.fps[n], d.lists[n] = b.Functions[i], b.fps[i], d.lists[i]

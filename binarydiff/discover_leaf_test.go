@@ -2,6 +2,7 @@ package binarydiff_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
@@ -27,7 +28,7 @@ func TestLeafEndsAfterBranchTargetPastRet(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := l.Func("leaf")
-	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	b, err := binarydiff.Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,10 @@ package binarydiff
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -56,7 +58,8 @@ type elfImage struct {
 	// fields of a relocatable object, R_X86_64_RELATIVE and R_X86_64_64
 	// dynamic relocations of an executable or shared object.
 	absRelocs []uint32
-	warns     []Warning
+	wl        warnLog   // the parse's warnings
+	warns     []Warning // the layout warnings, for the image facts (see forFacts)
 }
 
 const noRVA = ^uint32(0)
@@ -86,14 +89,32 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 		return nil, fmt.Errorf("ELF %v %v %v: %w", f.Class, f.Data, f.Machine, ErrUnsupportedFormat)
 	}
 	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
-	im.syms, _ = f.Symbols()
-	im.dsyms, _ = f.DynamicSymbols()
+	var err1, err2 error
+	im.syms, err1 = f.Symbols()
+	im.dsyms, err2 = f.DynamicSymbols()
+	// An absent table is normal (stripped, static); an unreadable one is
+	// damage: its functions are lost, and the image must say so.
+	if err1 != nil && !errors.Is(err1, elf.ErrNoSymbols) {
+		im.warn(".symtab unreadable (%v); its functions lost", err1)
+	}
+	if err2 != nil && !errors.Is(err2, elf.ErrNoSymbols) {
+		im.warn(".dynsym unreadable (%v); its functions lost", err2)
+	}
+	if im.rel && len(f.Progs) > 0 {
+		// Objects have no segments: a linked file whose e_type was damaged.
+		im.warn("e_type ET_REL, yet %d program headers: laid out as an object, at addresses of its own", len(f.Progs))
+	}
+	for _, sec := range f.Sections {
+		if want := map[string]elf.SectionType{".symtab": elf.SHT_SYMTAB, ".dynsym": elf.SHT_DYNSYM}[sec.Name]; want != 0 && sec.Type != want {
+			im.warn("section %s has type %v, not %v; its symbols not read", sec.Name, sec.Type, want)
+		}
+	}
 	im.layout()
 	return im, nil
 }
 
 func (im *elfImage) warn(format string, args ...any) {
-	im.warns = append(im.warns, Warning{Off: -1, Msg: fmt.Sprintf(format, args...)})
+	im.wl.add(-1, format, args...)
 }
 
 // layout assigns every allocated section its RVA.
@@ -111,7 +132,7 @@ func (im *elfImage) layout() {
 			}
 			a := min(max(s.Addralign, 1), maxELFAlign)
 			next = (next + a - 1) &^ (a - 1)
-			if next+s.Size >= 1<<31 {
+			if !within(next, s.Size, 1<<31-1) {
 				im.warn("section %s: layout past 2 GiB; ignored", s.Name)
 				continue
 			}
@@ -133,12 +154,33 @@ func (im *elfImage) layout() {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || s.Flags&elf.SHF_TLS != 0 && s.Type == elf.SHT_NOBITS {
 			continue // .tbss overlaps the sections after it
 		}
-		if s.Addr < im.base || s.Addr-im.base+s.Size >= 1<<32 {
+		if addr, ok := im.segmentAddr(s); ok && addr != s.Addr {
+			// The loader maps segments, not sections: a section header
+			// that disagrees with its segment is damaged.
+			im.warn("section %s at %#x, but its bytes load at %#x; moved there", s.Name, s.Addr, addr)
+			s.Addr = addr
+		}
+		if s.Addr < im.base || !within(s.Addr-im.base, s.Size, 1<<32-1) {
 			im.warn("section %s at %#x outside 4 GiB of the image base; ignored", s.Name, s.Addr)
 			continue
 		}
 		im.secRVA[i] = uint32(s.Addr - im.base)
 	}
+}
+
+// segmentAddr returns the address at which the PT_LOAD segment holding
+// section s's file bytes loads them, and false when none holds them (or s
+// has none).
+func (im *elfImage) segmentAddr(s *elf.Section) (uint64, bool) {
+	if s.Type == elf.SHT_NOBITS {
+		return 0, false
+	}
+	for _, p := range im.f.Progs {
+		if p.Type == elf.PT_LOAD && s.Offset >= p.Off && within(s.Offset-p.Off, s.Size, p.Filesz) {
+			return p.Vaddr + (s.Offset - p.Off), true
+		}
+	}
+	return 0, false
 }
 
 // rva converts a symbol's value to an RVA, or noRVA.
@@ -151,7 +193,7 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 		return noRVA
 	}
 	if im.rel {
-		if s.Value >= im.f.Sections[s.Section].Size+1 {
+		if s.Value > im.f.Sections[s.Section].Size {
 			return noRVA
 		}
 		return base + uint32(s.Value)
@@ -162,12 +204,12 @@ func (im *elfImage) symRVA(s elf.Symbol) uint32 {
 	return uint32(s.Value - im.base)
 }
 
-func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
+func parseELF(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	im, err := newELFImage(r, size)
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}}
+	b := &Binary{Format: FormatELF, Arch: ArchAMD64, ImageBase: im.base, r: r, size: size, code: amd64{}, ctx: ctx}
 	b.elf = im.forFacts()
 	if im.rel {
 		rr, err := im.relocate(r)
@@ -177,6 +219,19 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 		b.r, b.size = rr, rr.Size()
 	}
 	im.sections(b)
+	switch {
+	case len(b.Sections) == 0:
+		// Nothing to load: a file of more than its header with no
+		// allocated section has lost its section headers.
+		im.warn("no allocated section (%d section headers); nothing read", len(im.f.Sections))
+		b.degrade("no allocated section (section headers missing or damaged)")
+	case !slices.ContainsFunc(b.Sections, func(s Section) bool { return s.Flags&SectionExec != 0 }) &&
+		slices.ContainsFunc(im.f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && p.Filesz > 0 }):
+		// Functions are found through sections: without them the code
+		// of the executable segment goes unread.
+		im.warn("no executable section, but an executable segment (%d section headers); code not read", len(im.f.Sections))
+		b.degrade("no executable section (section headers missing or damaged)")
+	}
 	im.dynRelocs(b)
 	if !im.rel && im.f.Entry >= im.base && im.f.Entry-im.base < 1<<32 {
 		b.Entry = uint32(im.f.Entry - im.base)
@@ -187,10 +242,14 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}
-	b.Warnings = append(b.Warnings, im.warns...)
+	b.wlog = im.wl
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := d.run(workers); err != nil {
 		return nil, err
 	}
+	b.finishWarnings()
 	return b, nil
 }
 
@@ -201,7 +260,7 @@ func parseELF(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 // object are left out: the facts do not need them, and a Binary keeps
 // this for its life.
 func (im *elfImage) forFacts() *elfImage {
-	return &elfImage{f: im.f, base: im.base, rel: im.rel, secRVA: im.secRVA, dsyms: im.dsyms, warns: im.warns}
+	return &elfImage{f: im.f, base: im.base, rel: im.rel, secRVA: im.secRVA, dsyms: im.dsyms, warns: slices.Clone(im.wl.list)}
 }
 
 // sections fills b.Sections from the allocated sections (and the stub and
@@ -222,10 +281,21 @@ func (im *elfImage) sections(b *Binary) {
 		if s.Flags&elf.SHF_WRITE != 0 {
 			sec.Flags |= SectionWrite
 		}
-		if s.Type == elf.SHT_NOBITS {
+		switch {
+		case s.Type == elf.SHT_NOBITS:
 			sec.Flags |= SectionBSS
-		} else if sec.Offset <= b.size {
-			sec.FileSize = uint32(min(int64(sec.Size), b.size-sec.Offset))
+		case im.rel: // laid out in the relocated copy
+			if sec.Offset <= b.size {
+				sec.FileSize = uint32(min(int64(sec.Size), b.size-sec.Offset))
+			}
+		case within(s.Offset, s.Size, uint64(b.size)):
+			sec.FileSize = sec.Size
+		case s.Offset <= uint64(b.size):
+			im.warn("section %s: [%#x,+%#x) past the end of the file; clipped", s.Name, s.Offset, s.Size)
+			sec.FileSize = uint32(uint64(b.size) - s.Offset)
+		default:
+			im.warn("section %s: offset %#x past the end of the file; no bytes", s.Name, s.Offset)
+			sec.Offset = 0
 		}
 		b.Sections = append(b.Sections, sec)
 	}
@@ -532,6 +602,14 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 	qualifyNames(fs)
 	fs = append(fs, im.fdeFuncs(b, fs, exec)...)
 	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	// An FDE range reaching into a symbol's function is clipped to it,
+	// not allowed to turn the symbol into a label.
+	for i := 0; i+1 < len(fs); i++ {
+		if f := &fs[i]; f.src == SourceEHFrame && uint64(f.rva)+uint64(f.size) > uint64(fs[i+1].rva) {
+			im.warn(".eh_frame: FDE range [%#x,+%#x) runs into %s at %#x; clipped", f.rva, f.size, fs[i+1].name, fs[i+1].rva)
+			f.size = fs[i+1].rva - f.rva
+		}
+	}
 	// Sized functions must not overlap: a symbol inside another is a label.
 	end := uint64(0)
 	d.reserve(len(fs), true)
@@ -603,22 +681,62 @@ func (im *elfImage) fdeFuncs(b *Binary, fs []elfFunc, exec func(uint32) bool) []
 	for _, err := range errs {
 		im.warn(".eh_frame: %v", err)
 	}
+	if walked := fdeWalked(fdes); len(errs) > 0 && walked < len(data)/2 {
+		// The walk stopped before half of the section: unless symbols
+		// name most functions, the FDEs were the function table.
+		expected := (len(fdes) + 1) * len(data) / max(walked, 1)
+		if len(fs) < expected/2 {
+			b.degrade(".eh_frame unusable after %d FDEs (%d of %d bytes read), and %d functions from symbols", len(fdes), walked, len(data), len(fs))
+		}
+	}
 	covered := func(r uint32) bool {
 		i := sort.Search(len(fs), func(i int) bool { return fs[i].rva > r }) - 1
 		return i >= 0 && (fs[i].rva == r || r-fs[i].rva < fs[i].size)
 	}
 	var out []elfFunc
 	for _, f := range fdes {
-		if f.Begin < b.ImageBase || f.Begin-b.ImageBase >= 1<<32 || f.Size >= 1<<32 {
+		if f.Begin < b.ImageBase || f.Begin-b.ImageBase >= 1<<32 {
 			continue
 		}
 		r := uint32(f.Begin - b.ImageBase)
 		if !exec(r) || covered(r) {
 			continue
 		}
-		out = append(out, elfFunc{rva: r, size: uint32(f.Size), src: SourceEHFrame})
+		size := f.Size
+		if s := b.Section(r); size > uint64(s.Size-(r-s.RVA)) {
+			im.warn(".eh_frame: FDE at %#x: range [%#x,+%#x) past the end of %s; clipped", f.Off, r, f.Size, s.Name)
+			size = uint64(s.Size - (r - s.RVA))
+		}
+		out = append(out, elfFunc{rva: r, size: uint32(size), src: SourceEHFrame})
 	}
-	return out
+	return clipFDEs(out, im.warn)
+}
+
+// fdeWalked returns how far into .eh_frame the FDEs read reach: the
+// offset of the last one, 0 if none.
+func fdeWalked(fdes []ehframe.FDE) int {
+	if len(fdes) == 0 {
+		return 0
+	}
+	return fdes[len(fdes)-1].Off
+}
+
+// clipFDEs sorts FDE ranges by address and clips each that runs into the
+// next: FDEs partition code, so one that swallows others is corrupt (a
+// wrong address range), not a function holding them.
+func clipFDEs(fs []elfFunc, warn func(format string, args ...any)) []elfFunc {
+	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	fs = slices.CompactFunc(fs, func(x, y elfFunc) bool { return x.rva == y.rva })
+	for i := 0; i+1 < len(fs); i++ {
+		end := uint64(fs[i].rva) + uint64(fs[i].size)
+		if end <= uint64(fs[i+1].rva) {
+			continue
+		}
+		n := sort.Search(len(fs)-i-1, func(k int) bool { return uint64(fs[i+1+k].rva) >= end })
+		warn(".eh_frame: FDE range [%#x,%#x) covers %d later FDEs; clipped to the next", fs[i].rva, end, n)
+		fs[i].size = fs[i+1].rva - fs[i].rva
+	}
+	return fs
 }
 
 // elfFacts reads the image facts of an ELF Binary through the headers and

@@ -95,7 +95,7 @@ func parseELFFile(t *testing.T, path string) *binarydiff.Binary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
+	b, err := binarydiff.Parse(context.Background(), strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
 		t.Fatalf("Parse %s: %v", path, err)
 	}
@@ -319,21 +319,26 @@ func TestELFFactsWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setAddr := func(name string, addr uint64) { // sh_addr of the section
+	set := func(name string, field int, v uint64) { // a field of the section's header
 		i := slices.IndexFunc(ef.Sections, func(s *elf.Section) bool { return s.Name == name })
 		if i < 0 {
 			t.Skipf("no %s section", name)
 		}
 		shoff := binary.LittleEndian.Uint64(data[0x28:]) // e_shoff; section headers are 64 bytes
-		binary.LittleEndian.PutUint64(data[shoff+uint64(i)*64+16:], addr)
+		binary.LittleEndian.PutUint64(data[shoff+uint64(i)*64+uint64(field):], v)
 	}
-	setAddr(".rodata", 0x7fff00000000)                     // outside the layout
-	setAddr(".eh_frame", ef.Section(".eh_frame_hdr").Addr) // overlapping another section: a discovery warning
-	b, err := binarydiff.Parse(strings.NewReader(string(data)), int64(len(data)))
+	const shAddr, shSize = 16, 32
+	rodata, hdr, ehf := ef.Section(".rodata"), ef.Section(".eh_frame_hdr"), ef.Section(".eh_frame")
+	if rodata == nil || hdr == nil || ehf == nil || ehf.Addr <= hdr.Addr {
+		t.Skip("no .rodata, or no .eh_frame after .eh_frame_hdr")
+	}
+	set(".rodata", shAddr, 0x7fff00000000)            // its segment says where it loads: moved back
+	set(".eh_frame_hdr", shSize, ehf.Addr-hdr.Addr+8) // overlapping the next section: a discovery warning
+	b, err := binarydiff.Parse(context.Background(), strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	layout := binarydiff.Warning{Off: -1, Msg: "section .rodata at 0x7fff00000000 outside 4 GiB of the image base; ignored"}
+	layout := binarydiff.Warning{Off: -1, Msg: fmt.Sprintf("section .rodata at 0x7fff00000000, but its bytes load at %#x; moved there", rodata.Addr)}
 	overlap := binarydiff.Warning{Off: -1, Msg: "section .eh_frame overlaps .eh_frame_hdr; ignored"}
 	if !slices.Contains(b.Warnings, layout) || !slices.Contains(b.Warnings, overlap) {
 		t.Errorf("parse warnings %v, want %v and %v among them", b.Warnings, layout, overlap)

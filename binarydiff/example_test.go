@@ -49,7 +49,7 @@ func parse(im *difftest.Image) *binarydiff.Binary {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	b, err := binarydiff.Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -162,12 +162,12 @@ func ExampleOpen() {
 	oldPath, newPath := paths[0], paths[1]
 
 	// The README's binarydiff snippet.
-	old, err := binarydiff.Open(oldPath)
+	old, err := binarydiff.Open(context.Background(), oldPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer old.Close()
-	new, err := binarydiff.Open(newPath)
+	new, err := binarydiff.Open(context.Background(), newPath)
 	if err != nil {
 		log.Fatal(err)
 	}

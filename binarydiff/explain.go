@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -215,7 +216,8 @@ type decoded struct {
 // not show as differences. For a Changed pair it also gives the evidence
 // of each cause (see Cause): the callees and data references of d.Refs,
 // located at their instructions, with the bytes each side reads.
-func Explain(old, new *Binary, d FunctionDiff) (*Explanation, error) {
+func Explain(old, new *Binary, d FunctionDiff) (_ *Explanation, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err) // see Open
 	x := explainerPool.Get().(*explainer)
 	defer x.release()
 	intern := x.intern

@@ -50,9 +50,12 @@ func (im *peImage) exportTables(warn func(format string, args ...any)) *peExport
 // exports iterates over the exports of im: first one per name of the
 // name pointer table, in its order (an address exported under several
 // names comes once per name), then one per address table entry that no
-// name named, in ordinal order. Unused (zero) entries and names that are
-// unreadable or point past the address table are skipped; problems are
-// passed to warn. Names are read within im's walk budget.
+// name named, in ordinal order. Unused (zero) entries, addresses outside
+// every section, names that are unreadable or point past the address
+// table, and names read before (a name pointer repeated) are skipped;
+// problems are passed to warn. Names are read within im's walk budget.
+// A crafted table of millions of entries then yields what the image can
+// hold: distinct names, addresses inside it.
 func (im *peImage) exports(warn func(format string, args ...any)) iter.Seq[Export] {
 	return func(yield func(Export) bool) {
 		t := im.exportTables(warn)
@@ -60,7 +63,17 @@ func (im *peImage) exports(warn func(format string, args ...any)) iter.Seq[Expor
 			return
 		}
 		n := uint32(len(t.funcs) / 4)
-		named := make([]bool, n) // bounded with the address table by the file size
+		named := make([]bool, n)  // bounded with the address table by the file size
+		seen := map[uint32]bool{} // name pointers read, one per distinct name
+		var outside, repeated int
+		defer func() {
+			if outside > 0 {
+				warn("export table: %d entries point outside the image; skipped", outside)
+			}
+			if repeated > 0 {
+				warn("export table: %d names repeat an earlier name pointer; skipped", repeated)
+			}
+		}()
 		for i := 0; 2*i < len(t.ords); i++ {
 			ord := uint32(binary.LittleEndian.Uint16(t.ords[2*i:]))
 			if ord >= n {
@@ -74,16 +87,34 @@ func (im *peImage) exports(warn func(format string, args ...any)) iter.Seq[Expor
 			if !ok {
 				continue
 			}
-			if e.Name, ok = im.cString(binary.LittleEndian.Uint32(t.names[4*i:]), 512); !ok {
+			if e.RVA != 0 && im.section(e.RVA) == nil {
+				outside++
 				continue
 			}
+			nameRVA := binary.LittleEndian.Uint32(t.names[4*i:])
+			if seen[nameRVA] {
+				repeated++
+				continue
+			}
+			if e.Name, ok = im.cString(nameRVA, 512); !ok {
+				continue
+			}
+			seen[nameRVA] = true
 			named[ord] = true
 			if !yield(e) {
 				return
 			}
 		}
 		for ord := range n {
-			if e, ok := im.export(t, ord); ok && !named[ord] && !yield(e) {
+			e, ok := im.export(t, ord)
+			if !ok || named[ord] {
+				continue
+			}
+			if e.RVA != 0 && im.section(e.RVA) == nil {
+				outside++
+				continue
+			}
+			if !yield(e) {
 				return
 			}
 		}
@@ -109,10 +140,22 @@ func (im *peImage) export(t *peExportTables, i uint32) (Export, bool) {
 // exports names functions after their exports and adds exported
 // addresses that no pdata entry covers. Forwarders name code in another
 // image and are skipped.
+//
+// Only addresses in code become functions, at most maxFunctions: an
+// address table can name every byte of the code.
 func (pf *peFile) exports(d *discovery) {
+	limit := pf.maxFunctions()
+	added := map[uint32]bool{}
 	for e := range pf.im.exports(pf.warnf) {
-		if e.RVA != 0 {
-			d.add(e.RVA, 0, SourceExport, e.Name)
+		s := pf.b.Section(e.RVA)
+		if e.RVA == 0 || s == nil || s.Flags&SectionExec == 0 || added[e.RVA] {
+			continue
 		}
+		if len(added) >= limit {
+			pf.warnf("export table: more than %d code addresses, one per %d bytes of code; the rest ignored", limit, bytesPerFunc)
+			break
+		}
+		added[e.RVA] = true
+		d.add(e.RVA, 0, SourceExport, e.Name)
 	}
 }

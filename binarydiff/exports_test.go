@@ -2,6 +2,7 @@ package binarydiff_test
 
 import (
 	"bytes"
+	"context"
 	"debug/pe"
 	"encoding/binary"
 	"reflect"
@@ -85,7 +86,7 @@ func TestExportDirectory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := bytes.Clone(l.Bytes)
 			tc.edit(p)
-			bin, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
+			bin, err := binarydiff.Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"math/bits"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -359,8 +360,10 @@ func parallel(n, workers int, full bool, do func(s *scratch, k int), done func(l
 	workers = max(1, min(workers, (n+chunkSize-1)/chunkSize))
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var faults faultRelay // a fault on a mapped image reaches the caller (see fault.go)
 	work := func() {
 		defer wg.Done()
+		defer faults.catch(debug.SetPanicOnFault(true))
 		s := &scratch{full: full}
 		for {
 			lo := int(next.Add(chunkSize)) - chunkSize
@@ -382,6 +385,7 @@ func parallel(n, workers int, full bool, do func(s *scratch, k int), done func(l
 	}
 	work()
 	wg.Wait()
+	faults.rethrow()
 }
 
 // mix64 is a strong 64-bit finalizer (from MurmurHash3's fmix64).

@@ -40,7 +40,7 @@ func BenchmarkFingerprint(b *testing.B) {
 // The image is parsed from memory: the figure is decoding and hashing, not
 // the page faults of a first read (BenchmarkPerfOpenAndDiff has those).
 func benchFingerprint(b *testing.B, data []byte) {
-	bin, err := Parse(bytes.NewReader(data), int64(len(data)))
+	bin, err := Parse(context.Background(), bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse(bytes.NewReader(raw), int64(len(raw))); err != nil {
+		if _, err := Parse(context.Background(), bytes.NewReader(raw), int64(len(raw))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -119,7 +119,7 @@ func TestFingerprintModesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	gen, err := Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -260,7 +261,7 @@ func (e *buildError) Unwrap() error { return e.err }
 // fxOpen opens a fixture image and closes it when the test ends.
 func fxOpen(tb testing.TB, src string) *Binary {
 	tb.Helper()
-	b, err := Open(fxBuild(tb, src))
+	b, err := Open(context.Background(), fxBuild(tb, src))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package binarydiff_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func FuzzELF(f *testing.F) {
 	f.Add([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00"))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		defer watch(len(p))()
-		b, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
+		b, err := binarydiff.Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			return
 		}

@@ -54,7 +54,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	corrupt(opt+56, 0x10)                     // SizeOfImage smaller than the sections
 	// Overlapping, unsorted and out-of-range RUNTIME_FUNCTION entries, and
 	// an UNWIND_INFO chained to itself.
-	if b, err := binarydiff.Parse(bytes.NewReader(img), int64(len(img))); err == nil {
+	if b, err := binarydiff.Parse(context.Background(), bytes.NewReader(img), int64(len(img))); err == nil {
 		for _, s := range b.Sections {
 			if s.Name != ".pdata" {
 				continue
@@ -102,7 +102,7 @@ func FuzzParse(f *testing.F) {
 		defer watchdog.Stop()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		b, err := binarydiff.Parse(bytes.NewReader(data), int64(len(data)))
+		b, err := binarydiff.Parse(context.Background(), bytes.NewReader(data), int64(len(data)))
 		runtime.ReadMemStats(&after)
 		// Parse reads through an io.ReaderAt, so it may copy the input;
 		// anything beyond a small multiple of it is sized by a field.

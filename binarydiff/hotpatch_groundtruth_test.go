@@ -85,7 +85,7 @@ func buildShop(t *testing.T, tc cToolchain, dir string, defines ...string) *bina
 
 func openBinary(t *testing.T, path string) *binarydiff.Binary {
 	t.Helper()
-	b, err := binarydiff.Open(path)
+	b, err := binarydiff.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,11 +309,11 @@ func FuzzHotpatchability(f *testing.F) {
 	}
 	f.Add(images[1])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		old, err := binarydiff.Parse(bytes.NewReader(images[0]), int64(len(images[0])))
+		old, err := binarydiff.Parse(context.Background(), bytes.NewReader(images[0]), int64(len(images[0])))
 		if err != nil {
 			t.Fatal(err)
 		}
-		new, err := binarydiff.Parse(bytes.NewReader(data), int64(len(data)))
+		new, err := binarydiff.Parse(context.Background(), bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}

@@ -135,7 +135,7 @@ func elfRealPair(b *testing.B) ([]byte, []byte) {
 func BenchmarkELFReal(b *testing.B) {
 	po, pn := elfRealPair(b)
 	parse := func(p []byte) *binarydiff.Binary {
-		bin, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
+		bin, err := binarydiff.Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -173,12 +173,12 @@ func BenchmarkELFReal(b *testing.B) {
 // reports the assessment's share (assess-%).
 func BenchmarkAssessReal(b *testing.B) {
 	po, pn := realPair(b)
-	old, err := binarydiff.Open(po)
+	old, err := binarydiff.Open(context.Background(), po)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer old.Close()
-	new, err := binarydiff.Open(pn)
+	new, err := binarydiff.Open(context.Background(), pn)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func BenchmarkELFGopls(b *testing.B) {
 		}
 	}
 	parse := func(p []byte) *binarydiff.Binary {
-		bin, err := binarydiff.Parse(bytes.NewReader(p), int64(len(p)))
+		bin, err := binarydiff.Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -97,7 +97,9 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 					continue
 				}
 				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+psz > pc+uint32(in.Len) {
-					in = x86.Inst{Len: uint8(relocs[0] - pc), Kind: x86.Bad}
+					// At least one byte: a pointer at pc that does not fit in
+					// the range must not stop the walk.
+					in = x86.Inst{Len: uint8(max(1, relocs[0]-pc)), Kind: x86.Bad}
 				}
 			}
 			if s.keep {

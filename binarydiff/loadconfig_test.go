@@ -156,7 +156,7 @@ func TestImageFactsLoadConfig(t *testing.T) {
 	// An Arm64EC image (x64 machine with CHPE metadata), itself a
 	// hotpatch: warnings, not findings.
 	ec := withLoadConfig(t, im, 0x140002000, true)
-	b, err := binarydiff.Parse(bytes.NewReader(ec), int64(len(ec)))
+	b, err := binarydiff.Parse(context.Background(), bytes.NewReader(ec), int64(len(ec)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"context"
 	"math"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -25,7 +26,7 @@ type matcher struct {
 	dataOK   []int8                 // by old index: the data verdict, 0 if not known (see claimData)
 	why      map[int32][]ChangedRef // by old index: the differing references of pairs with equal code that are Changed
 	items    [2]itemStarts          // old and new: where data items start (see causes.go)
-	toks     [2]map[int32][]uint32  // decoded tokens of small functions, old and new
+	toks     [2]map[int32]*tokenSet // decoded tokens of small functions, old and new
 	scratch  *scratch
 	callers  [2]*callerIndex // reverse call graphs, old and new, built on first use
 	featAt   [2][]int32      // per side and function: index into feats, -1 if not computed yet
@@ -120,7 +121,7 @@ func (m *matcher) namesDiffer(oi, ni int) bool {
 
 // plausible reports whether a non-exact pass may pair oi and ni.
 func (m *matcher) plausible(oi, ni int) bool {
-	return !m.namesDiffer(oi, ni) && m.similarity(oi, ni) >= m.opts.Threshold
+	return !m.namesDiffer(oi, ni) && m.score(oi, ni) >= m.opts.Threshold
 }
 
 func (m *matcher) pair(oi, ni int, p Pass) {
@@ -191,12 +192,19 @@ func (m *matcher) both(f, g func()) {
 		return
 	}
 	done := make(chan struct{})
+	var faults faultRelay
 	go func() {
 		defer close(done)
+		defer faults.catch(debug.SetPanicOnFault(true))
 		f()
 	}()
-	g()
-	<-done
+	func() {
+		// f must be done before a panic of g (a fault relayed from its
+		// workers) leaves: the caller may unmap the images next.
+		defer func() { <-done }()
+		g()
+	}()
+	faults.rethrow()
 }
 
 // keyFunc computes a pass key for function i of a side; ok=false leaves
@@ -299,7 +307,7 @@ func (m *matcher) nameScopedPass() {
 			continue
 		}
 		for k := range a {
-			if m.o2n[a[k]] < 0 && m.n2o[b[k]] < 0 && m.similarity(a[k], b[k]) >= m.opts.Threshold {
+			if m.o2n[a[k]] < 0 && m.n2o[b[k]] < 0 && m.score(a[k], b[k]) >= m.opts.Threshold {
 				m.pair(a[k], b[k], PassName)
 			}
 		}
@@ -342,32 +350,55 @@ func (m *matcher) structuralPasses() {
 
 // similarity scores two functions in [0,1]: 1 for equal normalized code;
 // for small functions the share of equal instructions in a Myers diff of
-// their normalized instruction tokens; for larger ones a blend of
+// their normalized instruction tokens (counted as a longest common
+// subsequence); for larger ones a blend of
 // instruction-bigram overlap (MinHash) and of how close their shapes are.
 // Equal code up to constants (or registers) scores at least 0.95 (0.9).
-func (m *matcher) similarity(oi, ni int) float64 {
+func (m *matcher) similarity(oi, ni int) float64 { return m.similarityAbove(oi, ni, 0) }
+
+// score is the similarity the non-exact passes compare with the
+// threshold: exact when it reaches Options.Threshold, some lower value
+// otherwise (see similarityAbove).
+func (m *matcher) score(oi, ni int) float64 {
+	return m.similarityAbove(oi, ni, m.opts.Threshold)
+}
+
+// similarityAbove returns similarity(oi, ni) when it is at least floor,
+// and otherwise some value below floor, found cheaply: the token counts
+// and the tokens both functions hold bound how many can be equal, so
+// that most unrelated small functions cost a sort-merge.
+func (m *matcher) similarityAbove(oi, ni int, floor float64) float64 {
 	a, b := m.fp(0, oi), m.fp(1, ni)
 	if a.norm == b.norm {
 		return 1
 	}
 	fa, fb := m.ft(0, oi), m.ft(1, ni)
+	var least float64 // what the operand-free keys guarantee
+	switch {
+	case fa.loose == fb.loose:
+		least = 0.95 // only immediates or displacements differ
+	case fa.mnem == fb.mnem:
+		least = 0.9 // only registers, immediates or displacements differ
+	}
 	var s float64
 	if a.insns <= maxTokenSimInsns && b.insns <= maxTokenSimInsns {
 		ta, tb := m.tokens(0, oi), m.tokens(1, ni)
-		eq := 0
-		for _, e := range myers.Diff(ta, tb) {
-			if e.Op == myers.Equal {
-				eq += e.N
-			}
+		n := len(ta) + len(tb)
+		k := min(len(ta), len(tb))
+		// eqMin is the fewest equal tokens that score floor (less half a
+		// rounding step, and one token of slack for the float arithmetic).
+		eqMin := 0
+		if least < floor {
+			f := floor - 0.0005
+			eqMin = max(0, int(min(f*float64(n)/2, f*float64(k)/containmentWeight))-1)
 		}
-		if n := len(ta) + len(tb); n > 0 {
-			s = float64(2*eq) / float64(n)
-			// Containment: code inserted into (or deleted from) a small
-			// function keeps all of the smaller side.
-			if k := min(len(ta), len(tb)); k > 0 {
-				s = max(s, containmentWeight*float64(eq)/float64(k))
-			}
+		if eqMin > 0 && sharedTokens(m.sortedTokens(0, oi), m.sortedTokens(1, ni)) < eqMin {
+			return least
 		}
+		// The equal tokens of a Myers diff are a longest common
+		// subsequence; the bit-parallel count costs N·M/64 steps where
+		// the diff of unrelated code costs (N+M)².
+		s = tokenSimilarity(myers.LCSLength(ta, tb), n, k)
 	} else {
 		ratio := func(x, y uint32) float64 {
 			if x == y {
@@ -378,13 +409,41 @@ func (m *matcher) similarity(oi, ni int) float64 {
 		shape := (ratio(a.insns, b.insns) + ratio(a.blocks, b.blocks) + ratio(a.edges, b.edges) + ratio(a.callN, b.callN)) / 4
 		s = 0.6*sketchSimilarity(fa, fb) + 0.4*shape
 	}
-	switch {
-	case fa.loose == fb.loose:
-		s = max(s, 0.95) // only immediates or displacements differ
-	case fa.mnem == fb.mnem:
-		s = max(s, 0.9) // only registers, immediates or displacements differ
+	return math.Round(max(s, least)*1000) / 1000
+}
+
+// tokenSimilarity scores eq equal tokens of two functions of n tokens in
+// all, the smaller of k: the share of equal tokens, or the share of the
+// smaller function found in the larger when that is higher.
+func tokenSimilarity(eq, n, k int) float64 {
+	if n == 0 {
+		return 0
 	}
-	return math.Round(s*1000) / 1000
+	s := float64(2*eq) / float64(n)
+	// Containment: code inserted into (or deleted from) a small
+	// function keeps all of the smaller side.
+	if k > 0 {
+		s = max(s, containmentWeight*float64(eq)/float64(k))
+	}
+	return s
+}
+
+// sharedTokens returns the size of the multiset intersection of two
+// sorted token lists: an upper bound on the equal tokens of any
+// alignment.
+func sharedTokens(a, b []uint32) int {
+	n := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n, i, j = n+1, i+1, j+1
+		}
+	}
+	return n
 }
 
 // containmentWeight scales the share of the smaller function found in the
@@ -395,15 +454,24 @@ const containmentWeight = 0.75
 // instruction; beyond it the sketch estimate is good and Myers costly.
 const maxTokenSimInsns = 256
 
+// tokenSet is the normalized instruction tokens of a function, in order
+// and sorted.
+type tokenSet struct{ seq, sorted []uint32 }
+
 // tokens returns the normalized instruction tokens of function i of a
 // side, decoding it on first use.
-func (m *matcher) tokens(side, i int) []uint32 {
+func (m *matcher) tokens(side, i int) []uint32 { return m.tokenSet(side, i).seq }
+
+// sortedTokens returns the tokens of function i of a side, sorted.
+func (m *matcher) sortedTokens(side, i int) []uint32 { return m.tokenSet(side, i).sorted }
+
+func (m *matcher) tokenSet(side, i int) *tokenSet {
 	b := m.bin(side)
 	if t, ok := m.toks[side][int32(i)]; ok {
 		return t
 	}
 	if m.toks[side] == nil {
-		m.toks[side] = map[int32][]uint32{}
+		m.toks[side] = map[int32]*tokenSet{}
 	}
 	if m.scratch == nil {
 		m.scratch = &scratch{keep: true}
@@ -411,12 +479,16 @@ func (m *matcher) tokens(side, i int) []uint32 {
 	f := b.Functions[i] // a copy: fingerprint may write Size for open functions
 	var fp fingerprint
 	b.code.fingerprint(b, &f, 0, m.scratch, &fp)
-	t := make([]uint32, len(m.scratch.toks))
+	t := make([]uint32, 2*len(m.scratch.toks))
+	seq, sorted := t[:len(t)/2:len(t)/2], t[len(t)/2:]
 	for k, h := range m.scratch.toks {
-		t[k] = uint32(h ^ h>>32)
+		seq[k] = uint32(h ^ h>>32)
 	}
-	m.toks[side][int32(i)] = t
-	return t
+	copy(sorted, seq)
+	slices.Sort(sorted)
+	ts := &tokenSet{seq, sorted}
+	m.toks[side][int32(i)] = ts
+	return ts
 }
 
 // callGraphPass propagates pairs along the call graph to a fixed point:
@@ -569,7 +641,7 @@ func (m *matcher) alignGap(olo, ohi, nlo, nhi int) {
 	for i := range os {
 		for j := range ns {
 			if !m.namesDiffer(os[i], ns[j]) {
-				sim[i*len(ns)+j] = m.similarity(os[i], ns[j])
+				sim[i*len(ns)+j] = m.score(os[i], ns[j])
 			}
 		}
 	}
@@ -638,7 +710,7 @@ func (m *matcher) similarityPass() {
 			if m.namesDiffer(oi, ni) {
 				continue
 			}
-			if s := m.similarity(oi, ni); s >= m.opts.Threshold {
+			if s := m.score(oi, ni); s >= m.opts.Threshold {
 				cands = append(cands, cand{s, oi, ni})
 			}
 		}

@@ -31,7 +31,7 @@ func TestNeighboursCxx(t *testing.T) {
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("g++: %v\n%s", err, msg)
 		}
-		if bins[i], err = Open(out); err != nil {
+		if bins[i], err = Open(context.Background(), out); err != nil {
 			t.Fatal(err)
 		}
 		defer bins[i].Close()

@@ -5,8 +5,9 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // mapping is a read-only memory map of a file. Unlike
@@ -39,7 +40,7 @@ func openMapping(path string) (*mapping, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: file size %d cannot be mapped", path, size)
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		f.Close()
 		return nil, &os.PathError{Op: "mmap", Path: path, Err: err}
@@ -47,7 +48,7 @@ func openMapping(path string) (*mapping, error) {
 	m := &mapping{data: data, f: f}
 	// A Binary dropped without Close still unmaps, eventually (the file
 	// closes itself the same way).
-	m.cleanup = runtime.AddCleanup(m, func(d []byte) { syscall.Munmap(d) }, data)
+	m.cleanup = runtime.AddCleanup(m, func(d []byte) { unix.Munmap(d) }, data)
 	return m, nil
 }
 
@@ -60,11 +61,11 @@ func (m *mapping) private(off, n int64) (p []byte, free func(), ok bool) {
 		return nil, nil, false
 	}
 	start := off &^ (pageSize - 1)
-	d, err := syscall.Mmap(int(m.f.Fd()), start, int(off-start+n), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	d, err := unix.Mmap(int(m.f.Fd()), start, int(off-start+n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
 	if err != nil {
 		return nil, nil, false
 	}
-	return d[off-start:], func() { syscall.Munmap(d) }, true
+	return d[off-start:], func() { unix.Munmap(d) }, true
 }
 
 var pageSize = int64(os.Getpagesize())
@@ -110,7 +111,7 @@ func (m *mapping) Close() error {
 	d := m.data
 	m.data = nil
 	m.f.Close()
-	return syscall.Munmap(d)
+	return unix.Munmap(d)
 }
 
 // release tells the kernel that the whole pages inside [off, off+n) are not
@@ -120,7 +121,7 @@ func (m *mapping) release(off, n int64) {
 	lo := (off + pageSize - 1) &^ (pageSize - 1)
 	hi := min(off+n, int64(len(m.data))) &^ (pageSize - 1)
 	if lo >= 0 && lo < hi {
-		syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
+		unix.Madvise(m.data[lo:hi], unix.MADV_DONTNEED)
 	}
 }
 
@@ -139,7 +140,7 @@ func prefault[T any](s []T) []T {
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	lo, hi := (p+uintptr(pageSize)-1)&^uintptr(pageSize-1), (p+n)&^uintptr(pageSize-1)
 	if lo < hi {
-		syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+		madvisePopulate(lo, hi-lo)
 	}
 	return s
 }
@@ -147,7 +148,14 @@ func prefault[T any](s []T) []T {
 // prefaultMin is the least memory worth a system call to map in.
 const prefaultMin = 64 << 10
 
-const madvPopulateWrite = 23 // MADV_POPULATE_WRITE, Linux 5.14
+// madvisePopulate asks the kernel to map in, writable, the n bytes of
+// pages at addr (MADV_POPULATE_WRITE, Linux 5.14; older kernels refuse it
+// and the pages fault in as they are written). The memory is not a Go
+// slice this package can hand to unix.Madvise without the caller's
+// bounds, hence the raw address.
+func madvisePopulate(addr, n uintptr) {
+	unix.Syscall(unix.SYS_MADVISE, addr, n, unix.MADV_POPULATE_WRITE)
+}
 
 // populateAt maps in, writable, the pages of p (memory this package
 // mapped) that hold p[r-base : r-base+w] for each of the sorted rs: a
@@ -161,7 +169,7 @@ func populateAt(p []byte, rs []uint32, base, w uint32) {
 	var lo, hi uintptr // the run of pages being gathered
 	flush := func() {
 		if lo < hi {
-			syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+			madvisePopulate(lo, hi-lo)
 		}
 	}
 	for _, r := range rs {

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"bytes"
+	"context"
 	"debug/pe"
 	"encoding/binary"
 	"errors"
@@ -72,7 +73,7 @@ func TestPclntabDecoys(t *testing.T) {
 	}
 	parse := func(p []byte) *Binary {
 		t.Helper()
-		b, err := Parse(bytes.NewReader(p), int64(len(p)))
+		b, err := Parse(context.Background(), bytes.NewReader(p), int64(len(p)))
 		if err != nil {
 			t.Fatal(err)
 		}

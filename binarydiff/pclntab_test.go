@@ -21,10 +21,10 @@ func TestPclntabStripped(t *testing.T) {
 		goos, goarch string
 		parse        func(p []byte) (*Binary, error)
 	}{
-		{"linux", "amd64", func(p []byte) (*Binary, error) { return Parse(bytes.NewReader(p), int64(len(p))) }},
-		{"windows", "amd64", func(p []byte) (*Binary, error) { return Parse(bytes.NewReader(p), int64(len(p))) }},
+		{"linux", "amd64", func(p []byte) (*Binary, error) { return Parse(context.Background(), bytes.NewReader(p), int64(len(p))) }},
+		{"windows", "amd64", func(p []byte) (*Binary, error) { return Parse(context.Background(), bytes.NewReader(p), int64(len(p))) }},
 		{"windows", "arm64", func(p []byte) (*Binary, error) {
-			return parsePE(bytes.NewReader(p), int64(len(p)), runtime.GOMAXPROCS(0))
+			return parsePE(context.Background(), bytes.NewReader(p), int64(len(p)), runtime.GOMAXPROCS(0))
 		}},
 	} {
 		t.Run(tc.goos+"/"+tc.goarch, func(t *testing.T) {

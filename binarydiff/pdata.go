@@ -30,6 +30,14 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 	dir := pf.im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	raw := pf.dirBytes(pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION, "exception")
 	if raw == nil {
+		switch {
+		case dir.Size != 0:
+			// An x64 image describes nearly all its functions there.
+			pf.b.degrade("exception directory [%#x,+%#x) unreadable: functions only from exports, symbols and calls", dir.VirtualAddress, dir.Size)
+		case slices.ContainsFunc(pf.b.Sections, func(s Section) bool { return s.Name == ".pdata" && s.FileSize >= sizeofRuntimeFunction }):
+			pf.warnf("no exception directory, but a .pdata section; not read")
+			pf.b.degrade("no exception directory (damaged data directories?) beside a .pdata section: functions only from exports, symbols and calls")
+		}
 		return
 	}
 	if len(raw)%sizeofRuntimeFunction != 0 {
@@ -54,8 +62,30 @@ func (pf *peFile) pdataFunctions(d *discovery) {
 		}
 		rfs = append(rfs, rf)
 	}
+	if skipped := n - len(rfs); n >= 16 && skipped > n/2 {
+		pf.b.degrade("%d of %d exception directory entries unusable", skipped, n)
+	}
 	pf.addRuntimeFunctions(d, rfs, pf.chainedParent)
 }
+
+// maxFunctions is the most functions a function table may give the
+// image: one per bytesPerFunc bytes of code, and a few thousand in any
+// image.
+func (pf *peFile) maxFunctions() int {
+	var code uint64
+	for _, s := range pf.b.Sections {
+		if s.Flags&SectionExec != 0 {
+			code += uint64(s.FileSize)
+		}
+	}
+	return int(min(code/bytesPerFunc+4096, 1<<31))
+}
+
+// bytesPerFunc is the least code per function a function table may
+// claim on average, bounding the tables a crafted one makes the parse
+// build. Real x64 images have 317-590 bytes of code per .pdata entry
+// (DuckDB's DLLs, Go programs, gopls).
+const bytesPerFunc = 128
 
 // addRuntimeFunctions sorts and checks RUNTIME_FUNCTION entries, then adds
 // one function per primary entry and attaches chained entries (found by
@@ -75,6 +105,13 @@ func (pf *peFile) addRuntimeFunctions(d *discovery, rfs []runtimeFunction, paren
 		kept = append(kept, rf)
 	}
 	rfs = kept
+	// Each function costs some 300 bytes of tables: a table of a million
+	// tiny entries would cost far more than the image it describes.
+	if limit := pf.maxFunctions(); len(rfs) > limit {
+		pf.warnf("%d pdata entries: more than one per %d bytes of code; the %d past the first %d ignored", len(rfs), bytesPerFunc, len(rfs)-limit, limit)
+		pf.b.degrade("exception directory of %d entries for %d functions' worth of code", len(rfs), limit)
+		rfs = rfs[:limit]
+	}
 
 	find := func(begin uint32) int {
 		i := sort.Search(len(rfs), func(i int) bool { return rfs[i].BeginAddress >= begin })

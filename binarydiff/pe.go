@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"context"
 	"debug/pe"
 	"encoding/binary"
 	"fmt"
@@ -46,15 +47,13 @@ type peFile struct {
 // parsePE parses a PE image: PE32+ for x86-64 or Arm64 (including Arm64X
 // hybrid images, whose CHPE metadata the image facts report), PE32 for
 // x86.
-func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
-	var warns []Warning
-	im, err := readPEImage(r, size, func(off int64, format string, args ...any) {
-		warns = append(warns, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
-	})
+func parsePE(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Binary, error) {
+	var wl warnLog
+	im, err := readPEImage(r, size, wl.add)
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{Format: FormatPE, r: r, size: size, ImageBase: im.base, Entry: im.entry, Sections: im.secs, Warnings: warns, pe: &im.peHeaders}
+	b := &Binary{Format: FormatPE, r: r, size: size, ImageBase: im.base, Entry: im.entry, Sections: im.secs, wlog: wl, pe: &im.peHeaders, ctx: ctx}
 	if err := setPEArch(b, im); err != nil {
 		return nil, err
 	}
@@ -69,9 +68,13 @@ func parsePE(r io.ReaderAt, size int64, workers int) (*Binary, error) {
 		b.relocs.index(pf.baseRelocs(IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_DIR64))
 	}
 	b.imports = im.importSlots(pf.warnf)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := pf.discover(workers); err != nil {
 		return nil, err
 	}
+	b.finishWarnings()
 	return b, nil
 }
 
@@ -113,7 +116,7 @@ func setPEArch(b *Binary, im *peImage) error {
 }
 
 func (pf *peFile) warn(off int64, format string, args ...any) {
-	pf.b.Warnings = append(pf.b.Warnings, Warning{Off: off, Msg: fmt.Sprintf(format, args...)})
+	pf.b.warnf(off, format, args...)
 }
 
 // warnf warns about the image as a whole, at no one file offset.

@@ -64,12 +64,20 @@ func (pf *peFile) arm64Pdata(d *discovery) {
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return cmpU32(a.begin, b.begin) })
 	end := uint32(0)
-	d.reserve(len(es), false)
+	limit := pf.maxFunctions() // see addRuntimeFunctions
+	d.reserve(min(len(es), limit), false)
+	added := 0
 	for _, e := range es {
 		if e.begin < end {
 			pf.warn(-1, "pdata entry [%#x,+%#x) overlaps the previous one; skipped", e.begin, e.size)
 			continue
 		}
+		if added == limit {
+			pf.warnf("pdata entries: more than one per %d bytes of code; the rest ignored", bytesPerFunc)
+			pf.b.degrade("exception directory of %d entries for %d functions' worth of code", len(es), limit)
+			break
+		}
+		added++
 		d.add(e.begin, e.size, SourcePdata, "")
 		end = e.begin + e.size
 	}

@@ -28,7 +28,7 @@ func openOther(t *testing.T, path string) *Binary {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	b, err := parsePE(m, int64(m.Len()), runtime.GOMAXPROCS(0))
+	b, err := parsePE(context.Background(), m, int64(m.Len()), runtime.GOMAXPROCS(0))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -202,7 +202,7 @@ func FuzzPEOther(f *testing.F) {
 	f.Add([]byte("MZ"))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		defer watchdog(len(p))()
-		b, err := parsePE(strings.NewReader(string(p)), int64(len(p)), 1)
+		b, err := parsePE(context.Background(), strings.NewReader(string(p)), int64(len(p)), 1)
 		if err != nil {
 			return
 		}

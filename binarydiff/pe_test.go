@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"bytes"
+	"context"
 	"debug/pe"
 	"encoding/binary"
 	"errors"
@@ -20,7 +21,9 @@ func fxBytes(t *testing.T) []byte {
 	return raw
 }
 
-func parseRaw(raw []byte) (*Binary, error) { return Parse(bytes.NewReader(raw), int64(len(raw))) }
+func parseRaw(raw []byte) (*Binary, error) {
+	return Parse(context.Background(), bytes.NewReader(raw), int64(len(raw)))
+}
 
 func TestParseGoProgram(t *testing.T) {
 	b := fxOpen(t, fxV1)
@@ -207,7 +210,7 @@ func TestParsePdataChains(t *testing.T) {
 	if _, ok := cands[0x1200]; !ok {
 		t.Error("cyclic entry 0x1200 dropped")
 	}
-	if len(b.Warnings) < 3 {
+	if b.finishWarnings(); len(b.Warnings) < 3 {
 		t.Errorf("warnings: %v", b.Warnings)
 	}
 }

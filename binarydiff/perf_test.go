@@ -68,7 +68,7 @@ func TestGoldenJSON(t *testing.T) {
 		}
 	}
 	parse := func(data []byte) *Binary {
-		b, err := Parse(bytes.NewReader(data), int64(len(data)))
+		b, err := Parse(context.Background(), bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,12 +91,12 @@ func TestGoldenJSON(t *testing.T) {
 	po := filepath.Join(cache, "patchmodel-bench", "gopls-v0.22.0", "bin", "windows_amd64", "gopls.exe")
 	pn := filepath.Join(cache, "patchmodel-bench", "gopls-v0.23.0", "bin", "windows_amd64", "gopls.exe")
 	if _, err := os.Stat(pn); err == nil {
-		o, err := Open(po)
+		o, err := Open(context.Background(), po)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer o.Close()
-		nw, err := Open(pn)
+		nw, err := Open(context.Background(), pn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,11 +116,11 @@ func BenchmarkPerfOpenAndDiff(b *testing.B) {
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for b.Loop() {
-		o, err := Open(po)
+		o, err := Open(context.Background(), po)
 		if err != nil {
 			b.Fatal(err)
 		}
-		n, err := Open(pn)
+		n, err := Open(context.Background(), pn)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -175,12 +175,12 @@ func TestPerfPhases(t *testing.T) {
 	}
 	var o, n *Binary
 	var err error
-	phase("open old", func() { o, err = Open(po) })
+	phase("open old", func() { o, err = Open(context.Background(), po) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	phase("open new", func() { n, err = Open(pn) })
+	phase("open new", func() { n, err = Open(context.Background(), pn) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,12 +198,12 @@ func BenchmarkPerfDiff(b *testing.B) {
 	if po == "" || pn == "" {
 		b.Skip("BINARYDIFF_PERF_OLD/NEW not set")
 	}
-	o, err := Open(po)
+	o, err := Open(context.Background(), po)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer o.Close()
-	n, err := Open(pn)
+	n, err := Open(context.Background(), pn)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func build(t tb, im *difftest.Image) (*difftest.Layout, *binarydiff.Binary) {
 	if err != nil {
 		t.Fatalf("difftest build: %v", err)
 	}
-	b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+	b, err := binarydiff.Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}

@@ -115,12 +115,12 @@ func checkReal(t *testing.T, c realCase) {
 	oldSyms, newSyms := codeSymbols(t, c.old), codeSymbols(t, c.new)
 	for _, ignore := range []bool{false, true} {
 		t.Run(fmt.Sprintf("IgnoreSymbols=%v", ignore), func(t *testing.T) {
-			a, err := binarydiff.Open(c.old)
+			a, err := binarydiff.Open(context.Background(), c.old)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			b, err := binarydiff.Open(c.new)
+			b, err := binarydiff.Open(context.Background(), c.new)
 			if err != nil {
 				t.Fatal(err)
 			}

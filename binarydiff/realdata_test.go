@@ -77,12 +77,12 @@ func goDataCauses(t *testing.T, mode string) {
 		{"data3", nil, []string{"main.main"}, nil},
 	} {
 		t.Run(c.version, func(t *testing.T) {
-			a, err := binarydiff.Open(base)
+			a, err := binarydiff.Open(context.Background(), base)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			b, err := binarydiff.Open(buildGoMode(t, dir, c.version, mode))
+			b, err := binarydiff.Open(context.Background(), buildGoMode(t, dir, c.version, mode))
 			if err != nil {
 				t.Fatal(err)
 			}

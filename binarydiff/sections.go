@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -110,12 +111,14 @@ func diffSections(ctx context.Context, old, new *Binary, workers int) ([]Section
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
+	var faults faultRelay
 	sem := make(chan struct{}, max(1, workers))
 	for _, j := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			defer faults.catch(debug.SetPanicOnFault(true))
 			err := compareSection(ctx, old, new, &old.Sections[j.oi], &new.Sections[j.ni], &out[j.out])
 			if err != nil {
 				mu.Lock()
@@ -127,6 +130,7 @@ func diffSections(ctx context.Context, old, new *Binary, workers int) ([]Section
 		}()
 	}
 	wg.Wait()
+	faults.rethrow()
 	if firstErr != nil {
 		return nil, firstErr
 	}

@@ -64,7 +64,9 @@ func (pf *peFile) symbols(d *discovery) {
 		pf.warn(int64(pf.symPtr), "%v; symbols ignored", err)
 		return
 	}
-	d.reserve(int(pf.numSyms), true) // at most: many are aux records, labels and data
+	limit := pf.maxFunctions()                   // see addRuntimeFunctions
+	d.reserve(min(int(pf.numSyms), limit), true) // at most: many are aux records, labels and data
+	added := 0
 	for i := 0; i < int(pf.numSyms); i++ {
 		e := raw[i*sizeofCOFFSymbol:]
 		aux := int(e[17])
@@ -100,6 +102,11 @@ func (pf *peFile) symbols(d *discovery) {
 		if name == "" || strings.HasPrefix(name, ".") {
 			continue
 		}
+		if added == limit {
+			pf.warnf("COFF symbol table: more than %d functions, one per %d bytes of code; the rest ignored", limit, bytesPerFunc)
+			return
+		}
+		added++
 		d.add(s.RVA+value, 0, SourceSymbol, name)
 	}
 }

@@ -24,7 +24,7 @@ func assess(t *testing.T, old, new *difftest.Image) *binarydiff.Assessment {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := binarydiff.Parse(bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
+		b, err := binarydiff.Parse(context.Background(), bytes.NewReader(l.Bytes), int64(len(l.Bytes)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -184,7 +184,7 @@ func TestCorpusGoNames(t *testing.T) {
 		if !exists(path) {
 			continue
 		}
-		b, err := binarydiff.Open(path)
+		b, err := binarydiff.Open(context.Background(), path)
 		if err != nil {
 			t.Errorf("%s: %v", w[1], err)
 			continue
@@ -257,7 +257,7 @@ func diffPair(oldPath, newPath, truth string) (*score, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bins[i], errs[i] = binarydiff.Open(path)
+			bins[i], errs[i] = binarydiff.Open(context.Background(), path)
 		}()
 	}
 	wg.Wait()

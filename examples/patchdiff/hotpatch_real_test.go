@@ -88,7 +88,7 @@ func TestHotpatchRealPairs(t *testing.T) {
 			if n := strings.Count(report, "\n"); n > maxReportLines {
 				t.Errorf("report of %d lines, more than a screen:\n%s", n, report)
 			}
-			old, new, err := openBoth(oldPath, newPath)
+			old, new, err := openBoth(context.Background(), oldPath, newPath)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,8 +29,15 @@
 //	            unless -all is given
 //	sections    []binarydiff.SectionDiff: each section's kind and changed byte ranges
 //	summary     binarydiff.Summary: functions per kind, identical ones included
-//	hotpatch    with -hotpatch, a binarydiff.Assessment: verdict, findings,
-//	            warnings, the facts of both images, padding
+//	hotpatch    with -hotpatch, a binarydiff.Assessment: verdict, reason,
+//	            blockers, undecided findings, warnings, allowed changes,
+//	            counts per rule, the facts of both images, padding
+//	parse       per image (old, new): every parse warning, and why the image
+//	            is degraded when damage cost it most of its functions
+//
+// Each changed function carries "cause" (code, callee, data) and "refs"
+// (the callees and data references that differ); with -explain also
+// "explain" (lines, data, callees): the evidence for every cause.
 //
 // Kinds, passes, verdicts and rules are strings; addresses (rva) and sizes
 // are numbers. testdata/schema.golden lists every path with its JSON
@@ -110,7 +117,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 }
 
 func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) error {
-	old, new, err := openBoth(oldPath, newPath)
+	old, new, err := openBoth(ctx, oldPath, newPath)
 	if err != nil {
 		return err
 	}
@@ -132,15 +139,10 @@ func run(ctx context.Context, w io.Writer, oldPath, newPath string, c config) er
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if a != nil {
-			// The result's members stay at the top level.
-			return enc.Encode(struct {
-				*Explained
-				Hotpatch *binarydiff.Assessment `json:"hotpatch"`
-			}{explained(old, new, res, c.explain), a})
-		}
-		return enc.Encode(explained(old, new, res, c.explain))
+		// The result's members stay at the top level.
+		return enc.Encode(jsonOutput{explained(old, new, res, c.explain), a, parseOf(old, new)})
 	}
+	printWarnings(w, old, new)
 	printStat(w, old, new, res, c.top, c.explain)
 	if a != nil {
 		writeHotpatch(w, a, c.verbose)
@@ -182,14 +184,14 @@ func machineName(format binarydiff.Format, machine uint16) string {
 // core, but reads the image's tables on one: the other image's decoding
 // fills that time (on the 2-core development VM, 20-70 ms of about a
 // second, for some 10 MB more at the peak).
-func openBoth(oldPath, newPath string) (old, new *binarydiff.Binary, err error) {
+func openBoth(ctx context.Context, oldPath, newPath string) (old, new *binarydiff.Binary, err error) {
 	var oldErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		old, oldErr = binarydiff.Open(oldPath)
+		old, oldErr = binarydiff.Open(ctx, oldPath)
 	}()
-	new, err = binarydiff.Open(newPath)
+	new, err = binarydiff.Open(ctx, newPath)
 	<-done
 	if err = cmp.Or(oldErr, err); err != nil {
 		for _, b := range []*binarydiff.Binary{old, new} {

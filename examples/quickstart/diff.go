@@ -37,12 +37,12 @@ func diff() error {
 	if err != nil {
 		return err
 	}
-	old, err := binarydiff.Open(oldPath)
+	old, err := binarydiff.Open(context.Background(), oldPath)
 	if err != nil {
 		return err
 	}
 	defer old.Close()
-	new, err := binarydiff.Open(newPath)
+	new, err := binarydiff.Open(context.Background(), newPath)
 	if err != nil {
 		return err
 	}

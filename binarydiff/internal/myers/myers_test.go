@@ -63,3 +63,36 @@ func lcsEdits(a, b []uint32) int {
 	}
 	return len(a) + len(b) - 2*dp[0][0]
 }
+
+// TestLCSLength checks the bit-parallel LCS length against the
+// dynamic-programming reference, on sequences long enough to carry
+// across several 64-bit words.
+func TestLCSLength(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := rapid.SliceOfN(rapid.Uint32Range(0, 6), 0, 200).Draw(t, "a")
+		b := rapid.SliceOfN(rapid.Uint32Range(0, 6), 0, 200).Draw(t, "b")
+		want := (len(a) + len(b) - lcsEdits(a, b)) / 2
+		if got := LCSLength(a, b); got != want {
+			t.Fatalf("LCSLength = %d, want %d", got, want)
+		}
+	})
+}
+
+// BenchmarkLCSUnrelated compares the bit-parallel LCS with Myers' search
+// on two unrelated 256-token sequences, the similarity pass's worst case.
+func BenchmarkLCSUnrelated(b *testing.B) {
+	x, y := make([]uint32, 256), make([]uint32, 256)
+	for i := range x {
+		x[i], y[i] = uint32(i*7919%61), uint32(i*104729%67)+3
+	}
+	b.Run("bitparallel", func(b *testing.B) {
+		for b.Loop() {
+			LCSLength(x, y)
+		}
+	})
+	b.Run("myers", func(b *testing.B) {
+		for b.Loop() {
+			Diff(x, y)
+		}
+	})
+}
