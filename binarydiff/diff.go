@@ -83,7 +83,7 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (_ *Result, err e
 }
 
 func imageInfo(b *Binary) ImageInfo {
-	return ImageInfo{Format: b.Format, Arch: b.Arch, ImageBase: b.ImageBase, Entry: b.Entry, Functions: len(b.Functions), Warnings: len(b.Warnings)}
+	return ImageInfo{Format: b.Format, Arch: b.Arch, ImageBase: b.ImageBase, Entry: b.Entry, Functions: len(b.Functions), Warnings: len(b.Warnings), Degraded: b.Degraded}
 }
 
 // classify turns the pairing into the ordered list of FunctionDiffs: old

@@ -88,6 +88,9 @@ func TestTruncatedWhileMapped(t *testing.T) {
 			}
 		}
 	}
+	if a, err := res.HotpatchabilityContext(ctx, old, new); !errors.Is(err, binarydiff.ErrFileChanged) || a != nil {
+		t.Errorf("HotpatchabilityContext after truncation: %v, err = %v, want nil, ErrFileChanged", a, err)
+	}
 }
 
 // countdownCtx is a context whose Err turns to Canceled after n calls: it

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -201,13 +202,16 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 			g()
 			return
 		}
+		var faults faultRelay
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer faults.catch(debug.SetPanicOnFault(true))
 			f()
 		}()
 		g()
 		<-done
+		faults.rethrow()
 	}
 	dm := newSectionPair(h.old, h.new, os, ns, id(h.old), id(h.new), both)
 	al := &dataAlign{dm: dm, ob: dm.ob, nb: dm.nb, os: os, ns: ns}

@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -249,7 +250,8 @@ func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
 // and new must be the binaries r was computed from. It reads their image
 // facts (imports, exports, TLS, load configuration) again from the
 // images. It stops early with ctx's error, and a nil Assessment, when ctx
-// is done.
+// is done, and fails with an error wrapping ErrFileChanged when a mapped
+// image shrank under it (see Open).
 //
 // The model is the one Windows hotpatching rests on: the base image stays
 // loaded with its data; each changed function is redirected, by a jump
@@ -264,7 +266,8 @@ func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
 // that a change in the meaning of data is compatible, and it does not
 // model the consistency question (a changed function on some thread's
 // stack).
-func (r *Result) HotpatchabilityContext(ctx context.Context, old, new *Binary) (*Assessment, error) {
+func (r *Result) HotpatchabilityContext(ctx context.Context, old, new *Binary) (_ *Assessment, err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err) // see Open
 	h := &assessor{ctx: ctx, res: r, old: old, new: new, a: &Assessment{}}
 	if err := h.run(); err != nil {
 		return nil, fmt.Errorf("binarydiff: hotpatchability: %w", err)

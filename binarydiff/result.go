@@ -81,6 +81,10 @@ type ImageInfo struct {
 	Entry     uint32 `json:"entry"`
 	Functions int    `json:"functions"`
 	Warnings  int    `json:"warnings"`
+	// Degraded is Binary.Degraded: why damage cost the image most of its
+	// functions, so that its Removed or Added counts say little; "" when
+	// it did not.
+	Degraded string `json:"degraded,omitempty"`
 }
 
 // FunctionDiff is one function pair, or one unpaired function.
