@@ -162,33 +162,40 @@ func ExampleOpen() {
 	oldPath, newPath := paths[0], paths[1]
 
 	// The README's binarydiff snippet.
-	old, err := binarydiff.Open(context.Background(), oldPath)
+	ctx := context.Background()
+	old, err := binarydiff.Open(ctx, oldPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer old.Close()
-	new, err := binarydiff.Open(context.Background(), newPath)
+	new, err := binarydiff.Open(ctx, newPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer new.Close()
-	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	res, err := binarydiff.Diff(ctx, old, new, binarydiff.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("%v %v: %+v\n", new.Format, new.Arch, res.Summary)
 	for _, fd := range res.Functions {
-		if fd.Kind != binarydiff.Identical {
-			fmt.Println(fd.Kind, fd.New.Name) // fd.Old is nil for an added function
+		switch fd.Kind {
+		case binarydiff.Changed:
+			fmt.Println(fd.Kind, fd.Name(), "because of", fd.Cause) // code, callee or data
+		case binarydiff.Added, binarydiff.Removed:
+			fmt.Println(fd.Kind, fd.Name())
 		}
 	}
-	a := res.Hotpatchability(old, new)
-	fmt.Println("hotpatchable:", a.Patchable(), a.Blockers())
+	a, err := res.HotpatchabilityContext(ctx, old, new)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("hotpatch:", a.Verdict, "-", a.Reason)
 	// Output:
 	// pe amd64: {Identical:1 Moved:0 Changed:1 Added:1 Removed:0 DataOnly:0}
-	// changed check
+	// changed check because of code
 	// added helper
-	// hotpatchable: false [exports-changed: export added: helper (new rva 0x1030 in .text)]
+	// hotpatch: not-patchable - blocked by exports-changed (1); reverting the change (export added: helper) would leave the rest patchable
 }
 
 // ExampleResult_Hotpatchability asks whether a diff can be applied in
