@@ -84,7 +84,7 @@ func run(w io.Writer) error {
 		lcu, lowest := bounds(fixes, b.Number)
 		a := x.Protected(c.track, b, c.installed, c.cve)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.cve, c.what, c.build,
-			bound(b, lcu), bound(b, lowest), verdict(a.Protected))
+			bound(b, lcu), bound(b, lowest), a.Verdict())
 		why = append(why, fmt.Sprintf("  %v (installed: %v)", a, c.installed))
 	}
 	if err := tw.Flush(); err != nil {
@@ -143,14 +143,4 @@ func bound(b, fixed hotpatch.Build) string {
 		return "vulnerable (< " + fixed.Short() + ")"
 	}
 	return "patched (≥ " + fixed.Short() + ")"
-}
-
-func verdict(t hotpatch.Tri) string {
-	switch t {
-	case hotpatch.True:
-		return "protected"
-	case hotpatch.False:
-		return "NOT protected"
-	}
-	return "unknown"
 }

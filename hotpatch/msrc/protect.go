@@ -70,7 +70,7 @@ type Answer struct {
 
 // String explains the answer in one line.
 func (a Answer) String() string {
-	s := fmt.Sprintf("%s on %v %s: %v: %v", a.CVE, a.Line.Track, a.Build.Short(), verdict(a.Protected), a.Reason)
+	s := fmt.Sprintf("%s on %v %s: %v: %v", a.CVE, a.Line.Track, a.Build.Short(), a.Verdict(), a.Reason)
 	if a.Fix.KB != 0 {
 		role := "fixed by"
 		if a.Protected == hotpatch.False {
@@ -89,8 +89,10 @@ func (a Answer) String() string {
 	return s
 }
 
-func verdict(t hotpatch.Tri) string {
-	switch t {
+// Verdict is the answer in words: "protected", "NOT protected" or
+// "unknown".
+func (a Answer) Verdict() string {
+	switch a.Protected {
 	case hotpatch.True:
 		return "protected"
 	case hotpatch.False:
