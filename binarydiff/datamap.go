@@ -171,7 +171,17 @@ func (m *dataMap) buildAnchorsAt(rate uint) {
 	// pair ending the best chain of length k+1 found so far).
 	tails, prev := []int32{}, make([]int32, len(pairs))
 	for i, pr := range pairs {
-		k := sort.Search(len(tails), func(k int) bool { return pairs[tails[k]].new >= pr.new })
+		// The first tail at or past pr.new (sort.Search, inlined: this
+		// runs for each of up to millions of pairs).
+		k, hi := 0, len(tails)
+		for k < hi {
+			mid := int(uint(k+hi) >> 1)
+			if pairs[tails[mid]].new >= pr.new {
+				hi = mid
+			} else {
+				k = mid + 1
+			}
+		}
 		prev[i] = -1
 		if k > 0 {
 			prev[i] = tails[k-1]
@@ -220,14 +230,25 @@ const (
 // sort keeps this linear: a data map may cover megabytes.
 func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 	keys := prefault(make([]uint64, 0, max(0, (hi-lo)>>rate+1)))
-	for i := lo; i+8 <= hi; i++ {
-		// A cheap look at two bytes picks the positions, the word's hash
-		// only for them.
-		if (uint32(b[i])*0x9E3779B1^uint32(b[i+1])*0x85EBCA77)>>(32-rate) != 1 {
-			continue
+	// A look at two bytes picks the positions (picks, looked up in a
+	// table), the word's hash only for them. The positions of a block are
+	// picked without a branch (one in 1<<rate is picked, at random: a
+	// branch would be mispredicted often), then hashed.
+	pick := pickTables[rate]()
+	b = b[:hi]
+	var picked [1024]uint32
+	for start := lo; start+8 <= len(b); start += len(picked) {
+		end := min(start+len(picked), len(b)-7)
+		n := 0
+		for i := start; i < end; i++ {
+			x := uint32(b[i]) | uint32(b[i+1])<<8
+			picked[n&(len(picked)-1)] = uint32(i)
+			n += int(pick[x>>6] >> (x & 63) & 1)
 		}
-		h := mix64(binary.LittleEndian.Uint64(b[i:]))
-		keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
+		for _, i := range picked[:n] {
+			h := mix64(binary.LittleEndian.Uint64(b[i:]))
+			keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
+		}
 	}
 	keys = radixSort(keys, wordPosBits, 64) // by hash; the order of equal hashes does not matter
 	out := keys[:0]
@@ -243,6 +264,31 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 		k = e
 	}
 	return out
+}
+
+// picks reports whether uniqueWords samples a position whose first two
+// bytes are x and y, at one position in 1<<rate.
+func picks(x, y byte, rate uint) bool {
+	return (uint32(x)*0x9E3779B1^uint32(y)*0x85EBCA77)>>(32-rate) == 1
+}
+
+// pickTables holds, for each rate uniqueWords may sample at (sampleRate
+// returns 3 to 6), the set of the byte pairs x|y<<8 that picks chooses,
+// made on first use.
+var pickTables [7]func() *[1 << 10]uint64
+
+func init() {
+	for rate := range pickTables {
+		pickTables[rate] = sync.OnceValue(func() *[1 << 10]uint64 {
+			var t [1 << 10]uint64
+			for x := range 1 << 16 {
+				if picks(byte(x), byte(x>>8), uint(rate)) {
+					t[x>>6] |= 1 << (x & 63)
+				}
+			}
+			return &t
+		})
+	}
 }
 
 // sectionBytes reads a section's initialized bytes, each relocated pointer

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"encoding/binary"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,41 @@ func TestFastShared(t *testing.T) {
 					t.Fatalf("round %d, claim %v: fastShared %v %v, fast %v %v", round, c, ga, gok, wa, wo)
 				}
 			}
+		}
+	})
+}
+
+// TestUniqueWordsPicks checks uniqueWords against its definition: the
+// words at the positions picks chooses whose hash occurs once, on random
+// bytes (with repeats, so that some words are not unique) at every rate
+// sampleRate returns.
+func TestUniqueWordsPicks(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOfN(rapid.ByteRange(0, 7), 0, 4096).Draw(t, "b")
+		if rapid.Bool().Draw(t, "wide") {
+			b = rapid.SliceOfN(rapid.Byte(), 0, 4096).Draw(t, "wideb")
+		}
+		lo := rapid.IntRange(0, len(b)).Draw(t, "lo")
+		hi := rapid.IntRange(lo, len(b)).Draw(t, "hi")
+		rate := uint(rapid.IntRange(3, 6).Draw(t, "rate"))
+		count := map[uint64]int{}
+		var keys []uint64
+		for i := lo; i+8 <= hi; i++ {
+			if picks(b[i], b[i+1], rate) {
+				h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
+				count[h]++
+				keys = append(keys, h<<wordPosBits|uint64(i))
+			}
+		}
+		var want []uint64
+		for _, k := range keys {
+			if count[k>>wordPosBits] == 1 {
+				want = append(want, k)
+			}
+		}
+		slices.Sort(want)
+		if got := uniqueWords(b, lo, hi, rate); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("uniqueWords(rate %d) = %x, want %x", rate, got, want)
 		}
 	})
 }

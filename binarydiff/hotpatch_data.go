@@ -362,12 +362,22 @@ func (al *dataAlign) changed(skip []Range) []ByteRange {
 			k++
 		}
 		// Eight bytes at a time while they are where the anchor before
-		// puts them (most bytes), then byte by byte.
-		if o := n - int(as[k].new) + int(as[k].old); o >= 0 && n+8 <= end && o+8 <= len(ob) &&
-			(k+1 >= len(as) || n+8 <= int(as[k+1].new)) &&
-			binary.LittleEndian.Uint64(nb[n:]) == binary.LittleEndian.Uint64(ob[o:]) {
-			n += 8
-			continue
+		// puts them (most bytes), then byte by byte. A byte is reported
+		// by what it is, so how far the words go is free: up to the next
+		// anchor, past metadata (never reported) when it is equal too.
+		if o := n - int(as[k].new) + int(as[k].old); o >= 0 {
+			lim := min(end, n+len(ob)-o)
+			if k+1 < len(as) {
+				lim = min(lim, int(as[k+1].new))
+			}
+			m := n
+			for m+8 <= lim && binary.LittleEndian.Uint64(nb[m:]) == binary.LittleEndian.Uint64(ob[m-n+o:]) {
+				m += 8
+			}
+			if m > n {
+				n = m
+				continue
+			}
 		}
 		if !al.sameAt(n, as[k]) && !(k+1 < len(as) && al.sameAt(n, as[k+1])) {
 			out = appendRange(out, ByteRange{Off: uint32(n), Size: 1})

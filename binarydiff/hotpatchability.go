@@ -641,16 +641,17 @@ func (h *assessor) patchedSet() []uint64 {
 }
 
 // fdAt returns the diff of the function of side b starting at rva.
-func (h *assessor) fdAt(b *Binary, rva uint32) (FunctionDiff, bool) {
+func (h *assessor) fdAt(b *Binary, rva uint32) (*FunctionDiff, bool) {
 	k := b.functionStart(rva)
 	if k < 0 {
-		return FunctionDiff{}, false
+		return nil, false
 	}
 	return h.fdOf(b, k)
 }
 
-// fdOf returns the diff of function k of side b.
-func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
+// fdOf returns the diff of function k of side b (in the result: it is
+// looked up per pointer, and a FunctionDiff is large to copy).
+func (h *assessor) fdOf(b *Binary, k int) (*FunctionDiff, bool) {
 	i := 0
 	if b == h.new {
 		i = h.newDiff(k)
@@ -658,9 +659,9 @@ func (h *assessor) fdOf(b *Binary, k int) (FunctionDiff, bool) {
 		i = h.oldDiff(k)
 	}
 	if i < 0 {
-		return FunctionDiff{}, false
+		return nil, false
 	}
-	return h.res.Functions[i], true
+	return &h.res.Functions[i], true
 }
 
 // sideIndex speeds up the section and function lookups the rules make
@@ -767,10 +768,10 @@ func (h *assessor) functionIndex(b *Binary, rva uint32) int {
 
 // fdContaining returns the diff of the function of side b containing rva,
 // and the offset of rva in it.
-func (h *assessor) fdContaining(b *Binary, rva uint32) (FunctionDiff, uint32, bool) {
+func (h *assessor) fdContaining(b *Binary, rva uint32) (*FunctionDiff, uint32, bool) {
 	i := h.functionIndex(b, rva)
 	if i < 0 {
-		return FunctionDiff{}, 0, false
+		return nil, 0, false
 	}
 	fd, ok := h.fdOf(b, i)
 	return fd, rva - b.Functions[i].RVA, ok
