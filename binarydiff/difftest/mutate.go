@@ -387,8 +387,8 @@ func (m *mutator) retarget(in *Insn) {
 			cands = append(cands, Insn{Target: name})
 		}
 	}
+	layout := layoutData(m.im).withStarts(m.im)
 	if in.Op != Call && in.Op != TailJmp {
-		layout := layoutData(m.im)
 		for _, d := range m.im.Data {
 			if in.Op == Store && !d.Writable {
 				continue
@@ -403,7 +403,16 @@ func (m *mutator) retarget(in *Insn) {
 		}
 	}
 	if len(cands) == 0 {
-		in.Addend += 8 // past the only candidate: still a different address
+		// Past the only candidate: a different address, unless it reads
+		// the same read-only bytes there (the zeros after the last item
+		// read as the empty string a NUL at the old address starts), which
+		// no differ can tell from the old one: then the edit does not
+		// apply, and editFunc tries another reference or gives up.
+		moved := *in
+		moved.Addend += 8
+		if at, ok := layout.at[in.Target]; !ok || at[0] != 0 || !readEqual(layout, layout, *in, moved) {
+			*in = moved
+		}
 		return
 	}
 	c := cands[src.intn(len(cands))]
