@@ -60,7 +60,7 @@ func corruptInputs(t *testing.T) []corruptInput {
 		}
 		in = append(in, corruptInput{name, p})
 	}
-	if path, err := fxProgram(fxTarget{"windows", "amd64"}, fxBuildKey{"", "fxv1"}); err == nil {
+	if path, err := fxProgram(fxTarget{"windows", "amd64"}, fxBuildKey{"", "fxv1", ""}); err == nil {
 		p, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

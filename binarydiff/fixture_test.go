@@ -80,16 +80,17 @@ func main() {
 // case each is built on first use.
 var fxMatrix = []fxBuildSet{
 	{fxTarget{"windows", "amd64"}, []fxBuildKey{
-		{"", "fxv1"}, {"", "fxv2"}, {"", "v1"}, {"", "v2"}, {"-s -w", "v1"}, {"-s -w", "v2"}}},
-	{fxTarget{"windows", "arm64"}, []fxBuildKey{{"", "v1"}, {"", "v2"}, {"-s -w", "v1"}, {"-s -w", "v2"}}},
-	{fxTarget{"windows", "386"}, []fxBuildKey{{"", "v1"}, {"", "v2"}}},
-	{fxTarget{"linux", "amd64"}, []fxBuildKey{{"-s -w", "v1"}, {"-s -w", "v2"}}},
+		{"", "fxv1", ""}, {"", "fxv2", ""}, {"", "v1", ""}, {"", "v2", ""}, {"-s -w", "v1", ""}, {"-s -w", "v2", ""}}},
+	{fxTarget{"windows", "arm64"}, []fxBuildKey{{"", "v1", ""}, {"", "v2", ""}, {"-s -w", "v1", ""}, {"-s -w", "v2", ""}}},
+	{fxTarget{"windows", "386"}, []fxBuildKey{{"", "v1", ""}, {"", "v2", ""}}},
+	{fxTarget{"linux", "amd64"}, []fxBuildKey{{"-s -w", "v1", ""}, {"-s -w", "v2", ""}}},
 }
 
 type fxTarget struct{ goos, goarch string }
 
-// fxBuildKey names one program built with one set of link flags.
-type fxBuildKey struct{ ldflags, prog string }
+// fxBuildKey names one program built with one set of link flags and a
+// build mode ("" for the default).
+type fxBuildKey struct{ ldflags, prog, mode string }
 
 type fxBuildSet struct {
 	target fxTarget
@@ -105,7 +106,7 @@ func fxSource(prog string) (src []byte, module string, err error) {
 		return []byte(fxV1), "example.com/fixture", nil
 	case "fxv2":
 		return []byte(fxV2), "example.com/fixture", nil
-	case "v1", "v2":
+	case "v1", "v2", "data1", "data2", "data3":
 		src, err := os.ReadFile(filepath.Join("testdata", "realbin", prog+".go"))
 		return src, "realbin", err
 	}
@@ -160,7 +161,7 @@ func fxDoBuild(target fxTarget, key fxBuildKey) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	work := filepath.Join(fxDir, "src", target.goos+"-"+target.goarch+"-"+strings.ReplaceAll(key.ldflags, " ", "")+"-"+key.prog)
+	work := filepath.Join(fxDir, "src", target.goos+"-"+target.goarch+"-"+strings.ReplaceAll(key.ldflags, " ", "")+"-"+key.prog+"-"+key.mode)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return "", err
 	}
@@ -172,6 +173,9 @@ func fxDoBuild(target fxTarget, key fxBuildKey) (string, error) {
 	}
 	out := work + ".exe"
 	args := []string{"build", "-ldflags=" + key.ldflags, "-o", out, "."}
+	if key.mode != "" {
+		args = append(args[:1], append([]string{"-buildmode=" + key.mode}, args[1:]...)...)
+	}
 	if target != (fxTarget{runtime.GOOS, runtime.GOARCH}) {
 		// -trimpath keeps the file names of the two versions equal. Not
 		// for the host: built as the test binary was, its standard library
@@ -228,7 +232,19 @@ func RemoveFixtures() {
 // missing and fails it when the build fails.
 func GoFixture(tb testing.TB, goos, goarch, ldflags, prog string) string {
 	tb.Helper()
-	path, err := fxProgram(fxTarget{goos, goarch}, fxBuildKey{ldflags, prog})
+	return goFixture(tb, fxTarget{goos, goarch}, fxBuildKey{ldflags, prog, ""})
+}
+
+// GoFixtureMode returns the path of prog (a testdata/realbin program)
+// built for windows/amd64 with -buildmode=mode.
+func GoFixtureMode(tb testing.TB, prog, mode string) string {
+	tb.Helper()
+	return goFixture(tb, fxTarget{"windows", "amd64"}, fxBuildKey{"", prog, mode})
+}
+
+func goFixture(tb testing.TB, target fxTarget, key fxBuildKey) string {
+	tb.Helper()
+	path, err := fxProgram(target, key)
 	if errors.Is(err, errNoGo) {
 		tb.Skip("cannot build Go fixtures: go command not found")
 	}

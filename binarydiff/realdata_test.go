@@ -33,40 +33,15 @@ func TestGoDataCauses(t *testing.T) {
 	}
 }
 
-// buildGoMode builds testdata/realbin/<version>.go for windows/amd64 with
-// -buildmode=mode, in its own module under dir.
-func buildGoMode(t *testing.T, dir, version, mode string) string {
+// buildGoMode returns testdata/realbin/<version>.go built for
+// windows/amd64 with -buildmode=mode (see GoFixtureMode).
+func buildGoMode(t *testing.T, version, mode string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found")
-	}
-	code, err := os.ReadFile(filepath.Join("testdata", "realbin", version+".go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join(dir, version+"-"+mode)
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"main.go": code, "go.mod": []byte("module realbin\n\ngo 1.24\n")} {
-		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exe := src + ".exe"
-	cmd := exec.Command(gobin, "build", "-trimpath", "-buildmode="+mode, "-o", exe, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -buildmode=%s %s: %v\n%s", mode, version, err, msg)
-	}
-	return exe
+	return binarydiff.GoFixtureMode(t, version, mode)
 }
 
 func goDataCauses(t *testing.T, mode string) {
-	dir := t.TempDir()
-	base := buildGoMode(t, dir, "data1", mode)
+	base := buildGoMode(t, "data1", mode)
 	for _, c := range []struct {
 		version  string
 		dataOnly []string // Changed by data alone, with names
@@ -82,7 +57,7 @@ func goDataCauses(t *testing.T, mode string) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			b, err := binarydiff.Open(context.Background(), buildGoMode(t, dir, c.version, mode))
+			b, err := binarydiff.Open(context.Background(), buildGoMode(t, c.version, mode))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,20 +23,8 @@ func writeDataPair(t *testing.T) (string, string, difftest.Truth) {
 		if len(tr.Changed) == 0 || len(tr.DataRead) == 0 {
 			continue
 		}
-		dir := t.TempDir()
-		var paths []string
-		for i, im := range []*difftest.Image{p.Old, p.New} {
-			l, err := im.Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(dir, fmt.Sprintf("v%d.exe", i))
-			if err := os.WriteFile(path, l.Bytes, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			paths = append(paths, path)
-		}
-		return paths[0], paths[1], tr
+		old, new := writeImages(t, p)
+		return old, new, tr
 	}
 	t.Fatal("no seed gives a pair with code and data changes")
 	return "", "", difftest.Truth{}

@@ -24,6 +24,18 @@ func writePair(t *testing.T) (string, string, difftest.Truth) {
 	t.Helper()
 	cfg := difftest.Config{MinFuncs: 20, MaxFuncs: 30, Exports: true}
 	p := difftest.RandomPair(2, cfg, 3, difftest.ChangeImmediate, difftest.InsertFunc, difftest.DeleteFunc)
+	truth := p.Truth()
+	if len(truth.Changed) == 0 || len(truth.Added) == 0 || len(truth.Removed) == 0 {
+		t.Fatalf("the pair lacks a kind of change: %+v", truth)
+	}
+	old, new := writeImages(t, p)
+	return old, new, truth
+}
+
+// writeImages builds the two images of p and writes them to a temporary
+// directory, returning their paths.
+func writeImages(t *testing.T, p *difftest.Pair) (old, new string) {
+	t.Helper()
 	dir := t.TempDir()
 	var paths []string
 	for i, im := range []*difftest.Image{p.Old, p.New} {
@@ -37,11 +49,7 @@ func writePair(t *testing.T) (string, string, difftest.Truth) {
 		}
 		paths = append(paths, path)
 	}
-	truth := p.Truth()
-	if len(truth.Changed) == 0 || len(truth.Added) == 0 || len(truth.Removed) == 0 {
-		t.Fatalf("the pair lacks a kind of change: %+v", truth)
-	}
-	return paths[0], paths[1], truth
+	return paths[0], paths[1]
 }
 
 func TestRunText(t *testing.T) {
