@@ -165,7 +165,7 @@ func (it *itemStarts) build(b *Binary) {
 			default:
 				continue
 			}
-			if t := readPtr(w, psz) - b.ImageBase; t < 1<<32 {
+			if t := b.relocatedPointer(r, readPtr(w, psz)) - b.ImageBase; t < 1<<32 {
 				mark(uint32(t))
 			}
 		}

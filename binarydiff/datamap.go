@@ -302,7 +302,7 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 	relocs := b.relocs.in(s.RVA, s.RVA+n)
 	p, free = writableCopy(b, s, n, relocs)
 	mark := func(o uint32) {
-		t := uint32(binary.LittleEndian.Uint64(p[o:]) - b.ImageBase)
+		t := uint32(b.relocatedPointer(s.RVA+o, binary.LittleEndian.Uint64(p[o:])) - b.ImageBase)
 		copy(p[o:], pointerMark[:])
 		if id := ptr(t); id != 0 {
 			putPointerID(p[o+6:], mix64(id))

@@ -58,8 +58,12 @@ type elfImage struct {
 	// fields of a relocatable object, R_X86_64_RELATIVE and R_X86_64_64
 	// dynamic relocations of an executable or shared object.
 	absRelocs []uint32
-	wl        warnLog   // the parse's warnings
-	warns     []Warning // the layout warnings, for the image facts (see forFacts)
+	// slotVals holds what the dynamic linker writes into the pointer
+	// slots whose file word says otherwise, by slot RVA (see
+	// dynRelocs and relocatedPointer).
+	slotVals map[uint32]uint64
+	wl       warnLog   // the parse's warnings
+	warns    []Warning // the layout warnings, for the image facts (see forFacts)
 }
 
 const noRVA = ^uint32(0)
@@ -479,6 +483,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		b.relocs.index(slices.Compact(slices.Sorted(slices.Values(im.absRelocs))))
 		return
 	}
+	var vals []slotVal
 	for _, s := range im.f.Sections {
 		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
 			continue
@@ -494,13 +499,19 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		for k := 0; k+24 <= len(data); k += 24 {
 			off := binary.LittleEndian.Uint64(data[k:])
 			info := binary.LittleEndian.Uint64(data[k+8:])
+			addend := binary.LittleEndian.Uint64(data[k+16:])
 			if off < im.base || off-im.base >= 1<<32 {
 				continue
 			}
 			rva := uint32(off - im.base)
-			switch elf.R_X86_64(info & 0xffffffff) {
+			switch typ := elf.R_X86_64(info & 0xffffffff); typ {
 			case elf.R_X86_64_RELATIVE, elf.R_X86_64_64:
 				im.absRelocs = append(im.absRelocs, rva)
+				if typ == elf.R_X86_64_RELATIVE {
+					vals = append(vals, slotVal{rva, im.base + addend})
+				} else if i := int(info >> 32); i > 0 && i <= len(im.dsyms) && im.dsyms[i-1].Value != 0 {
+					vals = append(vals, slotVal{rva, im.dsyms[i-1].Value + addend})
+				}
 			case elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT:
 				if i := int(info >> 32); i > 0 && i <= len(im.dsyms) {
 					b.imports[rva] = im.dsyms[i-1].Name
@@ -513,6 +524,48 @@ func (im *elfImage) dynRelocs(b *Binary) {
 	}
 	slices.Sort(im.absRelocs)
 	b.relocs.index(slices.Compact(im.absRelocs))
+	b.elf.slotVals = slotValues(b, vals)
+}
+
+// slotVal is the address a dynamic relocation puts in a pointer slot.
+type slotVal struct {
+	rva uint32
+	va  uint64
+}
+
+// slotValues keeps of vals those whose slot holds something else in the
+// file. With RELA relocations the addend lives in the relocation entry:
+// GNU ld writes it into the slot too, LLVM lld leaves zeros (unless
+// --apply-dynamic-relocs), and a symbolic R_X86_64_64 slot holds zeros
+// either way. Read from the file alone, every pointer of such a table
+// would be the same null, and a table retargeted from one function to
+// another would read the same. It returns nil when every slot holds its
+// value (GNU ld's relative relocations): nothing to keep.
+func slotValues(b *Binary, vals []slotVal) map[uint32]uint64 {
+	var out map[uint32]uint64
+	var w [8]byte
+	for _, v := range vals {
+		if b.readRVA(w[:], v.rva) == nil && binary.LittleEndian.Uint64(w[:]) == v.va {
+			continue
+		}
+		if out == nil {
+			out = map[uint32]uint64{}
+		}
+		out[v.rva] = v.va
+	}
+	return out
+}
+
+// relocatedPointer returns the pointer the loader leaves in the slot at
+// rva, whose file holds word: the relocation's value when it differs from
+// the file's (see slotValues), else word.
+func (b *Binary) relocatedPointer(rva uint32, word uint64) uint64 {
+	if b.elf != nil {
+		if v, ok := b.elf.slotVals[rva]; ok {
+			return v
+		}
+	}
+	return word
 }
 
 // inferPointers finds the pointers in the data of an executable that has

@@ -383,9 +383,10 @@ func dataView(b *Binary, rva uint32) DataView {
 		if r < rva || r+psz > rva+uint32(len(p)) {
 			continue
 		}
-		// The target as the file holds it: 0 when it is not an address in
-		// the image (ELF RELA relocations keep it in the relocation).
-		t, _ := imageAddress(b, readPtr(p[r-rva:], psz))
+		// The target as the loader leaves it (an ELF RELA relocation may
+		// keep it in the relocation, not the file): 0 when it is not an
+		// address in the image.
+		t, _ := imageAddress(b, b.relocatedPointer(r, readPtr(p[r-rva:], psz)))
 		pv := PointerView{Off: r - rva, Target: t}
 		if i := b.functionStart(t); i >= 0 && t != 0 {
 			pv.Name = b.Functions[i].Name

@@ -352,7 +352,7 @@ func codeSlots(b *Binary, sym map[uint32]uint64) (rvas []uint32, fns []int32) {
 		if ptr == 4 {
 			v = uint64(binary.LittleEndian.Uint32(word[:]))
 		}
-		add(rva, v)
+		add(rva, b.relocatedPointer(rva, v))
 	}
 	if len(sym) > len(done) { // GOT slots: not among the relocated words
 		rest := make([]uint32, 0, len(sym)-len(done))
