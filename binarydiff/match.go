@@ -164,7 +164,7 @@ func (m *matcher) run() error {
 		{PassStructural, m.structuralPasses},
 		{PassCallGraph, m.neighbourPasses}, // match_neighbours.go
 		{PassCallGraph, m.callGraphPass},
-		{PassAlignment, m.alignmentPass},
+		{PassAlignment, m.addressPasses},
 		{PassSimilarity, m.similarityPass},
 	}
 	for _, s := range steps {
@@ -178,8 +178,13 @@ func (m *matcher) run() error {
 	// passes anchored.
 	m.callGraphPass()
 	m.neighbourPasses()
-	m.alignmentPass()
-	m.dropContradicted() // match_neighbours.go
+	m.addressPasses()
+	m.dropContradicted()      // match_neighbours.go
+	if m.positionPass() > 0 { // match_position.go
+		// New anchors: the call graph and neighbourhoods may say more.
+		m.callGraphPass()
+		m.neighbourPasses()
+	}
 	return m.ctx.Err()
 }
 
@@ -593,6 +598,13 @@ func callers(b *Binary) *callerIndex {
 // maxGap bounds the functions on each side of a gap that alignment and
 // similarity compare exhaustively.
 const maxGap = 64
+
+// addressPasses pairs by place: at the same distance from a pair
+// (offsetPass, match_position.go), then in address order between pairs.
+func (m *matcher) addressPasses() {
+	m.offsetPass()
+	m.alignmentPass()
+}
 
 // alignmentPass pairs unpaired functions lying between two consecutive
 // pairs whose order agrees on both sides (Diaphora's "locally affine"

@@ -67,9 +67,9 @@ func (m *matcher) neighbours() *neighbourhood {
 		nb := &neighbourhood{}
 		build := func(side int) {
 			b := m.bin(side)
-			nb.sym[side] = symbolPointers(b)
+			nb.sym[side] = symbolPointers(b, elf.R_X86_64_64, elf.R_X86_64_GLOB_DAT)
 			nb.rvas[side], nb.fns[side] = codeSlots(b, nb.sym[side])
-			nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side])
+			nb.refs[side] = referrers(b, nb.rvas[side], nb.fns[side], gotEdges(b)) // match_gotrefs.go
 		}
 		m.both(func() { build(0) }, func() { build(1) })
 		m.nb = nb
@@ -398,7 +398,7 @@ func pointerArrays(b *Binary, rvas []uint32, fns []int32) []pointerArray {
 // that call it, take its address, or read a data slot holding it (a GOT
 // entry: position-independent code reaches a function it may not bind
 // locally so).
-func referrers(b *Binary, rvas []uint32, fns []int32) *callerIndex {
+func referrers(b *Binary, rvas []uint32, fns []int32, more func(i int, f func(t int32))) *callerIndex {
 	slot := make(map[uint32]int32, len(rvas))
 	for k, rva := range rvas {
 		slot[rva] = fns[k]
@@ -414,6 +414,7 @@ func referrers(b *Binary, rvas []uint32, fns []int32) *callerIndex {
 				f(t)
 			}
 		}
+		more(i, f)
 	}
 	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
 	for i := range b.Functions {
@@ -645,14 +646,14 @@ func typeName(b *Binary, nb *neighbourhood, side int, first uint32, buf *[maxTyp
 	return xxh3.Hash(buf[:end]) | 1
 }
 
-// symbolPointers returns the addresses that the symbolic R_X86_64_64 and
-// R_X86_64_GLOB_DAT dynamic relocations of an ELF shared object or
-// executable put in their slots (symbol value + addend, by slot RVA): the
+// symbolPointers returns the addresses that the symbolic dynamic
+// relocations of types of an ELF shared object or executable put in
+// their slots (symbol value + addend, by slot RVA): the
 // file holds 0 there. A vtable of a shared object fills its slots so for
 // the virtual functions it exports, and its code reaches them through the
 // GOT. The address is structure, not a name: the dynamic linker
 // needs it whatever Options.IgnoreSymbols says.
-func symbolPointers(b *Binary) map[uint32]uint64 {
+func symbolPointers(b *Binary, types ...elf.R_X86_64) map[uint32]uint64 {
 	im := b.elf
 	if im == nil || im.rel || im.f == nil {
 		return nil
@@ -671,7 +672,7 @@ func symbolPointers(b *Binary) map[uint32]uint64 {
 			info := binary.LittleEndian.Uint64(data[k+8:])
 			i := int(info >> 32)
 			typ := elf.R_X86_64(info & 0xffffffff)
-			if typ != elf.R_X86_64_64 && typ != elf.R_X86_64_GLOB_DAT || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
+			if !slices.Contains(types, typ) || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
 				continue
 			}
 			if v := im.dsyms[i-1].Value; v != 0 {

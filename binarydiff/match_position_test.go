@@ -1,0 +1,128 @@
+package binarydiff
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// placeSource has functions of equal code (dup*), no one calls, between
+// functions of code of their own (uniq*), and functions reached only
+// through the PLT or the GOT of a shared object (preempt*, default
+// visibility): called by call*, their addresses taken by take*.
+func placeSource() string {
+	var b strings.Builder
+	b.WriteString("#define N __attribute__((noinline, noclone, used))\n")
+	for k := range 6 {
+		fmt.Fprintf(&b, "N int uniq%d(int x) { return x * %d + %d; }\n", k, 11+k, 3*k+1)
+		fmt.Fprintf(&b, "N int dup%d(int x) { return x * 3 + 7; }\n", k)
+		fmt.Fprintf(&b, "N int preempt%d(int x) { return x * 5 - 9; }\n", k)
+		fmt.Fprintf(&b, "N int call%d(int x) { return preempt%d(x) + %d; }\n", k, k, 100+k)
+		fmt.Fprintf(&b, "N void *take%d(void) { return (void *)preempt%d; }\n", k, k)
+	}
+	return b.String()
+}
+
+// buildPlace compiles placeSource into a shared object and opens it.
+func buildPlace(t *testing.T) *Binary {
+	t.Helper()
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "place.c"), filepath.Join(dir, "place.so")
+	if err := os.WriteFile(src, []byte(placeSource()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command(cc, "-O2", "-fPIC", "-shared", "-o", out, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, msg)
+	}
+	b, err := Open(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// placeMatcher diffs b with itself, names ignored, every function paired
+// with itself except those keep leaves unpaired.
+func placeMatcher(b *Binary, unpaired func(name string) bool) *matcher {
+	m := newMatcher(context.Background(), b, b, Options{IgnoreSymbols: true, Threshold: DefaultThreshold, Workers: 1})
+	m.completeFeatures()
+	for i, f := range b.Functions {
+		if !unpaired(f.Name) {
+			m.pair(i, i, PassExact)
+		}
+	}
+	return m
+}
+
+// TestPlacePasses: the passes that pair by place pair each function left
+// unpaired with itself, and no other.
+func TestPlacePasses(t *testing.T) {
+	b := buildPlace(t)
+	byName := map[string]int{}
+	for i, f := range b.Functions {
+		byName[f.Name] = i
+	}
+	for _, tc := range []struct {
+		name     string
+		unpaired func(name string) bool
+		wrong    [2]string // a pair made wrong on purpose, if any
+		run      func(m *matcher) int
+	}{
+		{"offset/equal code", func(n string) bool { return strings.HasPrefix(n, "dup") }, [2]string{}, func(m *matcher) int { m.offsetPass(); return 0 }},
+		{"offset/a wrong pair nearby", func(n string) bool { return strings.HasPrefix(n, "dup") }, [2]string{"uniq2", "uniq4"}, func(m *matcher) int { m.offsetPass(); return 0 }},
+		{"position/one-function gaps", func(n string) bool { return n == "uniq1" || n == "uniq3" || n == "dup5" }, [2]string{}, (*matcher).positionPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := placeMatcher(b, tc.unpaired)
+			if w := tc.wrong; w[0] != "" {
+				o, n := byName[w[0]], byName[w[1]]
+				m.o2n[o], m.n2o[o], m.n2o[n] = int32(n), -1, int32(o)
+			}
+			tc.run(m)
+			for i, f := range b.Functions {
+				if !tc.unpaired(f.Name) {
+					continue
+				}
+				if p := m.o2n[i]; p != int32(i) {
+					got := "nothing"
+					if p >= 0 {
+						got = b.Functions[p].Name
+					}
+					t.Errorf("%s paired with %s", f.Name, got)
+				}
+			}
+		})
+	}
+}
+
+// TestGotEdges: a function of a shared object that its code reaches only
+// through the PLT or its GOT slot has its callers and address takers as
+// referrers, each the right one.
+func TestGotEdges(t *testing.T) {
+	b := buildPlace(t)
+	refs := map[string][]string{}
+	edges := gotEdges(b)
+	for i, f := range b.Functions {
+		edges(i, func(t int32) { refs[b.Functions[t].Name] = append(refs[b.Functions[t].Name], f.Name) })
+	}
+	for k := range 6 {
+		p := fmt.Sprintf("preempt%d", k)
+		got := strings.Join(refs[p], " ")
+		// The compiler may also reach one of them from another function
+		// it inlined or cloned; those two must be among the referrers.
+		for _, want := range []string{fmt.Sprintf("call%d", k), fmt.Sprintf("take%d", k)} {
+			if !strings.Contains(" "+got+" ", " "+want+" ") {
+				t.Errorf("%s: referrers %q, want %s among them", p, got, want)
+			}
+		}
+	}
+}
