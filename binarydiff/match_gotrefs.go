@@ -4,81 +4,161 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"strings"
 )
 
-// gotReads returns, for the functions of an ELF image, the GOT slots
-// among sym that each reaches through a RIP-relative operand: a load of a
-// function's address from its R_X86_64_GLOB_DAT slot, or a call through a
-// PLT stub that jumps through its R_X86_64_JUMP_SLOT slot (the stub is
-// attributed to its callers: a linker's .plt is often one function to
-// discovery, every stub in it). Position-independent code reaches a
-// function of its own shared object that way when the function may be
-// preempted (a template instance, any default-visibility symbol), and the
-// fingerprint records such a read like a call to an import: by the slot's
-// symbol name, not as a reference to the function. Without these edges
-// the referrer passes see no one use the function.
+// gotReads returns, for the functions of an ELF image, the functions
+// whose GOT slots among sym (slot RVA → address) each reaches through a
+// RIP-relative operand: a load of a function's address from its
+// R_X86_64_GLOB_DAT slot, or a call through a PLT stub that jumps through
+// its R_X86_64_JUMP_SLOT slot (the stub is attributed to its callers: a
+// linker's .plt is often one function to discovery, every stub in it).
+// Position-independent code reaches a function of its own shared object
+// that way when the function may be preempted (a template instance, any
+// default-visibility symbol), and the fingerprint records such a read like
+// a call to an import: by the slot's symbol name, not as a reference to the
+// function. Without these edges the referrer passes see no one use it.
 //
 // The code is scanned for the instruction forms that do it (REX.W MOV r64
 // from [RIP+disp32]; JMP or CALL through [RIP+disp32]; CALL or JMP rel32
 // to a stub), whose displacement ends the instruction; a byte sequence
 // that only looks like one would also have to land exactly on a slot of
 // sym or on a stub.
-func gotReads(b *Binary, sym map[uint32]uint64) map[int32][]uint32 {
+func gotReads(b *Binary, sym map[uint32]uint64) *callerIndex {
 	if b.elf == nil || len(sym) == 0 {
 		return nil
 	}
-	out := map[int32][]uint32{}
-	stubs := map[uint32]uint32{} // PLT stub RVA → its slot
-	scan := func(visit func(i int, rva uint32, code []byte, k int)) {
-		for i, f := range b.Functions {
-			if code, err := b.bytesAt(f.RVA, f.Size); err == nil {
-				for k := 0; k+5 <= len(code); k++ {
-					visit(i, f.RVA, code, k)
+	// Slots and stubs are looked up in dense tables over their ranges
+	// (GOT entries are 8 bytes apart, PLT stubs 16, or 8 in .plt.got):
+	// the scan meets millions of candidate operands.
+	slots := newDenseIndex(sym, 3)
+	for rva, va := range sym {
+		if va >= b.ImageBase && va-b.ImageBase < 1<<32 {
+			slots.set(rva, int32(b.functionStart(uint32(va-b.ImageBase))))
+		}
+	}
+	// The stubs first, from the PLT sections (.plt, .plt.sec, .plt.got):
+	// then one pass over all the code finds both kinds of reads.
+	stubs := map[uint32]int32{} // PLT stub RVA → the function its slot holds
+	for _, f := range b.Functions {
+		if s := b.Section(f.RVA); s == nil || !strings.HasPrefix(s.Name, ".plt") {
+			continue
+		}
+		code, err := b.bytesAt(f.RVA, f.Size)
+		if err != nil {
+			continue
+		}
+		for k := 0; k+6 <= len(code); k++ {
+			if code[k] == 0xff && code[k+1] == 0x25 {
+				t, ok := ripTarget(f.RVA, code, k+6)
+				if fn := slots.get(t, ok); fn >= 0 {
+					stubs[f.RVA+uint32(stubStart(code, k))] = fn
 				}
 			}
 		}
 	}
-	scan(func(i int, rva uint32, code []byte, k int) {
-		var end int // offset past the displacement, 0 if no match
-		switch {
-		case k+6 <= len(code) && code[k] == 0xff && (code[k+1] == 0x25 || code[k+1] == 0x15):
-			end = k + 6
-		case k+7 <= len(code) && code[k]&0xf8 == 0x48 && code[k+1] == 0x8b && code[k+2]&0xc7 == 0x05:
-			end = k + 7
-		default:
-			return
-		}
-		slot, ok := ripTarget(rva, code, end)
-		if _, in := sym[slot]; !ok || !in {
-			return
-		}
-		if code[k+1] != 0x25 {
-			out[int32(i)] = append(out[int32(i)], slot)
-			return
-		}
-		// A stub: JMP, after BND and ENDBR64 when the linker adds them.
-		s := k
-		if s >= 1 && code[s-1] == 0xf2 {
-			s--
-		}
-		if s >= 4 && bytes.Equal(code[s-4:s], []byte{0xf3, 0x0f, 0x1e, 0xfa}) {
-			s -= 4
-		}
-		stubs[rva+uint32(s)] = slot
-	})
-	if len(stubs) > 0 {
-		scan(func(i int, rva uint32, code []byte, k int) {
-			if code[k] != 0xe8 && code[k] != 0xe9 {
-				return
-			}
-			if t, ok := ripTarget(rva, code, k+5); ok {
-				if slot, in := stubs[t]; in {
-					out[int32(i)] = append(out[int32(i)], slot)
-				}
-			}
-		})
+	at := newDenseIndex(stubs, 3)
+	for rva, fn := range stubs {
+		at.set(rva, fn)
 	}
-	return out
+	// The scan visits readers in order: their edges go straight into the
+	// index.
+	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
+	for i, f := range b.Functions {
+		c.start[i] = int32(len(c.ids))
+		code, err := b.bytesAt(f.RVA, f.Size)
+		if err != nil {
+			continue
+		}
+		for k := 0; k+5 <= len(code); k++ {
+			var fn int32 = -1
+			switch c := code[k]; {
+			case c == 0xe8 || c == 0xe9:
+				t, ok := ripTarget(f.RVA, code, k+5)
+				fn = at.get(t, ok)
+			case c == 0xff && code[k+1] == 0x15 && k+6 <= len(code):
+				t, ok := ripTarget(f.RVA, code, k+6)
+				fn = slots.get(t, ok)
+			case c&0xf8 == 0x48 && code[k+1] == 0x8b && code[k+2]&0xc7 == 0x05 && k+7 <= len(code):
+				t, ok := ripTarget(f.RVA, code, k+7)
+				fn = slots.get(t, ok)
+			}
+			if fn >= 0 {
+				c.ids = append(c.ids, fn)
+			}
+		}
+	}
+	c.start[len(b.Functions)] = int32(len(c.ids))
+	return c
+}
+
+// stubStart returns where the PLT stub whose JMP is at code[k] starts:
+// before BND and ENDBR64 when the linker adds them.
+func stubStart(code []byte, k int) int {
+	if k >= 1 && code[k-1] == 0xf2 {
+		k--
+	}
+	if k >= 4 && bytes.Equal(code[k-4:k], []byte{0xf3, 0x0f, 0x1e, 0xfa}) {
+		k -= 4
+	}
+	return k
+}
+
+// denseIndex maps addresses of a range, usually 1<<shift bytes apart or
+// more, to function indices: a slice over the range, each entry keeping
+// the exact address it holds, and a map for the addresses that share an
+// entry with another.
+type denseIndex struct {
+	lo    uint32
+	shift uint8
+	at    []uint32
+	fn    []int32
+	more  map[uint32]int32
+}
+
+func newDenseIndex[V any](keys map[uint32]V, shift uint8) *denseIndex {
+	lo, hi := ^uint32(0), uint32(0)
+	for k := range keys {
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	n := 0
+	if len(keys) > 0 {
+		n = int((hi-lo)>>shift) + 1
+	}
+	d := &denseIndex{lo: lo, shift: shift, at: make([]uint32, n), fn: make([]int32, n)}
+	for i := range d.fn {
+		d.fn[i] = -1
+	}
+	return d
+}
+
+func (d *denseIndex) set(rva uint32, fn int32) {
+	k := (rva - d.lo) >> d.shift
+	switch {
+	case rva < d.lo || int(k) >= len(d.fn):
+	case d.fn[k] < 0 || d.at[k] == rva:
+		d.at[k], d.fn[k] = rva, fn
+	default:
+		if d.more == nil {
+			d.more = map[uint32]int32{}
+		}
+		d.more[rva] = fn
+	}
+}
+
+// get returns the function at rva, or -1; ok false means no address.
+func (d *denseIndex) get(rva uint32, ok bool) int32 {
+	k := (rva - d.lo) >> d.shift
+	if !ok || rva < d.lo || int(k) >= len(d.fn) || d.fn[k] < 0 {
+		return -1
+	}
+	if d.at[k] == rva {
+		return d.fn[k]
+	}
+	if fn, in := d.more[rva]; in {
+		return fn
+	}
+	return -1
 }
 
 // ripTarget returns the RVA that the 32-bit displacement ending at
@@ -92,14 +172,14 @@ func ripTarget(rva uint32, code []byte, end int) (uint32, bool) {
 // referrers): function i refers to the functions whose GOT slots it reads
 // (see gotReads). It does nothing for an image without such slots.
 func gotEdges(b *Binary) func(i int, f func(t int32)) {
-	slots := symbolPointers(b, elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT)
-	reads := gotReads(b, slots)
+	reads := gotReads(b, symbolPointers(b, elf.R_X86_64_GLOB_DAT, elf.R_X86_64_JMP_SLOT))
 	return func(i int, f func(t int32)) {
-		for _, s := range reads[int32(i)] {
-			if va := slots[s]; va >= b.ImageBase && va-b.ImageBase < 1<<32 {
-				if t := b.functionStart(uint32(va - b.ImageBase)); t >= 0 {
-					f(int32(t))
-				}
+		if reads == nil {
+			return
+		}
+		for _, t := range reads.of(i) {
+			if t >= 0 {
+				f(t)
 			}
 		}
 	}
