@@ -218,7 +218,7 @@ func (m *dataMap) buildAnchorsIn(rate uint, oskip, nskip []ByteRange) {
 	}
 }
 
-// sampleRate returns log2 of how many byte positions uniqueWords samples
+// sampleRate returns log2 of how many byte positions uniqueWordsIn samples
 // one of, for n bytes: one in 8, and fewer past maxDenseSample bytes, so
 // that the words of a large section (a Go program's .data runs to tens of
 // megabytes) cost at most about maxDenseSample/8 of them.
@@ -237,19 +237,13 @@ const (
 	wordPosMask = 1<<wordPosBits - 1
 )
 
-// uniqueWords returns, sorted, hash<<26|position for each sampled 8-byte
-// word in b[lo:hi] that occurs once among them (by a 38-bit hash of its
-// value). Words are sampled at about one byte position in 8, chosen by
+// uniqueWordsIn returns, sorted, hash<<26|position for each sampled
+// 8-byte word inside the spans [lo, hi) of b (sorted, disjoint) that
+// occurs once among them (by a 38-bit hash of its value). Words are sampled at about one byte position in 8, chosen by
 // their first two bytes: the choice depends on the bytes only, so both
 // sides pick the same words however far, and by however odd an amount,
 // the data between them shifted (strings are packed byte-aligned). A radix
 // sort keeps this linear: a data map may cover megabytes.
-func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
-	return uniqueWordsIn(b, [][2]int{{lo, hi}}, rate)
-}
-
-// uniqueWordsIn is uniqueWords over the words inside the spans [lo, hi)
-// of b (sorted, disjoint), unique among them.
 func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
 	size := 0
 	for _, sp := range spans {
@@ -313,13 +307,13 @@ func outside(lo, hi int, skip []ByteRange) [][2]int {
 	return out
 }
 
-// picks reports whether uniqueWords samples a position whose first two
+// picks reports whether uniqueWordsIn samples a position whose first two
 // bytes are x and y, at one position in 1<<rate.
 func picks(x, y byte, rate uint) bool {
 	return (uint32(x)*0x9E3779B1^uint32(y)*0x85EBCA77)>>(32-rate) == 1
 }
 
-// pickTables holds, for each rate uniqueWords may sample at (sampleRate
+// pickTables holds, for each rate uniqueWordsIn may sample at (sampleRate
 // returns 3 to 6), the set of the byte pairs x|y<<8 that picks chooses,
 // made on first use.
 var pickTables [7]func() *[1 << 10]uint64

@@ -44,7 +44,7 @@ func TestFastShared(t *testing.T) {
 	})
 }
 
-// TestUniqueWordsPicks checks uniqueWords against its definition: the
+// TestUniqueWordsPicks checks uniqueWordsIn against its definition: the
 // words at the positions picks chooses whose hash occurs once, on random
 // bytes (with repeats, so that some words are not unique) at every rate
 // sampleRate returns.
