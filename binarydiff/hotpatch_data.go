@@ -172,7 +172,8 @@ func metadataNote(name string, ns *Section, nm []Range) Finding {
 // Relocated pointers read as what they point to (a paired function, or
 // the data there), so a pointer to moved data is unchanged.
 type dataAlign struct {
-	hint    int // the anchor anchorBefore found last
+	hint    int     // the anchor anchorBefore found last
+	pages   []int32 // see anchorPages, made on first need
 	os, ns  *Section
 	dm      *dataMap
 	ob, nb  []byte
@@ -416,15 +417,57 @@ func (al *dataAlign) sameAt(n int, a dataAnchor) bool {
 
 // anchorBefore returns the index of the last anchor at or before new
 // offset n, or -1: the previous answer when it still holds (pointers in
-// tables point near each other), else by a search.
+// tables point near each other), else by a search among the anchors of
+// n's page (see pages).
 func (al *dataAlign) anchorBefore(n uint32) int {
 	as, k := al.anchors, al.hint
 	if k >= 0 && k < len(as) && as[k].new <= n && (k+1 == len(as) || as[k+1].new > n) {
 		return k
 	}
-	k = sort.Search(len(as), func(k int) bool { return as[k].new > n }) - 1
-	al.hint = k
-	return k
+	if al.pages == nil {
+		al.pages = anchorPages(as)
+	}
+	// The answer is the page's first candidate or one of the anchors
+	// that start within the page.
+	lo, hi := 0, len(as)
+	if p := int(n >> anchorPageBits); p+1 < len(al.pages) {
+		lo, hi = int(al.pages[p]), int(al.pages[p+1])+1
+	} else if len(al.pages) > 0 {
+		lo = int(al.pages[len(al.pages)-1])
+	}
+	lo = max(lo, 0)
+	for lo < hi { // the first anchor past n
+		mid := int(uint(lo+hi) >> 1)
+		if as[mid].new > n {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	al.hint = lo - 1
+	return lo - 1
+}
+
+// anchorPageBits is log2 of the bytes of new offsets one entry of
+// dataAlign.pages covers.
+const anchorPageBits = 12
+
+// anchorPages returns, for each page of new offsets up to the last
+// anchor's, the index of the last anchor at or before the page's start
+// (-1 if none).
+func anchorPages(as []dataAnchor) []int32 {
+	if len(as) == 0 {
+		return []int32{}
+	}
+	pages := make([]int32, as[len(as)-1].new>>anchorPageBits+1)
+	k := -1
+	for p := range pages {
+		for k+1 < len(as) && as[k+1].new <= uint32(p)<<anchorPageBits {
+			k++
+		}
+		pages[p] = int32(k)
+	}
+	return pages
 }
 
 // oldOffset returns the old offset the shift of the anchor before new
@@ -472,7 +515,7 @@ func (h *assessor) samePointer(al *dataAlign, n uint32) bool {
 	// Either neighbouring anchor's shift: pointers whose targets moved
 	// differ between the sides, so anchors are sparse among them.
 	as := al.anchors
-	k := sort.Search(len(as), func(k int) bool { return as[k].new > n }) - 1
+	k := al.anchorBefore(n)
 	for _, j := range []int{k, k + 1} {
 		if j < 0 || j >= len(as) {
 			continue
