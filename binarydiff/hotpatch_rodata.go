@@ -100,7 +100,7 @@ type derivedWords struct {
 	h      *assessor
 	os, ns *Section
 	al     *dataAlign
-	refs   *refIndex
+	refs   *refIndex // see refIndex
 	budget int
 }
 
@@ -123,7 +123,7 @@ func (c *derivedWords) derived(off uint32) bool {
 	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) || h.sameCode(ov, nv) {
 		return true
 	}
-	base, ok := c.refs.before(c.ns.RVA+off, c.ns.RVA)
+	base, ok := c.refIndex().before(c.ns.RVA+off, c.ns.RVA)
 	if !ok {
 		return false
 	}
@@ -133,6 +133,15 @@ func (c *derivedWords) derived(off uint32) bool {
 	}
 	to, tn := c.os.RVA+ob+ov, base+nv // wrapping adds a signed offset
 	return h.functionIndex(h.old, to) >= 0 && h.sameTarget(to, tn)
+}
+
+// refIndex returns the references into the new section, found on first
+// need.
+func (c *derivedWords) refIndex() *refIndex {
+	if c.refs == nil {
+		c.refs = c.h.newRefIndex(c.ns)
+	}
+	return c.refs
 }
 
 // sameCodeBytes is how many bytes of code sameCode compares.
@@ -180,54 +189,98 @@ func (c *derivedWords) drop(out []ByteRange, r ByteRange) []ByteRange {
 const clusterGap = 16
 
 // rodata judges the changed ranges of a read-only section (os is nil for
-// an added section), cluster by cluster, after dropping code-derived
-// words: a cluster holding a pointer to writable data is
-// const-pointer-changed; else, by the functions that refer to it, it is
-// rodata-private (only changed or added ones), rodata-changed (some
-// unchanged one, named) or rodata-unattributed (none). It stops once the
-// blockers are capped: the verdict is settled and the rest would not be
-// listed.
+// an added section), cluster by cluster (see rodataClusters).
 func (h *assessor) rodata(name string, os, ns *Section, al *dataAlign, changed []ByteRange) {
-	c := &derivedWords{h: h, os: os, ns: ns, al: al, refs: h.newRefIndex(ns), budget: maxDerivedWords}
-	var kept, cl []ByteRange
-	var parts [][]ByteRange // the changed ranges of each cluster
-	for i := 0; i < len(changed); {
+	rc := h.newRodataClusters(os, ns, al)
+	rc.add(changed, true)
+	rc.findings(name)
+}
+
+// rodataClusters gathers the clusters of the changed ranges of a read-only
+// section as the ranges come, after dropping code-derived words.
+type rodataClusters struct {
+	h       *assessor
+	c       *derivedWords
+	changed []ByteRange   // the ranges so far
+	next    int           // the first of changed in no cluster yet
+	kept    []ByteRange   // scratch
+	cl      []ByteRange   // the clusters
+	parts   [][]ByteRange // the changed ranges of each cluster
+	capped  bool          // no more clusters are wanted
+}
+
+func (h *assessor) newRodataClusters(os, ns *Section, al *dataAlign) *rodataClusters {
+	return &rodataClusters{h: h, c: &derivedWords{h: h, os: os, ns: ns, al: al, budget: maxDerivedWords}}
+}
+
+// add takes the next changed ranges (sorted, after those before), last
+// set if no more will come, and clusters those it can: a cluster ends at
+// a gap of more than clusterGap, which the last range cannot tell before
+// the next comes. It reports whether the clusters are capped: the rules'
+// verdict is then settled and the rest would not be listed, so no more
+// are needed.
+func (rc *rodataClusters) add(changed []ByteRange, last bool) bool {
+	if rc.capped {
+		return true
+	}
+	rc.changed = append(rc.changed, changed...)
+	ch, c := rc.changed, rc.c
+	for i := rc.next; i < len(ch); {
 		// A cluster: ranges less than clusterGap apart.
 		j := i + 1
-		for j < len(changed) && changed[j].Off-(changed[j-1].Off+changed[j-1].Size) <= clusterGap {
+		for j < len(ch) && ch[j].Off-(ch[j-1].Off+ch[j-1].Size) <= clusterGap {
 			j++
 		}
-		kept = kept[:0]
-		if os != nil && c.budget > 0 {
-			for _, r := range changed[i:j] {
+		if j == len(ch) && !last {
+			break
+		}
+		rc.next = j
+		kept := rc.kept[:0]
+		if c.os != nil && c.budget > 0 {
+			for _, r := range ch[i:j] {
 				kept = c.drop(kept, r)
 			}
 		} else {
-			kept = append(kept, changed[i:j]...)
+			kept = append(kept, ch[i:j]...)
 		}
+		rc.kept = kept
 		i = j
 		if len(kept) == 0 {
 			continue
 		}
 		lo, hi := kept[0].Off, kept[len(kept)-1].Off+kept[len(kept)-1].Size
-		cl = append(cl, ByteRange{Off: lo, Size: hi - lo})
-		parts = append(parts, slices.Clone(kept))
-		if len(cl) >= 4*maxFindingsPerRule {
+		rc.cl = append(rc.cl, ByteRange{Off: lo, Size: hi - lo})
+		rc.parts = append(rc.parts, slices.Clone(kept))
+		if len(rc.cl) >= 4*maxFindingsPerRule {
+			h := rc.h
 			h.atLeast[RuleRodataChanged], h.atLeast[RuleRodataPrivate], h.atLeast[RuleRodataUnattributed] = true, true, true
-			break
+			rc.capped = true
+			return true
 		}
 	}
+	return false
+}
+
+// findings judges the clusters of read-only section name: a cluster
+// holding a pointer to writable data is const-pointer-changed; else, by
+// the functions that refer to it, it is rodata-private (only changed or
+// added ones), rodata-changed (some unchanged one, named) or
+// rodata-unattributed (none).
+func (rc *rodataClusters) findings(name string) {
+	h, c, cl, parts := rc.h, rc.c, rc.cl, rc.parts
+	os, ns := c.os, c.ns
 	if len(cl) == 0 {
 		return
 	}
+	refs := c.refIndex()
 	// The readers of each cluster: the references inside it, or else
 	// those of the nearest referenced address before it (the start of the
 	// datum it is part of).
 	spans := make([]span, len(cl))
 	for k, r := range cl {
 		lo, hi := ns.RVA+r.Off, ns.RVA+r.Off+r.Size
-		if k := c.refs.search(lo); k >= len(c.refs.offs) || c.refs.base+c.refs.offs[k] >= hi {
-			if at, ok := c.refs.before(lo-1, ns.RVA); ok && lo > ns.RVA && lo-at <= maxAttribution && !h.metadataBetween(ns, at, lo) {
+		if k := refs.search(lo); k >= len(refs.offs) || refs.base+refs.offs[k] >= hi {
+			if at, ok := refs.before(lo-1, ns.RVA); ok && lo > ns.RVA && lo-at <= maxAttribution && !h.metadataBetween(ns, at, lo) {
 				lo = at
 			}
 		}
