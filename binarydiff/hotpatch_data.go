@@ -167,8 +167,8 @@ func metadataNote(name string, ns *Section, nm []Range) Finding {
 }
 
 // changeWindow is how many bytes of new offsets alignedChanges compares
-// at a time.
-const changeWindow = 256 << 10
+// at a time (a variable for the test that varies it).
+var changeWindow uint32 = 256 << 10
 
 // alignedChanges compares aligned section pair al (old os, new ns, whose
 // metadata ranges are nm) a window of new offsets at a time, and passes
