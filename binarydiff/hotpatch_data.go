@@ -274,11 +274,15 @@ func (h *assessor) align(os, ns *Section) *dataAlign {
 	// (the same on both sides), an unpaired one (never equal), or the
 	// section of the data (pointersChanged judges where in it).
 	id := func(b *Binary) func(rva uint32) uint64 {
+		names := make([]uint64, len(b.Sections)) // hashed once: there may be a pointer to data per 8 bytes
+		for i := range b.Sections {
+			names[i] = xxh3.HashString(b.Sections[i].Name) | 1
+		}
 		return func(rva uint32) uint64 {
 			k := b.functionStart(rva)
 			if k < 0 {
 				if i := b.sectionIndex(rva); i >= 0 {
-					return xxh3.HashString(b.Sections[i].Name) | 1
+					return names[i]
 				}
 				return 1
 			}
