@@ -139,13 +139,29 @@ func (m *dataMap) buildAnchors() {
 
 // buildAnchorsAt is buildAnchors sampling one byte position in 1<<rate.
 func (m *dataMap) buildAnchorsAt(rate uint) {
+	m.buildAnchorsIn(rate, nil, nil)
+}
+
+// buildAnchorsOutside is buildAnchors taking words only outside the
+// ranges oskip and nskip (offsets in the old and new section, sorted,
+// merged): bytes that are not compared (loader metadata) do not anchor
+// what is. It samples at the rate buildAnchors would, so the words it
+// samples are those buildAnchors samples outside the ranges.
+func (m *dataMap) buildAnchorsOutside(oskip, nskip []ByteRange) {
+	p := int(m.prefix)
+	m.buildAnchorsIn(sampleRate(max(len(m.ob), len(m.nb))-p-min(int(m.suffix), len(m.ob)-p, len(m.nb)-p)), oskip, nskip)
+}
+
+// buildAnchorsIn is buildAnchorsAt outside the ranges oskip and nskip.
+func (m *dataMap) buildAnchorsIn(rate uint, oskip, nskip []ByteRange) {
 	m.built = true
 	ob, nb := m.ob, m.nb
 	p := int(m.prefix)
 	s := min(int(m.suffix), len(ob)-p, len(nb)-p)
 	// The two sides are independent: hash them concurrently.
 	var op, np []uint64
-	m.both(func() { op = uniqueWords(ob, p, len(ob)-s, rate) }, func() { np = uniqueWords(nb, p, len(nb)-s, rate) })
+	m.both(func() { op = uniqueWordsIn(ob, outside(p, len(ob)-s, oskip), rate) },
+		func() { np = uniqueWordsIn(nb, outside(p, len(nb)-s, nskip), rate) })
 	// Merge the two lists (sorted by word hash) into pairs of positions,
 	// as old<<wordPosBits|new, then order them by old offset.
 	keys := op[:0] // op is read ahead of what is written
@@ -202,7 +218,7 @@ func (m *dataMap) buildAnchorsAt(rate uint) {
 	}
 }
 
-// sampleRate returns log2 of how many byte positions uniqueWords samples
+// sampleRate returns log2 of how many byte positions uniqueWordsIn samples
 // one of, for n bytes: one in 8, and fewer past maxDenseSample bytes, so
 // that the words of a large section (a Go program's .data runs to tens of
 // megabytes) cost at most about maxDenseSample/8 of them.
@@ -221,33 +237,39 @@ const (
 	wordPosMask = 1<<wordPosBits - 1
 )
 
-// uniqueWords returns, sorted, hash<<26|position for each sampled 8-byte
-// word in b[lo:hi] that occurs once among them (by a 38-bit hash of its
-// value). Words are sampled at about one byte position in 8, chosen by
+// uniqueWordsIn returns, sorted, hash<<26|position for each sampled
+// 8-byte word inside the spans [lo, hi) of b (sorted, disjoint) that
+// occurs once among them (by a 38-bit hash of its value). Words are sampled at about one byte position in 8, chosen by
 // their first two bytes: the choice depends on the bytes only, so both
 // sides pick the same words however far, and by however odd an amount,
 // the data between them shifted (strings are packed byte-aligned). A radix
 // sort keeps this linear: a data map may cover megabytes.
-func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
-	keys := prefault(make([]uint64, 0, max(0, (hi-lo)>>rate+1)))
+func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
+	size := 0
+	for _, sp := range spans {
+		size += max(0, sp[1]-sp[0])
+	}
+	keys := prefault(make([]uint64, 0, size>>rate+len(spans)))
 	// A look at two bytes picks the positions (picks, looked up in a
 	// table), the word's hash only for them. The positions of a block are
 	// picked without a branch (one in 1<<rate is picked, at random: a
 	// branch would be mispredicted often), then hashed.
 	pick := pickTables[rate]()
-	b = b[:hi]
 	var picked [1024]uint32
-	for start := lo; start+8 <= len(b); start += len(picked) {
-		end := min(start+len(picked), len(b)-7)
-		n := 0
-		for i := start; i < end; i++ {
-			x := uint32(b[i]) | uint32(b[i+1])<<8
-			picked[n&(len(picked)-1)] = uint32(i)
-			n += int(pick[x>>6] >> (x & 63) & 1)
-		}
-		for _, i := range picked[:n] {
-			h := mix64(binary.LittleEndian.Uint64(b[i:]))
-			keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
+	for _, sp := range spans {
+		b := b[:sp[1]]
+		for start := sp[0]; start+8 <= len(b); start += len(picked) {
+			end := min(start+len(picked), len(b)-7)
+			n := 0
+			for i := start; i < end; i++ {
+				x := uint32(b[i]) | uint32(b[i+1])<<8
+				picked[n&(len(picked)-1)] = uint32(i)
+				n += int(pick[x>>6] >> (x & 63) & 1)
+			}
+			for _, i := range picked[:n] {
+				h := mix64(binary.LittleEndian.Uint64(b[i:]))
+				keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
+			}
 		}
 	}
 	keys = radixSort(keys, wordPosBits, 64) // by hash; the order of equal hashes does not matter
@@ -266,13 +288,32 @@ func uniqueWords(b []byte, lo, hi int, rate uint) []uint64 {
 	return out
 }
 
-// picks reports whether uniqueWords samples a position whose first two
+// outside returns the parts of [lo, hi) that no range of skip (sorted,
+// merged) covers.
+func outside(lo, hi int, skip []ByteRange) [][2]int {
+	var out [][2]int
+	for _, r := range skip {
+		if a := int(r.Off); a > lo {
+			if a >= hi {
+				break
+			}
+			out = append(out, [2]int{lo, a})
+		}
+		lo = max(lo, int(r.Off)+int(r.Size))
+	}
+	if lo < hi {
+		out = append(out, [2]int{lo, hi})
+	}
+	return out
+}
+
+// picks reports whether uniqueWordsIn samples a position whose first two
 // bytes are x and y, at one position in 1<<rate.
 func picks(x, y byte, rate uint) bool {
 	return (uint32(x)*0x9E3779B1^uint32(y)*0x85EBCA77)>>(32-rate) == 1
 }
 
-// pickTables holds, for each rate uniqueWords may sample at (sampleRate
+// pickTables holds, for each rate uniqueWordsIn may sample at (sampleRate
 // returns 3 to 6), the set of the byte pairs x|y<<8 that picks chooses,
 // made on first use.
 var pickTables [7]func() *[1 << 10]uint64

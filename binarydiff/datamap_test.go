@@ -44,7 +44,7 @@ func TestFastShared(t *testing.T) {
 	})
 }
 
-// TestUniqueWordsPicks checks uniqueWords against its definition: the
+// TestUniqueWordsPicks checks uniqueWordsIn against its definition: the
 // words at the positions picks chooses whose hash occurs once, on random
 // bytes (with repeats, so that some words are not unique) at every rate
 // sampleRate returns.
@@ -57,10 +57,20 @@ func TestUniqueWordsPicks(t *testing.T) {
 		lo := rapid.IntRange(0, len(b)).Draw(t, "lo")
 		hi := rapid.IntRange(lo, len(b)).Draw(t, "hi")
 		rate := uint(rapid.IntRange(3, 6).Draw(t, "rate"))
+		// Words that overlap a skipped range are left out.
+		var skip []ByteRange
+		for off := 0; rapid.Bool().Draw(t, "more") && off < len(b); {
+			r := ByteRange{Off: uint32(rapid.IntRange(off, len(b)).Draw(t, "off")), Size: uint32(rapid.IntRange(1, 64).Draw(t, "size"))}
+			skip = append(skip, r)
+			off = int(r.Off+r.Size) + 1
+		}
+		skipped := func(i int) bool {
+			return slices.ContainsFunc(skip, func(r ByteRange) bool { return i < int(r.Off+r.Size) && int(r.Off) < i+8 })
+		}
 		count := map[uint64]int{}
 		var keys []uint64
 		for i := lo; i+8 <= hi; i++ {
-			if picks(b[i], b[i+1], rate) {
+			if picks(b[i], b[i+1], rate) && !skipped(i) {
 				h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
 				count[h]++
 				keys = append(keys, h<<wordPosBits|uint64(i))
@@ -73,8 +83,43 @@ func TestUniqueWordsPicks(t *testing.T) {
 			}
 		}
 		slices.Sort(want)
-		if got := uniqueWords(b, lo, hi, rate); !slices.Equal(got, want) && len(got)+len(want) > 0 {
-			t.Fatalf("uniqueWords(rate %d) = %x, want %x", rate, got, want)
+		if got := uniqueWordsIn(b, outside(lo, hi, skip), rate); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("uniqueWordsIn(rate %d, outside %v) = %x, want %x", rate, skip, got, want)
+		}
+	})
+}
+
+// TestOutside checks outside against its definition: the positions of
+// [lo, hi) that no skipped range covers, as sorted, disjoint, non-empty
+// spans.
+func TestOutside(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 300).Draw(t, "n")
+		lo := rapid.IntRange(0, n).Draw(t, "lo")
+		hi := rapid.IntRange(lo, n).Draw(t, "hi")
+		var skip []ByteRange
+		for off := 0; off < n+10 && rapid.Bool().Draw(t, "more"); {
+			r := ByteRange{Off: uint32(rapid.IntRange(off, n+10).Draw(t, "off")), Size: uint32(rapid.IntRange(1, 40).Draw(t, "size"))}
+			skip = append(skip, r)
+			off = int(r.Off+r.Size) + rapid.IntRange(0, 1).Draw(t, "gap") // touching ranges too
+		}
+		want := make([]bool, n)
+		for i := lo; i < hi; i++ {
+			want[i] = !slices.ContainsFunc(skip, func(r ByteRange) bool { return int(r.Off) <= i && i < int(r.Off+r.Size) })
+		}
+		got := make([]bool, n)
+		prev := -1
+		for _, sp := range outside(lo, hi, skip) {
+			if sp[0] >= sp[1] || sp[0] <= prev {
+				t.Fatalf("outside(%d, %d, %v): span %v empty or not after %d", lo, hi, skip, sp, prev)
+			}
+			prev = sp[1]
+			for i := sp[0]; i < sp[1]; i++ {
+				got[i] = true
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("outside(%d, %d, %v) = %v", lo, hi, skip, outside(lo, hi, skip))
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -1250,35 +1251,68 @@ func (h *assessor) room() {
 	if old.Arch == ArchARM64 {
 		jump = jumpSizeArm64
 	}
+	// The padding of every changed function first, then the findings,
+	// their lists grown once: there may be one per changed function.
+	start := len(h.a.Padding)
+	h.a.Padding = slices.Grow(h.a.Padding, len(h.changedFD))
+	var unpadded, noRoom int
 	for _, k := range h.changedFD {
-		i := h.oldIndex(int(k))
-		if i < 0 {
-			continue
-		}
-		p := h.padding(old, i)
-		h.a.Padding = append(h.a.Padding, p)
-		padded := old.Arch != ArchARM64 && p.Before >= jumpSizeX86 && p.Size >= shortJumpSize
-		switch {
-		case padded:
-		case p.Size+p.After >= jump:
-			if old.Arch != ArchARM64 {
-				f := Finding{Rule: RuleUnpaddedEntry, Image: "old"}
-				if h.shown(f.Rule) {
-					f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
-					f.Message = fmt.Sprintf("%d bytes of padding before the entry: the redirect overwrites the first %d bytes in place", p.Before, jump)
-				}
-				h.add(f)
+		if i := h.oldIndex(int(k)); i >= 0 {
+			p := h.padding(old, i)
+			h.a.Padding = append(h.a.Padding, p)
+			switch room(old.Arch, p, jump) {
+			case RuleUnpaddedEntry:
+				unpadded++
+			case RuleNoRoomForJump:
+				noRoom++
 			}
-		default:
-			f := Finding{Rule: RuleNoRoomForJump, Image: "old"}
-			if h.shown(f.Rule) {
-				f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
-				f.Message = fmt.Sprintf("%d bytes with %d bytes of filler after and %d before: no room for a %d-byte jump", p.Size, p.After, p.Before, jump)
-			}
-			h.add(f)
 		}
 	}
+	if len(h.a.Padding) == 0 {
+		h.a.Padding = nil // no changed function: as it was
+	}
+	h.a.Warnings = slices.Grow(h.a.Warnings, min(unpadded, maxFindingsPerRule))
+	h.a.Findings = slices.Grow(h.a.Findings, min(noRoom, maxFindingsPerRule))
+	for _, p := range h.a.Padding[start:] {
+		r := room(old.Arch, p, jump)
+		if r == 0 {
+			continue
+		}
+		f := Finding{Rule: r, Image: "old"}
+		if h.shown(f.Rule) {
+			f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
+			if r == RuleUnpaddedEntry {
+				f.Message = itoa(p.Before) + " bytes of padding before the entry: the redirect overwrites the first " + itoa(jump) + " bytes in place"
+			} else {
+				f.Message = itoa(p.Size) + " bytes with " + itoa(p.After) + " bytes of filler after and " + itoa(p.Before) + " before: no room for a " + itoa(jump) + "-byte jump"
+			}
+		}
+		h.add(f)
+	}
 }
+
+// room returns the rule a changed function's padding p breaks, or 0: an
+// x86 entry with the filler a short jump hops from is padded; else a
+// jump of jump bytes overwrites the entry in place (unpadded-entry on
+// x86) if the body and the filler after it hold one, and there is no
+// room for it otherwise.
+func room(arch Arch, p PaddingInfo, jump uint32) Rule {
+	switch {
+	case arch != ArchARM64 && p.Before >= jumpSizeX86 && p.Size >= shortJumpSize:
+		return 0
+	case p.Size+p.After >= jump:
+		if arch != ArchARM64 {
+			return RuleUnpaddedEntry
+		}
+		return 0
+	default:
+		return RuleNoRoomForJump
+	}
+}
+
+// itoa formats n in decimal (what %d does, without fmt's cost: a message
+// per changed function).
+func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 
 // padding measures the filler around function i: single-byte int3 (0xCC)
 // or nop (0x90) before its entry, up to the previous function or 64

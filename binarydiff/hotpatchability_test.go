@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/patchmodel/patchmodel/binarydiff"
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
 	"pgregory.net/rapid"
@@ -323,4 +324,33 @@ func TestHotpatchabilityLoaderEdits(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestHotpatchabilityWindows checks that comparing data a window at a time
+// changes nothing: the assessment of a pair with small windows (whose
+// ranges and pointers straddle their ends) equals, in JSON, the one
+// compared whole.
+func TestHotpatchabilityWindows(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := difftest.RandomPair(rapid.Uint64().Draw(t, "seed"), difftest.Config{MinFuncs: 20, Exports: true}, rapid.IntRange(1, 6).Draw(t, "mutations"))
+		_, ob := hpBuild(t, p.Old)
+		_, nb := hpBuild(t, p.New)
+		res, err := binarydiff.Diff(context.Background(), ob, nb, binarydiff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		restore := binarydiff.SetChangeWindow(1 << 30)
+		whole := res.Hotpatchability(ob, nb)
+		binarydiff.SetChangeWindow(uint32(rapid.IntRange(1, 512).Draw(t, "window")))
+		windowed := res.Hotpatchability(ob, nb)
+		restore()
+		wj, err := json.MarshalIndent(whole, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gj, _ := json.MarshalIndent(windowed, "", " ")
+		if d := cmp.Diff(strings.Split(string(wj), "\n"), strings.Split(string(gj), "\n")); d != "" {
+			t.Fatalf("windowed assessment differs (-whole +windowed):\n%s", d)
+		}
+	})
 }

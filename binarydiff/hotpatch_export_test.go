@@ -1,0 +1,9 @@
+package binarydiff
+
+// SetChangeWindow sets how many bytes of new offsets the assessment
+// compares at a time, for a test, and returns what restores it.
+func SetChangeWindow(n uint32) (restore func()) {
+	old := changeWindow
+	changeWindow = n
+	return func() { changeWindow = old }
+}
