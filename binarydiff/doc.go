@@ -136,14 +136,30 @@
 //	normalized  same normalized code
 //	name        duplicated names: by name+code, then by position among the namesakes
 //	structural  same loose code; same mnemonics; same strings and shape; same strings; same shape and constants; same shape
-//	callgraph   unpaired callees/callers of a pair, propagated to a fixed point
-//	alignment   unpaired functions between two consecutive pairs, aligned in address order
+//	callgraph   neighbourhoods (callers, callees, call sites, vtables and other
+//	            pointer arrays, votes of paired neighbours); then unpaired
+//	            callees/callers of a pair, propagated to a fixed point. In a
+//	            shared object a caller through a PLT stub or GOT slot counts
+//	            as a referrer of the function the slot holds
+//	alignment   same normalized code at the same distance from the pairs
+//	            around it (the two nearest pairs each side vote); then the
+//	            unpaired functions between two consecutive pairs, aligned in
+//	            address order
 //	similarity  best similarity (see Fingerprints) among the 16 closest candidates by size
 //
-// Non-exact passes only pair above Options.Threshold, and, unless
-// IgnoreSymbols, never pair two functions named differently. No pass
-// compares all functions with all: the last two are bounded by gap size
-// (64) and candidate count (16).
+// The call-graph and alignment passes run a second time on what later
+// passes anchored; pairs contradicted by their neighbours are dropped; and
+// last, where two consecutive pairs hold the same number of unpaired
+// functions between them on both sides (at most 8), the k-th pairs with
+// the k-th (PassAlignment), after which the call graph runs once more.
+//
+// Non-exact passes only pair above Options.Threshold, except where the
+// context agrees: the neighbourhood context and vote passes accept half
+// of it, and so does that last in-order pass for functions of 64 bytes or
+// more (below, a small function replaced in place looks as alike as one
+// rewritten). Unless IgnoreSymbols, no pass pairs two functions named
+// differently. No pass compares all functions with all: the alignment and
+// similarity passes are bounded by gap size (64) and candidate count (16).
 //
 // # Classification
 //
