@@ -1,0 +1,165 @@
+package binarydiff
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// elfSym is one entry of an ELF symbol table: what binarydiff reads of an
+// elf.Symbol (the same field names), in 40 bytes instead of 88.
+type elfSym struct {
+	Name    string
+	Value   uint64
+	Size    uint64
+	Section elf.SectionIndex
+	Info    byte
+}
+
+// readSymbols reads the symbol table of type typ (SHT_SYMTAB or
+// SHT_DYNSYM) the way debug/elf's Symbols and DynamicSymbols do, with the
+// same errors, but without their copies: a mapped file's table and
+// strings are read in place and their pages given back afterwards, and
+// the names kept share one allocation. Only the names named(info) wants
+// are read ("" for the others); named nil wants them all.
+func readSymbols(r io.ReaderAt, size int64, f *elf.File, typ elf.SectionType, named func(info byte) bool) ([]elfSym, error) {
+	sec := f.SectionByType(typ)
+	if sec == nil {
+		return nil, elf.ErrNoSymbols
+	}
+	data, done, err := elfSectionBytes(r, size, sec)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load symbol section: %w", err)
+	}
+	defer done()
+	if len(data) == 0 {
+		return nil, elf.ErrNoSymbols
+	}
+	if len(data)%elf.Sym64Size != 0 {
+		return nil, errors.New("length of symbol section is not a multiple of Sym64Size")
+	}
+	if sec.Link <= 0 || sec.Link >= uint32(len(f.Sections)) {
+		return nil, fmt.Errorf("cannot load string table section: %w", errors.New("section has invalid string table link"))
+	}
+	strs, strDone, err := elfSectionBytes(r, size, f.Sections[sec.Link])
+	if err != nil {
+		return nil, fmt.Errorf("cannot load string table section: %w", err)
+	}
+	defer strDone()
+	data = data[elf.Sym64Size:] // the first entry is all zeros
+	syms := make([]elfSym, len(data)/elf.Sym64Size)
+	total := 0
+	for i := range syms {
+		e := data[i*elf.Sym64Size : (i+1)*elf.Sym64Size]
+		syms[i] = elfSym{
+			Info:    e[4],
+			Section: elf.SectionIndex(binary.LittleEndian.Uint16(e[6:])),
+			Value:   binary.LittleEndian.Uint64(e[8:]),
+			Size:    binary.LittleEndian.Uint64(e[16:]),
+		}
+		if named == nil || named(e[4]) {
+			total += len(cString(strs, binary.LittleEndian.Uint32(e)))
+		}
+	}
+	// The names, in one string: a table of 100,000 symbols would
+	// otherwise be 100,000 allocations.
+	var arena strings.Builder
+	arena.Grow(total)
+	ends := make([]int32, 0, len(syms)) // end of each name read, in arena
+	for i := range syms {
+		if named == nil || named(syms[i].Info) {
+			arena.Write(cString(strs, binary.LittleEndian.Uint32(data[i*elf.Sym64Size:])))
+		}
+		ends = append(ends, int32(arena.Len()))
+	}
+	all := arena.String()
+	start := int32(0)
+	for i, end := range ends {
+		syms[i].Name, start = all[start:end], end
+	}
+	return syms, nil
+}
+
+// cString returns the NUL-terminated string at off in a string table, or
+// nothing if off is outside it or the string is not terminated (as
+// debug/elf reads names).
+func cString(tab []byte, off uint32) []byte {
+	if uint64(off) >= uint64(len(tab)) {
+		return nil
+	}
+	for end := int(off); end < len(tab); end++ {
+		if tab[end] == 0 {
+			return tab[off:end]
+		}
+	}
+	return nil
+}
+
+// elfSectionBytes returns the bytes of an ELF section: in place when r is a
+// memory mapping and the section is stored whole and uncompressed in the
+// file (done then gives its pages back), else read by debug/elf (done does
+// nothing).
+func elfSectionBytes(r io.ReaderAt, size int64, s *elf.Section) (data []byte, done func(), err error) {
+	v, ok := r.(viewer)
+	if ok && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0 && within(s.Offset, s.Size, uint64(size)) {
+		if p := v.view(int64(s.Offset), int64(s.Size)); p != nil {
+			return p, func() {
+				if rel, ok := r.(releaser); ok {
+					rel.release(int64(s.Offset), int64(s.Size))
+				}
+			}, nil
+		}
+	}
+	data, err = s.Data()
+	return data, func() {}, err
+}
+
+// checkVersions returns the error debug/elf's DynamicSymbols returns for
+// a damaged GNU version table (.gnu.version_d or .gnu.version_r entries
+// of an unknown version, or a definition without a name), nil for
+// tables it accepts: the dynamic symbols of such a file are not read.
+func checkVersions(f *elf.File) error {
+	if f.SectionByType(elf.SHT_GNU_VERSYM) == nil {
+		return nil
+	}
+	// The text of debug/elf's FormatError.
+	formatErr := func(off uint64, msg string, val any) error {
+		if val != nil {
+			msg += fmt.Sprintf(" '%v' ", val)
+		}
+		return fmt.Errorf("%sin record at byte %#x", msg, off)
+	}
+	if vd := f.SectionByType(elf.SHT_GNU_VERDEF); vd != nil {
+		d, _ := vd.Data()
+		for i := 0; i+20 <= len(d); {
+			if v := binary.LittleEndian.Uint16(d[i:]); v != 1 {
+				return formatErr(vd.Offset+uint64(i), "unexpected dynamic version", v)
+			}
+			if binary.LittleEndian.Uint16(d[i+6:]) == 0 {
+				return formatErr(vd.Offset+uint64(i), "dynamic version has no name", nil)
+			}
+			next := binary.LittleEndian.Uint32(d[i+16:])
+			if next == 0 {
+				break
+			}
+			i += int(next)
+		}
+	}
+	if vn := f.SectionByType(elf.SHT_GNU_VERNEED); vn != nil {
+		d, _ := vn.Data()
+		for i := 0; i+16 <= len(d); {
+			if v := binary.LittleEndian.Uint16(d[i:]); v != 1 {
+				return formatErr(vn.Offset+uint64(i), "unexpected dynamic need version", v)
+			}
+			next := binary.LittleEndian.Uint32(d[i+12:])
+			if next == 0 {
+				break
+			}
+			i += int(next)
+		}
+	}
+	return nil
+}
