@@ -329,6 +329,15 @@ func (rb *releaseBehind) done(lo, hi int) {
 	rb.upTo = next
 }
 
+// releaseAllCode gives back the file pages of all of b's code, if b is
+// mapped: after the matching, which reads code all over both images, and
+// before the classification, which reads little of it.
+func releaseAllCode(b *Binary) {
+	if r, ok := b.r.(releaser); ok {
+		releaseCode(b, r, 0, ^uint32(0))
+	}
+}
+
 // releaseCode gives back the file pages of the code in [lo, hi).
 func releaseCode(b *Binary, r releaser, lo, hi uint32) {
 	for _, s := range b.Sections {
