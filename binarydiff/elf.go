@@ -573,7 +573,6 @@ type elfFunc struct {
 	file      string // STT_FILE scope of a local symbol
 	local     bool
 	src       Source
-	ord       uint32 // place in the symbol tables, which breaks ties
 }
 
 // functions adds the functions of the symbol tables, then the .eh_frame
@@ -611,22 +610,10 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 			if rva == noRVA || !exec(rva) || s.Size >= 1<<32 {
 				continue
 			}
-			fs = append(fs, elfFunc{rva: rva, size: uint32(s.Size), name: s.Name, file: file, local: elf.ST_BIND(s.Info) == elf.STB_LOCAL, src: SourceSymbol, ord: uint32(len(fs))})
+			fs = append(fs, elfFunc{rva: rva, size: uint32(s.Size), name: s.Name, file: file, local: elf.ST_BIND(s.Info) == elf.STB_LOCAL, src: SourceSymbol})
 		}
 	}
-	// The first symbol at an address names it; a sized one wins. (The
-	// order of reading breaks ties: a stable sort, slower on 100,000
-	// symbols.)
-	slices.SortFunc(fs, func(x, y elfFunc) int {
-		if c := cmpU32(x.rva, y.rva); c != 0 {
-			return c
-		}
-		if c := cmpU32(y.size, x.size); c != 0 {
-			return c
-		}
-		return cmpU32(x.ord, y.ord)
-	})
-	fs = slices.CompactFunc(fs, func(x, y elfFunc) bool { return x.rva == y.rva })
+	fs = firstAtEachAddress(fs) // elfsyms.go
 	qualifyNames(fs)
 	// FDE ranges start where no symbol does: the addresses are distinct.
 	fs = append(fs, im.fdeFuncs(b, fs, exec)...)
@@ -661,30 +648,22 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 // qualifyNames makes duplicated names distinct: local functions get their
 // file scope, then every remaining duplicate an ordinal in address order.
 func qualifyNames(fs []elfFunc) {
-	count := make(map[string]int32, len(fs))
-	for _, f := range fs {
-		count[f.name]++
-	}
+	groups := sameNames(fs) // elfsyms.go
 	renamed := false
-	for i := range fs {
-		if fs[i].local && fs[i].file != "" && count[fs[i].name] > 1 {
-			fs[i].name = fs[i].file + ":" + fs[i].name
-			renamed = true
+	for _, g := range groups {
+		for _, i := range g {
+			if fs[i].local && fs[i].file != "" {
+				fs[i].name = fs[i].file + ":" + fs[i].name
+				renamed = true
+			}
 		}
 	}
 	if renamed {
-		clear(count)
-		for _, f := range fs {
-			count[f.name]++
-		}
+		groups = sameNames(fs)
 	}
-	seen := map[string]int32{}
-	for i := range fs {
-		if n := fs[i].name; count[n] > 1 {
-			seen[n]++
-			if seen[n] > 1 {
-				fs[i].name = fmt.Sprintf("%s#%d", n, seen[n])
-			}
+	for _, g := range groups {
+		for k, i := range g[1:] {
+			fs[i].name = fmt.Sprintf("%s#%d", fs[i].name, k+2)
 		}
 	}
 }

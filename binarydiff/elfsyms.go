@@ -1,12 +1,16 @@
 package binarydiff
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
+
+	"github.com/zeebo/xxh3"
 )
 
 // elfSym is one entry of an ELF symbol table: what binarydiff reads of an
@@ -90,12 +94,81 @@ func cString(tab []byte, off uint32) []byte {
 	if uint64(off) >= uint64(len(tab)) {
 		return nil
 	}
-	for end := int(off); end < len(tab); end++ {
-		if tab[end] == 0 {
-			return tab[off:end]
-		}
+	if n := bytes.IndexByte(tab[off:], 0); n >= 0 {
+		return tab[off : int(off)+n]
 	}
 	return nil
+}
+
+// firstAtEachAddress keeps, of the function symbols fs (in the order of
+// the symbol tables) at each address, the first of the largest size, and
+// returns them sorted by address. It sorts compact keys, not the symbols:
+// a table has 100,000 of them.
+func firstAtEachAddress(fs []elfFunc) []elfFunc {
+	keys := make([]uint64, len(fs)) // address, then place in fs
+	for i := range fs {
+		keys[i] = uint64(fs[i].rva)<<32 | uint64(i)
+	}
+	keys = radixSort(keys, 32, 64) // stable: by place within an address
+	out := make([]elfFunc, 0, len(fs))
+	for k := 0; k < len(keys); {
+		best := uint32(keys[k])
+		j := k + 1
+		for ; j < len(keys) && keys[j]>>32 == keys[k]>>32; j++ {
+			if i := uint32(keys[j]); fs[i].size > fs[best].size {
+				best = i
+			}
+		}
+		out = append(out, fs[best])
+		k = j
+	}
+	return out
+}
+
+// sameNames returns the places in fs of the names found more than once,
+// a group per name, each in increasing order. It groups by a hash of the
+// names, sorted, rather than by a map from names: a large C++ library has
+// 100,000 long ones.
+func sameNames(fs []elfFunc) [][]int {
+	ib := bits.Len(uint(len(fs)))
+	keys := make([]uint64, len(fs)) // hash bits, then place in fs
+	for i := range fs {
+		keys[i] = xxh3.HashString(fs[i].name)<<ib | uint64(i)
+	}
+	keys = radixSort(keys, ib, 64) // stable: by place within a hash
+	var groups [][]int
+	for k := 0; k < len(keys); {
+		j := k + 1
+		for j < len(keys) && keys[j]>>ib == keys[k]>>ib {
+			j++
+		}
+		if j-k == 1 {
+			k = j
+			continue
+		}
+		// Equal hashes: the names are equal but for a rare collision.
+		var rest []int
+		for _, key := range keys[k:j] {
+			rest = append(rest, int(key&(1<<ib-1)))
+		}
+		for len(rest) > 1 {
+			name := fs[rest[0]].name
+			var same, other []int
+			for _, i := range rest {
+				if fs[i].name == name {
+					same = append(same, i)
+				} else {
+					other = append(other, i)
+				}
+			}
+			if len(same) > 1 {
+				groups = append(groups, same)
+			}
+			rest = other
+		}
+		k = j
+	}
+	return groups
 }
 
 // elfSectionBytes returns the bytes of an ELF section: in place when r is a

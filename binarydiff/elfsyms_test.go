@@ -8,9 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // mappedBytes is an in-memory image that lends its bytes and records what
@@ -213,4 +216,69 @@ func FuzzReadSymbols(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, p []byte) { checkSymbols(t, p) })
+}
+
+// TestELFNamesProperty checks firstAtEachAddress and qualifyNames against
+// their definitions, written with a stable sort and maps: on any symbols
+// (few addresses, names and files, so that they collide), the same
+// functions with the same names.
+func TestELFNamesProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 300).Draw(t, "n")
+		fs := make([]elfFunc, n)
+		for i := range fs {
+			fs[i] = elfFunc{
+				rva:   uint32(rapid.IntRange(0, 40).Draw(t, "rva")),
+				size:  uint32(rapid.IntRange(0, 3).Draw(t, "size")),
+				name:  rapid.SampledFrom([]string{"", "a", "b", "a#2", "x.c:a", "main"}).Draw(t, "name"),
+				file:  rapid.SampledFrom([]string{"", "x.c", "y.c"}).Draw(t, "file"),
+				local: rapid.Bool().Draw(t, "local"),
+			}
+		}
+		want := slices.Clone(fs)
+		slices.SortStableFunc(want, func(x, y elfFunc) int {
+			if c := cmpU32(x.rva, y.rva); c != 0 {
+				return c
+			}
+			return cmpU32(y.size, x.size)
+		})
+		want = slices.CompactFunc(want, func(x, y elfFunc) bool { return x.rva == y.rva })
+		got := firstAtEachAddress(fs)
+		if !slices.Equal(got, want) {
+			t.Fatalf("first at each address:\n got %v\nwant %v", got, want)
+		}
+		qualifyNamesByMaps(want)
+		qualifyNames(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("qualified names:\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+// qualifyNamesByMaps is qualifyNames as defined: local functions whose
+// name is not unique get their file scope, then every remaining duplicate
+// an ordinal in address order.
+func qualifyNamesByMaps(fs []elfFunc) {
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.name]++
+	}
+	for i := range fs {
+		if count[fs[i].name] > 1 && fs[i].local && fs[i].file != "" {
+			fs[i].name = fs[i].file + ":" + fs[i].name
+		}
+	}
+	clear(count)
+	for _, f := range fs {
+		count[f.name]++
+	}
+	seen := map[string]int{}
+	for i := range fs {
+		if n := fs[i].name; count[n] > 1 {
+			seen[n]++
+			if seen[n] > 1 {
+				fs[i].name = fmt.Sprintf("%s#%d", n, seen[n])
+			}
+		}
+	}
 }
