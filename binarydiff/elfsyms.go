@@ -55,6 +55,8 @@ func readSymbols(r io.ReaderAt, size int64, f *elf.File, typ elf.SectionType, na
 	defer strDone()
 	data = data[elf.Sym64Size:] // the first entry is all zeros
 	syms := make([]elfSym, len(data)/elf.Sym64Size)
+	type span struct{ off, n uint32 } // a name read, in strs
+	spans := make([]span, len(syms))
 	total := 0
 	for i := range syms {
 		e := data[i*elf.Sym64Size : (i+1)*elf.Sym64Size]
@@ -65,24 +67,31 @@ func readSymbols(r io.ReaderAt, size int64, f *elf.File, typ elf.SectionType, na
 			Size:    binary.LittleEndian.Uint64(e[16:]),
 		}
 		if named == nil || named(e[4]) {
-			total += len(cString(strs, binary.LittleEndian.Uint32(e)))
+			if name := cString(strs, binary.LittleEndian.Uint32(e)); len(name) > 0 {
+				spans[i], total = span{binary.LittleEndian.Uint32(e), uint32(len(name))}, total+len(name)
+			}
 		}
+	}
+	if total > len(strs) {
+		// Names read more than once (damage: every symbol can name the
+		// longest string): one copy of the table holds them all, where
+		// a copy per name would not be bounded by the file.
+		all := string(strs)
+		for i, sp := range spans {
+			syms[i].Name = all[sp.off : sp.off+sp.n]
+		}
+		return syms, nil
 	}
 	// The names, in one string: a table of 100,000 symbols would
 	// otherwise be 100,000 allocations.
 	var arena strings.Builder
 	arena.Grow(total)
-	ends := make([]int32, 0, len(syms)) // end of each name read, in arena
-	for i := range syms {
-		if named == nil || named(syms[i].Info) {
-			arena.Write(cString(strs, binary.LittleEndian.Uint32(data[i*elf.Sym64Size:])))
-		}
-		ends = append(ends, int32(arena.Len()))
+	for _, sp := range spans {
+		arena.Write(strs[sp.off : sp.off+sp.n])
 	}
-	all := arena.String()
-	start := int32(0)
-	for i, end := range ends {
-		syms[i].Name, start = all[start:end], end
+	all, at := arena.String(), uint32(0)
+	for i, sp := range spans {
+		syms[i].Name, at = all[at:at+sp.n], at+sp.n
 	}
 	return syms, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +216,7 @@ func FuzzReadSymbols(f *testing.F) {
 			f.Add(p)
 		}
 	}
+	f.Add(symbolsELF(30, 40))
 	f.Fuzz(func(t *testing.T, p []byte) { checkSymbols(t, p) })
 }
 
@@ -281,4 +283,73 @@ func qualifyNamesByMaps(fs []elfFunc) {
 			}
 		}
 	}
+}
+
+// TestReadSymbolsRepeatedNames checks that a symbol table whose every
+// entry names the same long string (as damage can make it) costs memory
+// bounded by the file, not by symbols × string, and reads as debug/elf
+// reads it.
+func TestReadSymbolsRepeatedNames(t *testing.T) {
+	const n, l = 4000, 4000 // symbols, bytes of the one name
+	q := symbolsELF(n, l)
+	checkSymbols(t, q)
+	f, err := elf.NewFile(bytes.NewReader(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mappedBytes{Reader: bytes.NewReader(q), p: q}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	syms, err := readSymbols(m, int64(len(q)), f, elf.SHT_SYMTAB, nil)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(syms) != n || len(syms[n-1].Name) != l {
+		t.Fatalf("%d symbols (want %d), error %v", len(syms), n, err)
+	}
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(64*n+len(q)+64<<10); got > limit {
+		t.Errorf("%d symbols naming one %d-byte string: %d bytes allocated, want at most %d", n, l, got, limit)
+	}
+}
+
+// symbolsELF returns an ELF64 x86-64 file holding only a symbol table of
+// n functions, all named by the one l-byte string of its string table.
+func symbolsELF(n, l int) []byte {
+	le := binary.LittleEndian
+	symOff := 64
+	strOff := symOff + (n+1)*elf.Sym64Size
+	shstr := "\x00.symtab\x00.strtab\x00.shstrtab\x00"
+	shstrOff := strOff + l + 2
+	shOff := (shstrOff + len(shstr) + 7) &^ 7
+	p := make([]byte, shOff+4*64)
+	copy(p, "\x7fELF\x02\x01\x01")
+	le.PutUint16(p[16:], uint16(elf.ET_DYN))
+	le.PutUint16(p[18:], uint16(elf.EM_X86_64))
+	le.PutUint32(p[20:], 1)
+	le.PutUint64(p[40:], uint64(shOff))
+	le.PutUint16(p[52:], 64)
+	le.PutUint16(p[54:], 56)
+	le.PutUint16(p[58:], 64)
+	le.PutUint16(p[60:], 4)
+	le.PutUint16(p[62:], 3)
+	for i := 1; i <= n; i++ {
+		e := p[symOff+i*elf.Sym64Size:]
+		le.PutUint32(e, 1)
+		e[4] = byte(elf.STB_GLOBAL)<<4 | byte(elf.STT_FUNC)
+	}
+	for i := range l {
+		p[strOff+1+i] = 'A'
+	}
+	copy(p[shstrOff:], shstr)
+	header := func(i int, name uint32, typ elf.SectionType, off, size int, link uint32, entsize uint64) {
+		h := p[shOff+64*i:]
+		le.PutUint32(h, name)
+		le.PutUint32(h[4:], uint32(typ))
+		le.PutUint64(h[0x18:], uint64(off))
+		le.PutUint64(h[0x20:], uint64(size))
+		le.PutUint32(h[0x28:], link)
+		le.PutUint64(h[0x38:], entsize)
+	}
+	header(1, 1, elf.SHT_SYMTAB, symOff, (n+1)*elf.Sym64Size, 2, elf.Sym64Size)
+	header(2, 9, elf.SHT_STRTAB, strOff, l+2, 0, 0)
+	header(3, 17, elf.SHT_STRTAB, shstrOff, len(shstr), 0, 0)
+	return p
 }
