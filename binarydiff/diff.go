@@ -67,6 +67,8 @@ func Diff(ctx context.Context, old, new *Binary, opts Options) (_ *Result, err e
 		res.Sections, secErr = diffSections(ctx, old, new, opts.Workers)
 	}, func() {
 		if matchErr = m.run(); matchErr == nil {
+			releaseAllCode(old)
+			releaseAllCode(new)
 			res.Functions = m.classify()
 			keepAnchors(res, m.anchors)
 			m.progress("classify")

@@ -212,20 +212,25 @@ func (d *discovery) split() (sized, open []candidate) {
 
 // sorted returns the candidates sorted by RVA, those of one RVA in the
 // order they were added. Sources add in runs of their own order, most of
-// them sorted (pdata, symbols, pclntab), so a natural merge sort, which
-// halves the number of sorted runs each pass, takes one or two passes.
+// them sorted (pdata, symbols, pclntab), which sortRuns merges.
 func (d *discovery) sorted() []candidate {
-	a := d.cands
+	return sortRuns(d.cands, func(c *candidate) uint32 { return c.rva })
+}
+
+// sortRuns sorts a by key, stably, when it is made of a few runs already
+// sorted: a natural merge sort, which halves the number of runs each pass,
+// takes one or two passes. It may return a different slice than a.
+func sortRuns[T any](a []T, key func(*T) uint32) []T {
 	var runs []int // where each sorted run of a ends
 	for i := 1; i <= len(a); i++ {
-		if i == len(a) || a[i].rva < a[i-1].rva {
+		if i == len(a) || key(&a[i]) < key(&a[i-1]) {
 			runs = append(runs, i)
 		}
 	}
 	if len(runs) <= 1 {
 		return a
 	}
-	tmp := prefault(make([]candidate, len(a)))
+	tmp := prefault(make([]T, len(a)))
 	for len(runs) > 1 {
 		next := runs[:0]
 		lo := 0
@@ -235,7 +240,7 @@ func (d *discovery) sorted() []candidate {
 				next = append(next, runs[k])
 				break
 			}
-			mergeCandidates(tmp[lo:runs[k+1]], a[lo:runs[k]], a[runs[k]:runs[k+1]])
+			mergeRuns(tmp[lo:runs[k+1]], a[lo:runs[k]], a[runs[k]:runs[k+1]], key)
 			lo = runs[k+1]
 			next = append(next, lo)
 		}
@@ -245,12 +250,12 @@ func (d *discovery) sorted() []candidate {
 	return a
 }
 
-// mergeCandidates merges the sorted x and y into out, x first among equal
-// RVAs (stably).
-func mergeCandidates(out, x, y []candidate) {
+// mergeRuns merges the sorted x and y into out, x first among equal keys
+// (stably).
+func mergeRuns[T any](out, x, y []T, key func(*T) uint32) {
 	i, j := 0, 0
 	for k := range out {
-		if j == len(y) || i < len(x) && x[i].rva <= y[j].rva {
+		if j == len(y) || i < len(x) && key(&x[i]) <= key(&y[j]) {
 			out[k] = x[i]
 			i++
 		} else {
@@ -433,14 +438,20 @@ func (c *coverage) reset(funcs []Function) {
 	for i := range funcs {
 		n += len(funcs[i].Fragments)
 	}
+	// The functions come in a few sorted runs (see discovery.run), the
+	// fragments after them: they are sorted apart, then merged in.
 	c.ranges = slices.Grow(c.ranges[:0], n)
 	for i := range funcs {
 		c.ranges = append(c.ranges, covRange{Range{funcs[i].RVA, funcs[i].Size}, &funcs[i]})
+	}
+	bodies := len(c.ranges)
+	for i := range funcs {
 		for _, f := range funcs[i].Fragments {
 			c.ranges = append(c.ranges, covRange{Range: f})
 		}
 	}
-	slices.SortFunc(c.ranges, func(x, y covRange) int { return cmpU32(x.RVA, y.RVA) })
+	slices.SortFunc(c.ranges[bodies:], func(x, y covRange) int { return cmpU32(x.RVA, y.RVA) })
+	c.ranges = sortRuns(c.ranges, func(r *covRange) uint32 { return r.RVA })
 	c.starts.build(len(c.ranges), func(i int) uint32 { return c.ranges[i].RVA })
 }
 

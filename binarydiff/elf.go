@@ -50,8 +50,8 @@ type elfImage struct {
 	base   uint64   // lowest PT_LOAD address, page aligned (0 for ET_REL)
 	rel    bool     // ET_REL: addresses are synthetic
 	secRVA []uint32 // per section index: RVA, or noRVA
-	syms   []elf.Symbol
-	dsyms  []elf.Symbol
+	syms   []elfSym // .symtab; of a linked file, only function and file names are read
+	dsyms  []elfSym
 	stubs  map[string]uint32 // undefined symbol → stub RVA (ET_REL)
 	slots  map[string]uint32 // undefined symbol → slot RVA (ET_REL)
 	// absRelocs are the RVAs of 64-bit absolute addresses: R_X86_64_64
@@ -94,8 +94,18 @@ func newELFImage(r io.ReaderAt, size int64) (im *elfImage, err error) {
 	}
 	im = &elfImage{f: f, size: size, rel: f.Type == elf.ET_REL}
 	var err1, err2 error
-	im.syms, err1 = f.Symbols()
-	im.dsyms, err2 = f.DynamicSymbols()
+	// Read in place (elfsyms.go): debug/elf's Symbols and DynamicSymbols
+	// copy the tables, then every name, then version strings.
+	named := func(info byte) bool {
+		t := elf.ST_TYPE(info)
+		return im.rel || t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC || t == elf.STT_FILE
+	}
+	im.syms, err1 = readSymbols(r, size, f, elf.SHT_SYMTAB, named)
+	if im.dsyms, err2 = readSymbols(r, size, f, elf.SHT_DYNSYM, nil); err2 == nil {
+		if err2 = checkVersions(f); err2 != nil {
+			im.dsyms = nil
+		}
+	}
 	// An absent table is normal (stripped, static); an unreadable one is
 	// damage: its functions are lost, and the image must say so.
 	if err1 != nil && !errors.Is(err1, elf.ErrNoSymbols) {
@@ -188,7 +198,7 @@ func (im *elfImage) segmentAddr(s *elf.Section) (uint64, bool) {
 }
 
 // rva converts a symbol's value to an RVA, or noRVA.
-func (im *elfImage) symRVA(s elf.Symbol) uint32 {
+func (im *elfImage) symRVA(s elfSym) uint32 {
 	if s.Section == elf.SHN_UNDEF || s.Section >= elf.SHN_LORESERVE || int(s.Section) >= len(im.secRVA) {
 		return noRVA
 	}
@@ -621,12 +631,24 @@ type elfFunc struct {
 // functions adds the functions of the symbol tables, then the .eh_frame
 // FDEs no symbol covers, then (for a relocatable object) the stubs.
 func (im *elfImage) functions(b *Binary, d *discovery) {
-	var fs []elfFunc
 	exec := func(rva uint32) bool {
 		s := b.Section(rva)
 		return s != nil && s.Flags&SectionExec != 0
 	}
-	for _, tab := range [][]elf.Symbol{im.syms, im.dsyms} {
+	isFunc := func(s *elfSym) bool {
+		t := elf.ST_TYPE(s.Info)
+		return t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC
+	}
+	n := 0
+	for _, tab := range [][]elfSym{im.syms, im.dsyms} {
+		for i := range tab {
+			if isFunc(&tab[i]) {
+				n++
+			}
+		}
+	}
+	fs := make([]elfFunc, 0, n)
+	for _, tab := range [][]elfSym{im.syms, im.dsyms} {
 		file := ""
 		for _, s := range tab {
 			t := elf.ST_TYPE(s.Info)
@@ -644,17 +666,11 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 			fs = append(fs, elfFunc{rva: rva, size: uint32(s.Size), name: s.Name, file: file, local: elf.ST_BIND(s.Info) == elf.STB_LOCAL, src: SourceSymbol})
 		}
 	}
-	// The first symbol at an address names it; a sized one wins.
-	slices.SortStableFunc(fs, func(x, y elfFunc) int {
-		if c := cmpU32(x.rva, y.rva); c != 0 {
-			return c
-		}
-		return cmpU32(y.size, x.size)
-	})
-	fs = slices.CompactFunc(fs, func(x, y elfFunc) bool { return x.rva == y.rva })
+	fs = firstAtEachAddress(fs) // elfsyms.go
 	qualifyNames(fs)
+	// FDE ranges start where no symbol does: the addresses are distinct.
 	fs = append(fs, im.fdeFuncs(b, fs, exec)...)
-	slices.SortStableFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
+	slices.SortFunc(fs, func(x, y elfFunc) int { return cmpU32(x.rva, y.rva) })
 	// An FDE range reaching into a symbol's function is clipped to it,
 	// not allowed to turn the symbol into a label.
 	for i := 0; i+1 < len(fs); i++ {
@@ -685,26 +701,22 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 // qualifyNames makes duplicated names distinct: local functions get their
 // file scope, then every remaining duplicate an ordinal in address order.
 func qualifyNames(fs []elfFunc) {
-	count := map[string]int{}
-	for _, f := range fs {
-		count[f.name]++
-	}
-	for i := range fs {
-		if count[fs[i].name] > 1 && fs[i].local && fs[i].file != "" {
-			fs[i].name = fs[i].file + ":" + fs[i].name
+	groups := sameNames(fs) // elfsyms.go
+	renamed := false
+	for _, g := range groups {
+		for _, i := range g {
+			if fs[i].local && fs[i].file != "" {
+				fs[i].name = fs[i].file + ":" + fs[i].name
+				renamed = true
+			}
 		}
 	}
-	clear(count)
-	for _, f := range fs {
-		count[f.name]++
+	if renamed {
+		groups = sameNames(fs)
 	}
-	seen := map[string]int{}
-	for i := range fs {
-		if n := fs[i].name; count[n] > 1 {
-			seen[n]++
-			if seen[n] > 1 {
-				fs[i].name = fmt.Sprintf("%s#%d", n, seen[n])
-			}
+	for _, g := range groups {
+		for k, i := range g[1:] {
+			fs[i].name = fmt.Sprintf("%s#%d", fs[i].name, k+2)
 		}
 	}
 }

@@ -325,20 +325,37 @@ func (rb *releaseBehind) done(lo, hi int) {
 	if next-rb.upTo < releaseStep && next != ^uint32(0) {
 		return
 	}
-	for _, s := range rb.b.Sections {
-		if s.Flags&SectionExec == 0 {
-			continue
-		}
-		lo, hi := max(rb.upTo, s.RVA), min(next, s.RVA+s.FileSize)
-		if lo < hi {
-			rb.r.release(s.Offset+int64(lo-s.RVA), int64(hi-lo))
-		}
-	}
+	releaseCode(rb.b, rb.r, rb.upTo, next)
 	rb.upTo = next
 }
 
+// releaseAllCode gives back the file pages of all of b's code, if b is
+// mapped: after the matching, which reads code all over both images, and
+// before the classification, which reads little of it.
+func releaseAllCode(b *Binary) {
+	if r, ok := b.r.(releaser); ok {
+		releaseCode(b, r, 0, ^uint32(0))
+	}
+}
+
+// releaseCode gives back the file pages of the code in [lo, hi).
+func releaseCode(b *Binary, r releaser, lo, hi uint32) {
+	for _, s := range b.Sections {
+		if s.Flags&SectionExec == 0 {
+			continue
+		}
+		if lo, hi := max(lo, s.RVA), min(hi, s.RVA+s.FileSize); lo < hi {
+			r.release(s.Offset+int64(lo-s.RVA), int64(hi-lo))
+		}
+	}
+}
+
 // computeFeatures computes the secondary features of functions idx of b
-// into out[k] for idx[k], with a bounded pool of workers.
+// into out[k] for idx[k], with a bounded pool of workers. A batch of
+// scattered functions (those the exact passes left unpaired: a third of
+// a large C++ library with names ignored) maps in most of the code, a
+// page and the pages around it for each function, so a large batch gives
+// back the code it spanned when it is done (see releaseBehind).
 func computeFeatures(b *Binary, idx []int, out []features, workers int) {
 	parallel(len(idx), workers, true, func(s *scratch, k int) {
 		f := b.Functions[idx[k]] // a copy: sizes are final
@@ -346,6 +363,21 @@ func computeFeatures(b *Binary, idx []int, out []features, workers int) {
 		b.code.fingerprint(b, &f, 0, s, &fp)
 		out[k] = s.ft
 	}, nil)
+	r, ok := b.r.(releaser)
+	if !ok {
+		return
+	}
+	lo, hi, n := ^uint32(0), uint32(0), uint64(0)
+	for _, i := range idx {
+		f := &b.Functions[i]
+		lo, hi, n = min(lo, f.RVA), max(hi, f.RVA+f.Size), n+uint64(f.Size)
+		for _, fr := range f.Fragments {
+			lo, hi, n = min(lo, fr.RVA), max(hi, fr.End()), n+uint64(fr.Size)
+		}
+	}
+	if n >= releaseStep {
+		releaseCode(b, r, lo, hi)
+	}
 }
 
 // chunkSize is how many consecutive items a worker of parallel takes at

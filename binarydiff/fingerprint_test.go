@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"syscall"
@@ -123,7 +124,19 @@ func TestFingerprintModesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range map[string]*Binary{"fixture": fxOpen(t, fxV1), "generated": gen} {
+	bins := map[string]*Binary{"fixture": fxOpen(t, fxV1), "generated": gen}
+	// Real toolchains' code when the corpus is at hand (see
+	// binarydiff/corpus): MinGW puts relocated pointer tables in code, a
+	// GCC shared object, and a Go program decoded in 32-bit mode.
+	for _, name := range corpusImages(t, "libvips-dll-0.35.6", "duckdb-node-linux-1.5.6", "go1.22.12-windows-386-exe-v1") {
+		b, err := Open(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		bins[filepath.Base(name)] = b
+	}
+	for name, b := range bins {
 		plain, full := &scratch{}, &scratch{full: true}
 		for i := range b.Functions {
 			f := b.Functions[i]
@@ -142,3 +155,26 @@ func TestFingerprintModesAgree(t *testing.T) {
 		}
 	}
 }
+
+// corpusImages returns the paths of the named files of the real-world
+// corpus cache (binarydiff/corpus/fetch.sh fills it) that are there, none
+// with -short.
+func corpusImages(t *testing.T, names ...string) []string {
+	dir := os.Getenv("PATCHMODEL_CORPUS_CACHE")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "patchmodel-corpus")
+	}
+	var out []string
+	for _, n := range names {
+		if p := filepath.Join(dir, "files", n); !testing.Short() && fileExists(p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) < len(names) {
+		t.Logf("%d of %d corpus images in %s (binarydiff/corpus/fetch.sh fetches them)", len(out), len(names), dir)
+	}
+	return out
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -81,20 +81,31 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 			if ptr {
 				in = x86.Inst{Len: uint8(psz)}
 			} else {
-				x86.DecodeInto(&in, code[off:end], m32)
-				if !full && in.Kind == x86.Plain && in.RelSize == 0 && !in.RIP && (len(relocs) == 0 || relocs[0] >= pc+uint32(in.Len)) {
+				if !full {
 					// Most instructions: no address operand, no relocation,
 					// no transfer of control. They only extend the pending
-					// run of plain instructions, as below, taken here
-					// without the general handling.
-					fp.insns++
-					setBit(starts, off)
-					if runLo == runHi {
-						runLo = off
+					// run of plain instructions, as below, taken here by a
+					// loop of their own, which stops before the next
+					// relocation or at the first other instruction, decoded
+					// into in.
+					stop := end
+					if len(relocs) > 0 && relocs[0]-r.RVA < end-base {
+						stop = base + (relocs[0] - r.RVA)
 					}
-					off += uint32(in.Len)
-					runHi = off
-					continue
+					if next, n := plainRun(code, off, end, stop, m32, starts, &in); n > 0 {
+						fp.insns += n
+						if runLo == runHi {
+							runLo = off
+						}
+						off, runHi = next, next
+						if in.Len == 0 {
+							continue
+						}
+						pc = r.RVA + (off - base)
+					}
+				}
+				if in.Len == 0 {
+					x86.DecodeInto(&in, code[off:end], m32)
 				}
 				if len(relocs) > 0 && relocs[0] < pc+uint32(in.Len) && relocs[0]+psz > pc+uint32(in.Len) {
 					// At least one byte: a pointer at pc that does not fit in
@@ -256,6 +267,25 @@ func fingerprintX86(b *Binary, f *Function, limit uint32, s *scratch, fp *finger
 		ft.mnem = mix64(mnem)
 	}
 	s.shape(fp, jccIntra, jccOut, jmpIntra)
+}
+
+// plainRun decodes code[off:end] up to stop while the instructions are
+// plain (see fingerprintX86) and end at or before stop, marking their
+// starts. It returns where it stopped and how many it took; in holds the
+// instruction at that offset, decoded, or has Len 0 if it reached stop.
+func plainRun(code []byte, off, end, stop uint32, m32 bool, starts []uint64, in *x86.Inst) (uint32, uint32) {
+	n := uint32(0)
+	for off < end && off < stop {
+		x86.DecodeInto(in, code[off:end], m32)
+		if in.Kind != x86.Plain || in.RelSize != 0 || in.RIP || off+uint32(in.Len) > stop {
+			return off, n
+		}
+		setBit(starts, off)
+		off += uint32(in.Len)
+		n++
+	}
+	in.Len = 0
+	return off, n
 }
 
 // readPtr reads a little-endian pointer of size bytes (4 or 8).
