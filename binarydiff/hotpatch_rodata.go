@@ -345,7 +345,7 @@ func (h *assessor) mutableTarget(s *Section, changed []ByteRange) (string, bool)
 			if !h.readRVA(h.new, buf[:ps], rva) {
 				continue
 			}
-			v := leUint(buf[:ps])
+			v := h.new.pointerIn(rva, buf[:ps])
 			if v < h.new.ImageBase || v-h.new.ImageBase >= 1<<32 {
 				continue
 			}

@@ -1099,7 +1099,7 @@ func (h *assessor) removed() error {
 		if p == nil {
 			continue
 		}
-		v := leUint(p)
+		v := old.pointerIn(rva, p)
 		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
 			continue
 		}
