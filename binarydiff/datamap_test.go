@@ -49,6 +49,22 @@ func TestFastShared(t *testing.T) {
 // bytes (with repeats, so that some words are not unique) at every rate
 // sampleRate returns.
 func TestUniqueWordsPicks(t *testing.T) {
+	// Large inputs, which the random ones seldom are: every position of a
+	// block of the picking loop, and its tail, is checked.
+	x := uint64(7)
+	for _, alphabet := range []uint64{2, 8, 256} {
+		b := make([]byte, 20000)
+		for i := range b {
+			x = x*6364136223846793005 + 1442695040888963407
+			b[i] = byte(x >> 33 % alphabet)
+		}
+		for rate := uint(3); rate <= 6; rate++ {
+			skip := []ByteRange{{Off: 3000, Size: 100}, {Off: 9001, Size: 7}}
+			if got, want := uniqueWordsIn(b, outside(5, len(b)-3, skip), rate), uniqueWordsDef(b, 5, len(b)-3, skip, rate); !slices.Equal(got, want) {
+				t.Fatalf("alphabet %d, rate %d: uniqueWordsIn has %d words, its definition %d", alphabet, rate, len(got), len(want))
+			}
+		}
+	}
 	rapid.Check(t, func(t *rapid.T) {
 		b := rapid.SliceOfN(rapid.ByteRange(0, 7), 0, 4096).Draw(t, "b")
 		if rapid.Bool().Draw(t, "wide") {
@@ -64,29 +80,36 @@ func TestUniqueWordsPicks(t *testing.T) {
 			skip = append(skip, r)
 			off = int(r.Off+r.Size) + 1
 		}
-		skipped := func(i int) bool {
-			return slices.ContainsFunc(skip, func(r ByteRange) bool { return i < int(r.Off+r.Size) && int(r.Off) < i+8 })
-		}
-		count := map[uint64]int{}
-		var keys []uint64
-		for i := lo; i+8 <= hi; i++ {
-			if picks(b[i], b[i+1], rate) && !skipped(i) {
-				h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
-				count[h]++
-				keys = append(keys, h<<wordPosBits|uint64(i))
-			}
-		}
-		var want []uint64
-		for _, k := range keys {
-			if count[k>>wordPosBits] == 1 {
-				want = append(want, k)
-			}
-		}
-		slices.Sort(want)
-		if got := uniqueWordsIn(b, outside(lo, hi, skip), rate); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+		if got, want := uniqueWordsIn(b, outside(lo, hi, skip), rate), uniqueWordsDef(b, lo, hi, skip, rate); !slices.Equal(got, want) && len(got)+len(want) > 0 {
 			t.Fatalf("uniqueWordsIn(rate %d, outside %v) = %x, want %x", rate, skip, got, want)
 		}
 	})
+}
+
+// uniqueWordsDef is uniqueWordsIn by its definition: the sampled words of
+// b[lo:hi] that overlap no range of skip, whose hash occurs once among
+// them, sorted.
+func uniqueWordsDef(b []byte, lo, hi int, skip []ByteRange, rate uint) []uint64 {
+	skipped := func(i int) bool {
+		return slices.ContainsFunc(skip, func(r ByteRange) bool { return i < int(r.Off+r.Size) && int(r.Off) < i+8 })
+	}
+	count := map[uint64]int{}
+	var keys []uint64
+	for i := lo; i+8 <= hi; i++ {
+		if picks(b[i], b[i+1], rate) && !skipped(i) {
+			h := mix64(binary.LittleEndian.Uint64(b[i:])) >> wordPosBits
+			count[h]++
+			keys = append(keys, h<<wordPosBits|uint64(i))
+		}
+	}
+	var want []uint64
+	for _, k := range keys {
+		if count[k>>wordPosBits] == 1 {
+			want = append(want, k)
+		}
+	}
+	slices.Sort(want)
+	return want
 }
 
 // TestOutside checks outside against its definition: the positions of
@@ -122,4 +145,19 @@ func TestOutside(t *testing.T) {
 			t.Fatalf("outside(%d, %d, %v) = %v", lo, hi, skip, outside(lo, hi, skip))
 		}
 	})
+}
+
+// BenchmarkUniqueWords measures uniqueWordsIn over 4 MB of data words
+// and strings at the sampling rate of a 24 MB section (gopls.exe's .rdata is 16 MB).
+func BenchmarkUniqueWords(b *testing.B) {
+	p := make([]byte, 4<<20)
+	x := uint64(1)
+	for i := 0; i+8 <= len(p); i += 8 {
+		x = x*6364136223846793005 + 1442695040888963407
+		binary.LittleEndian.PutUint64(p[i:], x>>(x>>61)) // words of varied width, many with zero bytes
+	}
+	b.SetBytes(int64(len(p)))
+	for range b.N {
+		uniqueWordsIn(p, [][2]int{{0, len(p)}}, sampleRate(24<<20))
+	}
 }

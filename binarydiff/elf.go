@@ -518,7 +518,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 			case elf.R_X86_64_RELATIVE, elf.R_X86_64_64:
 				im.absRelocs = append(im.absRelocs, rva)
 				if typ == elf.R_X86_64_RELATIVE {
-					vals = append(vals, slotVal{rva, im.base + addend})
+					vals = append(vals, slotVal{rva, addend}) // B+A, B the load bias: 0 at the link-time addresses
 				} else if i := int(info >> 32); i > 0 && i <= len(im.dsyms) && im.dsyms[i-1].Value != 0 {
 					vals = append(vals, slotVal{rva, im.dsyms[i-1].Value + addend})
 				}

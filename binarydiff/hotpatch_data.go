@@ -349,7 +349,7 @@ func (h *assessor) pointersChanged(al *dataAlign, lo, hi uint32) []uint32 {
 		if op == nil || np == nil {
 			continue
 		}
-		ov, nv := leUint(op), leUint(np)
+		ov, nv := h.old.pointerIn(os.RVA+uint32(o), op), h.new.pointerIn(ns.RVA+n, np)
 		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
 			continue
 		}
@@ -842,7 +842,7 @@ func (h *assessor) throughPointers(spans []span) {
 		if p == nil {
 			continue
 		}
-		v := leUint(p)
+		v := b.pointerIn(r, p)
 		if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
 			continue
 		}
@@ -1109,7 +1109,7 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 		if op == nil || np == nil {
 			continue
 		}
-		ov, nv := leUint(op), leUint(np)
+		ov, nv := h.old.pointerIn(os.RVA+oo, op), h.new.pointerIn(ns.RVA+no, np)
 		if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
 			if ov-h.old.ImageBase != nv-h.new.ImageBase {
 				out = append(out, oo)
@@ -1121,6 +1121,14 @@ func (h *assessor) retargeted(os, ns *Section) []uint32 {
 		}
 	}
 	return out
+}
+
+// pointerIn returns the pointer the loader leaves in the slot at rva,
+// whose file bytes are p: the file's word, unless a relocation gives the
+// slot another value (an ELF linker such as LLVM lld may leave the slot
+// of an R_X86_64_RELATIVE relocation zero, its value in the addend).
+func (b *Binary) pointerIn(rva uint32, p []byte) uint64 {
+	return b.relocatedPointer(rva, leUint(p))
 }
 
 func leUint(p []byte) uint64 {

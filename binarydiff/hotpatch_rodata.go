@@ -11,6 +11,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // refIndex lists the addresses in one section of the new image that
@@ -345,12 +346,13 @@ func (h *assessor) mutableTarget(s *Section, changed []ByteRange) (string, bool)
 			if !h.readRVA(h.new, buf[:ps], rva) {
 				continue
 			}
-			v := leUint(buf[:ps])
+			v := h.new.pointerIn(rva, buf[:ps])
 			if v < h.new.ImageBase || v-h.new.ImageBase >= 1<<32 {
 				continue
 			}
 			t := h.section(h.new, uint32(v-h.new.ImageBase))
-			if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 {
+			// RELRO sections (.data.rel.ro*) are read-only once relocated.
+			if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 && !strings.HasPrefix(t.Name, ".data.rel.ro") {
 				return fmt.Sprintf("%s+%#x", t.Name, uint32(v-h.new.ImageBase)-t.RVA), true
 			}
 		}

@@ -1099,7 +1099,7 @@ func (h *assessor) removed() error {
 		if p == nil {
 			continue
 		}
-		v := leUint(p)
+		v := old.pointerIn(rva, p)
 		if v < old.ImageBase || v-old.ImageBase >= 1<<32 {
 			continue
 		}
@@ -1132,9 +1132,18 @@ func (h *assessor) removed() error {
 	if len(hits) == 0 {
 		return nil
 	}
+	// The functions' slices of old.calls follow each other in function
+	// order, so one walk along hits finds those holding one.
+	k := 0
 	for i := range old.Functions {
 		fp := &old.fps[i]
-		if k, _ := slices.BinarySearch(hits, fp.callOff); k == len(hits) || hits[k] >= fp.callOff+fp.callN {
+		for k < len(hits) && hits[k] < fp.callOff {
+			k++
+		}
+		if k == len(hits) {
+			break
+		}
+		if hits[k] >= fp.callOff+fp.callN {
 			continue // no call to a removed function
 		}
 		d := h.oldDiff(i)
