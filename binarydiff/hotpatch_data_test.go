@@ -30,3 +30,45 @@ func TestAnchorBefore(t *testing.T) {
 		}
 	})
 }
+
+// TestGoModuledataLayout pins where goRuntime reads each release's
+// moduledata: the sizes are runtime.firstmoduledata's as `go tool nm
+// -size` prints them for a program built with that release, and the
+// words follow runtime/symtab.go of each.
+func TestGoModuledataLayout(t *testing.T) {
+	zero := func(int) uint64 { return 0 }
+	tests := []struct {
+		magic uint32
+		minor int
+		want  goModuledataLayout
+	}{
+		{go116PclntabMagic, 0, goModuledataLayout{types: 35, typelinks: 40, size: 536}},
+		{go118PclntabMagic, 18, goModuledataLayout{types: 35, gofunc: 38, typelinks: 42, size: 552}},
+		{go120PclntabMagic, 20, goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 568}},
+		{go120PclntabMagic, 22, goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 592}},
+		{go120PclntabMagic, 25, goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 584}},
+		{go120PclntabMagic, 26, goModuledataLayout{types: 37, gofunc: 40, typelinks: 45, size: 592}},
+		{go120PclntabMagic, 0, goModuledataLayout{types: 37, gofunc: 40, typelinks: 45, size: 592}},
+	}
+	for _, tt := range tests {
+		if got := goModuledataLayoutOf(tt.magic, tt.minor, zero); got != tt.want {
+			t.Errorf("magic %#x go1.%d: %+v, want %+v", tt.magic, tt.minor, got, tt.want)
+		}
+	}
+	// Release unknown, textsectmap (len = cap) right after gofunc: no
+	// epclntab.
+	words := func(k int) uint64 {
+		if k == 42 || k == 43 {
+			return 1
+		}
+		return 0
+	}
+	if got := goModuledataLayoutOf(go120PclntabMagic, 0, words); got.typelinks != 44 {
+		t.Errorf("unknown release without epclntab: typelinks at word %d, want 44", got.typelinks)
+	}
+	for v, want := range map[string]int{"go1.23.12": 23, "go1.26rc1": 26, "go1.9": 9, "devel +abc": 0, "": 0, "go1.": 0} {
+		if got := goMinor([]byte(v)); got != want {
+			t.Errorf("goMinor(%q) = %d, want %d", v, got, want)
+		}
+	}
+}

@@ -52,8 +52,10 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 			if w(20) != text || etext <= text { // minpc is the start of the text
 				continue
 			}
+			info, minor := h.goBuildInfo(b)
+			lay := goModuledataLayoutOf(binary.LittleEndian.Uint32(hdr[:]), minor, w)
 			var ms rangeList
-			ms.add(r, goModuledataSize)
+			ms.add(r, lay.size)
 			if ftab, ok := va(w(16)); ok {
 				// The pclntab runs from its header past the function table.
 				if end := uint64(ftab) + w(17)*8; end > uint64(pc) && end-uint64(pc) < 1<<31 {
@@ -69,41 +71,36 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 					ms.add(lo, uint32(size))
 				}
 			}
+			gofunc, okGofunc := va(w(lay.gofunc))
+			okGofunc = okGofunc && lay.gofunc > 0
 			if ff, ok := va(w(19)); ok {
 				// findfunctab: a bucket of 4+16 bytes per 4 KiB of text.
 				// The funcdata (go:func.*, at gofunc) lies between the
 				// pclntab's tables and it: all of it is the pclntab's.
 				end := uint64(ff) + min((etext-text+4095)/4096*20, 1<<30)
-				if gf, ok := va(w(40)); ok && gf > pc && gf < ff && end-uint64(pc) < 1<<31 {
+				if okGofunc && gofunc > pc && gofunc < ff && end-uint64(pc) < 1<<31 {
 					ms.add(pc, uint32(end-uint64(pc)))
 				} else {
 					ms.add(ff, uint32(end-uint64(ff)))
 				}
 			}
-			// Since Go 1.22 epclntab follows gofunc, then the textsectmap,
-			// typelinks ([]int32) and itablinks ([]*itab) slices: lists
-			// the linker makes of the types and itabs.
-			if ep, ok := va(w(41)); ok && ep > pc && h.section(b, ep) == h.section(b, pc) {
-				var more [9 * 8]byte
-				if h.readRVA(b, more[:], r+42*8) {
-					m := func(k int) uint64 { return binary.LittleEndian.Uint64(more[8*(k-42):]) }
-					for _, sl := range [][3]uint64{{m(45), m(46), 4}, {m(48), m(49), 8}} {
-						if lo, ok := va(sl[0]); ok && sl[1] < 1<<26 {
-							ms.add(lo, uint32(sl[1]*sl[2]))
-						}
-					}
+			// The typelinks ([]int32) and itablinks ([]*itab) slices:
+			// lists the linker makes of the types and itabs.
+			for _, sl := range [][3]uint64{{w(lay.typelinks), w(lay.typelinks + 1), 4}, {w(lay.typelinks + 3), w(lay.typelinks + 4), 8}} {
+				if lo, ok := va(sl[0]); ok && sl[1] < 1<<26 {
+					ms.add(lo, uint32(sl[1]*sl[2]))
 				}
 			}
-			for _, br := range h.goBuildInfo(b) {
+			for _, br := range info {
 				ms.add(br.RVA, br.Size)
 			}
-			t, ok1 := va(w(37))
-			et, ok2 := va(w(38))
+			t, ok1 := va(w(lay.types))
+			et, ok2 := va(w(lay.types + 1))
 			if ok1 && ok2 && et > t {
 				types = Range{RVA: t, Size: et - t}
 			}
-			if gf, ok := va(w(40)); ok {
-				h.goFunc[side] = gf
+			if okGofunc {
+				h.goFunc[side] = gofunc
 			}
 			h.goMeta[side], h.goTypes[side] = mergeRanges(ms), types
 			return h.goMeta[side], types
@@ -120,8 +117,10 @@ const goBuildInfoMagic = "\xff Go buildinf:"
 // named go:buildinfo (version and module information, inline since Go
 // 1.18) and the copy of the module information that runtime.modinfo
 // points to in read-only data. It is what the build recorded (module
-// paths and versions, settings), not program data.
-func (h *assessor) goBuildInfo(b *Binary) []Range {
+// paths and versions, settings), not program data. minor is the Go
+// release the build information names (23 for go1.23.12), 0 if it names
+// none (before Go 1.18 it holds pointers, not the strings).
+func (h *assessor) goBuildInfo(b *Binary) (_ []Range, minor int) {
 	for i := range b.Sections {
 		s := &b.Sections[i]
 		var hdr [32]byte
@@ -132,16 +131,18 @@ func (h *assessor) goBuildInfo(b *Binary) []Range {
 		// module information.
 		p := make([]byte, min(s.FileSize, 1<<16))
 		if !h.readRVA(b, p, s.RVA) {
-			return nil
+			return nil, 0
 		}
 		off := 32
 		var mod []byte
 		for k := 0; k < 2; k++ {
 			n, w := binary.Uvarint(p[off:])
 			if w <= 0 || n > uint64(len(p)-off-w) {
-				return nil
+				return nil, 0
 			}
-			if k == 1 {
+			if k == 0 {
+				minor = goMinor(p[off+w : off+w+int(n)])
+			} else {
 				mod = p[off+w : off+w+int(n)]
 			}
 			off += w + int(n)
@@ -154,9 +155,26 @@ func (h *assessor) goBuildInfo(b *Binary) []Range {
 				out = append(out, h.findStringHeader(b, uint64(c[0].RVA)+b.ImageBase, uint64(len(mod)))...)
 			}
 		}
-		return out
+		return out, minor
 	}
-	return nil
+	return nil, 0
+}
+
+// goMinor returns the minor release of a Go version string ("go1.23.12",
+// "go1.26rc1" → 23, 26), or 0.
+func goMinor(v []byte) int {
+	rest, ok := bytes.CutPrefix(v, []byte("go1."))
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' || n > 1000 {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if !ok {
+		return 0
+	}
+	return n
 }
 
 // findStringHeader returns the range of the first string header (address
@@ -231,18 +249,53 @@ func goPointerSlots(b *Binary, s *Section) iter.Seq[uint32] {
 }
 
 // goModuledataWords is how many words of a moduledata goRuntime reads:
-// up to the type range and epclntab (Go 1.22 and later: pcHeader, five tables, ftab,
-// findfunctab, minpc, maxpc, text, etext, the data, bss and coverage
-// bounds, end, gcdata, gcbss, types, etypes, rodata, gofunc, epclntab).
-const goModuledataWords = 42
+// up to the itablinks slice of the latest layout.
+const goModuledataWords = 51
 
-// goModuledataSize is the size of a moduledata (Go 1.22 to 1.26): all of
-// it is linker-made metadata (the bounds of the tables, their lengths).
-const goModuledataSize = 608
+// goModuledataLayout is where the fields of a moduledata that goRuntime
+// reads lie, in words, and its size: runtime.moduledata in
+// runtime/symtab.go of each release. Up to etext (word 23) every release
+// from Go 1.16 agrees.
+type goModuledataLayout struct {
+	types     int    // types; etypes follows
+	gofunc    int    // gofunc (go:func.*, Go 1.18+), 0 if none
+	typelinks int    // typelinks' pointer and length; itablinks' 3 words on
+	size      uint32 // all of it is linker-made metadata
+}
 
-// goPclnMagic reports whether p starts a Go 1.18+ pclntab header for a
+// goModuledataLayoutOf returns the layout of the moduledata whose pclntab
+// has the given magic, in a build whose information names Go release
+// minor (0 if unknown); w reads its words. Go 1.20 added covctrs (2
+// words), 1.21 inittasks, 1.23 packed the bad flag beside hasmain, 1.26 added epclntab after
+// gofunc. The sizes are runtime.firstmoduledata's (`go tool nm -size`
+// of a program built with each release).
+func goModuledataLayoutOf(magic uint32, minor int, w func(int) uint64) goModuledataLayout {
+	switch {
+	case magic == go116PclntabMagic: // Go 1.16, 1.17
+		return goModuledataLayout{types: 35, typelinks: 40, size: 536}
+	case magic == go118PclntabMagic: // Go 1.18, 1.19
+		return goModuledataLayout{types: 35, gofunc: 38, typelinks: 42, size: 552}
+	case minor == 20:
+		return goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 568}
+	case minor == 21, minor == 22:
+		return goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 592}
+	case minor >= 23 && minor <= 25:
+		return goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 584}
+	case minor >= 26:
+		return goModuledataLayout{types: 37, gofunc: 40, typelinks: 45, size: 592}
+	}
+	// A release the build information does not name: the textsectmap
+	// slice (len = cap, a few sections) follows gofunc, or epclntab
+	// does first (Go 1.26); the size is the smallest the layout had.
+	if n := w(42); n != 0 && n == w(43) && n < 1<<10 {
+		return goModuledataLayout{types: 37, gofunc: 40, typelinks: 44, size: 568}
+	}
+	return goModuledataLayout{types: 37, gofunc: 40, typelinks: 45, size: 592}
+}
+
+// goPclnMagic reports whether p starts a Go 1.16+ pclntab header for a
 // 64-bit image.
 func goPclnMagic(p []byte) bool {
 	m := binary.LittleEndian.Uint32(p)
-	return (m == go120PclntabMagic || m == go118PclntabMagic) && p[4] == 0 && p[5] == 0 && (p[6] == 1 || p[6] == 2 || p[6] == 4) && p[7] == 8
+	return (m == go120PclntabMagic || m == go118PclntabMagic || m == go116PclntabMagic) && p[4] == 0 && p[5] == 0 && (p[6] == 1 || p[6] == 2 || p[6] == 4) && p[7] == 8
 }
