@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/patchmodel/patchmodel/binarydiff/difftest"
+	"github.com/patchmodel/patchmodel/internal/corpuscache"
 )
 
 func codeBytes(b *Binary) int64 {
@@ -160,21 +161,14 @@ func TestFingerprintModesAgree(t *testing.T) {
 // corpus cache (binarydiff/corpus/fetch.sh fills it) that are there, none
 // with -short.
 func corpusImages(t *testing.T, names ...string) []string {
-	dir := os.Getenv("PATCHMODEL_CORPUS_CACHE")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "patchmodel-corpus")
-	}
 	var out []string
 	for _, n := range names {
-		if p := filepath.Join(dir, "files", n); !testing.Short() && fileExists(p) {
+		if p, ok := corpuscache.File(n); !testing.Short() && ok {
 			out = append(out, p)
 		}
 	}
 	if len(out) < len(names) {
-		t.Logf("%d of %d corpus images in %s (binarydiff/corpus/fetch.sh fetches them)", len(out), len(names), dir)
+		t.Logf("%d of %d corpus images in %s (binarydiff/corpus/fetch.sh fetches them)", len(out), len(names), corpuscache.Files())
 	}
 	return out
 }
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

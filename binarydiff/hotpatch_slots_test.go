@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/patchmodel/patchmodel/internal/corpuscache"
 )
 
 // TestRelativeSlotsAtLinkAddress: an R_X86_64_RELATIVE slot holds the
@@ -54,18 +56,10 @@ N int call(int i, int x) { return table[i](x); }
 // ~/.cache/patchmodel-corpus, filled by binarydiff/corpus/fetch.sh),
 // linked at 0x400000 by Go's linker; skipped without it.
 func TestRelativeSlotsGoPIE(t *testing.T) {
-	dir := os.Getenv("PATCHMODEL_CORPUS_CACHE")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			t.Skip("no cache directory")
-		}
-		dir = filepath.Join(cache, "patchmodel-corpus")
-	}
 	for _, name := range []string{"go1.16.15-linux-amd64-pie-v1", "go1.26.8-linux-amd64-pie-v1"} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, "files", name)
-			if _, err := os.Stat(path); err != nil {
+			path, ok := corpuscache.File(name)
+			if !ok {
 				t.Skipf("%s absent: run binarydiff/corpus/fetch.sh", path)
 			}
 			checkRelativeSlots(t, path, 1000)

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
+	"github.com/patchmodel/patchmodel/internal/corpuscache"
 )
 
 // pair is one line "pair ID TOOLCHAIN TRUTH OLD NEW [ci]" of corpus.txt.
@@ -58,14 +59,6 @@ func readManifest(t *testing.T) []pair {
 	return pairs
 }
 
-func cacheDir() string {
-	if d := os.Getenv("PATCHMODEL_CORPUS_CACHE"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "patchmodel-corpus")
-}
-
 // score is what the child process reports for one pair.
 type score struct {
 	OldFuncs, NewFuncs int
@@ -89,7 +82,7 @@ func TestCorpus(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("child process")
 	}
-	dir := filepath.Join(cacheDir(), "files")
+	dir := corpuscache.Files()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh to fetch it (about 600 MB)", dir)
 	}
@@ -156,7 +149,7 @@ func TestCorpus(t *testing.T) {
 	if raceEnabled {
 		note = "; race detector on: times and RSS are not representative"
 	}
-	t.Logf("corpus (%s; names ignored; wall = open both + diff%s):\n%s", cacheDir(), note, buf.String())
+	t.Logf("corpus (%s; names ignored; wall = open both + diff%s):\n%s", corpuscache.Dir(), note, buf.String())
 	if ran == 0 {
 		t.Skipf("no selected pair is in the cache %s; run binarydiff/corpus/fetch.sh", dir)
 	}
@@ -166,7 +159,7 @@ func TestCorpus(t *testing.T) {
 // exe and PIE, amd64, 386 and arm64): at least 99% of its pclntab's
 // functions are discovered at their start and named alike.
 func TestCorpusGoNames(t *testing.T) {
-	dir := filepath.Join(cacheDir(), "files")
+	dir := corpuscache.Files()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh to fetch it", dir)
 	}

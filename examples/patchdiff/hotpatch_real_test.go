@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/patchmodel/patchmodel/binarydiff"
+	"github.com/patchmodel/patchmodel/internal/corpuscache"
 )
 
 // realPairs are release pairs of the corpus cache (binarydiff/corpus:
@@ -59,15 +60,7 @@ const maxReportLines = 60
 // and checks the verdicts read by hand, and that each text report fits a
 // screen. It skips without the cache.
 func TestHotpatchRealPairs(t *testing.T) {
-	dir := os.Getenv("PATCHMODEL_CORPUS_CACHE")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			t.Skip("no cache directory")
-		}
-		dir = filepath.Join(cache, "patchmodel-corpus")
-	}
-	dir = filepath.Join(dir, "files")
+	dir := corpuscache.Files()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus cache %s absent: run binarydiff/corpus/fetch.sh", dir)
 	}
