@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Fixture programs: two versions of a small Go program, cross-built for
@@ -201,18 +202,53 @@ func fxDoBuild(target fxTarget, key fxBuildKey) (string, error) {
 }
 
 // PrefetchFixtures starts building every program of fxMatrix, each
-// target in its own goroutine, and returns at once.
+// target in its own goroutine, and returns at once. If the builds still
+// run after fxNoticeAfter (a cold build cache: the standard library is
+// being compiled for each target), it says so once on the terminal: go
+// test shows a passing package's output only when the package is done,
+// and nothing at all of it when testing several packages, so a long
+// silence would look like a hang.
 func PrefetchFixtures() {
 	if _, err := exec.LookPath("go"); err != nil {
 		return
 	}
+	var wg sync.WaitGroup
+	var targets []string
 	for _, set := range fxMatrix {
+		targets = append(targets, set.target.goos+"/"+set.target.goarch)
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for _, key := range set.builds {
 				fxProgram(set.target, key)
 			}
 		}()
 	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(fxNoticeAfter):
+			tellTerminal("binarydiff: building its Go test programs for " + strings.Join(targets, ", ") +
+				"; with a cold build cache this compiles the standard library for each cross target (about 20 s of CPU)")
+		}
+	}()
+}
+
+// fxNoticeAfter is how long the fixture builds run before PrefetchFixtures
+// says what it is building: with a warm build cache they take 2-4 s.
+const fxNoticeAfter = 8 * time.Second
+
+// tellTerminal writes line to the controlling terminal, if there is one
+// (not in CI, nor on Windows, where there is no /dev/tty).
+func tellTerminal(line string) {
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer tty.Close()
+	fmt.Fprintln(tty, line)
 }
 
 // RemoveFixtures waits for the builds in progress and removes the
