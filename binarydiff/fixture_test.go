@@ -230,7 +230,7 @@ func PrefetchFixtures() {
 		select {
 		case <-done:
 		case <-time.After(fxNoticeAfter):
-			tellTerminal("binarydiff: building its Go test programs for " + strings.Join(targets, ", ") +
+			TellTerminal("binarydiff: building its Go test programs for " + strings.Join(targets, ", ") +
 				"; with a cold build cache this compiles the standard library for each cross target (about 20 s of CPU)")
 		}
 	}()
@@ -240,9 +240,10 @@ func PrefetchFixtures() {
 // says what it is building: with a warm build cache they take 2-4 s.
 const fxNoticeAfter = 8 * time.Second
 
-// tellTerminal writes line to the controlling terminal, if there is one
-// (not in CI, nor on Windows, where there is no /dev/tty).
-func tellTerminal(line string) {
+// TellTerminal writes line to the controlling terminal, if there is one
+// (not in CI, nor on Windows, where there is no /dev/tty): the one way a
+// passing package's test binary is heard during go test ./....
+func TellTerminal(line string) {
 	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
 	if err != nil {
 		return
