@@ -12,18 +12,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Fixture programs: two versions of a small Go program, cross-built for
 // windows/amd64. v2 changes an immediate in check, removes gone, adds
-// added, and main calls added instead of gone.
+// added, and main calls added instead of gone. Both link the same
+// packages (strings.Repeat, which gone calls, and what it calls are the
+// only library code of one alone). Like every Go program the tests build,
+// they import neither fmt nor os (see fxMatrix).
 const fxV1 = `package main
 
-import (
-	"fmt"
-	"os"
-	"strings"
-)
+import "strings"
+
+// arg stands for the program's input (a variable, so that the calls in
+// main are not folded away).
+var arg = "fixture"
 
 //go:noinline
 func check(n int) bool { return n > 3 }
@@ -35,16 +39,17 @@ func compute(a, b int) int { return a*7 + b }
 func gone(s string) string { return strings.Repeat(s, 3) + "gone" }
 
 func main() {
-	fmt.Println(check(len(os.Args)), compute(len(os.Args), 2), gone(os.Args[0]))
+	println(check(len(arg)), compute(len(arg), 2), gone(arg), strings.ToUpper(arg))
 }
 `
 
 const fxV2 = `package main
 
-import (
-	"fmt"
-	"os"
-)
+import "strings"
+
+// arg stands for the program's input (a variable, so that the calls in
+// main are not folded away).
+var arg = "fixture"
 
 //go:noinline
 func check(n int) bool { return n > 4 }
@@ -61,19 +66,22 @@ func added(xs []string) (n int) {
 }
 
 func main() {
-	fmt.Println(check(len(os.Args)), compute(len(os.Args), 2), added(os.Args))
+	println(check(len(arg)), compute(len(arg), 2), added([]string{arg}), strings.ToUpper(arg))
 }
 `
 
 // The Go programs the tests diff, built here with the go command: the
-// fixture pair above (fxv1, fxv2) and testdata/realbin/v1.go and v2.go
-// (v1, v2). Cross-compiling the standard library for a target is most of
-// the cost of a cold test run (about 11 s of CPU for what fmt and os need,
-// 6 s for the runtime and strconv that v1 and v2 import: only
-// windows/amd64 builds programs that import fmt), so the programs are
-// built once per test process, each target's builds in one
-// goroutine (the first compiles the library, the rest only link), the
-// targets in parallel, into a temporary directory that TestMain removes.
+// fixture pair above (fxv1, fxv2) and testdata/realbin/*.go (v1, v2,
+// data1-3). Cross-compiling the standard library for a target is most of
+// the cost of a cold test run: about 11 s of CPU per target for what fmt
+// and os need, 6 s for the runtime and the strconv and strings these
+// programs import, so none of them imports fmt or os (nor do
+// testdata/hotpatch/go and the quickstart's programs, built for
+// windows/amd64 too: any one of them importing fmt would bring the 11 s
+// back). The programs are built once per test process, each target's
+// builds in one goroutine (the first compiles the library, the rest only
+// link), the targets in parallel, into a temporary directory that
+// TestMain removes.
 //
 // fxMatrix lists every build the tests use; TestMain starts them all at
 // once (PrefetchFixtures) unless -short or -run narrows the run, in which
@@ -194,18 +202,54 @@ func fxDoBuild(target fxTarget, key fxBuildKey) (string, error) {
 }
 
 // PrefetchFixtures starts building every program of fxMatrix, each
-// target in its own goroutine, and returns at once.
+// target in its own goroutine, and returns at once. If the builds still
+// run after fxNoticeAfter (a cold build cache: the standard library is
+// being compiled for each target), it says so once on the terminal: go
+// test shows a passing package's output only when the package is done,
+// and nothing at all of it when testing several packages, so a long
+// silence would look like a hang.
 func PrefetchFixtures() {
 	if _, err := exec.LookPath("go"); err != nil {
 		return
 	}
+	var wg sync.WaitGroup
+	var targets []string
 	for _, set := range fxMatrix {
+		targets = append(targets, set.target.goos+"/"+set.target.goarch)
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for _, key := range set.builds {
 				fxProgram(set.target, key)
 			}
 		}()
 	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(fxNoticeAfter):
+			TellTerminal("binarydiff: building its Go test programs for " + strings.Join(targets, ", ") +
+				"; with a cold build cache this compiles the standard library for each cross target (about 20 s of CPU)")
+		}
+	}()
+}
+
+// fxNoticeAfter is how long the fixture builds run before PrefetchFixtures
+// says what it is building: with a warm build cache they take 2-4 s.
+const fxNoticeAfter = 8 * time.Second
+
+// TellTerminal writes line to the controlling terminal, if there is one
+// (not in CI, nor on Windows, where there is no /dev/tty): the one way a
+// passing package's test binary is heard during go test ./....
+func TellTerminal(line string) {
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer tty.Close()
+	fmt.Fprintln(tty, line)
 }
 
 // RemoveFixtures waits for the builds in progress and removes the

@@ -35,6 +35,9 @@ func TestMain(m *testing.M) {
 	binarydiff.RemoveFixtures()
 	if s := missingTools(); s != "" {
 		fmt.Println(s)
+		if !testing.Verbose() { // go test shows stdout only with -v or on a failure
+			binarydiff.TellTerminal(s)
+		}
 	}
 	os.Exit(code)
 }

@@ -4,11 +4,15 @@
 // examples' -catalog FILE flag read.
 //
 //	go run ./examples/catalog -o newer.json cvrfDocument-2026-Mar.xml
-//	go run ./examples/catalog -fetch -o newer.json 2026-Jan 2026-Feb 2026-Mar
+//	go run -tags fetch ./examples/catalog -fetch -o newer.json 2026-Jan 2026-Feb 2026-Mar
 //
 // With -fetch the arguments are document IDs, fetched anonymously from
 // https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/<ID> (Microsoft Security
-// Response Center CVRF API v3.0). The rows are checked by merging them into
+// Response Center CVRF API v3.0). The HTTP client is in the command only
+// when it is built with -tags fetch: without the tag, neither the command
+// nor its tests compile net/http and crypto/tls, which would be a fifth of
+// the CPU of a cold `go test ./...` of the module; -fetch then says how to
+// run it. The rows are checked by merging them into
 // the embedded catalog: a row that contradicts it is an error naming both.
 // Notes about releases that make no row go to standard error.
 package main
@@ -21,9 +25,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"time"
+	"strings"
 
 	"github.com/patchmodel/patchmodel/hotpatch"
 	"github.com/patchmodel/patchmodel/hotpatch/msrc"
@@ -32,20 +35,25 @@ import (
 // apiURL is the MSRC CVRF v3.0 endpoint of one monthly document.
 const apiURL = "https://api.msrc.microsoft.com/cvrf/v3.0/cvrf/"
 
-// maxDocument bounds a fetched document; real ones are 1–15 MB.
-const maxDocument = 64 << 20
-
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, fetchHTTP))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, fetchMSRC))
 }
 
 // fetcher returns the document with the given ID.
 type fetcher func(ctx context.Context, id string) (io.ReadCloser, error)
 
+// fetchMSRC gets documents from apiURL. It is set by fetch.go, which is
+// built only with -tags fetch; nil otherwise.
+var fetchMSRC fetcher
+
+// fetchCommand is how to run the command with its HTTP client.
+const fetchCommand = "go run -tags fetch ./examples/catalog"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, fetch fetcher) int {
 	fs := flag.NewFlagSet("catalog", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	doFetch := fs.Bool("fetch", false, "arguments are document IDs (2025-Nov) to fetch from "+apiURL)
+	doFetch := fs.Bool("fetch", false, "arguments are document IDs (2025-Nov) to fetch from "+apiURL+
+		" (needs the command built with -tags fetch: "+fetchCommand+" -fetch ID...)")
 	out := fs.String("o", "", "write the rows to `FILE` instead of standard output")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: catalog [-o FILE] CVRF-FILE...\n       catalog -fetch [-o FILE] ID...\n")
@@ -59,6 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, fetch fet
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		return 2
+	}
+	if *doFetch && fetch == nil {
+		fmt.Fprintf(stderr, "catalog: -fetch: this build has no HTTP client (built without -tags fetch, to keep net/http out of the tests); run\n\t%s %s\n",
+			fetchCommand, strings.Join(args, " "))
 		return 2
 	}
 	var docs []*msrc.Document
@@ -112,38 +125,4 @@ func load(ctx context.Context, arg string, doFetch bool, fetch fetcher) (*msrc.D
 	}
 	defer r.Close()
 	return msrc.Parse(ctx, r)
-}
-
-// fetchHTTP gets one document from the MSRC API. The endpoint needs no
-// account or key.
-func fetchHTTP(ctx context.Context, id string) (io.ReadCloser, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL+id, nil)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/xml")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		cancel()
-		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
-	}
-	return &limitedBody{Reader: io.LimitReader(resp.Body, maxDocument), body: resp.Body, cancel: cancel}, nil
-}
-
-type limitedBody struct {
-	io.Reader
-	body   io.Closer
-	cancel context.CancelFunc
-}
-
-func (b *limitedBody) Close() error {
-	defer b.cancel()
-	return b.body.Close()
 }

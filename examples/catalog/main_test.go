@@ -83,6 +83,20 @@ func TestFetch(t *testing.T) {
 	}
 }
 
+// Built without -tags fetch, -fetch fails before reading anything and
+// prints the command that has the HTTP client, with the same arguments.
+func TestFetchNotBuiltIn(t *testing.T) {
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"-fetch", "-o", "x.json", "2025-Dec"}, &out, &errs, nil)
+	want := "go run -tags fetch ./examples/catalog -fetch -o x.json 2025-Dec\n"
+	if code != 2 || out.Len() != 0 || !strings.HasSuffix(errs.String(), want) {
+		t.Errorf("exit %d, output %q, errors %q; want exit 2 and errors ending in %q", code, out.String(), errs.String(), want)
+	}
+	if _, err := os.Stat("x.json"); err == nil {
+		t.Error("x.json written")
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.xml")
 	os.WriteFile(bad, []byte("<cvrfdoc><Vulnerability>"), 0o644)

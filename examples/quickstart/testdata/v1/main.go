@@ -1,10 +1,13 @@
 // Version 1 of the small program the quickstart diffs.
+//
+// It prints with println and imports nothing, not even fmt or os: the
+// first build for windows/amd64 then compiles only the runtime (about 6 s
+// of CPU, against 11 s with fmt and os), in the quickstart and in its test.
 package main
 
-import (
-	"fmt"
-	"os"
-)
+// owner stands for the program's input (a variable, so that main's calls
+// are not folded away).
+var owner = "ada"
 
 type account struct {
 	owner   string
@@ -29,10 +32,10 @@ func withdraw(a *account, amount int) bool {
 func fee(amount int) int { return amount / 100 }
 
 func main() {
-	a := &account{owner: os.Getenv("USER")}
+	a := &account{owner: owner}
 	deposit(a, 500)
 	if !withdraw(a, 200+fee(200)) {
-		fmt.Println("declined")
+		println("declined")
 	}
-	fmt.Println(a.owner, a.balance)
+	println(a.owner, a.balance)
 }
