@@ -96,9 +96,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+		if errors.Is(err, flag.ErrHelp) { // fs has printed the usage, as every example does
 			return 0
 		}
 		return 2

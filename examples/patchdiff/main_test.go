@@ -165,8 +165,8 @@ func TestCLIHelpAndUsage(t *testing.T) {
 		code       int
 		out, errIn string
 	}{
-		{[]string{"-h"}, 0, "usage: patchdiff", ""},
-		{[]string{"-help"}, 0, "usage: patchdiff", ""},
+		{[]string{"-h"}, 0, "", "usage: patchdiff"},
+		{[]string{"-help"}, 0, "", "usage: patchdiff"},
 		{nil, 2, "", "usage: patchdiff"},
 		{[]string{"-nosuchflag", "a", "b"}, 2, "", "flag provided but not defined"},
 		{[]string{"no-such-old", "no-such-new"}, 1, "", "patchdiff: "},
