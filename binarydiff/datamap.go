@@ -260,12 +260,7 @@ func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
 		b := b[:sp[1]]
 		for start := sp[0]; start+8 <= len(b); start += len(picked) {
 			end := min(start+len(picked), len(b)-7)
-			n := 0
-			for i := start; i < end; i++ {
-				x := uint32(b[i]) | uint32(b[i+1])<<8
-				picked[n&(len(picked)-1)] = uint32(i)
-				n += int(pick[x>>6] >> (x & 63) & 1)
-			}
+			n := pickIn(b[start:end+1], uint32(start), pick, &picked)
 			for _, i := range picked[:n] {
 				h := mix64(binary.LittleEndian.Uint64(b[i:]))
 				keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
@@ -286,6 +281,25 @@ func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
 		k = e
 	}
 	return out
+}
+
+// pickIn puts in picked the positions (start plus the index in w) of
+// the bytes of w but its last that pick (a pickTables table) chooses by
+// that byte and the next, and returns how many. len(w) is at most
+// len(picked)+1. It is a function of its own, not inlined, so that the
+// count, which every position's store waits on, stays in a register
+// (inlined in uniqueWordsIn it was kept on the stack).
+//
+//go:noinline
+func pickIn(w []byte, start uint32, pick *[1 << 16]uint8, picked *[1024]uint32) int {
+	pk, pd := pick[:], picked[:] // slices: no nil check of the arrays per position
+	n := uint(0)
+	for i := 1; i < len(w); i++ {
+		x := uint16(w[i-1]) | uint16(w[i])<<8
+		pd[n&(1<<10-1)] = start + uint32(i-1)
+		n += uint(pk[x])
+	}
+	return int(n)
 }
 
 // outside returns the parts of [lo, hi) that no range of skip (sorted,
@@ -314,17 +328,19 @@ func picks(x, y byte, rate uint) bool {
 }
 
 // pickTables holds, for each rate uniqueWordsIn may sample at (sampleRate
-// returns 3 to 6), the set of the byte pairs x|y<<8 that picks chooses,
-// made on first use.
-var pickTables [7]func() *[1 << 10]uint64
+// returns 3 to 6), a byte for each byte pair x|y<<8: 1 if picks chooses
+// it, else 0. Made on first use. 64 KiB where a bit each would take 8:
+// adding a byte to the count costs less than extracting a bit, and the
+// pairs of real data (text, small numbers) use a small part of it.
+var pickTables [7]func() *[1 << 16]uint8
 
 func init() {
 	for rate := range pickTables {
-		pickTables[rate] = sync.OnceValue(func() *[1 << 10]uint64 {
-			var t [1 << 10]uint64
+		pickTables[rate] = sync.OnceValue(func() *[1 << 16]uint8 {
+			var t [1 << 16]uint8
 			for x := range 1 << 16 {
 				if picks(byte(x), byte(x>>8), uint(rate)) {
-					t[x>>6] |= 1 << (x & 63)
+					t[x] = 1
 				}
 			}
 			return &t
