@@ -183,39 +183,56 @@ func (m *dataMap) buildAnchorsIn(rate uint, oskip, nskip []ByteRange) {
 		pairs[i] = dataAnchor{uint32(k >> wordPosBits), uint32(k & wordPosMask)}
 	}
 	m.unique = pairs
+	m.anchors = increasingChain(pairs)
+}
+
+// increasingChain returns the longest chain of pairs (sorted by old offset)
+// increasing in new offsets, the one patience sorting finds (of equally
+// long ones, the chain ending in the pair that came last), or nil.
+func increasingChain(pairs []dataAnchor) []dataAnchor {
 	// Longest chain increasing in new offsets (patience: tails[k] is the
-	// pair ending the best chain of length k+1 found so far).
-	tails, prev := []int32{}, make([]int32, len(pairs))
+	// pair ending the best chain of length k+1 found so far, ends[k] its
+	// new offset; both increase with k).
+	tails, ends, prev := []int32{}, []uint32{}, make([]int32, len(pairs))
 	for i, pr := range pairs {
-		// The first tail at or past pr.new (sort.Search, inlined: this
-		// runs for each of up to millions of pairs).
-		k, hi := 0, len(tails)
-		for k < hi {
-			mid := int(uint(k+hi) >> 1)
-			if pairs[tails[mid]].new >= pr.new {
-				hi = mid
-			} else {
-				k = mid + 1
+		// The first tail at or past pr.new: none when pr extends the
+		// longest chain (data in order: most pairs), else by a binary
+		// search of ends (sort.Search, inlined: this runs for each of up
+		// to millions of pairs; ends, apart from the pairs, takes one
+		// load a step).
+		k := len(ends)
+		if k > 0 && ends[k-1] >= pr.new {
+			lo, hi := 0, k
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if ends[mid] >= pr.new {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
 			}
+			k = lo
 		}
 		prev[i] = -1
 		if k > 0 {
 			prev[i] = tails[k-1]
 		}
 		if k == len(tails) {
-			tails = append(tails, int32(i))
+			tails, ends = append(tails, int32(i)), append(ends, pr.new)
 		} else {
-			tails[k] = int32(i)
+			tails[k], ends[k] = int32(i), pr.new
 		}
 	}
-	if len(tails) > 0 {
-		m.anchors = make([]dataAnchor, len(tails))
-		k := len(tails)
-		for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
-			k--
-			m.anchors[k] = pairs[i]
-		}
+	if len(tails) == 0 {
+		return nil
 	}
+	chain := make([]dataAnchor, len(tails))
+	k := len(tails)
+	for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+		k--
+		chain[k] = pairs[i]
+	}
+	return chain
 }
 
 // sampleRate returns log2 of how many byte positions uniqueWordsIn samples
