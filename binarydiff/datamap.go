@@ -183,39 +183,56 @@ func (m *dataMap) buildAnchorsIn(rate uint, oskip, nskip []ByteRange) {
 		pairs[i] = dataAnchor{uint32(k >> wordPosBits), uint32(k & wordPosMask)}
 	}
 	m.unique = pairs
+	m.anchors = increasingChain(pairs)
+}
+
+// increasingChain returns the longest chain of pairs (sorted by old offset)
+// increasing in new offsets, the one patience sorting finds (of equally
+// long ones, the chain ending in the pair that came last), or nil.
+func increasingChain(pairs []dataAnchor) []dataAnchor {
 	// Longest chain increasing in new offsets (patience: tails[k] is the
-	// pair ending the best chain of length k+1 found so far).
-	tails, prev := []int32{}, make([]int32, len(pairs))
+	// pair ending the best chain of length k+1 found so far, ends[k] its
+	// new offset; both increase with k).
+	tails, ends, prev := []int32{}, []uint32{}, make([]int32, len(pairs))
 	for i, pr := range pairs {
-		// The first tail at or past pr.new (sort.Search, inlined: this
-		// runs for each of up to millions of pairs).
-		k, hi := 0, len(tails)
-		for k < hi {
-			mid := int(uint(k+hi) >> 1)
-			if pairs[tails[mid]].new >= pr.new {
-				hi = mid
-			} else {
-				k = mid + 1
+		// The first tail at or past pr.new: none when pr extends the
+		// longest chain (data in order: most pairs), else by a binary
+		// search of ends (sort.Search, inlined: this runs for each of up
+		// to millions of pairs; ends, apart from the pairs, takes one
+		// load a step).
+		k := len(ends)
+		if k > 0 && ends[k-1] >= pr.new {
+			lo, hi := 0, k
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if ends[mid] >= pr.new {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
 			}
+			k = lo
 		}
 		prev[i] = -1
 		if k > 0 {
 			prev[i] = tails[k-1]
 		}
 		if k == len(tails) {
-			tails = append(tails, int32(i))
+			tails, ends = append(tails, int32(i)), append(ends, pr.new)
 		} else {
-			tails[k] = int32(i)
+			tails[k], ends[k] = int32(i), pr.new
 		}
 	}
-	if len(tails) > 0 {
-		m.anchors = make([]dataAnchor, len(tails))
-		k := len(tails)
-		for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
-			k--
-			m.anchors[k] = pairs[i]
-		}
+	if len(tails) == 0 {
+		return nil
 	}
+	chain := make([]dataAnchor, len(tails))
+	k := len(tails)
+	for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+		k--
+		chain[k] = pairs[i]
+	}
+	return chain
 }
 
 // sampleRate returns log2 of how many byte positions uniqueWordsIn samples
@@ -260,12 +277,7 @@ func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
 		b := b[:sp[1]]
 		for start := sp[0]; start+8 <= len(b); start += len(picked) {
 			end := min(start+len(picked), len(b)-7)
-			n := 0
-			for i := start; i < end; i++ {
-				x := uint32(b[i]) | uint32(b[i+1])<<8
-				picked[n&(len(picked)-1)] = uint32(i)
-				n += int(pick[x>>6] >> (x & 63) & 1)
-			}
+			n := pickIn(b[start:end+1], uint32(start), pick, &picked)
 			for _, i := range picked[:n] {
 				h := mix64(binary.LittleEndian.Uint64(b[i:]))
 				keys = append(keys, h>>wordPosBits<<wordPosBits|uint64(i))
@@ -286,6 +298,25 @@ func uniqueWordsIn(b []byte, spans [][2]int, rate uint) []uint64 {
 		k = e
 	}
 	return out
+}
+
+// pickIn puts in picked the positions (start plus the index in w) of
+// the bytes of w but its last that pick (a pickTables table) chooses by
+// that byte and the next, and returns how many. len(w) is at most
+// len(picked)+1. It is a function of its own, not inlined, so that the
+// count, which every position's store waits on, stays in a register
+// (inlined in uniqueWordsIn it was kept on the stack).
+//
+//go:noinline
+func pickIn(w []byte, start uint32, pick *[1 << 16]uint8, picked *[1024]uint32) int {
+	pk, pd := pick[:], picked[:] // slices: no nil check of the arrays per position
+	n := uint(0)
+	for i := 1; i < len(w); i++ {
+		x := uint16(w[i-1]) | uint16(w[i])<<8
+		pd[n&(1<<10-1)] = start + uint32(i-1)
+		n += uint(pk[x])
+	}
+	return int(n)
 }
 
 // outside returns the parts of [lo, hi) that no range of skip (sorted,
@@ -314,17 +345,19 @@ func picks(x, y byte, rate uint) bool {
 }
 
 // pickTables holds, for each rate uniqueWordsIn may sample at (sampleRate
-// returns 3 to 6), the set of the byte pairs x|y<<8 that picks chooses,
-// made on first use.
-var pickTables [7]func() *[1 << 10]uint64
+// returns 3 to 6), a byte for each byte pair x|y<<8: 1 if picks chooses
+// it, else 0. Made on first use. 64 KiB where a bit each would take 8:
+// adding a byte to the count costs less than extracting a bit, and the
+// pairs of real data (text, small numbers) use a small part of it.
+var pickTables [7]func() *[1 << 16]uint8
 
 func init() {
 	for rate := range pickTables {
-		pickTables[rate] = sync.OnceValue(func() *[1 << 10]uint64 {
-			var t [1 << 10]uint64
+		pickTables[rate] = sync.OnceValue(func() *[1 << 16]uint8 {
+			var t [1 << 16]uint8
 			for x := range 1 << 16 {
 				if picks(byte(x), byte(x>>8), uint(rate)) {
-					t[x>>6] |= 1 << (x & 63)
+					t[x] = 1
 				}
 			}
 			return &t

@@ -3,6 +3,7 @@ package binarydiff
 import (
 	"encoding/binary"
 	"slices"
+	"sort"
 	"sync/atomic"
 	"testing"
 
@@ -160,4 +161,72 @@ func BenchmarkUniqueWords(b *testing.B) {
 	for range b.N {
 		uniqueWordsIn(p, [][2]int{{0, len(p)}}, sampleRate(24<<20))
 	}
+}
+
+// TestIncreasingChain checks increasingChain against patience sorting
+// written plainly (each pair's place among the chains' ends searched
+// through the pairs): the same chain, increasing in both offsets, on
+// random pairs, mostly in order as the words of data that moved are.
+func TestIncreasingChain(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 300).Draw(t, "n")
+		news := rapid.Permutation(seqUint32(4*n)).Draw(t, "news")[:n]
+		if rapid.Bool().Draw(t, "mostly in order") {
+			slices.Sort(news)
+			for range rapid.IntRange(0, 10).Draw(t, "swaps") {
+				if n > 1 {
+					i, j := rapid.IntRange(0, n-1).Draw(t, "i"), rapid.IntRange(0, n-1).Draw(t, "j")
+					news[i], news[j] = news[j], news[i]
+				}
+			}
+		}
+		pairs := make([]dataAnchor, n)
+		for i := range pairs {
+			pairs[i] = dataAnchor{old: uint32(3 * i), new: news[i]}
+		}
+		got, want := increasingChain(pairs), patienceChain(pairs)
+		if !slices.Equal(got, want) {
+			t.Fatalf("increasingChain(%v) = %v, want %v", pairs, got, want)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].old <= got[i-1].old || got[i].new <= got[i-1].new {
+				t.Fatalf("chain not increasing at %d: %v", i, got)
+			}
+		}
+	})
+}
+
+// patienceChain is increasingChain without its shortcuts.
+func patienceChain(pairs []dataAnchor) []dataAnchor {
+	var tails []int
+	prev := make([]int, len(pairs))
+	for i, pr := range pairs {
+		k := sort.Search(len(tails), func(k int) bool { return pairs[tails[k]].new >= pr.new })
+		prev[i] = -1
+		if k > 0 {
+			prev[i] = tails[k-1]
+		}
+		if k == len(tails) {
+			tails = append(tails, i)
+		} else {
+			tails[k] = i
+		}
+	}
+	if len(tails) == 0 {
+		return nil
+	}
+	var chain []dataAnchor
+	for i := tails[len(tails)-1]; i >= 0; i = prev[i] {
+		chain = append(chain, pairs[i])
+	}
+	slices.Reverse(chain)
+	return chain
+}
+
+func seqUint32(n int) []uint32 {
+	s := make([]uint32, n)
+	for i := range s {
+		s[i] = uint32(i)
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package binarydiff
 
 import (
+	"context"
 	"sort"
 	"testing"
 
@@ -71,4 +72,64 @@ func TestGoModuledataLayout(t *testing.T) {
 			t.Errorf("goMinor(%q) = %d, want %d", v, got, want)
 		}
 	}
+}
+
+// TestFunctionIDTable checks that the names the alignment gives pointers
+// to functions are the same from functionID's table as looked up one by
+// one (functionIDOf), asked in any order, on both sides of a diffed pair;
+// and that a paired function has the same name on both sides.
+func TestFunctionIDTable(t *testing.T) {
+	old, new := fxOpen(t, fxV1), fxOpen(t, fxV2)
+	res, err := Diff(context.Background(), old, new, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	look := &assessor{ctx: context.Background(), res: res, old: old, new: new, a: &Assessment{}}
+	rapid.Check(t, func(t *rapid.T) {
+		h := &assessor{ctx: context.Background(), res: res, old: old, new: new, a: &Assessment{}}
+		for _, b := range []*Binary{old, new} {
+			ks := rapid.Permutation(seq(len(b.Functions))).Draw(t, "order")
+			for _, k := range ks {
+				if got, want := h.functionID(b, k), look.functionIDOf(b, k); got != want {
+					t.Fatalf("function %d (%s image): functionID %#x, looked up %#x", k, sideName(b == new), got, want)
+				}
+			}
+			if h.side(b).funcIDs == nil {
+				t.Fatalf("%s image: no table after %d look-ups", sideName(b == new), len(ks))
+			}
+		}
+	})
+	paired := 0
+	for i := range res.Functions {
+		fd := &res.Functions[i]
+		if fd.Old == nil || fd.New == nil || fd.Kind == Added || fd.Kind == Removed {
+			continue
+		}
+		ko, kn := old.functionStart(fd.Old.RVA), new.functionStart(fd.New.RVA)
+		if ko < 0 || kn < 0 {
+			continue
+		}
+		paired++
+		if o, n := look.functionID(old, ko), look.functionID(new, kn); o != n {
+			t.Errorf("%s: old name %#x, new %#x", fd.Name(), o, n)
+		}
+	}
+	if paired == 0 {
+		t.Fatal("no paired function")
+	}
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+func sideName(isNew bool) string {
+	if isNew {
+		return "new"
+	}
+	return "old"
 }

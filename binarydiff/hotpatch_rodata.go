@@ -46,12 +46,21 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		}
 		return ix
 	}
-	var keys []uint64
+	// Counted first: the lists are allocated once (a large image's code
+	// has hundreds of thousands of references).
+	n := 0
+	for _, r := range b.drefs {
+		if r-lo < size {
+			n++
+		}
+	}
+	keys := make([]uint64, 0, n)
 	for _, r := range b.drefs {
 		if r-lo < size {
 			keys = append(keys, uint64(r-lo))
 		}
 	}
+	ix.offs = make([]uint32, 0, n)
 	for _, k := range radixSort(keys, 0, max(bits.Len64(uint64(size)), 1)) {
 		if n := len(ix.offs); n == 0 || ix.offs[n-1] != uint32(k) {
 			ix.offs = append(ix.offs, uint32(k))

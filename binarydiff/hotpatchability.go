@@ -669,12 +669,14 @@ func (h *assessor) fdOf(b *Binary, k int) (*FunctionDiff, bool) {
 // in one image, by the thousand on a large one, answering exactly as
 // Binary.Section and Binary.FunctionAt do.
 type sideIndex struct {
-	checked  bool
-	disjoint bool     // sections sorted by address and not overlapping: a cached hit is the answer
-	last     *Section // the section of the last lookup
-	lookups  int      // function lookups so far
-	pages    []int32  // once many: for each 4 KB page of the code, the first function that ends after its start
-	pageLo   uint32   // RVA of pages[0]
+	checked   bool
+	disjoint  bool     // sections sorted by address and not overlapping: a cached hit is the answer
+	last      *Section // the section of the last lookup
+	lookups   int      // function lookups so far
+	pages     []int32  // once many: for each 4 KB page of the code, the first function that ends after its start
+	pageLo    uint32   // RVA of pages[0]
+	idLookups int      // functionID lookups so far
+	funcIDs   []uint64 // once many: functionID of each function
 }
 
 // side returns the lookup index of b.
