@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,10 +68,12 @@ type score struct {
 	Judged, Correct    int // result pairs with a truth name on either side; of them, pairs the truth agrees with
 	Summary            binarydiff.Summary
 	RemovedNamed       int // Removed whose name is still in the new file
+	Unexplained        int // Changed without a cause, or a cause without its evidence in Explain
 	GoFuncs, GoNamed   [2]int
 	GoFound            [2]int // pclntab functions discovered with their start, per side
 	Warnings           []string
 	Wall               time.Duration // Open both + Diff
+	CPU                time.Duration // the child's CPU time before the evidence check
 }
 
 const childEnv = "PATCHMODEL_CORPUS_CHILD"
@@ -131,6 +134,9 @@ func TestCorpus(t *testing.T) {
 			t.Logf("%s: warning: %s", p.id, w)
 		}
 		// What must hold on every pair, whatever the figures above.
+		if s.Unexplained > 0 {
+			t.Errorf("%s: %d Changed without a cause or without its evidence in Explain", p.id, s.Unexplained)
+		}
 		if p.truth == "identical" && (sum.Moved+sum.Changed+sum.Added+sum.Removed != 0) {
 			t.Errorf("%s: a byte-identical rebuild reports %+v", p.id, sum)
 		}
@@ -219,6 +225,9 @@ func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration
 			if err := json.Unmarshal([]byte(js), &s); err != nil {
 				t.Fatal(err)
 			}
+			if s.CPU > 0 {
+				cpu = s.CPU
+			}
 			return &s, rss, cpu
 		}
 	}
@@ -277,7 +286,33 @@ func diffPair(oldPath, newPath, truth string) (*score, error) {
 			s.GoFuncs[side], s.GoNamed[side], s.GoFound[side] = goNames(path, bins[side])
 		}
 	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	for _, fd := range res.Functions {
+		if fd.Kind == binarydiff.Changed && !explained(bins, fd) {
+			s.Unexplained++
+		}
+	}
 	return s, nil
+}
+
+// explained reports whether a Changed pair has a cause and, in Explain,
+// the evidence of each: a differing instruction for code, a call site for
+// callee, the bytes read for data.
+func explained(bins [2]*binarydiff.Binary, fd binarydiff.FunctionDiff) bool {
+	if fd.Cause == 0 {
+		return false
+	}
+	e, err := binarydiff.Explain(bins[0], bins[1], fd)
+	if err != nil {
+		return false
+	}
+	differs := slices.ContainsFunc(e.Lines, func(l binarydiff.Line) bool { return l.Op != binarydiff.LineEqual })
+	return (fd.Cause&binarydiff.CauseCode == 0 || differs) &&
+		(fd.Cause&binarydiff.CauseCallee == 0 || len(e.Callees) > 0) &&
+		(fd.Cause&binarydiff.CauseData == 0 || len(e.Data) > 0)
 }
 
 // scorePairs scores the pairing of res against the names the binaries

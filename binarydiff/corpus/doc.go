@@ -11,7 +11,9 @@
 // ignored, in a child process so that its peak resident memory is its
 // own, and scores the pairing against the truth the binaries carry: PE
 // export names, ELF .symtab names, the Go pclntab's function table, or a
-// byte-identical rebuild that must report nothing:
+// byte-identical rebuild that must report nothing. It also fails a pair
+// with a Changed function that lacks a cause, or a cause its evidence in
+// Explain (a differing instruction, a call site, the bytes read):
 //
 //	binarydiff/corpus/fetch.sh
 //	PATCHMODEL_CORPUS=all go test ./binarydiff/corpus -run TestCorpus -v -timeout 30m
