@@ -1,8 +1,8 @@
 //go:build !unix
 
-package binarydiff_test
+package binarydiff
 
 import "time"
 
-// processCPU is not measured here: the CPU metrics read zero.
-func processCPU() time.Duration { return 0 }
+// cpuTime is not measured here: the CPU metrics read zero.
+func cpuTime() time.Duration { return 0 }

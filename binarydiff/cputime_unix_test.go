@@ -1,16 +1,17 @@
 //go:build unix
 
-package binarydiff_test
+package binarydiff
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time the process has used, user and system,
-// all threads (the diff's workers, the collector's): what a step costs
-// whatever else the machine runs, which its wall time does not tell.
-func processCPU() time.Duration {
+// cpuTime returns the CPU time the process has used, user and system,
+// all threads (the diff's workers, the collector's): on a shared machine
+// what a step costs shows in it whatever else runs, which wall time does
+// not tell.
+func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

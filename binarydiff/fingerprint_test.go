@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,17 +61,6 @@ func benchFingerprint(b *testing.B, data []byte) {
 			reportCPU(b, cpu, codeBytes(bin))
 		})
 	}
-}
-
-// cpuTime returns the process's user+system CPU time. On a shared machine
-// wall-clock throughput depends on the neighbours; CPU-time throughput of
-// a single-worker benchmark does much less.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPU reports MB per CPU-second since start as "cpu-MB/s".

@@ -41,14 +41,14 @@ func assessOverhead(b *testing.B, old, new *binarydiff.Binary) {
 	b.ReportAllocs()
 	var diff, assess, diffCPU, assessCPU time.Duration
 	for range b.N {
-		t0, c0 := time.Now(), processCPU()
+		t0, c0 := time.Now(), binarydiff.ProcessCPU()
 		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		t1, c1 := time.Now(), processCPU()
+		t1, c1 := time.Now(), binarydiff.ProcessCPU()
 		res.Hotpatchability(old, new)
-		t2, c2 := time.Now(), processCPU()
+		t2, c2 := time.Now(), binarydiff.ProcessCPU()
 		diff += t1.Sub(t0)
 		assess += t2.Sub(t1)
 		diffCPU += c1 - c0
