@@ -578,6 +578,29 @@ func (b *Binary) relocatedPointer(rva uint32, word uint64) uint64 {
 	return word
 }
 
+// loadedBytes overwrites p, the file's bytes at rva, with the pointers the
+// dynamic linker writes into the 8-byte slots overlapping it where the
+// file holds something else (see slotValues): the bytes as loaded.
+func (b *Binary) loadedBytes(rva uint32, p []byte) {
+	if b.elf == nil || len(b.elf.slotVals) == 0 {
+		return
+	}
+	end := uint64(rva) + uint64(len(p))
+	for slot := uint64(rva) - min(uint64(rva), 7); slot < end; slot++ {
+		v, ok := b.elf.slotVals[uint32(slot)]
+		if !ok {
+			continue
+		}
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], v)
+		for i, c := range w {
+			if at := slot + uint64(i); at >= uint64(rva) && at < end {
+				p[at-uint64(rva)] = c
+			}
+		}
+	}
+}
+
 // inferPointers finds the pointers in the data of an executable that has
 // no dynamic relocations to name them (static and not position
 // independent, as Go links by default): the 8-byte aligned words that hold

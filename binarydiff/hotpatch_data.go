@@ -980,6 +980,7 @@ func (h *assessor) shownBytes(os, ns *Section, r ByteRange) (string, string) {
 		if !h.readRVA(b, p, s.RVA+r.Off) {
 			return ""
 		}
+		b.loadedBytes(s.RVA+r.Off, p) // a pointer the file leaves zero shows as loaded
 		return hex.EncodeToString(p)
 	}
 	return read(h.old, os), read(h.new, ns)

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"context"
+	"encoding/hex"
 	"sort"
 	"testing"
 
@@ -132,4 +133,30 @@ func sideName(isNew bool) string {
 		return "new"
 	}
 	return "old"
+}
+
+// TestLoadedBytes: the bytes shown for data are what the loader leaves,
+// so a slot whose file word is zero (LLVM lld's R_X86_64_RELATIVE) shows
+// its value, also where the slot only overlaps the bytes asked for.
+func TestLoadedBytes(t *testing.T) {
+	b := &Binary{elf: &elfImage{slotVals: map[uint32]uint64{0x1000: 0x1122334455667788, 0x1010: 0xaabb}}}
+	for _, c := range []struct {
+		rva  uint32
+		n    int
+		want string
+	}{
+		{0x1000, 8, "8877665544332211"},
+		{0x1004, 8, "44332211" + "00000000"}, // the slot's high half, then no slot
+		{0x0ffc, 8, "00000000" + "88776655"}, // before the slot, then its low half
+		{0x1008, 16, "0000000000000000" + "bbaa000000000000"},
+		{0x2000, 4, "00000000"},
+		{0, 2, "0000"}, // at RVA 0: no slot before it
+	} {
+		p := make([]byte, c.n)
+		b.loadedBytes(c.rva, p)
+		if got := hex.EncodeToString(p); got != c.want {
+			t.Errorf("loadedBytes(%#x, %d) = %s, want %s", c.rva, c.n, got, c.want)
+		}
+	}
+	(&Binary{}).loadedBytes(0x1000, make([]byte, 8)) // not ELF: nothing to lay over
 }
