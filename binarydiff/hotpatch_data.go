@@ -965,25 +965,34 @@ func funcLabel(f *Function) string {
 	return fmt.Sprintf("sub_%x", f.RVA)
 }
 
-// shownBytes returns the old and new bytes of range r (section offsets)
-// in hex when it is small; "" for a side that lacks them.
+// shownBytes returns the old and new bytes of range r (offsets in the new
+// section; the old bytes where the alignment puts them) in hex when it is
+// small; "" for a side that lacks them.
 func (h *assessor) shownBytes(os, ns *Section, r ByteRange) (string, string) {
 	if r.Size > maxShownBytes {
 		return "", ""
 	}
 	var buf [maxShownBytes]byte
-	read := func(b *Binary, s *Section) string {
-		if s == nil || uint64(r.Off)+uint64(r.Size) > uint64(s.Size) {
+	read := func(b *Binary, s *Section, off uint32) string {
+		if s == nil || uint64(off)+uint64(r.Size) > uint64(s.Size) {
 			return ""
 		}
 		p := buf[:r.Size]
-		if !h.readRVA(b, p, s.RVA+r.Off) {
+		if !h.readRVA(b, p, s.RVA+off) {
 			return ""
 		}
-		b.loadedBytes(s.RVA+r.Off, p) // a pointer the file leaves zero shows as loaded
+		b.loadedBytes(s.RVA+off, p) // a pointer the file leaves zero shows as loaded
 		return hex.EncodeToString(p)
 	}
-	return read(h.old, os), read(h.new, ns)
+	// The old bytes are those the alignment compared the new ones with:
+	// where the anchor before them puts them, when the data moved.
+	old := r.Off
+	if al := h.aligns[ns]; al != nil {
+		if o, ok := al.oldOffset(r.Off); ok {
+			old = o
+		}
+	}
+	return read(h.old, os, old), read(h.new, ns, r.Off)
 }
 
 // minSkippedMetadata is the size from which a metadata range is left out
