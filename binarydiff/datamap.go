@@ -390,10 +390,15 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 			mark(o)
 		}
 	}
-	if b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 {
+	if b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 && (len(b.relocs.rvas) == 0 || s.Flags&SectionWrite != 0) {
 		// No relocation at all (a Go executable for Windows has none): the
 		// aligned words that hold an address inside the image are taken
-		// for pointers, as for an ELF executable without relocations.
+		// for pointers, as for an ELF executable without relocations. In
+		// an image with relocations a read-only section without any holds
+		// no pointer (a shared object's .rodata, where, the image being
+		// at 0, a short string or a small number would read as one); a
+		// writable one may hold pointers the loader fills otherwise (the
+		// GOT: the link-time address of _DYNAMIC, lazily bound slots).
 		for o := uint32(0); o+8 <= n; o += 8 {
 			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p[o:])); ok {
 				mark(o)

@@ -2,6 +2,7 @@ package binarydiff_test
 
 import (
 	"context"
+	"debug/elf"
 	"os/exec"
 	"slices"
 	"strings"
@@ -108,4 +109,65 @@ func TestHotpatchPointerIntoRELRO(t *testing.T) {
 			})
 		}
 	}
+}
+
+// rodataShiftBase is a shared object whose .rodata holds, after an 8-byte
+// blob, an 8-byte constant whose value (0x2f0) is an address inside the
+// image (shared objects are linked at 0): the constant is no pointer, the
+// object having a relocation for each of its pointers and none here.
+const rodataShiftBase = `#define N __attribute__((noinline, noclone))
+__asm__(".section .rodata\n.balign 16\n.globl blob\n.hidden blob\nblob: .byte 1,2,3,4,5,6,7,8\n"
+	".globl key\n.hidden key\nkey: .byte 0xf0,2,0,0,0,0,0,0\n.previous");
+extern const char blob[], key[];
+N const char *getkey(void) { return key; }
+N const char *getblob(void) { return blob; }
+`
+
+// TestHotpatchRodataSmallValueShifted: the blob grows by a byte, moving
+// the constant after it off its 8-byte alignment. Only the blob changed:
+// the constant's reader is not Changed and no finding concerns the
+// constant (a small value at an aligned offset once read as a pointer, so
+// that the same bytes moved by an odd amount compared unequal).
+func TestHotpatchRodataSmallValueShifted(t *testing.T) {
+	grown := strings.Replace(rodataShiftBase, ".byte 1,2,3,4,5,6,7,8", ".byte 1,2,3,4,5,6,7,8,9", 1)
+	dir := t.TempDir()
+	args := []string{"-shared", "-fPIC"}
+	newPath := gccBuild(t, dir, "new", grown, args...)
+	old := parseELFFile(t, gccBuild(t, dir, "old", rodataShiftBase, args...))
+	new := parseELFFile(t, newPath)
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fd := findDiff(res, old, "getkey"); fd == nil || fd.Kind == binarydiff.Changed {
+		t.Errorf("getkey: %v, want it paired and not Changed", fd)
+	}
+	key := symbolValue(t, newPath, "key")
+	a := res.Hotpatchability(old, new)
+	for _, f := range slices.Concat(a.Findings, a.Unknowns, a.Warnings) {
+		if f.Image == "new" && f.Size > 0 && f.RVA < key+8 && key < f.RVA+f.Size {
+			t.Errorf("finding on the unchanged constant at %#x: %v", key, f)
+		}
+	}
+}
+
+// symbolValue returns the value of the symbol named name in ELF file path.
+func symbolValue(t *testing.T, path, name string) uint32 {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == name {
+			return uint32(s.Value)
+		}
+	}
+	t.Fatalf("%s: no symbol %s", path, name)
+	return 0
 }
