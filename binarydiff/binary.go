@@ -164,18 +164,21 @@ type Binary struct {
 	size   int64
 	closer io.Closer
 
-	relocs  rvaIndex          // RVAs of absolute addresses fixed up by base relocations
-	imports map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
-	pe      *peHeaders        // PE headers as parsed, for the image facts
-	elf     *elfImage         // ELF headers, layout and dynamic symbols as parsed, for the image facts
-	starts  rvaIndex          // function RVAs, for functionStart
-	secTags []uint64          // xxh3 of each section's name (see sectionTag)
-	fps     []fingerprint     // one per function
-	calls   []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
-	drefs   []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
-	code    isa
-	ctx     context.Context // Parse's context while it runs, nil after (see ctxErr)
-	wlog    warnLog         // the parse's warnings, moved to Warnings when it ends
+	relocs rvaIndex // RVAs of absolute addresses fixed up by base relocations
+	// relocsInferred says relocs are the words that look like addresses,
+	// not relocations (an ELF executable without any, see inferPointers).
+	relocsInferred bool
+	imports        map[uint32]string // IAT slot RVA → "dll!name" or "dll!#ordinal"
+	pe             *peHeaders        // PE headers as parsed, for the image facts
+	elf            *elfImage         // ELF headers, layout and dynamic symbols as parsed, for the image facts
+	starts         rvaIndex          // function RVAs, for functionStart
+	secTags        []uint64          // xxh3 of each section's name (see sectionTag)
+	fps            []fingerprint     // one per function
+	calls          []int32           // callee indices of all functions, in function order, sliced by fingerprint.callOff/callN
+	drefs          []uint32          // data references of all functions, in function order, sliced by fingerprint.drefOff/drefN
+	code           isa
+	ctx            context.Context // Parse's context while it runs, nil after (see ctxErr)
+	wlog           warnLog         // the parse's warnings, moved to Warnings when it ends
 }
 
 // ErrUnsupportedFormat is returned (wrapped) for inputs that are not a

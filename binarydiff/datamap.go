@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -390,15 +391,7 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 			mark(o)
 		}
 	}
-	if b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 && (len(b.relocs.rvas) == 0 || s.Flags&SectionWrite != 0) {
-		// No relocation at all (a Go executable for Windows has none): the
-		// aligned words that hold an address inside the image are taken
-		// for pointers, as for an ELF executable without relocations. In
-		// an image with relocations a read-only section without any holds
-		// no pointer (a shared object's .rodata, where, the image being
-		// at 0, a short string or a small number would read as one); a
-		// writable one may hold pointers the loader fills otherwise (the
-		// GOT: the link-time address of _DYNAMIC, lazily bound slots).
+	if pointersInferred(b, s) {
 		for o := uint32(0); o+8 <= n; o += 8 {
 			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p[o:])); ok {
 				mark(o)
@@ -406,6 +399,21 @@ func sectionBytes(b *Binary, s *Section, ptr func(rva uint32) uint64) (p []byte,
 		}
 	}
 	return p, free
+}
+
+// pointersInferred reports whether sectionBytes takes the aligned words of
+// section s that hold an address inside the image for pointers: when no
+// relocation names them. With no relocation at all (a Go executable for
+// Windows has none; an ELF executable's are inferred as it is read, see
+// inferPointers) that is every section without relocations. In an image
+// with relocations, only the GOT (.got, .got.plt) holds pointers no
+// relocation of ours names (the link-time address of _DYNAMIC, lazily
+// bound slots); elsewhere a section without relocations holds no pointer
+// (in a shared object's .rodata, the image being at 0, a short string or
+// a small number would read as one).
+func pointersInferred(b *Binary, s *Section) bool {
+	return b.Arch != Arch386 && len(b.relocs.in(s.RVA, s.RVA+s.Size)) == 0 &&
+		(len(b.relocs.rvas) == 0 || strings.HasPrefix(s.Name, ".got"))
 }
 
 // initialized returns how many bytes of a writable section's file data

@@ -530,7 +530,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		}
 	}
 	if len(im.absRelocs) == 0 && im.f.Type == elf.ET_EXEC {
-		im.absRelocs = inferPointers(b)
+		im.absRelocs, b.relocsInferred = inferPointers(b), true
 	}
 	slices.Sort(im.absRelocs)
 	b.relocs.index(slices.Compact(im.absRelocs))

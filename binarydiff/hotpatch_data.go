@@ -174,8 +174,8 @@ var changeWindow uint32 = 256 << 10
 // metadata ranges are nm) a window of new offsets at a time, and passes
 // the changed ranges (offsets in ns) to take as they become final, in
 // order, last set on the last call: bytes not where the alignment puts
-// them, relocated pointers whose targets are not, less pointers inferred
-// in images without relocations, metadata and padding. It stops when take
+// them (a pointer they cut into whole), relocated pointers whose targets
+// are not, less metadata and padding. It stops when take
 // returns true. It then notes the metadata of ns, and how many changed
 // pointer bytes were in it.
 func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *dataAlign, take func(final []ByteRange, last bool) bool) {
@@ -194,14 +194,14 @@ func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *
 		var bs []ByteRange
 		var ps []uint32
 		concurrently(par, func() { bs = al.changed(nm, lo, hi) }, func() { ps = h.pointersChanged(al, lo, hi) })
-		pending = mergeByteRanges(append(pending, mergePointers(bs, ps, h.ptrSize())...))
+		pending = mergeByteRanges(append(pending, mergePointers(h.wholePointers(ns, bs), ps, h.ptrSize())...))
 		// Ranges ending before hi are final: later windows' start at hi
 		// or past it.
 		k := len(pending)
 		if hi < end {
 			k = sort.Search(len(pending), func(k int) bool { return pending[k].Off+pending[k].Size >= hi })
 		}
-		ch := h.dropInferredPointers(al, slices.Clone(pending[:k]))
+		ch := h.dropEqualInferred(al, os, ns, pending[:k])
 		pending = pending[k:]
 		var n uint64
 		ch, n = h.dropMetadata(ns, nm, ch)
@@ -226,6 +226,127 @@ func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *
 	if metadataBytes(ns, nm) > 0 {
 		h.metaChanged = append(h.metaChanged, metadataNote(name, ns, nm))
 	}
+}
+
+// wholePointers widens each changed range rs (offsets in new section ns)
+// to the pointers it cuts into: the alignment reads a pointer as two bytes
+// naming its target (see sectionBytes), so a retargeted one differs in
+// those two bytes only, which shown alone are the pointer's high bytes,
+// equal on both sides.
+func (h *assessor) wholePointers(ns *Section, rs []ByteRange) []ByteRange {
+	ps := h.ptrSize()
+	for i, r := range rs {
+		slots := pointerSlots(h.new, ns, r.Off, r.Off+r.Size)
+		if len(slots) == 0 {
+			continue
+		}
+		lo, hi := min(r.Off, slots[0]), max(r.Off+r.Size, slots[len(slots)-1]+ps)
+		rs[i] = ByteRange{Off: lo, Size: min(hi, ns.FileSize) - lo}
+	}
+	return mergeByteRanges(rs)
+}
+
+// dropEqualInferred returns changed (offsets in new section ns, pointers
+// whole) less the words taken for pointers only because they look like
+// addresses (see pointersInferred and inferPointers) that hold the same
+// value on both sides: a number that happens to look like an address
+// (Go's runtime tables hold many) reads as what lies there, which differs
+// when the sections around it moved, while its bytes did not change.
+func (h *assessor) dropEqualInferred(al *dataAlign, os, ns *Section, changed []ByteRange) []ByteRange {
+	if !h.new.relocsInferred && !pointersInferred(h.new, ns) || h.ptrSize() != 8 {
+		return slices.Clone(changed)
+	}
+	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
+	var out []ByteRange
+	for _, r := range changed {
+		var same []Range
+		for _, slot := range pointerSlots(h.new, ns, r.Off, r.Off+r.Size) {
+			o, ok := al.oldOffset(slot)
+			if op, np := ow.at(o, 8), nw.at(slot, 8); ok && op != nil && np != nil && bytes.Equal(op, np) {
+				same = append(same, Range{RVA: ns.RVA + slot, Size: 8})
+			}
+		}
+		out = subtract(out, r, ns.RVA, same)
+	}
+	return out
+}
+
+// pointerSlots returns the offsets in section s of b of the pointers that
+// sectionBytes marks (its relocations, or the words it infers) whose
+// marks overlap [lo, hi), in order.
+func pointerSlots(b *Binary, s *Section, lo, hi uint32) []uint32 {
+	var out []uint32
+	if !pointersInferred(b, s) {
+		for _, r := range b.relocs.in(s.RVA+lo-min(lo, 7), s.RVA+hi) {
+			out = append(out, r-s.RVA)
+		}
+		return out
+	}
+	w := window{b: b, s: s}
+	for o := (lo - min(lo, 7) + 7) &^ 7; o < hi; o += 8 {
+		if p := w.at(o, 8); p != nil {
+			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p)); ok {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// retargetNote describes the pointers in changed range r (offsets in new
+// section ns) that point to something else than the old pointers where
+// the alignment puts them: "; the pointer at .data+0x10 points to b, was
+// a", at most maxRetargetNotes of them, else "" (the bytes alone show two
+// addresses, not what they denote).
+func (h *assessor) retargetNote(os, ns *Section, r ByteRange) string {
+	al := h.aligns[ns]
+	if al == nil {
+		return ""
+	}
+	ps := h.ptrSize()
+	var b strings.Builder
+	n := 0
+	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
+	for _, slot := range pointerSlots(h.new, ns, r.Off, r.Off+r.Size) {
+		o, ok := al.oldOffset(slot)
+		op, np := ow.at(o, ps), nw.at(slot, ps)
+		if !ok || op == nil || np == nil {
+			continue
+		}
+		ov, nv := h.old.pointerIn(os.RVA+o, op), h.new.pointerIn(ns.RVA+slot, np)
+		ot, ook := imageAddress(h.old, ov)
+		nt, nok := imageAddress(h.new, nv)
+		if ook && nok && h.sameTarget(ot, nt) {
+			continue
+		}
+		if n++; n <= maxRetargetNotes {
+			fmt.Fprintf(&b, "; the pointer at %s+%#x points to %s, was %s", ns.Name, slot, h.pointee(h.new, nv), h.pointee(h.old, ov))
+		}
+	}
+	if n > maxRetargetNotes {
+		fmt.Fprintf(&b, "; and %d more pointers", n-maxRetargetNotes)
+	}
+	return b.String()
+}
+
+const maxRetargetNotes = 2
+
+// pointee names what address v of image b points to: a function (and the
+// offset in it), else the section and offset, else the address itself.
+func (h *assessor) pointee(b *Binary, v uint64) string {
+	t, ok := imageAddress(b, v)
+	if !ok {
+		return fmt.Sprintf("%#x", v)
+	}
+	if k := h.functionIndex(b, t); k >= 0 {
+		f := &b.Functions[k]
+		if t == f.RVA {
+			return funcLabel(f)
+		}
+		return fmt.Sprintf("%s+%#x", funcLabel(f), t-f.RVA)
+	}
+	s := h.section(b, t)
+	return fmt.Sprintf("%s+%#x", s.Name, t-s.RVA)
 }
 
 // pointerBytesInMetadata counts the bytes of the changed relocated
@@ -605,67 +726,6 @@ func (al *dataAlign) oldOffset(n uint32) (uint32, bool) {
 	return uint32(o), true
 }
 
-// dropInferredPointers removes from changed (offsets in al's new section)
-// the aligned words that hold, in images without relocations (whose
-// pointers the alignment cannot tell), addresses of the same function or
-// of data where the alignments put it: pointers to things that moved.
-func (h *assessor) dropInferredPointers(al *dataAlign, changed []ByteRange) []ByteRange {
-	if len(h.old.relocs.rvas) > 0 || len(h.new.relocs.rvas) > 0 || h.ptrSize() != 8 || len(changed) == 0 {
-		return changed
-	}
-	var out []ByteRange
-	for _, r := range changed {
-		for w := r.Off &^ 7; w < r.Off+r.Size; w += 8 {
-			lo, hi := max(w, r.Off), min(w+8, r.Off+r.Size)
-			if !h.samePointer(al, w) {
-				out = appendRange(out, ByteRange{Off: lo, Size: hi - lo})
-			}
-		}
-	}
-	return out
-}
-
-// samePointer reports whether the word at new offset n of al's section
-// and the word the alignment puts it on in the old section both hold
-// addresses in their images that denote the same thing.
-func (h *assessor) samePointer(al *dataAlign, n uint32) bool {
-	if uint64(n)+8 > uint64(len(al.nb)) {
-		return false
-	}
-	// Either neighbouring anchor's shift: pointers whose targets moved
-	// differ between the sides, so anchors are sparse among them.
-	as := al.anchors
-	k := al.anchorBefore(n)
-	for _, j := range []int{k, k + 1} {
-		if j < 0 || j >= len(as) {
-			continue
-		}
-		o := int64(n) - int64(as[j].new) + int64(as[j].old)
-		if o >= 0 && o+8 <= int64(len(al.ob)) && h.samePointerAt(uint32(o), n, al) {
-			return true
-		}
-	}
-	return false
-}
-
-// samePointerAt reports whether the old word at o and the new word at n
-// of al's sections hold addresses that denote the same thing.
-func (h *assessor) samePointerAt(o, n uint32, al *dataAlign) bool {
-	ov, nv := binary.LittleEndian.Uint64(al.ob[o:]), binary.LittleEndian.Uint64(al.nb[n:])
-	if ov < h.old.ImageBase || nv < h.new.ImageBase || ov-h.old.ImageBase >= 1<<32 || nv-h.new.ImageBase >= 1<<32 {
-		return false
-	}
-	ot, nt := uint32(ov-h.old.ImageBase), uint32(nv-h.new.ImageBase)
-	if h.functionIndex(h.old, ot) >= 0 {
-		return h.sameTarget(ot, nt)
-	}
-	ts, tn := h.section(h.old, ot), h.section(h.new, nt)
-	if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
-		return false
-	}
-	return h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA)
-}
-
 // maxMetadataPadding is how far the data of a writable section may seem
 // to grow or shrink when metadata inside it changed size: the alignment
 // padding after the metadata (Go aligns what follows its build
@@ -748,7 +808,7 @@ func (h *assessor) writableData(name string, os, ns *Section, changed []ByteRang
 		if i < len(spans) {
 			f.Readers = h.names(h.new, spans[i].all)
 			f.OldBytes, f.NewBytes = h.shownBytes(os, ns, c)
-			f.Message = fmt.Sprintf("%s of initialized writable data changed at %s+%#x: the running process keeps the old values", nBytes(c.Size), name, c.Off)
+			f.Message = fmt.Sprintf("%s of initialized writable data changed at %s+%#x: the running process keeps the old values", nBytes(c.Size), name, c.Off) + h.retargetNote(os, ns, c)
 		}
 		h.add(f)
 	}

@@ -171,3 +171,53 @@ func symbolValue(t *testing.T, path, name string) uint32 {
 	t.Fatalf("%s: no symbol %s", path, name)
 	return 0
 }
+
+// hookBase is a shared object with a mutable function pointer, relocated.
+const hookBase = `#define N __attribute__((noinline, noclone))
+N int first(int x) { return x + 1; }
+N int second(int x) { return x * 2; }
+int (*hook)(int) = first;
+N int call(int x) { return hook(x); }
+`
+
+// TestHotpatchHookRetargeted: a mutable function pointer retargeted is
+// data-changed, shown as the whole pointer (the alignment reads it as two
+// bytes naming its target, which alone showed as two equal bytes) and
+// named: what it points to now and before. GCC places the function hook
+// points to first, so the pointer's bytes are the same in both versions:
+// only the names tell the change. Both linkers (lld leaves the slot zero).
+func TestHotpatchHookRetargeted(t *testing.T) {
+	for _, linker := range []string{"bfd", "lld"} {
+		t.Run(linker, func(t *testing.T) {
+			if linker == "lld" {
+				if _, err := exec.LookPath("ld.lld"); err != nil {
+					t.Skip("ld.lld not found: apt-get install -y lld")
+				}
+			}
+			dir := t.TempDir()
+			args := []string{"-shared", "-fPIC", "-fuse-ld=" + linker}
+			newPath := gccBuild(t, dir, "new", strings.Replace(hookBase, "hook)(int) = first", "hook)(int) = second", 1), args...)
+			old := parseELFFile(t, gccBuild(t, dir, "old", hookBase, args...))
+			new := parseELFFile(t, newPath)
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hook := symbolValue(t, newPath, "hook")
+			var got []binarydiff.Finding
+			for _, f := range res.Hotpatchability(old, new).Findings {
+				if f.Rule == binarydiff.RuleDataChanged {
+					got = append(got, f)
+				}
+			}
+			if len(got) != 1 {
+				t.Fatalf("data-changed findings %v, want one", got)
+			}
+			f := got[0]
+			if f.RVA != hook || f.Size != 8 || len(f.OldBytes) != 16 || len(f.NewBytes) != 16 ||
+				!strings.Contains(f.Message, "points to second, was first") {
+				t.Errorf("finding %+v, want the 8 bytes of hook at %#x and its targets named", f, hook)
+			}
+		})
+	}
+}
