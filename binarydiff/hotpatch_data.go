@@ -323,7 +323,9 @@ func (h *assessor) retargetNote(os, ns *Section, r ByteRange) string {
 			fmt.Fprintf(&b, "; the pointer at %s+%#x points to %s, was %s", ns.Name, slot, h.pointee(h.new, nv), h.pointee(h.old, ov))
 		}
 	}
-	if n > maxRetargetNotes {
+	if n == maxRetargetNotes+1 {
+		b.WriteString("; and 1 more pointer")
+	} else if n > maxRetargetNotes {
 		fmt.Fprintf(&b, "; and %d more pointers", n-maxRetargetNotes)
 	}
 	return b.String()
@@ -332,11 +334,12 @@ func (h *assessor) retargetNote(os, ns *Section, r ByteRange) string {
 const maxRetargetNotes = 2
 
 // pointee names what address v of image b points to: a function (and the
-// offset in it), else the section and offset, else the address itself.
+// offset in it), else the section and offset, else nothing (a value that
+// is no address in the image: the data there held no pointer).
 func (h *assessor) pointee(b *Binary, v uint64) string {
 	t, ok := imageAddress(b, v)
 	if !ok {
-		return fmt.Sprintf("%#x", v)
+		return fmt.Sprintf("nothing (%#x)", v)
 	}
 	if k := h.functionIndex(b, t); k >= 0 {
 		f := &b.Functions[k]

@@ -328,7 +328,7 @@ func (rc *rodataClusters) findings(name string) {
 			f.Message = where + " changed, read only by changed or added code: the patch carries it"
 		default:
 			f.Readers = h.names(h.new, sp.unpatched)
-			f.Message = where + " changed, read by unchanged code, which would keep the old values"
+			f.Message = where + " changed: the unchanged code that reads it would keep the old values"
 		}
 		if sp.via != 0 && f.Rule != RuleRodataUnattributed {
 			f.Message += fmt.Sprintf(" (read through the pointer at %s+%#x)", secName(h.new, sp.via), sp.via-h.section(h.new, sp.via).RVA)
