@@ -3,6 +3,7 @@ package binarydiff_test
 import (
 	"context"
 	"debug/elf"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -217,6 +218,97 @@ func TestHotpatchHookRetargeted(t *testing.T) {
 			if f.RVA != hook || f.Size != 8 || len(f.OldBytes) != 16 || len(f.NewBytes) != 16 ||
 				!strings.Contains(f.Message, "points to second, was first") {
 				t.Errorf("finding %+v, want the 8 bytes of hook at %#x and its targets named", f, hook)
+			}
+		})
+	}
+}
+
+// masksSource is a shared object whose .rodata holds a table made of
+// runs of equal words (16 rows of 16 bytes, row i starting with i bytes
+// 0xff, like the masks Go's AES hash reads) between two blocks of
+// distinct bytes, with extra bytes before the table when before is set
+// and after it otherwise: from one to the other the table moves by 32
+// bytes while the blocks around it stay. With edit, row 10 ends in 0x01.
+func masksSource(before, edit bool) string {
+	var b strings.Builder
+	b.WriteString("#define N __attribute__((noinline, noclone))\n__asm__(\".section .rodata\\n.balign 16\\n")
+	block := func(label string, seed, n int) {
+		fmt.Fprintf(&b, ".globl %[1]s\\n.hidden %[1]s\\n%[1]s: .byte ", label)
+		x := uint32(seed)
+		for i := range n {
+			x = x*1664525 + 1013904223
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%d", x>>24)
+		}
+		b.WriteString("\\n")
+	}
+	block("blocka", 1, 512)
+	if before {
+		block("extra", 3, 32)
+	}
+	b.WriteString(".globl masks\\n.hidden masks\\nmasks: .byte ")
+	for row := range 16 {
+		for col := range 16 {
+			if row+col > 0 {
+				b.WriteString(",")
+			}
+			switch {
+			case col < row:
+				b.WriteString("255")
+			case edit && row == 10 && col == 15:
+				b.WriteString("1")
+			default:
+				b.WriteString("0")
+			}
+		}
+	}
+	b.WriteString("\\n")
+	if !before {
+		block("extra", 3, 32)
+	}
+	block("blockb", 2, 512)
+	b.WriteString(".previous\");\nextern const char blocka[], blockb[], masks[];\n" +
+		"N const char *geta(void) { return blocka; }\nN const char *getb(void) { return blockb; }\n" +
+		"N const char *getmasks(void) { return masks; }\nN const char *getrow1(void) { return masks + 16; }\n")
+	return b.String()
+}
+
+// TestHotpatchMovedTableOfEqualRuns: a table with no word unique to
+// anchor it moves by another amount than the data around it. Its readers
+// are paired with the same code (the diff compared what they read where
+// they point), so the table is data that moved, not read-only data
+// changed under unchanged code: no rodata-changed finding. When a row of
+// it also changed, that row is still found.
+func TestHotpatchMovedTableOfEqualRuns(t *testing.T) {
+	for _, edit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "moved", true: "moved-and-changed"}[edit], func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"-shared", "-fPIC"}
+			newPath := gccBuild(t, dir, "new", masksSource(true, edit), args...)
+			old := parseELFFile(t, gccBuild(t, dir, "old", masksSource(false, false), args...))
+			new := parseELFFile(t, newPath)
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fd := findDiff(res, old, "getrow1"); fd == nil || fd.Kind == binarydiff.Changed || fd.Kind == binarydiff.Removed {
+				t.Fatalf("getrow1: %v, want it paired with the same code", fd)
+			}
+			a := res.Hotpatchability(old, new)
+			row10 := symbolValue(t, newPath, "masks") + 10*16 + 15
+			found := false
+			for _, f := range slices.Concat(a.Findings, a.Unknowns) {
+				switch {
+				case f.RVA <= row10 && row10 < f.RVA+f.Size && strings.HasPrefix(f.Rule.String(), "rodata-"):
+					found = true
+				case f.Rule == binarydiff.RuleRodataChanged && !edit:
+					t.Errorf("finding %v: the table only moved", f)
+				}
+			}
+			if edit && !found {
+				t.Errorf("no finding on the changed row at %#x: %v %v", row10, a.Findings, a.Unknowns)
 			}
 		})
 	}

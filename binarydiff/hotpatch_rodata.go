@@ -310,6 +310,9 @@ func (rc *rodataClusters) findings(name string) {
 			h.add(f)
 			continue
 		}
+		if len(sp.unpatched) > 0 && h.seenMoved(os, ns, c.al, r, sp.unpatched) {
+			continue
+		}
 		_, types := h.goRuntime(h.new)
 		switch {
 		case types.Size > 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size && len(sp.unpatched) > 0 || types.Size > 0 && len(sp.all) == 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size:
