@@ -23,36 +23,28 @@ func TestHotpatchRemovedInRelocatedSlot(t *testing.T) {
 	if removed == slotTableBase {
 		t.Fatal("the edit did not apply to slotTableBase")
 	}
-	for _, linker := range []string{"bfd", "lld"} {
-		t.Run(linker, func(t *testing.T) {
-			if linker == "lld" {
-				if _, err := exec.LookPath("ld.lld"); err != nil {
-					t.Skip("ld.lld not found: apt-get install -y lld")
-				}
+	sharedObjectLinkers(t, "", func(t *testing.T, args []string) {
+		dir := t.TempDir()
+		old := parseELFFile(t, gccBuild(t, dir, "old", slotTableBase, args...))
+		new := parseELFFile(t, gccBuild(t, dir, "new", removed, args...))
+		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := findDiff(res, old, "f4"); fd != nil {
+			t.Fatalf("f4 is paired (%v), want it removed", fd.Kind)
+		}
+		a := res.Hotpatchability(old, new)
+		var found []string
+		for _, f := range a.Findings {
+			if f.Rule == binarydiff.RuleRemovedReferenced {
+				found = append(found, f.String())
 			}
-			dir := t.TempDir()
-			args := []string{"-shared", "-fPIC", "-fuse-ld=" + linker}
-			old := parseELFFile(t, gccBuild(t, dir, "old", slotTableBase, args...))
-			new := parseELFFile(t, gccBuild(t, dir, "new", removed, args...))
-			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fd := findDiff(res, old, "f4"); fd != nil {
-				t.Fatalf("f4 is paired (%v), want it removed", fd.Kind)
-			}
-			a := res.Hotpatchability(old, new)
-			var found []string
-			for _, f := range a.Findings {
-				if f.Rule == binarydiff.RuleRemovedReferenced {
-					found = append(found, f.String())
-				}
-			}
-			if len(found) != 1 || !strings.Contains(found[0], "f4") || !strings.Contains(found[0], "pointed to by 1 words of data") {
-				t.Errorf("removed-referenced findings %q, want one: f4 pointed to by the old table's slot\nall: %v", found, a.Findings)
-			}
-		})
-	}
+		}
+		if len(found) != 1 || !strings.Contains(found[0], "f4") || !strings.Contains(found[0], "pointed to by 1 words of data") {
+			t.Errorf("removed-referenced findings %q, want one: f4 pointed to by the old table's slot\nall: %v", found, a.Findings)
+		}
+	})
 }
 
 // relroBase is a shared object whose constant pointer p (RELRO: written
@@ -84,31 +76,23 @@ func TestHotpatchPointerIntoRELRO(t *testing.T) {
 		{"to-relro", "p = names", "p = other", []binarydiff.Rule{binarydiff.RuleRodataChanged, binarydiff.RuleRodataPrivate, binarydiff.RuleRodataUnattributed}, binarydiff.RuleConstPointer},
 		{"to-mutable", "q = &counter", "q = &spare", []binarydiff.Rule{binarydiff.RuleConstPointer}, 0},
 	} {
-		for _, linker := range []string{"bfd", "lld"} {
-			t.Run(tc.edit+"/"+linker, func(t *testing.T) {
-				if linker == "lld" {
-					if _, err := exec.LookPath("ld.lld"); err != nil {
-						t.Skip("ld.lld not found: apt-get install -y lld")
-					}
-				}
-				dir := t.TempDir()
-				args := []string{"-shared", "-fPIC", "-fuse-ld=" + linker}
-				old := parseELFFile(t, gccBuild(t, dir, "old", relroBase, args...))
-				new := parseELFFile(t, gccBuild(t, dir, "new", strings.Replace(relroBase, tc.from, tc.to, 1), args...))
-				res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				a := res.Hotpatchability(old, new)
-				var rules []binarydiff.Rule // every finding's, blocker or not
-				for _, rc := range a.ByRule {
-					rules = append(rules, rc.Rule)
-				}
-				if !slices.ContainsFunc(tc.want, func(r binarydiff.Rule) bool { return slices.Contains(rules, r) }) || tc.notWant != 0 && slices.Contains(rules, tc.notWant) {
-					t.Errorf("rules %v, want one of %v and not %v\nfindings: %v %v", rules, tc.want, tc.notWant, a.Findings, a.Unknowns)
-				}
-			})
-		}
+		sharedObjectLinkers(t, tc.edit+"/", func(t *testing.T, args []string) {
+			dir := t.TempDir()
+			old := parseELFFile(t, gccBuild(t, dir, "old", relroBase, args...))
+			new := parseELFFile(t, gccBuild(t, dir, "new", strings.Replace(relroBase, tc.from, tc.to, 1), args...))
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := res.Hotpatchability(old, new)
+			var rules []binarydiff.Rule // every finding's, blocker or not
+			for _, rc := range a.ByRule {
+				rules = append(rules, rc.Rule)
+			}
+			if !slices.ContainsFunc(tc.want, func(r binarydiff.Rule) bool { return slices.Contains(rules, r) }) || tc.notWant != 0 && slices.Contains(rules, tc.notWant) {
+				t.Errorf("rules %v, want one of %v and not %v\nfindings: %v %v", rules, tc.want, tc.notWant, a.Findings, a.Unknowns)
+			}
+		})
 	}
 }
 
@@ -188,39 +172,31 @@ N int call(int x) { return hook(x); }
 // points to first, so the pointer's bytes are the same in both versions:
 // only the names tell the change. Both linkers (lld leaves the slot zero).
 func TestHotpatchHookRetargeted(t *testing.T) {
-	for _, linker := range []string{"bfd", "lld"} {
-		t.Run(linker, func(t *testing.T) {
-			if linker == "lld" {
-				if _, err := exec.LookPath("ld.lld"); err != nil {
-					t.Skip("ld.lld not found: apt-get install -y lld")
-				}
+	sharedObjectLinkers(t, "", func(t *testing.T, args []string) {
+		dir := t.TempDir()
+		newPath := gccBuild(t, dir, "new", strings.Replace(hookBase, "hook)(int) = first", "hook)(int) = second", 1), args...)
+		old := parseELFFile(t, gccBuild(t, dir, "old", hookBase, args...))
+		new := parseELFFile(t, newPath)
+		res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := symbolValue(t, newPath, "hook")
+		var got []binarydiff.Finding
+		for _, f := range res.Hotpatchability(old, new).Findings {
+			if f.Rule == binarydiff.RuleDataChanged {
+				got = append(got, f)
 			}
-			dir := t.TempDir()
-			args := []string{"-shared", "-fPIC", "-fuse-ld=" + linker}
-			newPath := gccBuild(t, dir, "new", strings.Replace(hookBase, "hook)(int) = first", "hook)(int) = second", 1), args...)
-			old := parseELFFile(t, gccBuild(t, dir, "old", hookBase, args...))
-			new := parseELFFile(t, newPath)
-			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hook := symbolValue(t, newPath, "hook")
-			var got []binarydiff.Finding
-			for _, f := range res.Hotpatchability(old, new).Findings {
-				if f.Rule == binarydiff.RuleDataChanged {
-					got = append(got, f)
-				}
-			}
-			if len(got) != 1 {
-				t.Fatalf("data-changed findings %v, want one", got)
-			}
-			f := got[0]
-			if f.RVA != hook || f.Size != 8 || len(f.OldBytes) != 16 || len(f.NewBytes) != 16 ||
-				!strings.Contains(f.Message, "points to second, was first") {
-				t.Errorf("finding %+v, want the 8 bytes of hook at %#x and its targets named", f, hook)
-			}
-		})
-	}
+		}
+		if len(got) != 1 {
+			t.Fatalf("data-changed findings %v, want one", got)
+		}
+		f := got[0]
+		if f.RVA != hook || f.Size != 8 || len(f.OldBytes) != 16 || len(f.NewBytes) != 16 ||
+			!strings.Contains(f.Message, "points to second, was first") {
+			t.Errorf("finding %+v, want the 8 bytes of hook at %#x and its targets named", f, hook)
+		}
+	})
 }
 
 // masksSource is a shared object whose .rodata holds a table made of
@@ -310,6 +286,22 @@ func TestHotpatchMovedTableOfEqualRuns(t *testing.T) {
 			if edit && !found {
 				t.Errorf("no finding on the changed row at %#x: %v %v", row10, a.Findings, a.Unknowns)
 			}
+		})
+	}
+}
+
+// sharedObjectLinkers runs test, as subtest prefix+linker, with the gcc
+// arguments that build a shared object with GNU ld and with LLVM lld
+// (which leaves relocated slots zero), skipping lld where it is missing.
+func sharedObjectLinkers(t *testing.T, prefix string, test func(t *testing.T, args []string)) {
+	for _, linker := range []string{"bfd", "lld"} {
+		t.Run(prefix+linker, func(t *testing.T) {
+			if linker == "lld" {
+				if _, err := exec.LookPath("ld.lld"); err != nil {
+					t.Skip("ld.lld not found: apt-get install -y lld")
+				}
+			}
+			test(t, []string{"-shared", "-fPIC", "-fuse-ld=" + linker})
 		})
 	}
 }
