@@ -36,9 +36,17 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 		// One past the end of the marks takes the references outside
 		// sec, without a branch.
 		marks := make([]bool, size+1)
+		n := 0
 		for _, r := range b.drefs {
-			marks[min(r-lo, size)] = true
+			if m := &marks[min(r-lo, size)]; !*m {
+				*m = true
+				n++
+			}
 		}
+		if marks[size] {
+			n-- // the mark of the references outside
+		}
+		ix.offs = make([]uint32, 0, n)
 		for off, m := range marks[:size] {
 			if m {
 				ix.offs = append(ix.offs, uint32(off))

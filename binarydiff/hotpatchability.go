@@ -516,8 +516,18 @@ func sortFindings(fs []Finding) {
 // index lists the diffs that are not Identical or Moved, in one pass
 // over the result that reads only their kinds.
 func (h *assessor) index() {
-	for i, fd := range h.res.Functions {
-		switch fd.Kind {
+	var n [256]int // by Kind (any byte: a Result may come from JSON)
+	fds := h.res.Functions
+	for i := range fds {
+		n[fds[i].Kind]++
+	}
+	// One array for the three lists, each filled within its capacity.
+	all := make([]int32, 0, n[Changed]+n[Added]+n[Removed])
+	h.changedFD = all[:0:n[Changed]]
+	h.addedFD = all[n[Changed] : n[Changed] : n[Changed]+n[Added]]
+	h.removedFD = all[n[Changed]+n[Added] : n[Changed]+n[Added] : cap(all)]
+	for i := range fds {
+		switch fds[i].Kind {
 		case Changed:
 			h.changedFD = append(h.changedFD, int32(i))
 		case Added:
@@ -617,7 +627,7 @@ func (h *assessor) newDiff(k int) int {
 func (h *assessor) patchedSet() []uint64 {
 	if h.patched == nil {
 		h.patched = make([]uint64, len(h.new.Functions)/64+1)
-		var rvas []uint32
+		rvas := make([]uint32, 0, len(h.changedFD)+len(h.addedFD))
 		for _, list := range [][]int32{h.changedFD, h.addedFD} {
 			for _, i := range list {
 				if fd := &h.res.Functions[i]; fd.New != nil {
@@ -1284,6 +1294,43 @@ func (h *assessor) room() {
 	}
 	h.a.Warnings = slices.Grow(h.a.Warnings, min(unpadded, maxFindingsPerRule))
 	h.a.Findings = slices.Grow(h.a.Findings, min(noRoom, maxFindingsPerRule))
+	// The messages of the listed findings are written into one string
+	// first, each a piece of it: one allocation, not one per function.
+	left := [2]int{max(maxFindingsPerRule-h.counts[RuleUnpaddedEntry], 0), max(maxFindingsPerRule-h.counts[RuleNoRoomForJump], 0)}
+	listed := min(unpadded, left[0]) + min(noRoom, left[1])
+	var msgs strings.Builder
+	msgs.Grow(listed * 96)
+	ends := make([]int32, 0, listed)
+	var num [10]byte
+	put := func(n uint32) { msgs.Write(strconv.AppendUint(num[:0], uint64(n), 10)) }
+	for _, p := range h.a.Padding[start:] {
+		r := room(old.Arch, p, jump)
+		k := 0
+		if r == RuleNoRoomForJump {
+			k = 1
+		}
+		if r == 0 || left[k] == 0 {
+			continue
+		}
+		left[k]--
+		if r == RuleUnpaddedEntry {
+			put(p.Before)
+			msgs.WriteString(" bytes of padding before the entry: the redirect overwrites the first ")
+			put(jump)
+			msgs.WriteString(" bytes in place")
+		} else {
+			put(p.Size)
+			msgs.WriteString(" bytes with ")
+			put(p.After)
+			msgs.WriteString(" bytes of filler after and ")
+			put(p.Before)
+			msgs.WriteString(" before: no room for a ")
+			put(jump)
+			msgs.WriteString("-byte jump")
+		}
+		ends = append(ends, int32(msgs.Len()))
+	}
+	all, m := msgs.String(), 0
 	for _, p := range h.a.Padding[start:] {
 		r := room(old.Arch, p, jump)
 		if r == 0 {
@@ -1291,12 +1338,16 @@ func (h *assessor) room() {
 		}
 		f := Finding{Rule: r, Image: "old"}
 		if h.shown(f.Rule) {
-			f.RVA, f.Section, f.Function = p.RVA, secName(old, p.RVA), h.funcName(old, p.RVA)
-			if r == RuleUnpaddedEntry {
-				f.Message = itoa(p.Before) + " bytes of padding before the entry: the redirect overwrites the first " + itoa(jump) + " bytes in place"
-			} else {
-				f.Message = itoa(p.Size) + " bytes with " + itoa(p.After) + " bytes of filler after and " + itoa(p.Before) + " before: no room for a " + itoa(jump) + "-byte jump"
+			f.RVA, f.Function = p.RVA, h.funcName(old, p.RVA)
+			if s := h.section(old, p.RVA); s != nil {
+				f.Section = s.Name
 			}
+			lo := 0
+			if m > 0 {
+				lo = int(ends[m-1])
+			}
+			f.Message = all[lo:ends[m]]
+			m++
 		}
 		h.add(f)
 	}
@@ -1320,10 +1371,6 @@ func room(arch Arch, p PaddingInfo, jump uint32) Rule {
 		return RuleNoRoomForJump
 	}
 }
-
-// itoa formats n in decimal (what %d does, without fmt's cost: a message
-// per changed function).
-func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 
 // padding measures the filler around function i: single-byte int3 (0xCC)
 // or nop (0x90) before its entry, up to the previous function or 64
