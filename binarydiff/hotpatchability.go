@@ -1386,16 +1386,31 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	if s == nil {
 		return p
 	}
+	// Read a few bytes first where more read the same bytes: with
+	// disjoint sections, one section holds every read around the entry.
+	probe := uint32(maxPadScan)
+	if h.side(b).disjoint {
+		probe = padProbe
+	}
 	lo := s.RVA
 	if i > 0 && b.Functions[i-1].RVA+b.Functions[i-1].Size > lo && b.Functions[i-1].RVA < f.RVA {
 		lo = b.Functions[i-1].RVA + b.Functions[i-1].Size
 	}
 	if f.RVA > lo {
+		// The last bytes first: filler before an entry is mostly short,
+		// and the rest is read only when they are all filler.
 		n := min(f.RVA-lo, maxPadScan)
-		buf := h.scratch[:n]
-		if h.readRVA(b, buf, f.RVA-n) {
-			for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
-				p.Before++
+		for m := min(n, probe); ; m = n {
+			buf := h.scratch[:m]
+			p.Before = 0
+			ok := h.readRVA(b, buf, f.RVA-m)
+			if ok {
+				for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
+					p.Before++
+				}
+			}
+			if m == n || ok && p.Before < m {
+				break
 			}
 		}
 	}
@@ -1412,12 +1427,36 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	}
 	if hi > end {
 		n := min(hi-end, maxPadScan)
-		buf := h.scratch[:n]
-		if h.readRVA(b, buf, end) {
-			p.After = fillerLen(buf)
+		for m := min(n, probe); ; m = n {
+			buf := h.scratch[:m]
+			p.After = 0
+			ok := h.readRVA(b, buf, end)
+			if ok {
+				p.After = fillerLen(buf)
+			}
+			if m == n || ok && fillerEnds(buf, p.After) {
+				break
+			}
 		}
 	}
 	return p
+}
+
+// padProbe is how many bytes around an entry padding reads first.
+const padProbe = 16
+
+// fillerEnds reports whether the filler fillerLen found in p, n bytes,
+// ends there whatever follows p: the byte after it starts no multi-byte
+// nop (whose length fillerLen may need bytes past p to see).
+func fillerEnds(p []byte, n uint32) bool {
+	if int(n) >= len(p) {
+		return false
+	}
+	switch p[n] {
+	case 0x66, 0x2E, 0x0F:
+		return false
+	}
+	return true
 }
 
 // readRVA is b.readRVA, through the section cache; it reports success.
