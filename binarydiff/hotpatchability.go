@@ -1275,12 +1275,12 @@ func (h *assessor) room() {
 	// The padding of every changed function first, then the findings,
 	// their lists grown once: there may be one per changed function.
 	start := len(h.a.Padding)
-	h.a.Padding = slices.Grow(h.a.Padding, len(h.changedFD))
+	pads := slices.Grow(h.a.Padding, len(h.changedFD)) // stored once, after
 	var unpadded, noRoom int
 	for _, k := range h.changedFD {
 		if i := h.oldIndex(int(k)); i >= 0 {
 			p := h.padding(old, i)
-			h.a.Padding = append(h.a.Padding, p)
+			pads = append(pads, p)
 			switch room(old.Arch, p, jump) {
 			case RuleUnpaddedEntry:
 				unpadded++
@@ -1289,6 +1289,7 @@ func (h *assessor) room() {
 			}
 		}
 	}
+	h.a.Padding = pads
 	if len(h.a.Padding) == 0 {
 		h.a.Padding = nil // no changed function: as it was
 	}
@@ -1388,9 +1389,11 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 	}
 	// Read a few bytes first where more read the same bytes: with
 	// disjoint sections, one section holds every read around the entry.
-	probe := uint32(maxPadScan)
+	// With disjoint sections, s holds every byte read (from lo to hi):
+	// read from it, not through readRVA, which would find it again.
+	probe, in := uint32(maxPadScan), (*Section)(nil)
 	if h.side(b).disjoint {
-		probe = padProbe
+		probe, in = padProbe, s
 	}
 	lo := s.RVA
 	if i > 0 && b.Functions[i-1].RVA+b.Functions[i-1].Size > lo && b.Functions[i-1].RVA < f.RVA {
@@ -1403,7 +1406,7 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 		for m := min(n, probe); ; m = n {
 			buf := h.scratch[:m]
 			p.Before = 0
-			ok := h.readRVA(b, buf, f.RVA-m)
+			ok := h.readIn(b, in, buf, f.RVA-m)
 			if ok {
 				for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
 					p.Before++
@@ -1430,7 +1433,7 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 		for m := min(n, probe); ; m = n {
 			buf := h.scratch[:m]
 			p.After = 0
-			ok := h.readRVA(b, buf, end)
+			ok := h.readIn(b, in, buf, end)
 			if ok {
 				p.After = fillerLen(buf)
 			}
@@ -1457,6 +1460,15 @@ func fillerEnds(p []byte, n uint32) bool {
 		return false
 	}
 	return true
+}
+
+// readIn is readRVA from section s, which holds all of p, or readRVA if
+// s is nil.
+func (h *assessor) readIn(b *Binary, s *Section, p []byte, rva uint32) bool {
+	if s == nil {
+		return h.readRVA(b, p, rva)
+	}
+	return readSection(b, s, p, rva-s.RVA) == nil
 }
 
 // readRVA is b.readRVA, through the section cache; it reports success.
