@@ -795,30 +795,48 @@ func (h *assessor) readers(s *Section, spans []span) {
 		size = max(size, sp.hi-lo)
 	}
 	size = min(size, s.RVA+s.Size-min(lo, s.RVA+s.Size))
-	for i := range b.Functions {
-		fp := &b.fps[i]
-		refs := b.drefs[fp.drefOff : fp.drefOff+fp.drefN]
-		for _, r := range refs {
-			if r-lo >= size {
+	// The references of all functions lie in one list, in function
+	// order: it is walked alone, and the function of a reference that
+	// hits is found from the last one's (most miss every span).
+	i := 0
+	for j, r := range b.drefs {
+		if r-lo >= size {
+			continue
+		}
+		if fp := &b.fps[i]; uint32(j)-fp.drefOff >= fp.drefN {
+			i = drefFunction(b.fps, i, uint32(j))
+		}
+		k := sort.Search(len(spans), func(k int) bool { return spans[k].hi > r })
+		for ; k < len(spans) && spans[k].lo <= r; k++ {
+			sp := &spans[k]
+			if j := len(sp.all) - 1; j >= 0 && sp.all[j] == int32(i) {
 				continue
 			}
-			k := sort.Search(len(spans), func(k int) bool { return spans[k].hi > r })
-			for ; k < len(spans) && spans[k].lo <= r; k++ {
-				sp := &spans[k]
-				if j := len(sp.all) - 1; j >= 0 && sp.all[j] == int32(i) {
-					continue
-				}
-				if len(sp.all) <= maxReaders {
-					sp.all = append(sp.all, int32(i))
-				}
-				if ps[i/64]&(1<<(i%64)) != 0 {
-					sp.patched = true
-				} else if len(sp.unpatched) <= maxReaders {
-					sp.unpatched = append(sp.unpatched, int32(i))
-				}
+			if len(sp.all) <= maxReaders {
+				sp.all = append(sp.all, int32(i))
+			}
+			if ps[i/64]&(1<<(i%64)) != 0 {
+				sp.patched = true
+			} else if len(sp.unpatched) <= maxReaders {
+				sp.unpatched = append(sp.unpatched, int32(i))
 			}
 		}
 	}
+}
+
+// drefFunction returns the function whose data references hold index j
+// of Binary.drefs, searching fps from function i on (j is past i's).
+func drefFunction(fps []fingerprint, i int, j uint32) int {
+	// The last function whose references start at or before j: the one
+	// holding j (those before it with none start there too). Hits are
+	// mostly a few functions apart: galloping from i reads few entries.
+	lo, step := i, 1 // fps[lo].drefOff <= j
+	for lo+step < len(fps) && fps[lo+step].drefOff <= j {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, len(fps)) // fps[hi].drefOff > j, or the end
+	return lo + sort.Search(hi-lo, func(k int) bool { return fps[lo+k].drefOff > j }) - 1
 }
 
 // maxHops bounds the pointers throughPointers follows.

@@ -501,8 +501,11 @@ func countRules(rs []RuleCount, e Effect) string {
 	return strings.Join(parts, ", ")
 }
 
+// sortFindings sorts fs by rule, image and RVA, keeping the order of
+// equal ones. Lists mostly come sorted (a rule's findings are made in
+// address order): those are left as they are, without moving a finding.
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+	cmp := func(a, b *Finding) int {
 		if a.Rule != b.Rule {
 			return int(a.Rule) - int(b.Rule)
 		}
@@ -510,7 +513,13 @@ func sortFindings(fs []Finding) {
 			return strings.Compare(a.Image, b.Image)
 		}
 		return cmpU32(a.RVA, b.RVA)
-	})
+	}
+	for i := 1; i < len(fs); i++ {
+		if cmp(&fs[i-1], &fs[i]) > 0 {
+			slices.SortStableFunc(fs, func(a, b Finding) int { return cmp(&a, &b) })
+			return
+		}
+	}
 }
 
 // index lists the diffs that are not Identical or Moved, in one pass
