@@ -45,3 +45,38 @@ func TestFillerEndsOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestPaddingProbes checks that the padding the redirect room measures
+// from bytes read ahead (probes: streamed a chunk at a time when the
+// windows are dense, read one by one when sparse) is what padding
+// measures reading each window alone, for the functions of a built image
+// (its code spans many chunks).
+func TestPaddingProbes(t *testing.T) {
+	b := fxOpen(t, fxV1)
+	h := &assessor{old: b, new: b}
+	for _, every := range []int{1, 2, 50} { // dense, either, sparse
+		var ws []padRead
+		var idx []int
+		for i := 0; i < len(b.Functions); i += every {
+			ws = append(ws, h.padWindow(b, i))
+			idx = append(idx, i)
+		}
+		n, lo, hi := probeSpan(ws)
+		dense := n > 0 && uint64(hi-lo) <= uint64(n)*denseProbeSpan
+		if every == 1 && !dense || every == 50 && dense || n < len(ws)/2 {
+			t.Fatalf("every %d: %d windows read of %d, dense %v", every, n, len(ws), dense)
+		}
+		buf, ok := h.probes(b, ws)
+		for k, i := range idx {
+			var probe [2][]byte
+			for j := range probe {
+				if ok[2*k+j] {
+					probe[j] = buf[(2*k+j)*padProbe:][:padProbe]
+				}
+			}
+			if got, want := h.measure(b, &ws[k], &probe), h.padding(b, i); got != want {
+				t.Fatalf("every %d: function %d (%s): %+v from probes, %+v alone", every, i, b.Functions[i].Name, got, want)
+			}
+		}
+	}
+}
