@@ -297,6 +297,7 @@ type assessor struct {
 	counts   [ruleCount]int       // findings per rule so far
 	atLeast  [ruleCount]bool      // the rule stopped counting
 	scratch  []byte               // for reading padding
+	stream   padStream            // reads padding a chunk of code at a time while room runs, when dense
 	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
 	goMetaOK [2]bool
 	goTypes  [2]Range  // the Go type descriptors of the old and new image
@@ -1287,29 +1288,24 @@ func (h *assessor) room() {
 	start := len(h.a.Padding)
 	pads := slices.Grow(h.a.Padding, len(h.changedFD)) // stored once, after
 	var unpadded, noRoom int
-	ws := make([]padRead, 0, len(h.changedFD))
+	if h.side(old).disjoint && denseChanges(h.res.Functions, h.changedFD) {
+		chunk := streamChunks.Get().(*[streamChunk]byte)
+		defer streamChunks.Put(chunk)
+		h.stream = padStream{buf: chunk[:]}
+	}
 	for _, k := range h.changedFD {
 		if i := h.oldIndex(int(k)); i >= 0 {
-			ws = append(ws, h.padWindow(old, i))
-		}
-	}
-	buf, ok := h.probes(old, ws)
-	for k := range ws {
-		var probe [2][]byte
-		for j := range probe {
-			if ok[2*k+j] {
-				probe[j] = buf[(2*k+j)*padProbe:][:padProbe]
+			p := h.padding(old, i)
+			pads = append(pads, p)
+			switch room(old.Arch, p, jump) {
+			case RuleUnpaddedEntry:
+				unpadded++
+			case RuleNoRoomForJump:
+				noRoom++
 			}
 		}
-		p := h.measure(old, &ws[k], &probe)
-		pads = append(pads, p)
-		switch room(old.Arch, p, jump) {
-		case RuleUnpaddedEntry:
-			unpadded++
-		case RuleNoRoomForJump:
-			noRoom++
-		}
 	}
+	h.stream = padStream{}
 	h.a.Padding = pads
 	if len(h.a.Padding) == 0 {
 		h.a.Padding = nil // no changed function: as it was
@@ -1399,45 +1395,44 @@ func room(arch Arch, p PaddingInfo, jump uint32) Rule {
 // bytes; filler of any kind (int3, nop, multi-byte nop, zero) after its
 // body up to the next function or the section end.
 func (h *assessor) padding(b *Binary, i int) PaddingInfo {
-	w := h.padWindow(b, i)
-	return h.measure(b, &w, nil)
-}
-
-// padRead is where the filler around one function may be, and the bytes
-// read first on each side of it (see probes).
-type padRead struct {
-	p      PaddingInfo
-	s      *Section // the function's section, nil if none
-	in     *Section // the section holding every byte read (disjoint sections), or nil: readRVA
-	before uint32   // bytes before the entry that may be filler
-	end    uint32   // the RVA where the body ends
-	after  uint32   // bytes from end on that may be filler
-	probe  uint32   // how many bytes of each side are read first
-}
-
-// padWindow finds where the filler around function i of b may be.
-func (h *assessor) padWindow(b *Binary, i int) padRead {
+	if h.scratch == nil {
+		h.scratch = make([]byte, maxPadScan)
+	}
 	f := &b.Functions[i]
-	w := padRead{p: PaddingInfo{RVA: f.RVA, Size: f.Size}}
+	p := PaddingInfo{RVA: f.RVA, Size: f.Size}
 	s := h.section(b, f.RVA)
 	if s == nil {
-		return w
+		return p
 	}
-	w.s = s
 	// Read a few bytes first where more read the same bytes: with
 	// disjoint sections, one section holds every read around the entry.
 	// With disjoint sections, s holds every byte read (from lo to hi):
 	// read from it, not through readRVA, which would find it again.
-	w.probe = maxPadScan
+	probe, in := uint32(maxPadScan), (*Section)(nil)
 	if h.side(b).disjoint {
-		w.probe, w.in = padProbe, s
+		probe, in = padProbe, s
 	}
 	lo := s.RVA
 	if i > 0 && b.Functions[i-1].RVA+b.Functions[i-1].Size > lo && b.Functions[i-1].RVA < f.RVA {
 		lo = b.Functions[i-1].RVA + b.Functions[i-1].Size
 	}
 	if f.RVA > lo {
-		w.before = min(f.RVA-lo, maxPadScan)
+		// The last bytes first: filler before an entry is mostly short,
+		// and the rest is read only when they are all filler.
+		n := min(f.RVA-lo, maxPadScan)
+		for m := min(n, probe); ; m = n {
+			buf := h.scratch[:m]
+			p.Before = 0
+			ok := h.stream.read(h, b, in, buf, f.RVA-m)
+			if ok {
+				for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
+					p.Before++
+				}
+			}
+			if m == n || ok && p.Before < m {
+				break
+			}
+		}
 	}
 	end := f.RVA + f.Size
 	for _, fr := range f.Fragments { // a chained fragment right after the body is more of it
@@ -1445,73 +1440,54 @@ func (h *assessor) padWindow(b *Binary, i int) padRead {
 			end = fr.End()
 		}
 	}
-	w.end, w.p.Size = end, end-f.RVA
+	p.Size = end - f.RVA
 	hi := min(s.RVA+s.FileSize, s.RVA+s.Size)
 	if i+1 < len(b.Functions) && b.Functions[i+1].RVA < hi && b.Functions[i+1].RVA >= end {
 		hi = b.Functions[i+1].RVA
 	}
 	if hi > end {
-		w.after = min(hi-end, maxPadScan)
+		n := min(hi-end, maxPadScan)
+		for m := min(n, probe); ; m = n {
+			buf := h.scratch[:m]
+			p.After = 0
+			ok := h.stream.read(h, b, in, buf, end)
+			if ok {
+				p.After = fillerLen(buf)
+			}
+			if m == n || ok && fillerEnds(buf, p.After) {
+				break
+			}
+		}
 	}
-	return w
+	return p
 }
 
-// probes reads the first bytes of each side of the windows ws into one
-// buffer, padProbe bytes a side per window, and reports which reads
-// succeeded (2k before window k's entry, 2k+1 after its body). Only
-// windows within one section (probe padProbe) are read. Right after a
-// diff the bytes around the entries are mostly not in the cache: when
-// the windows are dense (a change-dense pair), the code around them is
-// read in streamChunk pieces, in address order, which the hardware
-// prefetches, rather than by a cache miss per read.
-func (h *assessor) probes(b *Binary, ws []padRead) ([]byte, []bool) {
-	buf, ok := make([]byte, 2*padProbe*len(ws)), make([]bool, 2*len(ws))
-	var st padStream
-	if n, lo, hi := probeSpan(ws); n > 0 && uint64(hi-lo) <= uint64(n)*denseProbeSpan {
-		chunk := streamChunks.Get().(*[streamChunk]byte)
-		defer streamChunks.Put(chunk)
-		st.buf = chunk[:]
-	}
-	for k := range ws {
-		w := &ws[k]
-		if w.in == nil {
-			continue
-		}
-		if m := min(w.before, padProbe); m > 0 {
-			ok[2*k] = st.read(h, b, w.in, buf[2*k*padProbe:][:m], w.p.RVA-m)
-		}
-		if m := min(w.after, padProbe); m > 0 {
-			ok[2*k+1] = st.read(h, b, w.in, buf[(2*k+1)*padProbe:][:m], w.end)
-		}
-	}
-	return buf, ok
-}
-
-// streamChunk is how many bytes of code probes reads at a time when the
-// windows are dense, and denseProbeSpan how many bytes of code per window
-// they may span to be dense: streaming 1 KB costs less than the two cache
-// misses of one window's reads.
+// streamChunk is how many bytes of code the redirect room reads at a
+// time when the changed functions are dense, and denseProbeSpan how many
+// bytes of code per changed function they may span to be dense: right
+// after a diff the bytes around the entries are mostly not in the cache,
+// and reading 1 KB in address order (which the hardware prefetches)
+// costs less than the two cache misses of one function's padding reads.
 const (
 	streamChunk    = 16 << 10
 	denseProbeSpan = 1 << 10
 )
 
-// streamChunks holds the chunk buffers of probes.
+// streamChunks holds the chunk buffers of padStream.
 var streamChunks = sync.Pool{New: func() any { return new([streamChunk]byte) }}
 
-// probeSpan returns how many windows of ws probes reads, and the span of
-// RVAs from the first to the last.
-func probeSpan(ws []padRead) (n int, lo, hi uint32) {
-	for k := range ws {
-		if w := &ws[k]; w.in != nil {
-			if n == 0 {
-				lo = w.p.RVA
-			}
-			n++
-			lo, hi = min(lo, w.p.RVA), max(hi, w.end)
-		}
+// denseChanges reports whether the changed functions (diffs fds[k] for k
+// in changed, in address order) lie a function per denseProbeSpan bytes
+// of code or closer.
+func denseChanges(fds []FunctionDiff, changed []int32) bool {
+	if len(changed) == 0 {
+		return false
 	}
-	return n, lo, hi
+	first, last := fds[changed[0]].Old, fds[changed[len(changed)-1]].Old
+	if first == nil || last == nil || last.RVA < first.RVA {
+		return false
+	}
+	return uint64(last.RVA-first.RVA) <= uint64(len(changed))*denseProbeSpan
 }
 
 // padStream reads section bytes through a chunk of them, read whole;
@@ -1524,7 +1500,7 @@ type padStream struct {
 
 // read reads p at rva, all of it within section s, and reports success.
 func (st *padStream) read(h *assessor, b *Binary, s *Section, p []byte, rva uint32) bool {
-	if st.buf == nil {
+	if st.buf == nil || s == nil {
 		return h.readIn(b, s, p, rva)
 	}
 	if st.s != s || rva < st.lo || uint64(rva)+uint64(len(p)) > uint64(st.hi) {
@@ -1542,62 +1518,6 @@ func (st *padStream) read(h *assessor, b *Binary, s *Section, p []byte, rva uint
 	}
 	copy(p, st.buf[rva-st.lo:])
 	return true
-}
-
-// measure measures the filler of window w: from probe, the bytes read
-// first on each side when not nil (probe[0] before the entry, probe[1]
-// after the body), reading the rest as needed.
-func (h *assessor) measure(b *Binary, w *padRead, probe *[2][]byte) PaddingInfo {
-	p := w.p
-	if w.s == nil {
-		return p
-	}
-	if h.scratch == nil {
-		h.scratch = make([]byte, maxPadScan)
-	}
-	if n := w.before; n > 0 {
-		// The last bytes first: filler before an entry is mostly short,
-		// and the rest is read only when they are all filler.
-		for m := min(n, w.probe); ; m = n {
-			var buf []byte
-			var ok bool
-			if probe != nil && m == min(n, w.probe) && probe[0] != nil {
-				buf, ok = probe[0][:m], true
-			} else {
-				buf = h.scratch[:m]
-				ok = h.readIn(b, w.in, buf, w.p.RVA-m)
-			}
-			p.Before = 0
-			if ok {
-				for k := len(buf) - 1; k >= 0 && (buf[k] == 0xCC || buf[k] == 0x90); k-- {
-					p.Before++
-				}
-			}
-			if m == n || ok && p.Before < m {
-				break
-			}
-		}
-	}
-	if n := w.after; n > 0 {
-		for m := min(n, w.probe); ; m = n {
-			var buf []byte
-			var ok bool
-			if probe != nil && m == min(n, w.probe) && probe[1] != nil {
-				buf, ok = probe[1][:m], true
-			} else {
-				buf = h.scratch[:m]
-				ok = h.readIn(b, w.in, buf, w.end)
-			}
-			p.After = 0
-			if ok {
-				p.After = fillerLen(buf)
-			}
-			if m == n || ok && fillerEnds(buf, p.After) {
-				break
-			}
-		}
-	}
-	return p
 }
 
 // padProbe is how many bytes around an entry padding reads first.

@@ -46,37 +46,23 @@ func TestFillerEndsOpen(t *testing.T) {
 	}
 }
 
-// TestPaddingProbes checks that the padding the redirect room measures
-// from bytes read ahead (probes: streamed a chunk at a time when the
-// windows are dense, read one by one when sparse) is what padding
-// measures reading each window alone, for the functions of a built image
-// (its code spans many chunks).
-func TestPaddingProbes(t *testing.T) {
+// TestPaddingStream checks that padding measured through a padStream
+// (the code read a chunk at a time, as the redirect room does when the
+// changed functions are dense) is what it measures reading each window
+// alone, for every function of a built image and for every 7th (its code
+// spans many chunks; the reads skip ahead and go back a little).
+func TestPaddingStream(t *testing.T) {
 	b := fxOpen(t, fxV1)
-	h := &assessor{old: b, new: b}
-	for _, every := range []int{1, 2, 50} { // dense, either, sparse
-		var ws []padRead
-		var idx []int
+	for _, every := range []int{1, 7} {
+		alone, streamed := &assessor{old: b, new: b}, &assessor{old: b, new: b}
+		streamed.stream = padStream{buf: make([]byte, streamChunk)}
 		for i := 0; i < len(b.Functions); i += every {
-			ws = append(ws, h.padWindow(b, i))
-			idx = append(idx, i)
-		}
-		n, lo, hi := probeSpan(ws)
-		dense := n > 0 && uint64(hi-lo) <= uint64(n)*denseProbeSpan
-		if every == 1 && !dense || every == 50 && dense || n < len(ws)/2 {
-			t.Fatalf("every %d: %d windows read of %d, dense %v", every, n, len(ws), dense)
-		}
-		buf, ok := h.probes(b, ws)
-		for k, i := range idx {
-			var probe [2][]byte
-			for j := range probe {
-				if ok[2*k+j] {
-					probe[j] = buf[(2*k+j)*padProbe:][:padProbe]
-				}
+			if got, want := streamed.padding(b, i), alone.padding(b, i); got != want {
+				t.Fatalf("every %d: function %d (%s): %+v streamed, %+v alone", every, i, b.Functions[i].Name, got, want)
 			}
-			if got, want := h.measure(b, &ws[k], &probe), h.padding(b, i); got != want {
-				t.Fatalf("every %d: function %d (%s): %+v from probes, %+v alone", every, i, b.Functions[i].Name, got, want)
-			}
+		}
+		if !alone.side(b).disjoint || streamed.stream.s == nil {
+			t.Fatalf("every %d: sections not disjoint or no chunk read: the stream was not tried", every)
 		}
 	}
 }
