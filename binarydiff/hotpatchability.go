@@ -995,6 +995,11 @@ func isInitName(name string) bool {
 	if strings.HasPrefix(name, "_GLOBAL__sub_I_") || name == "_init" {
 		return true
 	}
+	// The other forms end in "init" or a digit: most names are rejected
+	// by their last byte, without a search (a name per changed function).
+	if n := len(name); n == 0 || name[n-1] != 't' && (name[n-1] < '0' || name[n-1] > '9') {
+		return false
+	}
 	i := strings.LastIndex(name, ".init")
 	if i <= 0 {
 		return false
