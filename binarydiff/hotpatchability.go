@@ -1474,18 +1474,20 @@ func (h *assessor) padding(b *Binary, i int) PaddingInfo {
 // and reading 1 KB in address order (which the hardware prefetches)
 // costs less than the two cache misses of one function's padding reads.
 const (
-	streamChunk    = 16 << 10
-	denseProbeSpan = 1 << 10
+	streamChunk     = 16 << 10
+	denseProbeSpan  = 1 << 10
+	denseMinChanges = 32
 )
 
 // streamChunks holds the chunk buffers of padStream.
 var streamChunks = sync.Pool{New: func() any { return new([streamChunk]byte) }}
 
 // denseChanges reports whether the changed functions (diffs fds[k] for k
-// in changed, in address order) lie a function per denseProbeSpan bytes
-// of code or closer.
+// in changed, in address order) are many (a chunk read for a few would
+// read more than it saves) and lie a function per denseProbeSpan bytes of
+// code or closer.
 func denseChanges(fds []FunctionDiff, changed []int32) bool {
-	if len(changed) == 0 {
+	if len(changed) < denseMinChanges {
 		return false
 	}
 	first, last := fds[changed[0]].Old, fds[changed[len(changed)-1]].Old
