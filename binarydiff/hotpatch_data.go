@@ -37,15 +37,53 @@ func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
 	if m, ok := h.meta[s]; ok {
 		return m
 	}
-	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
-	if gm, _ := h.goRuntime(b); len(gm) > 0 {
-		m = mergeRanges(append(slices.Clone(m), overlapping(gm, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))...))
-	}
 	if h.meta == nil {
 		h.meta = map[*Section][]Range{}
 	}
-	h.meta[s] = m
-	return m
+	// The first ask on a side answers for every section of it whose data
+	// changed as well: one pass over the exception directory for all.
+	secs := []*Section{s}
+	if x := h.side(b); !x.metaBatched {
+		x.metaBatched = true
+		secs = h.changedDataSections(b, s)
+	}
+	ws := make([][2]uint64, len(secs))
+	for k, sec := range secs {
+		ws[k] = [2]uint64{uint64(sec.RVA), uint64(sec.RVA) + uint64(sec.Size)}
+	}
+	gm, _ := h.goRuntime(b)
+	for k, m := range f.metadataInEach(ws) {
+		if len(gm) > 0 {
+			m = mergeRanges(append(slices.Clone(m), overlapping(gm, ws[k][0], ws[k][1])...))
+		}
+		h.meta[secs[k]] = m
+	}
+	return h.meta[s]
+}
+
+// changedDataSections returns s and the other sections of side b whose
+// metadata the data rules will likely ask for: data sections (not code,
+// not metadata) whose bytes or size changed, or that one side lacks.
+func (h *assessor) changedDataSections(b *Binary, s *Section) []*Section {
+	secs := []*Section{s}
+	for k := range h.res.Sections {
+		sd := &h.res.Sections[k]
+		if metadataSection(sd.Name) || len(sd.Changed) == 0 && sd.Old != nil && sd.New != nil && sd.Old.Size == sd.New.Size {
+			continue
+		}
+		os, ns := h.sectionPair(sd)
+		sec := os
+		if b == h.new {
+			sec = ns
+		}
+		if sec == nil || sec.Flags&SectionExec != 0 || slices.Contains(secs, sec) {
+			continue
+		}
+		if _, ok := h.meta[sec]; !ok {
+			secs = append(secs, sec)
+		}
+	}
+	return secs
 }
 
 // dataBytes counts the bytes of s that are not loader metadata.

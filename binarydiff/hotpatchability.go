@@ -697,7 +697,10 @@ type sideIndex struct {
 	pages     []int32  // once many: for each 4 KB page of the code, the first function that ends after its start
 	pageLo    uint32   // RVA of pages[0]
 	idLookups int      // functionID lookups so far
-	funcIDs   []uint64 // once many: functionID of each function
+	// metaBatched is set once sectionMetadata has answered for the
+	// changed data sections of the image at once.
+	metaBatched bool
+	funcIDs     []uint64 // once many: functionID of each function
 }
 
 // side returns the lookup index of b.
