@@ -454,6 +454,9 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 // that can reach it, in the order metadataIn alone adds them.
 func (fr *factsReader) metadataInEach(ws [][2]uint64) [][]Range {
 	fr.baseMetadata()
+	if len(ws) == 0 {
+		return nil
+	}
 	im := fr.im
 	ms := make([]rangeList, len(ws))
 	for k, w := range ws {
