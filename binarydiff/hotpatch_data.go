@@ -867,7 +867,13 @@ func (h *assessor) readers(s *Section, spans []span) {
 func drefFunction(fps []fingerprint, i int, j uint32) int {
 	// The last function whose references start at or before j: the one
 	// holding j (those before it with none start there too). Hits are
-	// mostly a few functions apart: galloping from i reads few entries.
+	// mostly a few functions apart: a few steps from i, then galloping.
+	for range 4 {
+		if i+1 == len(fps) || fps[i+1].drefOff > j {
+			return i
+		}
+		i++
+	}
 	lo, step := i, 1 // fps[lo].drefOff <= j
 	for lo+step < len(fps) && fps[lo+step].drefOff <= j {
 		lo += step
