@@ -81,10 +81,21 @@ func (f *ImageFacts) prepareMetadata() {
 // are read, so that a window over one data section costs a pass over the
 // exception directory, not a read of every unwind record.
 func (f *ImageFacts) metadataIn(lo, hi uint64) []Range {
+	return f.metadataInEach([][2]uint64{{lo, hi}})[0]
+}
+
+// metadataInEach returns metadataIn of each window ws[k] = [lo, hi): while
+// Metadata is deferred, in one pass over the exception directory for all
+// of them.
+func (f *ImageFacts) metadataInEach(ws [][2]uint64) [][]Range {
 	if f.meta != nil {
-		return f.meta.metadataIn(lo, hi)
+		return f.meta.metadataInEach(ws)
 	}
-	return overlapping(f.Metadata, lo, hi)
+	out := make([][]Range, len(ws))
+	for k, w := range ws {
+		out[k] = overlapping(f.Metadata, w[0], w[1])
+	}
+	return out
 }
 
 // MarshalJSON encodes the facts with their metadata ranges, computed
@@ -435,9 +446,29 @@ const (
 // the records starting less than a record's largest size before hi are
 // decoded.
 func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
+	return fr.metadataInEach([][2]uint64{{lo, hi}})[0]
+}
+
+// metadataInEach returns metadataIn of each window ws[k] = [lo, hi), in
+// one pass over the exception directory: each window gets the records
+// that can reach it, in the order metadataIn alone adds them.
+func (fr *factsReader) metadataInEach(ws [][2]uint64) [][]Range {
 	fr.baseMetadata()
+	if len(ws) == 0 {
+		return nil
+	}
 	im := fr.im
-	ms := rangeList(slices.Clone(overlapping(fr.base, lo, hi)))
+	ms := make([]rangeList, len(ws))
+	for k, w := range ws {
+		ms[k] = rangeList(slices.Clone(overlapping(fr.base, w[0], w[1])))
+	}
+	merged := func() [][]Range {
+		out := make([][]Range, len(ws))
+		for k := range ms {
+			out[k] = mergeRanges(ms[k])
+		}
+		return out
+	}
 	d := im.dirs[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]
 	stride, reach := uint32(0), uint64(0)
 	switch im.machine {
@@ -447,11 +478,16 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 		stride, reach = 8, maxArm64Unwind
 	}
 	if stride == 0 || d.VirtualAddress == 0 || d.Size == 0 {
-		return mergeRanges(ms)
+		return merged()
 	}
 	s, err := im.rvaCheck(d.VirtualAddress, d.Size)
 	if err != nil {
-		return mergeRanges(ms)
+		return merged()
+	}
+	// A record is looked at only when it can reach some window.
+	lo, hi := ws[0][0], ws[0][1]
+	for _, w := range ws {
+		lo, hi = min(lo, w[0]), max(hi, w[1])
 	}
 	// Unwind information of x64 and Arm64 exception directories.
 	buf := unwindBufs.Get().(*[unwindBufSize]byte)
@@ -468,14 +504,24 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 				if uint64(ua) >= hi || uint64(ua)+reach <= lo || ua&1 != 0 {
 					continue
 				}
-				if h := im.view(ua, 4); len(h) == 4 {
-					size := 4 + 2*(uint32(h[2])+uint32(h[2])&1)
-					if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
-						size += 12
-					} else if flags&3 != 0 {
-						size += 4 // exception handler RVA; its language-specific data is not sized
+				size := uint32(0) // 0 until decoded
+				for k, w := range ws {
+					if uint64(ua) >= w[1] || uint64(ua)+reach <= w[0] {
+						continue
 					}
-					ms.add(ua, size)
+					if size == 0 {
+						h := im.view(ua, 4)
+						if len(h) != 4 {
+							break
+						}
+						size = 4 + 2*(uint32(h[2])+uint32(h[2])&1)
+						if flags := h[0] >> 3; flags&UNW_FLAG_CHAININFO != 0 {
+							size += 12
+						} else if flags&3 != 0 {
+							size += 4 // exception handler RVA; its language-specific data is not sized
+						}
+					}
+					ms[k].add(ua, size)
 				}
 			}
 			continue
@@ -485,12 +531,22 @@ func (fr *factsReader) metadataIn(lo, hi uint64) []Range {
 			if uint64(w) >= hi || uint64(w)+reach <= lo || w&3 != 0 {
 				continue
 			}
-			if size, ok := arm64XdataSize(im.view(w, 8)); ok {
-				ms.add(w, size)
+			size, ok, decoded := uint32(0), false, false
+			for k, win := range ws {
+				if uint64(w) >= win[1] || uint64(w)+reach <= win[0] {
+					continue
+				}
+				if !decoded {
+					size, ok = arm64XdataSize(im.view(w, 8))
+					decoded = true
+				}
+				if ok {
+					ms[k].add(w, size)
+				}
 			}
 		}
 	}
-	return mergeRanges(ms)
+	return merged()
 }
 
 // rvaCheck returns the section of the n bytes at rva, or the error

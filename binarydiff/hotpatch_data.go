@@ -37,15 +37,53 @@ func (h *assessor) sectionMetadata(b *Binary, s *Section) []Range {
 	if m, ok := h.meta[s]; ok {
 		return m
 	}
-	m := f.metadataIn(uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))
-	if gm, _ := h.goRuntime(b); len(gm) > 0 {
-		m = mergeRanges(append(slices.Clone(m), overlapping(gm, uint64(s.RVA), uint64(s.RVA)+uint64(s.Size))...))
-	}
 	if h.meta == nil {
 		h.meta = map[*Section][]Range{}
 	}
-	h.meta[s] = m
-	return m
+	// The first ask on a side answers for every section of it whose data
+	// changed as well: one pass over the exception directory for all.
+	secs := []*Section{s}
+	if x := h.side(b); !x.metaBatched {
+		x.metaBatched = true
+		secs = h.changedDataSections(b, s)
+	}
+	ws := make([][2]uint64, len(secs))
+	for k, sec := range secs {
+		ws[k] = [2]uint64{uint64(sec.RVA), uint64(sec.RVA) + uint64(sec.Size)}
+	}
+	gm, _ := h.goRuntime(b)
+	for k, m := range f.metadataInEach(ws) {
+		if len(gm) > 0 {
+			m = mergeRanges(append(slices.Clone(m), overlapping(gm, ws[k][0], ws[k][1])...))
+		}
+		h.meta[secs[k]] = m
+	}
+	return h.meta[s]
+}
+
+// changedDataSections returns s and the other sections of side b whose
+// metadata the data rules will likely ask for: data sections (not code,
+// not metadata) whose bytes or size changed, or that one side lacks.
+func (h *assessor) changedDataSections(b *Binary, s *Section) []*Section {
+	secs := []*Section{s}
+	for k := range h.res.Sections {
+		sd := &h.res.Sections[k]
+		if metadataSection(sd.Name) || len(sd.Changed) == 0 && sd.Old != nil && sd.New != nil && sd.Old.Size == sd.New.Size {
+			continue
+		}
+		os, ns := h.sectionPair(sd)
+		sec := os
+		if b == h.new {
+			sec = ns
+		}
+		if sec == nil || sec.Flags&SectionExec != 0 || slices.Contains(secs, sec) {
+			continue
+		}
+		if _, ok := h.meta[sec]; !ok {
+			secs = append(secs, sec)
+		}
+	}
+	return secs
 }
 
 // dataBytes counts the bytes of s that are not loader metadata.
@@ -858,30 +896,54 @@ func (h *assessor) readers(s *Section, spans []span) {
 		size = max(size, sp.hi-lo)
 	}
 	size = min(size, s.RVA+s.Size-min(lo, s.RVA+s.Size))
-	for i := range b.Functions {
-		fp := &b.fps[i]
-		refs := b.drefs[fp.drefOff : fp.drefOff+fp.drefN]
-		for _, r := range refs {
-			if r-lo >= size {
+	// The references of all functions lie in one list, in function
+	// order: it is walked alone, and the function of a reference that
+	// hits is found from the last one's (most miss every span).
+	i := 0
+	for j, r := range b.drefs {
+		if r-lo >= size {
+			continue
+		}
+		if fp := &b.fps[i]; uint32(j)-fp.drefOff >= fp.drefN {
+			i = drefFunction(b.fps, i, uint32(j))
+		}
+		k := sort.Search(len(spans), func(k int) bool { return spans[k].hi > r })
+		for ; k < len(spans) && spans[k].lo <= r; k++ {
+			sp := &spans[k]
+			if j := len(sp.all) - 1; j >= 0 && sp.all[j] == int32(i) {
 				continue
 			}
-			k := sort.Search(len(spans), func(k int) bool { return spans[k].hi > r })
-			for ; k < len(spans) && spans[k].lo <= r; k++ {
-				sp := &spans[k]
-				if j := len(sp.all) - 1; j >= 0 && sp.all[j] == int32(i) {
-					continue
-				}
-				if len(sp.all) <= maxReaders {
-					sp.all = append(sp.all, int32(i))
-				}
-				if ps[i/64]&(1<<(i%64)) != 0 {
-					sp.patched = true
-				} else if len(sp.unpatched) <= maxReaders {
-					sp.unpatched = append(sp.unpatched, int32(i))
-				}
+			if len(sp.all) <= maxReaders {
+				sp.all = append(sp.all, int32(i))
+			}
+			if ps[i/64]&(1<<(i%64)) != 0 {
+				sp.patched = true
+			} else if len(sp.unpatched) <= maxReaders {
+				sp.unpatched = append(sp.unpatched, int32(i))
 			}
 		}
 	}
+}
+
+// drefFunction returns the function whose data references hold index j
+// of Binary.drefs, searching fps from function i on (j is past i's).
+func drefFunction(fps []fingerprint, i int, j uint32) int {
+	// The last function whose references start at or before j: the one
+	// holding j (those before it with none start there too). Hits are
+	// mostly a few functions apart: a few steps from i, then galloping.
+	for range 4 {
+		if i+1 == len(fps) || fps[i+1].drefOff > j {
+			return i
+		}
+		i++
+	}
+	lo, step := i, 1 // fps[lo].drefOff <= j
+	for lo+step < len(fps) && fps[lo+step].drefOff <= j {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, len(fps)) // fps[hi].drefOff > j, or the end
+	return lo + sort.Search(hi-lo, func(k int) bool { return fps[lo+k].drefOff > j }) - 1
 }
 
 // maxHops bounds the pointers throughPointers follows.

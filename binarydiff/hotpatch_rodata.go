@@ -6,6 +6,7 @@ package binarydiff
 // them.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -34,13 +35,17 @@ func (h *assessor) newRefIndex(sec *Section) *refIndex {
 	lo, size := sec.RVA, sec.Size
 	if uint64(size) <= 4*uint64(len(b.drefs)) {
 		// One past the end of the marks takes the references outside
-		// sec, without a branch.
-		marks := make([]bool, size+1)
+		// sec, without a branch; only stores (the references come in
+		// no order: a load of each mark would wait for its cache line).
+		// The marks are counted after, in order, to allocate the list
+		// once.
+		marks := make([]byte, size+1)
 		for _, r := range b.drefs {
-			marks[min(r-lo, size)] = true
+			marks[min(r-lo, size)] = 1
 		}
+		ix.offs = make([]uint32, 0, bytes.Count(marks[:size], []byte{1}))
 		for off, m := range marks[:size] {
-			if m {
+			if m != 0 {
 				ix.offs = append(ix.offs, uint32(off))
 			}
 		}
