@@ -17,7 +17,16 @@ func radixSort(a []uint64, from, to int) []uint64 {
 		slices.Sort(a)
 		return a
 	}
-	tmp := prefault(make([]uint64, len(a)))
+	return radixPasses(a, prefault(make([]uint64, len(a))), from, to)
+}
+
+// radixPasses is radixSort's passes, using tmp (as long as a). A function
+// of its own: its 32 KiB of counters would otherwise make every call of
+// radixSort, short lists included, grow its goroutine's stack to 64 KiB
+// (and again after the collector shrank it).
+//
+//go:noinline
+func radixPasses(a, tmp []uint64, from, to int) []uint64 {
 	var count [1 << radixDigit]uint32
 	for shift := from; shift < to; shift += radixDigit {
 		clear(count[:])
@@ -25,7 +34,7 @@ func radixSort(a []uint64, from, to int) []uint64 {
 			count[v>>shift&(1<<radixDigit-1)]++
 		}
 		sum := uint32(0)
-		for i, c := range count {
+		for i, c := range count[:] { // a slice: ranging over the array copies it
 			count[i], sum = sum, sum+c
 		}
 		for _, v := range a {
