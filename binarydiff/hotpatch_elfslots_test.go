@@ -41,7 +41,7 @@ func TestHotpatchRemovedInRelocatedSlot(t *testing.T) {
 				found = append(found, f.String())
 			}
 		}
-		if len(found) != 1 || !strings.Contains(found[0], "f4") || !strings.Contains(found[0], "pointed to by 1 words of data") {
+		if len(found) != 1 || !strings.Contains(found[0], "f4") || !strings.Contains(found[0], "pointed to by a word of data") {
 			t.Errorf("removed-referenced findings %q, want one: f4 pointed to by the old table's slot\nall: %v", found, a.Findings)
 		}
 	})

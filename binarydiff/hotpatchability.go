@@ -939,6 +939,16 @@ func (h *assessor) exports() {
 	}
 }
 
+// pointedToMessage is the message of a removed-referenced finding about
+// n words of data of the old image pointing to a removed function, the
+// first at offset off of section sec.
+func pointedToMessage(n int, sec string, off uint32) string {
+	if n == 1 {
+		return fmt.Sprintf("a removed function is still pointed to by a word of data of the old image (at %s+%#x)", sec, off)
+	}
+	return fmt.Sprintf("a removed function is still pointed to by %d words of data of the old image (the first at %s+%#x)", n, sec, off)
+}
+
 // sameTarget reports whether old address a and new address b denote the
 // same thing: the same offset in paired functions, or the same offset in
 // data sections of the same name.
@@ -1146,7 +1156,7 @@ func (h *assessor) removed() error {
 	for _, i := range order {
 		p := pointedTo[i]
 		h.add(Finding{Rule: RuleRemovedReferenced, Image: "old", RVA: p.first, Section: p.sec, Function: h.funcName(old, old.Functions[i].RVA),
-			Message: fmt.Sprintf("a removed function is still pointed to by %d words of data of the old image (the first at %s+%#x)", p.n, p.sec, p.first-old.Section(p.first).RVA)})
+			Message: pointedToMessage(p.n, p.sec, p.first-old.Section(p.first).RVA)})
 	}
 	if len(old.fps) != len(old.Functions) {
 		return nil
