@@ -1,5 +1,10 @@
 package binarydiff
 
+import (
+	"cmp"
+	"slices"
+)
+
 // seenMoved reports whether changed range r (offsets in new read-only
 // section ns, aligned with old section os by al) is only data that moved
 // by a shift the alignment did not find. The anchors are words unique on
@@ -14,30 +19,13 @@ package binarydiff
 // equals its old byte and every pointer among them points to the same
 // thing: the datum it reads is the same up to and across r.
 func (h *assessor) seenMoved(os, ns *Section, al *dataAlign, r ByteRange, readers []int32) bool {
-	if len(h.old.fps) != len(h.old.Functions) {
-		return false
-	}
 	k := al.anchorBefore(r.Off)
 	for _, j := range readers {
-		fd, ok := h.fdOf(h.new, int(j))
-		if !ok || fd.Old == nil || fd.Kind != Identical && fd.Kind != Moved {
-			continue
-		}
-		i := h.functionIndex(h.old, fd.Old.RVA)
-		if i < 0 {
-			continue
-		}
-		on, nn := h.old.fps[i], h.new.fps[j]
-		if on.drefN != nn.drefN {
-			continue
-		}
-		orefs := h.old.drefs[on.drefOff : on.drefOff+on.drefN]
-		for x, b := range h.new.drefs[nn.drefOff : nn.drefOff+nn.drefN] {
-			a := orefs[x]
-			if !ns.Contains(b) || !os.Contains(a) || b-ns.RVA >= r.Off+r.Size || r.Off-min(r.Off, b-ns.RVA) > maxAttribution {
-				continue
-			}
-			sh := dataAnchor{old: a - os.RVA, new: b - ns.RVA}
+		refs := h.refShifts(os, ns, j)
+		// The references at most maxAttribution bytes before r, or in it.
+		i, _ := slices.BinarySearchFunc(refs, r.Off-min(r.Off, maxAttribution), func(a dataAnchor, off uint32) int { return cmp.Compare(a.new, off) })
+		for ; i < len(refs) && refs[i].new < r.Off+r.Size; i++ {
+			sh := refs[i]
 			if al.alignsLike(k, sh) || al.alignsLike(k+1, sh) {
 				continue // the alignment compared r along this shift
 			}
@@ -49,6 +37,35 @@ func (h *assessor) seenMoved(os, ns *Section, al *dataAlign, r ByteRange, reader
 		}
 	}
 	return false
+}
+
+// refShifts returns the references of new function j into new section ns,
+// with their old function's reference of the same index into old section
+// os, by new offset, when j is paired with the same code (Identical or
+// Moved); made once per function and section (readers of many changed
+// ranges are asked again).
+func (h *assessor) refShifts(os, ns *Section, j int32) []dataAnchor {
+	if h.shifts.ns != ns {
+		h.shifts.ns, h.shifts.of = ns, map[int32][]dataAnchor{}
+	}
+	if refs, ok := h.shifts.of[j]; ok {
+		return refs
+	}
+	var refs []dataAnchor
+	if fd, ok := h.fdOf(h.new, int(j)); ok && fd.Old != nil && (fd.Kind == Identical || fd.Kind == Moved) && len(h.old.fps) == len(h.old.Functions) {
+		if i := h.functionIndex(h.old, fd.Old.RVA); i >= 0 && h.old.fps[i].drefN == h.new.fps[j].drefN {
+			on, nn := h.old.fps[i], h.new.fps[j]
+			orefs := h.old.drefs[on.drefOff : on.drefOff+on.drefN]
+			for x, b := range h.new.drefs[nn.drefOff : nn.drefOff+nn.drefN] {
+				if a := orefs[x]; ns.Contains(b) && os.Contains(a) {
+					refs = append(refs, dataAnchor{old: a - os.RVA, new: b - ns.RVA})
+				}
+			}
+			slices.SortFunc(refs, func(x, y dataAnchor) int { return cmp.Compare(x.new, y.new) })
+		}
+	}
+	h.shifts.of[j] = refs
+	return refs
 }
 
 // alignsLike reports whether anchor k of al exists and shifts as a does.

@@ -341,7 +341,9 @@ func (rc *rodataClusters) findings(name string) {
 		if sp.via != 0 && f.Rule != RuleRodataUnattributed {
 			f.Message += fmt.Sprintf(" (read through the pointer at %s+%#x)", secName(h.new, sp.via), sp.via-h.section(h.new, sp.via).RVA)
 		}
-		f.Message += h.retargetNote(os, ns, r)
+		if h.shown(f.Rule) {
+			f.Message += h.retargetNote(os, ns, r)
+		}
 		h.add(f)
 	}
 }

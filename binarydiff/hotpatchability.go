@@ -306,6 +306,10 @@ type assessor struct {
 	// changed, which data() set aside.
 	metaChanged []Finding
 	aligns      map[*Section]*dataAlign // alignments of data section pairs, by new section
+	shifts      struct {                // see refShifts
+		ns *Section
+		of map[int32][]dataAnchor
+	}
 }
 
 func (h *assessor) run() error {
