@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/zeebo/xxh3"
@@ -585,12 +586,23 @@ func keepAnchors(r *Result, anchors map[[2]uint32][]dataAnchor) {
 	}
 	wp := weak.Make(r)
 	resultAnchors.Store(wp, anchors)
-	runtime.AddCleanup(r, func(wp weak.Pointer[Result]) { resultAnchors.Delete(wp) }, wp)
+	keptAnchors.Add(1)
+	runtime.AddCleanup(r, func(wp weak.Pointer[Result]) {
+		resultAnchors.Delete(wp)
+		keptAnchors.Add(-1)
+	}, wp)
 }
+
+// keptAnchors counts the entries of resultAnchors: with none, diffAnchors
+// looks nothing up (weak.Make gives r a weak handle, at a cost).
+var keptAnchors atomic.Int64
 
 // diffAnchors returns the anchors keepAnchors recorded for r, or nil (a
 // Result read from JSON, or made otherwise).
 func diffAnchors(r *Result) map[[2]uint32][]dataAnchor {
+	if keptAnchors.Load() == 0 {
+		return nil
+	}
 	if v, ok := resultAnchors.Load(weak.Make(r)); ok {
 		return v.(map[[2]uint32][]dataAnchor)
 	}
