@@ -547,7 +547,7 @@ func (h *assessor) pointersChanged(al *dataAlign, lo, hi uint32) []uint32 {
 		if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
 			continue // code, or another section: the alignment compared these
 		}
-		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) {
+		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) && !h.sameRTTI(ot, nt) {
 			out = append(out, n)
 		}
 	}

@@ -49,8 +49,8 @@ var optionalTools = []struct{ tool, tests, pkg string }{
 	{"strip", "TestELFStripped", "binutils"},
 	{"x86_64-w64-mingw32-gcc", "TestRealC", "gcc-mingw-w64-x86-64"},
 	{"i686-w64-mingw32-gcc", "TestPE32Real", "gcc-mingw-w64-i686"},
-	{"clang", "TestPEArm64Pdata", "clang"},
-	{"lld-link", "TestPEArm64Pdata", "lld"},
+	{"clang", "TestPEArm64Pdata, TestSameRTTI", "clang"},
+	{"lld-link", "TestPEArm64Pdata, TestSameRTTI", "lld"},
 }
 
 // missingTools returns one line naming the missing optional tools and the
