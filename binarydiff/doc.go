@@ -277,15 +277,16 @@
 // with no word of its own to anchor it (a table of equal runs) that moved
 // by another amount than its neighbours is recognised through the
 // references of its readers that the diff paired with the same code:
-// under their shift it is equal. A changed range is attributed to the
-// functions whose code refers into it, or to the datum it is part of
-// (the nearest referenced address before it, at most 4 KiB back and not
-// across metadata). A retargeted pointer is shown whole, with what it
-// points to now and before (numbers that only look like addresses, in
-// images without relocations, are not pointers when their value is the
-// same). Findings name those functions, the section and, for at most 16
-// bytes, the old and new bytes;
-// an Assessment lists up to 256 findings per rule and counts them all.
+// under their shift it is equal. A pointer to MSVC x64 RTTI, whose
+// image-relative offsets no relocation names, is judged by the class it
+// names. A changed range is attributed to the functions whose code refers
+// into it, or to the datum it is part of (the nearest referenced address
+// before it, at most 4 KiB back and not across metadata). A retargeted
+// pointer is shown whole, with what it points to now and before (numbers
+// that only look like addresses, in images without relocations, are not
+// pointers when their value is the same). Findings name those functions,
+// the section and, for at most 16 bytes, the old and new bytes; an
+// Assessment lists up to 256 findings per rule and counts them all.
 // When every blocker has one cause, [Assessment.Revert] names it.
 //
 // # Damaged input
