@@ -277,9 +277,10 @@
 // with no word of its own to anchor it (a table of equal runs) that moved
 // by another amount than its neighbours is recognised through the
 // references of its readers that the diff paired with the same code:
-// under their shift it is equal. A pointer to MSVC x64 RTTI, whose
-// image-relative offsets no relocation names, is judged by the class it
-// names. A changed range is attributed to the functions whose code refers
+// under their shift it is equal. In x64 PE images, 32-bit offsets from
+// the image base (MSVC's RTTI, switch and C++ exception tables), which no
+// relocation names, are read as what they denote, and a pointer to RTTI
+// by the class it names. A changed range is attributed to the functions whose code refers
 // into it, or to the datum it is part of (the nearest referenced address
 // before it, at most 4 KiB back and not across metadata). A retargeted
 // pointer is shown whole, with what it points to now and before (numbers

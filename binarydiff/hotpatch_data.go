@@ -240,7 +240,7 @@ func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *
 		if hi < end {
 			k = sort.Search(len(pending), func(k int) bool { return pending[k].Off+pending[k].Size >= hi })
 		}
-		ch := h.dropEqualInferred(al, os, ns, pending[:k])
+		ch := h.dropImageRelative(al, os, ns, h.dropEqualInferred(al, os, ns, pending[:k]))
 		pending = pending[k:]
 		var n uint64
 		ch, n = h.dropMetadata(ns, nm, ch)
@@ -966,7 +966,12 @@ const maxHops = 4096
 // relocated pointers to them, one hop away (a table of strings, a
 // structure pointing to its constants). Spans in the Go type descriptors
 // are left alone: the runtime reaches those through its own tables.
-func (h *assessor) throughPointers(spans []span) {
+func (h *assessor) throughPointers(spans []span) { h.throughPointersReaching(spans, maxStringReach) }
+
+// throughPointersReaching is throughPointers taking the pointers to at
+// most reach bytes before a span (the string holding it) as pointers to
+// it.
+func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 	_, types := h.goRuntime(h.new)
 	var todo []int
 	for k := range spans {
@@ -1010,11 +1015,11 @@ func (h *assessor) throughPointers(spans []span) {
 			continue
 		}
 		t := uint32(v - b.ImageBase)
-		if t+maxStringReach < lo || t >= hi {
+		if uint64(t)+uint64(reach) < uint64(lo) || t >= hi {
 			continue
 		}
 		j := sort.Search(len(todo), func(j int) bool { return spans[todo[j]].hi > t })
-		if j < len(todo) && (spans[todo[j]].lo <= t || h.sameString(t, spans[todo[j]].lo)) {
+		if j < len(todo) && (spans[todo[j]].lo <= t || reach > 0 && h.sameString(t, spans[todo[j]].lo)) {
 			hops = append(hops, hop{todo[j], r})
 		}
 	}

@@ -289,17 +289,30 @@ func (rc *rodataClusters) findings(name string) {
 	}
 	refs := c.refIndex()
 	// The readers of each cluster: the references inside it, or else
-	// those of the nearest referenced address before it (the start of the
-	// datum it is part of).
+	// those of the relocated pointers into it (a table of strings), or
+	// else those of the nearest referenced address before it (the start
+	// of the datum it is part of, a guess the pointers overrule).
 	spans := make([]span, len(cl))
+	var near, pointed []span // the clusters attributed by proximity, and the same unextended
 	for k, r := range cl {
 		lo, hi := ns.RVA+r.Off, ns.RVA+r.Off+r.Size
 		if k := refs.search(lo); k >= len(refs.offs) || refs.base+refs.offs[k] >= hi {
 			if at, ok := refs.before(lo-1, ns.RVA); ok && lo > ns.RVA && lo-at <= maxAttribution && !h.metadataBetween(ns, at, lo) {
+				pointed = append(pointed, span{lo: lo, hi: hi})
 				lo = at
+				near = append(near, span{lo: lo, hi: hi})
 			}
 		}
 		spans[k] = span{lo: lo, hi: hi}
+	}
+	h.throughPointersReaching(pointed, 0) // pointers into them, not to strings before
+	for i, j := 0, 0; i < len(pointed); i++ {
+		for spans[j].hi != near[i].hi || spans[j].lo != near[i].lo {
+			j++
+		}
+		if len(pointed[i].all) > 0 {
+			spans[j] = pointed[i]
+		}
 	}
 	h.readers(ns, spans)
 	h.throughPointers(spans)

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,9 +24,9 @@ extern "C" int _DllMainCRTStartup(void *, unsigned, void *) { return 1; }
 extern "C" const void *fake_type_info_vftable[1] = {0};
 `
 
-// buildRTTIDLL builds rttiSource with extra for x64 Windows with clang
-// and lld-link, and opens it.
-func buildRTTIDLL(t *testing.T, dir, name, extra string) *Binary {
+// buildRTTIDLL builds C++ source src (rttiSource edited) for x64 Windows
+// with clang and lld-link, and opens it.
+func buildRTTIDLL(t *testing.T, dir, name, src string) *Binary {
 	t.Helper()
 	clang, err := exec.LookPath("clang++")
 	if err != nil {
@@ -34,12 +35,12 @@ func buildRTTIDLL(t *testing.T, dir, name, extra string) *Binary {
 	if _, err := exec.LookPath("lld-link"); err != nil {
 		t.Skip("lld-link not found: apt-get install -y lld")
 	}
-	src, out := filepath.Join(dir, name+".cpp"), filepath.Join(dir, name+".dll")
-	if err := os.WriteFile(src, []byte(strings.Replace(rttiSource, "EXTRA", extra, 1)), 0o644); err != nil {
+	file, out := filepath.Join(dir, name+".cpp"), filepath.Join(dir, name+".dll")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(clang, "--target=x86_64-pc-windows-msvc", "-O2", "-fuse-ld=lld", "-nostdlib", "-shared",
-		"-Wl,/entry:_DllMainCRTStartup", "-Wl,/alternatename:??_7type_info@@6B@=fake_type_info_vftable", "-o", out, src)
+		"-Wl,/entry:_DllMainCRTStartup", "-Wl,/alternatename:??_7type_info@@6B@=fake_type_info_vftable", "-o", out, file)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("clang++: %v\n%s", err, msg)
 	}
@@ -88,10 +89,11 @@ func leUint32(p []byte) uint32 { return uint32(leUint(p[:4])) }
 // one of the same class and no other.
 func TestSameRTTI(t *testing.T) {
 	dir := t.TempDir()
-	old := buildRTTIDLL(t, dir, "old", "")
-	new := buildRTTIDLL(t, dir, "new", `extern "C" __declspec(dllexport) const char *table(int i) { static const char *const t[] = {"alpha", "beta", "gamma", "delta"}; return t[i]; }`)
-	renamed := buildRTTIDLL(t, dir, "renamed", "struct Disk : Circle { Disk() : Circle(2) {} int sides() const override { return 1; } };\n"+
-		`extern "C" __declspec(dllexport) int disk() { Disk d; return measure(&d); }`)
+	extra := func(s string) string { return strings.Replace(rttiSource, "EXTRA", s, 1) }
+	old := buildRTTIDLL(t, dir, "old", extra(""))
+	new := buildRTTIDLL(t, dir, "new", extra(`extern "C" __declspec(dllexport) const char *table(int i) { static const char *const t[] = {"alpha", "beta", "gamma", "delta"}; return t[i]; }`))
+	renamed := buildRTTIDLL(t, dir, "renamed", extra("struct Disk : Circle { Disk() : Circle(2) {} int sides() const override { return 1; } };\n"+
+		`extern "C" __declspec(dllexport) int disk() { Disk d; return measure(&d); }`))
 	for _, tc := range []struct {
 		name string
 		new  *Binary
@@ -119,5 +121,34 @@ func TestSameRTTI(t *testing.T) {
 				t.Errorf("no locator moved: %v → %v", ol, nl)
 			}
 		})
+	}
+}
+
+// TestHotpatchCppStringTable: the C++ DLL (with a table of 512 distinct
+// constants, so that its .rdata has words to anchor by) whose square()
+// gains a table of strings, the classes untouched. Only changed code
+// reads what changed, so it is patchable. Before: the RTTI records, whose
+// image-relative offsets changed as they moved, were changed data under
+// unchanged code (circle), and so were the new strings, charged to the
+// datum before them rather than to the table of pointers to them.
+func TestHotpatchCppStringTable(t *testing.T) {
+	var vals strings.Builder
+	for i := range 512 {
+		fmt.Fprintf(&vals, "%du,", uint32(i+1)*2654435761)
+	}
+	base := strings.Replace(rttiSource, "EXTRA", `extern "C" __declspec(dllexport) unsigned big(int i) { static const unsigned t[512] = {`+vals.String()+`}; return t[i & 511]; }`, 1)
+	const square = `extern "C" __declspec(dllexport) int square(int x) { Square s(x); return measure(&s); }`
+	edited := strings.Replace(base, square, `extern "C" __declspec(dllexport) int square(int x) { static const char *const t[] = {"alpha", "beta", "gamma", "delta"}; Square s(x); return measure(&s) + t[x & 3][0]; }`, 1)
+	if edited == base {
+		t.Fatal("the edit did not apply")
+	}
+	dir := t.TempDir()
+	old, new := buildRTTIDLL(t, dir, "old", base), buildRTTIDLL(t, dir, "new", edited)
+	res, err := Diff(context.Background(), old, new, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Hotpatchability(old, new); a.Verdict != Patchable {
+		t.Errorf("verdict %v (%s), want patchable\nfindings: %v\nunknowns: %v", a.Verdict, a.Reason, a.Findings, a.Unknowns)
 	}
 }
