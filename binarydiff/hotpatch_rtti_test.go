@@ -3,9 +3,7 @@ package binarydiff
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,21 +33,8 @@ func buildRTTIDLL(t *testing.T, dir, name, src string) *Binary {
 	if _, err := exec.LookPath("lld-link"); err != nil {
 		t.Skip("lld-link not found: apt-get install -y lld")
 	}
-	file, out := filepath.Join(dir, name+".cpp"), filepath.Join(dir, name+".dll")
-	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(clang, "--target=x86_64-pc-windows-msvc", "-O2", "-fuse-ld=lld", "-nostdlib", "-shared",
-		"-Wl,/entry:_DllMainCRTStartup", "-Wl,/alternatename:??_7type_info@@6B@=fake_type_info_vftable", "-o", out, file)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("clang++: %v\n%s", err, msg)
-	}
-	b, err := Open(context.Background(), out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return compileOpen(t, dir, name+".cpp", name+".dll", src, clang, "--target=x86_64-pc-windows-msvc", "-O2", "-fuse-ld=lld", "-nostdlib", "-shared",
+		"-Wl,/entry:_DllMainCRTStartup", "-Wl,/alternatename:??_7type_info@@6B@=fake_type_info_vftable")
 }
 
 // completeObjectLocators returns the addresses of the x64 complete

@@ -34,13 +34,20 @@ func buildPlace(t *testing.T) *Binary {
 	if err != nil {
 		t.Skip("gcc not found")
 	}
-	dir := t.TempDir()
-	src, out := filepath.Join(dir, "place.c"), filepath.Join(dir, "place.so")
-	if err := os.WriteFile(src, []byte(placeSource()), 0o644); err != nil {
+	return compileOpen(t, t.TempDir(), "place.c", "place.so", placeSource(), cc, "-O2", "-fPIC", "-shared")
+}
+
+// compileOpen writes src to dir/file, compiles it with compiler and args
+// into dir/out (the source and "-o out" appended), and opens the result
+// for the test's duration.
+func compileOpen(t *testing.T, dir, file, out, src, compiler string, args ...string) *Binary {
+	t.Helper()
+	file, out = filepath.Join(dir, file), filepath.Join(dir, out)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if msg, err := exec.Command(cc, "-O2", "-fPIC", "-shared", "-o", out, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, msg)
+	if msg, err := exec.Command(compiler, append(args, "-o", out, file)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(compiler), err, msg)
 	}
 	b, err := Open(context.Background(), out)
 	if err != nil {
