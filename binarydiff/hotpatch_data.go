@@ -547,6 +547,9 @@ func (h *assessor) pointersChanged(al *dataAlign, lo, hi uint32) []uint32 {
 		if ts == nil || tn == nil || ts.Name != tn.Name || ts.Flags&SectionExec != 0 {
 			continue // code, or another section: the alignment compared these
 		}
+		if inRanges(h.sectionMetadata(h.old, ts), ot) && inRanges(h.sectionMetadata(h.new, tn), nt) {
+			continue // into metadata on both sides (Go's funcdata and GC bitmaps): regenerated with it
+		}
 		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) && !h.sameRTTI(ot, nt) {
 			out = append(out, n)
 		}

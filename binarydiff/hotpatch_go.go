@@ -73,14 +73,25 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 			}
 			gofunc, okGofunc := va(w(lay.gofunc))
 			okGofunc = okGofunc && lay.gofunc > 0
+			if lay.gofunc == 0 {
+				// Go 1.16 and 1.17 record no gofunc: the funcdata (go.func.*)
+				// starts at the lowest address the functions' records hold.
+				gofunc, okGofunc = h.goFuncdataStart(b, w, va)
+			}
 			if ff, ok := va(w(19)); ok {
 				// findfunctab: a bucket of 4+16 bytes per 4 KiB of text.
 				// The funcdata (go:func.*, at gofunc) lies between the
 				// pclntab's tables and it: all of it is the pclntab's.
 				end := uint64(ff) + min((etext-text+4095)/4096*20, 1<<30)
-				if okGofunc && gofunc > pc && gofunc < ff && end-uint64(pc) < 1<<31 {
+				switch {
+				case okGofunc && gofunc > pc && gofunc < ff && end-uint64(pc) < 1<<31:
 					ms.add(pc, uint32(end-uint64(pc)))
-				} else {
+				case okGofunc && gofunc < ff && end-uint64(gofunc) < 1<<31:
+					// The pclntab lies elsewhere (Go 1.16 and 1.17 PIE:
+					// in .data.rel.ro), the funcdata and the types' GC
+					// bitmaps (runtime.gcbits.*) before the findfunctab.
+					ms.add(gofunc, uint32(end-uint64(gofunc)))
+				default:
 					ms.add(ff, uint32(end-uint64(ff)))
 				}
 			}
@@ -107,6 +118,46 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 		}
 	}
 	return nil, Range{}
+}
+
+// goFuncdataStart returns the lowest funcdata address in the function
+// records of a Go 1.16 or 1.17 pclntab, whose moduledata's words w give
+// the function table (16, 17) and the records (13): each record
+// (runtime._func) holds its npcdata at byte 32 and nfuncdata at byte 43,
+// then the pcdata offsets (4 bytes each) and, 8-aligned, the funcdata
+// addresses, absolute (runtime/runtime2.go, runtime/symtab.go of those
+// releases).
+func (h *assessor) goFuncdataStart(b *Binary, w func(int) uint64, va func(uint64) (uint32, bool)) (uint32, bool) {
+	ftab, ok1 := va(w(16))
+	tab, ok2 := va(w(13))
+	n := w(17)
+	if !ok1 || !ok2 || n < 2 || n > 1<<22 {
+		return 0, false
+	}
+	lowest, found := ^uint32(0), false
+	var ent [16]byte
+	var fn [44]byte
+	var fd [8 * 8]byte
+	for i := range uint32(n - 1) { // the last entry ends the text
+		if !h.readRVA(b, ent[:], ftab+16*i) {
+			return 0, false
+		}
+		off := binary.LittleEndian.Uint64(ent[8:])
+		if off >= w(14) || !h.readRVA(b, fn[:], tab+uint32(off)) {
+			continue
+		}
+		npc, nfd := binary.LittleEndian.Uint32(fn[32:]), uint32(fn[43])
+		at := tab + uint32(off) + (44+4*npc+7)&^7
+		if npc > 1<<10 || nfd == 0 || nfd > 8 || !h.readRVA(b, fd[:8*nfd], at) {
+			continue
+		}
+		for k := range nfd {
+			if t, ok := va(b.pointerIn(at+8*k, fd[8*k:8*k+8])); ok && t != 0 && t < lowest {
+				lowest, found = t, true
+			}
+		}
+	}
+	return lowest, found
 }
 
 // goBuildInfoMagic starts the build information a Go linker records (the
