@@ -355,7 +355,7 @@ func (h *assessor) retargetNote(os, ns *Section, r ByteRange) string {
 		ov, nv := h.old.pointerIn(os.RVA+o, op), h.new.pointerIn(ns.RVA+slot, np)
 		ot, ook := imageAddress(h.old, ov)
 		nt, nok := imageAddress(h.new, nv)
-		if ook && nok && h.sameTarget(ot, nt) {
+		if ook && nok && h.sameThing(ot, nt) {
 			continue
 		}
 		if n++; n <= maxRetargetNotes {
