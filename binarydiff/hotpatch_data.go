@@ -240,7 +240,7 @@ func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *
 		if hi < end {
 			k = sort.Search(len(pending), func(k int) bool { return pending[k].Off+pending[k].Size >= hi })
 		}
-		ch := h.dropImageRelative(al, os, ns, h.dropEqualInferred(al, os, ns, pending[:k]))
+		ch := h.dropEqualInferred(al, os, ns, pending[:k])
 		pending = pending[k:]
 		var n uint64
 		ch, n = h.dropMetadata(ns, nm, ch)

@@ -104,10 +104,10 @@ func (ix *refIndex) before(rva, lo uint32) (uint32, bool) {
 	return best, true
 }
 
-// maxDerivedWords bounds the words of a section checked for code
-// addresses: code-derived words (jump tables) are few; past the budget,
-// changed words count as data.
-const maxDerivedWords = 1 << 16
+// maxDerivedWords bounds the words of a section checked for addresses
+// that only moved: past the budget, changed words count as data. The C++
+// exception tables of lightningcss (Rust, MSVC target) take 2^16 to 2^17.
+const maxDerivedWords = 1 << 17
 
 // derivedWords holds what drop needs of a read-only section pair: the
 // aligned bytes and the references into the new section.
@@ -119,11 +119,13 @@ type derivedWords struct {
 	budget int
 }
 
-// derived reports whether the 32-bit word at new offset off holds a code
-// address that changed only because the code moved: an image-relative RVA
-// (MSVC jump tables, SEH scope tables) or an offset relative to the start
-// of its table (GCC jump tables), the table being the nearest address
-// before the word that code refers to.
+// derived reports whether the 32-bit word at new offset off holds an
+// address that changed only because what it points to moved: an
+// image-relative RVA of code (MSVC jump tables, SEH scope and C++
+// exception tables) or of the section's own data (MSVC x64 RTTI, see
+// sameOwnOffset), or an offset relative to the start of its table (GCC
+// jump tables), the table being the nearest address before the word that
+// code refers to.
 func (c *derivedWords) derived(off uint32) bool {
 	if c.budget <= 0 || c.al == nil || uint64(off)+4 > uint64(len(c.al.nb)) {
 		return false
@@ -135,7 +137,7 @@ func (c *derivedWords) derived(off uint32) bool {
 	c.budget--
 	h := c.h
 	ov, nv := binary.LittleEndian.Uint32(c.al.ob[o:]), binary.LittleEndian.Uint32(c.al.nb[off:])
-	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) || h.sameCode(ov, nv) {
+	if h.functionIndex(h.old, ov) >= 0 && h.sameTarget(ov, nv) || h.sameCode(ov, nv) || h.sameOwnOffset(c.os, c.ns, ov, nv) {
 		return true
 	}
 	base, ok := c.refIndex().before(c.ns.RVA+off, c.ns.RVA)

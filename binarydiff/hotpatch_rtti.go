@@ -86,56 +86,20 @@ func (h *assessor) rttiName(b *Binary, td uint32) (string, bool) {
 	return "", false
 }
 
-// sameOffsetTarget reports whether image-relative offsets a (old) and b
-// (new) denote the same thing: the same offset of paired functions, or
-// data of the section pair (os, ns) itself where its alignment puts it
-// (other data sections are not aligned for this: a number that only
-// looks like an offset into a large one would cost its alignment).
-func (h *assessor) sameOffsetTarget(os, ns *Section, a, b uint32) bool {
-	ts, tn := h.section(h.old, a), h.section(h.new, b)
-	switch {
-	case ts == nil || tn == nil:
-		return false
-	case ts.Flags&SectionExec != 0 || tn.Flags&SectionExec != 0:
-		return h.sameTarget(a, b)
-	case ts == os && tn == ns:
-		return h.alignedPointer(ts, tn, a-ts.RVA, b-tn.RVA)
-	}
-	return false
-}
-
-// dropImageRelative returns changed (offsets in new section ns, aligned
-// with old section os by al) less the 32-bit words of an x64 PE image
-// that hold, on both sides, image-relative offsets of the same thing (a
-// paired function's same offset, or data where the alignments put it):
-// MSVC's x64 RTTI, switch tables and C++ exception tables refer to their
-// targets by such offsets,
-// which no relocation names, so they change wherever what they point to
-// moved. Go programs have none (their offsets count from the module's
-// tables), and are skipped: their type descriptors change in many small
-// ranges, each word of which would be looked up.
-func (h *assessor) dropImageRelative(al *dataAlign, os, ns *Section, changed []ByteRange) []ByteRange {
+// sameOwnOffset reports whether image-relative offsets a (old) and b
+// (new) both point into the read-only section pair (os, ns), where the
+// alignment puts a on b: MSVC's x64 RTTI refers to its own records so, by
+// offsets no relocation names, which change wherever the records moved.
+// Only x64 PE images other than Go programs (whose offsets count from the
+// module's tables) are asked; other data sections are not aligned for it
+// (a number that only looks like an offset into one would cost its
+// alignment).
+func (h *assessor) sameOwnOffset(os, ns *Section, a, b uint32) bool {
 	if h.old.Arch != ArchAMD64 || h.new.Arch != ArchAMD64 || h.old.Format != FormatPE || h.new.Format != FormatPE {
-		return changed
+		return false
 	}
 	if _, types := h.goRuntime(h.new); types.Size > 0 {
-		return changed // Go's offsets are from its module's tables, not the image base
+		return false
 	}
-	ow, nw := window{b: h.old, s: os}, window{b: h.new, s: ns}
-	var out []ByteRange
-	for _, r := range changed {
-		var same []Range
-		for w := r.Off &^ 3; w < r.Off+r.Size; w += 4 {
-			o, ok := al.oldOffset(w)
-			op, np := ow.at(o, 4), nw.at(w, 4)
-			if !ok || op == nil || np == nil {
-				continue
-			}
-			if ov, nv := binary.LittleEndian.Uint32(op), binary.LittleEndian.Uint32(np); ov != nv && h.sameOffsetTarget(os, ns, ov, nv) {
-				same = append(same, Range{RVA: ns.RVA + w, Size: 4})
-			}
-		}
-		out = subtract(out, r, ns.RVA, same)
-	}
-	return out
+	return os.Contains(a) && ns.Contains(b) && h.alignedPointer(os, ns, a-os.RVA, b-ns.RVA)
 }
