@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -29,15 +30,15 @@ func gotReads(b *Binary, sym map[uint32]uint64) *callerIndex {
 	if b.elf == nil || len(sym) == 0 {
 		return nil
 	}
-	// Slots and stubs are looked up in dense tables over their ranges
-	// (GOT entries are 8 bytes apart, PLT stubs 16, or 8 in .plt.got):
-	// the scan meets millions of candidate operands.
-	slots := newDenseIndex(sym, 3)
+	// Slots and stubs are looked up through bucketed indexes (the scan
+	// meets millions of candidate operands).
+	slotFn := make(map[uint32]int32, len(sym))
 	for rva, va := range sym {
 		if va >= b.ImageBase && va-b.ImageBase < 1<<32 {
-			slots.set(rva, int32(b.functionStart(uint32(va-b.ImageBase))))
+			slotFn[rva] = int32(b.functionStart(uint32(va - b.ImageBase)))
 		}
 	}
+	slots := newAddrIndex(slotFn)
 	// The stubs first, from the PLT sections (.plt, .plt.sec, .plt.got):
 	// then one pass over all the code finds both kinds of reads.
 	stubs := map[uint32]int32{} // PLT stub RVA → the function its slot holds
@@ -58,10 +59,7 @@ func gotReads(b *Binary, sym map[uint32]uint64) *callerIndex {
 			}
 		}
 	}
-	at := newDenseIndex(stubs, 3)
-	for rva, fn := range stubs {
-		at.set(rva, fn)
-	}
+	at := newAddrIndex(stubs)
 	// The scan visits readers in order: their edges go straight into the
 	// index.
 	c := &callerIndex{start: make([]int32, len(b.Functions)+1)}
@@ -105,59 +103,31 @@ func stubStart(code []byte, k int) int {
 	return k
 }
 
-// denseIndex maps addresses of a range, usually 1<<shift bytes apart or
-// more, to function indices: a slice over the range, each entry keeping
-// the exact address it holds, and a map for the addresses that share an
-// entry with another.
-type denseIndex struct {
-	lo    uint32
-	shift uint8
-	at    []uint32
-	fn    []int32
-	more  map[uint32]int32
+// addrIndex maps addresses to function indices through an rvaIndex,
+// whose buckets stay few however far apart a malformed file spreads the
+// addresses (a table over their range could take gigabytes).
+type addrIndex struct {
+	x  rvaIndex
+	fn []int32 // by index of the address in x
 }
 
-func newDenseIndex[V any](keys map[uint32]V, shift uint8) *denseIndex {
-	lo, hi := ^uint32(0), uint32(0)
-	for k := range keys {
-		lo, hi = min(lo, k), max(hi, k)
+func newAddrIndex(m map[uint32]int32) *addrIndex {
+	keys := slices.Sorted(maps.Keys(m))
+	a := &addrIndex{fn: make([]int32, len(keys))}
+	for i, k := range keys {
+		a.fn[i] = m[k]
 	}
-	n := 0
-	if len(keys) > 0 {
-		n = int((hi-lo)>>shift) + 1
-	}
-	d := &denseIndex{lo: lo, shift: shift, at: make([]uint32, n), fn: make([]int32, n)}
-	for i := range d.fn {
-		d.fn[i] = -1
-	}
-	return d
-}
-
-func (d *denseIndex) set(rva uint32, fn int32) {
-	k := (rva - d.lo) >> d.shift
-	switch {
-	case rva < d.lo || int(k) >= len(d.fn):
-	case d.fn[k] < 0 || d.at[k] == rva:
-		d.at[k], d.fn[k] = rva, fn
-	default:
-		if d.more == nil {
-			d.more = map[uint32]int32{}
-		}
-		d.more[rva] = fn
-	}
+	a.x.index(keys)
+	return a
 }
 
 // get returns the function at rva, or -1; ok false means no address.
-func (d *denseIndex) get(rva uint32, ok bool) int32 {
-	k := (rva - d.lo) >> d.shift
-	if !ok || rva < d.lo || int(k) >= len(d.fn) || d.fn[k] < 0 {
+func (a *addrIndex) get(rva uint32, ok bool) int32 {
+	if !ok {
 		return -1
 	}
-	if d.at[k] == rva {
-		return d.fn[k]
-	}
-	if fn, in := d.more[rva]; in {
-		return fn
+	if i := a.x.find(rva); i >= 0 {
+		return a.fn[i]
 	}
 	return -1
 }

@@ -133,3 +133,21 @@ func TestGotEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestAddrIndexSpread: addresses a malformed file spreads over the whole
+// 32-bit range (GOT slots from its relocations) are found, and the index
+// stays small (a table over their range took 4 GiB).
+func TestAddrIndexSpread(t *testing.T) {
+	a := newAddrIndex(map[uint32]int32{0: 1, 0x1000: 2, 0xfffffff8: 3})
+	for rva, want := range map[uint32]int32{0: 1, 0x1000: 2, 0xfffffff8: 3, 8: -1, 0xfffffff0: -1} {
+		if got := a.get(rva, true); got != want {
+			t.Errorf("get(%#x) = %d, want %d", rva, got, want)
+		}
+	}
+	if a.get(0, false) != -1 {
+		t.Error("get of no address found a function")
+	}
+	if n := len(a.x.first); n > 1<<16 {
+		t.Errorf("index of 3 addresses has %d buckets", n)
+	}
+}
