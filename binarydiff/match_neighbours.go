@@ -348,11 +348,7 @@ func codeSlots(b *Binary, sym map[uint32]uint64) (rvas []uint32, fns []int32) {
 		if s == nil || s.Flags&SectionExec != 0 || b.readRVA(word[:ptr], rva) != nil {
 			continue
 		}
-		v := binary.LittleEndian.Uint64(word[:])
-		if ptr == 4 {
-			v = uint64(binary.LittleEndian.Uint32(word[:]))
-		}
-		add(rva, b.relocatedPointer(rva, v))
+		add(rva, b.relocatedPointer(rva, readPtr(word[:], ptr)))
 	}
 	if len(sym) > len(done) { // GOT slots: not among the relocated words
 		rest := make([]uint32, 0, len(sym)-len(done))
@@ -601,10 +597,7 @@ func typeName(b *Binary, nb *neighbourhood, side int, first uint32, buf *[maxTyp
 		if b.readRVA(w[:ptr], rva) != nil {
 			return 0, false
 		}
-		v := binary.LittleEndian.Uint64(w[:])
-		if ptr == 4 {
-			v = uint64(binary.LittleEndian.Uint32(w[:]))
-		}
+		v := b.relocatedPointer(rva, readPtr(w[:], ptr)) // LLVM lld leaves relocated slots zero
 		if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
 			return 0, false
 		}
