@@ -673,16 +673,16 @@ func (im *elfImage) functions(b *Binary, d *discovery) {
 	fs := make([]elfFunc, 0, n)
 	for _, tab := range [][]elfSym{im.syms, im.dsyms} {
 		file := ""
-		for _, s := range tab {
-			t := elf.ST_TYPE(s.Info)
-			if t == elf.STT_FILE {
+		for i := range tab {
+			s := &tab[i]
+			if elf.ST_TYPE(s.Info) == elf.STT_FILE {
 				file = s.Name
 				continue
 			}
-			if t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC {
+			if !isFunc(s) {
 				continue
 			}
-			rva := im.symRVA(s)
+			rva := im.symRVA(*s)
 			if rva == noRVA || !exec(rva) || s.Size >= 1<<32 {
 				continue
 			}

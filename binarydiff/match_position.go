@@ -24,7 +24,7 @@ const minPositionSize = 64
 // whose hot part changed) still sits between the same neighbours; on
 // libduckdb 1.5.5 to 1.5.6 with names ignored, 97 of the 99 pairs so
 // proposed were right by the symbol table. It runs after every other pass
-// and returns how many it paired.
+// (which run again when it paired any) and returns how many it paired.
 func (m *matcher) positionPass() int {
 	floor := m.opts.Threshold / 2
 	paired := 0

@@ -58,7 +58,7 @@ func compileOpen(t *testing.T, dir, file, out, src, compiler string, args ...str
 }
 
 // placeMatcher diffs b with itself, names ignored, every function paired
-// with itself except those keep leaves unpaired.
+// with itself except those unpaired reports.
 func placeMatcher(b *Binary, unpaired func(name string) bool) *matcher {
 	m := newMatcher(context.Background(), b, b, Options{IgnoreSymbols: true, Threshold: DefaultThreshold, Workers: 1})
 	m.completeFeatures()
@@ -92,7 +92,9 @@ func TestPlacePasses(t *testing.T) {
 			m := placeMatcher(b, tc.unpaired)
 			if w := tc.wrong; w[0] != "" {
 				o, n := byName[w[0]], byName[w[1]]
-				m.o2n[o], m.n2o[o], m.n2o[n] = int32(n), -1, int32(o)
+				// Old w[0] takes new w[1]: new w[0] and old w[1] are left
+				// unpaired (a self-diff: old and new indices agree).
+				m.o2n[o], m.n2o[o], m.n2o[n], m.o2n[n] = int32(n), -1, int32(o), -1
 			}
 			tc.run(m)
 			for i, f := range b.Functions {

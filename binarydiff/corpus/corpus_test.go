@@ -203,8 +203,9 @@ func TestCorpusGoNames(t *testing.T) {
 }
 
 // runChild diffs one pair in a child process (this test binary) and
-// returns its score, peak RSS in bytes and CPU time (user + system, the
-// whole child: start, open, diff, scoring).
+// returns its score, peak RSS in bytes (of the whole child, the evidence
+// check included) and CPU time (user + system of open, diff and scoring,
+// measured by the child before it checks the evidence).
 func runChild(t *testing.T, p pair, oldPath, newPath string, limit time.Duration) (*score, int64, time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
