@@ -83,9 +83,10 @@ func main() {
 // link), the targets in parallel, into a temporary directory that
 // TestMain removes.
 //
-// fxMatrix lists every build the tests use; TestMain starts them all at
+// fxMatrix lists the builds most tests use; TestMain starts them all at
 // once (PrefetchFixtures) unless -short or -run narrows the run, in which
-// case each is built on first use.
+// case each is built on first use, as the few other builds
+// (GoFixtureMode's) always are.
 var fxMatrix = []fxBuildSet{
 	{fxTarget{"windows", "amd64"}, []fxBuildKey{
 		{"", "fxv1", ""}, {"", "fxv2", ""}, {"", "v1", ""}, {"", "v2", ""}, {"-s -w", "v1", ""}, {"-s -w", "v2", ""}}},

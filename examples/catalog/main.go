@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, fetch fet
 		return 2
 	}
 	if *doFetch && fetch == nil {
-		fmt.Fprintf(stderr, "catalog: -fetch: this build has no HTTP client (built without -tags fetch, to keep net/http out of the tests); run\n\t%s %s\n",
+		fmt.Fprintf(stderr, "catalog: -fetch needs a build with -tags fetch (without it net/http stays out of the tests): %s %s\n",
 			fetchCommand, strings.Join(args, " "))
 		return 2
 	}
