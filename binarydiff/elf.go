@@ -62,6 +62,10 @@ type elfImage struct {
 	// slots whose file word says otherwise, by slot RVA (see
 	// dynRelocs and relocatedPointer).
 	slotVals map[uint32]uint64
+	// symSlots are the symbolic dynamic relocations to defined symbols
+	// (R_X86_64_64, GLOB_DAT, JUMP_SLOT), recorded in the Binary's copy
+	// (see forFacts) as dynRelocs reads them, for symbolPointers.
+	symSlots []symSlot
 	wl       warnLog   // the parse's warnings
 	warns    []Warning // the layout warnings, for the image facts (see forFacts)
 }
@@ -494,6 +498,7 @@ func (im *elfImage) dynRelocs(b *Binary) {
 		return
 	}
 	var vals []slotVal
+	var syms []symSlot
 	for _, s := range im.f.Sections {
 		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
 			continue
@@ -514,7 +519,12 @@ func (im *elfImage) dynRelocs(b *Binary) {
 				continue
 			}
 			rva := uint32(off - im.base)
-			switch typ := elf.R_X86_64(info & 0xffffffff); typ {
+			typ := elf.R_X86_64(info & 0xffffffff)
+			if i := int(info >> 32); (typ == elf.R_X86_64_64 || typ == elf.R_X86_64_GLOB_DAT || typ == elf.R_X86_64_JMP_SLOT) &&
+				i > 0 && i <= len(im.dsyms) && im.dsyms[i-1].Value != 0 {
+				syms = append(syms, symSlot{rva: rva, typ: typ, va: im.dsyms[i-1].Value + addend})
+			}
+			switch typ {
 			case elf.R_X86_64_RELATIVE, elf.R_X86_64_64:
 				im.absRelocs = append(im.absRelocs, rva)
 				if typ == elf.R_X86_64_RELATIVE {
@@ -534,7 +544,15 @@ func (im *elfImage) dynRelocs(b *Binary) {
 	}
 	slices.Sort(im.absRelocs)
 	b.relocs.index(slices.Compact(im.absRelocs))
-	b.elf.slotVals = slotValues(b, vals)
+	b.elf.slotVals, b.elf.symSlots = slotValues(b, vals), syms
+}
+
+// symSlot is a slot a symbolic dynamic relocation fills: its RVA, the
+// relocation's type and the address (symbol value + addend).
+type symSlot struct {
+	rva uint32
+	typ elf.R_X86_64
+	va  uint64
 }
 
 // slotVal is the address a dynamic relocation puts in a pointer slot.

@@ -158,36 +158,20 @@ func gotEdges(b *Binary) func(i int, f func(t int32)) {
 
 // symbolPointers returns the addresses that the symbolic dynamic
 // relocations of types of an ELF shared object or executable put in
-// their slots (symbol value + addend, by slot RVA): the
-// file holds 0 there. A vtable of a shared object fills its slots so for
-// the virtual functions it exports, and its code reaches them through the
-// GOT. The address is structure, not a name: the dynamic linker
+// their slots (symbol value + addend, by slot RVA; see elfImage.symSlots):
+// the file holds 0 there. A vtable of a shared object fills its slots so
+// for the virtual functions it exports, and its code reaches them through
+// the GOT. The address is structure, not a name: the dynamic linker
 // needs it whatever Options.IgnoreSymbols says.
 func symbolPointers(b *Binary, types ...elf.R_X86_64) map[uint32]uint64 {
 	im := b.elf
-	if im == nil || im.rel || im.f == nil {
+	if im == nil || im.rel {
 		return nil
 	}
 	out := map[uint32]uint64{}
-	for _, s := range im.f.Sections {
-		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 || s.Size > uint64(b.size) {
-			continue
-		}
-		data, err := s.Data()
-		if err != nil {
-			continue
-		}
-		for k := 0; k+24 <= len(data); k += 24 {
-			off := binary.LittleEndian.Uint64(data[k:])
-			info := binary.LittleEndian.Uint64(data[k+8:])
-			i := int(info >> 32)
-			typ := elf.R_X86_64(info & 0xffffffff)
-			if !slices.Contains(types, typ) || i <= 0 || i > len(im.dsyms) || off < im.base || off-im.base >= 1<<32 {
-				continue
-			}
-			if v := im.dsyms[i-1].Value; v != 0 {
-				out[uint32(off-im.base)] = v + binary.LittleEndian.Uint64(data[k+16:])
-			}
+	for _, sl := range im.symSlots {
+		if slices.Contains(types, sl.typ) {
+			out[sl.rva] = sl.va
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package binarydiff
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -151,5 +152,32 @@ func TestAddrIndexSpread(t *testing.T) {
 	}
 	if n := len(a.x.first); n > 1<<16 {
 		t.Errorf("index of 3 addresses has %d buckets", n)
+	}
+}
+
+// TestSymbolPointers: in a shared object, a pointer to an exported
+// (preemptible) function is filled by a symbolic R_X86_64_64 relocation,
+// and the file holds 0 there: symbolPointers gives the slot the function's
+// address, as the parse recorded it.
+func TestSymbolPointers(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	src := "int hook_target(int x) { return x + 1; }\nint (*hook)(int) = hook_target;\n"
+	b := compileOpen(t, t.TempDir(), "p.c", "p.so", src, cc, "-O2", "-fPIC", "-shared")
+	var target uint32
+	for _, f := range b.Functions {
+		if f.Name == "hook_target" {
+			target = f.RVA
+		}
+	}
+	ptrs := symbolPointers(b, elf.R_X86_64_64)
+	found := false
+	for _, va := range ptrs {
+		found = found || va == b.ImageBase+uint64(target)
+	}
+	if target == 0 || !found {
+		t.Errorf("symbolPointers(R_X86_64_64) = %v, want a slot holding hook_target at %#x", ptrs, target)
 	}
 }
