@@ -249,6 +249,7 @@ func (h *assessor) alignedChanges(name string, os, ns *Section, nm []Range, al *
 		// dropPadding); the appended bytes come from the alignment.
 		j := sort.Search(len(ch), func(j int) bool { return ch[j].Off+ch[j].Size > os.Size })
 		ch = append(ch[:j:j], h.dropPadding(ns, ch[j:])...)
+		ch = al.dropInsertedPadding(ch)
 		if take(ch, hi == end) && hi < end {
 			inMeta = h.pointerBytesInMetadata(al, nm) // of the whole section, not only the windows compared
 			break
@@ -1182,18 +1183,73 @@ func (h *assessor) dropPadding(s *Section, rs []ByteRange) []ByteRange {
 	var buf [maxPadding]byte
 	out := rs[:0]
 	for _, r := range rs {
-		if r.Size < maxPadding && h.new.readRVA(buf[:r.Size], s.RVA+r.Off) == nil {
-			zero := true
-			for _, c := range buf[:r.Size] {
-				zero = zero && c == 0
-			}
-			if zero {
-				continue
-			}
+		if r.Size < maxPadding && h.new.readRVA(buf[:r.Size], s.RVA+r.Off) == nil && allZero(buf[:r.Size]) {
+			continue
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// dropInsertedPadding removes from ranges rs (offsets in the new section
+// of al) the short runs of zero bytes the linker inserted to align data
+// that moved by an odd amount: the shifts of the anchors around such a
+// range differ by d, fewer than maxPadding bytes, and the new bytes there
+// are the old ones with d zero bytes inserted at one place covering the
+// range, paddingContext bytes equal on either side. The alignment
+// compares inserted bytes with whatever old bytes either shift puts them
+// on; no unchanged code reads them (the diff pairs its references with
+// old data, which had no such bytes).
+func (al *dataAlign) dropInsertedPadding(rs []ByteRange) []ByteRange {
+	out := rs[:0]
+	for _, r := range rs {
+		if !al.insertedPadding(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// paddingContext is how many bytes on either side of inserted padding
+// must equal the old bytes around the place it was inserted.
+const paddingContext = 8
+
+// insertedPadding reports whether changed range r is inserted padding
+// (see dropInsertedPadding).
+func (al *dataAlign) insertedPadding(r ByteRange) bool {
+	as := al.anchors
+	k := al.anchorBefore(r.Off)
+	if r.Size >= maxPadding || k < 0 || k+1 >= len(as) {
+		return false
+	}
+	d := as[k+1].delta() - as[k].delta()
+	if d < int64(r.Size) || d >= maxPadding {
+		return false
+	}
+	ob, nb, n := al.ob, al.nb, int(d)
+	// p is where the inserted bytes start, o the old offset the left
+	// shift puts it on: the old bytes run on there without a break.
+	for p := int(r.Off+r.Size) - n; p <= int(r.Off); p++ {
+		o := p - int(as[k].delta())
+		if p < paddingContext || o < paddingContext || p+n+paddingContext > len(nb) || o+paddingContext > len(ob) {
+			continue
+		}
+		if allZero(nb[p:p+n]) && bytes.Equal(nb[p-paddingContext:p], ob[o-paddingContext:o]) &&
+			bytes.Equal(nb[p+n:p+n+paddingContext], ob[o:o+paddingContext]) {
+			return true
+		}
+	}
+	return false
+}
+
+// allZero reports whether every byte of p is 0.
+func allZero(p []byte) bool {
+	for _, c := range p {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // subtract appends to out the parts of r (offsets from a section at

@@ -2,7 +2,11 @@ package binarydiff
 
 import (
 	"context"
+	"debug/elf"
+	"debug/pe"
 	"encoding/hex"
+	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -159,4 +163,125 @@ func TestLoadedBytes(t *testing.T) {
 		}
 	}
 	(&Binary{}).loadedBytes(0x1000, make([]byte, 8)) // not ELF: nothing to lay over
+}
+
+// TestInsertedPadding checks insertedPadding on a section pair where the
+// new side is the old with n bytes inserted after a 24-byte datum, the
+// anchors before and after shifting by 0 and by n: zero bytes inserted
+// to align what follows are padding, anything else, or a run the context
+// does not confirm, is not.
+func TestInsertedPadding(t *testing.T) {
+	datum := []byte("0001020304050607080910__") // 24 bytes, then the data that moved
+	after := []byte("\x20\xd3\x00\x40\x01\x00\x00\x00\x80\xd4\x00\x40\x01\x00\x00\x00")
+	tests := []struct {
+		name     string
+		inserted string
+		r        ByteRange // changed range, new offsets
+		want     bool
+	}{
+		{"zeros", "\x00\x00\x00\x00\x00", ByteRange{Off: 24, Size: 4}, true},
+		{"zeros, the whole insertion", "\x00\x00\x00\x00\x00", ByteRange{Off: 24, Size: 5}, true},
+		{"a byte not zero", "\x00\x00\x07\x00\x00", ByteRange{Off: 24, Size: 4}, false},
+		{"wider than the insertion", "\x00\x00\x00", ByteRange{Off: 23, Size: 4}, false},
+		{"too long for padding", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", ByteRange{Off: 24, Size: 8}, false},
+	}
+	for _, tt := range tests {
+		ob := append(append([]byte{}, datum...), after...)
+		nb := append(append(append([]byte{}, datum...), tt.inserted...), after...)
+		n := uint32(len(tt.inserted))
+		al := &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 24 + n}}}
+		if got := al.insertedPadding(tt.r); got != tt.want {
+			t.Errorf("%s: insertedPadding(%+v) = %v, want %v", tt.name, tt.r, got, tt.want)
+		}
+	}
+	// The context must be the old bytes around the insertion: the same
+	// zeros before data that changed are not padding.
+	ob := append(append([]byte{}, datum...), after...)
+	nb := append(append(append([]byte{}, datum...), 0, 0, 0, 0, 0), after...)
+	nb[len(nb)-1] ^= 0xff
+	nb[29] ^= 0xff
+	al := &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 29}}}
+	if al.insertedPadding(ByteRange{Off: 24, Size: 4}) {
+		t.Errorf("zeros before changed data taken for padding")
+	}
+}
+
+// TestGoRuntimeTables checks that goRuntime takes the linker's tables the
+// moduledata points to for metadata, against the symbol tables of Go
+// programs built here: the moduledata itself, and the text section map,
+// whose end of code moves with every change in code size.
+func TestGoRuntimeTables(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	for _, path := range []string{GoFixture(t, "windows", "amd64", "", "v1"), GoFixture(t, "linux", "amd64", "", "v1")} {
+		b, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		h := &assessor{old: b, new: b}
+		meta, _ := h.goRuntime(b)
+		syms := goSymbolRVAs(t, path, b.ImageBase)
+		for _, name := range []string{"runtime.firstmoduledata", "runtime.textsectionmap"} {
+			rva, ok := syms[name]
+			if !ok {
+				t.Fatalf("%s: no symbol %s", filepath.Base(path), name)
+			}
+			if !slices.ContainsFunc(meta, func(r Range) bool { return r.RVA <= rva && rva+24 <= r.RVA+r.Size }) {
+				t.Errorf("%s: %s at %#x not in the metadata %v", filepath.Base(path), name, rva, meta)
+			}
+		}
+	}
+}
+
+// goSymbolRVAs returns the RVAs of the symbols of a Go program's PE
+// (COFF) or ELF symbol table.
+func goSymbolRVAs(t *testing.T, path string, base uint64) map[string]uint32 {
+	out := map[string]uint32{}
+	if f, err := pe.Open(path); err == nil {
+		defer f.Close()
+		for _, s := range f.Symbols {
+			if k := int(s.SectionNumber) - 1; k >= 0 && k < len(f.Sections) {
+				out[s.Name] = f.Sections[k].VirtualAddress + s.Value
+			}
+		}
+		return out
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		out[s.Name] = uint32(s.Value - base)
+	}
+	return out
+}
+
+// TestRodataClustersCapped checks that once the clusters of read-only
+// changes are capped, every rule findings may file them under counts as
+// a lower bound: the clusters not judged might have been any of them.
+func TestRodataClustersCapped(t *testing.T) {
+	h := &assessor{}
+	rc := &rodataClusters{h: h, c: &derivedWords{h: h}}
+	var rs []ByteRange
+	for k := range 4*maxFindingsPerRule + 10 {
+		rs = append(rs, ByteRange{Off: uint32(k) * (clusterGap + 8), Size: 1})
+	}
+	if !rc.add(rs, true) {
+		t.Fatalf("%d clusters not capped", len(rs))
+	}
+	if len(rc.cl) != 4*maxFindingsPerRule {
+		t.Errorf("%d clusters kept, want %d", len(rc.cl), 4*maxFindingsPerRule)
+	}
+	for _, r := range rodataRules {
+		if !h.atLeast[r] {
+			t.Errorf("%v not marked as a lower bound", r)
+		}
+	}
 }

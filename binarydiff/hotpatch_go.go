@@ -95,9 +95,11 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 					ms.add(ff, uint32(end-uint64(ff)))
 				}
 			}
-			// The typelinks ([]int32) and itablinks ([]*itab) slices:
-			// lists the linker makes of the types and itabs.
-			for _, sl := range [][3]uint64{{w(lay.typelinks), w(lay.typelinks + 1), 4}, {w(lay.typelinks + 3), w(lay.typelinks + 4), 8}} {
+			// The textsectmap ([]textsect, three words a text section:
+			// its end moves with the code), typelinks ([]int32) and
+			// itablinks ([]*itab) slices: tables the linker makes of the
+			// text sections, the types and the itabs.
+			for _, sl := range [][3]uint64{{w(lay.typelinks - 3), w(lay.typelinks - 2), 24}, {w(lay.typelinks), w(lay.typelinks + 1), 4}, {w(lay.typelinks + 3), w(lay.typelinks + 4), 8}} {
 				if lo, ok := va(sl[0]); ok && sl[1] < 1<<26 {
 					ms.add(lo, uint32(sl[1]*sl[2]))
 				}

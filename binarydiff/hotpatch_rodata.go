@@ -233,9 +233,8 @@ func (h *assessor) newRodataClusters(os, ns *Section, al *dataAlign) *rodataClus
 // add takes the next changed ranges (sorted, after those before), last
 // set if no more will come, and clusters those it can: a cluster ends at
 // a gap of more than clusterGap, which the last range cannot tell before
-// the next comes. It reports whether the clusters are capped: the rules'
-// verdict is then settled and the rest would not be listed, so no more
-// are needed.
+// the next comes. It reports whether the clusters are capped: the rest
+// would not be listed, so no more are judged (findings says so).
 func (rc *rodataClusters) add(changed []ByteRange, last bool) bool {
 	if rc.capped {
 		return true
@@ -269,14 +268,18 @@ func (rc *rodataClusters) add(changed []ByteRange, last bool) bool {
 		rc.cl = append(rc.cl, ByteRange{Off: lo, Size: hi - lo})
 		rc.parts = append(rc.parts, slices.Clone(kept))
 		if len(rc.cl) >= 4*maxFindingsPerRule {
-			h := rc.h
-			h.atLeast[RuleRodataChanged], h.atLeast[RuleRodataPrivate], h.atLeast[RuleRodataUnattributed] = true, true, true
+			for _, r := range rodataRules {
+				rc.h.atLeast[r] = true
+			}
 			rc.capped = true
 			return true
 		}
 	}
 	return false
 }
+
+// rodataRules are the rules findings files clusters under.
+var rodataRules = [...]Rule{RuleConstPointer, RuleGoTypesChanged, RuleMetadataChanged, RuleRodataUnattributed, RuleRodataPrivate, RuleRodataChanged}
 
 // findings judges the clusters of read-only section name: a cluster
 // holding a pointer to writable data is const-pointer-changed; else, by
@@ -338,7 +341,7 @@ func (rc *rodataClusters) findings(name string) {
 		case types.Size > 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size && len(sp.unpatched) > 0 || types.Size > 0 && len(sp.all) == 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size:
 			f.Rule = RuleGoTypesChanged
 			f.Readers = h.names(h.new, sp.all)
-			f.Message = where + " changed, inside the Go type descriptors (runtime.types): offsets between them are re-encoded when data moves; whether a type's meaning changed is not checked"
+			f.Message = where + " changed, between runtime.types and runtime.etypes (Go's type descriptors, and the strings and tables its linker lays after them): offsets between descriptors are re-encoded when data moves; whether a type's meaning changed is not checked"
 		case len(sp.all) == 0 && h.goFunc[1] != 0 && f.RVA >= h.goFunc[1] && h.section(h.new, h.goFunc[1]) == ns:
 			f.Rule = RuleMetadataChanged
 			f.Message = where + " changed, past the Go funcdata start (go:func.*) and referred to by no code: taken for funcdata, which the pclntab refers to"
@@ -360,6 +363,11 @@ func (rc *rodataClusters) findings(name string) {
 			f.Message += h.retargetNote(os, ns, r)
 		}
 		h.add(f)
+	}
+	if rc.capped {
+		// What was not judged may hold the only blocker: never Patchable.
+		h.add(Finding{Rule: RuleRodataUnattributed, Image: "new", RVA: ns.RVA + cl[len(cl)-1].Off, Section: name,
+			Message: fmt.Sprintf("the changes of read-only data in %s after the first %d clusters were not judged (the findings are capped): who reads them is not known", name, len(cl))})
 	}
 }
 

@@ -137,11 +137,14 @@ func (f Finding) String() string {
 }
 
 // nBytes says "1 byte" or "n bytes".
-func nBytes(n uint32) string {
+func nBytes(n uint32) string { return counted(int(n), "byte", "bytes") }
+
+// counted says "1 thing" or "n things".
+func counted(n int, one, many string) string {
 	if n == 1 {
-		return "1 byte"
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func cmpOr(s, def string) string {
@@ -300,7 +303,7 @@ type assessor struct {
 	stream   padStream            // reads padding a chunk of code at a time while room runs, when dense
 	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
 	goMetaOK [2]bool
-	goTypes  [2]Range  // the Go type descriptors of the old and new image
+	goTypes  [2]Range  // runtime.types to etypes of the old and new image: the type descriptors, and the read-only data after them
 	goFunc   [2]uint32 // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
 	// metaChanged are notes of metadata ranges inside data sections that
 	// changed, which data() set aside.
@@ -479,12 +482,12 @@ func describeCause(f Finding) string {
 // patchableReason counts what a Patchable change consists of.
 func (h *assessor) patchableReason() string {
 	s := h.res.Summary
-	msg := fmt.Sprintf("%d changed and %d added functions", s.Changed, s.Added)
+	msg := fmt.Sprintf("%d changed and %s", s.Changed, counted(s.Added, "added function", "added functions"))
 	if n := h.counts[RuleRodataPrivate]; n > 0 {
-		msg += fmt.Sprintf(", %d changes of constants only they read", n)
+		msg += ", " + counted(n, "change of constants only they read", "changes of constants only they read")
 	}
 	if n := h.counts[RuleMetadataChanged]; n > 0 {
-		msg += fmt.Sprintf(", %d metadata regions regenerated", n)
+		msg += ", " + counted(n, "metadata region regenerated", "metadata regions regenerated")
 	}
 	if s.Changed+s.Added+s.Removed == 0 && h.counts[RuleRodataPrivate] == 0 {
 		return "nothing to patch: no function changed"
