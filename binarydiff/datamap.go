@@ -467,10 +467,11 @@ func writableCopy(b *Binary, s *Section, n uint32, relocs []uint32) ([]byte, fun
 }
 
 // dataPointerID names the data a pointer that starts no function points
-// to, by the section's name and the 16 bytes there (relocated pointers
-// among them masked, bytes past the file data zero): addresses differ
-// between versions, the contents of the same data seldom do. It returns 0
-// for pointers into code or outside any section.
+// to, by the section's name and the 16 bytes there (pointers among them
+// masked, relocated or inferred as sectionBytes infers them; bytes past
+// the file data zero): addresses differ between versions, the contents of
+// the same data seldom do. It returns 0 for pointers into code or outside
+// any section.
 func dataPointerID(b *Binary, rva uint32) uint64 {
 	i := b.sectionIndex(rva)
 	if i < 0 || b.Sections[i].Flags&SectionExec != 0 {
@@ -482,9 +483,26 @@ func dataPointerID(b *Binary, rva uint32) uint64 {
 	if readSection(b, s, buf[:min(16, s.Size-off)], off) != nil {
 		return 0
 	}
-	for _, r := range b.relocs.in(rva-min(rva, 7), rva+16) {
+	mask := func(r uint32) {
 		for k := max(r, rva); k < min(r+8, rva+16); k++ {
 			buf[k-rva] = pointerMark[0]
+		}
+	}
+	for _, r := range b.relocs.in(rva-min(rva, 7), rva+16) {
+		mask(r)
+	}
+	if pointersInferred(b, s) {
+		// The aligned words over the 16 bytes that hold an address in
+		// the image (a Go program for Windows has no relocations: a
+		// table's entries would name the data they point to by where it
+		// lies, and so differ wherever that data moved).
+		var w [8]byte
+		for o := off &^ 7; o < off+16 && o+8 <= s.FileSize; o += 8 {
+			if readSection(b, s, w[:], o) == nil {
+				if _, ok := imageAddress(b, binary.LittleEndian.Uint64(w[:])); ok {
+					mask(s.RVA + o)
+				}
+			}
 		}
 	}
 	return mix64(xxh3.Hash(buf[:]) ^ b.sectionTag(i))

@@ -2,6 +2,8 @@ package binarydiff
 
 import (
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -229,4 +231,56 @@ func seqUint32(n int) []uint32 {
 		s[i] = uint32(i)
 	}
 	return s
+}
+
+// TestDataPointerIDInferred checks, on a Go program for Windows built
+// with -buildmode=exe (no relocations: its pointers are inferred), that the name of the data a
+// pointer points to does not depend on the addresses inside that data
+// (they differ wherever the data they point to moved), and does depend on
+// its other bytes.
+func TestDataPointerIDInferred(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program")
+	}
+	path := GoFixtureMode(t, "v1", "exe")
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openOther(t, path)
+	if len(b.relocs.rvas) > 0 {
+		t.Fatal("relocations in a -buildmode=exe program")
+	}
+	s := b.Section(b.Sections[slices.IndexFunc(b.Sections, func(s Section) bool { return s.Name == ".data" })].RVA)
+	// A word of .data that holds an address in the image, followed by a
+	// word that does not.
+	at := -1
+	for o := uint32(0); o+16 <= s.FileSize && at < 0; o += 8 {
+		w := binary.LittleEndian.Uint64(file[s.Offset+int64(o):])
+		next := binary.LittleEndian.Uint64(file[s.Offset+int64(o)+8:])
+		_, ok := imageAddress(b, w)
+		_, nok := imageAddress(b, next)
+		if _, ok2 := imageAddress(b, w+8); ok && ok2 && !nok && next != 0 {
+			at = int(o)
+		}
+	}
+	if at < 0 {
+		t.Fatal("no pointer followed by a non-zero number in .data")
+	}
+	id := func(edit func(p []byte)) uint64 {
+		p := slices.Clone(file)
+		edit(p[s.Offset+int64(at):])
+		out := filepath.Join(t.TempDir(), "edited.exe")
+		if err := os.WriteFile(out, p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dataPointerID(openOther(t, out), s.RVA+uint32(at))
+	}
+	same := id(func([]byte) {})
+	if got := id(func(p []byte) { binary.LittleEndian.PutUint64(p, binary.LittleEndian.Uint64(p)+8) }); got != same {
+		t.Errorf("the pointer inside the data changes its name: %#x, was %#x", got, same)
+	}
+	if got := id(func(p []byte) { p[8] ^= 1 }); got == same {
+		t.Errorf("a changed number inside the data leaves its name")
+	}
 }
