@@ -1131,15 +1131,23 @@ func (h *assessor) shownBytes(os, ns *Section, r ByteRange) (string, string) {
 		return hex.EncodeToString(p)
 	}
 	// The old bytes are those the alignment compared the new ones with:
-	// where the anchor before them puts them, when the data moved.
+	// where the anchor before them puts them, when the data moved; none
+	// when the new ones were inserted.
 	old := r.Off
 	if al := h.aligns[ns]; al != nil {
+		if al.insertion(r, maxShownInsertion, func([]byte) bool { return true }) {
+			return "", read(h.new, ns, r.Off)
+		}
 		if o, ok := al.oldOffset(r.Off); ok {
 			old = o
 		}
 	}
 	return read(h.old, os, old), read(h.new, ns, r.Off)
 }
+
+// maxShownInsertion bounds the inserted bytes shownBytes looks for a
+// finding's bytes among (a search of as many places).
+const maxShownInsertion = 4096
 
 // minSkippedMetadata is the size from which a metadata range is left out
 // of the anchors of an alignment.
@@ -1193,49 +1201,47 @@ func (h *assessor) dropPadding(s *Section, rs []ByteRange) []ByteRange {
 
 // dropInsertedPadding removes from ranges rs (offsets in the new section
 // of al) the short runs of zero bytes the linker inserted to align data
-// that moved by an odd amount: the shifts of the anchors around such a
-// range differ by d, fewer than maxPadding bytes, and the new bytes there
-// are the old ones with d zero bytes inserted at one place covering the
-// range, paddingContext bytes equal on either side. The alignment
-// compares inserted bytes with whatever old bytes either shift puts them
-// on; no unchanged code reads them (the diff pairs its references with
-// old data, which had no such bytes).
+// that moved by an odd amount (see insertion), fewer than maxPadding
+// bytes. The alignment compares inserted bytes with whatever old bytes
+// either shift puts them on; no unchanged code reads them (the diff pairs
+// its references with old data, which had no such bytes).
 func (al *dataAlign) dropInsertedPadding(rs []ByteRange) []ByteRange {
 	out := rs[:0]
 	for _, r := range rs {
-		if !al.insertedPadding(r) {
+		if r.Size >= maxPadding || !al.insertion(r, maxPadding-1, allZero) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// paddingContext is how many bytes on either side of inserted padding
-// must equal the old bytes around the place it was inserted.
-const paddingContext = 8
+// insertionContext is how many bytes on either side of inserted bytes
+// must equal the old bytes around the place they were inserted.
+const insertionContext = 8
 
-// insertedPadding reports whether changed range r is inserted padding
-// (see dropInsertedPadding).
-func (al *dataAlign) insertedPadding(r ByteRange) bool {
+// insertion reports whether changed range r (offsets in the new section)
+// lies in bytes the new side inserted, at most maxLen of them, that
+// accept takes: the shifts of the anchors around r differ by the number
+// of bytes inserted, n, and for some p the new bytes [p, p+n) cover r
+// and are accepted, and the insertionContext bytes before p and after
+// p+n are the old bytes before and after where the left shift puts p.
+func (al *dataAlign) insertion(r ByteRange, maxLen int, accept func([]byte) bool) bool {
 	as := al.anchors
 	k := al.anchorBefore(r.Off)
-	if r.Size >= maxPadding || k < 0 || k+1 >= len(as) {
+	if k < 0 || k+1 >= len(as) {
 		return false
 	}
 	d := as[k+1].delta() - as[k].delta()
-	if d < int64(r.Size) || d >= maxPadding {
+	if d < int64(r.Size) || d > int64(maxLen) {
 		return false
 	}
-	ob, nb, n := al.ob, al.nb, int(d)
-	// p is where the inserted bytes start, o the old offset the left
-	// shift puts it on: the old bytes run on there without a break.
+	ob, nb, n, c := al.ob, al.nb, int(d), insertionContext
 	for p := int(r.Off+r.Size) - n; p <= int(r.Off); p++ {
 		o := p - int(as[k].delta())
-		if p < paddingContext || o < paddingContext || p+n+paddingContext > len(nb) || o+paddingContext > len(ob) {
+		if p < c || o < c || p+n+c > len(nb) || o+c > len(ob) {
 			continue
 		}
-		if allZero(nb[p:p+n]) && bytes.Equal(nb[p-paddingContext:p], ob[o-paddingContext:o]) &&
-			bytes.Equal(nb[p+n:p+n+paddingContext], ob[o:o+paddingContext]) {
+		if bytes.Equal(nb[p-c:p], ob[o-c:o]) && bytes.Equal(nb[p+n:p+n+c], ob[o:o+c]) && accept(nb[p:p+n]) {
 			return true
 		}
 	}

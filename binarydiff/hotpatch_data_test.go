@@ -165,7 +165,8 @@ func TestLoadedBytes(t *testing.T) {
 	(&Binary{}).loadedBytes(0x1000, make([]byte, 8)) // not ELF: nothing to lay over
 }
 
-// TestInsertedPadding checks insertedPadding on a section pair where the
+// TestInsertedPadding checks insertion, taking zeros only (as
+// dropInsertedPadding asks), on a section pair where the
 // new side is the old with n bytes inserted after a 24-byte datum, the
 // anchors before and after shifting by 0 and by n: zero bytes inserted
 // to align what follows are padding, anything else, or a run the context
@@ -190,18 +191,25 @@ func TestInsertedPadding(t *testing.T) {
 		nb := append(append(append([]byte{}, datum...), tt.inserted...), after...)
 		n := uint32(len(tt.inserted))
 		al := &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 24 + n}}}
-		if got := al.insertedPadding(tt.r); got != tt.want {
-			t.Errorf("%s: insertedPadding(%+v) = %v, want %v", tt.name, tt.r, got, tt.want)
+		if got := al.insertion(tt.r, maxPadding-1, allZero); got != tt.want {
+			t.Errorf("%s: padding(%+v) = %v, want %v", tt.name, tt.r, got, tt.want)
 		}
+	}
+	// An inserted string: no padding, but inserted (shownBytes shows no
+	// old bytes for it).
+	ob := append(append([]byte{}, datum...), after...)
+	nb := append(append(append([]byte{}, datum...), "withdrawal "...), after...)
+	al := &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 35}}}
+	if r := (ByteRange{Off: 24, Size: 11}); al.insertion(r, maxPadding-1, allZero) || !al.insertion(r, 64, func([]byte) bool { return true }) {
+		t.Errorf("an inserted string: padding %v, inserted %v", al.insertion(r, maxPadding-1, allZero), al.insertion(r, 64, func([]byte) bool { return true }))
 	}
 	// The context must be the old bytes around the insertion: the same
 	// zeros before data that changed are not padding.
-	ob := append(append([]byte{}, datum...), after...)
-	nb := append(append(append([]byte{}, datum...), 0, 0, 0, 0, 0), after...)
+	nb = append(append(append([]byte{}, datum...), 0, 0, 0, 0, 0), after...)
 	nb[len(nb)-1] ^= 0xff
 	nb[29] ^= 0xff
-	al := &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 29}}}
-	if al.insertedPadding(ByteRange{Off: 24, Size: 4}) {
+	al = &dataAlign{ob: ob, nb: nb, anchors: []dataAnchor{{0, 0}, {24, 29}}}
+	if al.insertion(ByteRange{Off: 24, Size: 4}, maxPadding-1, allZero) {
 		t.Errorf("zeros before changed data taken for padding")
 	}
 }
