@@ -341,7 +341,7 @@ func (rc *rodataClusters) findings(name string) {
 		case types.Size > 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size && len(sp.unpatched) > 0 || types.Size > 0 && len(sp.all) == 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size:
 			f.Rule = RuleGoTypesChanged
 			f.Readers = h.names(h.new, sp.all)
-			f.Message = where + " changed, between runtime.types and runtime.etypes (Go's type descriptors, and the strings and tables its linker lays after them): offsets between descriptors are re-encoded when data moves; whether a type's meaning changed is not checked"
+			f.Message = where + " changed, among Go's type data (runtime.types to runtime.etypes: the type descriptors, and the strings and tables after them)"
 		case len(sp.all) == 0 && h.goFunc[1] != 0 && f.RVA >= h.goFunc[1] && h.section(h.new, h.goFunc[1]) == ns:
 			f.Rule = RuleMetadataChanged
 			f.Message = where + " changed, past the Go funcdata start (go:func.*) and referred to by no code: taken for funcdata, which the pclntab refers to"
