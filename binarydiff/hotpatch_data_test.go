@@ -230,9 +230,8 @@ func TestGoRuntimeTables(t *testing.T) {
 		t.Cleanup(func() { b.Close() })
 		h := &assessor{old: b, new: b}
 		meta, _ := h.goRuntime(b)
-		syms := goSymbolRVAs(t, path, b.ImageBase)
 		for _, name := range []string{"runtime.firstmoduledata", "runtime.textsectionmap"} {
-			rva, ok := syms[name]
+			rva, ok := goSymbolRVA(t, path, name, b.ImageBase)
 			if !ok {
 				t.Fatalf("%s: no symbol %s", filepath.Base(path), name)
 			}
@@ -243,32 +242,30 @@ func TestGoRuntimeTables(t *testing.T) {
 	}
 }
 
-// goSymbolRVAs returns the RVAs of the symbols of a Go program's PE
-// (COFF) or ELF symbol table.
-func goSymbolRVAs(t *testing.T, path string, base uint64) map[string]uint32 {
-	out := map[string]uint32{}
-	if f, err := pe.Open(path); err == nil {
-		defer f.Close()
-		for _, s := range f.Symbols {
-			if k := int(s.SectionNumber) - 1; k >= 0 && k < len(f.Sections) {
-				out[s.Name] = f.Sections[k].VirtualAddress + s.Value
-			}
-		}
-		return out
-	}
-	f, err := elf.Open(path)
+// goSymbolRVA returns the RVA of the symbol name of a Go program's PE
+// (COFF) or ELF symbol table, and whether it has one.
+func goSymbolRVA(t *testing.T, path, name string, base uint64) (uint32, bool) {
+	f, err := pe.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		ef, err := elf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ef.Close()
+		syms, _ := ef.Symbols()
+		i := slices.IndexFunc(syms, func(s elf.Symbol) bool { return s.Name == name })
+		if i < 0 {
+			return 0, false
+		}
+		return uint32(syms[i].Value - base), true
 	}
 	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
+	for _, s := range f.Symbols {
+		if k := int(s.SectionNumber) - 1; s.Name == name && k >= 0 && k < len(f.Sections) {
+			return f.Sections[k].VirtualAddress + s.Value, true
+		}
 	}
-	for _, s := range syms {
-		out[s.Name] = uint32(s.Value - base)
-	}
-	return out
+	return 0, false
 }
 
 // TestRodataClustersCapped checks that once the clusters of read-only
