@@ -233,7 +233,8 @@
 // table equal to it.
 //
 //	rule                   effect    basis     source
-//	data-changed           blocks    legacy    [1] "Global state changes"; mutable globals stay in the base image [2]
+//	data-changed           blocks    legacy    [1] "Global state changes"; mutable globals stay in the base image [2],
+//	                                               and so do the constants they point to
 //	data-resized           blocks    legacy    [1] "Data structure changes": a global grew or new mutable state
 //	const-pointer-changed  blocks    MS-eng    [2] constant data pointing to mutable globals
 //	rodata-changed         blocks    inferred  [2] unchanged code reading changed constants keeps the old ones
@@ -241,7 +242,8 @@
 //	rodata-unattributed    undecided inferred  [2] changed constants no code refers to directly
 //	go-types-changed       undecided inferred  [2] Go type descriptors re-encoded or changed
 //	metadata-changed       allows    inferred  [3] unwind/exception tables, debug directory, Go pclntab and funcdata,
-//	                                               moduledata, checksum, timestamp: regenerated, the patch is a whole image
+//	                                               moduledata and its tables, checksum, timestamp: regenerated, the
+//	                                               patch is a whole image
 //	tls-changed            undecided inferred  [3] no source says how TLS is treated
 //	imports-changed        blocks    legacy    [1] "Dependency changes"
 //	exports-changed        blocks    legacy    [1] "Additions or changes to exports"

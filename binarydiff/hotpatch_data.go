@@ -893,6 +893,7 @@ type span struct {
 	unpatched []int32 // of which neither changed nor added
 	patched   bool    // some changed or added function refers into it
 	via       uint32  // when the readers are those of a pointer to it (throughPointers), the pointer's RVA
+	mutable   uint32  // the RVA of such a pointer held in writable data, 0 if none
 }
 
 // readers fills the readers of spans (sorted by lo, in section s of the
@@ -978,9 +979,11 @@ func (h *assessor) throughPointers(spans []span) { h.throughPointersReaching(spa
 func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 	_, types := h.goRuntime(h.new)
 	var todo []int
+	mutableOnly := true // every span is in Go's type data: only pointers from mutable data count (see pointsInto)
 	for k := range spans {
-		if len(spans[k].all) == 0 && !(types.Size > 0 && spans[k].lo-types.RVA < types.Size) {
+		if len(spans[k].all) == 0 {
 			todo = append(todo, k)
+			mutableOnly = mutableOnly && types.Size > 0 && spans[k].lo-types.RVA < types.Size
 		}
 	}
 	if len(todo) == 0 {
@@ -1000,8 +1003,9 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 		r := relocs[i]
 		if sec == nil || !sec.Contains(r) {
 			sec, win = h.section(b, r), window{b: b, s: h.section(b, r)}
-			if sec != nil && (sec.Flags&SectionExec != 0 || metadataSection(sec.Name)) {
-				// Code or metadata: skip the section's relocations (sorted).
+			if sec != nil && (sec.Flags&SectionExec != 0 || metadataSection(sec.Name) || mutableOnly && !mutableData(sec)) {
+				// Code, metadata, or no pointer that counts: skip the
+				// section's relocations (sorted).
 				end := uint64(sec.RVA) + uint64(sec.Size)
 				i += sort.Search(len(relocs)-i, func(j int) bool { return uint64(relocs[i+j]) >= end }) - 1
 				continue
@@ -1023,7 +1027,10 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 			continue
 		}
 		j := sort.Search(len(todo), func(j int) bool { return spans[todo[j]].hi > t })
-		if j < len(todo) && (spans[todo[j]].lo <= t || reach > 0 && h.sameString(t, spans[todo[j]].lo)) {
+		if j >= len(todo) {
+			continue
+		}
+		if h.pointsInto(&win, r, t, &spans[todo[j]], reach) {
 			hops = append(hops, hop{todo[j], r})
 		}
 	}
@@ -1053,12 +1060,69 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 			if sp.via == 0 {
 				sp.via = hp.slot
 			}
+			if sp.mutable == 0 && mutableData(s) && !h.metadataBetween(s, hp.slot, hp.slot+ps) {
+				sp.mutable = hp.slot
+			}
 			sp.all = appendReaders(sp.all, from.all)
 			sp.unpatched = appendReaders(sp.unpatched, from.unpatched)
 			sp.patched = sp.patched || from.patched
 		}
 		i = j
 	}
+}
+
+// pointsInto reports whether the pointer at RVA r (in win's section), to
+// t, is one to the data of span sp: it points into sp, or, when reach is
+// set, to a string before sp that holds it: a Go string (or slice) whose
+// length, after the pointer, takes it in, or else a C string with no NUL
+// before it (sameString; Go strings have none). Go's type data holds
+// type descriptors, which pointers from anywhere (interfaces, itabs,
+// other descriptors) reach and which the runtime reaches through its own
+// tables: a pointer is taken there only as a global string's or slice's,
+// from mutable data, its length taking sp in.
+func (h *assessor) pointsInto(win *window, r, t uint32, sp *span, reach uint32) bool {
+	_, types := h.goRuntime(h.new)
+	off := r - win.s.RVA
+	switch {
+	case types.Size > 0 && sp.lo-types.RVA < types.Size:
+		return mutableData(win.s) && h.lengthCovers(win, off, t, sp) && !h.metadataBetween(win.s, r, r+h.ptrSize())
+	case sp.lo <= t:
+		return true
+	case reach == 0:
+		return false
+	case types.Size > 0:
+		return h.lengthCovers(win, off, t, sp)
+	}
+	return h.sameString(t, sp.lo)
+}
+
+// mutableData reports whether section s holds data the program may
+// write: writable, and not RELRO (.data.rel.ro*, read-only once
+// relocated).
+func mutableData(s *Section) bool {
+	return s.Flags&SectionWrite != 0 && !strings.HasPrefix(s.Name, ".data.rel.ro")
+}
+
+// lengthCovers reports whether the pointer at offset off of win's section,
+// to t, is followed by a length that takes in the whole of span sp and
+// stays inside its section: the header of a Go string or slice whose
+// bytes hold it (a slice's length counts elements, so one of larger
+// elements may be missed). A word that is an address is no length.
+func (h *assessor) lengthCovers(win *window, off, t uint32, sp *span) bool {
+	ps := h.ptrSize()
+	p := win.at(off+ps, ps)
+	ts := h.section(h.new, t)
+	if p == nil || ts == nil || t > sp.lo {
+		return false
+	}
+	n := uint64(binary.LittleEndian.Uint32(p))
+	if ps == 8 {
+		n = binary.LittleEndian.Uint64(p)
+	}
+	if _, ok := imageAddress(h.new, n); ok {
+		return false
+	}
+	return uint64(sp.hi) <= uint64(t)+n && uint64(t)+n <= uint64(ts.RVA)+uint64(ts.FileSize)
 }
 
 // maxStringReach is how far before a changed range a pointer may point

@@ -39,6 +39,8 @@ var shopEdits = []groundTruth{
 		"audit is a new export (legacy rule)"},
 	{"EDIT_PTRTABLE", binarydiff.NotPatchable, binarydiff.RuleConstPointer,
 		"an entry of a constant table of pointers now points to another mutable global"},
+	{"EDIT_GREETING", binarydiff.NotPatchable, binarydiff.RuleDataChanged,
+		"the string a mutable global points to changed: the global stays in the base image, pointing to the old string"},
 }
 
 // cToolchain builds shop.c into a DLL.
@@ -159,11 +161,21 @@ func checkGroundTruth(t *testing.T, a *binarydiff.Assessment, gt groundTruth) {
 	}
 }
 
+// goEdits are the edits of testdata/hotpatch/go: the file an overlay
+// replaces by file.edit (so that the build settings recorded in the
+// binary stay the same), and what the verdict must be.
+var goEdits = []struct {
+	file    string
+	changed string // a function the diff must find Changed, if any
+	block   bool   // NotPatchable by data-changed, else Patchable or Unknown with a reason
+	why     string
+}{
+	{"fee.go", "main.fee", false, "one function's body changed"},
+	{"owner.go", "", true, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
+}
+
 // TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64
-// as is and with fee.go replaced by fee.go.edit (one function's body
-// changed, through an overlay, so that the build settings recorded in the
-// binary stay the same): the verdict must not be NotPatchable, and
-// Unknown only with a reason.
+// as is and with each edit of goEdits, and checks the verdict.
 func TestHotpatchGroundTruthGo(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -172,11 +184,6 @@ func TestHotpatchGroundTruthGo(t *testing.T) {
 	dir := t.TempDir()
 	src, err := filepath.Abs(filepath.Join("testdata", "hotpatch", "go"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	overlay := filepath.Join(dir, "overlay.json")
-	ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, "fee.go"), filepath.Join(src, "fee.go.edit"))
-	if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	build := func(name string, flags ...string) *binarydiff.Binary {
@@ -190,28 +197,39 @@ func TestHotpatchGroundTruthGo(t *testing.T) {
 		}
 		return openBinary(t, out)
 	}
-	old, new := build("old"), build("new", "-overlay="+overlay)
-	a := assessPair(t, old, new)
-	if a.Verdict == binarydiff.NotPatchable {
-		t.Fatalf("a body-only Go change is NotPatchable: %s\n%v", a.Reason, a.Blockers())
+	old := build("old")
+	for _, e := range goEdits {
+		t.Run(e.file, func(t *testing.T) {
+			overlay := filepath.Join(dir, e.file+".json")
+			ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, e.file), filepath.Join(src, e.file+".edit"))
+			if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			new := build(e.file, "-overlay="+overlay)
+			a := assessPair(t, old, new)
+			t.Logf("verdict %v: %s", a.Verdict, a.Reason)
+			switch {
+			case e.block && (a.Verdict != binarydiff.NotPatchable || !slices.Contains(a.Rules(), binarydiff.RuleDataChanged)):
+				t.Errorf("verdict %v (%s), want NotPatchable by data-changed: %s\n%v", a.Verdict, a.Reason, e.why, a.Blockers())
+			case !e.block && a.Verdict == binarydiff.NotPatchable:
+				t.Errorf("NotPatchable (%s): %s\n%v", a.Reason, e.why, a.Blockers())
+			case a.Verdict == binarydiff.Unknown && (a.Reason == "" || len(a.Unknowns) == 0):
+				t.Errorf("Unknown without a reason: %+v", a)
+			}
+			if e.changed == "" {
+				return
+			}
+			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(res.Functions, func(fd binarydiff.FunctionDiff) bool {
+				return fd.Kind == binarydiff.Changed && fd.Old.Name == e.changed
+			}) {
+				t.Errorf("%s not Changed", e.changed)
+			}
+		})
 	}
-	if a.Verdict == binarydiff.Unknown && (a.Reason == "" || len(a.Unknowns) == 0) {
-		t.Errorf("Unknown without a reason: %+v", a)
-	}
-	var changed []string
-	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, fd := range res.Functions {
-		if fd.Kind == binarydiff.Changed {
-			changed = append(changed, fd.Old.Name)
-		}
-	}
-	if !slices.Contains(changed, "main.fee") {
-		t.Errorf("changed functions %v lack main.fee", changed)
-	}
-	t.Logf("verdict %v: %s", a.Verdict, a.Reason)
 }
 
 // TestHotpatchBodyMutationsNeverBlockedByData is the property behind the

@@ -310,7 +310,7 @@ func (rc *rodataClusters) findings(name string) {
 		}
 		spans[k] = span{lo: lo, hi: hi}
 	}
-	h.throughPointersReaching(pointed, 0) // pointers into them, not to strings before
+	h.throughPointersReaching(pointed, maxStringReach) // pointers into them, or to the strings that run into them
 	for i, j := 0, 0; i < len(pointed); i++ {
 		for spans[j].hi != near[i].hi || spans[j].lo != near[i].lo {
 			j++
@@ -334,6 +334,16 @@ func (rc *rodataClusters) findings(name string) {
 			continue
 		}
 		if len(sp.unpatched) > 0 && h.seenMoved(os, ns, c.al, r, sp.unpatched) {
+			continue
+		}
+		if sp.mutable != 0 {
+			// The pointer lives in a mutable global, which stays in the
+			// base image (the patch reaches it through a __ref_ pointer):
+			// it keeps pointing to the old constants there.
+			f.Rule = RuleDataChanged
+			f.Readers = h.names(h.new, sp.all)
+			f.Message = fmt.Sprintf("%s changed, pointed to by the initialized writable data at %s+%#x: the running process keeps the old values", where, secName(h.new, sp.mutable), sp.mutable-h.section(h.new, sp.mutable).RVA)
+			h.add(f)
 			continue
 		}
 		_, types := h.goRuntime(h.new)

@@ -100,7 +100,7 @@ type RuleInfo struct {
 // documentation shows it.
 var ruleInfos = [ruleCount]RuleInfo{
 	RuleDataChanged: {Effect: Blocks, Basis: BasisLegacy, Source: srcLegacy,
-		Why: `initialized writable data changed: mutable globals stay in the base image (patched code reaches them through __ref_ pointers, LLVM), so the running process keeps the old values; legacy "Global state changes"`},
+		Why: `initialized writable data changed, or constant data a mutable global points to: mutable globals stay in the base image (patched code reaches them through __ref_ pointers, LLVM), so the running process keeps the old values; legacy "Global state changes"`},
 	RuleDataResized: {Effect: Blocks, Basis: BasisLegacy, Source: srcLegacy,
 		Why: `writable data grew, shrank, appeared or vanished: new mutable state or a changed layout of existing globals; legacy "Data structure changes"`},
 	RuleConstPointer: {Effect: Blocks, Basis: BasisMSEng, Source: srcLLVM,

@@ -1,5 +1,5 @@
 /*
- * Ground truth for the hotpatchability rules: one small DLL, six edits.
+ * Ground truth for the hotpatchability rules: one small DLL, seven edits.
  * The old image is built without defines, each new one with one -DEDIT_*
  * define; the test (hotpatch_groundtruth_test.go) says which verdict and
  * which rule each edit must get, and why.
@@ -57,6 +57,15 @@ EXPORT const char *describe(int n)
 }
 
 EXPORT int lookup(int i) { return *table[i & 1]; }
+
+/* A mutable global pointing to a constant string. */
+#ifdef EDIT_GREETING
+const char *greeting = "howdy"; /* the string changed, in place; the global's bytes did not */
+#else
+const char *greeting = "hello";
+#endif
+
+EXPORT const char *greet(void) { return greeting; }
 
 EXPORT int scaled(int x) { return x * cfg.scale; }
 

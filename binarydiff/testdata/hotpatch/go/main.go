@@ -1,6 +1,7 @@
 // Command shop is the Go half of the hotpatchability ground truth: built
-// once as is and once with fee.go replaced by fee.go.edit, which changes
-// the body of one function and nothing else.
+// once as is and once per edit, with fee.go replaced by fee.go.edit (the
+// body of one function changed and nothing else) or owner.go by
+// owner.go.edit (a global string's initial value changed).
 //
 // It imports errors, not fmt or os: a cold test run then compiles only
 // the runtime's share of the windows/amd64 standard library for it (see
@@ -8,10 +9,6 @@
 package main
 
 import "errors"
-
-// owner stands for the program's input (a variable, so that what
-// withdraw returns is not known when compiling).
-var owner = "ada"
 
 type account struct {
 	owner   string
