@@ -860,12 +860,23 @@ func (h *assessor) writableData(name string, os, ns *Section, changed []ByteRang
 		spans = append(spans, span{lo: ns.RVA + c.Off, hi: ns.RVA + c.Off + c.Size})
 	}
 	h.readers(ns, spans)
+	al := h.aligns[ns]
 	for i, c := range cl {
 		f := Finding{Rule: RuleDataChanged, Image: "new", RVA: ns.RVA + c.Off, Size: c.Size, Section: name}
+		// Bytes the new image inserted are new globals, or an existing
+		// one grown: new mutable state.
+		added := al != nil && al.insertion(c, maxShownInsertion, func([]byte) bool { return true })
+		if added {
+			f.Rule = RuleDataResized
+		}
 		if i < len(spans) {
 			f.Readers = h.names(h.new, spans[i].all)
 			f.OldBytes, f.NewBytes = h.shownBytes(os, ns, c)
-			f.Message = fmt.Sprintf("%s of initialized writable data changed at %s+%#x: the running process keeps the old values", nBytes(c.Size), name, c.Off) + h.retargetNote(os, ns, c)
+			if added {
+				f.Message = fmt.Sprintf("%s of initialized writable data inserted at %s+%#x: new mutable state, or a global grown", nBytes(c.Size), name, c.Off)
+			} else {
+				f.Message = fmt.Sprintf("%s of initialized writable data changed at %s+%#x: the running process keeps the old values", nBytes(c.Size), name, c.Off) + h.retargetNote(os, ns, c)
+			}
 		}
 		h.add(f)
 	}

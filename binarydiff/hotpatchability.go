@@ -469,6 +469,9 @@ func describeCause(f Finding) string {
 	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
 		return fmt.Sprintf("the change to %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
 	case RuleDataResized:
+		if f.Size > 0 {
+			return fmt.Sprintf("the %s inserted in %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
+		}
 		return fmt.Sprintf("the size change of %s", f.Section)
 	case RuleImportsChanged, RuleExportsChanged:
 		return "the change (" + f.Message + ")"
