@@ -162,16 +162,17 @@ func checkGroundTruth(t *testing.T, a *binarydiff.Assessment, gt groundTruth) {
 }
 
 // goEdits are the edits of testdata/hotpatch/go: the file an overlay
-// replaces by file.edit (so that the build settings recorded in the
-// binary stay the same), and what the verdict must be.
+// replaces by another (so that the build settings recorded in the binary
+// stay the same), and what the verdict must be.
 var goEdits = []struct {
-	file    string
-	changed string // a function the diff must find Changed, if any
-	block   bool   // NotPatchable by data-changed, else Patchable or Unknown with a reason
-	why     string
+	file, edit string
+	changed    string          // a function the diff must find Changed, if any
+	block      binarydiff.Rule // NotPatchable by this rule, or RuleNone: Patchable, or Unknown with a reason
+	why        string
 }{
-	{"fee.go", "main.fee", false, "one function's body changed"},
-	{"owner.go", "", true, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
+	{"fee.go", "fee.go.edit", "main.fee", binarydiff.RuleNone, "one function's body changed"},
+	{"owner.go", "owner.go.edit", "", binarydiff.RuleDataChanged, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
+	{"fee.go", "fee.go.global", "main.fee", binarydiff.RuleDataResized, "fee counts its calls in a new global: new mutable state"},
 }
 
 // TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64
@@ -199,19 +200,19 @@ func TestHotpatchGroundTruthGo(t *testing.T) {
 	}
 	old := build("old")
 	for _, e := range goEdits {
-		t.Run(e.file, func(t *testing.T) {
-			overlay := filepath.Join(dir, e.file+".json")
-			ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, e.file), filepath.Join(src, e.file+".edit"))
+		t.Run(e.edit, func(t *testing.T) {
+			overlay := filepath.Join(dir, e.edit+".json")
+			ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, e.file), filepath.Join(src, e.edit))
 			if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			new := build(e.file, "-overlay="+overlay)
+			new := build(e.edit, "-overlay="+overlay)
 			a := assessPair(t, old, new)
 			t.Logf("verdict %v: %s", a.Verdict, a.Reason)
 			switch {
-			case e.block && (a.Verdict != binarydiff.NotPatchable || !slices.Contains(a.Rules(), binarydiff.RuleDataChanged)):
-				t.Errorf("verdict %v (%s), want NotPatchable by data-changed: %s\n%v", a.Verdict, a.Reason, e.why, a.Blockers())
-			case !e.block && a.Verdict == binarydiff.NotPatchable:
+			case e.block != binarydiff.RuleNone && (a.Verdict != binarydiff.NotPatchable || !slices.Contains(a.Rules(), e.block)):
+				t.Errorf("verdict %v (%s), want NotPatchable by %v: %s\n%v", a.Verdict, a.Reason, e.block, e.why, a.Blockers())
+			case e.block == binarydiff.RuleNone && a.Verdict == binarydiff.NotPatchable:
 				t.Errorf("NotPatchable (%s): %s\n%v", a.Reason, e.why, a.Blockers())
 			case a.Verdict == binarydiff.Unknown && (a.Reason == "" || len(a.Unknowns) == 0):
 				t.Errorf("Unknown without a reason: %+v", a)

@@ -1,7 +1,8 @@
 // Command shop is the Go half of the hotpatchability ground truth: built
 // once as is and once per edit, with fee.go replaced by fee.go.edit (the
-// body of one function changed and nothing else) or owner.go by
-// owner.go.edit (a global string's initial value changed).
+// body of one function changed and nothing else) or fee.go.global (a new
+// global), or owner.go by owner.go.edit (a global string's initial value
+// changed).
 //
 // It imports errors, not fmt or os: a cold test run then compiles only
 // the runtime's share of the windows/amd64 standard library for it (see
