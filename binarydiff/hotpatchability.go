@@ -469,8 +469,11 @@ func describeCause(f Finding) string {
 	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
 		return fmt.Sprintf("the change to %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
 	case RuleDataResized:
-		if f.Size > 0 {
-			return fmt.Sprintf("the %s inserted in %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
+		switch {
+		case f.Size > 0 && f.Image == "old":
+			return fmt.Sprintf("the removal of %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
+		case f.Size > 0:
+			return fmt.Sprintf("the %s added to %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
 		}
 		return fmt.Sprintf("the size change of %s", f.Section)
 	case RuleImportsChanged, RuleExportsChanged:
