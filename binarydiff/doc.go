@@ -241,6 +241,7 @@
 //	rodata-private         allows    MS-eng    [2] pointer-free constants read only by patched code travel with the patch
 //	rodata-unattributed    undecided inferred  [2] changed constants no code refers to directly
 //	go-types-changed       undecided inferred  [2] Go type descriptors re-encoded or changed
+//	go-type-layout-changed blocks    legacy    [1] "Data structure changes": a Go type's size or pointer layout changed
 //	metadata-changed       allows    inferred  [3] unwind/exception tables, debug directory, Go pclntab and funcdata,
 //	                                               moduledata and its tables, checksum, timestamp: regenerated, the
 //	                                               patch is a whole image

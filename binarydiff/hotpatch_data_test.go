@@ -1,9 +1,11 @@
 package binarydiff
 
 import (
+	"cmp"
 	"context"
 	"debug/elf"
 	"debug/pe"
+	"encoding/binary"
 	"encoding/hex"
 	"path/filepath"
 	"slices"
@@ -288,5 +290,69 @@ func TestRodataClustersCapped(t *testing.T) {
 		if !h.atLeast[r] {
 			t.Errorf("%v not marked as a lower bound", r)
 		}
+	}
+}
+
+// TestGoTypeAt checks goTypeAt against what a Go program built here
+// (linux/amd64, with symbols) says of itself: every type its moduledata's
+// typelinks list (offsets of type descriptors, the runtime's own table)
+// reads as one, and no 8-aligned place among its strings (go:string.*, up
+// to the next symbol) does.
+func TestGoTypeAt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program")
+	}
+	path := GoFixture(t, "linux", "amd64", "", "v1")
+	b, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	h := &assessor{old: b, new: b}
+	_, types := h.goRuntime(b)
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(syms, func(x, y elf.Symbol) int { return cmp.Compare(x.Value, y.Value) })
+	rva := func(s elf.Symbol) uint32 { return uint32(s.Value - b.ImageBase) }
+	word := func(at, n uint32) uint64 {
+		var p [8]byte
+		if !h.readRVA(b, p[:n], at) {
+			t.Fatalf("cannot read %#x", at)
+		}
+		return binary.LittleEndian.Uint64(p[:])
+	}
+	read, places := 0, 0
+	for i, s := range syms {
+		switch s.Name {
+		case "runtime.firstmoduledata":
+			md := rva(s)
+			w := func(k int) uint64 { return word(md+8*uint32(k), 8) }
+			lay := goModuledataLayoutOf(uint32(word(uint32(w(0)-b.ImageBase), 4)), 26, w)
+			links, n := uint32(w(lay.typelinks)-b.ImageBase), w(lay.typelinks+1)
+			for k := range uint32(n) {
+				off := uint32(word(links+4*k, 4))
+				if _, ok := h.goTypeAt(b, types.RVA+off, types); !ok {
+					t.Errorf("typelink %d (types+%#x) does not read as a type descriptor", k, off)
+				}
+				read++
+			}
+		case "go:string.*":
+			for o := rva(s); o+goTypeHead <= rva(syms[i+1]); o += 8 {
+				places++
+				if _, ok := h.goTypeAt(b, o, types); ok {
+					t.Errorf("the strings at %#x read as a type descriptor", o)
+				}
+			}
+		}
+	}
+	if read < 100 || places < 1000 {
+		t.Errorf("%d typelinks read, %d places among the strings", read, places)
 	}
 }

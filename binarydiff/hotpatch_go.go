@@ -8,7 +8,10 @@ package binarydiff
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
+	"fmt"
 	"iter"
+	"strings"
 )
 
 // goRuntime locates the Go runtime's tables in image b through its
@@ -177,8 +180,11 @@ func (h *assessor) goBuildInfo(b *Binary) (_ []Range, minor int) {
 	for i := range b.Sections {
 		s := &b.Sections[i]
 		var hdr [32]byte
-		if s.Flags&SectionWrite == 0 || s.FileSize < 64 || !h.readRVA(b, hdr[:], s.RVA) || string(hdr[:len(goBuildInfoMagic)]) != goBuildInfoMagic || hdr[15]&2 == 0 {
+		if s.Flags&SectionWrite == 0 || s.FileSize < 64 || !h.readRVA(b, hdr[:], s.RVA) || string(hdr[:len(goBuildInfoMagic)]) != goBuildInfoMagic {
 			continue
+		}
+		if hdr[15]&2 == 0 {
+			return h.goBuildInfoPointers(b, s.RVA, hdr[:])
 		}
 		// Two varint-prefixed strings follow: the Go version and the
 		// module information.
@@ -211,6 +217,34 @@ func (h *assessor) goBuildInfo(b *Binary) (_ []Range, minor int) {
 		return out, minor
 	}
 	return nil, 0
+}
+
+// goBuildInfoPointers is goBuildInfo for the header of Go 1.13 to 1.17
+// at rva (hdr its first 32 bytes), which points to the string headers of
+// runtime.buildVersion and runtime.modinfo instead of holding the strings:
+// the header, both string headers and both strings are metadata.
+func (h *assessor) goBuildInfoPointers(b *Binary, rva uint32, hdr []byte) (_ []Range, minor int) {
+	if hdr[14] != 8 {
+		return nil, 0
+	}
+	out := []Range{{RVA: rva, Size: 32}}
+	for k := uint32(0); k < 2; k++ {
+		sh, ok := imageAddress(b, b.pointerIn(rva+16+8*k, hdr[16+8*k:24+8*k]))
+		var w [16]byte
+		if !ok || !h.readRVA(b, w[:], sh) {
+			return out, minor
+		}
+		data, ok := imageAddress(b, b.pointerIn(sh, w[:8]))
+		n := binary.LittleEndian.Uint64(w[8:])
+		if !ok || n > 1<<16 {
+			return out, minor
+		}
+		out = append(out, Range{RVA: sh, Size: 16}, Range{RVA: data, Size: uint32(n)})
+		if v := make([]byte, min(n, 16)); k == 0 && h.readRVA(b, v, data) {
+			minor = goMinor(v)
+		}
+	}
+	return out, minor
 }
 
 // goMinor returns the minor release of a Go version string ("go1.23.12",
@@ -351,4 +385,153 @@ func goModuledataLayoutOf(magic uint32, minor int, w func(int) uint64) goModuled
 func goPclnMagic(p []byte) bool {
 	m := binary.LittleEndian.Uint32(p)
 	return (m == go120PclntabMagic || m == go118PclntabMagic || m == go116PclntabMagic) && p[4] == 0 && p[5] == 0 && (p[6] == 1 || p[6] == 2 || p[6] == 4) && p[7] == 8
+}
+
+// goType is the head of a Go type descriptor (internal/abi.Type, laid out
+// alike from Go 1.14 to 1.26 on 64-bit targets): size, pointer bytes,
+// hash, flags, alignments, kind, then the equality function, the GC
+// pointer bitmap, the name and the pointer type's offsets.
+type goType struct {
+	size, ptrBytes uint64
+	kind, align    uint8
+	gcdata         uint64 // the pointer bitmap's address, 0 if none
+	name           string // as its name record spells it, "" if unread
+}
+
+// goTypeHead is the size of the head goTypeAt reads.
+const goTypeHead = 48
+
+// goTypeAt reads the Go type descriptor at rva of image b, whose type data
+// is types (runtime.types to etypes), if the bytes there are one: every
+// field in its range (kind 1 to 26, alignments powers of two, pointer
+// bytes a multiple of 8 within the size, the equality function's and the
+// bitmap's addresses in the image's data or nil, the name's and the
+// pointer type's offsets inside the type data).
+// Text, numbers and tables fail these together.
+func (h *assessor) goTypeAt(b *Binary, rva uint32, types Range) (goType, bool) {
+	var p [goTypeHead]byte
+	if h.ptrSize() != 8 || !h.readRVA(b, p[:], rva) {
+		return goType{}, false
+	}
+	le := binary.LittleEndian
+	pow2 := func(x uint8) bool { return x != 0 && x <= 64 && x&(x-1) == 0 }
+	t := goType{size: le.Uint64(p[0:]), ptrBytes: le.Uint64(p[8:]), align: p[21], kind: p[23]}
+	tflag, fieldAlign := p[20], p[22]
+	str, ptrToThis := int32(le.Uint32(p[40:])), int32(le.Uint32(p[44:]))
+	if t.size >= 1<<40 || t.ptrBytes > t.size || t.ptrBytes%8 != 0 || tflag >= 1<<7 || !pow2(t.align) || !pow2(fieldAlign) ||
+		t.kind >= 1<<7 || t.kind&31 == 0 || t.kind&31 > 26 || str <= 0 || uint32(str) >= types.Size || ptrToThis < 0 || uint32(ptrToThis) >= types.Size {
+		return goType{}, false
+	}
+	for _, k := range [2]uint32{24, 32} { // equal (a func value: its funcval), gcdata
+		if v := b.pointerIn(rva+k, p[k:k+8]); v != 0 {
+			at, ok := imageAddress(b, v)
+			if !ok || h.section(b, at).Flags&SectionExec != 0 {
+				return goType{}, false
+			}
+			if k == 32 {
+				t.gcdata = v
+			}
+		}
+	}
+	t.name = h.goName(b, types.RVA+uint32(str), tflag&2 != 0)
+	return t, true
+}
+
+// goName reads the name record at rva (a flags byte, then the length: a
+// varint from Go 1.17 on, two bytes big-endian before; then the bytes),
+// less the leading "*" when extraStar (the type shares its name record
+// with its pointer type's). It returns "" for a length past 127 or bytes
+// that are not printable.
+func (h *assessor) goName(b *Binary, rva uint32, extraStar bool) string {
+	var p [3]byte
+	if !h.readRVA(b, p[:], rva) {
+		return ""
+	}
+	n, at := p[1], rva+2
+	if n == 0 { // Go 1.16: the high byte of a two-byte length
+		n, at = p[2], rva+3
+	}
+	if n == 0 || n >= 0x80 {
+		return ""
+	}
+	name := make([]byte, n)
+	if !h.readRVA(b, name, at) {
+		return ""
+	}
+	if extraStar && name[0] == '*' {
+		name = name[1:]
+	}
+	for _, c := range name {
+		if c < 0x20 || c >= 0x7f {
+			return ""
+		}
+	}
+	return string(name)
+}
+
+// maxTypeReach is how far before a changed range goTypeBefore looks for
+// the head of the type descriptor holding it.
+const maxTypeReach = 1 << 10
+
+// goTypeBefore returns the RVA of the nearest Go type descriptor head at
+// or before rva (8-aligned, at most maxTypeReach bytes before) in the new
+// image, when rva lies in its type data.
+func (h *assessor) goTypeBefore(rva uint32) (uint32, bool) {
+	_, types := h.goRuntime(h.new)
+	if types.Size == 0 || rva-types.RVA >= types.Size {
+		return 0, false
+	}
+	for t := rva &^ 7; t >= types.RVA && rva-t <= maxTypeReach; t -= 8 {
+		if _, ok := h.goTypeAt(h.new, t, types); ok {
+			return t, true
+		}
+		if t < 8 {
+			break
+		}
+	}
+	return 0, false
+}
+
+// typeLayoutChange says how the layout of the Go type whose descriptor
+// starts at new RVA t (in section ns, aligned with os by al) changed from
+// the old descriptor the alignment puts it on, when that one has the same
+// name: its size, pointer bytes, alignment, kind, or pointer bitmap. ""
+// when none did, or the old descriptor cannot be read or is another
+// type's.
+func (h *assessor) typeLayoutChange(os, ns *Section, al *dataAlign, t uint32) string {
+	_, types := h.goRuntime(h.new)
+	_, otypes := h.goRuntime(h.old)
+	nt, ok := h.goTypeAt(h.new, t, types)
+	o, ok2 := al.oldOffset(t - ns.RVA)
+	if !ok || !ok2 || otypes.Size == 0 {
+		return ""
+	}
+	// The old descriptor must be the same type's: types are laid out by
+	// size, and where some were added the alignment may pair two others.
+	ot, ok := h.goTypeAt(h.old, os.RVA+o, otypes)
+	if !ok || nt.name == "" || ot.name != nt.name {
+		return ""
+	}
+	var diffs []string
+	for _, d := range []struct {
+		what     string
+		old, new uint64
+	}{{"size", ot.size, nt.size}, {"pointer bytes", ot.ptrBytes, nt.ptrBytes}, {"alignment", uint64(ot.align), uint64(nt.align)}, {"kind", uint64(ot.kind & 31), uint64(nt.kind & 31)}} {
+		if d.old != d.new {
+			diffs = append(diffs, fmt.Sprintf("%s %d → %d", d.what, d.old, d.new))
+		}
+	}
+	if len(diffs) == 0 && ot.ptrBytes > 0 && ot.gcdata != 0 && nt.gcdata != 0 {
+		// The same pointer bytes, but the pointers elsewhere among them.
+		n := (ot.ptrBytes/8 + 7) / 8
+		ob, nb := make([]byte, n), make([]byte, n)
+		if n <= 1<<12 && h.readRVA(h.old, ob, uint32(ot.gcdata-h.old.ImageBase)) && h.readRVA(h.new, nb, uint32(nt.gcdata-h.new.ImageBase)) && !bytes.Equal(ob, nb) {
+			diffs = append(diffs, "pointer bitmap "+hex.EncodeToString(ob)+" → "+hex.EncodeToString(nb))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	name := cmpOr(nt.name, fmt.Sprintf("at %s+%#x", ns.Name, t-ns.RVA))
+	return fmt.Sprintf("the Go type %s: %s", name, strings.Join(diffs, ", "))
 }

@@ -173,6 +173,7 @@ var goEdits = []struct {
 	{"fee.go", "fee.go.edit", "main.fee", binarydiff.RuleNone, "one function's body changed"},
 	{"owner.go", "owner.go.edit", "", binarydiff.RuleDataChanged, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
 	{"fee.go", "fee.go.global", "main.fee", binarydiff.RuleDataResized, "fee counts its calls in a new global: new mutable state"},
+	{"account.go", "account.go.swap", "main.withdraw", binarydiff.RuleGoTypeLayout, "account's fields swapped: accounts already on the heap have the old layout"},
 }
 
 // TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64

@@ -321,6 +321,8 @@ func (rc *rodataClusters) findings(name string) {
 	}
 	h.readers(ns, spans)
 	h.throughPointers(spans)
+	_, types := h.goRuntime(h.new)
+	layoutShown := map[uint32]bool{} // Go type descriptors found changed in layout
 	for k, r := range cl {
 		sp := &spans[k]
 		f := Finding{Rule: RuleRodataChanged, Image: "new", RVA: ns.RVA + r.Off, Size: r.Size, Section: name}
@@ -346,9 +348,23 @@ func (rc *rodataClusters) findings(name string) {
 			h.add(f)
 			continue
 		}
-		_, types := h.goRuntime(h.new)
+		// In Go's type data, a change inside a type descriptor is never
+		// the patch's private constant: the type's values live on.
+		inTypes := types.Size > 0 && f.RVA-types.RVA < types.Size
+		typ, inType := h.goTypeBefore(f.RVA)
+		layout := ""
+		if inType && !layoutShown[typ] {
+			layout = h.typeLayoutChange(os, ns, c.al, typ)
+		}
 		switch {
-		case types.Size > 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size && len(sp.unpatched) > 0 || types.Size > 0 && len(sp.all) == 0 && f.RVA >= types.RVA && f.RVA-types.RVA < types.Size:
+		case layoutShown[typ]:
+			continue // the type's layout finding stands for it
+		case layout != "":
+			layoutShown[typ] = true
+			f.Rule = RuleGoTypeLayout
+			f.Readers = h.names(h.new, sp.all)
+			f.Message = where + " changed: " + layout + "; objects of the old layout live on in the running process"
+		case inTypes && (len(sp.unpatched) > 0 || len(sp.all) == 0) || inType:
 			f.Rule = RuleGoTypesChanged
 			f.Readers = h.names(h.new, sp.all)
 			f.Message = where + " changed, among Go's type data (runtime.types to runtime.etypes: the type descriptors, and the strings and tables after them)"

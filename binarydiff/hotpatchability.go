@@ -69,15 +69,17 @@ const (
 	RuleCHPEImage                      // chpe-image: a CHPE image
 	RuleHotpatchImage                  // hotpatch-image: an image is itself a hotpatch
 	RuleFactsUnavailable               // facts-unavailable: image facts could not be read
+	RuleGoTypeLayout                   // go-type-layout-changed: a Go type's size or pointer layout changed
 )
 
 // ruleCount is the number of rules, RuleNone included.
-const ruleCount = int(RuleFactsUnavailable) + 1
+const ruleCount = int(RuleGoTypeLayout) + 1
 
 var ruleNames = [...]string{"", "data-changed", "data-resized", "const-pointer-changed", "rodata-changed",
 	"rodata-private", "rodata-unattributed", "go-types-changed", "metadata-changed", "tls-changed",
 	"imports-changed", "exports-changed", "entry-changed", "init-changed", "no-room-for-jump",
-	"unpadded-entry", "removed-referenced", "function-added", "chpe-image", "hotpatch-image", "facts-unavailable"}
+	"unpadded-entry", "removed-referenced", "function-added", "chpe-image", "hotpatch-image", "facts-unavailable",
+	"go-type-layout-changed"}
 
 // String implements fmt.Stringer.
 func (r Rule) String() string { return enumString(ruleNames[:], int(r)) }
@@ -452,7 +454,7 @@ func (h *assessor) blockReason() string {
 // keys go away together when that change is reverted.
 func causeKey(f Finding) string {
 	switch f.Rule {
-	case RuleDataChanged, RuleConstPointer, RuleRodataChanged, RuleDataResized:
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged, RuleDataResized, RuleGoTypeLayout:
 		return fmt.Sprintf("data %s %s %#x", f.Image, f.Section, f.RVA)
 	case RuleImportsChanged, RuleExportsChanged:
 		return f.Message
@@ -466,7 +468,7 @@ func causeKey(f Finding) string {
 // describeCause names the change behind a blocker in a few words.
 func describeCause(f Finding) string {
 	switch f.Rule {
-	case RuleDataChanged, RuleConstPointer, RuleRodataChanged:
+	case RuleDataChanged, RuleConstPointer, RuleRodataChanged, RuleGoTypeLayout:
 		return fmt.Sprintf("the change to %s of %s at rva %#x", nBytes(f.Size), f.Section, f.RVA)
 	case RuleDataResized:
 		switch {

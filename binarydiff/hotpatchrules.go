@@ -137,6 +137,8 @@ var ruleInfos = [ruleCount]RuleInfo{
 		Why: "CHPE binaries on Arm64 cannot be serviced by hotpatch (a warning for Arm64EC/Arm64X, which the statement may not cover)"},
 	RuleHotpatchImage: {Effect: Warns, Basis: BasisMS, Source: srcWinnt,
 		Why: "an image is itself a hotpatch (its load configuration has a HotPatchTableOffset): diff base images"},
+	RuleGoTypeLayout: {Effect: Blocks, Basis: BasisLegacy, Source: srcLegacy,
+		Why: `a Go type's size or pointer layout changed (its type descriptor says so): objects of the old layout live on in the running process, and patched code would read them with the new one; legacy "Data structure changes"`},
 	RuleFactsUnavailable: {Effect: Undecided, Basis: BasisInferred, Source: RuleSource{},
 		Why: "the image facts (imports, exports, TLS, metadata) could not be read: the rules that need them were not applied"},
 }

@@ -1,8 +1,9 @@
 // Command shop is the Go half of the hotpatchability ground truth: built
 // once as is and once per edit, with fee.go replaced by fee.go.edit (the
 // body of one function changed and nothing else) or fee.go.global (a new
-// global), or owner.go by owner.go.edit (a global string's initial value
-// changed).
+// global), owner.go by owner.go.edit (a global string's initial value
+// changed), or account.go by account.go.swap (the fields of a type whose
+// objects live on the heap swapped).
 //
 // It imports errors, not fmt or os: a cold test run then compiles only
 // the runtime's share of the windows/amd64 standard library for it (see
@@ -10,11 +11,6 @@
 package main
 
 import "errors"
-
-type account struct {
-	owner   string
-	balance int
-}
 
 //go:noinline
 func withdraw(a *account, amount int) error {
@@ -25,8 +21,13 @@ func withdraw(a *account, amount int) error {
 	return nil
 }
 
+// last keeps the account: it lives on the heap, where the runtime knows
+// its type by its descriptor.
+var last *account
+
 func main() {
 	a := &account{owner: owner, balance: 100}
+	last = a
 	if err := withdraw(a, len(owner)*10); err != nil {
 		println(err.Error())
 		return

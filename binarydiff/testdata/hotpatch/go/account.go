@@ -1,0 +1,6 @@
+package main
+
+type account struct {
+	owner   string
+	balance int
+}
