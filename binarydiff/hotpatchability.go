@@ -272,7 +272,10 @@ func (r *Result) Hotpatchability(old, new *Binary) *Assessment {
 // Limits: the assessment sees what the binaries show. It cannot know
 // that a change in the meaning of data is compatible, and it does not
 // model the consistency question (a changed function on some thread's
-// stack).
+// stack). A changed layout of objects on the heap or the stack shows only
+// for Go, whose type descriptors record each type's size and pointers
+// (when the alignment pairs the new descriptor with the old one of the
+// same name); C, C++ and Rust binaries record no types.
 func (r *Result) HotpatchabilityContext(ctx context.Context, old, new *Binary) (_ *Assessment, err error) {
 	defer catchFault(debug.SetPanicOnFault(true), &err) // see Open
 	h := &assessor{ctx: ctx, res: r, old: old, new: new, a: &Assessment{}}
