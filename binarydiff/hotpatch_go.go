@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 )
 
@@ -396,32 +397,22 @@ type goType struct {
 	kind, align    uint8
 	gcdata         uint64 // the pointer bitmap's address, 0 if none
 	name           string // as its name record spells it, "" if unread
+	extraStar      bool   // its name record is its pointer type's, "*" first
 }
 
 // goTypeHead is the size of the head goTypeAt reads.
 const goTypeHead = 48
 
 // goTypeAt reads the Go type descriptor at rva of image b, whose type data
-// is types (runtime.types to etypes), if the bytes there are one: every
-// field in its range (kind 1 to 26, alignments powers of two, pointer
-// bytes a multiple of 8 within the size, the equality function's and the
-// bitmap's addresses in the image's data or nil, the name's and the
-// pointer type's offsets inside the type data).
-// Text, numbers and tables fail these together.
+// is types (runtime.types to etypes), if the bytes there are one (see
+// goTypeHeadOK), its name too.
 func (h *assessor) goTypeAt(b *Binary, rva uint32, types Range) (goType, bool) {
 	var p [goTypeHead]byte
-	if h.ptrSize() != 8 || !h.readRVA(b, p[:], rva) {
+	if h.ptrSize() != 8 || !h.readRVA(b, p[:], rva) || !goTypeHeadOK(p[:], types.Size) {
 		return goType{}, false
 	}
 	le := binary.LittleEndian
-	pow2 := func(x uint8) bool { return x != 0 && x <= 64 && x&(x-1) == 0 }
-	t := goType{size: le.Uint64(p[0:]), ptrBytes: le.Uint64(p[8:]), align: p[21], kind: p[23]}
-	tflag, fieldAlign := p[20], p[22]
-	str, ptrToThis := int32(le.Uint32(p[40:])), int32(le.Uint32(p[44:]))
-	if t.size >= 1<<40 || t.ptrBytes > t.size || t.ptrBytes%8 != 0 || tflag >= 1<<7 || !pow2(t.align) || !pow2(fieldAlign) ||
-		t.kind >= 1<<7 || t.kind&31 == 0 || t.kind&31 > 26 || str <= 0 || uint32(str) >= types.Size || ptrToThis < 0 || uint32(ptrToThis) >= types.Size {
-		return goType{}, false
-	}
+	t := goType{size: le.Uint64(p[0:]), ptrBytes: le.Uint64(p[8:]), align: p[21], kind: p[23], extraStar: p[20]&2 != 0}
 	for _, k := range [2]uint32{24, 32} { // equal (a func value: its funcval), gcdata
 		if v := b.pointerIn(rva+k, p[k:k+8]); v != 0 {
 			at, ok := imageAddress(b, v)
@@ -433,72 +424,198 @@ func (h *assessor) goTypeAt(b *Binary, rva uint32, types Range) (goType, bool) {
 			}
 		}
 	}
-	t.name = h.goName(b, types.RVA+uint32(str), tflag&2 != 0)
+	t.name = h.goName(b, types.RVA+le.Uint32(p[40:]), t.extraStar)
 	return t, true
 }
 
-// goName reads the name record at rva (a flags byte, then the length: a
-// varint from Go 1.17 on, two bytes big-endian before; then the bytes),
-// less the leading "*" when extraStar (the type shares its name record
-// with its pointer type's). It returns "" for a length past 127 or bytes
-// that are not printable.
+// goTypeHeadOK reports whether the goTypeHead bytes of p, in type data of
+// typesSize bytes, have every field of a type descriptor in its range:
+// kind 1 to 26, alignments powers of two, pointer bytes a multiple of 8
+// within the size, known flags, the name's and the pointer type's offsets
+// inside the type data (goTypeAt then checks that the equality function
+// and the pointer bitmap are in the image's data, or nil). Text, numbers
+// and tables fail these together.
+func goTypeHeadOK(p []byte, typesSize uint32) bool {
+	_ = p[goTypeHead-1]
+	// The flag, alignment and kind bytes first: they reject most places.
+	if kind := p[23]; !goPow2(p[21]) || !goPow2(p[22]) || kind >= 1<<7 || kind&31 == 0 || kind&31 > 26 || p[20] >= 1<<7 {
+		return false
+	}
+	le := binary.LittleEndian
+	size, ptrBytes := le.Uint64(p[0:]), le.Uint64(p[8:])
+	str, ptrToThis := int32(le.Uint32(p[40:])), int32(le.Uint32(p[44:]))
+	return size < 1<<40 && ptrBytes <= size && ptrBytes%8 == 0 &&
+		str > 0 && uint32(str) < typesSize && ptrToThis >= 0 && uint32(ptrToThis) < typesSize
+}
+
+// goName reads the name record at rva of image b (see goNameIn).
 func (h *assessor) goName(b *Binary, rva uint32, extraStar bool) string {
-	var p [3]byte
-	if !h.readRVA(b, p[:], rva) {
+	var p [2 + 1 + 127]byte
+	s := h.section(b, rva)
+	if s == nil || rva-s.RVA >= s.FileSize {
 		return ""
 	}
-	n, at := p[1], rva+2
+	n := min(uint32(len(p)), s.RVA+s.FileSize-rva)
+	if !h.readRVA(b, p[:n], rva) {
+		return ""
+	}
+	return string(goNameIn(p[:n], 0, extraStar))
+}
+
+// goNameIn returns the name of the record at off in p (a flags byte,
+// then the length: a varint from Go 1.17 on, two bytes big-endian
+// before; then the bytes), less the leading "*" when extraStar (a named
+// type shares its name record with its pointer type's); nil for a length
+// past 127 or bytes that are not printable.
+func goNameIn(p []byte, off int, extraStar bool) []byte {
+	if off < 0 || off+3 > len(p) {
+		return nil
+	}
+	n, at := int(p[off+1]), off+2
 	if n == 0 { // Go 1.16: the high byte of a two-byte length
-		n, at = p[2], rva+3
+		n, at = int(p[off+2]), off+3
 	}
-	if n == 0 || n >= 0x80 {
-		return ""
+	if n == 0 || n >= 0x80 || at+n > len(p) {
+		return nil
 	}
-	name := make([]byte, n)
-	if !h.readRVA(b, name, at) {
-		return ""
-	}
+	name := p[at : at+n]
 	if extraStar && name[0] == '*' {
 		name = name[1:]
 	}
 	for _, c := range name {
 		if c < 0x20 || c >= 0x7f {
-			return ""
+			return nil
 		}
 	}
-	return string(name)
+	return name
 }
 
-// maxTypeReach is how far before a changed range goTypeBefore looks for
-// the head of the type descriptor holding it.
-const maxTypeReach = 1 << 10
+// goTypeIndex holds an image's Go type data (runtime.types to etypes, as
+// far as the file has it).
+type goTypeIndex struct {
+	types   Range
+	p       []byte
+	lookups int // goTypeNamed's searches so far
+}
 
-// goTypeBefore returns the RVA of the nearest Go type descriptor head at
-// or before rva (8-aligned, at most maxTypeReach bytes before) in the new
-// image, when rva lies in its type data.
-func (h *assessor) goTypeBefore(rva uint32) (uint32, bool) {
-	_, types := h.goRuntime(h.new)
-	if types.Size == 0 || rva-types.RVA >= types.Size {
+// typeIndex returns the type data of image b, read on first need.
+func (h *assessor) typeIndex(b *Binary) *goTypeIndex {
+	side := btoi(b == h.new)
+	if h.goTypeIx[side] != nil {
+		return h.goTypeIx[side]
+	}
+	ix := &goTypeIndex{}
+	h.goTypeIx[side] = ix
+	_, types := h.goRuntime(b)
+	s := h.section(b, types.RVA)
+	if types.Size == 0 || s == nil || types.RVA-s.RVA >= s.FileSize || h.ptrSize() != 8 {
+		return ix
+	}
+	if p, err := b.bytesAt(types.RVA, min(types.Size, s.RVA+s.FileSize-types.RVA)); err == nil {
+		ix.types, ix.p = types, p
+	}
+	return ix
+}
+
+// heads returns the RVAs of the type descriptor heads at the 8-aligned
+// places of [lo, hi) in image b's type data: those goTypeHeadOK takes
+// whose equality function and pointer bitmap lie in the image's data.
+func (h *assessor) heads(b *Binary, lo, hi uint32) []uint32 {
+	ix := h.typeIndex(b)
+	base := ix.types.RVA
+	lo, hi = max(lo, base), min(hi, base+uint32(len(ix.p)))
+	inData := func(rva uint32, w []byte) bool {
+		v := b.pointerIn(rva, w)
+		if v == 0 {
+			return true
+		}
+		at, ok := imageAddress(b, v)
+		return ok && h.section(b, at).Flags&SectionExec == 0
+	}
+	var out []uint32
+	for o := (lo - base + 7) &^ 7; hi > base && o < hi-base && int(o)+goTypeHead <= len(ix.p); o += 8 {
+		q := ix.p[o:]
+		if goTypeHeadOK(q, ix.types.Size) && inData(base+o+24, q[24:32]) && inData(base+o+32, q[32:40]) {
+			out = append(out, base+o)
+		}
+	}
+	return out
+}
+
+// maxNamedLookups bounds the descriptors goTypeNamed searches for per
+// image: each search reads the whole type data.
+const maxNamedLookups = 4
+
+// goTypeNamed returns the head of image b's descriptor of the type named
+// name (whose name record is its pointer type's when extraStar), if any:
+// the name record's bytes, then the descriptor whose name offset is
+// theirs, searched in the type data.
+func (h *assessor) goTypeNamed(b *Binary, name string, extraStar bool) (uint32, bool) {
+	ix := h.typeIndex(b)
+	if ix.lookups >= maxNamedLookups || len(name) == 0 || len(name)+1 >= 0x80 {
 		return 0, false
 	}
-	for t := rva &^ 7; t >= types.RVA && rva-t <= maxTypeReach; t -= 8 {
-		if _, ok := h.goTypeAt(h.new, t, types); ok {
+	ix.lookups++
+	if extraStar {
+		name = "*" + name
+	}
+	// The record after its flags byte: the length (one byte below 128
+	// from Go 1.17 on, two bytes before) and the bytes.
+	rec := append([]byte{byte(len(name))}, name...)
+	for _, r := range [2][]byte{rec, append([]byte{0}, rec...)} {
+		if t, ok := ix.named(r, extraStar); ok {
 			return t, true
-		}
-		if t < 8 {
-			break
 		}
 	}
 	return 0, false
 }
 
+// named returns the head of the descriptor whose name record, after its
+// flags byte, is rec, and whose flags say extraStar as given.
+func (ix *goTypeIndex) named(rec []byte, extraStar bool) (uint32, bool) {
+	p, le := ix.p, binary.LittleEndian
+	for from := 1; from < len(p); {
+		i := bytes.Index(p[from:], rec)
+		if i < 0 {
+			return 0, false
+		}
+		off := uint32(from + i - 1) // the flags byte
+		for o := 0; o+goTypeHead <= len(p); o += 8 {
+			if le.Uint32(p[o+40:]) == off && (p[o+20]&2 != 0) == extraStar && goTypeHeadOK(p[o:], ix.types.Size) {
+				return ix.types.RVA + uint32(o), true
+			}
+		}
+		from += i + 1
+	}
+	return 0, false
+}
+
+// goPow2 reports whether an alignment is a power of two up to 64.
+func goPow2(x uint8) bool { return x&(x-1) == 0 && x != 0 && x <= 64 }
+
+// maxTypeReach is how far before a changed range the head of the type
+// descriptor holding it may lie.
+const maxTypeReach = 1 << 10
+
+// typeHeads returns the heads of the new image's type descriptors that
+// may hold new range [lo, hi): the last at or before lo (at most
+// maxTypeReach before it) and those inside it.
+func (h *assessor) typeHeads(lo, hi uint32) []uint32 {
+	heads := h.heads(h.new, lo-min(lo, maxTypeReach), hi)
+	i, found := slices.BinarySearch(heads, lo)
+	if !found && i > 0 {
+		i--
+	}
+	return heads[i:]
+}
+
 // typeLayoutChange says how the layout of the Go type whose descriptor
 // starts at new RVA t (in section ns, aligned with os by al) changed from
-// the old descriptor the alignment puts it on, when that one has the same
-// name: its size, pointer bytes, alignment, kind, or pointer bitmap. ""
-// when none did, or the old descriptor cannot be read or is another
-// type's.
-func (h *assessor) typeLayoutChange(os, ns *Section, al *dataAlign, t uint32) string {
+// the old descriptor of the same name (where the alignment puts it, or
+// else, when byName, found by name): its size, pointer bytes, alignment,
+// kind, or pointer bitmap. "" when none did, or the type has no old
+// descriptor.
+func (h *assessor) typeLayoutChange(os, ns *Section, al *dataAlign, t uint32, byName bool) string {
 	_, types := h.goRuntime(h.new)
 	_, otypes := h.goRuntime(h.old)
 	nt, ok := h.goTypeAt(h.new, t, types)
@@ -507,10 +624,21 @@ func (h *assessor) typeLayoutChange(os, ns *Section, al *dataAlign, t uint32) st
 		return ""
 	}
 	// The old descriptor must be the same type's: types are laid out by
-	// size, and where some were added the alignment may pair two others.
+	// size, so one that grew moved among them, and where some were added
+	// the alignment may pair two others. Else it is looked up by name.
 	ot, ok := h.goTypeAt(h.old, os.RVA+o, otypes)
-	if !ok || nt.name == "" || ot.name != nt.name {
+	if nt.name == "" {
 		return ""
+	}
+	if !ok || ot.name != nt.name || ot.extraStar != nt.extraStar {
+		if !byName {
+			return ""
+		}
+		at, found := h.goTypeNamed(h.old, nt.name, nt.extraStar)
+		if !found {
+			return ""
+		}
+		ot, _ = h.goTypeAt(h.old, at, otypes)
 	}
 	var diffs []string
 	for _, d := range []struct {

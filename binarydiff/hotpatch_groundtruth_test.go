@@ -174,6 +174,7 @@ var goEdits = []struct {
 	{"owner.go", "owner.go.edit", "", binarydiff.RuleDataChanged, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
 	{"fee.go", "fee.go.global", "main.fee", binarydiff.RuleDataResized, "fee counts its calls in a new global: new mutable state"},
 	{"account.go", "account.go.swap", "main.withdraw", binarydiff.RuleGoTypeLayout, "account's fields swapped: accounts already on the heap have the old layout"},
+	{"account.go", "account.go.grow", "main.main", binarydiff.RuleGoTypeLayout, "account grew a field: accounts already on the heap are too small"},
 }
 
 // TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64

@@ -351,20 +351,28 @@ func (rc *rodataClusters) findings(name string) {
 		// In Go's type data, a change inside a type descriptor is never
 		// the patch's private constant: the type's values live on.
 		inTypes := types.Size > 0 && f.RVA-types.RVA < types.Size
-		typ, inType := h.goTypeBefore(f.RVA)
-		layout := ""
-		if inType && !layoutShown[typ] {
-			layout = h.typeLayoutChange(os, ns, c.al, typ)
+		var heads []uint32
+		if inTypes {
+			heads = h.typeHeads(f.RVA, f.RVA+f.Size)
+		}
+		layout, shown := "", len(heads) > 0
+		for _, t := range heads {
+			if shown = shown && layoutShown[t]; !layoutShown[t] && layout == "" {
+				// Looked up by name (an index of the old type data) only
+				// for the types changed code uses: the new layout's users.
+				if layout = h.typeLayoutChange(os, ns, c.al, t, sp.patched); layout != "" {
+					layoutShown[t] = true
+				}
+			}
 		}
 		switch {
-		case layoutShown[typ]:
-			continue // the type's layout finding stands for it
+		case shown:
+			continue // its types' layout findings stand for it
 		case layout != "":
-			layoutShown[typ] = true
 			f.Rule = RuleGoTypeLayout
 			f.Readers = h.names(h.new, sp.all)
 			f.Message = where + " changed: " + layout + "; objects of the old layout live on in the running process"
-		case inTypes && (len(sp.unpatched) > 0 || len(sp.all) == 0) || inType:
+		case inTypes && (len(sp.unpatched) > 0 || len(sp.all) == 0 || len(heads) > 0):
 			f.Rule = RuleGoTypesChanged
 			f.Readers = h.names(h.new, sp.all)
 			f.Message = where + " changed, among Go's type data (runtime.types to runtime.etypes: the type descriptors, and the strings and tables after them)"

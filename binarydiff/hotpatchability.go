@@ -308,8 +308,9 @@ type assessor struct {
 	stream   padStream            // reads padding a chunk of code at a time while room runs, when dense
 	goMeta   [2][]Range           // Go runtime metadata ranges of the old and new image (pclntab, findfunctab, funcdata)
 	goMetaOK [2]bool
-	goTypes  [2]Range  // runtime.types to etypes of the old and new image: the type descriptors, and the read-only data after them
-	goFunc   [2]uint32 // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
+	goTypes  [2]Range        // runtime.types to etypes of the old and new image: the type descriptors, and the read-only data after them
+	goFunc   [2]uint32       // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
+	goTypeIx [2]*goTypeIndex // the Go type descriptors of the old and new image (typeIndex)
 	// metaChanged are notes of metadata ranges inside data sections that
 	// changed, which data() set aside.
 	metaChanged []Finding

@@ -2,8 +2,8 @@
 // once as is and once per edit, with fee.go replaced by fee.go.edit (the
 // body of one function changed and nothing else) or fee.go.global (a new
 // global), owner.go by owner.go.edit (a global string's initial value
-// changed), or account.go by account.go.swap (the fields of a type whose
-// objects live on the heap swapped).
+// changed), or account.go by account.go.swap or account.go.grow (the
+// fields of a type whose objects live on the heap swapped, or one more).
 //
 // It imports errors, not fmt or os: a cold test run then compiles only
 // the runtime's share of the windows/amd64 standard library for it (see
