@@ -69,9 +69,10 @@ const (
 	SourceCallTarget                   // target of a direct call (E8 rel32) from another function
 	SourceEHFrame                      // ELF .eh_frame FDE
 	SourcePclntab                      // Go pclntab function table
+	SourcePointer                      // target of a relocated pointer in data (a function pointer table, a vtable)
 )
 
-var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget", "ehframe", "pclntab"}
+var sourceNames = [...]string{"", "pdata", "export", "symbol", "entry", "calltarget", "ehframe", "pclntab", "pointer"}
 
 // String implements fmt.Stringer.
 func (s Source) String() string { return enumString(sourceNames[:], int(s)) }

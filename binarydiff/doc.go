@@ -50,7 +50,10 @@
 //     duplicates are legal (static functions). ELF without symbols: the
 //     .eh_frame FDEs. Any Go binary: its pclntab, even when stripped;
 //  3. the entry point;
-//  4. targets of direct calls in executable bytes no function covers
+//  4. PE but Go: targets of relocated pointers in data (function pointer
+//     tables, vtables) that follow int3 padding (MSVC's and clang's
+//     between functions; MinGW's jump tables point inside functions);
+//  5. targets of direct calls in executable bytes no function covers
 //     (leaf functions without unwind data), for a few rounds.
 //
 // Functions without a size from metadata extend to their last reachable

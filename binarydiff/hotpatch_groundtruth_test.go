@@ -39,6 +39,8 @@ var shopEdits = []groundTruth{
 		"audit is a new export (legacy rule)"},
 	{"EDIT_PTRTABLE", binarydiff.NotPatchable, binarydiff.RuleConstPointer,
 		"an entry of a constant table of pointers now points to another mutable global"},
+	{"EDIT_LEAF", binarydiff.Patchable, binarydiff.RuleNone,
+		"only dec's body changed, a leaf function reached only through a table of pointers: redirect it (the diff must see it)"},
 	{"EDIT_GREETING", binarydiff.NotPatchable, binarydiff.RuleDataChanged,
 		"the string a mutable global points to changed: the global stays in the base image, pointing to the old string"},
 }
@@ -122,6 +124,9 @@ func TestHotpatchGroundTruthC(t *testing.T) {
 				t.Run(gt.edit, func(t *testing.T) {
 					a := assessPair(t, old, buildShop(t, tc, dir, gt.edit))
 					checkGroundTruth(t, a, gt)
+					if gt.edit == "EDIT_LEAF" && strings.HasPrefix(a.Reason, "nothing to patch") {
+						t.Errorf("the changed leaf function went unseen: %s", a.Reason)
+					}
 					if gt.edit == "EDIT_BODY" {
 						unpadded := slices.ContainsFunc(a.Warnings, func(f binarydiff.Finding) bool { return f.Rule == binarydiff.RuleUnpaddedEntry })
 						if unpadded == tc.padded {

@@ -275,11 +275,12 @@ func goBuildInfo(b *Binary) bool {
 
 // addGoFuncs names functions from b's pclntab, if it has one:
 // functions already found get their name; Go functions the metadata
-// missed are added. A malformed pclntab is a warning.
-func addGoFuncs(b *Binary, d *discovery) {
+// missed are added. A malformed pclntab is a warning. It reports whether
+// it found Go functions.
+func addGoFuncs(b *Binary, d *discovery) bool {
 	data, text, err := findPclntab(b)
 	if errors.Is(err, ErrNoPclntab) {
-		return
+		return false
 	}
 	var funcs []GoFunc
 	if err == nil {
@@ -287,7 +288,7 @@ func addGoFuncs(b *Binary, d *discovery) {
 	}
 	if err != nil {
 		b.Warnings = append(b.Warnings, Warning{Off: -1, Msg: fmt.Sprintf("Go pclntab: %v; names not read", err)})
-		return
+		return false
 	}
 	d.reserve(len(funcs), true)
 	for _, f := range funcs {
@@ -303,4 +304,5 @@ func addGoFuncs(b *Binary, d *discovery) {
 		// trims by decoding to the last reachable instruction.
 		d.add(rva, 0, SourcePclntab, f.Name)
 	}
+	return len(funcs) > 0
 }

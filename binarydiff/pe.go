@@ -79,8 +79,9 @@ func parsePE(ctx context.Context, r io.ReaderAt, size int64, workers int) (*Bina
 }
 
 // discover finds the functions of the image, from its exception
-// directory (x86-64, Arm64), exports, COFF symbols, Go pclntab and entry
-// point, then from the call targets of those with workers.
+// directory (x86-64, Arm64), exports, COFF symbols, Go pclntab, entry
+// point and, but in Go images, the targets of relocated pointers in data,
+// then from the call targets of those with workers.
 func (pf *peFile) discover(workers int) error {
 	b := pf.b
 	d := newDiscovery(b)
@@ -92,11 +93,62 @@ func (pf *peFile) discover(workers int) error {
 	}
 	pf.exports(d)
 	pf.symbols(d)
-	addGoFuncs(b, d)
+	isGo := addGoFuncs(b, d)
 	if b.Entry != 0 {
 		d.add(b.Entry, 0, SourceEntry, "")
 	}
+	if !isGo {
+		// A Go image's pclntab lists every function; its pointers into
+		// code are its switch statements' jump tables, into functions
+		// whose ends decoding cannot reach.
+		addPointerTargets(b, d)
+	}
 	return d.run(workers)
+}
+
+// addPointerTargets adds the targets of the relocated pointers of b's data
+// sections that lie in code and follow int3 padding: functions reached
+// only through a table of function pointers or a vtable, which neither
+// the exception directory (x64 leaf functions have no unwind record) nor
+// any call names. MSVC and clang pad between functions with int3 (CC),
+// never inside one; GCC pads both with nops, and MinGW's jump tables hold
+// absolute addresses of labels inside functions, so there a target is no
+// sign of a function and none is taken. Targets inside a known function
+// are dropped when the candidates are admitted.
+func addPointerTargets(b *Binary, d *discovery) {
+	ps := uint32(8)
+	if b.Arch == Arch386 {
+		ps = 4
+	}
+	var sec *Section
+	var p []byte
+	for _, r := range b.relocs.rvas {
+		if sec == nil || !sec.Contains(r) {
+			if sec = b.Section(r); sec == nil {
+				continue
+			}
+			p = nil
+			if sec.Flags&SectionExec == 0 && sec.FileSize > 0 {
+				p, _ = b.bytesAt(sec.RVA, sec.FileSize)
+			}
+		}
+		if off := r - sec.RVA; p != nil && uint64(off)+uint64(ps) <= uint64(len(p)) {
+			v := b.relocatedPointer(r, leUint(p[off:off+ps]))
+			if v < b.ImageBase || v-b.ImageBase >= 1<<32 {
+				continue
+			}
+			t := uint32(v - b.ImageBase)
+			if ts := b.Section(t); ts != nil && ts.Flags&SectionExec != 0 && t-ts.RVA < ts.FileSize && startsFunction(b, t) {
+				d.add(t, 0, SourcePointer, "")
+			}
+		}
+	}
+}
+
+// startsFunction reports whether code at rva follows int3 padding.
+func startsFunction(b *Binary, rva uint32) bool {
+	var c [1]byte
+	return rva > 0 && b.readRVA(c[:], rva-1) == nil && c[0] == 0xCC
 }
 
 // setPEArch sets b's architecture and instruction set from the machine

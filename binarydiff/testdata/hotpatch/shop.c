@@ -1,5 +1,5 @@
 /*
- * Ground truth for the hotpatchability rules: one small DLL, seven edits.
+ * Ground truth for the hotpatchability rules: one small DLL, eight edits.
  * The old image is built without defines, each new one with one -DEDIT_*
  * define; the test (hotpatch_groundtruth_test.go) says which verdict and
  * which rule each edit must get, and why.
@@ -68,6 +68,18 @@ const char *greeting = "hello";
 EXPORT const char *greet(void) { return greeting; }
 
 EXPORT int scaled(int x) { return x * cfg.scale; }
+
+/* Leaf functions reached only through a table of pointers: no call
+ * names them, and x64 needs no unwind record for a leaf. */
+static int inc(int x) { return x + 1; }
+#ifdef EDIT_LEAF
+static int dec(int x) { return x - 2; } /* a body-only change */
+#else
+static int dec(int x) { return x - 1; }
+#endif
+int (*const steps[2])(int) = {inc, dec};
+
+EXPORT int step(int i, int x) { return steps[i & 1](x); }
 
 #ifdef EDIT_EXPORT
 EXPORT int audit(int x) { return x + 1; } /* a new export */
