@@ -122,12 +122,22 @@ func addPointerTargets(b *Binary, d *discovery) {
 	}
 	var sec *Section
 	var p []byte
+	// The pages read are given back section by section: the data is read
+	// again only where the diff needs it (a mapped image's pages count in
+	// the resident set).
+	rel, _ := b.r.(releaser)
+	done := func() {
+		if rel != nil && p != nil {
+			rel.release(sec.Offset, int64(sec.FileSize))
+		}
+	}
+	defer func() { done() }()
 	for _, r := range b.relocs.rvas {
 		if sec == nil || !sec.Contains(r) {
-			if sec = b.Section(r); sec == nil {
+			done()
+			if sec, p = b.Section(r), nil; sec == nil {
 				continue
 			}
-			p = nil
 			if sec.Flags&SectionExec == 0 && sec.FileSize > 0 {
 				p, _ = b.bytesAt(sec.RVA, sec.FileSize)
 			}
