@@ -1010,6 +1010,12 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 	var sec *Section
 	var win window
 	relocs := b.relocs.rvas
+	if len(relocs) == 0 {
+		// No relocation at all (a Go program for Windows built as an
+		// executable): the words of data that hold an address in the
+		// image, as sectionBytes infers them.
+		relocs = inferredSlots(b, func(s *Section) bool { return !mutableOnly || mutableData(s) })
+	}
 	for i := 0; i < len(relocs) && len(hops) < maxHops; i++ {
 		r := relocs[i]
 		if sec == nil || !sec.Contains(r) {
@@ -1105,6 +1111,30 @@ func (h *assessor) pointsInto(win *window, r, t uint32, sp *span, reach uint32) 
 		return h.lengthCovers(win, off, t, sp)
 	}
 	return h.sameString(t, sp.lo)
+}
+
+// inferredSlots returns the RVAs of the 8-byte aligned words of the data
+// sections of b that keep takes which hold an address inside the image,
+// in address order: the pointers of an image without relocations.
+func inferredSlots(b *Binary, keep func(*Section) bool) []uint32 {
+	var out []uint32
+	for i := range b.Sections {
+		s := &b.Sections[i]
+		if s.Flags&SectionExec != 0 || s.FileSize == 0 || metadataSection(s.Name) || !keep(s) || b.Arch == Arch386 {
+			continue
+		}
+		p, err := b.bytesAt(s.RVA, s.FileSize)
+		if err != nil {
+			continue
+		}
+		for o := 0; o+8 <= len(p); o += 8 {
+			if _, ok := imageAddress(b, binary.LittleEndian.Uint64(p[o:])); ok {
+				out = append(out, s.RVA+uint32(o))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // mutableData reports whether section s holds data the program may

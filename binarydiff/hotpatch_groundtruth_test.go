@@ -166,15 +166,17 @@ func checkGroundTruth(t *testing.T, a *binarydiff.Assessment, gt groundTruth) {
 	}
 }
 
-// goEdits are the edits of testdata/hotpatch/go: the file an overlay
-// replaces by another (so that the build settings recorded in the binary
-// stay the same), and what the verdict must be.
-var goEdits = []struct {
+type goEdit struct {
 	file, edit string
 	changed    string          // a function the diff must find Changed, if any
 	block      binarydiff.Rule // NotPatchable by this rule, or RuleNone: Patchable, or Unknown with a reason
 	why        string
-}{
+}
+
+// goEdits are the edits of testdata/hotpatch/go: the file an overlay
+// replaces by another (so that the build settings recorded in the binary
+// stay the same), and what the verdict must be.
+var goEdits = []goEdit{
 	{"fee.go", "fee.go.edit", "main.fee", binarydiff.RuleNone, "one function's body changed"},
 	{"owner.go", "owner.go.edit", "", binarydiff.RuleDataChanged, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
 	{"fee.go", "fee.go.global", "main.fee", binarydiff.RuleDataResized, "fee counts its calls in a new global: new mutable state"},
@@ -182,8 +184,9 @@ var goEdits = []struct {
 	{"account.go", "account.go.grow", "main.main", binarydiff.RuleGoTypeLayout, "account grew a field: accounts already on the heap are too small"},
 }
 
-// TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64
-// as is and with each edit of goEdits, and checks the verdict.
+// TestHotpatchGroundTruthGo builds testdata/hotpatch/go for windows/amd64,
+// in the default build mode and as an executable without relocations, as
+// is and with each edit of goEdits, and checks the verdict.
 func TestHotpatchGroundTruthGo(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -205,38 +208,50 @@ func TestHotpatchGroundTruthGo(t *testing.T) {
 		}
 		return openBinary(t, out)
 	}
-	old := build("old")
-	for _, e := range goEdits {
-		t.Run(e.edit, func(t *testing.T) {
-			overlay := filepath.Join(dir, e.edit+".json")
-			ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, e.file), filepath.Join(src, e.edit))
-			if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			new := build(e.edit, "-overlay="+overlay)
-			a := assessPair(t, old, new)
-			t.Logf("verdict %v: %s", a.Verdict, a.Reason)
-			switch {
-			case e.block != binarydiff.RuleNone && (a.Verdict != binarydiff.NotPatchable || !slices.Contains(a.Rules(), e.block)):
-				t.Errorf("verdict %v (%s), want NotPatchable by %v: %s\n%v", a.Verdict, a.Reason, e.block, e.why, a.Blockers())
-			case e.block == binarydiff.RuleNone && a.Verdict == binarydiff.NotPatchable:
-				t.Errorf("NotPatchable (%s): %s\n%v", a.Reason, e.why, a.Blockers())
-			case a.Verdict == binarydiff.Unknown && (a.Reason == "" || len(a.Unknowns) == 0):
-				t.Errorf("Unknown without a reason: %+v", a)
-			}
-			if e.changed == "" {
-				return
-			}
-			res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.ContainsFunc(res.Functions, func(fd binarydiff.FunctionDiff) bool {
-				return fd.Kind == binarydiff.Changed && fd.Old.Name == e.changed
-			}) {
-				t.Errorf("%s not Changed", e.changed)
-			}
-		})
+	// Windows builds have base relocations by default; -buildmode=exe
+	// leaves them out, and the assessment infers the pointers.
+	for _, mode := range []string{"default", "exe"} {
+		flags := []string{}
+		if mode == "exe" {
+			flags = append(flags, "-buildmode=exe")
+		}
+		old := build("old-"+mode, flags...)
+		for _, e := range goEdits {
+			t.Run(mode+"/"+e.edit, func(t *testing.T) { checkGoEdit(t, old, build, src, dir, mode, flags, e) })
+		}
+	}
+}
+
+// checkGoEdit builds edit e of testdata/hotpatch/go (in src, overlays in
+// dir) with flags through build, and checks its verdict against old.
+func checkGoEdit(t *testing.T, old *binarydiff.Binary, build func(string, ...string) *binarydiff.Binary, src, dir, mode string, flags []string, e goEdit) {
+	overlay := filepath.Join(dir, e.edit+".json")
+	ov := fmt.Sprintf(`{"Replace": {%q: %q}}`, filepath.Join(src, e.file), filepath.Join(src, e.edit))
+	if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	new := build(e.edit+"-"+mode, append(slices.Clone(flags), "-overlay="+overlay)...)
+	a := assessPair(t, old, new)
+	t.Logf("verdict %v: %s", a.Verdict, a.Reason)
+	switch {
+	case e.block != binarydiff.RuleNone && (a.Verdict != binarydiff.NotPatchable || !slices.Contains(a.Rules(), e.block)):
+		t.Errorf("verdict %v (%s), want NotPatchable by %v: %s\n%v", a.Verdict, a.Reason, e.block, e.why, a.Blockers())
+	case e.block == binarydiff.RuleNone && a.Verdict == binarydiff.NotPatchable:
+		t.Errorf("NotPatchable (%s): %s\n%v", a.Reason, e.why, a.Blockers())
+	case a.Verdict == binarydiff.Unknown && (a.Reason == "" || len(a.Unknowns) == 0):
+		t.Errorf("Unknown without a reason: %+v", a)
+	}
+	if e.changed == "" {
+		return
+	}
+	res, err := binarydiff.Diff(context.Background(), old, new, binarydiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(res.Functions, func(fd binarydiff.FunctionDiff) bool {
+		return fd.Kind == binarydiff.Changed && fd.Old.Name == e.changed
+	}) {
+		t.Errorf("%s not Changed", e.changed)
 	}
 }
 
