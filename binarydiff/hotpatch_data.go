@@ -551,11 +551,38 @@ func (h *assessor) pointersChanged(al *dataAlign, lo, hi uint32) []uint32 {
 		if inRanges(h.sectionMetadata(h.old, ts), ot) && inRanges(h.sectionMetadata(h.new, tn), nt) {
 			continue // into metadata on both sides (Go's funcdata and GC bitmaps): regenerated with it
 		}
-		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) && !h.sameRTTI(ot, nt) {
+		if !h.alignedPointer(ts, tn, ot-ts.RVA, nt-tn.RVA) && !h.sameRTTI(ot, nt) && !h.sameGoString(&ow, &nw, uint32(o), n, ot, nt) {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// maxGoString bounds the strings sameGoString compares.
+const maxGoString = 1 << 16
+
+// sameGoString reports whether the pointers at old offset o (window ow)
+// and new offset n (nw), to old ot and new nt, are the data words of Go
+// string headers of one length whose bytes are equal: the same string
+// value, wherever the linker put its bytes (it lays them out by length,
+// so one moves whenever a string is added among them). A header whose
+// third word equals its length may be a slice's, whose length counts
+// elements, not bytes: it is left to the alignment.
+func (h *assessor) sameGoString(ow, nw *window, o, n, ot, nt uint32) bool {
+	if _, types := h.goRuntime(h.new); types.Size == 0 {
+		return false
+	}
+	op, np := ow.at(o+8, 16), nw.at(n+8, 16)
+	if op == nil || np == nil {
+		return false
+	}
+	le := binary.LittleEndian
+	ln := le.Uint64(op)
+	if ln != le.Uint64(np) || ln == 0 || ln > maxGoString || le.Uint64(op[8:]) == ln || le.Uint64(np[8:]) == ln {
+		return false
+	}
+	ob, nb := make([]byte, ln), make([]byte, ln)
+	return h.readRVA(h.old, ob, ot) && h.readRVA(h.new, nb, nt) && bytes.Equal(ob, nb)
 }
 
 // alignedPointer reports whether new offset nt of section tn is where the
