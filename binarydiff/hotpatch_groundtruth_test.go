@@ -180,6 +180,7 @@ var goEdits = []goEdit{
 	{"fee.go", "fee.go.edit", "main.fee", binarydiff.RuleNone, "one function's body changed"},
 	{"owner.go", "owner.go.edit", "", binarydiff.RuleDataChanged, "a global string's initializer changed: the global stays in the base image, pointing to the old string"},
 	{"fee.go", "fee.go.global", "main.fee", binarydiff.RuleDataResized, "fee counts its calls in a new global: new mutable state"},
+	{"fee.go", "fee.go.str", "main.fee", binarydiff.RuleNone, "fee reads a new string, and owner's moved: the global string's value is the same"},
 	{"account.go", "account.go.swap", "main.withdraw", binarydiff.RuleGoTypeLayout, "account's fields swapped: accounts already on the heap have the old layout"},
 	{"account.go", "account.go.grow", "main.main", binarydiff.RuleGoTypeLayout, "account grew a field: accounts already on the heap are too small"},
 }

@@ -1,7 +1,7 @@
 // Command shop is the Go half of the hotpatchability ground truth: built
 // once as is and once per edit, with fee.go replaced by fee.go.edit (the
-// body of one function changed and nothing else) or fee.go.global (a new
-// global), owner.go by owner.go.edit (a global string's initial value
+// body of one function changed and nothing else), fee.go.global (a new
+// global) or fee.go.str (a new string), owner.go by owner.go.edit (a global string's initial value
 // changed), or account.go by account.go.swap or account.go.grow (the
 // fields of a type whose objects live on the heap swapped, or one more).
 //
