@@ -225,12 +225,7 @@ func TestGoRuntimeTables(t *testing.T) {
 		t.Skip("builds Go programs")
 	}
 	for _, path := range []string{GoFixture(t, "windows", "amd64", "", "v1"), GoFixture(t, "linux", "amd64", "", "v1")} {
-		b, err := Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		h := &assessor{old: b, new: b}
+		b, h := selfAssessor(t, path)
 		meta, _ := h.goRuntime(b)
 		for _, name := range []string{"runtime.firstmoduledata", "runtime.textsectionmap"} {
 			rva, ok := goSymbolRVA(t, path, name, b.ImageBase)
@@ -244,17 +239,39 @@ func TestGoRuntimeTables(t *testing.T) {
 	}
 }
 
+// selfAssessor opens the image at path and returns it with an assessor
+// whose old and new image it is.
+func selfAssessor(t *testing.T, path string) (*Binary, *assessor) {
+	t.Helper()
+	b, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b, &assessor{old: b, new: b}
+}
+
+// elfSymbols returns the symbols of the ELF file at path.
+func elfSymbols(t *testing.T, path string) []elf.Symbol {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return syms
+}
+
 // goSymbolRVA returns the RVA of the symbol name of a Go program's PE
 // (COFF) or ELF symbol table, and whether it has one.
 func goSymbolRVA(t *testing.T, path, name string, base uint64) (uint32, bool) {
 	f, err := pe.Open(path)
 	if err != nil {
-		ef, err := elf.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ef.Close()
-		syms, _ := ef.Symbols()
+		syms := elfSymbols(t, path)
 		i := slices.IndexFunc(syms, func(s elf.Symbol) bool { return s.Name == name })
 		if i < 0 {
 			return 0, false
@@ -303,22 +320,9 @@ func TestGoTypeAt(t *testing.T) {
 		t.Skip("builds a Go program")
 	}
 	path := GoFixture(t, "linux", "amd64", "", "v1")
-	b, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h := &assessor{old: b, new: b}
+	b, h := selfAssessor(t, path)
 	_, types := h.goRuntime(b)
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
+	syms := elfSymbols(t, path)
 	slices.SortFunc(syms, func(x, y elf.Symbol) int { return cmp.Compare(x.Value, y.Value) })
 	rva := func(s elf.Symbol) uint32 { return uint32(s.Value - b.ImageBase) }
 	word := func(at, n uint32) uint64 {
