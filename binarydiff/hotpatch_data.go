@@ -1117,9 +1117,10 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 
 // pointsInto reports whether the pointer at RVA r (in win's section), to
 // t, is one to the data of span sp: it points into sp, or, when reach is
-// set, to a string before sp that holds it: a Go string (or slice) whose
-// length, after the pointer, takes it in, or else a C string with no NUL
-// before it (sameString; Go strings have none). Go's type data holds
+// set, to a string or table before sp that holds it: a Go string (or
+// slice) whose length, after the pointer, takes it in, or else a C string
+// with no NUL before it (sameString; Go strings have none) or a table of
+// pointers (pointerTable). Go's type data holds
 // type descriptors, which pointers from anywhere (interfaces, itabs,
 // other descriptors) reach and which the runtime reaches through its own
 // tables: a pointer is taken there only as a global string's or slice's,
@@ -1137,7 +1138,27 @@ func (h *assessor) pointsInto(win *window, r, t uint32, sp *span, reach uint32) 
 	case types.Size > 0:
 		return h.lengthCovers(win, off, t, sp)
 	}
-	return h.sameString(t, sp.lo)
+	return h.sameString(t, sp.lo) || h.pointerTable(t, sp.lo)
+}
+
+// pointerTable reports whether new RVAs [t, lo) hold relocated pointers
+// only, one a word: a table of pointers (a vtable) that runs into a change
+// at lo, of which a pointer to t points to the start.
+func (h *assessor) pointerTable(t, lo uint32) bool {
+	ps := h.ptrSize()
+	if lo <= t || lo-t > maxStringReach || (lo-t)%ps != 0 || len(h.new.relocs.rvas) == 0 {
+		return false
+	}
+	in := h.new.relocs.in(t, lo)
+	if uint32(len(in)) != (lo-t)/ps {
+		return false
+	}
+	for k, r := range in {
+		if r != t+uint32(k)*ps {
+			return false
+		}
+	}
+	return true
 }
 
 // inferredSlots returns the RVAs of the 8-byte aligned words of the data

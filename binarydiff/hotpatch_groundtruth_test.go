@@ -41,6 +41,8 @@ var shopEdits = []groundTruth{
 		"an entry of a constant table of pointers now points to another mutable global"},
 	{"EDIT_LEAF", binarydiff.Patchable, binarydiff.RuleNone,
 		"only dec's body changed, a leaf function reached only through a table of pointers: redirect it (the diff must see it)"},
+	{"EDIT_VTABLE", binarydiff.NotPatchable, binarydiff.RuleDataChanged,
+		"a table of functions a mutable global object points to gained a slot: the object keeps pointing to the old table"},
 	{"EDIT_GREETING", binarydiff.NotPatchable, binarydiff.RuleDataChanged,
 		"the string a mutable global points to changed: the global stays in the base image, pointing to the old string"},
 }

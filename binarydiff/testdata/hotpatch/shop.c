@@ -1,5 +1,5 @@
 /*
- * Ground truth for the hotpatchability rules: one small DLL, eight edits.
+ * Ground truth for the hotpatchability rules: one small DLL, nine edits.
  * The old image is built without defines, each new one with one -DEDIT_*
  * define; the test (hotpatch_groundtruth_test.go) says which verdict and
  * which rule each edit must get, and why.
@@ -80,6 +80,22 @@ static int dec(int x) { return x - 1; }
 int (*const steps[2])(int) = {inc, dec};
 
 EXPORT int step(int i, int x) { return steps[i & 1](x); }
+
+/* A table of functions, as a C++ vtable is, which a mutable global object
+ * points to (constant-initialized, as a C++ object with a constexpr
+ * constructor is). */
+static int neg(int x) { return -x; }
+int (*const shape_ops[])(int) = {inc, dec,
+#ifdef EDIT_VTABLE
+	neg, /* a new slot: the object keeps pointing to the old table */
+#endif
+};
+struct shape {
+	int (*const *ops)(int);
+	int size;
+} the_shape = {shape_ops, 1};
+
+EXPORT int shape_op(int i, int x) { return the_shape.ops[i](x) + neg(0); }
 
 #ifdef EDIT_EXPORT
 EXPORT int audit(int x) { return x + 1; } /* a new export */
