@@ -57,6 +57,7 @@ func (h *assessor) goRuntime(b *Binary) (meta []Range, types Range) {
 				continue
 			}
 			info, minor := h.goBuildInfo(b)
+			h.goMinor[side] = minor
 			lay := goModuledataLayoutOf(binary.LittleEndian.Uint32(hdr[:]), minor, w)
 			var ms rangeList
 			ms.add(r, lay.size)
@@ -544,7 +545,7 @@ func (h *assessor) heads(b *Binary, lo, hi uint32) []uint32 {
 
 // maxNamedLookups bounds the descriptors goTypeNamed searches for per
 // image: each search reads the whole type data.
-const maxNamedLookups = 4
+const maxNamedLookups = 2
 
 // goTypeNamed returns the head of image b's descriptor of the type named
 // name (whose name record is its pointer type's when extraStar), if any:
@@ -562,12 +563,10 @@ func (h *assessor) goTypeNamed(b *Binary, name string, extraStar bool) (uint32, 
 	// The record after its flags byte: the length (one byte below 128
 	// from Go 1.17 on, two bytes before) and the bytes.
 	rec := append([]byte{byte(len(name))}, name...)
-	for _, r := range [2][]byte{rec, append([]byte{0}, rec...)} {
-		if t, ok := ix.named(r, extraStar); ok {
-			return t, true
-		}
+	if minor := h.goMinor[btoi(b == h.new)]; minor > 0 && minor < 17 {
+		rec = append([]byte{0}, rec...)
 	}
-	return 0, false
+	return ix.named(rec, extraStar)
 }
 
 // named returns the head of the descriptor whose name record, after its
@@ -579,11 +578,19 @@ func (ix *goTypeIndex) named(rec []byte, extraStar bool) (uint32, bool) {
 		if i < 0 {
 			return 0, false
 		}
-		off := uint32(from + i - 1) // the flags byte
-		for o := 0; o+goTypeHead <= len(p); o += 8 {
-			if le.Uint32(p[o+40:]) == off && (p[o+20]&2 != 0) == extraStar && goTypeHeadOK(p[o:], ix.types.Size) {
+		// The descriptors naming it: its offset as the 4 bytes at +40 of
+		// an 8-aligned head, found by a search for those bytes.
+		var want [4]byte
+		le.PutUint32(want[:], uint32(from+i-1)) // the flags byte's offset
+		for at := 40; at+goTypeHead-40 <= len(p); {
+			j := bytes.Index(p[at:], want[:])
+			if j < 0 {
+				break
+			}
+			if o := at + j - 40; o%8 == 0 && o+goTypeHead <= len(p) && (p[o+20]&2 != 0) == extraStar && goTypeHeadOK(p[o:], ix.types.Size) {
 				return ix.types.RVA + uint32(o), true
 			}
+			at += j + 1
 		}
 		from += i + 1
 	}

@@ -310,6 +310,7 @@ type assessor struct {
 	goMetaOK [2]bool
 	goTypes  [2]Range        // runtime.types to etypes of the old and new image: the type descriptors, and the read-only data after them
 	goFunc   [2]uint32       // the start of the Go funcdata (go:func.*) of the old and new image, 0 if unknown
+	goMinor  [2]int          // the Go release (minor) of the old and new image, 0 if unknown
 	goTypeIx [2]*goTypeIndex // the Go type descriptors of the old and new image (typeIndex)
 	// metaChanged are notes of metadata ranges inside data sections that
 	// changed, which data() set aside.
