@@ -181,15 +181,7 @@ func TestELFStripped(t *testing.T) {
 	if msg, err := exec.Command(strip, "-o", stripped, path).CombinedOutput(); err != nil {
 		t.Fatalf("strip: %v\n%s", err, msg)
 	}
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
+	syms := binarydiff.ElfSymbols(t, path)
 	b := parseELFFile(t, stripped)
 	starts := map[uint32]binarydiff.Source{}
 	for _, fn := range b.Functions {

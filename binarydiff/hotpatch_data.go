@@ -141,9 +141,7 @@ func (h *assessor) data() error {
 		if ns != nil {
 			nd = dataBytes(ns, nm)
 		}
-		// RELRO sections (.data.rel.ro*) are read-only once relocated.
-		writable := (os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0) &&
-			!strings.HasPrefix(sd.Name, ".data.rel.ro")
+		writable := (os != nil && os.Flags&(SectionWrite|SectionBSS) != 0 || ns != nil && ns.Flags&(SectionWrite|SectionBSS) != 0) && !relro(sd.Name)
 		var changed []ByteRange
 		switch {
 		case od == nd:
@@ -1040,8 +1038,11 @@ func (h *assessor) throughPointersReaching(spans []span, reach uint32) {
 	if len(relocs) == 0 {
 		// No relocation at all (a Go program for Windows built as an
 		// executable): the words of data that hold an address in the
-		// image, as sectionBytes infers them.
-		relocs = inferredSlots(b, func(s *Section) bool { return !mutableOnly || mutableData(s) })
+		// image, as sectionBytes infers them, found once.
+		if !h.inferred.done {
+			h.inferred.done, h.inferred.slots = true, inferredSlots(b)
+		}
+		relocs = h.inferred.slots
 	}
 	for i := 0; i < len(relocs) && len(hops) < maxHops; i++ {
 		r := relocs[i]
@@ -1162,13 +1163,13 @@ func (h *assessor) pointerTable(t, lo uint32) bool {
 }
 
 // inferredSlots returns the RVAs of the 8-byte aligned words of the data
-// sections of b that keep takes which hold an address inside the image,
-// in address order: the pointers of an image without relocations.
-func inferredSlots(b *Binary, keep func(*Section) bool) []uint32 {
+// sections of b which hold an address inside the image, in address
+// order: the pointers of an image without relocations.
+func inferredSlots(b *Binary) []uint32 {
 	var out []uint32
 	for i := range b.Sections {
 		s := &b.Sections[i]
-		if s.Flags&SectionExec != 0 || s.FileSize == 0 || metadataSection(s.Name) || !keep(s) || b.Arch == Arch386 {
+		if s.Flags&SectionExec != 0 || s.FileSize == 0 || metadataSection(s.Name) || b.Arch == Arch386 {
 			continue
 		}
 		p, err := b.bytesAt(s.RVA, s.FileSize)
@@ -1186,11 +1187,12 @@ func inferredSlots(b *Binary, keep func(*Section) bool) []uint32 {
 }
 
 // mutableData reports whether section s holds data the program may
-// write: writable, and not RELRO (.data.rel.ro*, read-only once
-// relocated).
-func mutableData(s *Section) bool {
-	return s.Flags&SectionWrite != 0 && !strings.HasPrefix(s.Name, ".data.rel.ro")
-}
+// write: writable, and not RELRO.
+func mutableData(s *Section) bool { return s.Flags&SectionWrite != 0 && !relro(s.Name) }
+
+// relro reports whether a section of this name is RELRO (.data.rel.ro*):
+// writable for the loader's relocations only, read-only after.
+func relro(name string) bool { return strings.HasPrefix(name, ".data.rel.ro") }
 
 // lengthCovers reports whether the pointer at offset off of win's section,
 // to t, is followed by a length that takes in the whole of span sp and

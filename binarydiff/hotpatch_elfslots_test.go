@@ -2,7 +2,6 @@ package binarydiff_test
 
 import (
 	"context"
-	"debug/elf"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -139,16 +138,7 @@ func TestHotpatchRodataSmallValueShifted(t *testing.T) {
 // symbolValue returns the value of the symbol named name in ELF file path.
 func symbolValue(t *testing.T, path, name string) uint32 {
 	t.Helper()
-	f, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range syms {
+	for _, s := range binarydiff.ElfSymbols(t, path) {
 		if s.Name == name {
 			return uint32(s.Value)
 		}

@@ -10,3 +10,6 @@ func SetChangeWindow(n uint32) (restore func()) {
 
 // ProcessCPU is cpuTime, for the benchmarks of the external test package.
 var ProcessCPU = cpuTime
+
+// ElfSymbols is elfSymbols, for the external test package.
+var ElfSymbols = elfSymbols

@@ -12,7 +12,6 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // refIndex lists the addresses in one section of the new image that
@@ -428,8 +427,7 @@ func (h *assessor) mutableTarget(s *Section, changed []ByteRange) (string, bool)
 				continue
 			}
 			t := h.section(h.new, uint32(v-h.new.ImageBase))
-			// RELRO sections (.data.rel.ro*) are read-only once relocated.
-			if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 && !strings.HasPrefix(t.Name, ".data.rel.ro") {
+			if t != nil && t.Flags&(SectionWrite|SectionBSS) != 0 && t.Flags&SectionExec == 0 && !relro(t.Name) {
 				return fmt.Sprintf("%s+%#x", t.Name, uint32(v-h.new.ImageBase)-t.RVA), true
 			}
 		}

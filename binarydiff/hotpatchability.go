@@ -316,7 +316,11 @@ type assessor struct {
 	// changed, which data() set aside.
 	metaChanged []Finding
 	aligns      map[*Section]*dataAlign // alignments of data section pairs, by new section
-	shifts      struct {                // see refShifts
+	inferred    struct {                // the new image's pointer slots when it has no relocation (inferredSlots)
+		done  bool
+		slots []uint32
+	}
+	shifts struct { // see refShifts
 		ns *Section
 		of map[int32][]dataAnchor
 	}

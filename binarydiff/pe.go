@@ -131,7 +131,7 @@ func addPointerTargets(b *Binary, d *discovery) {
 			rel.release(sec.Offset, int64(sec.FileSize))
 		}
 	}
-	defer func() { done() }()
+	defer done()
 	for _, r := range b.relocs.rvas {
 		if sec == nil || !sec.Contains(r) {
 			done()
