@@ -43,12 +43,15 @@ func httpFetcher(client *http.Client, base string) fetcher {
 	}
 }
 
+// limitedBody reads at most maxDocument bytes of a response body, and
+// closing it closes the body and ends the request's context.
 type limitedBody struct {
 	io.Reader
 	body   io.Closer
 	cancel context.CancelFunc
 }
 
+// Close implements io.Closer.
 func (b *limitedBody) Close() error {
 	defer b.cancel()
 	return b.body.Close()
